@@ -1,0 +1,261 @@
+/*
+ * api.c: main() of bootstack-api, the FastCGI daemon.
+ *
+ * Loads the configuration, sets up logging, binds the FastCGI socket (a unix
+ * path, HOST:PORT, or the socket inherited on fd 0 from systemd socket
+ * activation or spawn-fcgi) and hands over to the master (master.c). It runs
+ * in the foreground, as systemd and the local ./stack expect.
+ */
+#include "autoconf.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <netdb.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <fcgiapp.h>
+
+#include "api.h"
+#include "config.h"
+#include "fs.h"
+#include "log.h"
+
+/* See api.h. */
+int
+api_apply_logging(const struct config *cfg, char **cause)
+{
+	enum log_level	 level;
+	const char	*file;
+
+	*cause = NULL;
+	if (log_level_parse(config_str(cfg, "api", "log_level"), &level) == 0)
+		log_min_level = level;
+	file = config_str(cfg, "api", "log_file");
+	if (file != NULL && file[0] != '\0' && log_open_file(file) == -1) {
+		if (asprintf(cause, "cannot open log file %s: %s", file,
+		    strerror(errno)) == -1)
+			*cause = NULL;
+		return (-1);
+	}
+	return (0);
+}
+
+/* Binds a unix socket at path, refusing to steal one that is in use. */
+static int
+api_listen_unix(const char *path, const char *modestr, int backlog, char **cause)
+{
+	struct sockaddr_un	 sun;
+	struct stat		 sb;
+	unsigned long		 mode;
+	char			*end;
+	int			 fd, probe;
+
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	if (strlen(path) >= sizeof(sun.sun_path)) {
+		(void)!asprintf(cause, "socket path too long: %s", path);
+		return (-1);
+	}
+	strcpy(sun.sun_path, path);
+	errno = 0;
+	mode = strtoul(modestr, &end, 8);
+	if (errno != 0 || *end != '\0' || mode > 0777) {
+		(void)!asprintf(cause, "[api] listen_mode: %s is not an octal "
+		    "mode", modestr);
+		return (-1);
+	}
+	if (lstat(path, &sb) == 0) {
+		if (!S_ISSOCK(sb.st_mode)) {
+			(void)!asprintf(cause, "%s exists and is not a socket",
+			    path);
+			return (-1);
+		}
+		probe = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		if (probe != -1 && connect(probe, (struct sockaddr *)&sun,
+		    sizeof(sun)) == 0) {
+			close(probe);
+			(void)!asprintf(cause, "%s is in use by another process",
+			    path);
+			return (-1);
+		}
+		if (probe != -1)
+			close(probe);
+		unlink(path);	/* stale, from a crash */
+	}
+	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1 ||
+	    bind(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1 ||
+	    chmod(path, (mode_t)mode) == -1 || listen(fd, backlog) == -1) {
+		(void)!asprintf(cause, "cannot listen on %s: %s", path,
+		    strerror(errno));
+		if (fd != -1)
+			close(fd);
+		return (-1);
+	}
+	return (fd);
+}
+
+/* Binds HOST:PORT (loopback in the local stack; nginx is the client). */
+static int
+api_listen_tcp(const char *spec, int backlog, char **cause)
+{
+	struct addrinfo	 hints, *ai = NULL;
+	char		 host[256];
+	const char	*colon = strrchr(spec, ':');
+	int		 fd = -1, on = 1, rc;
+	size_t		 hl;
+
+	if (colon == NULL || (hl = (size_t)(colon - spec)) >= sizeof(host)) {
+		(void)!asprintf(cause, "[api] listen: %s is neither a path nor "
+		    "HOST:PORT", spec);
+		return (-1);
+	}
+	memcpy(host, spec, hl);
+	host[hl] = '\0';
+	if (hl >= 2 && host[0] == '[' && host[hl - 1] == ']') {
+		memmove(host, host + 1, hl - 2);
+		host[hl - 2] = '\0';
+	}
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_family = AF_UNSPEC;
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
+	if ((rc = getaddrinfo(host[0] == '\0' ? NULL : host, colon + 1,
+	    &hints, &ai)) != 0) {
+		(void)!asprintf(cause, "[api] listen: %s: %s", spec,
+		    gai_strerror(rc));
+		return (-1);
+	}
+	if ((fd = socket(ai->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1 ||
+	    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on)) == -1 ||
+	    bind(fd, ai->ai_addr, ai->ai_addrlen) == -1 ||
+	    listen(fd, backlog) == -1) {
+		(void)!asprintf(cause, "cannot listen on %s: %s", spec,
+		    strerror(errno));
+		if (fd != -1)
+			close(fd);
+		fd = -1;
+	}
+	freeaddrinfo(ai);
+	return (fd);
+}
+
+/* Opens the FastCGI socket named by [api] listen, non-blocking. */
+static int
+api_listen(const struct config *cfg, char **cause)
+{
+	const char	*spec = config_str(cfg, "api", "listen");
+	int		 backlog = (int)config_int(cfg, "api", "backlog");
+	int		 fd, type;
+	socklen_t	 len = sizeof(type);
+
+	*cause = NULL;
+	if (strcmp(spec, "stdin") == 0) {
+		if (getsockopt(0, SOL_SOCKET, SO_TYPE, &type, &len) == -1) {
+			(void)!asprintf(cause, "[api] listen = stdin, but fd 0 "
+			    "is not a socket");
+			return (-1);
+		}
+		fd = 0;
+	} else if (spec[0] == '/')
+		fd = api_listen_unix(spec, config_str(cfg, "api",
+		    "listen_mode"), backlog, cause);
+	else
+		fd = api_listen_tcp(spec, backlog, cause);
+	if (fd != -1 && fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK) == -1) {
+		(void)!asprintf(cause, "fcntl: %s", strerror(errno));
+		close(fd);
+		return (-1);
+	}
+	return (fd);
+}
+
+/* Prints the usage line. */
+static void
+api_usage(FILE *f)
+{
+	fprintf(f, "usage: bootstack-api [-c FILE] [-t] [-V]\n"
+	    "  -c FILE  configuration (default $BOOTSTACK_CONF, else "
+	    "%s/bootstack.conf)\n"
+	    "  -t       check the configuration and exit\n"
+	    "  -V       print the version and exit\n", BS_SYSCONFDIR);
+}
+
+int
+main(int argc, char **argv)
+{
+	struct api	 api;
+	char		*cause = NULL, pid[32];
+	const char	*path, *pidfile, *spec;
+	int		 ch, test_only = 0, rc;
+
+	memset(&api, 0, sizeof(api));
+	log_init("bootstack-api", LOG_LEVEL_INFO);
+	while ((ch = getopt(argc, argv, "c:thV")) != -1) {
+		switch (ch) {
+		case 'c':
+			api.config_path = optarg;
+			break;
+		case 't':
+			test_only = 1;
+			break;
+		case 'h':
+			api_usage(stdout);
+			return (0);
+		case 'V':
+			printf("bootstack-api %s\n", PACKAGE_VERSION);
+			return (0);
+		default:
+			api_usage(stderr);
+			return (2);
+		}
+	}
+	if ((path = api.config_path) == NULL && (path = getenv("BOOTSTACK_CONF")) == NULL)
+		path = BS_SYSCONFDIR "/bootstack.conf";
+	api.config_path = path;
+	if ((api.cfg = config_new()) == NULL ||
+	    config_load(api.cfg, path, &cause) != 0) {
+		fprintf(stderr, "bootstack-api: %s\n", cause != NULL ? cause :
+		    "out of memory");
+		free(cause);
+		config_free(api.cfg);
+		return (1);
+	}
+	if (test_only) {
+		printf("%s: ok\n", path);
+		config_free(api.cfg);
+		return (0);
+	}
+	if (api_apply_logging(api.cfg, &cause) != 0 ||
+	    (api.listen_fd = api_listen(api.cfg, &cause)) == -1) {
+		log_errorx("%s", cause);
+		free(cause);
+		config_free(api.cfg);
+		return (1);
+	}
+	FCGX_Init();
+	pidfile = config_str(api.cfg, "api", "pid_file");
+	if (pidfile != NULL && pidfile[0] != '\0') {
+		snprintf(pid, sizeof(pid), "%ld\n", (long)getpid());
+		if (fs_write_atomic(pidfile, pid, strlen(pid), 0644, &cause) != 0) {
+			log_errorx("%s", cause);
+			free(cause);
+			return (1);
+		}
+	}
+	rc = master_run(&api);
+	spec = config_str(api.cfg, "api", "listen");
+	if (spec[0] == '/')
+		unlink(spec);
+	if (pidfile != NULL && pidfile[0] != '\0')
+		unlink(pidfile);
+	close(api.listen_fd);
+	config_free(api.cfg);
+	return (rc);
+}

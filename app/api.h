@@ -1,0 +1,34 @@
+/*
+ * api.h: the bootstack-api daemon: state shared by its master and workers.
+ *
+ * The master (master.c) binds the socket, forks the workers and supervises
+ * them as php-fpm does; each worker (worker.c) accepts FastCGI requests one
+ * at a time and dispatches them through the route table (routes.c).
+ */
+#ifndef APP_API_H
+#define APP_API_H
+
+#include <sys/types.h>
+
+struct config;
+struct db;
+
+/* One process's view of the application; a worker's lives for its life. */
+struct api {
+	struct config	*cfg;		/* owned by the master; workers inherit it */
+	const char	*config_path;	/* borrowed from argv */
+	struct db	*db;		/* the worker's connection; NULL in the master */
+	int		 listen_fd;	/* the FastCGI socket, non-blocking */
+	unsigned int	 generation;	/* bumped by every reload */
+};
+
+/* master.c: runs the supervisor until SIGTERM; returns the exit code. */
+int	master_run(struct api *);
+
+/* worker.c: serves requests until told to stop; never returns. */
+void	worker_run(struct api *, unsigned int slot) __attribute__((noreturn));
+
+/* api.c: applies [api] log_level and log_file; -1 with *cause on failure. */
+int	api_apply_logging(const struct config *, char **cause);
+
+#endif

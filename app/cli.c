@@ -1,0 +1,186 @@
+/*
+ * cli.c: main() of `bootstack`, the operator's and cron's tool.
+ *
+ * Parses the global options (-c FILE, -v, --help, --version), loads the
+ * configuration and hands over to one command from the table below. Every
+ * command exits 0 on success or nothing to do, non-zero on failure, with one
+ * line on stderr per error.
+ */
+#include "autoconf.h"
+
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "config.h"
+#include "log.h"
+
+static const struct cli_cmd *const cli_cmds[] = {
+	&cli_cmd_check_config,
+	&cli_cmd_migrate,
+};
+#define CLI_NCMDS (sizeof(cli_cmds) / sizeof(cli_cmds[0]))
+
+/* One error line, prefixed by the program and command. */
+void
+cli_err(const char *cmd, const char *fmt, ...)
+{
+	va_list	 ap;
+
+	fprintf(stderr, "bootstack %s: ", cmd);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+/* Handles -h/--help anywhere in a command's arguments. */
+int
+cli_wants_help(const struct cli_cmd *cmd, int argc, char **argv)
+{
+	int	 i;
+
+	for (i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--") == 0)
+			break;
+		if (strcmp(argv[i], "-h") == 0 ||
+		    strcmp(argv[i], "--help") == 0) {
+			printf("usage: bootstack [-c FILE] %s\n%s\n",
+			    cmd->usage, cmd->summary);
+			return (1);
+		}
+	}
+	return (0);
+}
+
+/*
+ * Removes "-c FILE", "--config FILE" and "--config=FILE" from a command's
+ * arguments, so every command takes -c in either place.
+ */
+static int
+cli_take_config(struct cli *cli, int *argc, char **argv)
+{
+	int	 i, j, skip;
+
+	for (i = 1; i < *argc; i += skip == 0 ? 1 : 0) {
+		skip = 0;
+		if (strcmp(argv[i], "--") == 0)
+			break;
+		if (strcmp(argv[i], "-c") == 0 ||
+		    strcmp(argv[i], "--config") == 0) {
+			if (i + 1 >= *argc) {
+				cli_err(argv[0], "%s needs a file name", argv[i]);
+				return (-1);
+			}
+			cli->config_path = argv[i + 1];
+			skip = 2;
+		} else if (strncmp(argv[i], "--config=", 9) == 0) {
+			cli->config_path = argv[i] + 9;
+			skip = 1;
+		}
+		if (skip > 0) {
+			for (j = i; j + skip <= *argc; j++)
+				argv[j] = argv[j + skip];
+			*argc -= skip;
+		}
+	}
+	return (0);
+}
+
+/* The top-level usage text. */
+static void
+cli_usage(FILE *f)
+{
+	size_t	 i;
+
+	fprintf(f, "usage: bootstack [-c FILE] [-v] COMMAND [ARGS]\n\n"
+	    "commands:\n");
+	for (i = 0; i < CLI_NCMDS; i++)
+		fprintf(f, "  %-22s %s\n", cli_cmds[i]->usage,
+		    cli_cmds[i]->summary);
+	fprintf(f, "\nThe configuration is read from -c FILE, else "
+	    "$BOOTSTACK_CONF, else\n%s/bootstack.conf. "
+	    "`bootstack COMMAND --help` tells more.\n", BS_SYSCONFDIR);
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "config",	required_argument,	NULL, 'c' },
+		{ "verbose",	no_argument,		NULL, 'v' },
+		{ "help",	no_argument,		NULL, 'h' },
+		{ "version",	no_argument,		NULL, 'V' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct cli		 cli = { NULL, NULL, 0 };
+	const struct cli_cmd	*cmd = NULL;
+	char			*cause = NULL;
+	size_t			 i;
+	int			 ch, rc;
+
+	log_init("bootstack", LOG_LEVEL_WARN);
+	while ((ch = getopt_long(argc, argv, "+c:vhV", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'c':
+			cli.config_path = optarg;
+			break;
+		case 'v':
+			cli.verbose = 1;
+			break;
+		case 'h':
+			cli_usage(stdout);
+			return (0);
+		case 'V':
+			printf("bootstack %s\n", PACKAGE_VERSION);
+			return (0);
+		default:
+			cli_usage(stderr);
+			return (2);
+		}
+	}
+	argc -= optind;
+	argv += optind;
+	if (argc == 0) {
+		cli_usage(stderr);
+		return (2);
+	}
+	for (i = 0; i < CLI_NCMDS; i++)
+		if (strcmp(argv[0], cli_cmds[i]->name) == 0)
+			cmd = cli_cmds[i];
+	if (cmd == NULL) {
+		fprintf(stderr, "bootstack: unknown command '%s' "
+		    "(bootstack --help lists them)\n", argv[0]);
+		return (2);
+	}
+	if (cli_wants_help(cmd, argc, argv))
+		return (0);
+	if (cli_take_config(&cli, &argc, argv) != 0)
+		return (2);
+	if (cli.verbose)
+		log_init("bootstack", LOG_LEVEL_DEBUG);
+
+	if (cli.config_path == NULL)
+		cli.config_path = getenv("BOOTSTACK_CONF");
+	if (cli.config_path == NULL)
+		cli.config_path = BS_SYSCONFDIR "/bootstack.conf";
+	if ((cli.cfg = config_new()) == NULL) {
+		cli_err(cmd->name, "out of memory");
+		return (1);
+	}
+	if (config_load(cli.cfg, cli.config_path, &cause) != 0 &&
+	    cmd->need_config) {
+		cli_err(cmd->name, "%s", cause);
+		free(cause);
+		config_free(cli.cfg);
+		return (1);
+	}
+	free(cause);
+	optind = 1;
+	rc = cmd->run(&cli, argc, argv);
+	config_free(cli.cfg);
+	return (rc);
+}

@@ -1,0 +1,34 @@
+/*
+ * cli.h: the bootstack command-line tool. One entry per command group, each
+ * in its own file (app/cli_<group>.c), listed in cli.c's table.
+ */
+#ifndef APP_CLI_H
+#define APP_CLI_H
+
+struct config;
+
+struct cli {
+	struct config	*cfg;		/* loaded before the command runs */
+	const char	*config_path;	/* -c FILE, $BOOTSTACK_CONF or the default */
+	int		 verbose;	/* -v: debug log lines */
+};
+
+struct cli_cmd {
+	const char	*name;		/* "migrate" */
+	const char	*usage;		/* "migrate [status]" */
+	const char	*summary;	/* one line for `bootstack --help` */
+	int		 need_config;	/* 0: runs without a valid config */
+	/* Runs the command; argv[0] is the command name. Returns the exit code. */
+	int		(*run)(struct cli *, int argc, char **argv);
+};
+
+extern const struct cli_cmd cli_cmd_check_config;
+extern const struct cli_cmd cli_cmd_migrate;
+
+/* Prints "bootstack NAME: message" on stderr (one line per error). */
+void	cli_err(const char *cmd, const char *fmt, ...)
+	    __attribute__((format(printf, 2, 3)));
+/* True when argv holds -h or --help; prints the usage of cmd then. */
+int	cli_wants_help(const struct cli_cmd *, int argc, char **argv);
+
+#endif

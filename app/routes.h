@@ -1,0 +1,30 @@
+/*
+ * routes.h: the daemon's route table and the statements its handlers use.
+ *
+ * Each resource lives in app/routes/<name>.c and exports one table (and the
+ * prepared statements it needs); routes.c joins them. Adding a resource is
+ * one line in each list of routes.c.
+ */
+#ifndef APP_ROUTES_H
+#define APP_ROUTES_H
+
+#include <stddef.h>
+
+#include "db.h"
+#include "router.h"
+
+struct route_table {
+	const struct route	*routes;
+	size_t			 n;
+};
+
+/* Every route of the API, joined at start-up; borrowed. */
+const struct route	*routes_all(size_t *n);
+/* Every prepared statement, NULL-ended; borrowed. */
+extern const struct db_stmt *const routes_stmts[];
+
+/* app/routes/health.c */
+extern const struct route_table	 health_table;
+extern const struct db_stmt	 health_stmt_ping;
+
+#endif

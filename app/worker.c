@@ -1,0 +1,264 @@
+/*
+ * worker.c: one single-threaded FastCGI worker.
+ *
+ * The listening socket is non-blocking and shared by all workers; each one
+ * waits in epoll_wait() with EPOLLEXCLUSIVE (so one connection wakes one
+ * worker, not all) together with a self-pipe that the signal handlers write
+ * to. That way a stop signal interrupts an idle worker at once, while a busy
+ * worker (signals installed with SA_RESTART, so its reads and writes are not
+ * cut short) finishes the request in hand first: SIGTERM drains, never drops.
+ *
+ * The per-request deadline is alarm(2): a request that overruns
+ * [api] request_timeout is ended by SIGALRM's default action, and the master
+ * logs it and starts a fresh worker, as php-fpm's request_terminate_timeout.
+ */
+#include "autoconf.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/prctl.h>
+#include <unistd.h>
+
+#include <fcgiapp.h>
+
+#include "api.h"
+#include "config.h"
+#include "db.h"
+#include "http.h"
+#include "log.h"
+#include "problem.h"
+#include "routes.h"
+
+static volatile sig_atomic_t	 worker_stop;		/* SIGTERM/SIGQUIT/SIGINT */
+static volatile sig_atomic_t	 worker_reopen;		/* SIGUSR1 */
+static int			 worker_pipe[2] = { -1, -1 };
+
+/* Records a signal and wakes epoll_wait() through the self-pipe. */
+static void
+worker_on_signal(int sig)
+{
+	int	 saved = errno;
+
+	if (sig == SIGUSR1)
+		worker_reopen = 1;
+	else
+		worker_stop = 1;
+	(void)!write(worker_pipe[1], "x", 1);
+	errno = saved;
+}
+
+/* Installs the worker's signal dispositions and unblocks signals. */
+static void
+worker_signals(void)
+{
+	struct sigaction	 sa;
+	sigset_t		 all;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = worker_on_signal;
+	sa.sa_flags = SA_RESTART;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGQUIT, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGUSR1, &sa, NULL);
+	sa.sa_handler = SIG_IGN;
+	sigaction(SIGPIPE, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	sa.sa_handler = SIG_DFL;
+	sigaction(SIGCHLD, &sa, NULL);
+	sigaction(SIGALRM, &sa, NULL);
+	sigemptyset(&all);
+	sigprocmask(SIG_SETMASK, &all, NULL);
+}
+
+/* Reads the request body into r->body; ST_TOOBIG past [api] max_body. */
+static enum st
+worker_read_body(struct http_req *r, FCGX_Stream *in)
+{
+	const char	*cl = http_param(r, "CONTENT_LENGTH");
+	char		 chunk[16384], *end;
+	unsigned long long len = 0;
+	enum st		 st;
+	int		 n;
+
+	if (cl != NULL && cl[0] != '\0') {
+		errno = 0;
+		len = strtoull(cl, &end, 10);
+		if (errno != 0 || *end != '\0')
+			return (http_fail(r, ST_BADREQ, "bad Content-Length"));
+		if (len > r->body.max)
+			return (http_fail(r, ST_TOOBIG, "the body is larger than "
+			    "%zu bytes", r->body.max));
+	}
+	while ((n = FCGX_GetStr(chunk, sizeof(chunk), in)) > 0) {
+		if ((st = buf_add(&r->body, chunk, (size_t)n)) != ST_OK)
+			return (http_fail(r, st, "the body is larger than %zu "
+			    "bytes", r->body.max));
+	}
+	return (ST_OK);
+}
+
+/* Routes and runs one request; the response is left in r. */
+static void
+worker_dispatch(struct api *api, struct http_req *r, FCGX_Stream *in)
+{
+	const struct route	*table;
+	size_t			 n;
+	enum st			 st;
+
+	if (r->path[0] == '\0') {
+		st = http_fail(r, ST_BADREQ, "the request path is too long");
+		goto out;
+	}
+	if ((st = worker_read_body(r, in)) != ST_OK)
+		goto out;
+	table = routes_all(&n);
+	switch (router_match(table, n, r->method, r->path, &r->match, r->allow,
+	    sizeof(r->allow))) {
+	case ROUTER_NOTFOUND:
+		st = http_fail(r, ST_NOTFOUND, "no route for %s", r->path);
+		goto out;
+	case ROUTER_METHOD:
+		st = http_fail(r, ST_METHOD, "%s is not allowed here (allowed: "
+		    "%s)", r->method, r->allow);
+		goto out;
+	case ROUTER_FOUND:
+		break;
+	}
+	st = r->match.route->handler(r);
+out:
+	if (st != ST_OK) {
+		if (st_http(st) >= 500)
+			log_errorx("%s %s: %s: %s", r->method, r->path,
+			    st_str(st), r->detail[0] != '\0' ? r->detail :
+			    db_error(api->db));
+		problem_reply(r, st);
+	}
+}
+
+/* Serves one accepted FastCGI request from start to end. */
+static void
+worker_serve(struct api *api, FCGX_Request *fr)
+{
+	struct http_req	 r;
+	struct buf	 out;
+	char		 fields[256] = "";
+
+	http_req_init(&r, fr->envp, (size_t)config_int(api->cfg, "api",
+	    "max_body"));
+	r.app = api;
+	log_set_request_id(r.request_id);
+	worker_dispatch(api, &r, fr->in);
+
+	buf_init(&out, HTTP_OUT_MAX + HTTP_HEADERS_MAX + 256);
+	if (http_render(&r, &out) == ST_OK)
+		FCGX_PutStr(out.data, (int)out.len, fr->out);
+	buf_cleanup(&out);
+	if (log_min_level <= LOG_LEVEL_DEBUG) {
+		log_field(fields, sizeof(fields), "method", r.method);
+		log_field(fields, sizeof(fields), "path", r.path);
+		log_field_int(fields, sizeof(fields), "status", r.status);
+		log_field_int(fields, sizeof(fields), "duration_us",
+		    http_now_us() - r.start_us);
+		log_msg(LOG_LEVEL_DEBUG, 0, fields, "request");
+	}
+	log_set_request_id(NULL);
+	http_req_cleanup(&r);
+}
+
+/* See api.h. */
+void
+worker_run(struct api *api, unsigned int slot)
+{
+	struct epoll_event	 ev, evs[2];
+	FCGX_Request		 fr;
+	long long		 served = 0, max_requests;
+	unsigned int		 deadline;
+	int			 ep, rc, i;
+	char			 drain[64];
+
+	prctl(PR_SET_PDEATHSIG, SIGTERM);
+	if (pipe2(worker_pipe, O_CLOEXEC | O_NONBLOCK) == -1) {
+		log_error("worker %u: pipe", slot);
+		_exit(1);
+	}
+	worker_signals();
+	max_requests = config_int(api->cfg, "api", "max_requests");
+	deadline = (unsigned int)config_int(api->cfg, "api", "request_timeout");
+
+	if ((ep = epoll_create1(EPOLL_CLOEXEC)) == -1) {
+		log_error("worker %u: epoll_create1", slot);
+		_exit(1);
+	}
+	memset(&ev, 0, sizeof(ev));
+	ev.events = EPOLLIN | EPOLLEXCLUSIVE;
+	ev.data.fd = api->listen_fd;
+	if (epoll_ctl(ep, EPOLL_CTL_ADD, api->listen_fd, &ev) == -1) {
+		log_error("worker %u: epoll_ctl", slot);
+		_exit(1);
+	}
+	ev.events = EPOLLIN;
+	ev.data.fd = worker_pipe[0];
+	epoll_ctl(ep, EPOLL_CTL_ADD, worker_pipe[0], &ev);
+
+	if ((api->db = db_new(api->cfg, routes_stmts)) == NULL) {
+		log_errorx("worker %u: out of memory", slot);
+		_exit(1);
+	}
+	if (db_connect(api->db) != ST_OK)
+		log_warnx("worker %u: database not reachable yet: %s", slot,
+		    db_error(api->db));
+	if (FCGX_InitRequest(&fr, api->listen_fd, 0) != 0) {
+		log_errorx("worker %u: FCGX_InitRequest failed", slot);
+		_exit(1);
+	}
+	log_debug("worker %u ready (generation %u)", slot, api->generation);
+
+	while (!worker_stop) {
+		rc = epoll_wait(ep, evs, 2, -1);
+		if (rc == -1 && errno != EINTR) {
+			log_error("worker %u: epoll_wait", slot);
+			break;
+		}
+		for (i = 0; i < rc; i++)
+			if (evs[i].data.fd == worker_pipe[0])
+				while (read(worker_pipe[0], drain,
+				    sizeof(drain)) > 0)
+					;
+		if (worker_reopen) {
+			worker_reopen = 0;
+			if (log_reopen() == -1)
+				log_warn("worker %u: reopening the log", slot);
+		}
+		if (worker_stop)
+			break;
+		if (rc <= 0)
+			continue;
+		rc = FCGX_Accept_r(&fr);
+		if (rc < 0) {
+			if (rc != -EAGAIN && rc != -EWOULDBLOCK && rc != -EINTR)
+				log_warnx("worker %u: accept failed: %s", slot,
+				    strerror(-rc));
+			continue;
+		}
+		alarm(deadline);
+		worker_serve(api, &fr);
+		FCGX_Finish_r(&fr);
+		alarm(0);
+		if (max_requests > 0 && ++served >= max_requests) {
+			log_info("worker %u recycled after %lld requests", slot,
+			    served);
+			break;
+		}
+	}
+	FCGX_Free(&fr, 1);
+	db_free(api->db);
+	close(ep);
+	_exit(0);
+}

@@ -1,0 +1,278 @@
+/*
+ * jsonutil.c: bounded JSON parsing and declarative validation; see jsonutil.h.
+ *
+ * json-c does the parsing (strict mode, UTF-8 validation, depth cap); this
+ * file adds what json-c leaves to the caller: trailing garbage, field tables
+ * and precise error texts. Field names copied into an error are cut short,
+ * since they come from the client.
+ */
+#include "autoconf.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "jsonutil.h"
+
+/* See jsonutil.h. */
+enum st
+jsonutil_parse(const char *text, size_t len, int depth, json_object **out,
+    char *err, size_t errlen)
+{
+	struct json_tokener	*tok;
+	enum json_tokener_error	 jerr;
+	json_object		*obj;
+	size_t			 off, i;
+
+	*out = NULL;
+	if (len == 0) {
+		snprintf(err, errlen, "the body is empty, a JSON document "
+		    "was expected");
+		return (ST_BADREQ);
+	}
+	if (len > (size_t)0x7fffffff || memchr(text, '\0', len) != NULL) {
+		snprintf(err, errlen, "the body holds a NUL byte");
+		return (ST_BADREQ);
+	}
+	if ((tok = json_tokener_new_ex(depth)) == NULL)
+		return (ST_NOMEM);
+	json_tokener_set_flags(tok, JSON_TOKENER_STRICT |
+	    JSON_TOKENER_VALIDATE_UTF8);
+	obj = json_tokener_parse_ex(tok, text, (int)len);
+	jerr = json_tokener_get_error(tok);
+	off = json_tokener_get_parse_end(tok);
+	json_tokener_free(tok);
+	if (jerr == json_tokener_continue) {
+		json_object_put(obj);
+		snprintf(err, errlen, "malformed JSON: the document ends "
+		    "too early");
+		return (ST_BADREQ);
+	}
+	if (jerr != json_tokener_success) {
+		json_object_put(obj);
+		if (jerr == json_tokener_error_depth)
+			snprintf(err, errlen, "malformed JSON: nested deeper "
+			    "than %d levels", depth);
+		else
+			snprintf(err, errlen, "malformed JSON at byte %zu: %s",
+			    off, json_tokener_error_desc(jerr));
+		return (ST_BADREQ);
+	}
+	for (i = off; i < len; i++) {
+		if (strchr(" \t\r\n", text[i]) == NULL) {
+			json_object_put(obj);
+			snprintf(err, errlen, "malformed JSON: unexpected data "
+			    "after the document at byte %zu", i);
+			return (ST_BADREQ);
+		}
+	}
+	*out = obj;
+	return (ST_OK);
+}
+
+/* See jsonutil.h. */
+long long
+jsonutil_utf8_chars(const char *s, size_t len)
+{
+	const unsigned char	*p = (const unsigned char *)s;
+	long long		 n = 0;
+	size_t			 i = 0, k, need;
+	unsigned int		 cp;
+
+	while (i < len) {
+		if (p[i] < 0x80) {
+			i++;
+			n++;
+			continue;
+		}
+		if (p[i] >= 0xc2 && p[i] <= 0xdf) {
+			need = 1;
+			cp = p[i] & 0x1f;
+		} else if (p[i] >= 0xe0 && p[i] <= 0xef) {
+			need = 2;
+			cp = p[i] & 0x0f;
+		} else if (p[i] >= 0xf0 && p[i] <= 0xf4) {
+			need = 3;
+			cp = p[i] & 0x07;
+		} else
+			return (-1);
+		for (k = 1; k <= need; k++) {
+			if (i + k >= len || (p[i + k] & 0xc0) != 0x80)
+				return (-1);
+			cp = (cp << 6) | (p[i + k] & 0x3f);
+		}
+		if ((need == 2 && (cp < 0x800 || (cp >= 0xd800 &&
+		    cp <= 0xdfff))) || (need == 3 && (cp < 0x10000 ||
+		    cp > 0x10ffff)))
+			return (-1);
+		i += need + 1;
+		n++;
+	}
+	return (n);
+}
+
+/* See jsonutil.h. */
+int
+jsonutil_is_date(const char *s)
+{
+	static const int	 mdays[] = { 31, 29, 31, 30, 31, 30, 31, 31,
+				     30, 31, 30, 31 };
+	int			 y, m, d, i;
+
+	if (strlen(s) != 10 || s[4] != '-' || s[7] != '-')
+		return (0);
+	for (i = 0; i < 10; i++)
+		if (i != 4 && i != 7 && (s[i] < '0' || s[i] > '9'))
+			return (0);
+	y = (s[0] - '0') * 1000 + (s[1] - '0') * 100 + (s[2] - '0') * 10 +
+	    (s[3] - '0');
+	m = (s[5] - '0') * 10 + (s[6] - '0');
+	d = (s[8] - '0') * 10 + (s[9] - '0');
+	if (y < 1 || m < 1 || m > 12 || d < 1 || d > mdays[m - 1])
+		return (0);
+	if (m == 2 && d == 29 && !((y % 4 == 0 && y % 100 != 0) ||
+	    y % 400 == 0))
+		return (0);
+	return (1);
+}
+
+/* True if word is one of the '|'-separated choices. */
+static int
+jsonutil_in_choices(const char *word, const char *choices)
+{
+	size_t		 wl = strlen(word);
+	const char	*p = choices, *bar;
+
+	for (;;) {
+		bar = strchr(p, '|');
+		if ((bar == NULL && strcmp(p, word) == 0) ||
+		    (bar != NULL && (size_t)(bar - p) == wl &&
+		    strncmp(p, word, wl) == 0))
+			return (1);
+		if (bar == NULL)
+			return (0);
+		p = bar + 1;
+	}
+}
+
+/* Checks one present member against its field row. */
+static enum st
+jsonutil_check_one(const struct jsonutil_field *f, json_object *v, char *err,
+    size_t errlen)
+{
+	const char	*s;
+	long long	 n;
+
+	if (v == NULL || json_object_is_type(v, json_type_null)) {
+		if (f->nullable)
+			return (ST_OK);
+		snprintf(err, errlen, "field '%s' must not be null", f->name);
+		return (ST_BADREQ);
+	}
+	switch (f->type) {
+	case JSONUTIL_STRING:
+	case JSONUTIL_ENUM:
+	case JSONUTIL_DATE:
+		if (!json_object_is_type(v, json_type_string)) {
+			snprintf(err, errlen, "field '%s' must be a string",
+			    f->name);
+			return (ST_BADREQ);
+		}
+		s = json_object_get_string(v);
+		n = jsonutil_utf8_chars(s, (size_t)json_object_get_string_len(v));
+		if (n < 0 || memchr(s, '\0',
+		    (size_t)json_object_get_string_len(v)) != NULL) {
+			snprintf(err, errlen, "field '%s' is not valid UTF-8 "
+			    "text", f->name);
+			return (ST_BADREQ);
+		}
+		if (f->type == JSONUTIL_ENUM && !jsonutil_in_choices(s,
+		    f->choices)) {
+			snprintf(err, errlen, "field '%s' must be one of %s",
+			    f->name, f->choices);
+			return (ST_BADREQ);
+		}
+		if (f->type == JSONUTIL_DATE && !jsonutil_is_date(s)) {
+			snprintf(err, errlen, "field '%s' must be a date "
+			    "(YYYY-MM-DD)", f->name);
+			return (ST_BADREQ);
+		}
+		if (f->type == JSONUTIL_STRING && (n < f->min || n > f->max)) {
+			snprintf(err, errlen, "field '%s' must be %lld to %lld "
+			    "characters long (it has %lld)", f->name, f->min,
+			    f->max, n);
+			return (ST_BADREQ);
+		}
+		return (ST_OK);
+	case JSONUTIL_INT:
+		if (!json_object_is_type(v, json_type_int)) {
+			snprintf(err, errlen, "field '%s' must be an integer",
+			    f->name);
+			return (ST_BADREQ);
+		}
+		n = json_object_get_int64(v);
+		if (n < f->min || n > f->max) {
+			snprintf(err, errlen, "field '%s' must be within "
+			    "%lld..%lld", f->name, f->min, f->max);
+			return (ST_BADREQ);
+		}
+		return (ST_OK);
+	case JSONUTIL_BOOL:
+		if (!json_object_is_type(v, json_type_boolean)) {
+			snprintf(err, errlen, "field '%s' must be true or "
+			    "false", f->name);
+			return (ST_BADREQ);
+		}
+		return (ST_OK);
+	}
+	return (ST_INTERNAL);
+}
+
+/* See jsonutil.h. */
+enum st
+jsonutil_check(json_object *obj, const struct jsonutil_field *fields,
+    int partial, char *err, size_t errlen)
+{
+	const struct jsonutil_field	*f;
+	json_object			*v;
+	enum st				 st;
+
+	if (!json_object_is_type(obj, json_type_object)) {
+		snprintf(err, errlen, "the body must be a JSON object");
+		return (ST_BADREQ);
+	}
+	json_object_object_foreach(obj, key, val) {
+		(void)val;
+		for (f = fields; f->name != NULL; f++)
+			if (strcmp(f->name, key) == 0)
+				break;
+		if (f->name == NULL) {
+			snprintf(err, errlen, "unknown field '%.64s'", key);
+			return (ST_BADREQ);
+		}
+	}
+	for (f = fields; f->name != NULL; f++) {
+		if (!json_object_object_get_ex(obj, f->name, &v)) {
+			if (f->required && !partial) {
+				snprintf(err, errlen, "field '%s' is required",
+				    f->name);
+				return (ST_BADREQ);
+			}
+			continue;
+		}
+		if ((st = jsonutil_check_one(f, v, err, errlen)) != ST_OK)
+			return (st);
+	}
+	return (ST_OK);
+}
+
+/* See jsonutil.h. */
+const char *
+jsonutil_get_str(json_object *obj, const char *key)
+{
+	json_object	*v;
+
+	if (!json_object_object_get_ex(obj, key, &v) ||
+	    !json_object_is_type(v, json_type_string))
+		return (NULL);
+	return (json_object_get_string(v));
+}

@@ -1,0 +1,85 @@
+/*
+ * migrate.h: forward-only schema migrations from numbered SQL files.
+ *
+ * A migrations directory holds NNNN_name.sql files (four digits, then
+ * [a-z0-9_]+); they are applied in version order, each in its own
+ * transaction together with its row in schema_migrations (version, name,
+ * SHA-256 of the file). Once applied, a file must never change: an edited or
+ * vanished file makes migrate_apply refuse to run anything. Concurrent runs
+ * serialise on a PostgreSQL advisory lock, so the second one waits and then
+ * finds nothing to do.
+ */
+#ifndef LIB_MIGRATE_H
+#define LIB_MIGRATE_H
+
+#include <stddef.h>
+
+#include "st.h"
+
+struct db;
+
+#define MIGRATE_FILE_MAX	(4 * 1024 * 1024)	/* bytes per file */
+#define MIGRATE_VERSION_MAX	9999
+#define MIGRATE_SUM_LEN		64			/* hex SHA-256 */
+
+/*
+ * The key of the session advisory lock held while migrating: the bytes
+ * "bootstkm" read as a big-endian signed 64-bit integer.
+ */
+#define MIGRATE_LOCK_KEY	"7093010484075719533"
+
+enum migrate_state {
+	MIGRATE_PENDING,	/* file present, not applied yet */
+	MIGRATE_APPLIED,	/* applied, file unchanged */
+	MIGRATE_EDITED,		/* applied, but the file's checksum changed */
+	MIGRATE_RENAMED,	/* applied under another name, same version */
+	MIGRATE_MISSING,	/* applied, but the file is gone */
+};
+
+struct migrate_entry {
+	int			 version;	/* 1 for 0001_init.sql */
+	char			*file;		/* "0001_init.sql"; from the
+						   recorded name if missing */
+	enum migrate_state	 state;
+	char			 sum[MIGRATE_SUM_LEN + 1];	/* of the file;
+						   "" if missing */
+	char			 recorded[MIGRATE_SUM_LEN + 1];	/* in the
+						   table; "" if pending */
+	char			*recorded_file;	/* name it was applied under;
+						   NULL if pending */
+	char			*applied_at;	/* "2025-01-31T12:00:00Z" (UTC);
+						   NULL if pending */
+	char			*sql;		/* file text while applying;
+						   NULL in migrate_status */
+	size_t			 sqllen;
+};
+
+/* "applied", "pending", "edited", "renamed" or "missing-file". */
+const char	*migrate_state_str(enum migrate_state);
+
+/*
+ * Applies the pending migrations of dir, in order, under the advisory lock.
+ * cb (may be NULL) is called after each file is committed, with the entry
+ * (borrowed, valid during the call). *napplied counts the files committed,
+ * also on failure (earlier files stay applied; the failing one is rolled
+ * back whole). On failure *cause tells why in one line (caller frees);
+ * nothing is run at all when an applied file was edited, renamed or removed,
+ * or when a pending file is numbered below an applied one. Sets the session's
+ * statement_timeout to 0 while it runs (a migration may be long) and resets
+ * it after.
+ */
+enum st		 migrate_apply(struct db *, const char *dir,
+		    void (*cb)(const struct migrate_entry *, void *), void *arg,
+		    int *napplied, char **cause);
+
+/*
+ * Every known version, in order: the files of dir merged with the rows of
+ * schema_migrations (read-only: a missing table means nothing is applied).
+ * On ST_OK *entries (caller frees with migrate_entries_free) holds *n
+ * entries; on failure *cause is set (caller frees).
+ */
+enum st		 migrate_status(struct db *, const char *dir,
+		    struct migrate_entry **entries, size_t *n, char **cause);
+void		 migrate_entries_free(struct migrate_entry *, size_t); /* NULL-safe */
+
+#endif

@@ -1,0 +1,198 @@
+# tests/e2e/lib.sh: shared helpers for the end-to-end scripts (sourced).
+#
+# Each script owns its servers: a private PostgreSQL cluster, the API daemon
+# and nginx, on free loopback ports under one temporary folder ($T) that is
+# removed on exit (kept, with its logs, when the script fails). As root,
+# PostgreSQL runs as the "postgres" user, since it refuses to run as root.
+#
+# Provided: $T, $BS_BIN (bootstack), $BS_API_BIN (bootstack-api),
+# $BS_SQLDIR, $BS_CONF (the config file), and the functions below.
+
+set -u
+BS_TOP_SRCDIR=${BS_TOP_SRCDIR:-$(cd "$(dirname "$0")/../.." && pwd)}
+BS_TOP_BUILDDIR=${BS_TOP_BUILDDIR:-$BS_TOP_SRCDIR}
+BS_BIN=${BS_BIN:-$BS_TOP_BUILDDIR/bootstack}
+BS_API_BIN=${BS_API_BIN:-$BS_TOP_BUILDDIR/bootstack-api}
+BS_SQLDIR=${BS_SQLDIR:-$BS_TOP_SRCDIR/sql}
+# Sanitizer builds: fail on the first report, but leaks in short CLI runs
+# of libraries we do not own are still reported.
+export ASAN_OPTIONS=${ASAN_OPTIONS:-abort_on_error=0:detect_leaks=1}
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+
+T=$(mktemp -d "${TMPDIR:-/tmp}/bs-e2e.XXXXXX")
+chmod 755 "$T"
+BS_CONF=$T/bootstack.conf
+export BOOTSTACK_CONF=$BS_CONF
+_bs_failed=1
+_bs_cleanups=""
+
+# Registers a command to run at exit (last registered runs first).
+at_exit() { _bs_cleanups="$1; $_bs_cleanups"; }
+
+_bs_exit() {
+	eval "$_bs_cleanups" >/dev/null 2>&1
+	if [ "$_bs_failed" = 0 ]; then
+		rm -rf "$T"
+	else
+		echo "# logs kept in $T" >&2
+		for f in "$T"/*.log; do
+			[ -f "$f" ] || continue
+			echo "# --- tail of $f" >&2
+			tail -n 30 "$f" >&2
+		done
+	fi
+}
+trap _bs_exit EXIT
+
+# Marks the script as passed; call it last.
+pass() { _bs_failed=0; echo "ok - $(basename "$0")"; exit 0; }
+
+# Prints a failure line and exits.
+fail() { echo "not ok - $(basename "$0"): $*" >&2; exit 1; }
+
+# A free TCP port on 127.0.0.1.
+free_port() {
+	python3 - <<'PY'
+import socket
+s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()
+PY
+}
+
+# Runs a command as the PostgreSQL owner (postgres when we are root).
+_pg_as() {
+	if [ "$(id -u)" = 0 ]; then
+		runuser -u postgres -- "$@"
+	else
+		"$@"
+	fi
+}
+
+PG_BINDIR=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
+
+# Creates and starts a private cluster; exports PGHOST (its socket folder),
+# PGPORT, PGDATABASE=bootstack and PGUSER.
+pg_start() {
+	[ -x "$PG_BINDIR/initdb" ] || fail "PostgreSQL server not installed"
+	PGDATA=$T/pg
+	mkdir -p "$PGDATA" "$T/pgsock"
+	: >"$T/postgres.log"
+	if [ "$(id -u)" = 0 ]; then
+		chown postgres: "$PGDATA" "$T/pgsock" "$T/postgres.log"
+		export PGUSER=postgres
+	else
+		export PGUSER=$(id -un)
+	fi
+	_pg_as "$PG_BINDIR/initdb" -D "$PGDATA" -A trust -U "$PGUSER" \
+	    --no-sync >"$T/initdb.log" 2>&1 || fail "initdb failed"
+	export PGHOST=$T/pgsock PGPORT=$(free_port) PGDATABASE=bootstack
+	pg_resume
+	at_exit pg_stop
+	_pg_as "$PG_BINDIR/createdb" -h "$PGHOST" -p "$PGPORT" bootstack \
+	    || fail "createdb failed"
+}
+
+# Starts the cluster made by pg_start again (after pg_stop).
+pg_resume() {
+	_pg_as "$PG_BINDIR/pg_ctl" -D "$PGDATA" -l "$T/postgres.log" -w \
+	    -o "-k $PGHOST -p $PGPORT -c listen_addresses='' -c fsync=off" \
+	    start >/dev/null || fail "PostgreSQL did not start"
+}
+
+# Stops the cluster (fast mode: running sessions are cut).
+pg_stop() {
+	_pg_as "$PG_BINDIR/pg_ctl" -D "$PGDATA" -m fast -w stop >/dev/null 2>&1
+}
+
+# Writes $BS_CONF for the private cluster; $1 (optional) is extra INI text.
+write_config() {
+	{
+		printf '[database]\nhost = %s\nport = %s\nname = bootstack\n' \
+		    "$PGHOST" "$PGPORT"
+		printf 'user = %s\nmigrations_dir = %s\n' "$PGUSER" "$BS_SQLDIR"
+		printf '%s\n' "${1:-}"
+	} >"$BS_CONF"
+}
+
+# Starts bootstack-api on $T/api.sock with $BS_CONF; waits for the socket.
+# Sets API_PID. Its log is $T/api.log.
+api_start() {
+	"$BS_API_BIN" -c "$BS_CONF" >>"$T/api.log" 2>&1 &
+	API_PID=$!
+	at_exit api_stop
+	wait_for 50 test -S "$T/api.sock" || fail "bootstack-api did not start"
+}
+
+# Stops the daemon (SIGTERM, then waits for it).
+api_stop() {
+	[ -n "${API_PID:-}" ] || return 0
+	kill -TERM "$API_PID" 2>/dev/null
+	wait "$API_PID" 2>/dev/null
+	API_PID=
+}
+
+# The [api] section for the tests' daemon; $1 (optional) adds lines.
+api_config() {
+	printf '[api]\nlisten = %s\nworkers = %s\nlog_level = debug\n%s\n' \
+	    "$T/api.sock" "${API_WORKERS:-2}" "${1:-}"
+}
+
+# Pids of the daemon's workers.
+api_workers() { pgrep -P "$API_PID" | sort; }
+
+# Starts nginx in front of the API on a free port; sets NGINX_PORT and URL.
+nginx_start() {
+	NGINX_PORT=$(free_port)
+	URL=http://127.0.0.1:$NGINX_PORT
+	mkdir -p "$T/nginx"
+	cat >"$T/nginx/nginx.conf" <<NGINX
+$( [ "$(id -u)" = 0 ] && echo "user root;" )
+worker_processes 1;
+pid $T/nginx/nginx.pid;
+error_log $T/nginx-error.log warn;
+events { worker_connections 512; }
+http {
+	access_log $T/nginx-access.log;
+	client_body_temp_path $T/nginx/body;
+	fastcgi_temp_path $T/nginx/fastcgi;
+	proxy_temp_path $T/nginx/proxy;
+	uwsgi_temp_path $T/nginx/uwsgi;
+	scgi_temp_path $T/nginx/scgi;
+	server {
+		listen 127.0.0.1:$NGINX_PORT;
+		location / {
+			include /etc/nginx/fastcgi_params;
+			fastcgi_param REQUEST_ID \$request_id;
+			fastcgi_pass unix:$T/api.sock;
+			fastcgi_read_timeout 30s;
+		}
+	}
+}
+NGINX
+	nginx -c "$T/nginx/nginx.conf" -e "$T/nginx-error.log" \
+	    || fail "nginx did not start"
+	at_exit nginx_stop
+	wait_for 50 curl -so /dev/null "$URL/healthz" || fail "nginx not answering"
+}
+
+nginx_stop() {
+	[ -f "$T/nginx/nginx.pid" ] && kill -QUIT "$(cat "$T/nginx/nginx.pid")"
+}
+
+# Runs "$@" up to $1 times, 0.1 s apart, until it succeeds.
+wait_for() {
+	local n=$1
+	shift
+	while [ "$n" -gt 0 ]; do
+		"$@" >/dev/null 2>&1 && return 0
+		sleep 0.1
+		n=$((n - 1))
+	done
+	return 1
+}
+
+# HTTP status of a request through nginx: http_status PATH [curl args...]
+http_status() {
+	local p=$1
+	shift
+	curl -s -o "$T/body" -w '%{http_code}' "$@" "$URL$p"
+}
