@@ -2,9 +2,9 @@
  * config.c: loads bootstack.conf and answers lookups by section and key.
  *
  * The tables of known sections and keys live in config_table.c (a config
- * made by config_new_table() borrows other ones, for tests and tools); this
- * file owns the INI parser, the BOOTSTACK_<SECTION>_<KEY> environment overrides, the reading
- * of "<key>_file" secrets and the lookup functions.
+ * made by config_new_table() borrows other ones, for tests and tools). This
+ * file owns the INI parser, the BOOTSTACK_<SECTION>_<KEY> environment
+ * overrides, the reading of "<key>_file" secrets and the lookups.
  *
  * A config is a list of section instances. Each single section has exactly
  * one instance, made by config_new() with the defaults; each "[cert NAME]"
@@ -42,22 +42,22 @@
 
 #include "config.h"
 
-#define CONFIG_LINE_MAX		4096		/* bytes in a line, no newline */
+#define CONFIG_LINE_MAX		4096		/* bytes in a line, no LF */
 #define CONFIG_FILE_MAX		(1024 * 1024)	/* bytes in a config file */
 #define CONFIG_SECRET_MAX	(64 * 1024)	/* bytes in a secret file */
-#define CONFIG_ESC_MAX		256		/* hostile text echoed in errors */
-#define CONFIG_WHY_MAX		1024		/* one reason, before the prefix */
-#define CONFIG_ENV_MAX		256		/* BOOTSTACK_<SECTION>_<KEY>_FILE */
+#define CONFIG_ESC_MAX		256		/* hostile text in errors */
+#define CONFIG_WHY_MAX		1024		/* a reason, without prefix */
+#define CONFIG_ENV_MAX		256		/* BOOTSTACK_<SEC>_<KEY>_FILE */
 
 /* One value slot: a key, or the _file twin of a secret. */
 struct config_val {
-	char		*text;		/* owned; the value as set or the default;
+	char		*text;		/* owned; as set, or the default;
 					   NULL = unset */
 	long long	 num;		/* parsed CONFIG_INT, CONFIG_BOOL 0/1 */
-	char		*where;		/* owned; "FILE:LINE", "environment VAR";
-					   NULL = the default */
-	int		 line;		/* line in the text being loaded; 0 = not
-					   set by it (duplicate detection) */
+	char		*where;		/* owned; "FILE:LINE" or "environment
+					   VAR"; NULL = the default */
+	int		 line;		/* line in the text being loaded; 0 =
+					   not set by it (duplicates) */
 	char		*secret;	/* owned; CONFIG_SECRET read from the
 					   _file twin, NULL if none */
 };
@@ -68,8 +68,9 @@ struct config_inst {
 	char			*name;		/* owned; NULL if single */
 	int			 line;		/* header line in the text being
 						   loaded; 0 = not seen in it */
-	struct config_val	*vals;		/* owned; 2 per key table row:
-						   key at 2i, _file twin at 2i+1 */
+	struct config_val	*vals;		/* owned; 2 per key table
+						   row: key at 2i, _file
+						   twin at 2i+1 */
 };
 
 struct config {
@@ -600,7 +601,8 @@ config_parse_header(struct config *cfg, const char *file, int lineno,
 {
 	const struct config_section	*sec;
 	struct config_inst		*in;
-	char				 esc[CONFIG_ESC_MAX], esc2[CONFIG_ESC_MAX];
+	char				 esc[CONFIG_ESC_MAX];
+	char				 esc2[CONFIG_ESC_MAX];
 	char				*name, *iname = NULL, *e;
 	size_t				 len, i;
 
@@ -771,7 +773,8 @@ config_env(struct config *cfg, char **cause)
 {
 	struct config_inst	*in;
 	const struct config_key	*k;
-	char			 var[CONFIG_ENV_MAX], where[CONFIG_ENV_MAX + 16];
+	char			 var[CONFIG_ENV_MAX];
+	char			 where[CONFIG_ENV_MAX + 16];
 	const char		*val;
 	size_t			 i, ki;
 	int			 twin;

@@ -6,7 +6,8 @@
  * defaults; then BOOTSTACK_<SECTION>_<KEY> environment variables override
  * single keys; then each "<key>_file" secret is read into "<key>" (a secret
  * file readable by group or others is refused). Any error names the file, the
- * line and the key: "bootstack.conf:12: [api] workers: must be 1..256".
+ * line and the key: "bootstack.conf:12: [api] workers: 0 is out of range
+ * 1..256".
  *
  * Sections marked multi in the table may appear several times with a name,
  * "[cert www]": they are read with the config_i* functions.
@@ -58,8 +59,10 @@ struct config	*config_new_table(const struct config_section *,
 void		 config_free(struct config *);		/* NULL-safe */
 /*
  * Reads path over the current values, then applies the environment and
- * resolves *_file secrets. Returns 0, or -1 with *cause set (caller frees).
- * On failure the config is unchanged.
+ * resolves *_file secrets. Returns 0, or -1 with *cause set (caller frees;
+ * NULL if even the message could not be allocated; cause may be NULL).
+ * On failure the config is unchanged. "Over": a key the file does not set
+ * keeps its current value, so a reload should load into a config_new().
  */
 int		 config_load(struct config *, const char *path, char **cause);
 /* Same as config_load for text in memory (tests); name is used in errors. */

@@ -60,7 +60,9 @@ fs_write_atomic(const char *path, const void *data, size_t len, mode_t mode,
 		p += n;
 		len -= (size_t)n;
 	}
-	if (fsync(fd) == -1 || close(fd) == -1) {
+	if (fsync(fd) == -1)
+		goto fail;		/* fail: closes fd */
+	if (close(fd) == -1) {
 		fd = -1;
 		goto fail;
 	}

@@ -140,6 +140,9 @@ http_set_header(struct http_req *r, const char *name, const char *fmt, ...)
 	va_start(ap, fmt);
 	st = buf_vprintf(&r->headers, fmt, ap);
 	va_end(ap);
+	/* A CR or LF would end the header early: response splitting. */
+	if (st == ST_OK && strpbrk(r->headers.data + mark, "\r\n") != NULL)
+		st = ST_INTERNAL;
 	if (st == ST_OK)
 		st = buf_add(&r->headers, "\r\n", 2);
 	if (st != ST_OK) {

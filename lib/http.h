@@ -52,7 +52,11 @@ const char	*http_header(const struct http_req *, const char *name);
 /* Monotonic microseconds. */
 long long	 http_now_us(void);
 
-/* Adds a response header; the value is formatted. */
+/*
+ * Adds a response header; the value is formatted. ST_INTERNAL if the name or
+ * value holds CR or LF, ST_TOOBIG past HTTP_HEADERS_MAX; either way the
+ * headers set before are kept as they were.
+ */
 enum st		 http_set_header(struct http_req *, const char *name,
 		    const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 /* Sets status, content type and body (copied; body may be NULL). */

@@ -1,10 +1,14 @@
 /*
  * jsonutil.c: bounded JSON parsing and declarative validation; see jsonutil.h.
  *
- * json-c does the parsing (strict mode, UTF-8 validation, depth cap); this
- * file adds what json-c leaves to the caller: trailing garbage, field tables
- * and precise error texts. Field names copied into an error are cut short,
- * since they come from the client.
+ * json-c does the parsing (strict mode, depth cap); this file adds what
+ * json-c leaves to the caller or lets through even in strict mode: full UTF-8
+ * validation (json-c only checks the byte structure, so overlongs and
+ * surrogates pass), raw control bytes in strings, NaN/Infinity and
+ * single-quoted names, trailing garbage, field tables and precise error
+ * texts. The depth cap is json-c's: it counts every value on the nesting
+ * stack, leaves included, so [[1]] is 3 deep and [[]] 2. Field names copied
+ * into an error are cut short, since they come from the client.
  */
 #include "autoconf.h"
 
@@ -12,6 +16,35 @@
 #include <string.h>
 
 #include "jsonutil.h"
+
+/*
+ * Finds what json-c lets through in strict mode although RFC 8259 forbids it:
+ * raw control bytes inside strings, and outside strings any byte that no JSON
+ * token uses (single quotes, NaN, Infinity). Returns the offset of the first
+ * such byte, or len if there is none.
+ */
+static size_t
+jsonutil_lex_check(const char *text, size_t len)
+{
+	size_t	 i;
+	int	 instr = 0;
+
+	for (i = 0; i < len; i++) {
+		if (instr) {
+			if (text[i] == '\\')
+				i++;
+			else if (text[i] == '"')
+				instr = 0;
+			else if ((unsigned char)text[i] < 0x20)
+				return (i);
+		} else if (text[i] == '"')
+			instr = 1;
+		else if (text[i] == '\0' || strchr(" \t\r\n{}[],:"
+		    "0123456789+-.eEtrufalsn", text[i]) == NULL)
+			return (i);
+	}
+	return (len);
+}
 
 /* See jsonutil.h. */
 enum st
@@ -33,6 +66,16 @@ jsonutil_parse(const char *text, size_t len, int depth, json_object **out,
 		snprintf(err, errlen, "the body holds a NUL byte");
 		return (ST_BADREQ);
 	}
+	/* json-c's UTF-8 check lets overlongs and surrogates through. */
+	if (jsonutil_utf8_chars(text, len) < 0) {
+		snprintf(err, errlen, "the body is not valid UTF-8");
+		return (ST_BADREQ);
+	}
+	if ((off = jsonutil_lex_check(text, len)) < len) {
+		snprintf(err, errlen, "malformed JSON at byte %zu: unexpected "
+		    "character", off);
+		return (ST_BADREQ);
+	}
 	if ((tok = json_tokener_new_ex(depth)) == NULL)
 		return (ST_NOMEM);
 	json_tokener_set_flags(tok, JSON_TOKENER_STRICT |
@@ -40,6 +83,17 @@ jsonutil_parse(const char *text, size_t len, int depth, json_object **out,
 	obj = json_tokener_parse_ex(tok, text, (int)len);
 	jerr = json_tokener_get_error(tok);
 	off = json_tokener_get_parse_end(tok);
+	if (jerr == json_tokener_continue) {
+		/*
+		 * The input is complete: json-c wants the final NUL to end a
+		 * top-level number or literal ("1", "true").
+		 */
+		obj = json_tokener_parse_ex(tok, "", 1);
+		jerr = json_tokener_get_error(tok);
+		off = len;
+		if (jerr == json_tokener_error_parse_eof)
+			jerr = json_tokener_continue;
+	}
 	json_tokener_free(tok);
 	if (jerr == json_tokener_continue) {
 		json_object_put(obj);

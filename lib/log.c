@@ -150,16 +150,18 @@ log_utf8_len(const unsigned char *s)
 
 /*
  * Escapes src into dst as JSON string content. Stops cleanly (never in the
- * middle of an escape) when dst is full. Returns the length written.
+ * middle of an escape) when dst is full. Returns the length written; *end
+ * gets where in src it stopped (at the NUL when all of src fit).
  */
-size_t
-log_escape(char *dst, size_t size, const char *src)
+static size_t
+log_escape_end(char *dst, size_t size, const char *src, const char **end)
 {
 	const unsigned char	*s = (const unsigned char *)src;
 	size_t			 o = 0, n;
 	char			 esc[8];
 	const char		*rep;
 
+	*end = src;
 	if (size == 0)
 		return (0);
 	while (*s != '\0') {
@@ -197,7 +199,17 @@ log_escape(char *dst, size_t size, const char *src)
 		s += n;
 	}
 	dst[o] = '\0';
+	*end = (const char *)s;
 	return (o);
+}
+
+/* See log.h: log_escape_end() without the stop position. */
+size_t
+log_escape(char *dst, size_t size, const char *src)
+{
+	const char	*end;
+
+	return (log_escape_end(dst, size, src, &end));
 }
 
 /* Appends ,"key":"val" to a fields buffer; skips the pair if it won't fit. */
@@ -239,7 +251,8 @@ log_vmsg(enum log_level level, int with_errno, const char *fields,
 	char		 emsg[LOG_MSG_MAX], eerr[256], ts[40];
 	struct timespec	 now;
 	struct tm	 tm;
-	int		 saved = errno, n;
+	const char	*end;
+	int		 saved = errno, n, cut;
 	size_t		 len;
 
 	if (level < log_min_level)
@@ -249,8 +262,11 @@ log_vmsg(enum log_level level, int with_errno, const char *fields,
 	len = strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%S", &tm);
 	snprintf(ts + len, sizeof(ts) - len, ".%03ldZ", now.tv_nsec / 1000000);
 
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	log_escape(emsg, sizeof(emsg), msg);
+	n = vsnprintf(msg, sizeof(msg), fmt, ap);
+	cut = n < 0 || (size_t)n >= sizeof(msg);
+	log_escape_end(emsg, sizeof(emsg), msg, &end);
+	if (*end != '\0')
+		cut = 1;
 	eerr[0] = '\0';
 	if (with_errno && saved != 0)
 		log_escape(eerr, sizeof(eerr), strerror(saved));
@@ -258,12 +274,13 @@ log_vmsg(enum log_level level, int with_errno, const char *fields,
 		fields = ",\"fields_dropped\":true";
 	n = snprintf(line, sizeof(line),
 	    "{\"ts\":\"%s\",\"level\":\"%s\",\"prog\":\"%.32s\",\"pid\":%ld"
-	    "%s%s%s,\"msg\":\"%s\"%s%s%s%s}\n",
+	    "%s%s%s,\"msg\":\"%s\"%s%s%s%s%s}\n",
 	    ts, log_names[level], log_prog, (long)getpid(),
 	    log_reqid[0] != '\0' ? ",\"request_id\":\"" : "", log_reqid,
 	    log_reqid[0] != '\0' ? "\"" : "", emsg,
 	    eerr[0] != '\0' ? ",\"error\":\"" : "", eerr,
-	    eerr[0] != '\0' ? "\"" : "", fields == NULL ? "" : fields);
+	    eerr[0] != '\0' ? "\"" : "", cut ? ",\"truncated\":true" : "",
+	    fields == NULL ? "" : fields);
 	if (n > 0 && (size_t)n < sizeof(line))
 		(void)!write(log_fd, line, (size_t)n);
 	errno = saved;

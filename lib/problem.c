@@ -4,40 +4,90 @@
  * The type is "about:blank" and the title the HTTP reason phrase, as RFC 9457
  * section 4.2.1 asks when a problem has no more specific semantics than its
  * status code; the detail carries the precise, field-level explanation.
+ * The detail and the instance may carry client bytes, so they are made valid
+ * UTF-8 before they go in.
  */
 #include "autoconf.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "http.h"
+#include "jsonutil.h"
 #include "problem.h"
+
+/*
+ * Returns s when it is valid UTF-8, else a copy (*tofree, caller frees) in
+ * which every byte that is not part of a valid sequence became U+FFFD. json-c
+ * copies bytes >= 0x80 as they are, but a JSON text must be UTF-8 (RFC 8259
+ * section 8.1), and a detail or a path can hold anything a client sent. NULL
+ * (with *tofree NULL) when s is NULL or memory runs out.
+ */
+static const char *
+problem_utf8(const char *s, char **tofree)
+{
+	size_t	 len, i, o, k;
+	char	*d;
+
+	*tofree = NULL;
+	if (s == NULL || jsonutil_utf8_chars(s, (len = strlen(s))) >= 0)
+		return (s);
+	if ((d = malloc(len * 3 + 1)) == NULL)
+		return (NULL);
+	for (i = o = 0; i < len; i += k) {
+		for (k = 1; k <= 4 && i + k <= len; k++)
+			if (jsonutil_utf8_chars(s + i, k) == 1)
+				break;
+		if (k > 4 || i + k > len) {
+			memcpy(d + o, "\xef\xbf\xbd", 3);
+			o += 3;
+			k = 1;
+		} else {
+			memcpy(d + o, s + i, k);
+			o += k;
+		}
+	}
+	d[o] = '\0';
+	*tofree = d;
+	return (d);
+}
 
 /* See problem.h. */
 json_object *
 problem_new(enum st st, const char *detail, const char *instance,
     const char *request_id)
 {
-	json_object	*o;
+	json_object	*o = NULL;
 	int		 code = st_http(st);
+	char		*dfree = NULL, *ifree = NULL;
 
-	if ((o = json_object_new_object()) == NULL)
+	detail = problem_utf8(detail != NULL && detail[0] != '\0' ? detail :
+	    st_str(st), &dfree);
+	if (detail == NULL || (instance != NULL &&
+	    (instance = problem_utf8(instance, &ifree)) == NULL) ||
+	    (o = json_object_new_object()) == NULL) {
+		free(dfree);
+		free(ifree);
 		return (NULL);
+	}
 	if (json_object_object_add(o, "type",
 	    json_object_new_string("about:blank")) != 0 ||
 	    json_object_object_add(o, "title",
 	    json_object_new_string(st_http_reason(code))) != 0 ||
 	    json_object_object_add(o, "status",
 	    json_object_new_int(code)) != 0 ||
-	    json_object_object_add(o, "detail", json_object_new_string(
-	    detail != NULL && detail[0] != '\0' ? detail : st_str(st))) != 0 ||
+	    json_object_object_add(o, "detail",
+	    json_object_new_string(detail)) != 0 ||
 	    (instance != NULL && json_object_object_add(o, "instance",
 	    json_object_new_string(instance)) != 0) ||
 	    (request_id != NULL && request_id[0] != '\0' &&
 	    json_object_object_add(o, "request_id",
 	    json_object_new_string(request_id)) != 0)) {
 		json_object_put(o);
-		return (NULL);
+		o = NULL;
 	}
+	free(dfree);
+	free(ifree);
 	return (o);
 }
 

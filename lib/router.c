@@ -44,20 +44,23 @@ router_try(const char *pat, const char *path, struct router_match *m)
 	}
 }
 
-/* Appends a method to the Allow text unless already there. */
+/*
+ * Appends a method to the Allow text unless already there. A method that
+ * does not fit whole is left out: a cut name ("GET, HEA") would be a lie.
+ */
 static void
 router_allow_add(char *allow, size_t len, const char *method)
 {
-	size_t		 ml = strlen(method);
+	size_t		 ml = strlen(method), al = strlen(allow);
 	const char	*p;
 
 	for (p = allow; (p = strstr(p, method)) != NULL; p += ml)
 		if ((p == allow || p[-1] == ' ') &&
 		    (p[ml] == ',' || p[ml] == '\0'))
 			return;
-	if (allow[0] != '\0')
-		strncat(allow, ", ", len - strlen(allow) - 1);
-	strncat(allow, method, len - strlen(allow) - 1);
+	if (al + (al > 0 ? 2 : 0) + ml >= len)
+		return;
+	snprintf(allow + al, len - al, "%s%s", al > 0 ? ", " : "", method);
 }
 
 /* See router.h. */

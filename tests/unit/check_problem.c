@@ -1,0 +1,755 @@
+/*
+ * check_problem.c: unit tests for lib/http.c and lib/problem.c, driven by
+ * plain environment arrays as FastCGI would hand them over: request
+ * parsing (method, path, query, request id, headers), RFC 9457 problem
+ * documents (shape, status-specific headers, no leak of internal detail,
+ * valid JSON from hostile detail) and the rendered CGI response.
+ */
+#include "autoconf.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <check.h>
+#include <json-c/json.h>
+
+#include "http.h"
+#include "jsonutil.h"
+#include "problem.h"
+
+#define PJSON	"application/problem+json"
+/* FastCGI hands over char **; the tests' literals are never written to. */
+#define E(s)	((char *)(s))
+
+static char *env_post[] = {
+	E("REQUEST_METHOD=POST"),
+	E("REQUEST_URI=/v1/tasks?x=1"),
+	E("REQUEST_ID=abc123"),
+	NULL
+};
+
+/* True if s is exactly 32 lowercase hex digits. */
+static int
+is_hex32(const char *s)
+{
+	size_t	 i;
+
+	for (i = 0; s[i] != '\0'; i++)
+		if (strchr("0123456789abcdef", s[i]) == NULL)
+			return (0);
+	return (i == 32);
+}
+
+/*
+ * Parses a response body the strict way: one JSON value, valid UTF-8 (the
+ * full check, not json-c's structural one), and an object. Caller puts.
+ */
+static json_object *
+parse_body(const struct http_req *r)
+{
+	struct json_tokener	*tok;
+	json_object		*o;
+
+	ck_assert_ptr_nonnull(r->out.data);
+	ck_assert_uint_eq(strlen(r->out.data), r->out.len);
+	ck_assert_int_ge(jsonutil_utf8_chars(r->out.data, r->out.len), 0);
+	tok = json_tokener_new();
+	ck_assert_ptr_nonnull(tok);
+	json_tokener_set_flags(tok, JSON_TOKENER_STRICT |
+	    JSON_TOKENER_VALIDATE_UTF8);
+	o = json_tokener_parse_ex(tok, r->out.data, (int)r->out.len + 1);
+	ck_assert_int_eq(json_tokener_get_error(tok), json_tokener_success);
+	json_tokener_free(tok);
+	ck_assert(json_object_is_type(o, json_type_object));
+	return (o);
+}
+
+/* A string member of o, which must be there. */
+static const char *
+member_str(json_object *o, const char *key)
+{
+	json_object	*v;
+
+	ck_assert_msg(json_object_object_get_ex(o, key, &v), "no %s", key);
+	ck_assert(json_object_is_type(v, json_type_string));
+	return (json_object_get_string(v));
+}
+
+/* An integer member of o, which must be there. */
+static int
+member_int(json_object *o, const char *key)
+{
+	json_object	*v;
+
+	ck_assert_msg(json_object_object_get_ex(o, key, &v), "no %s", key);
+	ck_assert(json_object_is_type(v, json_type_int));
+	return (json_object_get_int(v));
+}
+
+START_TEST(test_req_init)
+{
+	struct http_req	 r;
+
+	http_req_init(&r, env_post, 1000);
+	ck_assert_str_eq(r.method, "POST");
+	ck_assert_str_eq(r.path, "/v1/tasks");
+	ck_assert_str_eq(r.query, "x=1");
+	ck_assert_str_eq(r.request_id, "abc123");
+	ck_assert_uint_eq(r.body.max, 1000);
+	ck_assert_uint_eq(r.body.len, 0);
+	ck_assert_int_eq(r.status, 0);
+	ck_assert_ptr_null(r.ctype);
+	ck_assert_str_eq(r.detail, "");
+	ck_assert_str_eq(r.allow, "");
+	ck_assert_int_gt(r.start_us, 0);
+	ck_assert_str_eq(http_param(&r, "REQUEST_ID"), "abc123");
+	http_req_cleanup(&r);
+	http_req_cleanup(&r);		/* safe twice */
+}
+END_TEST
+
+START_TEST(test_req_defaults)
+{
+	char		*env_doc[] = { E("DOCUMENT_URI=/d"), NULL };
+	char		*env_qs[] = { E("REQUEST_URI=/p?a=1"),
+			    E("QUERY_STRING=b=2"), NULL };
+	char		*env_prefix[] = { E("REQUEST_URIX=/no"),
+			    E("REQUEST_METHODS=PUT"), NULL };
+	struct http_req	 r;
+
+	http_req_init(&r, NULL, 10);
+	ck_assert_str_eq(r.method, "GET");
+	ck_assert_str_eq(r.path, "/");
+	ck_assert_str_eq(r.query, "");
+	ck_assert(is_hex32(r.request_id));
+	ck_assert_ptr_null(http_param(&r, "REQUEST_URI"));
+	http_req_cleanup(&r);
+
+	http_req_init(&r, env_doc, 10);
+	ck_assert_str_eq(r.path, "/d");
+	http_req_cleanup(&r);
+
+	/* QUERY_STRING, when nginx passes it, wins over the URI's. */
+	http_req_init(&r, env_qs, 10);
+	ck_assert_str_eq(r.path, "/p");
+	ck_assert_str_eq(r.query, "b=2");
+	http_req_cleanup(&r);
+
+	/* A parameter whose name only starts like the asked one is not it. */
+	http_req_init(&r, env_prefix, 10);
+	ck_assert_str_eq(r.method, "GET");
+	ck_assert_str_eq(r.path, "/");
+	http_req_cleanup(&r);
+}
+END_TEST
+
+START_TEST(test_request_id_hostile)
+{
+	static const char *const bad[] = {
+		"REQUEST_ID=abc 123",
+		"REQUEST_ID=abc\"123",
+		"REQUEST_ID=abc\r\nX-Evil: 1",
+		"REQUEST_ID=abc\n",
+		"REQUEST_ID=",
+		"REQUEST_ID=\xc3\xa9t\xc3\xa9",
+		"REQUEST_ID=a/b",
+		"REQUEST_ID=a\\b",
+		"REQUEST_ID=0123456789012345678901234567890123456789"
+		    "0123456789012345678901234",	/* 65 characters */
+	};
+	char		*env[2], prev[65] = "";
+	struct http_req	 r;
+	size_t		 i;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		env[0] = (char *)bad[i];
+		env[1] = NULL;
+		http_req_init(&r, env, 10);
+		ck_assert_msg(is_hex32(r.request_id), "row %zu: id '%s'", i,
+		    r.request_id);
+		/* Made from random bytes: two in a row differ. */
+		ck_assert_str_ne(r.request_id, prev);
+		memcpy(prev, r.request_id, sizeof(prev));
+		http_req_cleanup(&r);
+	}
+}
+END_TEST
+
+START_TEST(test_request_id_sources)
+{
+	char		*env64[] = { E("REQUEST_ID=0123456789012345678901234567"
+			    "890123456789012345678901234567890123"), NULL };
+	char		*envx[] = { E("REQUEST_ID=bad id"),
+			    E("HTTP_X_REQUEST_ID=client-1.a_b"), NULL };
+	char		*envxbad[] = { E("HTTP_X_REQUEST_ID=<script>"), NULL };
+	struct http_req	 r;
+
+	/* 64 characters is the longest id taken as it is. */
+	http_req_init(&r, env64, 10);
+	ck_assert_uint_eq(strlen(r.request_id), 64);
+	ck_assert_str_eq(r.request_id, env64[0] + strlen("REQUEST_ID="));
+	http_req_cleanup(&r);
+
+	/* A bad nginx id falls back to a plain client id. */
+	http_req_init(&r, envx, 10);
+	ck_assert_str_eq(r.request_id, "client-1.a_b");
+	http_req_cleanup(&r);
+
+	http_req_init(&r, envxbad, 10);
+	ck_assert(is_hex32(r.request_id));
+	http_req_cleanup(&r);
+}
+END_TEST
+
+START_TEST(test_path_too_long)
+{
+	char		*uri, *env[2];
+	struct http_req	 r;
+	size_t		 n = HTTP_PATH_MAX + 100;
+
+	uri = malloc(strlen("REQUEST_URI=") + n + 1);
+	ck_assert_ptr_nonnull(uri);
+	env[0] = uri;
+	env[1] = NULL;
+
+	/* HTTP_PATH_MAX + 1 bytes: refused as an empty path. */
+	strcpy(uri, "REQUEST_URI=/");
+	memset(uri + 13, 'a', HTTP_PATH_MAX);
+	uri[13 + HTTP_PATH_MAX] = '\0';
+	http_req_init(&r, env, 10);
+	ck_assert_str_eq(r.path, "");
+	http_req_cleanup(&r);
+
+	/* HTTP_PATH_MAX bytes do not fit with the NUL either. */
+	uri[12 + HTTP_PATH_MAX] = '\0';
+	http_req_init(&r, env, 10);
+	ck_assert_str_eq(r.path, "");
+	http_req_cleanup(&r);
+
+	/* HTTP_PATH_MAX - 1 bytes is the longest path kept. */
+	uri[11 + HTTP_PATH_MAX] = '\0';
+	http_req_init(&r, env, 10);
+	ck_assert_uint_eq(strlen(r.path), HTTP_PATH_MAX - 1);
+	ck_assert_int_eq(strncmp(r.path, uri + 12, HTTP_PATH_MAX - 1), 0);
+	http_req_cleanup(&r);
+
+	/* Only the path counts, not the query. */
+	strcpy(uri, "REQUEST_URI=/a?");
+	memset(uri + 15, 'q', n - 3);
+	uri[12 + n] = '\0';
+	http_req_init(&r, env, 10);
+	ck_assert_str_eq(r.path, "/a");
+	ck_assert_uint_eq(strlen(r.query), n - 3);
+	http_req_cleanup(&r);
+	free(uri);
+}
+END_TEST
+
+START_TEST(test_headers_in)
+{
+	char		*env[] = { E("HTTP_IF_MATCH=\"v3\""),
+			    E("CONTENT_TYPE=application/json"),
+			    E("CONTENT_LENGTH=17"),
+			    E("HTTP_X_CUSTOM_THING=yes"),
+			    E("HTTP_CONTENT_TYPE=wrong"), NULL };
+	struct http_req	 r;
+
+	http_req_init(&r, env, 10);
+	ck_assert_str_eq(http_header(&r, "If-Match"), "\"v3\"");
+	ck_assert_str_eq(http_header(&r, "if-match"), "\"v3\"");
+	ck_assert_str_eq(http_header(&r, "IF-MATCH"), "\"v3\"");
+	ck_assert_str_eq(http_header(&r, "Content-Type"), "application/json");
+	ck_assert_str_eq(http_header(&r, "content-type"), "application/json");
+	ck_assert_str_eq(http_header(&r, "Content-Length"), "17");
+	ck_assert_str_eq(http_header(&r, "X-Custom-Thing"), "yes");
+	ck_assert_ptr_null(http_header(&r, "If-None-Match"));
+	ck_assert_ptr_null(http_header(&r, "If-Matc"));
+	ck_assert_ptr_null(http_header(&r, ""));
+	ck_assert_str_eq(http_param(&r, "CONTENT_TYPE"), "application/json");
+	http_req_cleanup(&r);
+}
+END_TEST
+
+START_TEST(test_fail)
+{
+	struct http_req	 r;
+	char		 big[1000];
+
+	http_req_init(&r, env_post, 10);
+	ck_assert_int_eq(http_fail(&r, ST_NOTFOUND, "no task %d", 7),
+	    ST_NOTFOUND);
+	ck_assert_str_eq(r.detail, "no task 7");
+	memset(big, 'd', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	ck_assert_int_eq(http_fail(&r, ST_BADREQ, "%s", big), ST_BADREQ);
+	ck_assert_uint_eq(strlen(r.detail), sizeof(r.detail) - 1);
+	http_req_cleanup(&r);
+}
+END_TEST
+
+START_TEST(test_problem_badreq)
+{
+	struct http_req	 r;
+	json_object	*o;
+
+	http_req_init(&r, env_post, 10);
+	http_fail(&r, ST_BADREQ, "field 'title' is required");
+	ck_assert_int_eq(problem_reply(&r, ST_BADREQ), ST_OK);
+	ck_assert_int_eq(r.status, 400);
+	ck_assert_str_eq(r.ctype, PJSON);
+	ck_assert_uint_eq(r.headers.len, 0);
+	o = parse_body(&r);
+	ck_assert_int_eq(json_object_object_length(o), 6);
+	ck_assert_str_eq(member_str(o, "type"), "about:blank");
+	ck_assert_str_eq(member_str(o, "title"), "Bad Request");
+	ck_assert_int_eq(member_int(o, "status"), 400);
+	ck_assert_str_eq(member_str(o, "detail"), "field 'title' is required");
+	ck_assert_str_eq(member_str(o, "instance"), "/v1/tasks");
+	ck_assert_str_eq(member_str(o, "request_id"), "abc123");
+	json_object_put(o);
+	http_req_cleanup(&r);
+}
+END_TEST
+
+START_TEST(test_problem_no_detail)
+{
+	struct http_req	 r;
+	json_object	*o;
+
+	/* Without r->detail, the detail is the status title. */
+	http_req_init(&r, env_post, 10);
+	ck_assert_int_eq(problem_reply(&r, ST_NOTFOUND), ST_OK);
+	ck_assert_int_eq(r.status, 404);
+	o = parse_body(&r);
+	ck_assert_str_eq(member_str(o, "title"), "Not Found");
+	ck_assert_str_eq(member_str(o, "detail"), "not found");
+	json_object_put(o);
+
+	/* problem_new without instance nor request id leaves them out. */
+	o = problem_new(ST_CONFLICT, "", NULL, "");
+	ck_assert_ptr_nonnull(o);
+	ck_assert_int_eq(json_object_object_length(o), 4);
+	ck_assert_str_eq(member_str(o, "title"), "Conflict");
+	ck_assert_str_eq(member_str(o, "detail"), "conflict");
+	ck_assert_int_eq(member_int(o, "status"), 409);
+	json_object_put(o);
+	http_req_cleanup(&r);
+}
+END_TEST
+
+START_TEST(test_problem_405_allow)
+{
+	struct http_req	 r;
+	json_object	*o;
+
+	http_req_init(&r, env_post, 10);
+	snprintf(r.allow, sizeof(r.allow), "GET, HEAD, POST");
+	http_fail(&r, ST_METHOD, "PUT is not allowed here");
+	ck_assert_int_eq(problem_reply(&r, ST_METHOD), ST_OK);
+	ck_assert_int_eq(r.status, 405);
+	ck_assert_str_eq(buf_str(&r.headers), "Allow: GET, HEAD, POST\r\n");
+	o = parse_body(&r);
+	ck_assert_str_eq(member_str(o, "title"), "Method Not Allowed");
+	ck_assert_str_eq(member_str(o, "detail"), "PUT is not allowed here");
+	json_object_put(o);
+
+	/* Allow is for 405 only. */
+	ck_assert_int_eq(problem_reply(&r, ST_BADREQ), ST_OK);
+	ck_assert_str_eq(buf_str(&r.headers), "");
+	http_req_cleanup(&r);
+}
+END_TEST
+
+START_TEST(test_problem_503_retry)
+{
+	struct http_req	 r;
+	json_object	*o;
+
+	http_req_init(&r, env_post, 10);
+	http_fail(&r, ST_UNAVAILABLE, "the database is restarting");
+	ck_assert_int_eq(problem_reply(&r, ST_UNAVAILABLE), ST_OK);
+	ck_assert_int_eq(r.status, 503);
+	ck_assert_str_eq(buf_str(&r.headers), "Retry-After: 1\r\n");
+	o = parse_body(&r);
+	ck_assert_str_eq(member_str(o, "title"), "Service Unavailable");
+	/* A 503 says why: there is nothing internal in "retry later". */
+	ck_assert_str_eq(member_str(o, "detail"), "the database is restarting");
+	json_object_put(o);
+	http_req_cleanup(&r);
+}
+END_TEST
+
+START_TEST(test_problem_401_auth)
+{
+	struct http_req	 r;
+	json_object	*o;
+
+	http_req_init(&r, env_post, 10);
+	http_fail(&r, ST_UNAUTH, "no API key");
+	ck_assert_int_eq(problem_reply(&r, ST_UNAUTH), ST_OK);
+	ck_assert_int_eq(r.status, 401);
+	ck_assert_str_eq(buf_str(&r.headers),
+	    "WWW-Authenticate: Bearer realm=\"bootstack\"\r\n");
+	o = parse_body(&r);
+	ck_assert_str_eq(member_str(o, "title"), "Unauthorized");
+	ck_assert_str_eq(member_str(o, "detail"), "no API key");
+	json_object_put(o);
+	http_req_cleanup(&r);
+}
+END_TEST
+
+START_TEST(test_problem_500_no_leak)
+{
+	static const struct {
+		enum st		 st;
+		const char	*detail;
+	} rows[] = {
+		{ ST_INTERNAL,	"internal error" },
+		{ ST_DB,	"database error" },
+		{ ST_IO,	"input/output error" },
+		{ ST_NOMEM,	"out of memory" },
+		{ ST_OK,	"internal error" },	/* no OK problem */
+	};
+	struct http_req	 r;
+	json_object	*o;
+	size_t		 i;
+
+	for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		http_req_init(&r, env_post, 10);
+		http_fail(&r, rows[i].st, "duplicate key secret_pkey in "
+		    "/var/lib/secret");
+		ck_assert_int_eq(problem_reply(&r, rows[i].st), ST_OK);
+		ck_assert_int_eq(r.status, 500);
+		ck_assert_ptr_null(strstr(buf_str(&r.out), "secret"));
+		o = parse_body(&r);
+		ck_assert_str_eq(member_str(o, "title"),
+		    "Internal Server Error");
+		ck_assert_str_eq(member_str(o, "detail"), rows[i].detail);
+		ck_assert_str_eq(member_str(o, "request_id"), "abc123");
+		json_object_put(o);
+		http_req_cleanup(&r);
+	}
+}
+END_TEST
+
+START_TEST(test_problem_hostile_detail)
+{
+	char		*env[] = { E("REQUEST_URI=/v1/t\xff\xfe/\xc3"), NULL };
+	struct http_req	 r;
+	json_object	*o;
+
+	http_req_init(&r, env, 10);
+	http_fail(&r, ST_BADREQ, "q\"b\\s/n\nt\tc\x01\x1f\x7f|"
+	    "\xff|\xc0\x80|\xed\xa0\x80|\xf4\x90\x80\x80|\xc3\xa9|\xe2\x82");
+	ck_assert_int_eq(problem_reply(&r, ST_BADREQ), ST_OK);
+	/* Raw control bytes never reach the body. */
+	ck_assert_ptr_null(memchr(r.out.data, '\n', r.out.len));
+	ck_assert_ptr_null(memchr(r.out.data, '\x01', r.out.len));
+	o = parse_body(&r);
+	/* Invalid bytes become U+FFFD; valid text (é) is kept. */
+	ck_assert_str_eq(member_str(o, "detail"), "q\"b\\s/n\nt\tc\x01\x1f\x7f|"
+	    "\xef\xbf\xbd|\xef\xbf\xbd\xef\xbf\xbd|"
+	    "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd|"
+	    "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd|\xc3\xa9|"
+	    "\xef\xbf\xbd\xef\xbf\xbd");
+	ck_assert_str_eq(member_str(o, "instance"),
+	    "/v1/t\xef\xbf\xbd\xef\xbf\xbd/\xef\xbf\xbd");
+	json_object_put(o);
+	http_req_cleanup(&r);
+}
+END_TEST
+
+START_TEST(test_problem_replaces)
+{
+	struct http_req	 r;
+	json_object	*o;
+
+	http_req_init(&r, env_post, 10);
+	ck_assert_int_eq(http_set_header(&r, "ETag", "\"1\""), ST_OK);
+	ck_assert_int_eq(http_reply(&r, 200, "text/plain", "half", 4), ST_OK);
+	ck_assert_int_eq(problem_reply(&r, ST_CONFLICT), ST_OK);
+	ck_assert_int_eq(r.status, 409);
+	ck_assert_str_eq(r.ctype, PJSON);
+	ck_assert_str_eq(buf_str(&r.headers), "");
+	o = parse_body(&r);
+	ck_assert_str_eq(member_str(o, "title"), "Conflict");
+	json_object_put(o);
+	http_req_cleanup(&r);
+}
+END_TEST
+
+START_TEST(test_render_200)
+{
+	struct http_req	 r;
+	struct buf	 out;
+
+	http_req_init(&r, env_post, 10);
+	buf_init(&out, 1 << 20);
+	ck_assert_int_eq(http_reply(&r, 200, "application/json", "{\"a\":1}",
+	    7), ST_OK);
+	ck_assert_int_eq(http_set_header(&r, "ETag", "\"%d\"", 3), ST_OK);
+	ck_assert_int_eq(http_set_header(&r, "Cache-Control", "no-store"),
+	    ST_OK);
+	ck_assert_int_eq(http_render(&r, &out), ST_OK);
+	ck_assert_str_eq(buf_str(&out),
+	    "Status: 200 OK\r\n"
+	    "Content-Type: application/json\r\n"
+	    "Content-Length: 7\r\n"
+	    "X-Request-ID: abc123\r\n"
+	    "ETag: \"3\"\r\n"
+	    "Cache-Control: no-store\r\n"
+	    "\r\n"
+	    "{\"a\":1}");
+	ck_assert_uint_eq(out.len, strlen(out.data));
+	buf_cleanup(&out);
+	http_req_cleanup(&r);
+}
+END_TEST
+
+START_TEST(test_render_binary_body)
+{
+	struct http_req	 r;
+	struct buf	 out;
+	static const char body[] = "a\0b";
+	const char	 *head = "Status: 201 Created\r\n"
+			    "Content-Type: application/octet-stream\r\n"
+			    "Content-Length: 3\r\n"
+			    "X-Request-ID: abc123\r\n\r\n";
+
+	/* A body with a NUL byte is counted and copied whole. */
+	http_req_init(&r, env_post, 10);
+	buf_init(&out, 1 << 20);
+	ck_assert_int_eq(http_reply(&r, 201, "application/octet-stream", body,
+	    3), ST_OK);
+	ck_assert_int_eq(http_render(&r, &out), ST_OK);
+	ck_assert_uint_eq(out.len, strlen(head) + 3);
+	ck_assert_int_eq(memcmp(out.data, head, strlen(head)), 0);
+	ck_assert_int_eq(memcmp(out.data + strlen(head), body, 3), 0);
+	buf_cleanup(&out);
+	http_req_cleanup(&r);
+}
+END_TEST
+
+START_TEST(test_render_head)
+{
+	char		*env[] = { E("REQUEST_METHOD=HEAD"),
+			    E("REQUEST_URI=/v1/x"), E("REQUEST_ID=h1"), NULL };
+	struct http_req	 r;
+	struct buf	 out;
+
+	http_req_init(&r, env, 10);
+	buf_init(&out, 1 << 20);
+	ck_assert_int_eq(http_reply(&r, 200, "application/json", "{\"a\":1}",
+	    7), ST_OK);
+	ck_assert_int_eq(http_render(&r, &out), ST_OK);
+	ck_assert_str_eq(buf_str(&out),
+	    "Status: 200 OK\r\n"
+	    "Content-Type: application/json\r\n"
+	    "Content-Length: 7\r\n"
+	    "X-Request-ID: h1\r\n"
+	    "\r\n");
+	buf_cleanup(&out);
+	http_req_cleanup(&r);
+}
+END_TEST
+
+START_TEST(test_render_204_304)
+{
+	struct http_req	 r;
+	struct buf	 out;
+
+	http_req_init(&r, env_post, 10);
+	buf_init(&out, 1 << 20);
+	/* Even when a handler set a type and a body by mistake. */
+	ck_assert_int_eq(http_reply(&r, 204, "application/json", "{}", 2),
+	    ST_OK);
+	ck_assert_int_eq(http_render(&r, &out), ST_OK);
+	ck_assert_str_eq(buf_str(&out),
+	    "Status: 204 No Content\r\n"
+	    "X-Request-ID: abc123\r\n"
+	    "\r\n");
+
+	buf_reset(&out);
+	ck_assert_int_eq(http_reply(&r, 304, "application/json", "{}", 2),
+	    ST_OK);
+	ck_assert_int_eq(http_set_header(&r, "ETag", "\"9\""), ST_OK);
+	ck_assert_int_eq(http_render(&r, &out), ST_OK);
+	ck_assert_str_eq(buf_str(&out),
+	    "Status: 304 Not Modified\r\n"
+	    "X-Request-ID: abc123\r\n"
+	    "ETag: \"9\"\r\n"
+	    "\r\n");
+	buf_cleanup(&out);
+	http_req_cleanup(&r);
+}
+END_TEST
+
+START_TEST(test_render_unset)
+{
+	struct http_req	 r;
+	struct buf	 out;
+
+	/* A handler that set nothing answers 500 with an empty body. */
+	http_req_init(&r, env_post, 10);
+	buf_init(&out, 1 << 20);
+	ck_assert_int_eq(http_render(&r, &out), ST_OK);
+	ck_assert_str_eq(buf_str(&out),
+	    "Status: 500 Internal Server Error\r\n"
+	    "Content-Length: 0\r\n"
+	    "X-Request-ID: abc123\r\n"
+	    "\r\n");
+	buf_cleanup(&out);
+
+	/* The output buffer's cap is honoured. */
+	buf_init(&out, 10);
+	ck_assert_int_eq(http_render(&r, &out), ST_TOOBIG);
+	buf_cleanup(&out);
+	http_req_cleanup(&r);
+}
+END_TEST
+
+START_TEST(test_reply_json)
+{
+	struct http_req	 r;
+	json_object	*o;
+
+	http_req_init(&r, env_post, 10);
+	o = json_object_new_object();
+	json_object_object_add(o, "path", json_object_new_string("/v1/t"));
+	ck_assert_int_eq(http_reply_json(&r, 201, o), ST_OK);
+	json_object_put(o);
+	ck_assert_int_eq(r.status, 201);
+	ck_assert_str_eq(r.ctype, "application/json");
+	ck_assert_str_eq(buf_str(&r.out), "{\"path\":\"/v1/t\"}");
+
+	/* A later reply replaces the body. */
+	ck_assert_int_eq(http_reply(&r, 204, NULL, NULL, 0), ST_OK);
+	ck_assert_uint_eq(r.out.len, 0);
+	ck_assert_ptr_null(r.ctype);
+	http_req_cleanup(&r);
+}
+END_TEST
+
+START_TEST(test_set_header_cap)
+{
+	struct http_req	 r;
+	char		*saved = NULL, *huge;
+	size_t		 savedlen = 0;
+	enum st		 st = ST_OK;
+	int		 i;
+
+	http_req_init(&r, env_post, 10);
+	for (i = 0; i < 10000; i++) {
+		savedlen = r.headers.len;
+		saved = strdup(buf_str(&r.headers));
+		ck_assert_ptr_nonnull(saved);
+		st = http_set_header(&r, "X-Filler", "%05d-abcdefghij", i);
+		if (st != ST_OK)
+			break;
+		free(saved);
+	}
+	ck_assert_int_eq(st, ST_TOOBIG);
+	ck_assert_int_gt(i, 100);
+	/* The failed call left the earlier headers exactly as they were. */
+	ck_assert_uint_eq(r.headers.len, savedlen);
+	ck_assert_str_eq(buf_str(&r.headers), saved);
+	ck_assert_uint_le(r.headers.len, HTTP_HEADERS_MAX);
+	ck_assert_int_eq(strncmp(r.headers.data + r.headers.len - 2, "\r\n", 2),
+	    0);
+	free(saved);
+
+	/* So does a single value larger than the whole cap. */
+	http_req_cleanup(&r);
+	http_req_init(&r, env_post, 10);
+	ck_assert_int_eq(http_set_header(&r, "A", "1"), ST_OK);
+	huge = malloc(HTTP_HEADERS_MAX + 1);
+	ck_assert_ptr_nonnull(huge);
+	memset(huge, 'v', HTTP_HEADERS_MAX);
+	huge[HTTP_HEADERS_MAX] = '\0';
+	ck_assert_int_eq(http_set_header(&r, "B", "%s", huge), ST_TOOBIG);
+	ck_assert_str_eq(buf_str(&r.headers), "A: 1\r\n");
+	/* A value that just fits with its name, ": " and CRLF is taken. */
+	huge[HTTP_HEADERS_MAX - 6 - 5] = '\0';
+	ck_assert_int_eq(http_set_header(&r, "B", "%s", huge), ST_OK);
+	ck_assert_uint_eq(r.headers.len, HTTP_HEADERS_MAX);
+	free(huge);
+	http_req_cleanup(&r);
+}
+END_TEST
+
+START_TEST(test_set_header_crlf)
+{
+	struct http_req	 r;
+
+	http_req_init(&r, env_post, 10);
+	ck_assert_int_eq(http_set_header(&r, "ETag", "\"1\""), ST_OK);
+	/* A CR or LF would let a value forge headers: refused. */
+	ck_assert_int_eq(http_set_header(&r, "Location", "/x\r\nSet-Cookie: "
+	    "a=b"), ST_INTERNAL);
+	ck_assert_int_eq(http_set_header(&r, "Location", "/x\nY: 1"),
+	    ST_INTERNAL);
+	ck_assert_int_eq(http_set_header(&r, "Location", "/x\r"),
+	    ST_INTERNAL);
+	ck_assert_int_eq(http_set_header(&r, "X-A\r\nX-B", "1"), ST_INTERNAL);
+	ck_assert_str_eq(buf_str(&r.headers), "ETag: \"1\"\r\n");
+	http_req_cleanup(&r);
+}
+END_TEST
+
+/* The http and problem suite: one test case per behaviour. */
+static Suite *
+problem_suite(void)
+{
+	const struct {
+		const char	*name;
+		const TTest	*test;
+	} cases[] = {
+		{ "req_init", test_req_init },
+		{ "req_defaults", test_req_defaults },
+		{ "request_id_hostile", test_request_id_hostile },
+		{ "request_id_sources", test_request_id_sources },
+		{ "path_too_long", test_path_too_long },
+		{ "headers_in", test_headers_in },
+		{ "fail", test_fail },
+		{ "problem_badreq", test_problem_badreq },
+		{ "problem_no_detail", test_problem_no_detail },
+		{ "problem_405_allow", test_problem_405_allow },
+		{ "problem_503_retry", test_problem_503_retry },
+		{ "problem_401_auth", test_problem_401_auth },
+		{ "problem_500_no_leak", test_problem_500_no_leak },
+		{ "problem_hostile_detail", test_problem_hostile_detail },
+		{ "problem_replaces", test_problem_replaces },
+		{ "render_200", test_render_200 },
+		{ "render_binary_body", test_render_binary_body },
+		{ "render_head", test_render_head },
+		{ "render_204_304", test_render_204_304 },
+		{ "render_unset", test_render_unset },
+		{ "reply_json", test_reply_json },
+		{ "set_header_cap", test_set_header_cap },
+		{ "set_header_crlf", test_set_header_crlf },
+	};
+	Suite	*s = suite_create("problem");
+	TCase	*tc;
+	size_t	 i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		tc = tcase_create(cases[i].name);
+		tcase_add_test(tc, cases[i].test);
+		suite_add_tcase(s, tc);
+	}
+	return (s);
+}
+
+int
+main(void)
+{
+	SRunner	*sr;
+	int	 failed;
+
+	sr = srunner_create(problem_suite());
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return (failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE);
+}
