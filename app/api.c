@@ -26,6 +26,7 @@
 #include "config.h"
 #include "fs.h"
 #include "log.h"
+#include "routes.h"
 
 /* See api.h. */
 int
@@ -176,15 +177,31 @@ api_listen(const struct config *cfg, char **cause)
 	return (fd);
 }
 
+/* Prints the route table, one "METHOD PATTERN SCOPE" line per route. */
+static int
+api_print_routes(void)
+{
+	const struct route	*t;
+	size_t			 n, i;
+
+	t = routes_all(&n);
+	for (i = 0; i < n; i++)
+		printf("%s %s %s\n", t[i].method, t[i].pattern,
+		    t[i].scope != NULL ? t[i].scope : "-");
+	return (0);
+}
+
 /* Prints the usage line. */
 static void
 api_usage(FILE *f)
 {
-	fprintf(f, "usage: bootstack-api [-c FILE] [-t] [-V]\n"
+	fprintf(f, "usage: bootstack-api [-c FILE] [-t] [-V] [--routes]\n"
 	    "  -c FILE  configuration (default $BOOTSTACK_CONF, else "
 	    "%s/bootstack.conf)\n"
 	    "  -t       check the configuration and exit\n"
-	    "  -V       print the version and exit\n", BS_SYSCONFDIR);
+	    "  -V       print the version and exit\n"
+	    "  --routes print the route table (METHOD PATTERN SCOPE) and exit\n",
+	    BS_SYSCONFDIR);
 }
 
 int
@@ -197,6 +214,8 @@ main(int argc, char **argv)
 
 	memset(&api, 0, sizeof(api));
 	log_init("bootstack-api", LOG_LEVEL_INFO);
+	if (argc == 2 && strcmp(argv[1], "--routes") == 0)
+		return (api_print_routes());
 	while ((ch = getopt(argc, argv, "c:thV")) != -1) {
 		switch (ch) {
 		case 'c':

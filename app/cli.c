@@ -14,13 +14,18 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <libpq-fe.h>
+
 #include "cli.h"
 #include "config.h"
+#include "db.h"
 #include "log.h"
 
 static const struct cli_cmd *const cli_cmds[] = {
 	&cli_cmd_check_config,
 	&cli_cmd_migrate,
+	&cli_cmd_tenant,
+	&cli_cmd_key,
 };
 #define CLI_NCMDS (sizeof(cli_cmds) / sizeof(cli_cmds[0]))
 
@@ -35,6 +40,38 @@ cli_err(const char *cmd, const char *fmt, ...)
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
 	fputc('\n', stderr);
+}
+
+/* See cli.h. */
+struct db *
+cli_db(const char *cmd, const struct config *cfg)
+{
+	struct db	*db;
+
+	if ((db = db_new(cfg, NULL)) == NULL) {
+		cli_err(cmd, "out of memory");
+		return (NULL);
+	}
+	if (db_connect(db) != ST_OK) {
+		cli_err(cmd, "cannot connect to the database: %s", db_error(db));
+		db_free(db);
+		return (NULL);
+	}
+	return (db);
+}
+
+/* See cli.h. */
+PGresult *
+cli_sql(const char *cmd, struct db *db, const char *sql, int nparams,
+    const char *const *params)
+{
+	PGresult	*res = NULL;
+
+	if (db_exec(db, sql, nparams, params, &res) != ST_OK) {
+		cli_err(cmd, "%s", db_error(db));
+		return (NULL);
+	}
+	return (res);
 }
 
 /* Handles -h/--help anywhere in a command's arguments. */

@@ -24,10 +24,21 @@ struct cli_cmd {
 
 extern const struct cli_cmd cli_cmd_check_config;
 extern const struct cli_cmd cli_cmd_migrate;
+extern const struct cli_cmd cli_cmd_tenant;
+extern const struct cli_cmd cli_cmd_key;
 
 /* Prints "bootstack NAME: message" on stderr (one line per error). */
 void	cli_err(const char *cmd, const char *fmt, ...)
 	    __attribute__((format(printf, 2, 3)));
+struct db;
+/*
+ * A connected database handle for the configured [database], or NULL after
+ * printing why on stderr. Caller db_free()s.
+ */
+struct db *cli_db(const char *cmd, const struct config *);
+/* Runs one parameterised statement; NULL after printing the error. */
+struct pg_result *cli_sql(const char *cmd, struct db *, const char *sql,
+	    int nparams, const char *const *params);
 /* True when argv holds -h or --help; prints the usage of cmd then. */
 int	cli_wants_help(const struct cli_cmd *, int argc, char **argv);
 

@@ -9,14 +9,31 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "auth.h"
+#include "idempotency.h"
 #include "routes.h"
 
 static const struct route_table *const routes_tables[] = {
 	&health_table,
+	&openapi_table,
+	&tasks_table,
 };
 
 const struct db_stmt *const routes_stmts[] = {
 	&health_stmt_ping,
+	&auth_stmt_lookup,
+	&auth_stmt_touch,
+	&idempotency_stmt_claim,
+	&idempotency_stmt_get,
+	&idempotency_stmt_store,
+	&idempotency_stmt_purge,
+	&tasks_stmt_get,
+	&tasks_stmt_list,
+	&tasks_stmt_list_status,
+	&tasks_stmt_insert,
+	&tasks_stmt_update,
+	&tasks_stmt_delete,
+	&tasks_stmt_exists,
 	NULL
 };
 

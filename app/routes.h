@@ -27,4 +27,14 @@ extern const struct db_stmt *const routes_stmts[];
 extern const struct route_table	 health_table;
 extern const struct db_stmt	 health_stmt_ping;
 
+/* app/routes/openapi.c */
+extern const struct route_table	 openapi_table;
+
+/* app/routes/tasks.c */
+extern const struct route_table	 tasks_table;
+extern const struct db_stmt	 tasks_stmt_get, tasks_stmt_list,
+				 tasks_stmt_list_status, tasks_stmt_insert,
+				 tasks_stmt_update, tasks_stmt_delete,
+				 tasks_stmt_exists;
+
 #endif

@@ -27,6 +27,7 @@
 #include <fcgiapp.h>
 
 #include "api.h"
+#include "auth.h"
 #include "config.h"
 #include "db.h"
 #include "http.h"
@@ -131,6 +132,9 @@ worker_dispatch(struct api *api, struct http_req *r, FCGX_Stream *in)
 	case ROUTER_FOUND:
 		break;
 	}
+	if (r->match.route->scope != NULL &&
+	    (st = auth_request(api, r, r->match.route->scope)) != ST_OK)
+		goto out;
 	st = r->match.route->handler(r);
 out:
 	if (st != ST_OK) {

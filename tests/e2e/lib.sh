@@ -132,8 +132,8 @@ api_stop() {
 
 # The [api] section for the tests' daemon; $1 (optional) adds lines.
 api_config() {
-	printf '[api]\nlisten = %s\nworkers = %s\nlog_level = debug\n%s\n' \
-	    "$T/api.sock" "${API_WORKERS:-2}" "${1:-}"
+	printf '[api]\nlisten = %s\nworkers = %s\nlog_level = %s\n%s\n' \
+	    "$T/api.sock" "${API_WORKERS:-2}" "${API_LOG_LEVEL:-debug}" "${1:-}"
 }
 
 # Pids of the daemon's workers.
@@ -194,5 +194,6 @@ wait_for() {
 http_status() {
 	local p=$1
 	shift
+	rm -f "$T/body"
 	curl -s -o "$T/body" -w '%{http_code}' "$@" "$URL$p"
 }

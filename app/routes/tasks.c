@@ -1,0 +1,624 @@
+/*
+ * tasks.c: the template resource, /v1/tasks. Copy this file to add one.
+ *
+ * Every habit of a production JSON API is here, in the order a request
+ * meets them: scope checked before the handler runs (routes table), the
+ * tenant taken from the key, never from the request; the body validated
+ * in C against a field table before any SQL runs (a bad request never
+ * reaches PostgreSQL); parameters always bound, never pasted into SQL;
+ * every statement prepared once per connection and filtered by tenant, so
+ * another tenant's task is simply not found (404, not 403: we do not say
+ * it exists). Reads carry an ETag built from the row's version; writes
+ * honour If-Match (412 on a stale version) and POST honours
+ * Idempotency-Key (idempotency.c). Lists use keyset pagination with an
+ * opaque cursor, so a page costs the same at row 10 and row 10 million,
+ * and no row is skipped or repeated when others are added meanwhile.
+ */
+#include "autoconf.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <libpq-fe.h>
+#include <openssl/evp.h>
+
+#include "../api.h"
+#include "../auth.h"
+#include "../idempotency.h"
+#include "../routes.h"
+#include "http.h"
+#include "jsonutil.h"
+
+#define TASKS_LIMIT_DEFAULT	20
+#define TASKS_LIMIT_MAX		100
+#define TASKS_COLS	"id, title, status, due, created_at, updated_at, version"
+
+const struct db_stmt tasks_stmt_get = {
+	"tasks_get",
+	"SELECT " TASKS_COLS " FROM tasks WHERE tenant_id = $1 AND id = $2",
+	2, 1
+};
+const struct db_stmt tasks_stmt_list = {
+	"tasks_list",
+	"SELECT " TASKS_COLS " FROM tasks WHERE tenant_id = $1 AND id > $2 "
+	"ORDER BY id LIMIT $3",
+	3, 1
+};
+const struct db_stmt tasks_stmt_list_status = {
+	"tasks_list_status",
+	"SELECT " TASKS_COLS " FROM tasks WHERE tenant_id = $1 AND status = $2 "
+	"AND id > $3 ORDER BY id LIMIT $4",
+	4, 1
+};
+const struct db_stmt tasks_stmt_insert = {
+	"tasks_insert",
+	"INSERT INTO tasks (tenant_id, title, status, due) "
+	"VALUES ($1, $2, coalesce($3, 'todo'), $4) RETURNING " TASKS_COLS,
+	4, 0
+};
+const struct db_stmt tasks_stmt_update = {
+	"tasks_update",
+	"UPDATE tasks SET title = coalesce($3, title), "
+	"status = coalesce($4, status), "
+	"due = CASE WHEN $5::boolean THEN $6::date ELSE due END "
+	"WHERE tenant_id = $1 AND id = $2 AND ($7::integer IS NULL OR "
+	"version = $7) RETURNING " TASKS_COLS,
+	7, 0
+};
+const struct db_stmt tasks_stmt_delete = {
+	"tasks_delete",
+	"DELETE FROM tasks WHERE tenant_id = $1 AND id = $2 AND "
+	"($3::integer IS NULL OR version = $3) RETURNING id",
+	3, 0
+};
+const struct db_stmt tasks_stmt_exists = {
+	"tasks_exists",
+	"SELECT version FROM tasks WHERE tenant_id = $1 AND id = $2",
+	2, 1
+};
+
+/* The fields a client may send; the same table validates POST and PATCH. */
+static const struct jsonutil_field tasks_fields[] = {
+	{ "title",  JSONUTIL_STRING, 1, 0, 1, 200, NULL },
+	{ "status", JSONUTIL_ENUM,   0, 0, 0, 0, "todo|doing|done" },
+	{ "due",    JSONUTIL_DATE,   0, 1, 0, 0, NULL },
+	{ NULL,     JSONUTIL_STRING, 0, 0, 0, 0, NULL }
+};
+
+/* Turns PostgreSQL's "2026-01-02 03:04:05.123+00" into RFC 3339. */
+static json_object *
+tasks_time(const char *pg)
+{
+	char	 t[64];
+	size_t	 n;
+
+	snprintf(t, sizeof(t), "%s", pg);
+	if (strlen(t) > 10 && t[10] == ' ')
+		t[10] = 'T';
+	n = strlen(t);
+	if (n > 3 && strcmp(t + n - 3, "+00") == 0)
+		strcpy(t + n - 3, "Z");
+	return (json_object_new_string(t));
+}
+
+/* One row of TASKS_COLS as a JSON object; caller json_object_put()s. */
+static json_object *
+tasks_row(PGresult *res, int i)
+{
+	json_object	*o = json_object_new_object();
+
+	if (o == NULL)
+		return (NULL);
+	json_object_object_add(o, "id",
+	    json_object_new_int64(strtoll(PQgetvalue(res, i, 0), NULL, 10)));
+	json_object_object_add(o, "title", json_object_new_string_len(
+	    PQgetvalue(res, i, 1), PQgetlength(res, i, 1)));
+	json_object_object_add(o, "status",
+	    json_object_new_string(PQgetvalue(res, i, 2)));
+	json_object_object_add(o, "due", PQgetisnull(res, i, 3) ? NULL :
+	    json_object_new_string(PQgetvalue(res, i, 3)));
+	json_object_object_add(o, "created_at", tasks_time(PQgetvalue(res, i, 4)));
+	json_object_object_add(o, "updated_at", tasks_time(PQgetvalue(res, i, 5)));
+	return (o);
+}
+
+/* Adds the ETag of row i: "<id>.<version>" (strong). */
+static enum st
+tasks_etag(struct http_req *r, PGresult *res, int i)
+{
+	return (http_set_header(r, "ETag", "\"%s.%s\"", PQgetvalue(res, i, 0),
+	    PQgetvalue(res, i, 6)));
+}
+
+/* Parses the {id} path parameter: a positive bigint, else 404. */
+static enum st
+tasks_id(struct http_req *r, char *id, size_t size)
+{
+	char		*end;
+	long long	 v;
+
+	if (router_param(&r->match, "id", id, size) != 0 || id[0] == '\0' ||
+	    !isdigit((unsigned char)id[0]))
+		return (http_fail(r, ST_NOTFOUND, "no such task"));
+	errno = 0;
+	v = strtoll(id, &end, 10);
+	if (errno != 0 || *end != '\0' || v <= 0)
+		return (http_fail(r, ST_NOTFOUND, "no such task"));
+	snprintf(id, size, "%lld", v);
+	return (ST_OK);
+}
+
+/*
+ * Reads the version out of an If-Match value for this task ("<id>.<n>"),
+ * into ver; "*" leaves ver empty. ST_PRECOND when it names another version
+ * format or another task: it cannot match.
+ */
+static enum st
+tasks_if_match(struct http_req *r, const char *id, char *ver, size_t size)
+{
+	const char	*h = http_header(r, "If-Match");
+	size_t		 il = strlen(id), n;
+
+	ver[0] = '\0';
+	if (h == NULL || strcmp(h, "*") == 0)
+		return (ST_OK);
+	if (strncmp(h, "W/", 2) == 0)
+		return (http_fail(r, ST_PRECOND, "If-Match needs a strong "
+		    "ETag"));
+	n = strlen(h);
+	if (n < il + 4 || h[0] != '"' || h[n - 1] != '"' ||
+	    strncmp(h + 1, id, il) != 0 || h[il + 1] != '.' ||
+	    n - il - 3 >= size || n - il - 3 > 9)
+		return (http_fail(r, ST_PRECOND, "If-Match does not match the "
+		    "task's ETag"));
+	memcpy(ver, h + il + 2, n - il - 3);
+	ver[n - il - 3] = '\0';
+	if (strspn(ver, "0123456789") != strlen(ver))
+		return (http_fail(r, ST_PRECOND, "If-Match does not match "
+		    "the task's ETag"));
+	return (ST_OK);
+}
+
+/* Checks the request's media type against a '|' list of accepted ones. */
+static enum st
+tasks_content_type(struct http_req *r, const char *want)
+{
+	const char	*ct = http_header(r, "Content-Type"), *w, *bar;
+	size_t		 n, wl;
+
+	if (ct == NULL || ct[0] == '\0')
+		return (http_fail(r, ST_MEDIATYPE, "Content-Type must be %s",
+		    want));
+	n = strcspn(ct, "; \t");
+	for (w = want; ; w = bar + 1) {
+		bar = strchr(w, '|');
+		wl = bar == NULL ? strlen(w) : (size_t)(bar - w);
+		if (n == wl && strncasecmp(ct, w, wl) == 0)
+			return (ST_OK);
+		if (bar == NULL)
+			break;
+	}
+	return (http_fail(r, ST_MEDIATYPE, "Content-Type must be %s, not %.64s",
+	    want, ct));
+}
+
+/* Parses and validates the JSON body against tasks_fields. */
+static enum st
+tasks_body(struct http_req *r, int partial, json_object **out)
+{
+	char	 err[256];
+	enum st	 st;
+
+	*out = NULL;
+	st = jsonutil_parse(buf_str(&r->body), r->body.len, JSONUTIL_MAX_DEPTH,
+	    out, err, sizeof(err));
+	if (st == ST_OK)
+		st = jsonutil_check(*out, tasks_fields, partial, err,
+		    sizeof(err));
+	if (st != ST_OK) {
+		json_object_put(*out);
+		*out = NULL;
+		return (http_fail(r, st, "%s", err));
+	}
+	return (ST_OK);
+}
+
+/* Sends row 0 of res as the task, with its ETag. */
+static enum st
+tasks_reply_row(struct http_req *r, int status, PGresult *res)
+{
+	json_object	*o;
+	enum st		 st;
+
+	if ((o = tasks_row(res, 0)) == NULL)
+		return (ST_NOMEM);
+	if ((st = tasks_etag(r, res, 0)) == ST_OK)
+		st = http_reply_json(r, status, o);
+	json_object_put(o);
+	return (st);
+}
+
+/* The value of query parameter name (percent-decoded into dst); -1 absent. */
+static int
+tasks_query(const char *q, const char *name, char *dst, size_t size, int *bad)
+{
+	size_t		 nl = strlen(name), o = 0;
+	const char	*p = q, *v;
+	unsigned int	 c;
+
+	while (p != NULL && *p != '\0') {
+		if (strncmp(p, name, nl) == 0 && p[nl] == '=') {
+			for (v = p + nl + 1; *v != '\0' && *v != '&'; v++) {
+				if (o + 1 >= size) {
+					*bad = 1;
+					return (-1);
+				}
+				if (*v == '%' && isxdigit((unsigned char)v[1]) &&
+				    isxdigit((unsigned char)v[2])) {
+					sscanf(v + 1, "%2x", &c);
+					dst[o++] = (char)c;
+					v += 2;
+				} else
+					dst[o++] = *v == '+' ? ' ' : *v;
+			}
+			dst[o] = '\0';
+			return (0);
+		}
+		if ((p = strchr(p, '&')) != NULL)
+			p++;
+	}
+	return (-1);
+}
+
+/* Refuses query parameters the route does not know. */
+static enum st
+tasks_query_known(struct http_req *r, const char *const *known)
+{
+	const char	*p = r->query;
+	size_t		 n, i;
+
+	while (*p != '\0') {
+		n = strcspn(p, "=&");
+		for (i = 0; known[i] != NULL; i++)
+			if (strlen(known[i]) == n && strncmp(p, known[i], n) == 0)
+				break;
+		if (known[i] == NULL && n > 0)
+			return (http_fail(r, ST_BADREQ, "unknown query "
+			    "parameter '%.*s'", (int)(n > 64 ? 64 : n), p));
+		p += strcspn(p, "&");
+		if (*p == '&')
+			p++;
+	}
+	return (ST_OK);
+}
+
+/* Encodes an id as the opaque cursor: base64url of "t1:<id>". */
+static void
+tasks_cursor_encode(const char *id, char *dst, size_t size)
+{
+	unsigned char	 raw[40], out[64];
+	int		 n, i;
+
+	n = snprintf((char *)raw, sizeof(raw), "t1:%s", id);
+	n = EVP_EncodeBlock(out, raw, n);
+	for (i = 0; i < n; i++) {
+		if (out[i] == '+')
+			out[i] = '-';
+		else if (out[i] == '/')
+			out[i] = '_';
+		else if (out[i] == '=')
+			break;
+	}
+	out[i] = '\0';
+	snprintf(dst, size, "%s", (char *)out);
+}
+
+/* Decodes a cursor into the id it names; -1 if it is not one of ours. */
+static int
+tasks_cursor_decode(const char *cur, char *id, size_t size)
+{
+	unsigned char	 in[64], raw[64];
+	size_t		 n = strlen(cur), i;
+	int		 len;
+	long long	 v;
+	char		*end;
+
+	if (n == 0 || n > 44)
+		return (-1);
+	for (i = 0; i < n; i++) {
+		if (cur[i] == '-')
+			in[i] = '+';
+		else if (cur[i] == '_')
+			in[i] = '/';
+		else if (isalnum((unsigned char)cur[i]))
+			in[i] = (unsigned char)cur[i];
+		else
+			return (-1);
+	}
+	while (n % 4 != 0)
+		in[n++] = '=';
+	in[n] = '\0';
+	if ((len = EVP_DecodeBlock(raw, in, (int)n)) < 4)
+		return (-1);
+	while (len > 0 && raw[len - 1] == '\0')
+		len--;		/* EVP_DecodeBlock counts the padding */
+	raw[len] = '\0';
+	if (strncmp((char *)raw, "t1:", 3) != 0)
+		return (-1);
+	errno = 0;
+	v = strtoll((char *)raw + 3, &end, 10);
+	if (errno != 0 || *end != '\0' || v < 0 || raw[3] == '\0')
+		return (-1);
+	snprintf(id, size, "%lld", v);
+	return (0);
+}
+
+/* GET /v1/tasks?status=&limit=&cursor= */
+static enum st
+tasks_list(struct http_req *r)
+{
+	static const char *const known[] = { "status", "limit", "cursor", NULL };
+	struct api	*api = r->app;
+	struct auth	*who = r->auth;
+	char		 status[16], limit[16], cursor[64], after[24] = "0";
+	char		 next[64], *end;
+	const char	*params[4];
+	json_object	*body = NULL, *items = NULL, *o;
+	PGresult	*res = NULL;
+	long		 n = TASKS_LIMIT_DEFAULT;
+	int		 bad = 0, i, rows, has_status;
+	enum st		 st;
+
+	if ((st = tasks_query_known(r, known)) != ST_OK)
+		return (st);
+	has_status = tasks_query(r->query, "status", status, sizeof(status),
+	    &bad) == 0;
+	if (bad || (has_status && strcmp(status, "todo") != 0 &&
+	    strcmp(status, "doing") != 0 && strcmp(status, "done") != 0))
+		return (http_fail(r, ST_BADREQ, "status must be one of "
+		    "todo|doing|done"));
+	if (tasks_query(r->query, "limit", limit, sizeof(limit), &bad) == 0) {
+		errno = 0;
+		n = strtol(limit, &end, 10);
+		if (errno != 0 || *end != '\0' || limit[0] == '\0' || n < 1 ||
+		    n > TASKS_LIMIT_MAX)
+			return (http_fail(r, ST_BADREQ, "limit must be an "
+			    "integer within 1..%d", TASKS_LIMIT_MAX));
+	}
+	if (bad)
+		return (http_fail(r, ST_BADREQ, "limit must be an integer "
+		    "within 1..%d", TASKS_LIMIT_MAX));
+	if (tasks_query(r->query, "cursor", cursor, sizeof(cursor), &bad) == 0 &&
+	    tasks_cursor_decode(cursor, after, sizeof(after)) != 0)
+		return (http_fail(r, ST_BADREQ, "cursor is not valid"));
+	if (bad)
+		return (http_fail(r, ST_BADREQ, "cursor is not valid"));
+
+	snprintf(limit, sizeof(limit), "%ld", n + 1);	/* one more: is there a next page? */
+	params[0] = who->tenant;
+	if (has_status) {
+		params[1] = status;
+		params[2] = after;
+		params[3] = limit;
+		st = db_run(api->db, &tasks_stmt_list_status, params, &res);
+	} else {
+		params[1] = after;
+		params[2] = limit;
+		st = db_run(api->db, &tasks_stmt_list, params, &res);
+	}
+	if (st != ST_OK) {
+		st = http_fail(r, st, "listing tasks failed");
+		goto out;
+	}
+	rows = PQntuples(res);
+	st = ST_NOMEM;
+	if ((body = json_object_new_object()) == NULL ||
+	    (items = json_object_new_array_ext(rows)) == NULL)
+		goto out;
+	for (i = 0; i < rows && i < n; i++) {
+		if ((o = tasks_row(res, i)) == NULL)
+			goto out;
+		json_object_array_add(items, o);
+	}
+	json_object_object_add(body, "items", items);
+	items = NULL;
+	if (rows > n) {
+		tasks_cursor_encode(PQgetvalue(res, (int)n - 1, 0), next,
+		    sizeof(next));
+		json_object_object_add(body, "next_cursor",
+		    json_object_new_string(next));
+	} else
+		json_object_object_add(body, "next_cursor", NULL);
+	st = http_reply_json(r, 200, body);
+out:
+	json_object_put(items);
+	json_object_put(body);
+	PQclear(res);
+	return (st);
+}
+
+/* GET /v1/tasks/{id} */
+static enum st
+tasks_get(struct http_req *r)
+{
+	struct api	*api = r->app;
+	struct auth	*who = r->auth;
+	char		 id[24], etag[64];
+	const char	*params[2], *inm;
+	PGresult	*res = NULL;
+	enum st		 st;
+
+	if ((st = tasks_id(r, id, sizeof(id))) != ST_OK)
+		return (st);
+	params[0] = who->tenant;
+	params[1] = id;
+	if ((st = db_run(api->db, &tasks_stmt_get, params, &res)) != ST_OK) {
+		st = http_fail(r, st, "reading the task failed");
+		goto out;
+	}
+	if (PQntuples(res) == 0) {
+		st = http_fail(r, ST_NOTFOUND, "no task %s", id);
+		goto out;
+	}
+	inm = http_header(r, "If-None-Match");
+	snprintf(etag, sizeof(etag), "\"%s.%s\"", id, PQgetvalue(res, 0, 6));
+	if (inm != NULL && (strcmp(inm, "*") == 0 || strstr(inm, etag) != NULL)) {
+		st = tasks_etag(r, res, 0);
+		if (st == ST_OK)
+			st = http_reply(r, 304, NULL, NULL, 0);
+		goto out;
+	}
+	st = tasks_reply_row(r, 200, res);
+out:
+	PQclear(res);
+	return (st);
+}
+
+/*
+ * Inserts the task of a validated POST body; used directly and through
+ * the idempotency layer. Leaves the answer in r.
+ */
+static enum st
+tasks_insert(struct http_req *r)
+{
+	struct api	*api = r->app;
+	struct auth	*who = r->auth;
+	json_object	*body = NULL;
+	const char	*params[4];
+	PGresult	*res = NULL;
+	enum st		 st;
+
+	if ((st = tasks_body(r, 0, &body)) != ST_OK)
+		return (st);
+	params[0] = who->tenant;
+	params[1] = jsonutil_get_str(body, "title");
+	params[2] = jsonutil_get_str(body, "status");
+	params[3] = jsonutil_get_str(body, "due");
+	if ((st = db_run(api->db, &tasks_stmt_insert, params, &res)) != ST_OK) {
+		st = http_fail(r, st, "creating the task failed");
+		goto out;
+	}
+	st = http_set_header(r, "Location", "/v1/tasks/%s", PQgetvalue(res, 0, 0));
+	if (st == ST_OK)
+		st = tasks_reply_row(r, 201, res);
+out:
+	json_object_put(body);
+	PQclear(res);
+	return (st);
+}
+
+/* POST /v1/tasks (Idempotency-Key honoured) */
+static enum st
+tasks_create(struct http_req *r)
+{
+	enum st	 st;
+
+	if ((st = tasks_content_type(r, "application/json")) != ST_OK)
+		return (st);
+	return (idempotency_run(r, tasks_insert));
+}
+
+/* PATCH /v1/tasks/{id}: a JSON merge patch (RFC 7396); If-Match honoured. */
+static enum st
+tasks_patch(struct http_req *r)
+{
+	struct api	*api = r->app;
+	struct auth	*who = r->auth;
+	json_object	*body = NULL, *due;
+	char		 id[24], ver[16];
+	const char	*params[7];
+	PGresult	*res = NULL;
+	int		 has_due;
+	enum st		 st;
+
+	if ((st = tasks_id(r, id, sizeof(id))) != ST_OK ||
+	    (st = tasks_content_type(r,
+	    "application/merge-patch+json|application/json")) != ST_OK ||
+	    (st = tasks_if_match(r, id, ver, sizeof(ver))) != ST_OK ||
+	    (st = tasks_body(r, 1, &body)) != ST_OK)
+		return (st);
+	has_due = json_object_object_get_ex(body, "due", &due);
+	params[0] = who->tenant;
+	params[1] = id;
+	params[2] = jsonutil_get_str(body, "title");
+	params[3] = jsonutil_get_str(body, "status");
+	params[4] = has_due ? "true" : "false";
+	params[5] = has_due ? jsonutil_get_str(body, "due") : NULL;
+	params[6] = ver[0] != '\0' ? ver : NULL;
+	if ((st = db_run(api->db, &tasks_stmt_update, params, &res)) != ST_OK) {
+		st = http_fail(r, st, "updating the task failed");
+		goto out;
+	}
+	if (PQntuples(res) == 1) {
+		st = tasks_reply_row(r, 200, res);
+		goto out;
+	}
+	PQclear(res);
+	res = NULL;
+	/* Nothing updated: no such task, or a stale If-Match. */
+	if ((st = db_run(api->db, &tasks_stmt_exists, params, &res)) != ST_OK) {
+		st = http_fail(r, st, "reading the task failed");
+		goto out;
+	}
+	st = PQntuples(res) == 0 ? http_fail(r, ST_NOTFOUND, "no task %s", id) :
+	    http_fail(r, ST_PRECOND, "the task changed: its version is now %s",
+	    PQgetvalue(res, 0, 0));
+out:
+	json_object_put(body);
+	PQclear(res);
+	return (st);
+}
+
+/* DELETE /v1/tasks/{id}; If-Match honoured. */
+static enum st
+tasks_delete(struct http_req *r)
+{
+	struct api	*api = r->app;
+	struct auth	*who = r->auth;
+	char		 id[24], ver[16];
+	const char	*params[3];
+	PGresult	*res = NULL;
+	enum st		 st;
+
+	if ((st = tasks_id(r, id, sizeof(id))) != ST_OK ||
+	    (st = tasks_if_match(r, id, ver, sizeof(ver))) != ST_OK)
+		return (st);
+	params[0] = who->tenant;
+	params[1] = id;
+	params[2] = ver[0] != '\0' ? ver : NULL;
+	if ((st = db_run(api->db, &tasks_stmt_delete, params, &res)) != ST_OK) {
+		st = http_fail(r, st, "deleting the task failed");
+		goto out;
+	}
+	if (PQntuples(res) == 1) {
+		st = http_reply(r, 204, NULL, NULL, 0);
+		goto out;
+	}
+	PQclear(res);
+	res = NULL;
+	if ((st = db_run(api->db, &tasks_stmt_exists, params, &res)) != ST_OK) {
+		st = http_fail(r, st, "reading the task failed");
+		goto out;
+	}
+	st = PQntuples(res) == 0 ? http_fail(r, ST_NOTFOUND, "no task %s", id) :
+	    http_fail(r, ST_PRECOND, "the task changed: its version is now %s",
+	    PQgetvalue(res, 0, 0));
+out:
+	PQclear(res);
+	return (st);
+}
+
+static const struct route tasks_routes[] = {
+	{ "GET",    "/v1/tasks",	tasks_list,	"read",  "tasks_list" },
+	{ "POST",   "/v1/tasks",	tasks_create,	"write", "tasks_create" },
+	{ "GET",    "/v1/tasks/{id}",	tasks_get,	"read",  "tasks_get" },
+	{ "PATCH",  "/v1/tasks/{id}",	tasks_patch,	"write", "tasks_patch" },
+	{ "DELETE", "/v1/tasks/{id}",	tasks_delete,	"write", "tasks_delete" },
+};
+
+const struct route_table tasks_table = {
+	tasks_routes, sizeof(tasks_routes) / sizeof(tasks_routes[0])
+};
