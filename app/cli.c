@@ -26,6 +26,7 @@ static const struct cli_cmd *const cli_cmds[] = {
 	&cli_cmd_migrate,
 	&cli_cmd_tenant,
 	&cli_cmd_key,
+	&cli_cmd_cert,
 };
 #define CLI_NCMDS (sizeof(cli_cmds) / sizeof(cli_cmds[0]))
 

@@ -26,6 +26,7 @@ extern const struct cli_cmd cli_cmd_check_config;
 extern const struct cli_cmd cli_cmd_migrate;
 extern const struct cli_cmd cli_cmd_tenant;
 extern const struct cli_cmd cli_cmd_key;
+extern const struct cli_cmd cli_cmd_cert;
 
 /* Prints "bootstack NAME: message" on stderr (one line per error). */
 void	cli_err(const char *cmd, const char *fmt, ...)

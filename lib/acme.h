@@ -235,7 +235,7 @@ int		 acme_order_parse(const char *, size_t, struct acme_order *,
 		    char **cause);
 /*
  * Collects the targets of Link header values with rel="alternate" (several
- * may share one header line, comma-separated). Appends to *urls/*n.
+ * may share one header line, comma-separated). Appends to *urls and *n.
  * 0, or -1 on ENOMEM.
  */
 int		 acme_link_alternates(const char *value, char ***urls,

@@ -21,10 +21,15 @@
 #ifndef BS_SQLDIR
 #define BS_SQLDIR "/usr/local/share/bootstack/sql"
 #endif
+#ifndef BS_NGINXDIR
+#define BS_NGINXDIR "/usr/local/share/bootstack/nginx"
+#endif
 
 const struct config_section config_sections[] = {
 	{ "api",	0, "the FastCGI JSON API daemon (bootstack-api)" },
 	{ "database",	0, "the PostgreSQL connection" },
+	{ "site",	0, "the names the API is served under (nginx)" },
+	{ "nginx",	0, "the nginx configuration bootstack renders" },
 	{ "tls",	0, "TLS settings shared by the certificates" },
 	{ "acme",	0, "the ACME (RFC 8555) client" },
 	{ "dns",	0, "DNS checks and the DNS provider in use" },
@@ -84,6 +89,124 @@ const struct config_key config_keys[] = {
 	  "milliseconds one SQL statement may run; 0 = no limit" },
 	{ "database", "migrations_dir", CONFIG_STRING, 0, 0, BS_SQLDIR, NULL,
 	  "directory of the NNNN_what.sql migrations" },
+
+	/* [site] (lib/nginx.c, app/cli_nginx.c) */
+	{ "site", "domain", CONFIG_STRING, 0, 0, NULL, NULL,
+	  "the apex domain the API is served under, e.g. example.com" },
+	{ "site", "subdomains", CONFIG_STRING, 0, 0, NULL, NULL,
+	  "labels served under the domain, blank-separated: \"api www\"" },
+	{ "site", "wildcard", CONFIG_BOOL, 0, 0, "no", NULL,
+	  "also serve *.domain (its certificate needs dns-01)" },
+	{ "site", "aliases", CONFIG_STRING, 0, 0, NULL, NULL,
+	  "other full host names served the same way, blank-separated" },
+	{ "site", "ipv6", CONFIG_BOOL, 0, 0, "yes", NULL,
+	  "also listen on [::] for each listen address that is a bare port" },
+	{ "site", "cert_file", CONFIG_STRING, 0, 0, NULL, NULL,
+	  "certificate and intermediates (PEM) of every name; unset = no "
+	  "HTTPS server yet" },
+	{ "site", "key_file", CONFIG_STRING, 0, 0, NULL, NULL,
+	  "private key of cert_file" },
+
+	/* [nginx] (lib/nginx.c, app/cli_nginx.c) */
+	{ "nginx", "conf_dir", CONFIG_STRING, 0, 0, "/etc/bootstack/nginx", NULL,
+	  "folder `bootstack nginx render` writes; nginx includes its "
+	  "http.conf" },
+	{ "nginx", "template_dir", CONFIG_STRING, 0, 0, BS_NGINXDIR, NULL,
+	  "folder of the templates rendered" },
+	{ "nginx", "upstream", CONFIG_STRING, 0, 0, NULL, NULL,
+	  "where nginx sends FastCGI requests, unix:PATH or HOST:PORT; "
+	  "unset = [api] listen" },
+	{ "nginx", "listen_http", CONFIG_STRING, 0, 0, "80", NULL,
+	  "plain HTTP listen addresses, blank-separated: PORT, IPV4:PORT, "
+	  "[IPV6]:PORT" },
+	{ "nginx", "listen_https", CONFIG_STRING, 0, 0, "443", NULL,
+	  "HTTPS listen addresses, same form as listen_http" },
+	{ "nginx", "webroot", CONFIG_STRING, 0, 0, "/var/lib/bootstack/webroot",
+	  NULL, "ACME HTTP-01 webroot: port 80 serves "
+	  "/.well-known/acme-challenge/ from it" },
+	{ "nginx", "ops_root", CONFIG_STRING, 0, 0, "/var/lib/bootstack/ops",
+	  NULL, "folder served at /ops/ behind basic authentication" },
+	{ "nginx", "htpasswd_file", CONFIG_STRING, 0, 0, "/etc/bootstack/htpasswd",
+	  NULL, "users of /ops/ (`bootstack nginx password`), mode 0640" },
+	{ "nginx", "group", CONFIG_STRING, 0, 0, "www-data", NULL,
+	  "group of the nginx workers, given the htpasswd file" },
+	{ "nginx", "access_log", CONFIG_STRING, 0, 0,
+	  "/var/log/bootstack/nginx-access.log", NULL,
+	  "access log, in the format GoAccess reads" },
+	{ "nginx", "error_log", CONFIG_STRING, 0, 0,
+	  "/var/log/bootstack/nginx-error.log", NULL,
+	  "error log of bootstack's servers" },
+	{ "nginx", "rate", CONFIG_INT, 1, 100000, "10", NULL,
+	  "requests per second one client address may make" },
+	{ "nginx", "burst", CONFIG_INT, 0, 100000, "20", NULL,
+	  "requests beyond rate accepted at once before 429" },
+	{ "nginx", "test_command", CONFIG_STRING, 0, 0, "nginx -t", NULL,
+	  "checks the configuration nginx would load (sh -c)" },
+	{ "nginx", "reload_command", CONFIG_STRING, 0, 0, "nginx -s reload",
+	  NULL, "makes nginx load its configuration again (sh -c)" },
+
+	/* [acme] (lib/acme.c, app/cli_cert.c) */
+	{ "acme", "directory_url", CONFIG_STRING, 0, 0,
+	  "https://acme-v02.api.letsencrypt.org/directory", NULL,
+	  "the ACME server's directory URL" },
+	{ "acme", "email", CONFIG_STRING, 0, 0, NULL, NULL,
+	  "contact address given to the CA; unset = none" },
+	{ "acme", "agree_tos", CONFIG_BOOL, 0, 0, "no", NULL,
+	  "you agree to the CA's terms of service (required by most CAs)" },
+	{ "acme", "state_dir", CONFIG_STRING, 0, 0, "/var/lib/bootstack/acme",
+	  NULL, "folder of the account key, pending orders, status files "
+	  "and the default certificate files" },
+	{ "acme", "account_key", CONFIG_STRING, 0, 0, NULL, NULL,
+	  "account key file (PEM), made on first use; unset = "
+	  "<state_dir>/account.key" },
+	{ "acme", "key_type", CONFIG_ENUM, 0, 0, "ec256",
+	  "ec256|ec384|rsa2048|rsa3072|rsa4096",
+	  "type of new keys: the account key and certificate keys" },
+	{ "acme", "ca_bundle", CONFIG_STRING, 0, 0, NULL, NULL,
+	  "PEM file of the CAs trusted for the ACME server's HTTPS, "
+	  "instead of the system store; unset = system store" },
+	{ "acme", "eab_kid", CONFIG_STRING, 0, 0, NULL, NULL,
+	  "external account binding key id, if the CA wants one" },
+	{ "acme", "eab_hmac_key", CONFIG_SECRET, 0, 0, NULL, NULL,
+	  "external account binding MAC key (base64url)" },
+	{ "acme", "preferred_chain", CONFIG_STRING, 0, 0, NULL, NULL,
+	  "common name of the CA the chain should lead to; unset = "
+	  "the CA's default chain" },
+	{ "acme", "renew_random_delay", CONFIG_INT, 0, 86400, "0", NULL,
+	  "cert renew first sleeps a random 0..N seconds (cron jitter)" },
+	{ "acme", "timeout", CONFIG_INT, 1, 600, "30", NULL,
+	  "seconds one HTTP request to the CA may take" },
+	{ "acme", "poll_timeout", CONFIG_INT, 1, 3600, "120", NULL,
+	  "seconds to wait for the CA to validate or issue before "
+	  "leaving the order to the next run" },
+
+	/* [cert NAME] (app/cli_cert.c) */
+	{ "cert", "names", CONFIG_STRING, 0, 0, NULL, NULL,
+	  "the DNS names of the certificate, first = subject, "
+	  "separated by blanks or commas" },
+	{ "cert", "challenge", CONFIG_ENUM, 0, 0, "http-01", "http-01|dns-01",
+	  "how the names are proved: http-01 (webroot) or dns-01" },
+	{ "cert", "key_type", CONFIG_ENUM, 0, 0, NULL,
+	  "ec256|ec384|rsa2048|rsa3072|rsa4096",
+	  "type of the certificate key; unset = [acme] key_type" },
+	{ "cert", "cert_file", CONFIG_STRING, 0, 0, NULL, NULL,
+	  "the certificate alone; unset = <state_dir>/live/NAME/cert.pem" },
+	{ "cert", "chain_file", CONFIG_STRING, 0, 0, NULL, NULL,
+	  "the intermediates; unset = <state_dir>/live/NAME/chain.pem" },
+	{ "cert", "fullchain_file", CONFIG_STRING, 0, 0, NULL, NULL,
+	  "certificate + intermediates (nginx ssl_certificate); unset = "
+	  "<state_dir>/live/NAME/fullchain.pem" },
+	{ "cert", "key_file", CONFIG_STRING, 0, 0, NULL, NULL,
+	  "the private key, 0600; unset = <state_dir>/live/NAME/privkey.pem" },
+	{ "cert", "webroot", CONFIG_STRING, 0, 0, NULL, NULL,
+	  "http-01: folder nginx serves /.well-known/acme-challenge/ from; "
+	  "unset = [nginx] webroot" },
+	{ "cert", "test_command", CONFIG_STRING, 0, 0, NULL, NULL,
+	  "deploy: checks the new files (rolled back if it fails); unset = "
+	  "[nginx] test_command, else \"nginx -t -q\"; empty = none" },
+	{ "cert", "reload_command", CONFIG_STRING, 0, 0, NULL, NULL,
+	  "deploy: makes the server use the new files; unset = [nginx] "
+	  "reload_command, else \"nginx -s reload\"; empty = none" },
 
 	{ NULL, NULL, CONFIG_STRING, 0, 0, NULL, NULL, NULL }
 };

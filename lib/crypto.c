@@ -15,10 +15,13 @@
  */
 #include "autoconf.h"
 
+#include <errno.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <openssl/bio.h>
 #include <openssl/bn.h>
@@ -450,7 +453,7 @@ crypto_sign(EVP_PKEY *key, const void *data, size_t len, unsigned char **sig,
 		goto out;
 	}
 	/* ECDSA: DER ECDSA-Sig -> fixed-size r||s (RFC 7518 3.4). */
-	half = alg[3] == '2' ? 32 : 48;
+	half = strcmp(alg, "ES256") == 0 ? 32 : 48;
 	p = der;
 	if ((es = d2i_ECDSA_SIG(NULL, &p, (long)derlen)) == NULL ||
 	    (raw = malloc((size_t)half * 2)) == NULL) {

@@ -1172,8 +1172,10 @@ START_TEST(test_example_config)
 		if ((end = strstr(sec, "\n[")) == NULL)
 			end = sec + strlen(sec);
 		/* The default there depends on the build's prefix. */
-		if (strcmp(k->section, "database") == 0 &&
-		    strcmp(k->name, "migrations_dir") == 0)
+		if ((strcmp(k->section, "database") == 0 &&
+		    strcmp(k->name, "migrations_dir") == 0) ||
+		    (strcmp(k->section, "nginx") == 0 &&
+		    strcmp(k->name, "template_dir") == 0))
 			snprintf(want, sizeof(want), "\n# %s = ", k->name);
 		else
 			snprintf(want, sizeof(want), "\n# %s =%s%s\n", k->name,

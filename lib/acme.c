@@ -1,0 +1,1878 @@
+/*
+ * acme.c: the ACME v2 protocol (RFC 8555) over one reused libcurl handle;
+ * see acme.h for the contract and the solver hook.
+ *
+ * What it owns: the curl handle, the directory URLs, the current nonce, the
+ * account URL and the account's JWK and thumbprint. The account key itself
+ * is borrowed. Orders belong to the caller.
+ *
+ * Design (uacme is the model): one function per protocol step, each a
+ * straight line of requests; one helper signs and POSTs (acme_post, RFC 8555
+ * 6.2 with kid or jwk, 6.3 POST-as-GET with an empty payload), retrying a
+ * badNonce at once and a bounded number of times (6.5); one helper polls
+ * (acme_poll, 7.5.1 and 7.4) with Retry-After or a doubling back-off and a
+ * deadline. Every reply lands in a capped struct buf and every JSON body goes
+ * through jsonutil_parse (strict, depth-capped), so a hostile or broken CA
+ * yields an error line, not a crash. Anything a retry loop allocates is
+ * freed in the same iteration.
+ *
+ * Caveats: only "dns" identifiers; no key rollover (7.3.5) and no account
+ * deactivation; a CA that answers newOrder with an order whose identifiers
+ * differ from the request is not detected here, but the chain check after
+ * download (crypto_chain_check) refuses a certificate without every name.
+ */
+#include "autoconf.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include <curl/curl.h>
+#include <json-c/json.h>
+
+#include "acme.h"
+#include "base64url.h"
+#include "buf.h"
+#include "crypto.h"
+#include "jsonutil.h"
+#include "log.h"
+
+#define ACME_JSON_DEPTH		16	/* nesting cap of CA replies */
+#define ACME_MAX_AUTHZ		100	/* authorizations per order */
+#define ACME_MAX_TOKEN		256	/* challenge token length */
+#define ACME_MAX_HEADER		8192	/* one reply header value */
+#define ACME_POLL_FIRST_MS	100	/* first polling interval */
+#define ACME_POLL_MAX_MS	5000	/* back-off ceiling */
+
+struct acme {
+	char		*dir_url;	/* the directory, from the config */
+	char		*ca_bundle;	/* CURLOPT_CAINFO or NULL */
+	char		*user_agent;
+	long		 timeout;	/* seconds per request */
+	long		 poll_timeout;	/* seconds per poll loop */
+	size_t		 max_reply;	/* reply body cap */
+	int		 nonce_retries;	/* badNonce retries per request */
+	CURL		*curl;		/* reused: keeps the connection */
+	char		*nonce;		/* next Replay-Nonce to use, or NULL */
+	char		*u_nonce;	/* directory: newNonce */
+	char		*u_account;	/* newAccount */
+	char		*u_order;	/* newOrder */
+	char		*u_revoke;	/* revokeCert */
+	char		*u_ari;		/* renewalInfo, NULL without ARI */
+	char		*terms;		/* meta.termsOfService */
+	int		 eab_required;	/* meta.externalAccountRequired */
+	EVP_PKEY	*key;		/* account key, borrowed */
+	char		*jwk;		/* its canonical JWK */
+	char		*thumbprint;	/* its RFC 7638 thumbprint */
+	char		*kid;		/* account URL */
+};
+
+/* One HTTP reply. */
+struct acme_reply {
+	struct acme	 *a;		/* where Replay-Nonce goes */
+	long		  code;		/* HTTP status */
+	struct buf	  body;		/* capped body */
+	int		  toobig;	/* the body hit the cap */
+	char		 *location;	/* Location header */
+	char		 *retry_after;	/* Retry-After header */
+	char		**links;	/* Link rel="alternate" targets */
+	size_t		  nlinks;
+};
+
+/* One authorization being solved by acme_order_authorize. */
+struct acme_pending {
+	char			*authz;		/* authz URL */
+	char			*ident;		/* identifier value */
+	int			 wildcard;
+	char			*type;		/* chosen challenge type */
+	char			*url;		/* its URL */
+	char			*token;
+	char			*keyauth;	/* token.thumbprint */
+	char			*dnsval;	/* b64u(sha256(keyauth)) */
+	int			 respond;	/* challenge still pending */
+	int			 presented;	/* present() succeeded */
+	struct acme_solver	*solver;
+};
+
+/* Sets *cause from a format; returns st (curl failf style). */
+static enum st __attribute__((format(printf, 3, 4)))
+acme_fail(char **cause, enum st st, const char *fmt, ...)
+{
+	va_list	 ap;
+
+	if (cause == NULL)
+		return (st);
+	free(*cause);
+	va_start(ap, fmt);
+	if (vasprintf(cause, fmt, ap) == -1)
+		*cause = NULL;
+	va_end(ap);
+	return (st);
+}
+
+/* --- parsers -------------------------------------------------------------- */
+
+/* See acme.h. */
+void
+acme_problem_cleanup(struct acme_problem *p)
+{
+	free(p->type);
+	free(p->detail);
+	free(p->sub);
+	p->type = p->detail = p->sub = NULL;
+}
+
+/* Copies a string member (at most max bytes, control bytes made '?'). */
+static char *
+acme_json_strdup(json_object *obj, const char *key, size_t max)
+{
+	const char	*s;
+	char		*out, *p;
+
+	if ((s = jsonutil_get_str(obj, key)) == NULL)
+		return (NULL);
+	if ((out = strndup(s, max)) == NULL)
+		return (NULL);
+	for (p = out; *p != '\0'; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			*p = '?';
+	return (out);
+}
+
+/* Fills p from a parsed problem object; 0 if it has a type. */
+static int
+acme_problem_from(json_object *obj, struct acme_problem *p)
+{
+	json_object	*subs, *sub, *id;
+	struct buf	 b;
+	const char	*v;
+	size_t		 i, n;
+
+	memset(p, 0, sizeof(*p));
+	if (!json_object_is_type(obj, json_type_object) ||
+	    (p->type = acme_json_strdup(obj, "type", 256)) == NULL)
+		return (-1);
+	p->detail = acme_json_strdup(obj, "detail", 1024);
+	if (json_object_object_get_ex(obj, "subproblems", &subs) &&
+	    json_object_is_type(subs, json_type_array)) {
+		buf_init(&b, 2048);
+		n = json_object_array_length(subs);
+		for (i = 0; i < n && i < 10; i++) {
+			sub = json_object_array_get_idx(subs, i);
+			if (!json_object_is_type(sub, json_type_object))
+				continue;
+			v = NULL;
+			if (json_object_object_get_ex(sub, "identifier", &id))
+				v = jsonutil_get_str(id, "value");
+			(void)buf_printf(&b, "%s%s: %s: %s", b.len > 0 ? "; " : "",
+			    v != NULL ? v : "?",
+			    jsonutil_get_str(sub, "type") != NULL ?
+			    jsonutil_get_str(sub, "type") : "?",
+			    jsonutil_get_str(sub, "detail") != NULL ?
+			    jsonutil_get_str(sub, "detail") : "");
+		}
+		if (b.len > 0) {
+			for (i = 0; i < b.len; i++)
+				if ((unsigned char)b.data[i] < 0x20)
+					b.data[i] = '?';
+			p->sub = buf_steal(&b);
+		}
+		buf_cleanup(&b);
+	}
+	return (0);
+}
+
+/* See acme.h. */
+int
+acme_problem_parse(const char *text, size_t len, struct acme_problem *p)
+{
+	json_object	*obj = NULL;
+	char		 err[128];
+	int		 rc;
+
+	memset(p, 0, sizeof(*p));
+	if (text == NULL || jsonutil_parse(text, len, ACME_JSON_DEPTH, &obj,
+	    err, sizeof(err)) != ST_OK)
+		return (-1);
+	rc = acme_problem_from(obj, p);
+	json_object_put(obj);
+	if (rc != 0)
+		acme_problem_cleanup(p);
+	return (rc);
+}
+
+/* See acme.h. */
+char *
+acme_problem_str(const struct acme_problem *p)
+{
+	char	*s;
+
+	if (asprintf(&s, "%s: %s%s%s%s", p->type != NULL ? p->type : "?",
+	    p->detail != NULL ? p->detail : "(no detail)",
+	    p->sub != NULL ? " [" : "", p->sub != NULL ? p->sub : "",
+	    p->sub != NULL ? "]" : "") == -1)
+		return (NULL);
+	return (s);
+}
+
+/* True if the problem type ends with the ACME error name. */
+static int
+acme_problem_is(const struct acme_problem *p, const char *name)
+{
+	static const char	 ns[] = "urn:ietf:params:acme:error:";
+
+	return (p->type != NULL && strncmp(p->type, ns, sizeof(ns) - 1) == 0 &&
+	    strcmp(p->type + sizeof(ns) - 1, name) == 0);
+}
+
+/* See acme.h. */
+long
+acme_retry_after(const char *v, time_t now)
+{
+	struct tm	 tm;
+	const char	*end;
+	char		*e;
+	long		 n;
+	time_t		 t;
+
+	if (v == NULL)
+		return (-1);
+	while (*v == ' ' || *v == '\t')
+		v++;
+	if (isdigit((unsigned char)*v)) {
+		errno = 0;
+		n = strtol(v, &e, 10);
+		while (*e == ' ' || *e == '\t')
+			e++;
+		if (errno != 0 || *e != '\0' || n < 0 || n > 86400 * 366)
+			return (-1);
+		return (n);
+	}
+	memset(&tm, 0, sizeof(tm));
+	end = strptime(v, "%a, %d %b %Y %H:%M:%S GMT", &tm);
+	if (end == NULL)
+		return (-1);
+	while (*end == ' ' || *end == '\t')
+		end++;
+	if (*end != '\0' || (t = timegm(&tm)) == (time_t)-1)
+		return (-1);
+	return (t <= now ? 0 : (long)(t - now));
+}
+
+/* See acme.h. */
+int
+acme_time_parse(const char *s, time_t *out)
+{
+	struct tm	 tm;
+	const char	*p;
+	int		 y, mo, d, h, mi, sec, n = 0, oh, om, sign;
+	time_t		 t;
+
+	if (s == NULL || sscanf(s, "%4d-%2d-%2d%*1[Tt ]%2d:%2d:%2d%n", &y, &mo,
+	    &d, &h, &mi, &sec, &n) != 6 || n != 19)
+		return (-1);
+	if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 ||
+	    sec > 60 || y < 1970 || h < 0 || mi < 0 || sec < 0)
+		return (-1);
+	p = s + n;
+	if (*p == '.') {
+		for (p++; isdigit((unsigned char)*p); p++)
+			;
+	}
+	memset(&tm, 0, sizeof(tm));
+	tm.tm_year = y - 1900;
+	tm.tm_mon = mo - 1;
+	tm.tm_mday = d;
+	tm.tm_hour = h;
+	tm.tm_min = mi;
+	tm.tm_sec = sec;
+	if ((t = timegm(&tm)) == (time_t)-1)
+		return (-1);
+	if (*p == 'Z' || *p == 'z') {
+		p++;
+	} else if (*p == '+' || *p == '-') {
+		sign = *p == '+' ? 1 : -1;
+		if (sscanf(p + 1, "%2d:%2d%n", &oh, &om, &n) != 2 || n != 5 ||
+		    oh > 23 || om > 59 || oh < 0 || om < 0)
+			return (-1);
+		t -= sign * (oh * 3600 + om * 60);
+		p += 6;
+	} else
+		return (-1);
+	if (*p != '\0')
+		return (-1);
+	*out = t;
+	return (0);
+}
+
+/* See acme.h. */
+int
+acme_ari_parse(const char *text, size_t len, struct acme_ari *ari)
+{
+	json_object	*obj = NULL, *win;
+	char		 err[128];
+	int		 rc = -1;
+
+	if (jsonutil_parse(text, len, ACME_JSON_DEPTH, &obj, err,
+	    sizeof(err)) != ST_OK)
+		return (-1);
+	if (json_object_object_get_ex(obj, "suggestedWindow", &win) &&
+	    acme_time_parse(jsonutil_get_str(win, "start"), &ari->start) == 0 &&
+	    acme_time_parse(jsonutil_get_str(win, "end"), &ari->end) == 0 &&
+	    ari->end >= ari->start)
+		rc = 0;
+	json_object_put(obj);
+	return (rc);
+}
+
+/* See acme.h. */
+void
+acme_order_init(struct acme_order *o)
+{
+	memset(o, 0, sizeof(*o));
+}
+
+/* Frees the fields acme_order_parse fills (not url). */
+static void
+acme_order_clear(struct acme_order *o)
+{
+	size_t	 i;
+
+	for (i = 0; i < o->nauthz; i++)
+		free(o->authz[i]);
+	free(o->authz);
+	free(o->status);
+	free(o->finalize);
+	free(o->certificate);
+	free(o->error);
+	o->authz = NULL;
+	o->nauthz = 0;
+	o->status = o->finalize = o->certificate = o->error = NULL;
+	o->expires = 0;
+}
+
+/* See acme.h. */
+void
+acme_order_cleanup(struct acme_order *o)
+{
+	acme_order_clear(o);
+	free(o->url);
+	o->url = NULL;
+}
+
+/* See acme.h. */
+int
+acme_order_parse(const char *text, size_t len, struct acme_order *o,
+    char **cause)
+{
+	json_object		*obj = NULL, *arr, *e;
+	struct acme_problem	 p;
+	char			 err[128];
+	const char		*s;
+	size_t			 i, n;
+	int			 rc = -1;
+
+	acme_order_clear(o);
+	if (jsonutil_parse(text, len, ACME_JSON_DEPTH, &obj, err,
+	    sizeof(err)) != ST_OK) {
+		acme_fail(cause, ST_UPSTREAM, "malformed JSON: %s", err);
+		return (-1);
+	}
+	if (!json_object_is_type(obj, json_type_object) ||
+	    (s = jsonutil_get_str(obj, "status")) == NULL) {
+		acme_fail(cause, ST_UPSTREAM, "not an order object (no status)");
+		goto out;
+	}
+	if ((o->status = strndup(s, 32)) == NULL)
+		goto nomem;
+	if ((s = jsonutil_get_str(obj, "finalize")) != NULL &&
+	    (o->finalize = strdup(s)) == NULL)
+		goto nomem;
+	if ((s = jsonutil_get_str(obj, "certificate")) != NULL &&
+	    (o->certificate = strdup(s)) == NULL)
+		goto nomem;
+	if ((s = jsonutil_get_str(obj, "expires")) != NULL &&
+	    acme_time_parse(s, &o->expires) != 0)
+		o->expires = 0;
+	if (json_object_object_get_ex(obj, "error", &e) &&
+	    acme_problem_from(e, &p) == 0) {
+		o->error = acme_problem_str(&p);
+		acme_problem_cleanup(&p);
+	}
+	if (!json_object_object_get_ex(obj, "authorizations", &arr) ||
+	    !json_object_is_type(arr, json_type_array) ||
+	    (n = json_object_array_length(arr)) > ACME_MAX_AUTHZ) {
+		acme_fail(cause, ST_UPSTREAM, "order without a valid "
+		    "authorizations array");
+		goto out;
+	}
+	if (o->finalize == NULL) {
+		acme_fail(cause, ST_UPSTREAM, "order without a finalize URL");
+		goto out;
+	}
+	if (n > 0 && (o->authz = calloc(n, sizeof(char *))) == NULL)
+		goto nomem;
+	for (i = 0; i < n; i++) {
+		e = json_object_array_get_idx(arr, i);
+		if (!json_object_is_type(e, json_type_string)) {
+			acme_fail(cause, ST_UPSTREAM, "authorization %zu is not "
+			    "a URL", i);
+			goto out;
+		}
+		if ((o->authz[i] = strdup(json_object_get_string(e))) == NULL)
+			goto nomem;
+		o->nauthz++;
+	}
+	rc = 0;
+	goto out;
+nomem:
+	acme_fail(cause, ST_NOMEM, "out of memory");
+out:
+	json_object_put(obj);
+	if (rc != 0)
+		acme_order_clear(o);
+	return (rc);
+}
+
+/* Appends one URL to a growing array; 0 or -1. */
+static int
+acme_push(char ***v, size_t *n, const char *s, size_t len)
+{
+	char	**nv, *c;
+
+	if ((c = strndup(s, len)) == NULL)
+		return (-1);
+	if ((nv = reallocarray(*v, *n + 1, sizeof(char *))) == NULL) {
+		free(c);
+		return (-1);
+	}
+	nv[(*n)++] = c;
+	*v = nv;
+	return (0);
+}
+
+/* See acme.h. */
+int
+acme_link_alternates(const char *v, char ***urls, size_t *n)
+{
+	const char	*lt, *gt, *end, *q;
+	int		 alt;
+
+	while ((lt = strchr(v, '<')) != NULL) {
+		if ((gt = strchr(lt, '>')) == NULL)
+			return (0);
+		/* Parameters run to the next comma outside quotes. */
+		alt = 0;
+		for (q = gt + 1, end = q; *end != '\0'; end++) {
+			if (*end == '"') {
+				for (end++; *end != '\0' && *end != '"'; end++)
+					;
+				if (*end == '\0')
+					break;
+			} else if (*end == ',')
+				break;
+		}
+		for (; q < end; q++) {
+			if (strncasecmp(q, "rel=", 4) != 0)
+				continue;
+			q += 4;
+			if (*q == '"')
+				q++;
+			if (strncasecmp(q, "alternate", 9) == 0 &&
+			    (q[9] == '"' || q[9] == ';' || q[9] == ' ' ||
+			    q[9] == ',' || q[9] == '\0'))
+				alt = 1;
+		}
+		if (alt && gt > lt + 1 && acme_push(urls, n, lt + 1,
+		    (size_t)(gt - lt - 1)) != 0)
+			return (-1);
+		if (*end == '\0')
+			break;
+		v = end + 1;
+	}
+	return (0);
+}
+
+/* --- HTTP ------------------------------------------------------------------ */
+
+/* Prepares r for a request of a. */
+static void
+acme_reply_init(struct acme_reply *r, struct acme *a)
+{
+	memset(r, 0, sizeof(*r));
+	r->a = a;
+	buf_init(&r->body, a->max_reply);
+}
+
+/* Frees what r holds; r can be used again afterwards. */
+static void
+acme_reply_cleanup(struct acme_reply *r)
+{
+	size_t	 i;
+
+	buf_cleanup(&r->body);
+	free(r->location);
+	free(r->retry_after);
+	for (i = 0; i < r->nlinks; i++)
+		free(r->links[i]);
+	free(r->links);
+	r->location = r->retry_after = NULL;
+	r->links = NULL;
+	r->nlinks = 0;
+	r->code = 0;
+	r->toobig = 0;
+}
+
+/* curl write callback: appends to the capped body. */
+static size_t
+acme_write_cb(char *p, size_t size, size_t n, void *arg)
+{
+	struct acme_reply	*r = arg;
+	enum st			 st;
+
+	if ((st = buf_add(&r->body, p, size * n)) != ST_OK) {
+		r->toobig = st == ST_TOOBIG;
+		return (0);
+	}
+	return (size * n);
+}
+
+/* Replaces *dst with a copy of the header value [v, v+len). */
+static void
+acme_header_set(char **dst, const char *v, size_t len)
+{
+	free(*dst);
+	*dst = strndup(v, len);
+}
+
+/* curl header callback: keeps the headers the protocol uses. */
+static size_t
+acme_header_cb(char *p, size_t size, size_t n, void *arg)
+{
+	struct acme_reply	*r = arg;
+	size_t			 len = size * n, nlen, vlen;
+	const char		*colon, *v;
+	char			*tmp;
+
+	if (len >= 5 && strncmp(p, "HTTP/", 5) == 0) {
+		/* A new header block (after 100 Continue): start over. */
+		free(r->location);
+		free(r->retry_after);
+		r->location = r->retry_after = NULL;
+		return (len);
+	}
+	if ((colon = memchr(p, ':', len)) == NULL || len > ACME_MAX_HEADER)
+		return (len);
+	nlen = (size_t)(colon - p);
+	for (v = colon + 1; v < p + len && (*v == ' ' || *v == '\t'); v++)
+		;
+	vlen = (size_t)(p + len - v);
+	while (vlen > 0 && (v[vlen - 1] == '\r' || v[vlen - 1] == '\n' ||
+	    v[vlen - 1] == ' '))
+		vlen--;
+	if (nlen == 12 && strncasecmp(p, "Replay-Nonce", 12) == 0) {
+		if ((tmp = strndup(v, vlen)) != NULL && base64url_valid(tmp)) {
+			free(r->a->nonce);
+			r->a->nonce = tmp;
+		} else
+			free(tmp);
+	} else if (nlen == 8 && strncasecmp(p, "Location", 8) == 0)
+		acme_header_set(&r->location, v, vlen);
+	else if (nlen == 11 && strncasecmp(p, "Retry-After", 11) == 0)
+		acme_header_set(&r->retry_after, v, vlen);
+	else if (nlen == 4 && strncasecmp(p, "Link", 4) == 0 &&
+	    (tmp = strndup(v, vlen)) != NULL) {
+		(void)acme_link_alternates(tmp, &r->links, &r->nlinks);
+		free(tmp);
+	}
+	return (len);
+}
+
+/*
+ * One HTTP exchange: method is "GET", "HEAD" or "POST" (body is then a JWS).
+ * ST_OK whatever the HTTP status (r->code); an error only when no reply
+ * came: ST_UNAVAILABLE (connection, TLS, timeout) or ST_TOOBIG.
+ */
+static enum st
+acme_http(struct acme *a, const char *method, const char *url,
+    const char *body, const char *accept, struct acme_reply *r, char **cause)
+{
+	struct curl_slist	*h = NULL, *t;
+	char			 errbuf[CURL_ERROR_SIZE], hdr[128];
+	CURLcode		 rc;
+	enum st			 st = ST_OK;
+
+	errbuf[0] = '\0';
+	curl_easy_reset(a->curl);
+	curl_easy_setopt(a->curl, CURLOPT_URL, url);
+	curl_easy_setopt(a->curl, CURLOPT_USERAGENT, a->user_agent);
+	curl_easy_setopt(a->curl, CURLOPT_TIMEOUT, a->timeout);
+	curl_easy_setopt(a->curl, CURLOPT_CONNECTTIMEOUT, a->timeout);
+	curl_easy_setopt(a->curl, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(a->curl, CURLOPT_ERRORBUFFER, errbuf);
+#if LIBCURL_VERSION_NUM >= 0x075500
+	curl_easy_setopt(a->curl, CURLOPT_PROTOCOLS_STR, "https,http");
+#else
+	curl_easy_setopt(a->curl, CURLOPT_PROTOCOLS,
+	    (long)(CURLPROTO_HTTPS | CURLPROTO_HTTP));
+#endif
+	if (a->ca_bundle != NULL)
+		curl_easy_setopt(a->curl, CURLOPT_CAINFO, a->ca_bundle);
+	curl_easy_setopt(a->curl, CURLOPT_HEADERFUNCTION, acme_header_cb);
+	curl_easy_setopt(a->curl, CURLOPT_HEADERDATA, r);
+	curl_easy_setopt(a->curl, CURLOPT_WRITEFUNCTION, acme_write_cb);
+	curl_easy_setopt(a->curl, CURLOPT_WRITEDATA, r);
+	if (strcmp(method, "HEAD") == 0)
+		curl_easy_setopt(a->curl, CURLOPT_NOBODY, 1L);
+	else if (strcmp(method, "POST") == 0) {
+		curl_easy_setopt(a->curl, CURLOPT_POSTFIELDS, body);
+		curl_easy_setopt(a->curl, CURLOPT_POSTFIELDSIZE,
+		    (long)strlen(body));
+		if ((t = curl_slist_append(h,
+		    "Content-Type: application/jose+json")) == NULL)
+			goto nomem;
+		h = t;
+	}
+	(void)snprintf(hdr, sizeof(hdr), "Accept: %s",
+	    accept != NULL ? accept : "application/json");
+	if ((t = curl_slist_append(h, hdr)) == NULL)
+		goto nomem;
+	h = t;
+	curl_easy_setopt(a->curl, CURLOPT_HTTPHEADER, h);
+	rc = curl_easy_perform(a->curl);
+	if (rc != CURLE_OK) {
+		if (r->toobig)
+			st = acme_fail(cause, ST_TOOBIG, "%s %s: the reply is "
+			    "larger than %zu bytes", method, url, a->max_reply);
+		else
+			st = acme_fail(cause, ST_UNAVAILABLE, "%s %s: %s", method,
+			    url, errbuf[0] != '\0' ? errbuf :
+			    curl_easy_strerror(rc));
+		goto out;
+	}
+	curl_easy_getinfo(a->curl, CURLINFO_RESPONSE_CODE, &r->code);
+	log_debug("acme: %s %s -> %ld (%zu bytes)", method, url, r->code,
+	    r->body.len);
+	goto out;
+nomem:
+	st = acme_fail(cause, ST_NOMEM, "out of memory");
+out:
+	curl_slist_free_all(h);
+	curl_easy_setopt(a->curl, CURLOPT_HTTPHEADER, NULL);
+	return (st);
+}
+
+/*
+ * Turns an error reply into *cause: "what: TYPE: DETAIL [subproblems]
+ * (HTTP n[, retry after n s])". ST_RATELIMIT for rateLimited or 429,
+ * else ST_UPSTREAM.
+ */
+static enum st
+acme_fail_reply(struct acme_reply *r, const char *what, char **cause)
+{
+	struct acme_problem	 p;
+	char			*ps = NULL, ra[64];
+	long			 secs;
+	enum st			 st = ST_UPSTREAM;
+
+	ra[0] = '\0';
+	if (r->retry_after != NULL &&
+	    (secs = acme_retry_after(r->retry_after, time(NULL))) >= 0)
+		(void)snprintf(ra, sizeof(ra), ", retry after %ld s", secs);
+	if (acme_problem_parse(buf_str(&r->body), r->body.len, &p) == 0) {
+		ps = acme_problem_str(&p);
+		if (acme_problem_is(&p, "rateLimited"))
+			st = ST_RATELIMIT;
+		acme_problem_cleanup(&p);
+	}
+	if (r->code == 429)
+		st = ST_RATELIMIT;
+	acme_fail(cause, st, "%s: %s (HTTP %ld%s)", what,
+	    ps != NULL ? ps : "no problem document in the reply", r->code, ra);
+	free(ps);
+	return (st);
+}
+
+/* Parses the reply body as a JSON object; *out is the caller's. */
+static enum st
+acme_reply_json(struct acme_reply *r, const char *what, json_object **out,
+    char **cause)
+{
+	char	 err[128];
+
+	*out = NULL;
+	if (jsonutil_parse(buf_str(&r->body), r->body.len, ACME_JSON_DEPTH, out,
+	    err, sizeof(err)) != ST_OK)
+		return (acme_fail(cause, ST_UPSTREAM, "%s: malformed JSON "
+		    "reply: %s", what, err));
+	if (!json_object_is_type(*out, json_type_object)) {
+		json_object_put(*out);
+		*out = NULL;
+		return (acme_fail(cause, ST_UPSTREAM, "%s: the reply is not a "
+		    "JSON object", what));
+	}
+	return (ST_OK);
+}
+
+/* Gets a fresh nonce from newNonce (7.2). */
+static enum st
+acme_new_nonce(struct acme *a, char **cause)
+{
+	struct acme_reply	 r;
+	enum st			 st;
+
+	acme_reply_init(&r, a);
+	st = acme_http(a, "HEAD", a->u_nonce, NULL, NULL, &r, cause);
+	if (st == ST_OK && (r.code < 200 || r.code > 299))
+		st = acme_fail(cause, ST_UPSTREAM, "newNonce %s: HTTP %ld",
+		    a->u_nonce, r.code);
+	else if (st == ST_OK && a->nonce == NULL)
+		st = acme_fail(cause, ST_UPSTREAM, "newNonce %s: no "
+		    "Replay-Nonce in the reply", a->u_nonce);
+	acme_reply_cleanup(&r);
+	return (st);
+}
+
+/* Adds a string member; -1 on ENOMEM. */
+static int
+acme_obj_str(json_object *obj, const char *key, const char *val)
+{
+	json_object	*s;
+
+	if ((s = json_object_new_string(val)) == NULL)
+		return (-1);
+	if (json_object_object_add(obj, key, s) != 0) {
+		json_object_put(s);
+		return (-1);
+	}
+	return (0);
+}
+
+/* An object's JSON text (caller frees); NULL on ENOMEM. */
+static char *
+acme_obj_text(json_object *obj)
+{
+	const char	*s;
+
+	s = json_object_to_json_string_ext(obj,
+	    JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
+	return (s != NULL ? strdup(s) : NULL);
+}
+
+/* The JWS protected header for url: alg, kid or jwk, nonce, url (6.2). */
+static char *
+acme_protected(struct acme *a, const char *url, int use_jwk)
+{
+	json_object	*obj, *jwk;
+	char		*out = NULL;
+
+	if ((obj = json_object_new_object()) == NULL)
+		return (NULL);
+	if (acme_obj_str(obj, "alg", crypto_jws_alg(a->key)) != 0)
+		goto out;
+	if (use_jwk || a->kid == NULL) {
+		if ((jwk = json_tokener_parse(a->jwk)) == NULL)
+			goto out;
+		if (json_object_object_add(obj, "jwk", jwk) != 0) {
+			json_object_put(jwk);
+			goto out;
+		}
+	} else if (acme_obj_str(obj, "kid", a->kid) != 0)
+		goto out;
+	if (acme_obj_str(obj, "nonce", a->nonce) != 0 ||
+	    acme_obj_str(obj, "url", url) != 0)
+		goto out;
+	out = acme_obj_text(obj);
+out:
+	json_object_put(obj);
+	return (out);
+}
+
+/*
+ * A signed POST of payload (NULL: POST-as-GET, 6.3) to url. A badNonce is
+ * retried at once with the nonce it carried, at most nonce_retries times.
+ * ST_OK whatever the final HTTP status; r holds the reply.
+ */
+static enum st
+acme_post(struct acme *a, const char *url, const char *payload, int use_jwk,
+    const char *accept, struct acme_reply *r, char **cause)
+{
+	struct acme_problem	 p;
+	char			*prot, *jws, *why = NULL;
+	int			 attempt, bad;
+	enum st			 st;
+
+	for (attempt = 0;; attempt++) {
+		acme_reply_cleanup(r);
+		buf_init(&r->body, a->max_reply);
+		if (a->nonce == NULL &&
+		    (st = acme_new_nonce(a, cause)) != ST_OK)
+			return (st);
+		prot = acme_protected(a, url, use_jwk);
+		free(a->nonce);			/* a nonce is used once */
+		a->nonce = NULL;
+		if (prot == NULL)
+			return (acme_fail(cause, ST_NOMEM, "out of memory"));
+		jws = crypto_jws(a->key, prot, payload != NULL ? payload : "",
+		    payload != NULL ? strlen(payload) : 0, &why);
+		free(prot);
+		if (jws == NULL) {
+			st = acme_fail(cause, ST_INTERNAL, "%s: %s", url,
+			    why != NULL ? why : "cannot sign");
+			free(why);
+			return (st);
+		}
+		st = acme_http(a, "POST", url, jws, accept, r, cause);
+		free(jws);
+		if (st != ST_OK)
+			return (st);
+		if (r->code < 400 || attempt >= a->nonce_retries)
+			return (ST_OK);
+		bad = acme_problem_parse(buf_str(&r->body), r->body.len,
+		    &p) == 0 && acme_problem_is(&p, "badNonce");
+		acme_problem_cleanup(&p);
+		if (!bad)
+			return (ST_OK);
+		log_debug("acme: %s: badNonce, retrying (%d)", url, attempt + 1);
+	}
+}
+
+/* Sleeps ms milliseconds. */
+static void
+acme_sleep_ms(long ms)
+{
+	struct timespec	 ts;
+
+	ts.tv_sec = ms / 1000;
+	ts.tv_nsec = (ms % 1000) * 1000000L;
+	while (nanosleep(&ts, &ts) == -1 && errno == EINTR)
+		;
+}
+
+/* True if s is one of the '|'-separated words. */
+static int
+acme_status_in(const char *s, const char *words)
+{
+	size_t		 n = strlen(s);
+	const char	*w = words, *bar;
+
+	for (;;) {
+		bar = strchr(w, '|');
+		if ((size_t)((bar != NULL ? bar : w + strlen(w)) - w) == n &&
+		    strncmp(w, s, n) == 0)
+			return (1);
+		if (bar == NULL)
+			return (0);
+		w = bar + 1;
+	}
+}
+
+/*
+ * POST-as-GETs url until its "status" is not one of waiting ("pending|
+ * processing"), honouring Retry-After, else backing off from 100 ms to 5 s,
+ * for at most poll_timeout seconds. *out: the last object (caller puts).
+ */
+static enum st
+acme_poll(struct acme *a, const char *url, const char *what,
+    const char *waiting, json_object **out, char **cause)
+{
+	struct acme_reply	 r;
+	json_object		*obj = NULL;
+	const char		*status;
+	time_t			 deadline = time(NULL) + a->poll_timeout;
+	long			 wait_ms = ACME_POLL_FIRST_MS, ra;
+	enum st			 st;
+
+	*out = NULL;
+	acme_reply_init(&r, a);
+	for (;;) {
+		st = acme_post(a, url, NULL, 0, NULL, &r, cause);
+		if (st != ST_OK)
+			break;
+		if (r.code != 200) {
+			st = acme_fail_reply(&r, what, cause);
+			break;
+		}
+		if ((st = acme_reply_json(&r, what, &obj, cause)) != ST_OK)
+			break;
+		if ((status = jsonutil_get_str(obj, "status")) == NULL) {
+			st = acme_fail(cause, ST_UPSTREAM, "%s: reply without "
+			    "a status", what);
+			break;
+		}
+		if (!acme_status_in(status, waiting)) {
+			*out = obj;
+			obj = NULL;
+			break;
+		}
+		ra = acme_retry_after(r.retry_after, time(NULL));
+		if (ra >= 0 && time(NULL) + ra > deadline) {
+			st = acme_fail(cause, ST_TIMEOUT, "%s: still %s, and "
+			    "the CA asks to come back in %ld s; the next run "
+			    "resumes it", what, status, ra);
+			break;
+		}
+		if (time(NULL) >= deadline) {
+			st = acme_fail(cause, ST_TIMEOUT, "%s: still %s after "
+			    "%ld s; the next run resumes it", what, status,
+			    a->poll_timeout);
+			break;
+		}
+		json_object_put(obj);
+		obj = NULL;
+		acme_sleep_ms(ra >= 0 ? (ra > 0 ? ra * 1000 : wait_ms) :
+		    wait_ms);
+		if (ra < 0 && (wait_ms *= 2) > ACME_POLL_MAX_MS)
+			wait_ms = ACME_POLL_MAX_MS;
+	}
+	json_object_put(obj);
+	acme_reply_cleanup(&r);
+	return (st);
+}
+
+/* --- the client -------------------------------------------------------------- */
+
+/* See acme.h. */
+struct acme *
+acme_new(const struct acme_config *cfg, char **cause)
+{
+	struct acme	*a;
+
+	*cause = NULL;
+	if (cfg->directory_url == NULL || *cfg->directory_url == '\0') {
+		acme_fail(cause, ST_BADREQ, "no ACME directory URL");
+		return (NULL);
+	}
+	if ((a = calloc(1, sizeof(*a))) == NULL)
+		goto nomem;
+	a->timeout = cfg->timeout > 0 ? cfg->timeout : 30;
+	a->poll_timeout = cfg->poll_timeout > 0 ? cfg->poll_timeout : 120;
+	a->max_reply = cfg->max_reply > 0 ? cfg->max_reply : ACME_MAX_REPLY;
+	a->nonce_retries = cfg->nonce_retries > 0 ? cfg->nonce_retries :
+	    ACME_NONCE_RETRIES;
+	if ((a->dir_url = strdup(cfg->directory_url)) == NULL ||
+	    (cfg->ca_bundle != NULL && *cfg->ca_bundle != '\0' &&
+	    (a->ca_bundle = strdup(cfg->ca_bundle)) == NULL) ||
+	    (a->user_agent = strdup(cfg->user_agent != NULL ?
+	    cfg->user_agent : "bootstack/" PACKAGE_VERSION)) == NULL)
+		goto nomem;
+	if ((a->curl = curl_easy_init()) == NULL) {
+		acme_free(a);
+		acme_fail(cause, ST_INTERNAL, "cannot start libcurl");
+		return (NULL);
+	}
+	return (a);
+nomem:
+	acme_free(a);
+	acme_fail(cause, ST_NOMEM, "out of memory");
+	return (NULL);
+}
+
+/* See acme.h. */
+void
+acme_free(struct acme *a)
+{
+	if (a == NULL)
+		return;
+	if (a->curl != NULL)
+		curl_easy_cleanup(a->curl);
+	free(a->dir_url);
+	free(a->ca_bundle);
+	free(a->user_agent);
+	free(a->nonce);
+	free(a->u_nonce);
+	free(a->u_account);
+	free(a->u_order);
+	free(a->u_revoke);
+	free(a->u_ari);
+	free(a->terms);
+	free(a->jwk);
+	free(a->thumbprint);
+	free(a->kid);
+	free(a);
+}
+
+/* Copies a URL member of the directory; required ones must exist. */
+static int
+acme_dir_url(json_object *dir, const char *key, char **dst, int required)
+{
+	const char	*s = jsonutil_get_str(dir, key);
+
+	free(*dst);
+	*dst = NULL;
+	if (s == NULL || (strncmp(s, "https://", 8) != 0 &&
+	    strncmp(s, "http://", 7) != 0))
+		return (required ? -1 : 0);
+	return ((*dst = strdup(s)) == NULL ? -1 : 0);
+}
+
+/* See acme.h. */
+enum st
+acme_directory(struct acme *a, char **cause)
+{
+	struct acme_reply	 r;
+	json_object		*dir = NULL, *meta, *v;
+	char			 what[512];
+	const char		*s;
+	enum st			 st;
+
+	*cause = NULL;
+	(void)snprintf(what, sizeof(what), "directory %s", a->dir_url);
+	acme_reply_init(&r, a);
+	if ((st = acme_http(a, "GET", a->dir_url, NULL, NULL, &r,
+	    cause)) != ST_OK)
+		goto out;
+	if (r.code != 200) {
+		st = acme_fail_reply(&r, what, cause);
+		goto out;
+	}
+	if ((st = acme_reply_json(&r, what, &dir, cause)) != ST_OK)
+		goto out;
+	if (acme_dir_url(dir, "newNonce", &a->u_nonce, 1) != 0 ||
+	    acme_dir_url(dir, "newAccount", &a->u_account, 1) != 0 ||
+	    acme_dir_url(dir, "newOrder", &a->u_order, 1) != 0 ||
+	    acme_dir_url(dir, "revokeCert", &a->u_revoke, 0) != 0 ||
+	    acme_dir_url(dir, "renewalInfo", &a->u_ari, 0) != 0) {
+		st = acme_fail(cause, ST_UPSTREAM, "%s: not an ACME directory "
+		    "(newNonce, newAccount or newOrder missing)", what);
+		goto out;
+	}
+	free(a->terms);
+	a->terms = NULL;
+	a->eab_required = 0;
+	if (json_object_object_get_ex(dir, "meta", &meta)) {
+		if ((s = jsonutil_get_str(meta, "termsOfService")) != NULL &&
+		    (a->terms = strdup(s)) == NULL) {
+			st = acme_fail(cause, ST_NOMEM, "out of memory");
+			goto out;
+		}
+		if (json_object_object_get_ex(meta, "externalAccountRequired",
+		    &v) && json_object_is_type(v, json_type_boolean))
+			a->eab_required = json_object_get_boolean(v);
+	}
+	st = ST_OK;
+out:
+	json_object_put(dir);
+	acme_reply_cleanup(&r);
+	return (st);
+}
+
+/* See acme.h. */
+const char *
+acme_terms(const struct acme *a)
+{
+	return (a->terms);
+}
+
+/* See acme.h. */
+int
+acme_has_ari(const struct acme *a)
+{
+	return (a->u_ari != NULL);
+}
+
+/* See acme.h. */
+const char *
+acme_account_url(const struct acme *a)
+{
+	return (a->kid);
+}
+
+/* The externalAccountBinding JWS (7.3.4); NULL with *cause. */
+static json_object *
+acme_eab(struct acme *a, const struct acme_account_opts *o, char **cause)
+{
+	json_object	*obj = NULL, *jws = NULL;
+	unsigned char	*key = NULL;
+	size_t		 keylen = 0;
+	char		*prot = NULL, *text = NULL, *why = NULL;
+
+	if (base64url_decode(o->eab_hmac_key, strlen(o->eab_hmac_key), &key,
+	    &keylen) != 0 || keylen == 0) {
+		acme_fail(cause, ST_BADREQ, "[acme] eab_hmac_key is not "
+		    "base64url");
+		goto out;
+	}
+	if ((obj = json_object_new_object()) == NULL ||
+	    acme_obj_str(obj, "alg", "HS256") != 0 ||
+	    acme_obj_str(obj, "kid", o->eab_kid) != 0 ||
+	    acme_obj_str(obj, "url", a->u_account) != 0 ||
+	    (prot = acme_obj_text(obj)) == NULL) {
+		acme_fail(cause, ST_NOMEM, "out of memory");
+		goto out;
+	}
+	if ((text = crypto_jws_hmac(key, keylen, prot, a->jwk, strlen(a->jwk),
+	    &why)) == NULL) {
+		acme_fail(cause, ST_INTERNAL, "external account binding: %s",
+		    why != NULL ? why : "cannot sign");
+		goto out;
+	}
+	jws = json_tokener_parse(text);
+out:
+	if (key != NULL)
+		OPENSSL_cleanse(key, keylen);
+	free(key);
+	free(prot);
+	free(text);
+	free(why);
+	json_object_put(obj);
+	return (jws);
+}
+
+/* See acme.h. */
+enum st
+acme_account(struct acme *a, EVP_PKEY *key, const struct acme_account_opts *o,
+    char **cause)
+{
+	struct acme_reply	 r;
+	json_object		*pl = NULL, *arr, *s, *eab;
+	char			*payload = NULL, *why = NULL, *mail = NULL;
+	char			 what[512];
+	enum st			 st;
+
+	*cause = NULL;
+	if (crypto_jws_alg(key) == NULL)
+		return (acme_fail(cause, ST_BADREQ, "unsupported account key"));
+	a->key = key;
+	free(a->jwk);
+	free(a->thumbprint);
+	free(a->kid);
+	a->kid = NULL;
+	if ((a->jwk = crypto_jwk(key, &why)) == NULL ||
+	    (a->thumbprint = crypto_jwk_thumbprint(key, &why)) == NULL) {
+		st = acme_fail(cause, ST_INTERNAL, "account key: %s",
+		    why != NULL ? why : "unreadable");
+		free(why);
+		return (st);
+	}
+	if (a->terms != NULL && !o->agree_tos)
+		return (acme_fail(cause, ST_FORBIDDEN, "the CA requires "
+		    "agreeing to its terms of service (%s): read them and set "
+		    "[acme] agree_tos = yes", a->terms));
+	if (a->eab_required && (o->eab_kid == NULL || o->eab_hmac_key == NULL))
+		return (acme_fail(cause, ST_FORBIDDEN, "the CA requires an "
+		    "external account binding: set [acme] eab_kid and "
+		    "eab_hmac_key"));
+	(void)snprintf(what, sizeof(what), "newAccount %s", a->u_account);
+	acme_reply_init(&r, a);
+	if ((pl = json_object_new_object()) == NULL)
+		goto nomem;
+	if (o->agree_tos && json_object_object_add(pl, "termsOfServiceAgreed",
+	    json_object_new_boolean(1)) != 0)
+		goto nomem;
+	if (o->email != NULL && *o->email != '\0') {
+		if (asprintf(&mail, "mailto:%s", o->email) == -1) {
+			mail = NULL;
+			goto nomem;
+		}
+		if ((arr = json_object_new_array()) == NULL)
+			goto nomem;
+		if (json_object_object_add(pl, "contact", arr) != 0) {
+			json_object_put(arr);
+			goto nomem;
+		}
+		if ((s = json_object_new_string(mail)) == NULL ||
+		    json_object_array_add(arr, s) != 0) {
+			json_object_put(s);
+			goto nomem;
+		}
+	}
+	if (o->eab_kid != NULL && o->eab_hmac_key != NULL) {
+		if ((eab = acme_eab(a, o, cause)) == NULL) {
+			st = *cause != NULL ? ST_BADREQ : ST_NOMEM;
+			goto out;
+		}
+		if (json_object_object_add(pl, "externalAccountBinding",
+		    eab) != 0) {
+			json_object_put(eab);
+			goto nomem;
+		}
+	}
+	if ((payload = acme_obj_text(pl)) == NULL)
+		goto nomem;
+	if ((st = acme_post(a, a->u_account, payload, 1, NULL, &r,
+	    cause)) != ST_OK)
+		goto out;
+	if (r.code != 200 && r.code != 201) {
+		st = acme_fail_reply(&r, what, cause);
+		goto out;
+	}
+	if (r.location == NULL) {
+		st = acme_fail(cause, ST_UPSTREAM, "%s: no Location (account "
+		    "URL) in the reply", what);
+		goto out;
+	}
+	a->kid = r.location;
+	r.location = NULL;
+	log_debug("acme: account %s (%s)", a->kid, r.code == 201 ? "created" :
+	    "existing");
+	st = ST_OK;
+	goto out;
+nomem:
+	st = acme_fail(cause, ST_NOMEM, "out of memory");
+out:
+	free(payload);
+	free(mail);
+	json_object_put(pl);
+	acme_reply_cleanup(&r);
+	return (st);
+}
+
+/* The newOrder payload for names (and replaces, when not NULL). */
+static char *
+acme_order_payload(const char *const *names, size_t n, const char *replaces)
+{
+	json_object	*pl, *ids, *id;
+	char		*out = NULL;
+	size_t		 i;
+
+	if ((pl = json_object_new_object()) == NULL)
+		return (NULL);
+	if ((ids = json_object_new_array()) == NULL)
+		goto out;
+	if (json_object_object_add(pl, "identifiers", ids) != 0) {
+		json_object_put(ids);
+		goto out;
+	}
+	for (i = 0; i < n; i++) {
+		if ((id = json_object_new_object()) == NULL)
+			goto out;
+		if (json_object_array_add(ids, id) != 0) {
+			json_object_put(id);
+			goto out;
+		}
+		if (acme_obj_str(id, "type", "dns") != 0 ||
+		    acme_obj_str(id, "value", names[i]) != 0)
+			goto out;
+	}
+	if (replaces != NULL && acme_obj_str(pl, "replaces", replaces) != 0)
+		goto out;
+	out = acme_obj_text(pl);
+out:
+	json_object_put(pl);
+	return (out);
+}
+
+/* See acme.h. */
+enum st
+acme_order_new(struct acme *a, const char *const *names, size_t n,
+    const char *replaces, struct acme_order *o, char **cause)
+{
+	struct acme_reply	 r;
+	char			*payload = NULL, *why = NULL, what[512];
+	enum st			 st;
+
+	*cause = NULL;
+	acme_order_cleanup(o);
+	if (a->kid == NULL)
+		return (acme_fail(cause, ST_INTERNAL, "newOrder before "
+		    "acme_account"));
+	(void)snprintf(what, sizeof(what), "newOrder %s for %s%s", a->u_order,
+	    names[0], n > 1 ? " and others" : "");
+	acme_reply_init(&r, a);
+	for (;;) {
+		if ((payload = acme_order_payload(names, n, replaces)) == NULL) {
+			st = acme_fail(cause, ST_NOMEM, "out of memory");
+			goto out;
+		}
+		st = acme_post(a, a->u_order, payload, 0, NULL, &r, cause);
+		free(payload);
+		payload = NULL;
+		if (st != ST_OK)
+			goto out;
+		if (r.code == 201)
+			break;
+		st = acme_fail_reply(&r, what, cause);
+		/* RFC 9773 5: a CA may refuse "replaces"; order plainly then. */
+		if (replaces == NULL || st == ST_RATELIMIT || r.code >= 500)
+			goto out;
+		log_warnx("acme: %s; retrying without \"replaces\"", *cause);
+		free(*cause);
+		*cause = NULL;
+		replaces = NULL;
+	}
+	if (r.location == NULL) {
+		st = acme_fail(cause, ST_UPSTREAM, "%s: no Location (order "
+		    "URL) in the reply", what);
+		goto out;
+	}
+	if (acme_order_parse(buf_str(&r.body), r.body.len, o, &why) != 0) {
+		st = acme_fail(cause, ST_UPSTREAM, "%s: %s", what,
+		    why != NULL ? why : "out of memory");
+		free(why);
+		goto out;
+	}
+	o->url = r.location;
+	r.location = NULL;
+	log_debug("acme: order %s is %s", o->url, o->status);
+	st = ST_OK;
+out:
+	acme_reply_cleanup(&r);
+	return (st);
+}
+
+/* See acme.h. */
+enum st
+acme_order_fetch(struct acme *a, const char *url, struct acme_order *o,
+    char **cause)
+{
+	struct acme_reply	 r;
+	char			*why = NULL, what[512];
+	enum st			 st;
+
+	*cause = NULL;
+	acme_order_cleanup(o);
+	(void)snprintf(what, sizeof(what), "order %s", url);
+	acme_reply_init(&r, a);
+	if ((st = acme_post(a, url, NULL, 0, NULL, &r, cause)) != ST_OK)
+		goto out;
+	if (r.code != 200) {
+		st = acme_fail_reply(&r, what, cause);
+		goto out;
+	}
+	if (acme_order_parse(buf_str(&r.body), r.body.len, o, &why) != 0) {
+		st = acme_fail(cause, ST_UPSTREAM, "%s: %s", what,
+		    why != NULL ? why : "out of memory");
+		free(why);
+		goto out;
+	}
+	if ((o->url = strdup(url)) == NULL) {
+		st = acme_fail(cause, ST_NOMEM, "out of memory");
+		goto out;
+	}
+	st = ST_OK;
+out:
+	acme_reply_cleanup(&r);
+	return (st);
+}
+
+/* Frees one pending authorization's strings. */
+static void
+acme_pending_cleanup(struct acme_pending *p)
+{
+	free(p->authz);
+	free(p->ident);
+	free(p->type);
+	free(p->url);
+	free(p->token);
+	free(p->keyauth);
+	free(p->dnsval);
+	memset(p, 0, sizeof(*p));
+}
+
+/* The first challenge error of an authorization object as text, or NULL. */
+static char *
+acme_authz_error(json_object *authz)
+{
+	json_object		*chs, *ch, *e;
+	struct acme_problem	 p;
+	char			*s = NULL;
+	size_t			 i, n;
+
+	if (!json_object_object_get_ex(authz, "challenges", &chs) ||
+	    !json_object_is_type(chs, json_type_array))
+		return (NULL);
+	n = json_object_array_length(chs);
+	for (i = 0; i < n && s == NULL; i++) {
+		ch = json_object_array_get_idx(chs, i);
+		if (json_object_object_get_ex(ch, "error", &e) &&
+		    acme_problem_from(e, &p) == 0) {
+			char	*ps = acme_problem_str(&p);
+
+			if (ps != NULL && asprintf(&s, "challenge %s %s: %s",
+			    jsonutil_get_str(ch, "type") != NULL ?
+			    jsonutil_get_str(ch, "type") : "?",
+			    jsonutil_get_str(ch, "status") != NULL ?
+			    jsonutil_get_str(ch, "status") : "?", ps) == -1)
+				s = NULL;
+			free(ps);
+		}
+		acme_problem_cleanup(&p);
+	}
+	return (s);
+}
+
+/*
+ * Reads one authorization and, if pending, picks its challenge. *skip is
+ * set when it is valid already.
+ */
+static enum st
+acme_authz_load(struct acme *a, const char *url, struct acme_solver *const *sv,
+    size_t nsv, struct acme_pending *p, int *skip, char **cause)
+{
+	struct acme_reply	 r;
+	json_object		*obj = NULL, *id, *chs, *ch, *w;
+	const char		*status, *ident, *type, *token, *curl_, *cst;
+	char			*why = NULL, *err, what[768];
+	size_t			 i, j, n;
+	enum st			 st;
+
+	*skip = 0;
+	(void)snprintf(what, sizeof(what), "authz %s", url);
+	acme_reply_init(&r, a);
+	if ((st = acme_post(a, url, NULL, 0, NULL, &r, cause)) != ST_OK)
+		goto out;
+	if (r.code != 200) {
+		st = acme_fail_reply(&r, what, cause);
+		goto out;
+	}
+	if ((st = acme_reply_json(&r, what, &obj, cause)) != ST_OK)
+		goto out;
+	status = jsonutil_get_str(obj, "status");
+	ident = json_object_object_get_ex(obj, "identifier", &id) ?
+	    jsonutil_get_str(id, "value") : NULL;
+	if (status == NULL || ident == NULL ||
+	    !json_object_object_get_ex(obj, "challenges", &chs) ||
+	    !json_object_is_type(chs, json_type_array)) {
+		st = acme_fail(cause, ST_UPSTREAM, "%s: not an authorization "
+		    "(status, identifier or challenges missing)", what);
+		goto out;
+	}
+	(void)snprintf(what, sizeof(what), "authz %s (%.253s)", url, ident);
+	if (strcmp(status, "valid") == 0) {
+		*skip = 1;
+		st = ST_OK;
+		goto out;
+	}
+	if (strcmp(status, "pending") != 0) {
+		err = acme_authz_error(obj);
+		st = acme_fail(cause, ST_UNPROCESSABLE, "%s: %s%s%s", what,
+		    status, err != NULL ? ": " : "", err != NULL ? err : "");
+		free(err);
+		goto out;
+	}
+	n = json_object_array_length(chs);
+	for (j = 0; j < nsv && p->solver == NULL; j++) {
+		for (i = 0; i < n; i++) {
+			ch = json_object_array_get_idx(chs, i);
+			type = jsonutil_get_str(ch, "type");
+			if (type == NULL || strcmp(type, sv[j]->type) != 0)
+				continue;
+			token = jsonutil_get_str(ch, "token");
+			curl_ = jsonutil_get_str(ch, "url");
+			cst = jsonutil_get_str(ch, "status");
+			if (token == NULL || !base64url_valid(token) ||
+			    strlen(token) > ACME_MAX_TOKEN || curl_ == NULL) {
+				st = acme_fail(cause, ST_UPSTREAM, "%s: challenge "
+				    "%s has a bad token or no URL", what, type);
+				goto out;
+			}
+			p->solver = sv[j];
+			p->respond = cst == NULL || strcmp(cst, "pending") == 0;
+			p->wildcard = json_object_object_get_ex(obj, "wildcard",
+			    &w) && json_object_get_boolean(w);
+			if ((p->authz = strdup(url)) == NULL ||
+			    (p->ident = strdup(ident)) == NULL ||
+			    (p->type = strdup(type)) == NULL ||
+			    (p->url = strdup(curl_)) == NULL ||
+			    (p->token = strdup(token)) == NULL ||
+			    asprintf(&p->keyauth, "%s.%s", token,
+			    a->thumbprint) == -1) {
+				p->keyauth = NULL;
+				st = acme_fail(cause, ST_NOMEM, "out of memory");
+				goto out;
+			}
+			if ((p->dnsval = crypto_sha256_b64u(p->keyauth,
+			    strlen(p->keyauth), &why)) == NULL) {
+				st = acme_fail(cause, ST_INTERNAL, "%s: %s", what,
+				    why != NULL ? why : "SHA-256 failed");
+				free(why);
+				goto out;
+			}
+			break;
+		}
+	}
+	if (p->solver == NULL) {
+		struct buf	 offered;
+
+		buf_init(&offered, 256);
+		for (i = 0; i < n; i++) {
+			type = jsonutil_get_str(json_object_array_get_idx(chs,
+			    i), "type");
+			(void)buf_printf(&offered, "%s%.32s", i > 0 ? ", " : "",
+			    type != NULL ? type : "?");
+		}
+		st = acme_fail(cause, ST_UNPROCESSABLE, "%s: no configured "
+		    "solver for the offered challenges (%s)", what,
+		    buf_str(&offered));
+		buf_cleanup(&offered);
+		goto out;
+	}
+	st = ST_OK;
+out:
+	json_object_put(obj);
+	acme_reply_cleanup(&r);
+	return (st);
+}
+
+/* The borrowed challenge view of a pending authorization. */
+static void
+acme_pending_view(const struct acme_pending *p, struct acme_challenge *c)
+{
+	c->type = p->type;
+	c->identifier = p->ident;
+	c->wildcard = p->wildcard;
+	c->token = p->token;
+	c->key_authorization = p->keyauth;
+	c->dns_value = p->dnsval;
+	c->authz_url = p->authz;
+}
+
+/* See acme.h. */
+enum st
+acme_order_authorize(struct acme *a, struct acme_order *o,
+    struct acme_solver *const *sv, size_t nsv, char **cause)
+{
+	struct acme_pending	*pv = NULL;
+	struct acme_challenge	 c;
+	struct acme_reply	 r;
+	json_object		*obj = NULL;
+	char			*why = NULL, *err, what[768];
+	size_t			 i, j, np = 0;
+	int			 skip;
+	enum st			 st = ST_OK;
+
+	*cause = NULL;
+	acme_reply_init(&r, a);
+	if (o->nauthz > 0 && (pv = calloc(o->nauthz, sizeof(*pv))) == NULL)
+		return (acme_fail(cause, ST_NOMEM, "out of memory"));
+	/* 1. Read every authorization, pick the challenges. */
+	for (i = 0; i < o->nauthz; i++) {
+		st = acme_authz_load(a, o->authz[i], sv, nsv, &pv[np], &skip,
+		    cause);
+		if (st != ST_OK) {
+			acme_pending_cleanup(&pv[np]);
+			goto out;
+		}
+		if (!skip)
+			np++;
+	}
+	/* 2. Make every challenge answerable, then 3. wait until visible. */
+	for (i = 0; i < np; i++) {
+		acme_pending_view(&pv[i], &c);
+		if (pv[i].solver->present(pv[i].solver, &c, &why) != 0) {
+			st = acme_fail(cause, ST_IO, "authz %s (%s): %s: %s",
+			    pv[i].authz, pv[i].ident, pv[i].type,
+			    why != NULL ? why : "cannot present the challenge");
+			free(why);
+			why = NULL;
+			goto out;
+		}
+		pv[i].presented = 1;
+	}
+	for (i = 0; i < np; i++) {
+		for (j = 0; j < i && pv[j].solver != pv[i].solver; j++)
+			;
+		if (j < i || pv[i].solver->ready == NULL)
+			continue;
+		if (pv[i].solver->ready(pv[i].solver, &why) != 0) {
+			st = acme_fail(cause, ST_TIMEOUT, "%s challenges of "
+			    "order %s: %s", pv[i].type, o->url,
+			    why != NULL ? why : "not ready");
+			free(why);
+			why = NULL;
+			goto out;
+		}
+	}
+	/* 4. Ask the CA to validate (7.5.1). */
+	for (i = 0; i < np; i++) {
+		if (!pv[i].respond)
+			continue;
+		(void)snprintf(what, sizeof(what), "challenge %s (%s %s)",
+		    pv[i].url, pv[i].type, pv[i].ident);
+		if ((st = acme_post(a, pv[i].url, "{}", 0, NULL, &r,
+		    cause)) != ST_OK)
+			goto out;
+		if (r.code != 200) {
+			st = acme_fail_reply(&r, what, cause);
+			goto out;
+		}
+	}
+	/* 5. Wait for every authorization to settle. */
+	for (i = 0; i < np; i++) {
+		(void)snprintf(what, sizeof(what), "authz %s (%s)",
+		    pv[i].authz, pv[i].ident);
+		if ((st = acme_poll(a, pv[i].authz, what, "pending", &obj,
+		    cause)) != ST_OK)
+			goto out;
+		if (strcmp(jsonutil_get_str(obj, "status"), "valid") != 0) {
+			err = acme_authz_error(obj);
+			st = acme_fail(cause, ST_UNPROCESSABLE, "%s: %s%s%s",
+			    what, jsonutil_get_str(obj, "status"),
+			    err != NULL ? ": " : "", err != NULL ? err : "");
+			free(err);
+			goto out;
+		}
+		json_object_put(obj);
+		obj = NULL;
+	}
+	st = ST_OK;
+out:
+	/* 6. Clean up whatever was presented, last first. */
+	for (i = np; i-- > 0;) {
+		if (pv[i].presented && pv[i].solver->cleanup != NULL) {
+			acme_pending_view(&pv[i], &c);
+			if (pv[i].solver->cleanup(pv[i].solver, &c, &why) != 0)
+				log_warnx("acme: cleanup of %s for %s: %s",
+				    pv[i].type, pv[i].ident, why != NULL ? why :
+				    "failed");
+			free(why);
+			why = NULL;
+		}
+		acme_pending_cleanup(&pv[i]);
+	}
+	free(pv);
+	json_object_put(obj);
+	acme_reply_cleanup(&r);
+	return (st);
+}
+
+/* Replaces the fields of o with those of an order object obj. */
+static enum st
+acme_order_update(struct acme_order *o, json_object *obj, const char *what,
+    char **cause)
+{
+	const char	*text;
+	char		*why = NULL;
+	enum st		 st;
+
+	text = json_object_to_json_string_ext(obj, JSON_C_TO_STRING_PLAIN);
+	if (text == NULL)
+		return (acme_fail(cause, ST_NOMEM, "out of memory"));
+	if (acme_order_parse(text, strlen(text), o, &why) != 0) {
+		st = acme_fail(cause, ST_UPSTREAM, "%s: %s", what,
+		    why != NULL ? why : "out of memory");
+		free(why);
+		return (st);
+	}
+	return (ST_OK);
+}
+
+/* See acme.h. */
+enum st
+acme_order_finalize(struct acme *a, struct acme_order *o,
+    const unsigned char *csr, size_t len, char **cause)
+{
+	struct acme_reply	 r;
+	json_object		*obj = NULL;
+	char			*b64 = NULL, *payload = NULL, *why = NULL;
+	char			 what[512];
+	enum st			 st;
+
+	*cause = NULL;
+	(void)snprintf(what, sizeof(what), "order %s", o->url);
+	acme_reply_init(&r, a);
+	/* Some CAs move the order to ready a moment after the last authz. */
+	if (strcmp(o->status, "pending") == 0) {
+		if ((st = acme_poll(a, o->url, what, "pending", &obj,
+		    cause)) != ST_OK)
+			goto out;
+		if ((st = acme_order_update(o, obj, what, cause)) != ST_OK)
+			goto out;
+		json_object_put(obj);
+		obj = NULL;
+	}
+	if (strcmp(o->status, "ready") == 0) {
+		if ((b64 = base64url_encode(csr, len)) == NULL ||
+		    asprintf(&payload, "{\"csr\":\"%s\"}", b64) == -1) {
+			payload = NULL;
+			st = acme_fail(cause, ST_NOMEM, "out of memory");
+			goto out;
+		}
+		if ((st = acme_post(a, o->finalize, payload, 0, NULL, &r,
+		    cause)) != ST_OK)
+			goto out;
+		if (r.code != 200) {
+			st = acme_fail_reply(&r, "finalize of order", cause);
+			if (*cause != NULL && asprintf(&why, "%s: %s", what,
+			    *cause) != -1) {
+				free(*cause);
+				*cause = why;
+			}
+			goto out;
+		}
+		if (acme_order_parse(buf_str(&r.body), r.body.len, o, &why) != 0) {
+			st = acme_fail(cause, ST_UPSTREAM, "%s: finalize: %s",
+			    what, why != NULL ? why : "out of memory");
+			free(why);
+			goto out;
+		}
+	}
+	if (strcmp(o->status, "processing") == 0 ||
+	    (strcmp(o->status, "ready") == 0)) {
+		if ((st = acme_poll(a, o->url, what, "processing|ready", &obj,
+		    cause)) != ST_OK)
+			goto out;
+		if ((st = acme_order_update(o, obj, what, cause)) != ST_OK)
+			goto out;
+	}
+	if (strcmp(o->status, "valid") != 0 || o->certificate == NULL) {
+		st = acme_fail(cause, ST_UNPROCESSABLE, "%s: %s%s%s", what,
+		    o->status, o->error != NULL ? ": " : "",
+		    o->error != NULL ? o->error : " (not finalizable)");
+		goto out;
+	}
+	st = ST_OK;
+out:
+	json_object_put(obj);
+	free(b64);
+	free(payload);
+	acme_reply_cleanup(&r);
+	return (st);
+}
+
+/* Fetches one certificate chain URL into r; checks the status. */
+static enum st
+acme_fetch_chain(struct acme *a, const char *url, struct acme_reply *r,
+    char **cause)
+{
+	char	 what[512];
+	enum st	 st;
+
+	(void)snprintf(what, sizeof(what), "certificate %s", url);
+	if ((st = acme_post(a, url, NULL, 0,
+	    "application/pem-certificate-chain", r, cause)) != ST_OK)
+		return (st);
+	if (r->code != 200)
+		return (acme_fail_reply(r, what, cause));
+	if (r->body.len == 0)
+		return (acme_fail(cause, ST_UPSTREAM, "%s: empty reply", what));
+	return (ST_OK);
+}
+
+/* See acme.h. */
+enum st
+acme_cert_download(struct acme *a, const struct acme_order *o,
+    const char *preferred, char **pem, size_t *lenp, char **cause)
+{
+	struct acme_reply	 r, alt;
+	size_t			 i;
+	enum st			 st;
+
+	*cause = NULL;
+	*pem = NULL;
+	if (o->certificate == NULL)
+		return (acme_fail(cause, ST_INTERNAL, "order %s has no "
+		    "certificate yet", o->url));
+	acme_reply_init(&r, a);
+	acme_reply_init(&alt, a);
+	if ((st = acme_fetch_chain(a, o->certificate, &r, cause)) != ST_OK)
+		goto out;
+	if (preferred != NULL && *preferred != '\0' &&
+	    !crypto_chain_has_issuer(buf_str(&r.body), r.body.len, preferred)) {
+		for (i = 0; i < r.nlinks; i++) {
+			acme_reply_cleanup(&alt);
+			buf_init(&alt.body, a->max_reply);
+			if ((st = acme_fetch_chain(a, r.links[i], &alt,
+			    cause)) != ST_OK)
+				goto out;
+			if (crypto_chain_has_issuer(buf_str(&alt.body),
+			    alt.body.len, preferred)) {
+				log_debug("acme: alternate chain %s matches %s",
+				    r.links[i], preferred);
+				*lenp = alt.body.len;
+				*pem = buf_steal(&alt.body);
+				st = ST_OK;
+				goto out;
+			}
+		}
+		log_warnx("acme: no chain of order %s matches preferred_chain "
+		    "\"%s\"; using the default one", o->url, preferred);
+	}
+	*lenp = r.body.len;
+	*pem = buf_steal(&r.body);
+	st = ST_OK;
+out:
+	acme_reply_cleanup(&r);
+	acme_reply_cleanup(&alt);
+	return (st);
+}
+
+/* See acme.h. */
+enum st
+acme_revoke(struct acme *a, const char *pem, size_t len, int reason,
+    char **cause)
+{
+	struct acme_reply	 r;
+	unsigned char		*der = NULL;
+	size_t			 derlen = 0;
+	char			*b64 = NULL, *payload = NULL, *why = NULL;
+	char			 what[512];
+	enum st			 st;
+
+	*cause = NULL;
+	if (a->u_revoke == NULL)
+		return (acme_fail(cause, ST_UPSTREAM, "the CA's directory has "
+		    "no revokeCert"));
+	if (crypto_cert_der(pem, len, &der, &derlen, &why) != 0) {
+		st = acme_fail(cause, ST_BADREQ, "revoke: %s", why != NULL ?
+		    why : "unreadable certificate");
+		free(why);
+		return (st);
+	}
+	(void)snprintf(what, sizeof(what), "revokeCert %s", a->u_revoke);
+	acme_reply_init(&r, a);
+	if ((b64 = base64url_encode(der, derlen)) == NULL ||
+	    (reason > 0 ? asprintf(&payload, "{\"certificate\":\"%s\","
+	    "\"reason\":%d}", b64, reason) : asprintf(&payload,
+	    "{\"certificate\":\"%s\"}", b64)) == -1) {
+		payload = NULL;
+		st = acme_fail(cause, ST_NOMEM, "out of memory");
+		goto out;
+	}
+	if ((st = acme_post(a, a->u_revoke, payload, 0, NULL, &r,
+	    cause)) != ST_OK)
+		goto out;
+	st = r.code == 200 ? ST_OK : acme_fail_reply(&r, what, cause);
+out:
+	free(der);
+	free(b64);
+	free(payload);
+	acme_reply_cleanup(&r);
+	return (st);
+}
+
+/* See acme.h. */
+enum st
+acme_renewal_info(struct acme *a, const char *ari_id, struct acme_ari *ari,
+    char **cause)
+{
+	struct acme_reply	 r;
+	char			*url = NULL, what[512];
+	long			 ra;
+	enum st			 st;
+
+	*cause = NULL;
+	memset(ari, 0, sizeof(*ari));
+	if (a->u_ari == NULL)
+		return (acme_fail(cause, ST_NOTFOUND, "the CA offers no ARI"));
+	if (ari_id == NULL || strchr(ari_id, '/') != NULL)
+		return (acme_fail(cause, ST_BADREQ, "bad ARI certificate id"));
+	if (asprintf(&url, "%s%s%s", a->u_ari,
+	    a->u_ari[strlen(a->u_ari) - 1] == '/' ? "" : "/", ari_id) == -1)
+		return (acme_fail(cause, ST_NOMEM, "out of memory"));
+	(void)snprintf(what, sizeof(what), "renewalInfo %s", url);
+	acme_reply_init(&r, a);
+	if ((st = acme_http(a, "GET", url, NULL, NULL, &r, cause)) != ST_OK)
+		goto out;
+	if (r.code != 200) {
+		st = acme_fail_reply(&r, what, cause);
+		goto out;
+	}
+	if (acme_ari_parse(buf_str(&r.body), r.body.len, ari) != 0) {
+		st = acme_fail(cause, ST_UPSTREAM, "%s: no valid "
+		    "suggestedWindow in the reply", what);
+		goto out;
+	}
+	if ((ra = acme_retry_after(r.retry_after, time(NULL))) >= 0)
+		ari->retry_after = time(NULL) + ra;
+	st = ST_OK;
+out:
+	free(url);
+	acme_reply_cleanup(&r);
+	return (st);
+}

@@ -1,0 +1,941 @@
+/*
+ * nginx.c: renders, installs, tests and reloads bootstack's nginx
+ * configuration; see nginx.h and docs/nginx.md.
+ *
+ * The templates (nginx/*.conf.in in the source tree, filled with the
+ * install paths by make and installed in $(pkgdatadir)/nginx) hold nginx
+ * text with {{name}} placeholders. Rendering replaces each placeholder with
+ * a value derived from the configuration; a placeholder this file does not
+ * know is an error, so a typo in a template cannot reach nginx.
+ *
+ * Values are checked before they are pasted into nginx's syntax, which has
+ * no escaping worth the name: host names must be RFC 1123 names, paths
+ * absolute and free of blanks, quotes, '$', ';', '#', '{' and '}', listen
+ * addresses a port with an optional IP. A value that fails names the key.
+ *
+ * Caveat: the output is only as valid as nginx says. `bootstack nginx render
+ * --check` runs [nginx] test_command after installing and puts the old files
+ * back when it fails.
+ */
+#include "autoconf.h"
+
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "config.h"
+#include "fs.h"
+#include "htpasswd.h"
+#include "nginx.h"
+
+#ifndef BS_NGINXDIR
+#define BS_NGINXDIR "/usr/local/share/bootstack/nginx"
+#endif
+
+#define NGINX_TMPL_MAX	(256 * 1024)	/* bytes of one template or file */
+#define NGINX_OUT_MAX	(1024 * 1024)	/* bytes of one rendered file */
+#define NGINX_RUN_TAIL	2048		/* bytes of command output kept */
+
+/* The templates, in the order they are written (servers.conf before the
+ * http.conf that includes it, so a reload mid-way sees no dangling include). */
+static const char *const nginx_names[NGINX_NFILES] = {
+	"tls.conf", "headers.conf", "fastcgi.conf", "errors.conf",
+	"https.conf", "servers.conf", "http.conf"
+};
+
+/* One placeholder and its value (owned by the table). */
+struct nginx_var {
+	const char	*name;
+	char		*value;
+};
+
+struct nginx_vars {
+	struct nginx_var	 v[32];
+	size_t			 n;
+};
+
+/* Sets *cause to a formatted message; returns -1. */
+static int __attribute__((format(printf, 2, 3)))
+nginx_fail(char **cause, const char *fmt, ...)
+{
+	va_list	 ap;
+
+	va_start(ap, fmt);
+	if (vasprintf(cause, fmt, ap) == -1)
+		*cause = NULL;
+	va_end(ap);
+	return (-1);
+}
+
+/* Adds name = printf(fmt, ...) to vars; -1 on ENOMEM or a full table. */
+static int __attribute__((format(printf, 3, 4)))
+nginx_var_set(struct nginx_vars *vars, const char *name, const char *fmt, ...)
+{
+	va_list	 ap;
+	char	*value;
+	int	 rc;
+
+	if (vars->n == sizeof(vars->v) / sizeof(vars->v[0]))
+		return (-1);
+	va_start(ap, fmt);
+	rc = vasprintf(&value, fmt, ap);
+	va_end(ap);
+	if (rc == -1)
+		return (-1);
+	vars->v[vars->n].name = name;
+	vars->v[vars->n++].value = value;
+	return (0);
+}
+
+/* Frees the values of vars. */
+static void
+nginx_vars_cleanup(struct nginx_vars *vars)
+{
+	size_t	 i;
+
+	for (i = 0; i < vars->n; i++)
+		free(vars->v[i].value);
+	vars->n = 0;
+}
+
+/* The value of placeholder name[0..len), or NULL. Borrowed. */
+static const char *
+nginx_var_get(const struct nginx_vars *vars, const char *name, size_t len)
+{
+	size_t	 i;
+
+	for (i = 0; i < vars->n; i++)
+		if (strlen(vars->v[i].name) == len &&
+		    strncmp(vars->v[i].name, name, len) == 0)
+			return (vars->v[i].value);
+	return (NULL);
+}
+
+/*
+ * True when s[0..len) is a host name: dot-separated labels of 1..63
+ * letters, digits and inner hyphens, 253 bytes at most. Lowercases s.
+ */
+static int
+nginx_host_ok(char *s, size_t len)
+{
+	size_t	 i, label = 0;
+
+	if (len == 0 || len > 253)
+		return (0);
+	for (i = 0; i < len; i++) {
+		s[i] = (char)tolower((unsigned char)s[i]);
+		if (s[i] == '.') {
+			if (label == 0 || s[i - 1] == '-')
+				return (0);
+			label = 0;
+			continue;
+		}
+		if (!isalnum((unsigned char)s[i]) && s[i] != '-')
+			return (0);
+		if (s[i] == '-' && label == 0)
+			return (0);
+		if (++label > 63)
+			return (0);
+	}
+	return (label > 0 && s[len - 1] != '-');
+}
+
+/* True when path is absolute and safe to paste into nginx's syntax. */
+static int
+nginx_path_ok(const char *path)
+{
+	const unsigned char	*p;
+
+	if (path == NULL || path[0] != '/' || strlen(path) > PATH_MAX)
+		return (0);
+	for (p = (const unsigned char *)path; *p != '\0'; p++)
+		if (*p <= ' ' || *p == 0x7f || strchr("\"'\\$;#{}", *p) != NULL)
+			return (0);
+	return (1);
+}
+
+/* Reads [section] key as a checked path into *out (borrowed). */
+static int
+nginx_path(const struct config *cfg, const char *section, const char *key,
+    const char **out, char **cause)
+{
+	*out = config_str(cfg, section, key);
+	if (*out == NULL || (*out)[0] == '\0')
+		return (nginx_fail(cause, "[%s] %s is not set", section, key));
+	if (!nginx_path_ok(*out))
+		return (nginx_fail(cause, "[%s] %s: '%s' must be an absolute "
+		    "path without blanks, quotes, '\\', '$', ';', '#', '{' or "
+		    "'}'", section, key, *out));
+	return (0);
+}
+
+/* True when s is a decimal port 1..65535; its value goes to *port. */
+static int
+nginx_port_ok(const char *s, long *port)
+{
+	char	*end;
+
+	if (!isdigit((unsigned char)s[0]))
+		return (0);
+	errno = 0;
+	*port = strtol(s, &end, 10);
+	return (errno == 0 && *end == '\0' && *port >= 1 && *port <= 65535);
+}
+
+/*
+ * Checks one listen word: "PORT", "IPV4:PORT", "[IPV6]:PORT" or "*:PORT".
+ * *bare is set when it is a bare port, *port to the port.
+ */
+static int
+nginx_listen_ok(const char *w, int *bare, long *port)
+{
+	char		 host[64];
+	const char	*colon;
+	unsigned char	 addr[16];
+	size_t		 hl;
+
+	*bare = 0;
+	if (nginx_port_ok(w, port)) {
+		*bare = 1;
+		return (1);
+	}
+	if (w[0] == '[') {
+		if ((colon = strstr(w, "]:")) == NULL)
+			return (0);
+		hl = (size_t)(colon - w - 1);
+		if (hl == 0 || hl >= sizeof(host))
+			return (0);
+		memcpy(host, w + 1, hl);
+		host[hl] = '\0';
+		return (inet_pton(AF_INET6, host, addr) == 1 &&
+		    nginx_port_ok(colon + 2, port));
+	}
+	if ((colon = strrchr(w, ':')) == NULL)
+		return (0);
+	hl = (size_t)(colon - w);
+	if (hl == 0 || hl >= sizeof(host))
+		return (0);
+	memcpy(host, w, hl);
+	host[hl] = '\0';
+	if (strcmp(host, "*") != 0 && inet_pton(AF_INET, host, addr) != 1)
+		return (0);
+	return (nginx_port_ok(colon + 1, port));
+}
+
+/*
+ * Builds the listen lines of [nginx] key into *lines (caller frees): one
+ * "listen WORD SUFFIX;" per word, plus "[::]:PORT" for a bare port when
+ * [site] ipv6 is on. *first_port gets the port of the first word.
+ */
+static int
+nginx_listen(const struct config *cfg, const char *key, const char *suffix,
+    char **lines, long *first_port, char **cause)
+{
+	struct buf	 b;
+	const char	*v = config_str(cfg, "nginx", key);
+	char		*copy = NULL, *w, *save = NULL;
+	long		 port;
+	int		 bare, n = 0, ipv6 = config_bool(cfg, "site", "ipv6");
+
+	*lines = NULL;
+	buf_init(&b, 64 * 1024);
+	if (v == NULL || (copy = strdup(v)) == NULL) {
+		buf_cleanup(&b);
+		return (nginx_fail(cause, v == NULL ? "[nginx] %s is not set" :
+		    "out of memory (%s)", key));
+	}
+	for (w = strtok_r(copy, " \t", &save); w != NULL;
+	    w = strtok_r(NULL, " \t", &save)) {
+		if (!nginx_listen_ok(w, &bare, &port)) {
+			nginx_fail(cause, "[nginx] %s: '%s' is not PORT, "
+			    "IPV4:PORT, [IPV6]:PORT or *:PORT", key, w);
+			goto fail;
+		}
+		if (n++ == 0)
+			*first_port = port;
+		if (buf_printf(&b, "%slisten %s%s;", b.len > 0 ? "\n\t" : "",
+		    w, suffix) != ST_OK ||
+		    (bare && ipv6 && buf_printf(&b, "\n\tlisten [::]:%s%s;",
+		    w, suffix) != ST_OK)) {
+			nginx_fail(cause, "out of memory ([nginx] %s)", key);
+			goto fail;
+		}
+	}
+	if (n == 0) {
+		nginx_fail(cause, "[nginx] %s is empty", key);
+		goto fail;
+	}
+	free(copy);
+	*lines = buf_steal(&b);
+	return (*lines == NULL ? nginx_fail(cause, "out of memory") : 0);
+fail:
+	free(copy);
+	buf_cleanup(&b);
+	return (-1);
+}
+
+/* Appends name to the space-separated list b unless it is there already. */
+static int
+nginx_name_add(struct buf *b, const char *name, const char *key,
+    char **cause)
+{
+	const char	*p = buf_str(b);
+	size_t		 len = strlen(name);
+
+	while ((p = strstr(p, name)) != NULL) {
+		if ((p == buf_str(b) || p[-1] == ' ') &&
+		    (p[len] == ' ' || p[len] == '\0'))
+			return (nginx_fail(cause, "[site] %s: %s is named twice",
+			    key, name));
+		p += len;
+	}
+	if (buf_printf(b, "%s%s", b->len > 0 ? " " : "", name) != ST_OK)
+		return (nginx_fail(cause, "out of memory"));
+	return (0);
+}
+
+/* See nginx.h. */
+int
+nginx_server_names(const struct config *cfg, char **names, char **cause)
+{
+	struct buf	 b;
+	const char	*v;
+	char		*domain = NULL, *copy = NULL, *w, *save = NULL, *full;
+	int		 rc = -1;
+
+	*names = NULL;
+	*cause = NULL;
+	buf_init(&b, 64 * 1024);
+	v = config_str(cfg, "site", "domain");
+	if (v == NULL || v[0] == '\0') {
+		nginx_fail(cause, "[site] domain is not set");
+		goto out;
+	}
+	if ((domain = strdup(v)) == NULL)
+		goto nomem;
+	if (!nginx_host_ok(domain, strlen(domain))) {
+		nginx_fail(cause, "[site] domain: '%s' is not a host name", v);
+		goto out;
+	}
+	if (nginx_name_add(&b, domain, "domain", cause) == -1)
+		goto out;
+
+	if ((v = config_str(cfg, "site", "subdomains")) != NULL) {
+		if ((copy = strdup(v)) == NULL)
+			goto nomem;
+		for (w = strtok_r(copy, " \t", &save); w != NULL;
+		    w = strtok_r(NULL, " \t", &save)) {
+			if (asprintf(&full, "%s.%s", w, domain) == -1)
+				goto nomem;
+			if (!nginx_host_ok(full, strlen(full))) {
+				free(full);
+				nginx_fail(cause, "[site] subdomains: '%s' is "
+				    "not a host name label", w);
+				goto out;
+			}
+			rc = nginx_name_add(&b, full, "subdomains", cause);
+			free(full);
+			if (rc == -1)
+				goto out;
+			rc = -1;
+		}
+		free(copy);
+		copy = NULL;
+	}
+	if (config_bool(cfg, "site", "wildcard") &&
+	    buf_printf(&b, " *.%s", domain) != ST_OK)
+		goto nomem;
+	if ((v = config_str(cfg, "site", "aliases")) != NULL) {
+		if ((copy = strdup(v)) == NULL)
+			goto nomem;
+		for (w = strtok_r(copy, " \t", &save); w != NULL;
+		    w = strtok_r(NULL, " \t", &save)) {
+			if (!nginx_host_ok(w, strlen(w))) {
+				nginx_fail(cause, "[site] aliases: '%s' is not "
+				    "a host name", w);
+				goto out;
+			}
+			if (nginx_name_add(&b, w, "aliases", cause) == -1)
+				goto out;
+		}
+	}
+	if ((*names = buf_steal(&b)) == NULL)
+		goto nomem;
+	rc = 0;
+	goto out;
+nomem:
+	nginx_fail(cause, "out of memory");
+out:
+	free(domain);
+	free(copy);
+	buf_cleanup(&b);
+	return (rc);
+}
+
+/*
+ * Where nginx sends FastCGI requests: [nginx] upstream, else derived from
+ * [api] listen ("unix:PATH" for a socket path, HOST:PORT as it is).
+ */
+static int
+nginx_upstream(const struct config *cfg, char **out, char **cause)
+{
+	const char	*v = config_str(cfg, "nginx", "upstream");
+	const char	*key = "[nginx] upstream";
+	const char	*p;
+	long		 port;
+	int		 bare;
+
+	*out = NULL;
+	if (v == NULL || v[0] == '\0') {
+		v = config_str(cfg, "api", "listen");
+		key = "[api] listen";
+		if (v == NULL || strcmp(v, "stdin") == 0)
+			return (nginx_fail(cause, "[api] listen does not say "
+			    "where the socket is: set [nginx] upstream"));
+		if (v[0] == '/') {
+			if (!nginx_path_ok(v))
+				return (nginx_fail(cause, "%s: '%s' is not a "
+				    "path nginx can use", key, v));
+			if (asprintf(out, "unix:%s", v) == -1)
+				return (nginx_fail(cause, "out of memory"));
+			return (0);
+		}
+	}
+	if (strncmp(v, "unix:", 5) == 0) {
+		if (!nginx_path_ok(v + 5))
+			return (nginx_fail(cause, "%s: '%s' is not unix:PATH "
+			    "with an absolute path", key, v));
+	} else if (!nginx_listen_ok(v, &bare, &port) || bare) {
+		/* A host name: letters, digits, '.', '-' then :PORT. */
+		if ((p = strrchr(v, ':')) == NULL || p == v ||
+		    strspn(v, "abcdefghijklmnopqrstuvwxyz"
+		    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-") !=
+		    (size_t)(p - v) || !nginx_port_ok(p + 1, &port))
+			return (nginx_fail(cause, "%s: '%s' is not unix:PATH "
+			    "or HOST:PORT", key, v));
+	}
+	if ((*out = strdup(v)) == NULL)
+		return (nginx_fail(cause, "out of memory"));
+	return (0);
+}
+
+/* Cleans a config path for a comment line: no control bytes. */
+static void
+nginx_comment_safe(char *s)
+{
+	for (; *s != '\0'; s++)
+		if ((unsigned char)*s < ' ' || *s == 0x7f)
+			*s = '?';
+}
+
+/* Fills vars from the configuration; dir is where the files will live. */
+static int
+nginx_vars_make(const struct config *cfg, const char *dir,
+    struct nginx_vars *vars, int *tls, char **names, char **cause)
+{
+	const char	*path, *cert, *key, *p;
+	char		*s = NULL, *lines = NULL, *upstream = NULL;
+	long		 http_port = 0, https_port = 0;
+	long long	 max_body;
+
+#define SET(name, ...) do {						\
+	if (nginx_var_set(vars, name, __VA_ARGS__) == -1)		\
+		return (nginx_fail(cause, "out of memory"));		\
+} while (0)
+#define SET_PATH(name, section, key) do {				\
+	if (nginx_path(cfg, section, key, &p, cause) == -1)		\
+		return (-1);						\
+	SET(name, "%s", p);						\
+} while (0)
+
+	if (!nginx_path_ok(dir))
+		return (nginx_fail(cause, "the output folder '%s' must be an "
+		    "absolute path without blanks, quotes, '\\', '$', ';', "
+		    "'#', '{' or '}'", dir));
+	if (nginx_server_names(cfg, names, cause) == -1)
+		return (-1);
+
+	path = config_path(cfg);
+	if (asprintf(&s, "%s", path != NULL ? path : "(built-in defaults)") ==
+	    -1)
+		return (nginx_fail(cause, "out of memory"));
+	nginx_comment_safe(s);
+	if (nginx_var_set(vars, "banner", "Generated by `bootstack nginx "
+	    "render` from %s:\n# edit that file and render again; changes made "
+	    "here are lost.", s) == -1) {
+		free(s);
+		return (nginx_fail(cause, "out of memory"));
+	}
+	free(s);
+
+	SET("conf_dir", "%s", dir);
+	SET("server_names", "%s", *names);
+	if (nginx_upstream(cfg, &upstream, cause) == -1)
+		return (-1);
+	if (nginx_var_set(vars, "upstream", "%s", upstream) == -1) {
+		free(upstream);
+		return (nginx_fail(cause, "out of memory"));
+	}
+	free(upstream);
+
+	SET("rate", "%lld", config_int(cfg, "nginx", "rate"));
+	SET("burst", "%lld", config_int(cfg, "nginx", "burst"));
+	max_body = config_int(cfg, "api", "max_body");
+	SET("max_body", "%lld", max_body);
+	SET("body_buffer", "%lld", max_body < 65536 ? max_body : 65536);
+	SET("read_timeout", "%lld", config_int(cfg, "api", "request_timeout"));
+
+	SET_PATH("access_log", "nginx", "access_log");
+	SET_PATH("error_log", "nginx", "error_log");
+	SET_PATH("webroot", "nginx", "webroot");
+	SET_PATH("ops_root", "nginx", "ops_root");
+	SET_PATH("htpasswd_file", "nginx", "htpasswd_file");
+
+	if (nginx_listen(cfg, "listen_http", "", &lines, &http_port,
+	    cause) == -1)
+		return (-1);
+	SET("listen_http", "%s", lines);
+	free(lines);
+	if (nginx_listen(cfg, "listen_http", " default_server", &lines,
+	    &http_port, cause) == -1)
+		return (-1);
+	SET("listen_http_default", "%s", lines);
+	free(lines);
+	if (nginx_listen(cfg, "listen_https", " ssl http2", &lines,
+	    &https_port, cause) == -1)
+		return (-1);
+	SET("listen_https", "%s", lines);
+	free(lines);
+	if (nginx_listen(cfg, "listen_https", " ssl http2 default_server",
+	    &lines, &https_port, cause) == -1)
+		return (-1);
+	SET("listen_https_default", "%s", lines);
+	free(lines);
+
+	cert = config_str(cfg, "site", "cert_file");
+	key = config_str(cfg, "site", "key_file");
+	if (cert != NULL && cert[0] == '\0')
+		cert = NULL;
+	if (key != NULL && key[0] == '\0')
+		key = NULL;
+	if ((cert == NULL) != (key == NULL))
+		return (nginx_fail(cause, "[site] cert_file and key_file go "
+		    "together: set both or neither"));
+	*tls = cert != NULL;
+	if (*tls) {
+		SET_PATH("cert_file", "site", "cert_file");
+		SET_PATH("key_file", "site", "key_file");
+		if (https_port == 443)
+			SET("http_action",
+			    "return 308 https://$host$request_uri;");
+		else
+			SET("http_action",
+			    "return 308 https://$host:%ld$request_uri;",
+			    https_port);
+		SET("https_include", "include %s/https.conf;", dir);
+	} else {
+		SET("cert_file", "%s", "");
+		SET("key_file", "%s", "");
+		SET("http_action", "# No certificate yet ([site] cert_file): "
+		    "nothing but ACME challenges.\n\t\treturn 503;");
+		SET("https_include", "# No HTTPS server: [site] cert_file "
+		    "and key_file are not set yet.");
+	}
+	return (0);
+#undef SET
+#undef SET_PATH
+}
+
+/* Replaces every {{name}} of tmpl; the result goes to out. */
+static int
+nginx_fill(const char *file, const char *tmpl, const struct nginx_vars *vars,
+    struct buf *out, char **cause)
+{
+	const char	*p = tmpl, *open, *close, *v;
+	size_t		 line = 1;
+
+	while ((open = strstr(p, "{{")) != NULL) {
+		for (v = p; v < open; v++)
+			line += *v == '\n';
+		if (buf_add(out, p, (size_t)(open - p)) != ST_OK)
+			return (nginx_fail(cause, "%s: rendered file too large",
+			    file));
+		close = strstr(open + 2, "}}");
+		v = close == NULL ? NULL :
+		    nginx_var_get(vars, open + 2, (size_t)(close - open - 2));
+		if (v == NULL)
+			return (nginx_fail(cause, "%s:%zu: unknown placeholder "
+			    "%.*s", file, line, close == NULL ? 2 :
+			    (int)(close - open + 2), open));
+		if (buf_adds(out, v) != ST_OK)
+			return (nginx_fail(cause, "%s: rendered file too large",
+			    file));
+		p = close + 2;
+	}
+	if (buf_adds(out, p) != ST_OK)
+		return (nginx_fail(cause, "%s: rendered file too large", file));
+	return (0);
+}
+
+/* See nginx.h. */
+int
+nginx_render(const struct config *cfg, const char *dir, struct nginx_out *o,
+    char **cause)
+{
+	struct nginx_vars	 vars;
+	struct buf		 b;
+	const char		*tdir;
+	char			 path[PATH_MAX], *tmpl = NULL;
+	size_t			 i;
+	int			 rc = -1;
+
+	*cause = NULL;
+	memset(o, 0, sizeof(*o));
+	memset(&vars, 0, sizeof(vars));
+	buf_init(&b, NGINX_OUT_MAX);
+	if (dir == NULL)
+		dir = config_str(cfg, "nginx", "conf_dir");
+	if (dir == NULL || dir[0] == '\0') {
+		nginx_fail(cause, "[nginx] conf_dir is not set");
+		goto out;
+	}
+	if ((tdir = config_str(cfg, "nginx", "template_dir")) == NULL)
+		tdir = BS_NGINXDIR;
+	if (nginx_vars_make(cfg, dir, &vars, &o->tls, &o->names, cause) == -1)
+		goto out;
+	for (i = 0; i < NGINX_NFILES; i++) {
+		o->files[i].name = nginx_names[i];
+		o->nfiles = i + 1;
+		if (!o->tls && strcmp(nginx_names[i], "https.conf") == 0)
+			continue;	/* data NULL: removed if present */
+		if ((size_t)snprintf(path, sizeof(path), "%s/%s", tdir,
+		    nginx_names[i]) >= sizeof(path)) {
+			nginx_fail(cause, "[nginx] template_dir is too long");
+			goto out;
+		}
+		if (fs_read_file(path, NGINX_TMPL_MAX, &tmpl, NULL, cause) ==
+		    -1)
+			goto out;
+		buf_reset(&b);
+		if (nginx_fill(nginx_names[i], tmpl, &vars, &b, cause) == -1)
+			goto out;
+		free(tmpl);
+		tmpl = NULL;
+		o->files[i].len = b.len;
+		if ((o->files[i].data = buf_steal(&b)) == NULL) {
+			if ((o->files[i].data = strdup("")) == NULL) {
+				nginx_fail(cause, "out of memory");
+				goto out;
+			}
+		}
+	}
+	rc = 0;
+out:
+	free(tmpl);
+	buf_cleanup(&b);
+	nginx_vars_cleanup(&vars);
+	if (rc == -1)
+		nginx_out_cleanup(o);
+	return (rc);
+}
+
+/* See nginx.h. */
+void
+nginx_out_cleanup(struct nginx_out *o)
+{
+	size_t	 i;
+
+	for (i = 0; i < o->nfiles; i++) {
+		free(o->files[i].data);
+		o->files[i].data = NULL;
+	}
+	o->nfiles = 0;
+	free(o->names);
+	o->names = NULL;
+}
+
+/* See nginx.h. */
+void
+nginx_undo_cleanup(struct nginx_undo *u)
+{
+	size_t	 i;
+
+	for (i = 0; i < u->nfiles; i++) {
+		free(u->files[i].data);
+		u->files[i].data = NULL;
+	}
+	u->nfiles = 0;
+}
+
+/* Reads dir/name into *data (NULL when absent). 0, or -1 with *cause. */
+static int
+nginx_read_old(const char *dir, const char *name, char **data, size_t *len,
+    char **cause)
+{
+	char	 path[PATH_MAX];
+
+	*data = NULL;
+	*len = 0;
+	if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir, name) >=
+	    sizeof(path))
+		return (nginx_fail(cause, "%s: path too long", dir));
+	if (access(path, F_OK) == -1 && errno == ENOENT)
+		return (0);
+	return (fs_read_file(path, NGINX_OUT_MAX, data, len, cause));
+}
+
+/* See nginx.h. */
+int
+nginx_same(const char *dir, const struct nginx_out *o)
+{
+	char	*old, *cause = NULL;
+	size_t	 i, len;
+	int	 same = 1;
+
+	for (i = 0; i < o->nfiles && same; i++) {
+		if (nginx_read_old(dir, o->files[i].name, &old, &len,
+		    &cause) == -1) {
+			free(cause);
+			return (0);
+		}
+		if (old == NULL || o->files[i].data == NULL)
+			same = old == o->files[i].data;
+		else
+			same = len == o->files[i].len &&
+			    memcmp(old, o->files[i].data, len) == 0;
+		free(old);
+	}
+	return (same);
+}
+
+/* Writes data (NULL: removes) as dir/name. 0, or -1 with *cause. */
+static int
+nginx_put(const char *dir, const char *name, const char *data, size_t len,
+    char **cause)
+{
+	char	 path[PATH_MAX];
+
+	if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir, name) >=
+	    sizeof(path))
+		return (nginx_fail(cause, "%s: path too long", dir));
+	if (data != NULL)
+		return (fs_write_atomic(path, data, len, 0644, cause));
+	if (unlink(path) == -1 && errno != ENOENT)
+		return (nginx_fail(cause, "cannot remove %s: %s", path,
+		    strerror(errno)));
+	return (0);
+}
+
+/* mkdir -p path with mode for the folders it makes. 0, or -1 with *cause. */
+static int
+nginx_mkdirs(const char *path, mode_t mode, char **cause)
+{
+	char	 tmp[PATH_MAX], *p;
+
+	if ((size_t)snprintf(tmp, sizeof(tmp), "%s", path) >= sizeof(tmp))
+		return (nginx_fail(cause, "%s: path too long", path));
+	for (p = tmp + 1; ; p++) {
+		if (*p != '/' && *p != '\0')
+			continue;
+		if (p[-1] != '/') {
+			char c = *p;
+
+			*p = '\0';
+			if (mkdir(tmp, mode) == -1 && errno != EEXIST)
+				return (nginx_fail(cause, "cannot make %s: %s",
+				    tmp, strerror(errno)));
+			*p = c;
+		}
+		if (*p == '\0')
+			break;
+	}
+	return (0);
+}
+
+/* See nginx.h. */
+int
+nginx_lock(const char *dir, char **cause)
+{
+	char	 path[PATH_MAX];
+
+	*cause = NULL;
+	if ((size_t)snprintf(path, sizeof(path), "%s/.render.lock", dir) >=
+	    sizeof(path))
+		return (nginx_fail(cause, "%s: path too long", dir));
+	if (nginx_mkdirs(dir, 0755, cause) == -1)
+		return (-1);
+	return (fs_lock(path, 1, cause));
+}
+
+/* See nginx.h. */
+int
+nginx_install(const char *dir, const struct nginx_out *o,
+    struct nginx_undo *u, char **cause)
+{
+	char	*why = NULL;
+	size_t	 i;
+
+	*cause = NULL;
+	memset(u, 0, sizeof(*u));
+	if (nginx_mkdirs(dir, 0755, cause) == -1)
+		return (-1);
+	for (i = 0; i < o->nfiles; i++) {
+		u->files[i].name = o->files[i].name;
+		if (nginx_read_old(dir, o->files[i].name, &u->files[i].data,
+		    &u->files[i].len, cause) == -1)
+			goto fail;
+		u->nfiles = i + 1;
+	}
+	for (i = 0; i < o->nfiles; i++)
+		if (nginx_put(dir, o->files[i].name, o->files[i].data,
+		    o->files[i].len, cause) == -1)
+			goto fail;
+	return (0);
+fail:
+	if (nginx_restore(dir, u, &why) == -1) {
+		free(why);
+		why = *cause;
+		if (asprintf(cause, "%s (and the old files could not all be "
+		    "put back)", why != NULL ? why : "error") == -1)
+			*cause = NULL;
+		free(why);
+	}
+	nginx_undo_cleanup(u);
+	return (-1);
+}
+
+/* See nginx.h. */
+int
+nginx_restore(const char *dir, const struct nginx_undo *u, char **cause)
+{
+	size_t	 i;
+	int	 rc = 0;
+
+	*cause = NULL;
+	/* Reverse order: http.conf first, so its includes stay valid. */
+	for (i = u->nfiles; i-- > 0; ) {
+		if (nginx_put(dir, u->files[i].name, u->files[i].data,
+		    u->files[i].len, cause) == -1) {
+			rc = -1;
+			break;
+		}
+	}
+	return (rc);
+}
+
+/* The folder part of path into out (size bytes). */
+static void
+nginx_dirname(const char *path, char *out, size_t size)
+{
+	const char	*slash = strrchr(path, '/');
+	size_t		 n = slash == NULL ? 0 : (size_t)(slash - path);
+
+	if (n == 0 || n >= size)
+		n = 0;
+	memcpy(out, path, n);
+	out[n] = '\0';
+	if (n == 0 && size > 1)
+		snprintf(out, size, "/");
+}
+
+/* See nginx.h. */
+int
+nginx_prepare(const struct config *cfg, char **cause)
+{
+	static const char *const dirs[] = { "webroot", "ops_root" };
+	static const char *const files[] = {
+		"access_log", "error_log", "htpasswd_file"
+	};
+	const char	*p;
+	char		 d[PATH_MAX];
+	size_t		 i;
+
+	*cause = NULL;
+	for (i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
+		if (nginx_path(cfg, "nginx", dirs[i], &p, cause) == -1 ||
+		    nginx_mkdirs(p, 0755, cause) == -1)
+			return (-1);
+	}
+	if (nginx_path(cfg, "nginx", "webroot", &p, cause) == -1)
+		return (-1);
+	if ((size_t)snprintf(d, sizeof(d), "%s/.well-known/acme-challenge",
+	    p) >= sizeof(d))
+		return (nginx_fail(cause, "[nginx] webroot is too long"));
+	if (nginx_mkdirs(d, 0755, cause) == -1)
+		return (-1);
+	for (i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		if (nginx_path(cfg, "nginx", files[i], &p, cause) == -1)
+			return (-1);
+		nginx_dirname(p, d, sizeof(d));
+		if (nginx_mkdirs(d, 0755, cause) == -1)
+			return (-1);
+	}
+	if (nginx_path(cfg, "nginx", "htpasswd_file", &p, cause) == -1)
+		return (-1);
+	return (htpasswd_ensure(p, config_str(cfg, "nginx", "group"), cause));
+}
+
+/* See nginx.h. */
+int
+nginx_run(const struct config *cfg, const char *key, char **cause)
+{
+	const char	*cmd = config_str(cfg, "nginx", key);
+	char		*sh = NULL, tail[NGINX_RUN_TAIL], chunk[512], *p;
+	size_t		 tlen = 0, n;
+	FILE		*f;
+	int		 status;
+
+	*cause = NULL;
+	if (cmd == NULL || cmd[0] == '\0')
+		return (nginx_fail(cause, "[nginx] %s is not set", key));
+	if (asprintf(&sh, "exec 2>&1 </dev/null; %s", cmd) == -1)
+		return (nginx_fail(cause, "out of memory"));
+	fflush(NULL);
+	f = popen(sh, "r");
+	free(sh);
+	if (f == NULL)
+		return (nginx_fail(cause, "cannot run '%s': %s", cmd,
+		    strerror(errno)));
+	/* Keep the last NGINX_RUN_TAIL - 1 bytes: nginx's verdict is last. */
+	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0) {
+		if (n >= sizeof(tail) - 1) {
+			memcpy(tail, chunk + n - (sizeof(tail) - 1),
+			    sizeof(tail) - 1);
+			tlen = sizeof(tail) - 1;
+			continue;
+		}
+		if (tlen + n > sizeof(tail) - 1) {
+			memmove(tail, tail + (tlen + n - (sizeof(tail) - 1)),
+			    sizeof(tail) - 1 - n);
+			tlen = sizeof(tail) - 1 - n;
+		}
+		memcpy(tail + tlen, chunk, n);
+		tlen += n;
+	}
+	tail[tlen] = '\0';
+	status = pclose(f);
+	if (status != -1 && WIFEXITED(status) && WEXITSTATUS(status) == 0)
+		return (0);
+	while (tlen > 0 && (tail[tlen - 1] == '\n' || tail[tlen - 1] == ' '))
+		tail[--tlen] = '\0';
+	for (p = tail; *p != '\0'; p++)
+		if (*p == '\n')
+			*p = '|';
+		else if ((unsigned char)*p < ' ')
+			*p = ' ';
+	if (status != -1 && WIFEXITED(status))
+		return (nginx_fail(cause, "'%s' failed (exit %d)%s%s", cmd,
+		    WEXITSTATUS(status), tlen > 0 ? ": " : "", tail));
+	return (nginx_fail(cause, "'%s' failed%s%s", cmd,
+	    tlen > 0 ? ": " : "", tail));
+}
