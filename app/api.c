@@ -177,6 +177,18 @@ api_listen(const struct config *cfg, char **cause)
 	return (fd);
 }
 
+/* True if fd is a unix-domain socket. */
+static int
+api_is_unix(int fd)
+{
+	struct sockaddr_storage	 ss;
+	socklen_t		 len = sizeof(ss);
+
+	if (getsockname(fd, (struct sockaddr *)&ss, &len) == -1)
+		return (0);
+	return (ss.ss_family == AF_UNIX);
+}
+
 /* Prints the route table, one "METHOD PATTERN SCOPE" line per route. */
 static int
 api_print_routes(void)
@@ -258,6 +270,7 @@ main(int argc, char **argv)
 		config_free(api.cfg);
 		return (1);
 	}
+	api.listen_unix = api_is_unix(api.listen_fd);
 	FCGX_Init();
 	pidfile = config_str(api.cfg, "api", "pid_file");
 	if (pidfile != NULL && pidfile[0] != '\0') {

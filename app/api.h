@@ -12,6 +12,7 @@
 
 struct config;
 struct db;
+struct scoreboard;
 
 /* One process's view of the application; a worker's lives for its life. */
 struct api {
@@ -19,6 +20,8 @@ struct api {
 	const char	*config_path;	/* borrowed from argv */
 	struct db	*db;		/* the worker's connection; NULL in the master */
 	int		 listen_fd;	/* the FastCGI socket, non-blocking */
+	int		 listen_unix;	/* it is a unix socket */
+	struct scoreboard *board;	/* shared with the master, mapped by it */
 	unsigned int	 generation;	/* bumped by every reload */
 };
 

@@ -24,9 +24,11 @@
 static const struct cli_cmd *const cli_cmds[] = {
 	&cli_cmd_check_config,
 	&cli_cmd_migrate,
+	&cli_cmd_nginx,
 	&cli_cmd_tenant,
 	&cli_cmd_key,
 	&cli_cmd_cert,
+	&cli_cmd_dns,
 };
 #define CLI_NCMDS (sizeof(cli_cmds) / sizeof(cli_cmds[0]))
 

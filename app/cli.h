@@ -24,9 +24,11 @@ struct cli_cmd {
 
 extern const struct cli_cmd cli_cmd_check_config;
 extern const struct cli_cmd cli_cmd_migrate;
+extern const struct cli_cmd cli_cmd_nginx;
 extern const struct cli_cmd cli_cmd_tenant;
 extern const struct cli_cmd cli_cmd_key;
 extern const struct cli_cmd cli_cmd_cert;
+extern const struct cli_cmd cli_cmd_dns;
 
 /* Prints "bootstack NAME: message" on stderr (one line per error). */
 void	cli_err(const char *cmd, const char *fmt, ...)

@@ -10,7 +10,8 @@
  *   2. order: resume the pending order saved in <state_dir>/NAME.order.json
  *      (with its key, NAME.key.pending) if the CA still has it, else a new
  *      order and a new key, saved before the first challenge.
- *   3. challenges through the solver hook (http-01: the webroot), finalize,
+ *   3. challenges through the solver hook (http-01: the webroot; dns-01:
+ *      the zone through lib/dns, one write per order), finalize,
  *      download, check the chain against the key and the names.
  *   4. install: each file written atomically, the previous one kept as
  *      FILE.prev; then the deploy step: test_command (nginx -t), and if it
@@ -45,6 +46,7 @@
 #include "cli.h"
 #include "config.h"
 #include "crypto.h"
+#include "dns.h"
 #include "fs.h"
 #include "jsonutil.h"
 #include "log.h"
@@ -852,9 +854,11 @@ static int
 cert_issue(struct cert_run *run, const struct cert *c,
     const struct crypto_cert *cur, struct crypto_cert *out, char **cause)
 {
-	struct acme_solver	 http01, *solvers[1];
+	struct acme_solver	 solver, *solvers[1];
 	struct acme_order	 o;
 	struct cert_file	 files[4];
+	struct dns		*dns = NULL;		/* dns-01: the zone */
+	struct dns_acme		*dns01 = NULL;
 	EVP_PKEY		*key = NULL;
 	unsigned char		*csr = NULL;
 	char			*pem = NULL, *leaf = NULL, *chain = NULL;
@@ -866,29 +870,35 @@ cert_issue(struct cert_run *run, const struct cert *c,
 
 	acme_order_init(&o);
 	memset(files, 0, sizeof(files));
-	if (strcmp(c->challenge, "http-01") != 0) {
-		(void)!asprintf(cause, "challenge %s is not available yet; "
-		    "use http-01", c->challenge);
-		return (-1);
-	}
-	if (c->webroot == NULL) {
+	if (strcmp(c->challenge, "dns-01") == 0) {
+		/* lib/dns: the zone's provider, checked before any order. */
+		if ((dns = dns_open(run->cli->cfg, cause)) == NULL ||
+		    (dns01 = dns_acme_new(dns, cause)) == NULL) {
+			dns_free(dns);
+			return (-1);
+		}
+	} else if (c->webroot == NULL) {
 		(void)!asprintf(cause, "http-01 needs a webroot: set [cert %s] "
 		    "webroot (or [nginx] webroot)", c->name);
 		return (-1);
 	}
-	for (len = 0; len < c->nnames; len++)
+	for (len = 0; len < c->nnames && dns01 == NULL; len++)
 		if (c->names[len][0] == '*') {
 			(void)!asprintf(cause, "%s: a wildcard needs challenge "
 			    "= dns-01", c->names[len]);
 			return (-1);
 		}
 	if (cert_connect(run, cause) != 0)
-		return (-1);
-	if (cert_order(run, c, cur != NULL ? cur->ari_id : NULL, &o, &key,
-	    cause) != 0)
 		goto out;
-	acme_http01_init(&http01, c->webroot);
-	solvers[0] = &http01;
+	/* "replaces" (RFC 9773 5) only for a CA that speaks ARI. */
+	if (cert_order(run, c, cur != NULL && acme_has_ari(run->acme) ?
+	    cur->ari_id : NULL, &o, &key, cause) != 0)
+		goto out;
+	if (dns01 != NULL)
+		dns_acme_solver(dns01, &solver);
+	else
+		acme_http01_init(&solver, c->webroot);
+	solvers[0] = &solver;
 	if (strcmp(o.status, "pending") == 0 &&
 	    (st = acme_order_authorize(run->acme, &o, solvers, 1,
 	    cause)) != ST_OK) {
@@ -972,6 +982,8 @@ out:
 	free(full);
 	EVP_PKEY_free(key);
 	acme_order_cleanup(&o);
+	dns_acme_free(dns01);
+	dns_free(dns);
 	return (rc);
 }
 

@@ -17,6 +17,11 @@
  *		graceful stop: workers finish what they serve and exit; after
  *		[api] drain_timeout the rest are killed.
  *   SIGUSR1	reopen log files (logrotate), here and in every worker.
+ *
+ * On every tick it also reads the scoreboard: a worker busy on one request
+ * for longer than [api] request_timeout is killed and replaced (nginx has
+ * answered 504 by then if its fastcgi_read_timeout is shorter, as it
+ * should be).
  */
 #include "autoconf.h"
 
@@ -32,8 +37,9 @@
 #include "api.h"
 #include "config.h"
 #include "log.h"
+#include "scoreboard.h"
 
-#define MASTER_MAX_SLOTS	512	/* room for overlapping generations */
+#define MASTER_MAX_SLOTS	SCOREBOARD_SLOTS
 #define CRASH_WINDOW_MS		10000
 #define CRASH_BURST		5
 #define BACKOFF_MAX_MS		30000
@@ -42,6 +48,7 @@ struct master_slot {
 	pid_t		 pid;		/* the worker; 0 when none runs */
 	unsigned int	 generation;	/* generation it serves */
 	int		 waiting;	/* pid 0, to be respawned at respawn_at */
+	int		 overran;	/* killed by us for request_timeout */
 	long long	 respawn_at;	/* ms, monotonic */
 };
 
@@ -67,6 +74,8 @@ master_spawn(struct api *api, unsigned int i)
 	pid_t	 pid;
 
 	slots[i].generation = api->generation;
+	slots[i].overran = 0;
+	atomic_store(&api->board->slots[i].busy_since_ms, 0);
 	pid = fork();
 	if (pid == -1) {
 		log_error("fork");
@@ -160,10 +169,9 @@ master_reap(struct api *api, int stopping)
 			continue;
 		slots[i].pid = 0;
 		delay = 0;
-		if (WIFSIGNALED(status) && WTERMSIG(status) == SIGALRM)
-			log_errorx("worker %u (pid %ld) killed: a request ran "
-			    "past request_timeout (%llds)", i, (long)pid,
-			    config_int(api->cfg, "api", "request_timeout"));
+		if (slots[i].overran)
+			log_debug("worker %u (pid %ld) reaped after its deadline",
+			    i, (long)pid);
 		else if (WIFSIGNALED(status)) {
 			log_errorx("worker %u (pid %ld) killed by signal %d "
 			    "(%s)", i, (long)pid, WTERMSIG(status),
@@ -194,6 +202,28 @@ master_signal(struct api *api, int sig, int old_only)
 		if (old_only && slots[i].generation == api->generation)
 			continue;
 		kill(slots[i].pid, sig);
+	}
+}
+
+/* Kills the workers whose current request overran request_timeout. */
+static void
+master_deadlines(struct api *api)
+{
+	long long	 now = scoreboard_now_ms(), since, limit;
+	unsigned int	 i;
+
+	limit = 1000 * config_int(api->cfg, "api", "request_timeout");
+	for (i = 0; i < MASTER_MAX_SLOTS; i++) {
+		if (slots[i].pid == 0 || slots[i].overran)
+			continue;
+		since = atomic_load_explicit(&api->board->slots[i].busy_since_ms,
+		    memory_order_relaxed);
+		if (since == 0 || now - since <= limit)
+			continue;
+		log_errorx("worker %u (pid %ld) killed: a request ran past "
+		    "request_timeout (%llds)", i, (long)slots[i].pid, limit / 1000);
+		slots[i].overran = 1;
+		kill(slots[i].pid, SIGKILL);
 	}
 }
 
@@ -252,6 +282,10 @@ master_run(struct api *api)
 	sigaddset(&set, SIGUSR1);
 	sigprocmask(SIG_BLOCK, &set, NULL);
 	signal(SIGPIPE, SIG_IGN);
+	if (api->board == NULL && (api->board = scoreboard_map()) == NULL) {
+		log_error("mapping the scoreboard");
+		return (1);
+	}
 
 	master_fill(api);
 	log_info("bootstack-api %s started: %lld workers on %s", PACKAGE_VERSION,
@@ -287,6 +321,7 @@ master_run(struct api *api)
 			break;
 		}
 		master_reap(api, stopping);
+		master_deadlines(api);
 		if (stopping) {
 			if (master_alive() == 0)
 				break;

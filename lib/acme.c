@@ -476,16 +476,27 @@ acme_link_alternates(const char *v, char ***urls, size_t *n)
 			} else if (*end == ',')
 				break;
 		}
-		for (; q < end; q++) {
-			if (strncasecmp(q, "rel=", 4) != 0)
-				continue;
-			q += 4;
-			if (*q == '"')
+		/* Each ";"-separated parameter; quoted text is skipped. */
+		while (q < end) {
+			while (q < end && (*q == ';' || *q == ' ' || *q == '\t'))
 				q++;
-			if (strncasecmp(q, "alternate", 9) == 0 &&
-			    (q[9] == '"' || q[9] == ';' || q[9] == ' ' ||
-			    q[9] == ',' || q[9] == '\0'))
-				alt = 1;
+			if (end - q > 4 && strncasecmp(q, "rel=", 4) == 0) {
+				q += 4;
+				if (*q == '"')
+					q++;
+				if (end - q >= 9 &&
+				    strncasecmp(q, "alternate", 9) == 0 &&
+				    (q + 9 == end || q[9] == '"' || q[9] == ';' ||
+				    q[9] == ' '))
+					alt = 1;
+			}
+			while (q < end && *q != ';') {
+				if (*q == '"')
+					for (q++; q < end && *q != '"'; q++)
+						;
+				if (q < end)
+					q++;
+			}
 		}
 		if (alt && gt > lt + 1 && acme_push(urls, n, lt + 1,
 		    (size_t)(gt - lt - 1)) != 0)

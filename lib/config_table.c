@@ -37,6 +37,7 @@ const struct config_section config_sections[] = {
 	{ "report",	0, "periodic reports" },
 	{ "alerts",	0, "where and when alerts are sent" },
 	{ "cert",	1, "one certificate: [cert NAME]" },
+	{ "dns_record",	1, "one record the zone must hold: [dns_record NAME]" },
 	{ NULL,		0, NULL }
 };
 
@@ -180,6 +181,54 @@ const struct config_key config_keys[] = {
 	  "seconds to wait for the CA to validate or issue before "
 	  "leaving the order to the next run" },
 
+	/* [dns] (lib/dns.c, lib/dns_check.c, app/cli_dns.c) */
+	{ "dns", "provider", CONFIG_ENUM, 0, 0, "dynadot", "dynadot",
+	  "who serves the zone (its API section: [dynadot])" },
+	{ "dns", "zone", CONFIG_STRING, 0, 0, NULL, NULL,
+	  "the zone (domain) at the provider; unset = [site] domain" },
+	{ "dns", "hosts", CONFIG_STRING, 0, 0, NULL, NULL,
+	  "names pointed at ipv4/ipv6, relative to the zone, \"@\" = apex, "
+	  "blank-separated; unset = the [site] names inside the zone" },
+	{ "dns", "ipv4", CONFIG_STRING, 0, 0, NULL, NULL,
+	  "this server's IPv4 address for the hosts' A records, or \"auto\"; "
+	  "unset = no A records" },
+	{ "dns", "ipv6", CONFIG_STRING, 0, 0, NULL, NULL,
+	  "this server's IPv6 address for the hosts' AAAA records, or "
+	  "\"auto\"; unset = no AAAA records" },
+	{ "dns", "ttl", CONFIG_INT, 0, 604800, "300", NULL,
+	  "TTL of the zone (seconds) that dns sync sets; 0 = leave it" },
+	{ "dns", "nameservers", CONFIG_STRING, 0, 0, NULL, NULL,
+	  "nameservers the propagation check asks, \"host[:port] ...\"; "
+	  "unset = the zone's NS records" },
+	{ "dns", "propagation_timeout", CONFIG_INT, 1, 86400, "1800", NULL,
+	  "seconds to wait for every nameserver to serve a change" },
+	{ "dns", "propagation_interval", CONFIG_INT, 1, 600, "5", NULL,
+	  "seconds before the second check; the pause doubles up to 30 s" },
+	{ "dns", "query_timeout", CONFIG_INT, 1, 60, "3", NULL,
+	  "seconds to wait for one nameserver's answer (two tries)" },
+	{ "dns", "snapshot_dir", CONFIG_STRING, 0, 0, "/var/lib/bootstack/dns",
+	  NULL, "folder of the zone snapshots, the account lock and the "
+	  "DNS-01 journal (made 0700)" },
+	{ "dns", "snapshot_keep", CONFIG_INT, 1, 100000, "200", NULL,
+	  "snapshots kept per zone (the oldest are deleted)" },
+	{ "dns", "lock_timeout", CONFIG_INT, 1, 86400, "3600", NULL,
+	  "seconds to wait while another run holds the provider account" },
+
+	/* [dynadot] (lib/dns/dynadot.c) */
+	{ "dynadot", "api_url", CONFIG_STRING, 0, 0,
+	  "https://api.dynadot.com/api3.json", NULL,
+	  "the api3 JSON endpoint (http:// only on loopback)" },
+	{ "dynadot", "key", CONFIG_SECRET, 0, 0, NULL, NULL,
+	  "the API key (Tools > API); prefer key_file" },
+	{ "dynadot", "timeout", CONFIG_INT, 1, 600, "60", NULL,
+	  "seconds one API request may take" },
+	{ "dynadot", "retries", CONFIG_INT, 0, 20, "4", NULL,
+	  "retries of a request that failed for a passing reason" },
+	{ "dynadot", "retry_delay", CONFIG_INT, 1, 300, "5", NULL,
+	  "seconds before the first retry; doubles up to 300 s" },
+	{ "dynadot", "min_interval", CONFIG_INT, 0, 60000, "1000", NULL,
+	  "milliseconds between two requests to the account" },
+
 	/* [cert NAME] (app/cli_cert.c) */
 	{ "cert", "names", CONFIG_STRING, 0, 0, NULL, NULL,
 	  "the DNS names of the certificate, first = subject, "
@@ -207,6 +256,14 @@ const struct config_key config_keys[] = {
 	{ "cert", "reload_command", CONFIG_STRING, 0, 0, NULL, NULL,
 	  "deploy: makes the server use the new files; unset = [nginx] "
 	  "reload_command, else \"nginx -s reload\"; empty = none" },
+
+	/* [dns_record NAME] (lib/dns.c) */
+	{ "dns_record", "name", CONFIG_STRING, 0, 0, NULL, NULL,
+	  "the record's name relative to the zone, \"@\" = apex" },
+	{ "dns_record", "type", CONFIG_STRING, 0, 0, NULL, NULL,
+	  "A, AAAA, CNAME or TXT" },
+	{ "dns_record", "value", CONFIG_STRING, 0, 0, NULL, NULL,
+	  "the address, target name or text" },
 
 	{ NULL, NULL, CONFIG_STRING, 0, 0, NULL, NULL, NULL }
 };

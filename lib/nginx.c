@@ -2,8 +2,8 @@
  * nginx.c: renders, installs, tests and reloads bootstack's nginx
  * configuration; see nginx.h and docs/nginx.md.
  *
- * The templates (nginx/*.conf.in in the source tree, filled with the
- * install paths by make and installed in $(pkgdatadir)/nginx) hold nginx
+ * The templates (the .conf.in files of nginx/ in the source tree, filled
+ * with the install paths by make, installed in $(pkgdatadir)/nginx) hold nginx
  * text with {{name}} placeholders. Rendering replaces each placeholder with
  * a value derived from the configuration; a placeholder this file does not
  * know is an error, so a typo in a template cannot reach nginx.
@@ -50,7 +50,7 @@
  * http.conf that includes it, so a reload mid-way sees no dangling include). */
 static const char *const nginx_names[NGINX_NFILES] = {
 	"tls.conf", "headers.conf", "fastcgi.conf", "errors.conf",
-	"https.conf", "servers.conf", "http.conf"
+	"limits.conf", "https.conf", "servers.conf", "http.conf"
 };
 
 /* One placeholder and its value (owned by the table). */
@@ -489,7 +489,11 @@ nginx_vars_make(const struct config *cfg, const char *dir,
 	free(upstream);
 
 	SET("rate", "%lld", config_int(cfg, "nginx", "rate"));
-	SET("burst", "%lld", config_int(cfg, "nginx", "burst"));
+	if (config_int(cfg, "nginx", "burst") > 0)	/* nginx refuses burst=0 */
+		SET("limit_req", "limit_req zone=bootstack_api burst=%lld nodelay;",
+		    config_int(cfg, "nginx", "burst"));
+	else
+		SET("limit_req", "limit_req zone=bootstack_api;");
 	max_body = config_int(cfg, "api", "max_body");
 	SET("max_body", "%lld", max_body);
 	SET("body_buffer", "%lld", max_body < 65536 ? max_body : 65536);
@@ -908,12 +912,6 @@ nginx_run(const struct config *cfg, const char *key, char **cause)
 		    strerror(errno)));
 	/* Keep the last NGINX_RUN_TAIL - 1 bytes: nginx's verdict is last. */
 	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0) {
-		if (n >= sizeof(tail) - 1) {
-			memcpy(tail, chunk + n - (sizeof(tail) - 1),
-			    sizeof(tail) - 1);
-			tlen = sizeof(tail) - 1;
-			continue;
-		}
 		if (tlen + n > sizeof(tail) - 1) {
 			memmove(tail, tail + (tlen + n - (sizeof(tail) - 1)),
 			    sizeof(tail) - 1 - n);

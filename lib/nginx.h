@@ -18,7 +18,7 @@
 
 struct config;
 
-#define NGINX_NFILES	7	/* templates rendered, see nginx.c */
+#define NGINX_NFILES	8	/* templates rendered, see nginx.c */
 
 struct nginx_file {
 	const char	*name;		/* "servers.conf"; static */

@@ -178,6 +178,93 @@ nginx_stop() {
 	[ -f "$T/nginx/nginx.pid" ] && kill -QUIT "$(cat "$T/nginx/nginx.pid")"
 }
 
+# --- nginx with TLS, from the production templates --------------------------
+# nginx_tls_prepare [LINES]: picks NGINX_HTTP_PORT and NGINX_HTTPS_PORT,
+# makes a private CA ($BS_CA) and a certificate for $BS_NAMES under $T/tls,
+# and sets NGINX_TLS_INI to the [site] and [nginx] sections to put in
+# $BS_CONF (LINES: more [nginx] keys). Then nginx_tls_start.
+BS_NAMES="bootstack.test api.bootstack.test www.bootstack.test localhost"
+nginx_tls_prepare() {
+	local n
+	NGINX_HTTP_PORT=$(free_port)
+	NGINX_HTTPS_PORT=$(free_port)
+	BS_CA=$T/tls/ca.pem
+	bash "$BS_TOP_SRCDIR/tests/e2e/local-ca.sh" "$T/tls" $BS_NAMES \
+	    >"$T/local-ca.log" 2>&1 || fail "local-ca.sh failed"
+	# curl arguments: trust the CA, every name (and one nobody declared)
+	# on 127.0.0.1 for both ports.
+	TLS_CURL_ARGS=(--cacert "$BS_CA")
+	for n in $BS_NAMES unknown.test; do
+		TLS_CURL_ARGS+=(--resolve "$n:$NGINX_HTTPS_PORT:127.0.0.1"
+		    --resolve "$n:$NGINX_HTTP_PORT:127.0.0.1")
+	done
+	NGINX_TLS_INI="[site]
+domain = bootstack.test
+subdomains = api www
+aliases = localhost
+ipv6 = no
+cert_file = $T/tls/server.pem
+key_file = $T/tls/server.key
+
+[nginx]
+conf_dir = $T/nginx/conf
+template_dir = $BS_TOP_BUILDDIR/nginx
+listen_http = 127.0.0.1:$NGINX_HTTP_PORT
+listen_https = 127.0.0.1:$NGINX_HTTPS_PORT
+webroot = $T/www/acme
+ops_root = $T/www/ops
+htpasswd_file = $T/htpasswd
+access_log = $T/nginx-access.log
+error_log = $T/nginx-error.log
+test_command = nginx -t -q -c $T/nginx/nginx.conf
+reload_command = nginx -s reload -c $T/nginx/nginx.conf
+${1:-}"
+}
+
+# nginx_main_conf FILE INCLUDE [PIDFILE]: a minimal main nginx.conf that
+# includes a rendered http.conf (as Debian's nginx.conf includes conf.d/).
+nginx_main_conf() {
+	local d
+	d=$(dirname "$1")
+	mkdir -p "$d"
+	cat >"$1" <<NGINX
+$( [ "$(id -u)" = 0 ] && echo "user root;" )
+worker_processes 1;
+pid ${3:-$d/nginx.pid};
+error_log $T/nginx-error.log warn;
+events { worker_connections 512; }
+http {
+	client_body_temp_path $d/body;
+	fastcgi_temp_path $d/fastcgi;
+	proxy_temp_path $d/proxy;
+	uwsgi_temp_path $d/uwsgi;
+	scgi_temp_path $d/scgi;
+	include $2;
+}
+NGINX
+}
+
+# Renders $BS_CONF's nginx configuration (`bootstack nginx render --check`)
+# and starts nginx on it; sets URL to https://api.bootstack.test:PORT.
+nginx_tls_start() {
+	nginx_main_conf "$T/nginx/nginx.conf" "$T/nginx/conf/http.conf"
+	"$BS_BIN" nginx render --check >"$T/render.log" 2>&1 \
+	    || fail "nginx render: $(cat "$T/render.log")"
+	nginx -c "$T/nginx/nginx.conf" -e "$T/nginx-error.log" \
+	    || fail "nginx did not start"
+	at_exit nginx_stop
+	URL=https://api.bootstack.test:$NGINX_HTTPS_PORT
+	wait_for 50 tls_curl -o /dev/null "$URL/healthz" \
+	    || fail "nginx not answering over TLS"
+}
+
+# curl with the local CA and the test names: tls_curl [curl args...]
+tls_curl() { curl -s "${TLS_CURL_ARGS[@]}" "$@"; }
+
+# HTTP status of a request over TLS: tls_status PATH [curl args...]; the
+# body goes to $T/body.
+tls_status() { http_status "$@" "${TLS_CURL_ARGS[@]}"; }
+
 # Runs "$@" up to $1 times, 0.1 s apart, until it succeeds.
 wait_for() {
 	local n=$1

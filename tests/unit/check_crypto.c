@@ -264,7 +264,8 @@ START_TEST(test_jws_es256_rfc7515)
 	EVP_PKEY	*key = ec_key();
 	unsigned char	*payload, *sig;
 	size_t		 plen, slen;
-	char		*jws, *jwk, *cause = NULL, *p, *input;
+	const char	*input;
+	char		*jws, *jwk, *cause = NULL, *p;
 
 	ck_assert_str_eq(crypto_jws_alg(key), "ES256");
 	ck_assert(crypto_key_is_type(key, CRYPTO_KEY_EC256));

@@ -1,0 +1,850 @@
+/*
+ * dynadot.c: the Dynadot backend of lib/dns.h, over the legacy "api3" JSON
+ * API (https://api.dynadot.com/api3.json): get_dns reads the zone, and
+ * set_dns2 writes it whole.
+ *
+ * Why a whole-zone write: set_dns2's append mode
+ * (add_dns_to_current_setting=1) was reported to be refused unless an apex
+ * record is sent too (the acme.sh author's finding), so it cannot be
+ * relied on. set_dns2 without it REPLACES the zone: every record the
+ * request leaves out is deleted, MX and SPF included. So this backend only
+ * writes zones that dns.c merged from a read of this backend, and the read
+ * refuses any reply it does not fully understand: an unknown record type
+ * (srv included: its get_dns shape is undocumented), an unknown field in
+ * a record or in NameServerSettings, more records than set_dns2 can take
+ * (20 apex, 100 subdomain), or a domain not on Dynadot DNS.
+ *
+ * The get_dns shape is inferred from the clients that parse it (see
+ * ../shared/reference/acme-dns.md section 1a; UNVERIFIED against the live
+ * service): {"GetDnsResponse": {"ResponseCode", "Status", "GetDns":
+ * {"NameServerSettings": {"Type": "Dynadot DNS", "MainDomains": [...],
+ * "SubDomains": [...], "TTL"}}}}. Hence the defensive parse: key names
+ * match without case (SubDomains/Subdomains, TTL/Ttl), NameServerSettings
+ * may sit in the response object or one level below it, and ResponseCode
+ * (or SuccessCode) may be a number or a string, in the response object or
+ * in a "...Header" object inside it.
+ *
+ * The API key travels in the query string (api3 has no other way). It is
+ * never logged: request lines are logged without it, libcurl's error
+ * buffer and debug output go through dns_scrub(), an http:// api_url is
+ * refused unless it is on loopback, redirects are not followed, and the
+ * URL buffer is wiped after use.
+ *
+ * Transient failures (no connection, timeouts, HTTP 5xx/429, a reply that
+ * is not api3 JSON, "system_busy", "problem with connection to main
+ * server") are retried [dynadot] retries times, the pause doubling from
+ * retry_delay up to 300 s (or the server's Retry-After). Repeating a
+ * set_dns2 is safe: it carries the whole zone.
+ */
+#include "autoconf.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include <curl/curl.h>
+
+#include "buf.h"
+#include "config.h"
+#include "dns.h"
+#include "dns/dynadot.h"
+#include "jsonutil.h"
+#include "log.h"
+
+#define DYNADOT_MAX_PAUSE	300	/* seconds between two tries, at most */
+#define DYNADOT_DEBUG_MAX	1024	/* bytes of one debug line */
+
+/* Record types set_dns2 takes, on the apex and on subdomains. */
+static const char *const dynadot_types[] = {
+	"a", "aaaa", "cname", "forward", "txt", "mx", "stealth", "email", NULL
+};
+
+struct dynadot {
+	char		*api_url;	/* .../api3.json */
+	char		*key;		/* the API key (secret) */
+	long		 timeout;	/* seconds per request */
+	long		 retries;	/* tries after the first */
+	long		 retry_delay;	/* seconds before the first retry */
+	CURL		*curl;		/* made on first use, reused */
+	char		 errbuf[CURL_ERROR_SIZE];
+};
+
+/* See dynadot.h. */
+char *
+dynadot_escape(const char *s)
+{
+	static const char	 hex[] = "0123456789ABCDEF";
+	char			*out, *p;
+	const unsigned char	*u;
+
+	if ((out = malloc(strlen(s) * 3 + 1)) == NULL)
+		return (NULL);
+	for (p = out, u = (const unsigned char *)s; *u != '\0'; u++) {
+		if (isalnum(*u) || *u == '-' || *u == '.' || *u == '_' ||
+		    *u == '~')
+			*p++ = (char)*u;
+		else {
+			*p++ = '%';
+			*p++ = hex[*u >> 4];
+			*p++ = hex[*u & 15];
+		}
+	}
+	*p = '\0';
+	return (out);
+}
+
+/* True when the word is a set_dns2 record type. */
+static int
+dynadot_known_type(const char *t)
+{
+	size_t	 i;
+
+	for (i = 0; dynadot_types[i] != NULL; i++)
+		if (strcasecmp(t, dynadot_types[i]) == 0)
+			return (1);
+	return (0);
+}
+
+/* True when key ends with suffix, without case. */
+static int
+dynadot_ends(const char *key, const char *suffix)
+{
+	size_t	 kl = strlen(key), sl = strlen(suffix);
+
+	return (kl >= sl && strcasecmp(key + kl - sl, suffix) == 0);
+}
+
+/* Member of obj named key without case (borrowed), or NULL. */
+static json_object *
+dynadot_get(json_object *obj, const char *key)
+{
+	json_object_object_foreach(obj, k, v) {
+		if (strcasecmp(k, key) == 0)
+			return (v);
+	}
+	return (NULL);
+}
+
+/* A scalar (string or integer) as text into buf; -1 if neither. */
+static int
+dynadot_scalar(json_object *v, char *buf, size_t size)
+{
+	if (v != NULL && json_object_is_type(v, json_type_string)) {
+		(void)snprintf(buf, size, "%s", json_object_get_string(v));
+		return (0);
+	}
+	if (v != NULL && json_object_is_type(v, json_type_int)) {
+		(void)snprintf(buf, size, "%lld",
+		    (long long)json_object_get_int64(v));
+		return (0);
+	}
+	return (-1);
+}
+
+/* See dynadot.h. */
+enum st
+dynadot_check_reply(json_object *root, const char *command,
+    json_object **resp, int *transient, char **cause)
+{
+	json_object	*r = NULL, *hdr = NULL, *code, *status, *err;
+	char		 cbuf[32], sbuf[64];
+	const char	*etext;
+
+	*resp = NULL;
+	*transient = 0;
+	*cause = NULL;
+	if (root == NULL || !json_object_is_type(root, json_type_object)) {
+		*transient = 1;
+		(void)!asprintf(cause, "the reply is not an api3 JSON object");
+		return (ST_UPSTREAM);
+	}
+	json_object_object_foreach(root, k, v) {
+		if (json_object_is_type(v, json_type_object) &&
+		    (dynadot_ends(k, "Response") || dynadot_ends(k, "Header"))) {
+			r = v;
+			break;
+		}
+	}
+	if (r == NULL) {
+		*transient = 1;
+		(void)!asprintf(cause, "the reply has no %s response object",
+		    command);
+		return (ST_UPSTREAM);
+	}
+	/* The status fields: here, or in a "...Header" object inside. */
+	hdr = r;
+	if (dynadot_get(r, "Status") == NULL) {
+		json_object_object_foreach(r, k2, v2) {
+			if (json_object_is_type(v2, json_type_object) &&
+			    dynadot_ends(k2, "Header") &&
+			    dynadot_get(v2, "Status") != NULL) {
+				hdr = v2;
+				break;
+			}
+		}
+	}
+	if ((code = dynadot_get(hdr, "ResponseCode")) == NULL)
+		code = dynadot_get(hdr, "SuccessCode");
+	status = dynadot_get(hdr, "Status");
+	err = dynadot_get(hdr, "Error");
+	if (dynadot_scalar(status, sbuf, sizeof(sbuf)) != 0) {
+		*transient = 1;
+		(void)!asprintf(cause, "the %s reply has no Status", command);
+		return (ST_UPSTREAM);
+	}
+	if (code != NULL && dynadot_scalar(code, cbuf, sizeof(cbuf)) != 0)
+		(void)snprintf(cbuf, sizeof(cbuf), "?");
+	if (strcasecmp(sbuf, "success") == 0 &&
+	    (code == NULL || strcmp(cbuf, "0") == 0)) {
+		*resp = r;
+		return (ST_OK);
+	}
+	etext = err != NULL && json_object_is_type(err, json_type_string) ?
+	    json_object_get_string(err) : NULL;
+	if (strcasecmp(sbuf, "system_busy") == 0 || (etext != NULL &&
+	    (strcasestr(etext, "problem with connection") != NULL ||
+	    strcasestr(etext, "try again") != NULL ||
+	    strcasestr(etext, "busy") != NULL)))
+		*transient = 1;
+	if (etext != NULL)
+		(void)!asprintf(cause, "Dynadot says: %.500s", etext);
+	else
+		(void)!asprintf(cause, "Dynadot says: status %.64s, code %s",
+		    sbuf, code != NULL ? cbuf : "(none)");
+	return (ST_UPSTREAM);
+}
+
+/*
+ * Reads one array of records (apex when sub is 0) into z. Fails on any
+ * field or type it does not know.
+ */
+static enum st
+dynadot_records(json_object *arr, int sub, struct dns_zone *z, char **cause)
+{
+	json_object	*r, *type, *value, *value2, *host;
+	const char	*what = sub ? "SubDomains" : "MainDomains";
+	char		 tbuf[32], v2[256], *val = NULL, *hostname = NULL;
+	size_t		 i, n;
+
+	if (arr == NULL || json_object_is_type(arr, json_type_null))
+		return (ST_OK);
+	if (!json_object_is_type(arr, json_type_array)) {
+		(void)!asprintf(cause, "%s is not an array", what);
+		return (ST_UNPROCESSABLE);
+	}
+	n = json_object_array_length(arr);
+	if (n > (size_t)(sub ? DYNADOT_MAX_SUB : DYNADOT_MAX_MAIN)) {
+		(void)!asprintf(cause, "%zu %s records, more than set_dns2 can "
+		    "write back (%d)", n, what, sub ? DYNADOT_MAX_SUB :
+		    DYNADOT_MAX_MAIN);
+		return (ST_UNPROCESSABLE);
+	}
+	for (i = 0; i < n; i++) {
+		r = json_object_array_get_idx(arr, i);
+		if (!json_object_is_type(r, json_type_object)) {
+			(void)!asprintf(cause, "%s record %zu is not an object",
+			    what, i + 1);
+			return (ST_UNPROCESSABLE);
+		}
+		json_object_object_foreach(r, k, v) {
+			(void)v;
+			if (strcasecmp(k, "RecordType") != 0 &&
+			    strcasecmp(k, "Value") != 0 &&
+			    strcasecmp(k, "Value2") != 0 &&
+			    (!sub || strcasecmp(k, "Subhost") != 0)) {
+				(void)!asprintf(cause, "%s record %zu has a field "
+				    "bootstack does not know ('%.32s')", what,
+				    i + 1, k);
+				return (ST_UNPROCESSABLE);
+			}
+		}
+		type = dynadot_get(r, "RecordType");
+		value = dynadot_get(r, "Value");
+		value2 = dynadot_get(r, "Value2");
+		host = sub ? dynadot_get(r, "Subhost") : NULL;
+		if (dynadot_scalar(type, tbuf, sizeof(tbuf)) != 0 ||
+		    (value != NULL && !json_object_is_type(value,
+		    json_type_string) && !json_object_is_type(value,
+		    json_type_int)) || value == NULL ||
+		    (sub && (host == NULL || !json_object_is_type(host,
+		    json_type_string) || json_object_get_string_len(host) ==
+		    0))) {
+			(void)!asprintf(cause, "%s record %zu lacks %s", what,
+			    i + 1, sub ? "Subhost, RecordType or Value" :
+			    "RecordType or Value");
+			return (ST_UNPROCESSABLE);
+		}
+		if (!dynadot_known_type(tbuf)) {
+			(void)!asprintf(cause, "%s record %zu%s%s has type "
+			    "%.32s, which bootstack does not know",
+			    what, i + 1, sub ? " " : "", sub ?
+			    json_object_get_string(host) : "", tbuf);
+			return (ST_UNPROCESSABLE);
+		}
+		v2[0] = '\0';
+		if (value2 != NULL && !json_object_is_type(value2,
+		    json_type_null) && dynadot_scalar(value2, v2,
+		    sizeof(v2)) != 0) {
+			(void)!asprintf(cause, "%s record %zu: Value2 is neither "
+			    "text nor a number", what, i + 1);
+			return (ST_UNPROCESSABLE);
+		}
+		if (json_object_is_type(value, json_type_int)) {
+			if (asprintf(&val, "%lld",
+			    (long long)json_object_get_int64(value)) == -1)
+				val = NULL;
+		} else if (strlen(json_object_get_string(value)) ==
+		    (size_t)json_object_get_string_len(value))
+			val = strdup(json_object_get_string(value));
+		hostname = sub ? strdup(json_object_get_string(host)) :
+		    strdup("");
+		if (val == NULL || hostname == NULL ||
+		    dns_zone_add(z, hostname, tbuf, val, v2[0] != '\0' ? v2 :
+		    NULL) != 0) {
+			free(val);
+			free(hostname);
+			(void)!asprintf(cause, "%s record %zu: out of memory or "
+			    "a NUL byte in its value", what, i + 1);
+			return (ST_UNPROCESSABLE);
+		}
+		if (sub && (strcmp(z->rec[z->n - 1].name, "@") == 0 ||
+		    strchr(hostname, ' ') != NULL)) {
+			(void)!asprintf(cause, "%s record %zu: odd Subhost "
+			    "'%.64s'", what, i + 1, hostname);
+			free(val);
+			free(hostname);
+			return (ST_UNPROCESSABLE);
+		}
+		free(val);
+		free(hostname);
+		val = hostname = NULL;
+	}
+	return (ST_OK);
+}
+
+/* See dynadot.h. */
+enum st
+dynadot_parse_zone(const char *body, size_t len, const char *zone,
+    struct dns_zone *z, int *transient, char **cause)
+{
+	json_object	*root = NULL, *resp, *nss = NULL, *wrap = NULL, *t;
+	char		 err[128], buf[64], *end;
+	long		 ttl;
+	enum st		 st;
+
+	*cause = NULL;
+	*transient = 0;
+	dns_zone_init(z);
+	if (jsonutil_parse(body, len, 16, &root, err, sizeof(err)) != ST_OK) {
+		*transient = 1;
+		(void)!asprintf(cause, "get_dns: the reply is not JSON (%s)",
+		    err);
+		return (ST_UPSTREAM);
+	}
+	if ((st = dynadot_check_reply(root, "get_dns", &resp, transient,
+	    cause)) != ST_OK)
+		goto out;
+	st = ST_UNPROCESSABLE;
+	/* NameServerSettings: in the response, or one object below it. */
+	json_object_object_foreach(resp, k, v) {
+		if (strcasecmp(k, "NameServerSettings") == 0)
+			nss = v;
+		else if (strcasecmp(k, "ResponseCode") == 0 ||
+		    strcasecmp(k, "SuccessCode") == 0 ||
+		    strcasecmp(k, "Status") == 0 ||
+		    strcasecmp(k, "Error") == 0 ||
+		    (dynadot_ends(k, "Header") &&
+		    json_object_is_type(v, json_type_object)))
+			continue;
+		else if (json_object_is_type(v, json_type_object) &&
+		    wrap == NULL && dynadot_get(v, "NameServerSettings") != NULL)
+			wrap = v;
+		else {
+			(void)!asprintf(cause, "get_dns: the reply has a field "
+			    "bootstack does not know ('%.32s')", k);
+			goto out;
+		}
+	}
+	if (nss == NULL && wrap != NULL) {
+		json_object_object_foreach(wrap, k2, v2) {
+			if (strcasecmp(k2, "NameServerSettings") == 0)
+				nss = v2;
+			else {
+				(void)!asprintf(cause, "get_dns: the reply has a "
+				    "field bootstack does not know ('%.32s')",
+				    k2);
+				goto out;
+			}
+		}
+	}
+	if (nss == NULL || !json_object_is_type(nss, json_type_object)) {
+		(void)!asprintf(cause, "get_dns: the reply has no "
+		    "NameServerSettings");
+		goto out;
+	}
+	json_object_object_foreach(nss, k3, v3) {
+		(void)v3;
+		if (strcasecmp(k3, "Type") != 0 &&
+		    strcasecmp(k3, "MainDomains") != 0 &&
+		    strcasecmp(k3, "SubDomains") != 0 &&
+		    strcasecmp(k3, "TTL") != 0) {
+			(void)!asprintf(cause, "get_dns: NameServerSettings has "
+			    "a field bootstack does not know ('%.32s')", k3);
+			goto out;
+		}
+	}
+	if (dynadot_scalar(dynadot_get(nss, "Type"), buf, sizeof(buf)) != 0 ||
+	    strcasecmp(buf, "Dynadot DNS") != 0) {
+		(void)!asprintf(cause, "%s is not on Dynadot DNS (name server "
+		    "type '%s'): its records cannot be managed through the API",
+		    zone, dynadot_get(nss, "Type") != NULL ? buf : "none");
+		goto out;
+	}
+	if ((t = dynadot_get(nss, "TTL")) != NULL &&
+	    !json_object_is_type(t, json_type_null)) {
+		if (dynadot_scalar(t, buf, sizeof(buf)) != 0) {
+			(void)!asprintf(cause, "get_dns: TTL is neither text nor "
+			    "a number");
+			goto out;
+		}
+		errno = 0;
+		ttl = strtol(buf, &end, 10);
+		if (*buf != '\0' && (errno != 0 || *end != '\0' || ttl < 0 ||
+		    ttl > 2147483647L)) {
+			(void)!asprintf(cause, "get_dns: TTL '%.32s' is not a "
+			    "number of seconds", buf);
+			goto out;
+		}
+		z->ttl = *buf == '\0' ? 0 : ttl;
+	}
+	if ((st = dynadot_records(dynadot_get(nss, "MainDomains"), 0, z,
+	    cause)) != ST_OK ||
+	    (st = dynadot_records(dynadot_get(nss, "SubDomains"), 1, z,
+	    cause)) != ST_OK) {
+		char	*s;
+
+		if (asprintf(&s, "get_dns: %s", *cause) != -1) {
+			free(*cause);
+			*cause = s;
+		}
+		goto out;
+	}
+	if ((z->name = strdup(zone)) == NULL) {
+		st = ST_NOMEM;
+		(void)!asprintf(cause, "out of memory");
+		goto out;
+	}
+	st = ST_OK;
+out:
+	if (st != ST_OK)
+		dns_zone_cleanup(z);
+	json_object_put(root);
+	return (st);
+}
+
+/* See dynadot.h. */
+enum st
+dynadot_set_dns2_query(const struct dns_zone *z, struct buf *q, char **cause)
+{
+	const struct dns_record	*r;
+	char			*e1 = NULL, *e2 = NULL, *e3 = NULL;
+	size_t			 i, nmain = 0, nsub = 0;
+	enum st			 st;
+
+	*cause = NULL;
+	if ((e1 = dynadot_escape(z->name != NULL ? z->name : "")) == NULL)
+		goto nomem;
+	st = buf_printf(q, "command=set_dns2&domain=%s", e1);
+	free(e1);
+	e1 = NULL;
+	if (st != ST_OK)
+		goto toobig;
+	for (i = 0; i < z->n; i++) {
+		r = &z->rec[i];
+		if (!dynadot_known_type(r->type)) {
+			(void)!asprintf(cause, "set_dns2 cannot write a %s "
+			    "record", r->type);
+			return (ST_UNPROCESSABLE);
+		}
+		if ((e1 = dynadot_escape(r->value)) == NULL ||
+		    (r->value2 != NULL && (e2 = dynadot_escape(r->value2)) ==
+		    NULL) || (e3 = dynadot_escape(r->name)) == NULL)
+			goto nomem;
+		if (*r->name == '\0') {
+			if (nmain >= DYNADOT_MAX_MAIN) {
+				(void)!asprintf(cause, "more than %d apex "
+				    "records", DYNADOT_MAX_MAIN);
+				st = ST_UNPROCESSABLE;
+				goto out;
+			}
+			st = buf_printf(q, "&main_record_type%zu=%s"
+			    "&main_record%zu=%s", nmain, r->type, nmain, e1);
+			if (st == ST_OK && e2 != NULL)
+				st = buf_printf(q, "&main_recordx%zu=%s", nmain,
+				    e2);
+			nmain++;
+		} else {
+			if (nsub >= DYNADOT_MAX_SUB) {
+				(void)!asprintf(cause, "more than %d subdomain "
+				    "records", DYNADOT_MAX_SUB);
+				st = ST_UNPROCESSABLE;
+				goto out;
+			}
+			st = buf_printf(q, "&subdomain%zu=%s&sub_record_type%zu=%s"
+			    "&sub_record%zu=%s", nsub, e3, nsub, r->type, nsub,
+			    e1);
+			if (st == ST_OK && e2 != NULL)
+				st = buf_printf(q, "&sub_recordx%zu=%s", nsub, e2);
+			nsub++;
+		}
+		free(e1);
+		free(e2);
+		free(e3);
+		e1 = e2 = e3 = NULL;
+		if (st != ST_OK)
+			goto toobig;
+	}
+	if (z->ttl > 0 && buf_printf(q, "&ttl=%ld", z->ttl) != ST_OK)
+		goto toobig;
+	return (ST_OK);
+toobig:
+	(void)!asprintf(cause, "the set_dns2 request is too large");
+	return (ST_TOOBIG);
+nomem:
+	(void)!asprintf(cause, "out of memory");
+	st = ST_NOMEM;
+out:
+	free(e1);
+	free(e2);
+	free(e3);
+	return (st);
+}
+
+/* curl write callback: into the capped body buffer. */
+static size_t
+dynadot_write_cb(char *p, size_t size, size_t n, void *arg)
+{
+	return (buf_add(arg, p, size * n) == ST_OK ? size * n : 0);
+}
+
+/* curl debug callback (-v): request and reply lines, key scrubbed. */
+static int
+dynadot_debug_cb(CURL *c, curl_infotype type, char *data, size_t size,
+    void *arg)
+{
+	const struct dynadot	*dd = arg;
+	const char		*dir;
+	char			 line[DYNADOT_DEBUG_MAX], *s, *p;
+	size_t			 n;
+
+	(void)c;
+	switch (type) {
+	case CURLINFO_TEXT:
+		dir = "*";
+		break;
+	case CURLINFO_HEADER_OUT:
+		dir = ">";
+		break;
+	case CURLINFO_HEADER_IN:
+		dir = "<";
+		break;
+	default:
+		return (0);
+	}
+	n = size < sizeof(line) - 1 ? size : sizeof(line) - 1;
+	memcpy(line, data, n);
+	line[n] = '\0';
+	for (p = line; *p != '\0'; p++)
+		if (*p == '\r' || *p == '\n')
+			*p = ' ';
+	if ((s = dns_scrub(line, dd->key)) != NULL) {
+		log_debug("dynadot: %s %s", dir, s);
+		free(s);
+	}
+	return (0);
+}
+
+/* Sleeps s seconds. */
+static void
+dynadot_sleep(long s)
+{
+	struct timespec	 ts = { (time_t)s, 0 };
+
+	while (nanosleep(&ts, &ts) == -1 && errno == EINTR)
+		;
+}
+
+/*
+ * One api3 command with retries. params: "command=...&domain=..." without
+ * the key. With z, the reply is a get_dns to parse into *z. ST_OK, or an
+ * error with *cause ("dynadot get_dns example.com: ...").
+ */
+static enum st
+dynadot_call(struct dynadot *dd, const char *command, const char *domain,
+    const char *params, struct dns_zone *z, char **cause)
+{
+	struct buf	 body;
+	json_object	*root = NULL, *resp;
+	char		*url = NULL, *ekey = NULL, *why = NULL, *s, err[128];
+	long		 code = 0, pause = dd->retry_delay, attempt;
+	curl_off_t	 ra = 0;
+	CURLcode	 cc;
+	int		 transient = 0;
+	enum st		 st = ST_UPSTREAM;
+
+	*cause = NULL;
+	buf_init(&body, DYNADOT_MAX_REPLY);
+	if (dd->curl == NULL && (dd->curl = curl_easy_init()) == NULL) {
+		(void)!asprintf(cause, "dynadot: cannot make a curl handle");
+		return (ST_NOMEM);
+	}
+	if ((ekey = dynadot_escape(dd->key)) == NULL ||
+	    asprintf(&url, "%s%skey=%s&%s", dd->api_url,
+	    strchr(dd->api_url, '?') != NULL ? "&" : "?", ekey, params) == -1) {
+		url = NULL;
+		(void)!asprintf(cause, "out of memory");
+		st = ST_NOMEM;
+		goto out;
+	}
+	for (attempt = 0; attempt <= dd->retries; attempt++) {
+		if (attempt > 0) {
+			if (ra > 0 && ra <= DYNADOT_MAX_PAUSE)
+				pause = (long)ra;
+			log_warnx("dynadot: %s %s: %s; retrying in %ld s (%ld of "
+			    "%ld)", command, domain, why, pause, attempt,
+			    dd->retries);
+			dynadot_sleep(pause);
+			pause = pause * 2 > DYNADOT_MAX_PAUSE ?
+			    DYNADOT_MAX_PAUSE : pause * 2;
+		}
+		free(why);
+		why = NULL;
+		json_object_put(root);
+		root = NULL;
+		buf_reset(&body);
+		ra = 0;
+		transient = 1;
+		dd->errbuf[0] = '\0';
+		curl_easy_reset(dd->curl);
+		curl_easy_setopt(dd->curl, CURLOPT_URL, url);
+		curl_easy_setopt(dd->curl, CURLOPT_HTTPGET, 1L);
+		curl_easy_setopt(dd->curl, CURLOPT_USERAGENT,
+		    "bootstack/" PACKAGE_VERSION);
+		curl_easy_setopt(dd->curl, CURLOPT_TIMEOUT, dd->timeout);
+		curl_easy_setopt(dd->curl, CURLOPT_CONNECTTIMEOUT, dd->timeout);
+		curl_easy_setopt(dd->curl, CURLOPT_NOSIGNAL, 1L);
+		curl_easy_setopt(dd->curl, CURLOPT_FOLLOWLOCATION, 0L);
+		curl_easy_setopt(dd->curl, CURLOPT_ERRORBUFFER, dd->errbuf);
+#if LIBCURL_VERSION_NUM >= 0x075500
+		curl_easy_setopt(dd->curl, CURLOPT_PROTOCOLS_STR, "https,http");
+#else
+		curl_easy_setopt(dd->curl, CURLOPT_PROTOCOLS,
+		    (long)(CURLPROTO_HTTPS | CURLPROTO_HTTP));
+#endif
+		curl_easy_setopt(dd->curl, CURLOPT_WRITEFUNCTION,
+		    dynadot_write_cb);
+		curl_easy_setopt(dd->curl, CURLOPT_WRITEDATA, &body);
+		if (log_min_level <= LOG_LEVEL_DEBUG) {
+			curl_easy_setopt(dd->curl, CURLOPT_DEBUGFUNCTION,
+			    dynadot_debug_cb);
+			curl_easy_setopt(dd->curl, CURLOPT_DEBUGDATA, dd);
+			curl_easy_setopt(dd->curl, CURLOPT_VERBOSE, 1L);
+		}
+		log_debug("dynadot: GET %s?key=(hidden)&%s", dd->api_url,
+		    params);
+		cc = curl_easy_perform(dd->curl);
+		if (cc != CURLE_OK) {
+			s = dns_scrub(dd->errbuf[0] != '\0' ? dd->errbuf :
+			    curl_easy_strerror(cc), dd->key);
+			(void)!asprintf(&why, "%s", s != NULL ? s :
+			    curl_easy_strerror(cc));
+			free(s);
+			if (cc == CURLE_URL_MALFORMAT ||
+			    cc == CURLE_UNSUPPORTED_PROTOCOL ||
+			    cc == CURLE_WRITE_ERROR)
+				transient = 0;
+			if (cc == CURLE_WRITE_ERROR) {
+				free(why);
+				(void)!asprintf(&why, "the reply is larger than "
+				    "%d bytes", DYNADOT_MAX_REPLY);
+			}
+			if (!transient)
+				break;
+			continue;
+		}
+		curl_easy_getinfo(dd->curl, CURLINFO_RESPONSE_CODE, &code);
+#if LIBCURL_VERSION_NUM >= 0x074200
+		curl_easy_getinfo(dd->curl, CURLINFO_RETRY_AFTER, &ra);
+#endif
+		if (code != 200) {
+			transient = code >= 500 || code == 429 || code == 408;
+			(void)!asprintf(&why, "HTTP %ld", code);
+			if (!transient)
+				break;
+			continue;
+		}
+		if (z != NULL) {
+			st = dynadot_parse_zone(buf_str(&body), body.len, domain,
+			    z, &transient, &why);
+			if (st == ST_OK)
+				goto out;
+			if (st == ST_UNPROCESSABLE)
+				transient = 0;
+			if (!transient)
+				break;
+			continue;
+		}
+		if (jsonutil_parse(buf_str(&body), body.len, 16, &root, err,
+		    sizeof(err)) != ST_OK) {
+			(void)!asprintf(&why, "the reply is not JSON (%s)", err);
+			continue;
+		}
+		if ((st = dynadot_check_reply(root, command, &resp, &transient,
+		    &why)) == ST_OK)
+			goto out;
+		if (!transient)
+			break;
+	}
+	/* Failed: say why, with the last reason. */
+	if (st == ST_OK || st == ST_NOMEM)
+		st = ST_UPSTREAM;
+	if (transient && st == ST_UPSTREAM)
+		st = ST_UNAVAILABLE;
+	if (z != NULL && st == ST_UNPROCESSABLE)
+		(void)!asprintf(cause, "refusing to rewrite the zone: %s", why);
+	else
+		(void)!asprintf(cause, "dynadot %s %s: %s%s", command, domain,
+		    why != NULL ? why : "failed", transient ? " (gave up "
+		    "after retries)" : "");
+out:
+	if (url != NULL)
+		explicit_bzero(url, strlen(url));
+	if (ekey != NULL)
+		explicit_bzero(ekey, strlen(ekey));
+	free(url);
+	free(ekey);
+	free(why);
+	json_object_put(root);
+	buf_cleanup(&body);
+	return (st);
+}
+
+/* get_dns: reads the zone. */
+static enum st
+dynadot_read(void *arg, const char *zone, struct dns_zone *z, char **cause)
+{
+	char	*params = NULL, *ez;
+	enum st	 st;
+
+	dns_zone_init(z);
+	if ((ez = dynadot_escape(zone)) == NULL ||
+	    asprintf(&params, "command=get_dns&domain=%s", ez) == -1) {
+		free(ez);
+		(void)!asprintf(cause, "out of memory");
+		return (ST_NOMEM);
+	}
+	st = dynadot_call(arg, "get_dns", zone, params, z, cause);
+	free(ez);
+	free(params);
+	return (st);
+}
+
+/* set_dns2: replaces the zone with new. */
+static enum st
+dynadot_write(void *arg, const struct dns_zone *old, const struct dns_zone *new,
+    char **cause)
+{
+	struct buf	 q;
+	enum st		 st;
+
+	(void)old;
+	buf_init(&q, 512 * 1024);
+	if ((st = dynadot_set_dns2_query(new, &q, cause)) == ST_OK)
+		st = dynadot_call(arg, "set_dns2", new->name, buf_str(&q), NULL,
+		    cause);
+	buf_cleanup(&q);
+	return (st);
+}
+
+/* Frees the backend, wiping the key. */
+static void
+dynadot_free(void *arg)
+{
+	struct dynadot	*dd = arg;
+
+	if (dd == NULL)
+		return;
+	if (dd->curl != NULL)
+		curl_easy_cleanup(dd->curl);
+	if (dd->key != NULL)
+		explicit_bzero(dd->key, strlen(dd->key));
+	free(dd->key);
+	free(dd->api_url);
+	free(dd);
+}
+
+static const struct dns_provider_ops dynadot_ops = {
+	"dynadot",
+	dynadot_read,
+	dynadot_write,
+	dynadot_free,
+};
+
+/* True when an http:// URL's host is loopback. */
+static int
+dynadot_loopback(const char *url)
+{
+	const char	*h = url + strlen("http://");
+	size_t		 n = strcspn(h, ":/?");
+
+	if (*h == '[') {
+		n = strcspn(h, "]");
+		return (n == 4 && strncmp(h, "[::1", 4) == 0);
+	}
+	return ((n == 9 && strncmp(h, "localhost", 9) == 0) ||
+	    (n >= 9 && strncmp(h, "127.", 4) == 0 &&
+	    strspn(h, "0123456789.") == n));
+}
+
+/* See dynadot.h. */
+enum st
+dynadot_provider_new(const struct config *cfg, struct dns_provider *p,
+    char **cause)
+{
+	struct dynadot	*dd;
+	const char	*url, *key;
+
+	*cause = NULL;
+	memset(p, 0, sizeof(*p));
+	url = config_str(cfg, "dynadot", "api_url");
+	key = config_str(cfg, "dynadot", "key");
+	if (url == NULL || (strncasecmp(url, "https://", 8) != 0 &&
+	    !(strncasecmp(url, "http://", 7) == 0 && dynadot_loopback(url)))) {
+		(void)!asprintf(cause, "[dynadot] api_url: want an https:// URL "
+		    "(http:// only on loopback: the key is in the query string)");
+		return (ST_BADREQ);
+	}
+	if (key == NULL || *key == '\0') {
+		(void)!asprintf(cause, "[dynadot] key is not set: put the API "
+		    "key in a file (chmod 600) and name it with key_file");
+		return (ST_BADREQ);
+	}
+	if ((dd = calloc(1, sizeof(*dd))) == NULL ||
+	    (dd->api_url = strdup(url)) == NULL ||
+	    (dd->key = strdup(key)) == NULL) {
+		dynadot_free(dd);
+		(void)!asprintf(cause, "out of memory");
+		return (ST_NOMEM);
+	}
+	dd->timeout = (long)config_int(cfg, "dynadot", "timeout");
+	dd->retries = (long)config_int(cfg, "dynadot", "retries");
+	dd->retry_delay = (long)config_int(cfg, "dynadot", "retry_delay");
+	p->ops = &dynadot_ops;
+	p->priv = dd;
+	p->min_interval_ms = (long)config_int(cfg, "dynadot", "min_interval");
+	return (ST_OK);
+}

@@ -1,0 +1,107 @@
+/*
+ * dns_check.h: is a DNS change visible? Asks each authoritative nameserver
+ * of a zone directly, with recursion off, until every one serves the
+ * expected data, with a bounded back-off and an overall deadline.
+ *
+ * Queries are built by libresolv (res_nmkquery) and answers parsed by it
+ * (ns_initparse, ns_parserr, dn_expand); this module only sends them: UDP
+ * to one chosen address and port, TCP when the answer is truncated. The
+ * nameservers come from the configuration ("host:port ...", for a test
+ * server or a hidden primary) or from an NS lookup of the zone through
+ * the system's resolver, every A and AAAA address of every NS name.
+ *
+ * Caveats: no EDNS0 (answers over 512 bytes go over TCP); a CNAME on the
+ * checked name is not followed (the check asks for the type itself).
+ */
+#ifndef LIB_DNS_CHECK_H
+#define LIB_DNS_CHECK_H
+
+#include <stddef.h>
+#include <stdio.h>
+#include <sys/socket.h>
+
+#include "st.h"
+
+#define DNS_CHECK_MAX_SERVERS	16	/* addresses asked at most */
+#define DNS_CHECK_MAX_VALUES	64	/* answers of one question kept */
+
+/* One nameserver address. */
+struct dns_server {
+	char			 label[300];	/* "ns1.example.net (192.0.2.1)" */
+	struct sockaddr_storage	 addr;		/* with the port */
+	socklen_t		 addrlen;
+};
+
+/* How an answer must look. */
+enum dns_want {
+	DNS_WANT_EXACT,		/* exactly these values */
+	DNS_WANT_HAS,		/* at least these values */
+	DNS_WANT_NONE_OF,	/* none of these values */
+};
+
+/* One question and the answer expected (borrowed strings). */
+struct dns_expect {
+	const char		 *fqdn;		/* "_acme-challenge.example.com" */
+	const char		 *type;		/* "a", "aaaa", "cname", "txt" */
+	enum dns_want		  want;
+	const char *const	 *values;
+	size_t			  nvalues;
+};
+
+struct dns_check_config {
+	struct dns_server	*servers;	/* borrowed */
+	size_t			 nservers;
+	long			 timeout;	/* overall seconds */
+	long			 interval;	/* first pause in seconds; doubles
+						   up to DNS_CHECK_MAX_PAUSE */
+	long			 query_timeout;	/* seconds per query try */
+	FILE			*out;		/* progress lines, or NULL = log */
+};
+
+#define DNS_CHECK_MAX_PAUSE	30	/* seconds between two rounds, at most */
+
+/*
+ * Parses "host[:port] [host[:port]...]" (IPv6 as "[addr]:port" or bare;
+ * names resolved now; blanks or commas between) into *out (caller frees).
+ * 0, or -1 with *cause.
+ */
+int	 dns_check_parse_servers(const char *spec, struct dns_server **out,
+	    size_t *n, char **cause);
+/*
+ * The authoritative nameservers of zone: its NS names from the system's
+ * resolver, each resolved to all of its addresses, port 53. *out: caller
+ * frees. 0, or -1 with *cause.
+ */
+int	 dns_check_find_servers(const char *zone, struct dns_server **out,
+	    size_t *n, char **cause);
+/*
+ * Asks server once (two tries) for fqdn's records of type, recursion off.
+ * On 0, *values (caller frees each and the array) holds the normalised
+ * data (dns_check_normalise) of the answers owned by fqdn, and *rcode the
+ * answer's RCODE (NXDOMAIN gives 0 values). -1 with *cause when no usable
+ * answer came.
+ */
+int	 dns_check_query(const struct dns_server *, const char *fqdn,
+	    const char *type, long timeout, char ***values, size_t *n,
+	    int *rcode, char **cause);
+/*
+ * Text form of a value of type used in comparisons: an address in
+ * canonical form, a name in lower case without the final dot, text as
+ * is. Caller frees; NULL on ENOMEM.
+ */
+char	*dns_check_normalise(const char *type, const char *value);
+/*
+ * True when the answer values (normalised) satisfy e. When not, *why (may
+ * be NULL) gets a short reason, caller frees.
+ */
+int	 dns_check_match(const struct dns_expect *e, char *const *values,
+	    size_t n, char **why);
+/*
+ * Polls every server for every expectation until all match or cfg->timeout
+ * passes. ST_OK, or ST_TIMEOUT with *cause naming each lagging server and
+ * what it lacks, ST_BADREQ for a bad expectation.
+ */
+enum st	 dns_check_wait(const struct dns_check_config *,
+	    const struct dns_expect *, size_t n, char **cause);
+
+#endif

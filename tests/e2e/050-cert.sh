@@ -1,0 +1,291 @@
+#!/bin/bash
+# 050-cert.sh: `bootstack cert renew|status` against a real ACME server:
+# Pebble + pebble-challtestsrv (its DNS: every *.test name is 127.0.0.1)
+# and a real nginx that serves the HTTP-01 webroot and the certificate.
+#
+# First issuance through the webroot, nginx then serves that serial and the
+# chain verifies against Pebble's root; a second run does nothing; --force
+# gives a new serial (previous files kept as .prev); two concurrent runs:
+# the second exits 75 "locked"; a failing `nginx -t` puts the old files
+# back and the next run resumes the still-valid order; 50% of nonces
+# rejected still issues; Pebble stopped: a clear error, exit 1, the old
+# certificate untouched and still served, the status file says failed;
+# a CA that requires external account binding (EAB, kid + HMAC key file).
+. "$(dirname "$0")/lib.sh"
+
+command -v pebble >/dev/null && command -v pebble-challtestsrv >/dev/null ||
+    fail "pebble not installed (Debian package pebble; ./stack deps)"
+
+# --- Pebble's own TLS certificate (the package ships none) ----------------
+mkdir -p "$T/pki" "$T/webroot" "$T/state" "$T/nginx"
+(
+	cd "$T/pki" || exit 1
+	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+	    -keyout ca.key -out ca.pem -days 2 -subj "/CN=bootstack test minica"
+	openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+	    -keyout localhost.key -out localhost.csr -subj "/CN=localhost"
+	printf 'subjectAltName=DNS:localhost,IP:127.0.0.1\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n' >ext.cnf
+	openssl x509 -req -in localhost.csr -CA ca.pem -CAkey ca.key \
+	    -CAcreateserial -out localhost.pem -days 2 -extfile ext.cnf
+) >"$T/openssl.log" 2>&1 || fail "cannot make Pebble's TLS certificate"
+
+ACME_PORT=$(free_port)
+MGMT_PORT=$(free_port)
+HTTP_PORT=$(free_port)		# where Pebble validates HTTP-01: nginx
+TLS_PORT=$(free_port)		# nginx's HTTPS
+DNS_PORT=$(free_port)
+CTS_PORT=$(free_port)
+cat >"$T/pebble.json" <<JSON
+{"pebble": {"listenAddress": "127.0.0.1:$ACME_PORT",
+ "managementListenAddress": "127.0.0.1:$MGMT_PORT",
+ "certificate": "$T/pki/localhost.pem", "privateKey": "$T/pki/localhost.key",
+ "httpPort": $HTTP_PORT, "tlsPort": $(free_port), "ocspResponderURL": "",
+ "externalAccountBindingRequired": false}}
+JSON
+
+pebble-challtestsrv -defaultIPv4 127.0.0.1 -defaultIPv6 "" \
+    -dns01 "127.0.0.1:$DNS_PORT" -http01 "" -https01 "" -tlsalpn01 "" \
+    -management "127.0.0.1:$CTS_PORT" >"$T/challtestsrv.log" 2>&1 &
+CTS_PID=$!
+at_exit 'kill $CTS_PID; wait $CTS_PID'
+
+# Starts Pebble with the environment given as arguments (VAR=value ...).
+pebble_start() {
+	env PEBBLE_VA_NOSLEEP=1 PEBBLE_AUTHZREUSE=0 "$@" \
+	    pebble -config "${PEBBLE_CONF:-$T/pebble.json}" -dnsserver "127.0.0.1:$DNS_PORT" \
+	    -strict=false >>"$T/pebble.log" 2>&1 &
+	PEBBLE_PID=$!
+	wait_for 100 curl -sf --cacert "$T/pki/ca.pem" \
+	    "https://127.0.0.1:$ACME_PORT/dir" || fail "Pebble did not start"
+	curl -sf --cacert "$T/pki/ca.pem" -o "$T/root.pem" \
+	    "https://127.0.0.1:$MGMT_PORT/roots/0" || fail "no Pebble root"
+}
+pebble_stop() {
+	[ -n "${PEBBLE_PID:-}" ] || return 0
+	kill "$PEBBLE_PID" 2>/dev/null
+	wait "$PEBBLE_PID" 2>/dev/null
+	PEBBLE_PID=
+}
+at_exit pebble_stop
+pebble_start
+
+# --- nginx: the webroot on HTTP_PORT; HTTPS added after the first issuance --
+NGX="nginx -c $T/nginx/nginx.conf -e $T/nginx-error.log"
+cat >"$T/nginx/nginx.conf" <<NGINX
+$( [ "$(id -u)" = 0 ] && echo "user root;" )
+worker_processes 1;
+pid $T/nginx/nginx.pid;
+error_log $T/nginx-error.log warn;
+events { worker_connections 64; }
+http {
+	access_log $T/nginx-access.log;
+	client_body_temp_path $T/nginx/body;
+	proxy_temp_path $T/nginx/proxy;
+	fastcgi_temp_path $T/nginx/fastcgi;
+	uwsgi_temp_path $T/nginx/uwsgi;
+	scgi_temp_path $T/nginx/scgi;
+	server {
+		listen 127.0.0.1:$HTTP_PORT;
+		location ^~ /.well-known/acme-challenge/ {
+			root $T/webroot;
+			default_type text/plain;
+			try_files \$uri =404;
+		}
+		location / { return 301 https://\$host\$request_uri; }
+	}
+	include $T/nginx/tls*.conf;
+}
+NGINX
+$NGX || fail "nginx did not start"
+at_exit 'kill -QUIT $(cat $T/nginx/nginx.pid)'
+
+# $1: extra [cert www] lines.
+cert_config() {
+	cat >"$BS_CONF" <<CONF
+[acme]
+directory_url = https://127.0.0.1:$ACME_PORT/dir
+email = ops@example.test
+agree_tos = yes
+ca_bundle = $T/pki/ca.pem
+state_dir = $T/state
+poll_timeout = 20
+
+[cert www]
+names = www.example.test, example.test
+webroot = $T/webroot
+${1:-test_command = $NGX -t -q
+reload_command = $NGX -s reload}
+CONF
+}
+cert_config
+
+LIVE=$T/state/live/www
+# Runs bootstack cert "$@"; sets $rc, $out, $err.
+cert() {
+	"$BS_BIN" cert "$@" >"$T/out" 2>"$T/err"
+	rc=$?
+	out=$(cat "$T/out")
+	err=$(cat "$T/err")
+}
+file_serial() { openssl x509 -in "$LIVE/cert.pem" -noout -serial | cut -d= -f2; }
+served_serial() {
+	openssl s_client -connect "127.0.0.1:$TLS_PORT" \
+	    -servername www.example.test </dev/null 2>/dev/null |
+	    openssl x509 -noout -serial 2>/dev/null | cut -d= -f2
+}
+# Waits until nginx serves serial $1 (a reload takes a moment).
+served_is() {
+	local i
+	for i in $(seq 50); do
+		[ "$(served_serial)" = "$1" ] && return 0
+		sleep 0.1
+	done
+	return 1
+}
+status_field() {
+	python3 -c 'import json,sys; v=json.load(open(sys.argv[1]))[sys.argv[2]]; print("" if v is None else v)' \
+	    "$T/state/www.status.json" "$1"
+}
+
+# --- before anything: status and dry run ---------------------------------------
+cert status
+[ "$rc" = 0 ] || fail "status before issuance exited $rc: $err"
+echo "$out" | grep -q "^www .*missing.*never" || fail "status before issuance: $out"
+cert renew --dry-run
+[ "$rc" = 0 ] && [ "$out" = "www: would renew (files missing)" ] ||
+    fail "dry run: rc $rc, $out $err"
+[ ! -e "$LIVE" ] || fail "the dry run wrote files"
+
+# --- first issuance, HTTP-01 through nginx's webroot --------------------------
+cert renew
+[ "$rc" = 0 ] || fail "first issuance exited $rc: $err"
+echo "$out" | grep -q "^www: renewed (files missing): serial " || fail "first issuance printed: $out"
+for f in cert.pem chain.pem fullchain.pem privkey.pem; do
+	[ -s "$LIVE/$f" ] || fail "$f not written"
+done
+[ "$(stat -c %a "$LIVE/privkey.pem")" = 600 ] || fail "privkey.pem is not 0600"
+[ "$(stat -c %a "$T/state/account.key")" = 600 ] || fail "account.key is not 0600"
+grep -q 'GET /.well-known/acme-challenge/' "$T/nginx-access.log" ||
+    fail "Pebble did not fetch the challenge through nginx"
+[ -z "$(ls -A "$T/webroot/.well-known/acme-challenge")" ] || fail "challenge files left behind"
+[ "$(status_field result)" = ok ] || fail "status file result: $(status_field result)"
+[ -n "$(status_field not_after)" ] || fail "status file has no not_after"
+openssl x509 -in "$LIVE/cert.pem" -noout -ext subjectAltName | grep -q 'DNS:www.example.test, DNS:example.test' ||
+    fail "certificate names: $(openssl x509 -in "$LIVE/cert.pem" -noout -ext subjectAltName)"
+S1=$(file_serial)
+
+cat >"$T/nginx/tls.conf" <<NGINX
+server {
+	listen 127.0.0.1:$TLS_PORT ssl;
+	server_name www.example.test example.test;
+	ssl_certificate $LIVE/fullchain.pem;
+	ssl_certificate_key $LIVE/privkey.pem;
+	location / { return 200 "hello\n"; }
+}
+NGINX
+$NGX -s reload || fail "nginx reload failed"
+served_is "$S1" || fail "nginx serves $(served_serial), not $S1"
+openssl s_client -connect "127.0.0.1:$TLS_PORT" -servername www.example.test \
+    -CAfile "$T/root.pem" -verify_return_error </dev/null >"$T/verify.log" 2>&1 ||
+    fail "the served chain does not verify against Pebble's root"
+grep -q 'Verify return code: 0 (ok)' "$T/verify.log" || fail "chain verification: $(grep Verify "$T/verify.log")"
+openssl verify -CAfile "$T/root.pem" -untrusted "$LIVE/chain.pem" "$LIVE/cert.pem" >/dev/null ||
+    fail "cert.pem + chain.pem do not verify"
+
+# --- second run: nothing to do ----------------------------------------------
+cert renew
+[ "$rc" = 0 ] || fail "second run exited $rc: $err"
+echo "$out" | grep -q "^www: not due (expires " || fail "second run printed: $out"
+[ "$(file_serial)" = "$S1" ] || fail "second run changed the certificate"
+cert status
+echo "$out" | grep -q "^www .* not-due (" || fail "status after a no-op run: $out"
+
+# --- --force: a new serial, the old files kept as .prev -----------------------
+cert renew --force
+[ "$rc" = 0 ] || fail "--force exited $rc: $err"
+S2=$(file_serial)
+[ "$S2" != "$S1" ] || fail "--force kept serial $S1"
+served_is "$S2" || fail "after --force nginx serves $(served_serial), not $S2"
+[ "$(openssl x509 -in "$LIVE/cert.pem.prev" -noout -serial | cut -d= -f2)" = "$S1" ] ||
+    fail "cert.pem.prev is not the previous certificate"
+
+# --- two runs at once: the second one exits "locked" ---------------------------
+cert_config "test_command = sleep 2; $NGX -t -q
+reload_command = $NGX -s reload"
+"$BS_BIN" cert renew --force >"$T/a.out" 2>"$T/a.err" &
+A=$!
+sleep 0.5	# A holds the lock for 2 s more, in its test command
+cert renew --force
+[ "$rc" = 75 ] || fail "the concurrent run exited $rc (want 75): $out $err"
+echo "$err" | grep -q "locked by another run" || fail "the concurrent run said: $err"
+wait "$A" || fail "the first of two concurrent runs failed: $(cat "$T/a.err")"
+S3=$(file_serial)
+served_is "$S3" || fail "after the concurrent runs nginx serves $(served_serial), not $S3"
+
+# --- nginx -t fails: the previous files come back, nginx keeps serving ---------
+printf 'events {}\nhttp { this is not nginx; }\n' >"$T/nginx/broken.conf"
+cert_config "test_command = nginx -t -q -c $T/nginx/broken.conf -e $T/nginx-error.log
+reload_command = $NGX -s reload"
+cert renew --force
+[ "$rc" = 1 ] || fail "a failing nginx -t exited $rc: $out"
+echo "$err" | grep -q "test command .* failed .*the previous files were put back" ||
+    fail "a failing nginx -t said: $err"
+[ "$(file_serial)" = "$S3" ] || fail "the files were not restored"
+openssl x509 -in "$LIVE/fullchain.pem" -noout -serial | grep -q "$S3" || fail "fullchain.pem not restored"
+openssl x509 -in "$LIVE/cert.pem" -noout -pubkey >"$T/p1"
+openssl pkey -in "$LIVE/privkey.pem" -pubout >"$T/p2"
+cmp -s "$T/p1" "$T/p2" || fail "the restored key does not match the restored certificate"
+[ "$(served_serial)" = "$S3" ] || fail "nginx stopped serving $S3"
+[ "$(status_field result)" = failed ] || fail "status file after a failed deploy: $(status_field result)"
+# The order stays valid: the next run installs it without a new order.
+cert_config
+cert renew
+[ "$rc" = 0 ] || fail "the run after a failed deploy exited $rc: $err"
+echo "$out" | grep -q "renewed (resuming a pending order)" || fail "no resume: $out"
+S4=$(file_serial)
+[ "$S4" != "$S3" ] || fail "the resumed order did not install"
+served_is "$S4" || fail "after the resume nginx serves $(served_serial), not $S4"
+[ ! -e "$T/state/www.order.json" ] && [ ! -e "$T/state/www.key.pending" ] ||
+    fail "order state left after success"
+
+# --- half the nonces rejected: still issues -----------------------------------
+pebble_stop
+pebble_start PEBBLE_WFE_NONCEREJECT=50
+"$BS_BIN" -v cert renew --force >"$T/out" 2>"$T/err" ||
+    fail "with PEBBLE_WFE_NONCEREJECT=50: exit $?: $(grep -v '"debug"' "$T/err")"
+grep -q 'badNonce, retrying' "$T/err" || fail "no badNonce was retried (did Pebble reject any?)"
+S5=$(file_serial)
+served_is "$S5" || fail "nginx serves $(served_serial), not $S5"
+
+# --- the CA is down: a clear error, nothing touched, status says failed -------
+pebble_stop
+cp "$LIVE/fullchain.pem" "$T/before.pem"
+cert renew --force
+[ "$rc" = 1 ] || fail "with Pebble stopped: exit $rc"
+echo "$err" | grep -q "^bootstack cert: www: GET https://127.0.0.1:$ACME_PORT/dir: .*" ||
+    fail "with Pebble stopped, stderr: $err"
+[ "$(echo "$err" | wc -l)" = 1 ] || fail "more than one error line: $err"
+cmp -s "$T/before.pem" "$LIVE/fullchain.pem" || fail "the certificate changed while the CA was down"
+[ "$(served_serial)" = "$S5" ] || fail "nginx stopped serving $S5"
+[ "$(status_field result)" = failed ] || fail "status file result: $(status_field result)"
+status_field error | grep -q "/dir" || fail "status file error: $(status_field error)"
+[ -n "$(status_field not_after)" ] || fail "status file lost not_after"
+cert status
+echo "$out" | grep -q "^www .* failed (" || fail "status after a failure: $out"
+
+# --- a CA that wants an external account binding -------------------------------
+EAB_KEY=zWNDZM6eQGHWpSRTPal5eIUYFTu7EajVIoguysqZ9wG44nMEtx3MUAsUDkMTQ12W
+sed -e 's/"externalAccountBindingRequired": false}}/"externalAccountBindingRequired": true,\
+ "externalAccountMACKeys": {"kid-1": "'"$EAB_KEY"'"}}}/' "$T/pebble.json" >"$T/pebble-eab.json"
+PEBBLE_CONF=$T/pebble-eab.json pebble_start
+sed -i "s|^state_dir = .*|state_dir = $T/state-eab|" "$BS_CONF"
+cert renew
+[ "$rc" = 1 ] && echo "$err" | grep -q "requires an external account binding" ||
+    fail "without EAB: rc $rc: $err"
+( umask 077; printf '%s\n' "$EAB_KEY" >"$T/eab.key" )
+sed -i "s|^state_dir = .*|state_dir = $T/state-eab\neab_kid = kid-1\neab_hmac_key_file = $T/eab.key|" "$BS_CONF"
+cert renew
+[ "$rc" = 0 ] || fail "with EAB: exit $rc: $err"
+"$BS_BIN" check-config --dump | grep -q "eab_hmac_key = (secret)" || fail "the EAB key is not hidden"
+
+pass

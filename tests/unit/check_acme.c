@@ -1,0 +1,513 @@
+/*
+ * check_acme.c: unit tests of lib/acme.c: the parsers (problem documents,
+ * Retry-After, RFC 3339 times, ARI windows, orders, Link headers) with valid
+ * and hostile input, and the client against a tiny HTTP server forked on
+ * 127.0.0.1 that answers canned, broken replies: oversized, malformed JSON,
+ * not a directory, problem documents, rate limits, endless badNonce, and a
+ * closed port. Every case must end in a clean error line, never a crash.
+ */
+#include "autoconf.h"
+
+#include <sys/socket.h>
+#include <sys/wait.h>
+
+#include <netinet/in.h>
+#include <arpa/inet.h>
+
+#include <check.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "acme.h"
+#include "crypto.h"
+
+static int	 srv_port;
+static pid_t	 srv_pid;
+
+/* Writes all of s to fd. */
+static void
+srv_write(int fd, const char *s, size_t len)
+{
+	ssize_t	 n;
+
+	while (len > 0 && (n = write(fd, s, len)) > 0) {
+		s += n;
+		len -= (size_t)n;
+	}
+}
+
+/* Sends a reply with status, extra headers and body. */
+static void
+srv_reply(int fd, int status, const char *headers, const char *body,
+    size_t len)
+{
+	char	 head[1024];
+
+	snprintf(head, sizeof(head), "HTTP/1.1 %d X\r\nConnection: close\r\n"
+	    "Content-Length: %zu\r\n%s\r\n", status, len, headers);
+	srv_write(fd, head, strlen(head));
+	srv_write(fd, body, len);
+}
+
+/* Answers one request on fd according to its path. */
+static void
+srv_handle(int fd)
+{
+	char	 req[16384], path[256], dir[2048], *big;
+	size_t	 n = 0;
+	ssize_t	 r;
+	char	*end, *cl;
+	size_t	 want;
+
+	while (n < sizeof(req) - 1 && (r = read(fd, req + n,
+	    sizeof(req) - 1 - n)) > 0) {
+		n += (size_t)r;
+		req[n] = '\0';
+		if ((end = strstr(req, "\r\n\r\n")) != NULL) {
+			cl = strcasestr(req, "Content-Length:");
+			want = cl != NULL ? strtoul(cl + 15, NULL, 10) : 0;
+			if (n >= (size_t)(end + 4 - req) + want)
+				break;
+		}
+	}
+	req[n] = '\0';
+	if (sscanf(req, "%*s %255s", path) != 1)
+		return;
+	snprintf(dir, sizeof(dir), "{\"newNonce\":\"http://127.0.0.1:%d/ok/"
+	    "nonce\",\"newAccount\":\"http://127.0.0.1:%d/ok/acct\","
+	    "\"newOrder\":\"http://127.0.0.1:%d/ok/order\",\"meta\":"
+	    "{\"termsOfService\":\"http://x/tos\"}}", srv_port, srv_port,
+	    srv_port);
+	if (strcmp(path, "/big/dir") == 0) {
+		big = malloc(3 * 1024 * 1024);
+		memset(big, ' ', 3 * 1024 * 1024);
+		big[0] = '{';
+		srv_reply(fd, 200, "", big, 3 * 1024 * 1024);
+		free(big);
+	} else if (strcmp(path, "/bad/dir") == 0)
+		srv_reply(fd, 200, "", "{\"newNonce\": [", 14);
+	else if (strcmp(path, "/deep/dir") == 0) {
+		big = malloc(4001);
+		memset(big, '[', 4000);
+		big[4000] = '\0';
+		srv_reply(fd, 200, "", big, 4000);
+		free(big);
+	} else if (strcmp(path, "/notdir/dir") == 0)
+		srv_reply(fd, 200, "", "{\"foo\":1}", 9);
+	else if (strcmp(path, "/prob/dir") == 0) {
+		const char *b = "{\"type\":\"urn:ietf:params:acme:error:"
+		    "serverInternal\",\"detail\":\"database on fire\"}";
+
+		srv_reply(fd, 503, "Content-Type: application/problem+json\r\n",
+		    b, strlen(b));
+	} else if (strcmp(path, "/ok/dir") == 0 ||
+	    strcmp(path, "/bn/dir") == 0) {
+		if (strcmp(path, "/bn/dir") == 0) {
+			char	*acct = strstr(dir, "/ok/acct");
+
+			memcpy(acct, "/bn", 3);
+		}
+		srv_reply(fd, 200, "", dir, strlen(dir));
+	} else if (strcmp(path, "/ok/nonce") == 0)
+		srv_reply(fd, 200, "Replay-Nonce: abcDEF123\r\n", "", 0);
+	else if (strcmp(path, "/ok/acct") == 0) {
+		const char *b = "{\"type\":\"urn:ietf:params:acme:error:"
+		    "rateLimited\",\"detail\":\"too many new accounts\"}";
+
+		srv_reply(fd, 429, "Retry-After: 3600\r\nReplay-Nonce: xyz\r\n",
+		    b, strlen(b));
+	} else if (strcmp(path, "/bn/acct") == 0) {
+		const char *b = "{\"type\":\"urn:ietf:params:acme:error:"
+		    "badNonce\",\"detail\":\"stale\"}";
+
+		srv_reply(fd, 400, "Replay-Nonce: again\r\n", b, strlen(b));
+	} else
+		srv_reply(fd, 404, "", "", 0);
+}
+
+/* Forks the server; it serves until killed. */
+static void
+srv_start(void)
+{
+	struct sockaddr_in	 sin;
+	socklen_t		 len = sizeof(sin);
+	int			 s, c, one = 1;
+
+	s = socket(AF_INET, SOCK_STREAM, 0);
+	setsockopt(s, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (bind(s, (struct sockaddr *)&sin, sizeof(sin)) != 0 ||
+	    listen(s, 16) != 0 ||
+	    getsockname(s, (struct sockaddr *)&sin, &len) != 0) {
+		perror("check_acme: server");
+		exit(1);
+	}
+	srv_port = ntohs(sin.sin_port);
+	if ((srv_pid = fork()) == 0) {
+		signal(SIGPIPE, SIG_IGN);
+		for (;;) {
+			if ((c = accept(s, NULL, NULL)) == -1)
+				continue;
+			srv_handle(c);
+			close(c);
+		}
+	}
+	close(s);
+}
+
+/* A client for http://127.0.0.1:port/PREFIX/dir. */
+static struct acme *
+client(const char *prefix)
+{
+	struct acme_config	 cfg;
+	struct acme		*a;
+	char			 url[128], *cause = NULL;
+
+	snprintf(url, sizeof(url), "http://127.0.0.1:%d/%s/dir", srv_port,
+	    prefix);
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.directory_url = url;
+	cfg.timeout = 5;
+	cfg.nonce_retries = 3;
+	a = acme_new(&cfg, &cause);
+	ck_assert_msg(a != NULL, "%s", cause);
+	return (a);
+}
+
+/* acme_directory on PREFIX must fail with st and a cause holding want. */
+static void
+dir_fails(const char *prefix, enum st want_st, const char *want)
+{
+	struct acme	*a = client(prefix);
+	char		*cause = NULL;
+	enum st		 st;
+
+	st = acme_directory(a, &cause);
+	ck_assert_msg(st == want_st, "%s: st %d, cause %s", prefix, st, cause);
+	ck_assert_ptr_nonnull(cause);
+	ck_assert_msg(strstr(cause, want) != NULL, "%s: cause '%s' lacks '%s'",
+	    prefix, cause, want);
+	free(cause);
+	acme_free(a);
+}
+
+START_TEST(test_problem_parse)
+{
+	static const char doc[] = "{\"type\":\"urn:ietf:params:acme:error:"
+	    "rejectedIdentifier\",\"detail\":\"Some names were refused\","
+	    "\"status\":400,\"subproblems\":[{\"type\":\"urn:ietf:params:acme:"
+	    "error:caa\",\"detail\":\"CAA forbids\",\"identifier\":{\"type\":"
+	    "\"dns\",\"value\":\"a.example.test\"}},{\"type\":\"x\"}, 5]}";
+	struct acme_problem	 p;
+	char			*s;
+
+	ck_assert_int_eq(acme_problem_parse(doc, strlen(doc), &p), 0);
+	ck_assert_str_eq(p.type, "urn:ietf:params:acme:error:rejectedIdentifier");
+	ck_assert_str_eq(p.detail, "Some names were refused");
+	s = acme_problem_str(&p);
+	ck_assert_str_eq(s, "urn:ietf:params:acme:error:rejectedIdentifier: "
+	    "Some names were refused [a.example.test: urn:ietf:params:acme:"
+	    "error:caa: CAA forbids; ?: x: ]");
+	free(s);
+	acme_problem_cleanup(&p);
+	acme_problem_cleanup(&p);
+}
+END_TEST
+
+START_TEST(test_problem_hostile)
+{
+	static const char *const bad[] = { "", "{", "[]", "{\"detail\":\"x\"}",
+	    "{\"type\":5}", "null", "{\"type\":\"a\"} trailing",
+	    "\"just a string\"" };
+	struct acme_problem	 p;
+	char			 deep[200];
+	const char		*s;
+	char			*t;
+	size_t			 i;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		ck_assert_msg(acme_problem_parse(bad[i], strlen(bad[i]),
+		    &p) == -1, "accepted %s", bad[i]);
+	memset(deep, '[', sizeof(deep));
+	ck_assert_int_eq(acme_problem_parse(deep, sizeof(deep), &p), -1);
+	ck_assert_int_eq(acme_problem_parse(NULL, 0, &p), -1);
+	/* Control bytes in the detail do not reach the log line. */
+	s = "{\"type\":\"t\",\"detail\":\"a\\nb\\u001b[31m\"}";
+	ck_assert_int_eq(acme_problem_parse(s, strlen(s), &p), 0);
+	t = acme_problem_str(&p);
+	ck_assert_str_eq(t, "t: a?b?[31m");
+	free(t);
+	acme_problem_cleanup(&p);
+}
+END_TEST
+
+START_TEST(test_retry_after)
+{
+	time_t	 now = 1700000000;	/* Tue, 14 Nov 2023 22:13:20 GMT */
+
+	ck_assert_int_eq(acme_retry_after("120", now), 120);
+	ck_assert_int_eq(acme_retry_after(" 0 ", now), 0);
+	ck_assert_int_eq(acme_retry_after("Tue, 14 Nov 2023 22:15:20 GMT",
+	    now), 120);
+	ck_assert_int_eq(acme_retry_after("Tue, 14 Nov 2023 22:00:00 GMT",
+	    now), 0);
+	ck_assert_int_eq(acme_retry_after("-5", now), -1);
+	ck_assert_int_eq(acme_retry_after("12abc", now), -1);
+	ck_assert_int_eq(acme_retry_after("soon", now), -1);
+	ck_assert_int_eq(acme_retry_after("99999999999999999999", now), -1);
+	ck_assert_int_eq(acme_retry_after(NULL, now), -1);
+}
+END_TEST
+
+START_TEST(test_time_parse)
+{
+	time_t	 t;
+
+	ck_assert_int_eq(acme_time_parse("2023-11-14T22:13:20Z", &t), 0);
+	ck_assert_int_eq(t, 1700000000);
+	ck_assert_int_eq(acme_time_parse("2023-11-14T22:13:20.123456Z", &t), 0);
+	ck_assert_int_eq(t, 1700000000);
+	ck_assert_int_eq(acme_time_parse("2023-11-14T23:13:20+01:00", &t), 0);
+	ck_assert_int_eq(t, 1700000000);
+	ck_assert_int_eq(acme_time_parse("2023-11-14T22:13:20", &t), -1);
+	ck_assert_int_eq(acme_time_parse("2023-13-14T22:13:20Z", &t), -1);
+	ck_assert_int_eq(acme_time_parse("2023-11-14T22:13:20Zjunk", &t), -1);
+	ck_assert_int_eq(acme_time_parse("yesterday", &t), -1);
+}
+END_TEST
+
+START_TEST(test_ari_parse)
+{
+	static const char ok[] = "{\"suggestedWindow\":{\"start\":"
+	    "\"2023-11-14T22:13:20Z\",\"end\":\"2023-11-15T22:13:20Z\"},"
+	    "\"explanationURL\":\"https://x\"}";
+	struct acme_ari	 ari;
+	const char	*s;
+
+	ck_assert_int_eq(acme_ari_parse(ok, strlen(ok), &ari), 0);
+	ck_assert_int_eq(ari.start, 1700000000);
+	ck_assert_int_eq(ari.end, 1700000000 + 86400);
+	s = "{\"suggestedWindow\":{\"start\":\"2023-11-15T22:13:20Z\","
+	    "\"end\":\"2023-11-14T22:13:20Z\"}}";
+	ck_assert_int_eq(acme_ari_parse(s, strlen(s), &ari), -1);
+	ck_assert_int_eq(acme_ari_parse("{}", 2, &ari), -1);
+	ck_assert_int_eq(acme_ari_parse("{", 1, &ari), -1);
+}
+END_TEST
+
+START_TEST(test_order_parse)
+{
+	static const char ok[] = "{\"status\":\"invalid\",\"expires\":"
+	    "\"2023-11-14T22:13:20Z\",\"identifiers\":[],\"authorizations\":"
+	    "[\"https://ca/a/1\",\"https://ca/a/2\"],\"finalize\":"
+	    "\"https://ca/f/1\",\"error\":{\"type\":\"urn:ietf:params:acme:"
+	    "error:unauthorized\",\"detail\":\"no\"}}";
+	struct acme_order	 o;
+	const char		*s;
+	char			*cause = NULL;
+
+	acme_order_init(&o);
+	ck_assert_int_eq(acme_order_parse(ok, strlen(ok), &o, &cause), 0);
+	ck_assert_str_eq(o.status, "invalid");
+	ck_assert_uint_eq(o.nauthz, 2);
+	ck_assert_str_eq(o.authz[1], "https://ca/a/2");
+	ck_assert_str_eq(o.finalize, "https://ca/f/1");
+	ck_assert_ptr_null(o.certificate);
+	ck_assert_int_eq(o.expires, 1700000000);
+	ck_assert_str_eq(o.error, "urn:ietf:params:acme:error:unauthorized: no");
+	s = "{\"status\":\"pending\",\"finalize\":\"f\",\"authorizations\":[1]}";
+	ck_assert_int_eq(acme_order_parse(s, strlen(s), &o, &cause), -1);
+	ck_assert_ptr_nonnull(strstr(cause, "authorization 0"));
+	free(cause);
+	cause = NULL;
+	ck_assert_int_eq(acme_order_parse("{\"status\":\"pending\"}", 20, &o,
+	    &cause), -1);
+	free(cause);
+	cause = NULL;
+	ck_assert_int_eq(acme_order_parse("{\"status\":", 10, &o, &cause), -1);
+	ck_assert_ptr_nonnull(strstr(cause, "malformed JSON"));
+	free(cause);
+	acme_order_cleanup(&o);
+	acme_order_cleanup(&o);
+}
+END_TEST
+
+START_TEST(test_link_alternates)
+{
+	char	**v = NULL;
+	size_t	  n = 0, i;
+
+	ck_assert_int_eq(acme_link_alternates("<https://ca/cert/1/1>;rel="
+	    "\"alternate\", <https://ca/dir>;rel=\"index\", "
+	    "<https://ca/cert/1/2>; rel=alternate", &v, &n), 0);
+	ck_assert_int_eq(acme_link_alternates("<https://ca/x;y>;title=\","
+	    "rel=alternate\";rel=\"up\"", &v, &n), 0);
+	ck_assert_int_eq(acme_link_alternates("garbage <unclosed", &v, &n), 0);
+	ck_assert_uint_eq(n, 2);
+	ck_assert_str_eq(v[0], "https://ca/cert/1/1");
+	ck_assert_str_eq(v[1], "https://ca/cert/1/2");
+	for (i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
+}
+END_TEST
+
+START_TEST(test_hostile_directory)
+{
+	dir_fails("big", ST_TOOBIG, "larger than");
+	dir_fails("bad", ST_UPSTREAM, "malformed JSON");
+	dir_fails("deep", ST_UPSTREAM, "malformed JSON");
+	dir_fails("notdir", ST_UPSTREAM, "not an ACME directory");
+	dir_fails("prob", ST_UPSTREAM, "serverInternal: database on fire "
+	    "(HTTP 503)");
+	dir_fails("nothere", ST_UPSTREAM, "no problem document");
+}
+END_TEST
+
+START_TEST(test_unreachable)
+{
+	struct acme_config	 cfg;
+	struct acme		*a;
+	char			*cause = NULL;
+
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.directory_url = "http://127.0.0.1:1/dir";
+	cfg.timeout = 2;
+	a = acme_new(&cfg, &cause);
+	ck_assert_int_eq(acme_directory(a, &cause), ST_UNAVAILABLE);
+	ck_assert_ptr_nonnull(strstr(cause, "GET http://127.0.0.1:1/dir: "));
+	free(cause);
+	acme_free(a);
+	acme_free(NULL);
+	cfg.directory_url = NULL;
+	ck_assert_ptr_null(acme_new(&cfg, &cause));
+	free(cause);
+}
+END_TEST
+
+START_TEST(test_account_errors)
+{
+	struct acme_account_opts	 ao;
+	struct acme			*a = client("ok");
+	EVP_PKEY			*key;
+	char				*cause = NULL;
+
+	key = crypto_key_new(CRYPTO_KEY_EC256, &cause);
+	ck_assert_int_eq(acme_directory(a, &cause), ST_OK);
+	ck_assert_str_eq(acme_terms(a), "http://x/tos");
+	ck_assert(!acme_has_ari(a));
+	memset(&ao, 0, sizeof(ao));
+	/* Terms not agreed: refused before any request. */
+	ck_assert_int_eq(acme_account(a, key, &ao, &cause), ST_FORBIDDEN);
+	ck_assert_ptr_nonnull(strstr(cause, "agree_tos"));
+	free(cause);
+	cause = NULL;
+	/* A rate limit names the step, the type, the detail, the wait. */
+	ao.agree_tos = 1;
+	ao.email = "ops@example.test";
+	ck_assert_int_eq(acme_account(a, key, &ao, &cause), ST_RATELIMIT);
+	ck_assert_msg(strstr(cause, "newAccount http://") == cause, "%s", cause);
+	ck_assert_msg(strstr(cause, "urn:ietf:params:acme:error:rateLimited: "
+	    "too many new accounts (HTTP 429, retry after 3600 s)") != NULL,
+	    "%s", cause);
+	free(cause);
+	cause = NULL;
+	/* Bad EAB key text. */
+	ao.eab_kid = "kid-1";
+	ao.eab_hmac_key = "not base64url!";
+	ck_assert_int_eq(acme_account(a, key, &ao, &cause), ST_BADREQ);
+	ck_assert_ptr_nonnull(strstr(cause, "eab_hmac_key"));
+	free(cause);
+	acme_free(a);
+	/* Endless badNonce: bounded retries, then the error. */
+	a = client("bn");
+	ao.eab_kid = ao.eab_hmac_key = NULL;
+	ck_assert_int_eq(acme_directory(a, &cause), ST_OK);
+	ck_assert_int_eq(acme_account(a, key, &ao, &cause), ST_UPSTREAM);
+	ck_assert_ptr_nonnull(strstr(cause, "badNonce: stale (HTTP 400)"));
+	free(cause);
+	acme_free(a);
+	EVP_PKEY_free(key);
+}
+END_TEST
+
+START_TEST(test_http01_solver)
+{
+	struct acme_solver	 s;
+	struct acme_challenge	 c;
+	char			 dir[256], path[512], buf[64], *cause = NULL;
+	FILE			*f;
+
+	snprintf(dir, sizeof(dir), "/tmp/check_acme.XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	acme_http01_init(&s, dir);
+	ck_assert_str_eq(s.type, "http-01");
+	memset(&c, 0, sizeof(c));
+	c.token = "tok-_123";
+	c.key_authorization = "tok-_123.thumb";
+	ck_assert_int_eq(s.present(&s, &c, &cause), 0);
+	snprintf(path, sizeof(path), "%s/.well-known/acme-challenge/tok-_123",
+	    dir);
+	f = fopen(path, "r");
+	ck_assert_ptr_nonnull(f);
+	ck_assert_ptr_nonnull(fgets(buf, sizeof(buf), f));
+	fclose(f);
+	ck_assert_str_eq(buf, "tok-_123.thumb");
+	ck_assert_int_eq(s.cleanup(&s, &c, &cause), 0);
+	ck_assert_int_eq(access(path, F_OK), -1);
+	c.token = "../../etc/passwd";
+	ck_assert_int_eq(s.present(&s, &c, &cause), -1);
+	ck_assert_ptr_nonnull(strstr(cause, "refusing token"));
+	free(cause);
+	snprintf(path, sizeof(path), "%s/.well-known/acme-challenge", dir);
+	rmdir(path);
+	snprintf(path, sizeof(path), "%s/.well-known", dir);
+	rmdir(path);
+	rmdir(dir);
+}
+END_TEST
+
+static Suite *
+acme_suite(void)
+{
+	Suite	*s = suite_create("acme");
+	TCase	*tc;
+
+#define ADD(name, fn) do { tc = tcase_create(name); \
+	tcase_set_timeout(tc, 30); tcase_add_test(tc, fn); \
+	suite_add_tcase(s, tc); } while (0)
+	ADD("problem_parse", test_problem_parse);
+	ADD("problem_hostile", test_problem_hostile);
+	ADD("retry_after", test_retry_after);
+	ADD("time_parse", test_time_parse);
+	ADD("ari_parse", test_ari_parse);
+	ADD("order_parse", test_order_parse);
+	ADD("link_alternates", test_link_alternates);
+	ADD("hostile_directory", test_hostile_directory);
+	ADD("unreachable", test_unreachable);
+	ADD("account_errors", test_account_errors);
+	ADD("http01_solver", test_http01_solver);
+#undef ADD
+	return (s);
+}
+
+int
+main(void)
+{
+	SRunner	*sr;
+	int	 failed;
+
+	srv_start();
+	sr = srunner_create(acme_suite());
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	kill(srv_pid, SIGTERM);
+	waitpid(srv_pid, NULL, 0);
+	return (failed == 0 ? 0 : 1);
+}
