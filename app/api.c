@@ -27,6 +27,7 @@
 #include "fs.h"
 #include "log.h"
 #include "routes.h"
+#include "scoreboard.h"
 
 /* See api.h. */
 int
@@ -222,6 +223,7 @@ main(int argc, char **argv)
 	struct api	 api;
 	char		*cause = NULL, pid[32];
 	const char	*path, *pidfile, *spec;
+	size_t		 nroutes;
 	int		 ch, test_only = 0, rc;
 
 	memset(&api, 0, sizeof(api));
@@ -256,6 +258,13 @@ main(int argc, char **argv)
 		    "out of memory");
 		free(cause);
 		config_free(api.cfg);
+		return (1);
+	}
+	routes_all(&nroutes);
+	if (nroutes > SCOREBOARD_ROUTES) {
+		fprintf(stderr, "bootstack-api: %zu routes, the scoreboard "
+		    "counts %d: raise SCOREBOARD_ROUTES\n", nroutes,
+		    SCOREBOARD_ROUTES);
 		return (1);
 	}
 	if (test_only) {

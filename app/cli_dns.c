@@ -64,9 +64,9 @@ cli_dns_flags(int argc, char **argv, int *flags)
 	int	 ch;
 
 	*flags = 0;
-	optind = 1;
+	optind = 0;	/* glibc: a full reset, so options may follow FILE */
 	opterr = 0;
-	while ((ch = getopt_long(argc, argv, "+", longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'n':
 			*flags |= DNS_DRY_RUN;

@@ -76,6 +76,7 @@ master_spawn(struct api *api, unsigned int i)
 	slots[i].generation = api->generation;
 	slots[i].overran = 0;
 	atomic_store(&api->board->slots[i].busy_since_ms, 0);
+	atomic_store(&api->board->slots[i].used, 1);
 	pid = fork();
 	if (pid == -1) {
 		log_error("fork");
@@ -113,6 +114,10 @@ master_fill(struct api *api)
 	long long	 now = master_now_ms();
 
 	want = (unsigned int)config_int(api->cfg, "api", "workers");
+	atomic_store(&api->board->workers, (int)want);
+	if (crash_next > 0 &&
+	    now - crash_times[(crash_next - 1) % CRASH_BURST] > CRASH_WINDOW_MS)
+		atomic_store(&api->board->crash_loop, 0);
 	for (i = 0; i < MASTER_MAX_SLOTS; i++) {
 		if (slots[i].generation != api->generation)
 			continue;
@@ -131,9 +136,17 @@ master_fill(struct api *api)
 		log_errorx("no free worker slot: too many draining workers");
 }
 
+/* Counts a worker restart for /metrics. */
+static void
+master_count(struct api *api, enum scoreboard_restart why)
+{
+	atomic_fetch_add_explicit(&api->board->restarts[why], 1,
+	    memory_order_relaxed);
+}
+
 /* Records a crash and returns the delay before the next respawn. */
 static long long
-master_crash_delay(void)
+master_crash_delay(struct api *api)
 {
 	long long	 now = master_now_ms(), oldest;
 
@@ -142,8 +155,10 @@ master_crash_delay(void)
 	oldest = crash_times[crash_next % CRASH_BURST];
 	if (crash_next < CRASH_BURST || now - oldest > CRASH_WINDOW_MS) {
 		backoff_ms = 0;
+		atomic_store(&api->board->crash_loop, 0);
 		return (0);
 	}
+	atomic_store(&api->board->crash_loop, 1);
 	backoff_ms = backoff_ms == 0 ? 500 : backoff_ms * 2;
 	if (backoff_ms > BACKOFF_MAX_MS)
 		backoff_ms = BACKOFF_MAX_MS;
@@ -169,20 +184,26 @@ master_reap(struct api *api, int stopping)
 			continue;
 		slots[i].pid = 0;
 		delay = 0;
-		if (slots[i].overran)
+		if (slots[i].overran) {
 			log_debug("worker %u (pid %ld) reaped after its deadline",
 			    i, (long)pid);
-		else if (WIFSIGNALED(status)) {
+			master_count(api, SCOREBOARD_RESTART_DEADLINE);
+		} else if (WIFSIGNALED(status)) {
 			log_errorx("worker %u (pid %ld) killed by signal %d "
 			    "(%s)", i, (long)pid, WTERMSIG(status),
 			    strsignal(WTERMSIG(status)));
-			delay = master_crash_delay();
+			delay = master_crash_delay(api);
+			master_count(api, SCOREBOARD_RESTART_CRASH);
 		} else if (WEXITSTATUS(status) != 0) {
 			log_errorx("worker %u (pid %ld) exited with status %d",
 			    i, (long)pid, WEXITSTATUS(status));
-			delay = master_crash_delay();
-		} else
+			delay = master_crash_delay(api);
+			master_count(api, SCOREBOARD_RESTART_CRASH);
+		} else {
 			log_debug("worker %u (pid %ld) exited", i, (long)pid);
+			if (!stopping && slots[i].generation == api->generation)
+				master_count(api, SCOREBOARD_RESTART_RECYCLE);
+		}
 		if (!stopping && slots[i].generation == api->generation) {
 			slots[i].waiting = 1;
 			slots[i].respawn_at = master_now_ms() + delay;

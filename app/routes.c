@@ -15,6 +15,7 @@
 
 static const struct route_table *const routes_tables[] = {
 	&health_table,
+	&metrics_table,
 	&openapi_table,
 	&tasks_table,
 };

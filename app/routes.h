@@ -27,6 +27,9 @@ extern const struct db_stmt *const routes_stmts[];
 extern const struct route_table	 health_table;
 extern const struct db_stmt	 health_stmt_ping;
 
+/* app/routes/metrics.c */
+extern const struct route_table	 metrics_table;
+
 /* app/routes/openapi.c */
 extern const struct route_table	 openapi_table;
 

@@ -3,20 +3,34 @@
  */
 #include "autoconf.h"
 
+#include <string.h>
 #include <sys/mman.h>
 #include <time.h>
 
 #include "scoreboard.h"
 
+const double scoreboard_bounds[SCOREBOARD_BUCKETS] = {
+	0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10
+};
+
+const char *const scoreboard_methods[SCOREBOARD_METHODS] = {
+	"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "other"
+};
+
 /* See scoreboard.h. Anonymous shared memory is zeroed by the kernel. */
 struct scoreboard *
 scoreboard_map(void)
 {
-	void	*p;
+	struct scoreboard	*b;
+	struct timespec		 ts;
 
-	p = mmap(NULL, sizeof(struct scoreboard), PROT_READ | PROT_WRITE,
+	b = mmap(NULL, sizeof(*b), PROT_READ | PROT_WRITE,
 	    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-	return (p == MAP_FAILED ? NULL : p);
+	if (b == MAP_FAILED)
+		return (NULL);
+	clock_gettime(CLOCK_REALTIME, &ts);
+	b->start_time = ts.tv_sec;
+	return (b);
 }
 
 /* See scoreboard.h. */
@@ -27,4 +41,42 @@ scoreboard_now_ms(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return ((long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
+}
+
+/* See scoreboard.h. */
+unsigned int
+scoreboard_method(const char *m)
+{
+	unsigned int	 i;
+
+	for (i = 0; i < SCOREBOARD_METHODS - 1; i++)
+		if (strcmp(m, scoreboard_methods[i]) == 0)
+			return (i);
+	return (SCOREBOARD_METHODS - 1);
+}
+
+/* See scoreboard.h. */
+void
+scoreboard_count(struct scoreboard_slot *s, int route, const char *method,
+    int status, long long us)
+{
+	unsigned int	 c, b;
+	double		 secs = (double)us / 1e6;
+
+	c = status >= 100 && status < 600 ? (unsigned int)(status / 100 - 1) : 4;
+	atomic_fetch_add_explicit(&s->requests, 1, memory_order_relaxed);
+	if (route < 0 || route >= SCOREBOARD_ROUTES) {
+		atomic_fetch_add_explicit(
+		    &s->unmatched[scoreboard_method(method)][c], 1,
+		    memory_order_relaxed);
+		return;
+	}
+	atomic_fetch_add_explicit(&s->hits[route][c], 1, memory_order_relaxed);
+	for (b = 0; b < SCOREBOARD_BUCKETS; b++)
+		if (secs <= scoreboard_bounds[b])
+			break;
+	atomic_fetch_add_explicit(&s->buckets[route][b], 1,
+	    memory_order_relaxed);
+	atomic_fetch_add_explicit(&s->sum_us[route],
+	    us > 0 ? (unsigned long long)us : 0, memory_order_relaxed);
 }

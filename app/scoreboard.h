@@ -1,12 +1,17 @@
 /*
- * scoreboard.h: what each worker is doing, in memory shared with the
- * master (php-fpm's scoreboard, Apache's too).
+ * scoreboard.h: what each worker is doing and has done, in memory shared
+ * with the master and the other workers (php-fpm's and Apache's scoreboard).
  *
- * The master maps it before forking, so every worker inherits it; a worker
- * writes only its own slot, with relaxed atomic stores and no locks, and
- * the master reads all slots on its tick. The master uses it to enforce
- * the per-request deadline (a worker busy on one request for longer than
- * [api] request_timeout is killed), which costs a worker no system call.
+ * The master maps it before forking, so every worker inherits it. A worker
+ * writes only its own slot, with relaxed atomic operations and no locks;
+ * the master writes only the header. Readers (the master's tick, the
+ * /metrics route in any worker) sum what they need. A slot outlives the
+ * worker using it: a respawned worker continues its predecessor's counters,
+ * so the sums never go backwards, as Prometheus counters must not.
+ *
+ * The master uses it to enforce the per-request deadline (a worker busy on
+ * one request for longer than [api] request_timeout is killed), which costs
+ * a worker no system call per request.
  */
 #ifndef APP_SCOREBOARD_H
 #define APP_SCOREBOARD_H
@@ -15,13 +20,45 @@
 #include <stddef.h>
 
 #define SCOREBOARD_SLOTS	512	/* room for overlapping generations */
+#define SCOREBOARD_ROUTES	32	/* route table rows that are counted */
+#define SCOREBOARD_METHODS	7	/* GET HEAD POST PUT PATCH DELETE other */
+#define SCOREBOARD_CLASSES	5	/* 1xx .. 5xx */
+#define SCOREBOARD_BUCKETS	11	/* finite histogram bounds, +Inf after */
+
+enum scoreboard_restart {
+	SCOREBOARD_RESTART_CRASH,
+	SCOREBOARD_RESTART_RECYCLE,
+	SCOREBOARD_RESTART_DEADLINE,
+	SCOREBOARD_RESTART__COUNT
+};
+
+extern const double	 scoreboard_bounds[SCOREBOARD_BUCKETS];	/* seconds */
+extern const char *const scoreboard_methods[SCOREBOARD_METHODS];
+
+typedef _Atomic unsigned long long scoreboard_counter;
 
 struct scoreboard_slot {
-	_Atomic long long		 busy_since_ms;	/* monotonic; 0 = idle */
-	_Atomic unsigned long long	 requests;	/* served since start */
+	_Atomic int		 used;		/* a worker ran here once */
+	_Atomic long long	 busy_since_ms;	/* monotonic; 0 = idle */
+	_Atomic long long	 db_last_ms;	/* last database answer, monotonic */
+	_Atomic int		 db_last_ok;	/* ... and whether it was good */
+	scoreboard_counter	 requests;	/* served since the slot's start */
+	scoreboard_counter	 db_errors;	/* failed statements and connects */
+	scoreboard_counter	 db_reconnects;	/* new connections after the first */
+	/* answers by route row and status class */
+	scoreboard_counter	 hits[SCOREBOARD_ROUTES][SCOREBOARD_CLASSES];
+	/* answers that matched no route, by method and status class */
+	scoreboard_counter	 unmatched[SCOREBOARD_METHODS][SCOREBOARD_CLASSES];
+	/* latency per route row: one count per bucket (not cumulative) */
+	scoreboard_counter	 buckets[SCOREBOARD_ROUTES][SCOREBOARD_BUCKETS + 1];
+	scoreboard_counter	 sum_us[SCOREBOARD_ROUTES];	/* total microseconds */
 };
 
 struct scoreboard {
+	long long		 start_time;	/* master's start, Unix seconds */
+	_Atomic int		 workers;	/* configured workers */
+	_Atomic int		 crash_loop;	/* 1 while respawns are backed off */
+	scoreboard_counter	 restarts[SCOREBOARD_RESTART__COUNT];
 	struct scoreboard_slot	 slots[SCOREBOARD_SLOTS];
 };
 
@@ -29,5 +66,13 @@ struct scoreboard {
 struct scoreboard	*scoreboard_map(void);
 /* Monotonic milliseconds, the board's clock. */
 long long		 scoreboard_now_ms(void);
+/* Index of an HTTP method in scoreboard_methods ("other" if unknown). */
+unsigned int		 scoreboard_method(const char *);
+/*
+ * Counts one answer in slot s: route row (or -1 if none matched), method,
+ * HTTP status and duration.
+ */
+void			 scoreboard_count(struct scoreboard_slot *, int route,
+			    const char *method, int status, long long us);
 
 #endif

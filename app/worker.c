@@ -153,9 +153,46 @@ out:
 	}
 }
 
+/* Adds what the request did to the worker's scoreboard slot. */
+static void
+worker_count(struct api *api, struct scoreboard_slot *me, struct http_req *r)
+{
+	static unsigned long	 seen_errors, seen_reconnects;
+	const struct route	*table;
+	unsigned long		 e, c;
+	size_t			 n;
+	int			 row = -1;
+
+	if (r->match.route != NULL) {
+		table = routes_all(&n);
+		row = (int)(r->match.route - table);
+	}
+	scoreboard_count(me, row, r->method, r->status,
+	    http_now_us() - r->start_us);
+	e = db_errors(api->db);
+	c = db_reconnects(api->db);
+	if (e != seen_errors || c != seen_reconnects) {
+		atomic_fetch_add_explicit(&me->db_errors, e - seen_errors,
+		    memory_order_relaxed);
+		atomic_fetch_add_explicit(&me->db_reconnects,
+		    c - seen_reconnects, memory_order_relaxed);
+		seen_errors = e;
+		seen_reconnects = c;
+		atomic_store_explicit(&me->db_last_ok, db_last_ok(api->db),
+		    memory_order_relaxed);
+		atomic_store_explicit(&me->db_last_ms, scoreboard_now_ms(),
+		    memory_order_relaxed);
+	} else if (db_last_ok(api->db) &&
+	    !atomic_load_explicit(&me->db_last_ok, memory_order_relaxed)) {
+		atomic_store_explicit(&me->db_last_ok, 1, memory_order_relaxed);
+		atomic_store_explicit(&me->db_last_ms, scoreboard_now_ms(),
+		    memory_order_relaxed);
+	}
+}
+
 /* Serves one accepted FastCGI request from start to end. */
 static void
-worker_serve(struct api *api, FCGX_Request *fr)
+worker_serve(struct api *api, FCGX_Request *fr, unsigned int slot)
 {
 	struct http_req	 r;
 	struct buf	 out;
@@ -179,6 +216,7 @@ worker_serve(struct api *api, FCGX_Request *fr)
 		    http_now_us() - r.start_us);
 		log_msg(LOG_LEVEL_DEBUG, 0, fields, "request");
 	}
+	worker_count(api, &api->board->slots[slot], &r);
 	log_set_request_id(NULL);
 	http_req_cleanup(&r);
 }
@@ -211,7 +249,7 @@ worker_run(struct api *api, unsigned int slot)
 	FCGX_Request		 fr;
 	struct scoreboard_slot	*me = &api->board->slots[slot];
 	long long		 served = 0, max_requests;
-	int			 ep, rc, i;
+	int			 ep, rc, i, idle;
 	char			 drain[64];
 
 	prctl(PR_SET_PDEATHSIG, SIGTERM);
@@ -250,17 +288,24 @@ worker_run(struct api *api, unsigned int slot)
 	}
 	log_debug("worker %u ready (generation %u)", slot, api->generation);
 
+	/*
+	 * Under load a connection is usually waiting already: try to accept
+	 * first and sleep in epoll_wait() only when there is none.
+	 */
+	idle = 1;
 	while (!worker_stop) {
-		rc = epoll_wait(ep, evs, 2, -1);
-		if (rc == -1 && errno != EINTR) {
-			log_error("worker %u: epoll_wait", slot);
-			break;
+		if (idle) {
+			rc = epoll_wait(ep, evs, 2, -1);
+			if (rc == -1 && errno != EINTR) {
+				log_error("worker %u: epoll_wait", slot);
+				break;
+			}
+			for (i = 0; i < rc; i++)
+				if (evs[i].data.fd == worker_pipe[0])
+					while (read(worker_pipe[0], drain,
+					    sizeof(drain)) > 0)
+						;
 		}
-		for (i = 0; i < rc; i++)
-			if (evs[i].data.fd == worker_pipe[0])
-				while (read(worker_pipe[0], drain,
-				    sizeof(drain)) > 0)
-					;
 		if (worker_reopen) {
 			worker_reopen = 0;
 			if (log_reopen() == -1)
@@ -268,21 +313,20 @@ worker_run(struct api *api, unsigned int slot)
 		}
 		if (worker_stop)
 			break;
-		if (rc <= 0)
-			continue;
 		rc = FCGX_Accept_r(&fr);
 		if (rc < 0) {
 			if (rc != -EAGAIN && rc != -EWOULDBLOCK && rc != -EINTR)
 				log_warnx("worker %u: accept failed: %s", slot,
 				    strerror(-rc));
+			idle = 1;
 			continue;
 		}
+		idle = 0;
 		atomic_store_explicit(&me->busy_since_ms, scoreboard_now_ms(),
 		    memory_order_relaxed);
-		worker_serve(api, &fr);
+		worker_serve(api, &fr, slot);
 		worker_finish(api, &fr);
 		atomic_store_explicit(&me->busy_since_ms, 0, memory_order_relaxed);
-		atomic_fetch_add_explicit(&me->requests, 1, memory_order_relaxed);
 		if (max_requests > 0 && ++served >= max_requests) {
 			log_info("worker %u recycled after %lld requests", slot,
 			    served);

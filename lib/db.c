@@ -26,6 +26,8 @@ struct db {
 	const struct db_stmt *const	*stmts;		/* borrowed, NULL-ended */
 	PGconn				*conn;		/* NULL when down */
 	unsigned long			 connects;	/* successful connects */
+	unsigned long			 errors;	/* failed connects and statements */
+	int				 last_ok;	/* the last call succeeded */
 	long long			 last_try_ms;	/* last failed attempt */
 	char				 err[512];	/* last error text */
 	char				 sqlstate[6];	/* last SQLSTATE */
@@ -156,6 +158,8 @@ db_connect(struct db *db)
 	if (PQstatus(db->conn) != CONNECTION_OK) {
 		db_set_error(db, "", PQerrorMessage(db->conn));
 		db_disconnect(db);
+		db->errors++;
+		db->last_ok = 0;
 		return (ST_UNAVAILABLE);
 	}
 	if ((st = db_prepare_all(db)) != ST_OK) {
@@ -191,6 +195,20 @@ db_sqlstate(const struct db *db)
 
 /* See db.h. */
 unsigned long
+db_errors(const struct db *db)
+{
+	return (db->errors);
+}
+
+/* See db.h. */
+int
+db_last_ok(const struct db *db)
+{
+	return (db->last_ok);
+}
+
+/* See db.h. */
+unsigned long
 db_reconnects(const struct db *db)
 {
 	return (db->connects > 0 ? db->connects - 1 : 0);
@@ -210,10 +228,13 @@ db_result(struct db *db, PGresult *res, PGresult **out)
 	case PGRES_COMMAND_OK:
 	case PGRES_TUPLES_OK:
 		*out = res;
+		db->last_ok = 1;
 		return (ST_OK);
 	default:
 		break;
 	}
+	db->errors++;
+	db->last_ok = 0;
 	db_set_error(db, "", res != NULL ? PQresultErrorMessage(res) :
 	    PQerrorMessage(db->conn));
 	state = res != NULL ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;

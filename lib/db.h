@@ -39,6 +39,8 @@ void		 db_disconnect(struct db *);
 PGconn		*db_conn(struct db *);			/* borrowed; NULL if down */
 const char	*db_error(const struct db *);		/* borrowed; last error text */
 unsigned long	 db_reconnects(const struct db *);	/* new connections after the first */
+unsigned long	 db_errors(const struct db *);	/* failed connects and statements */
+int		 db_last_ok(const struct db *);	/* the last call succeeded */
 
 /*
  * Runs a prepared statement (or, for db_exec, a parameterised text). On

@@ -1,0 +1,239 @@
+#!/bin/bash
+# 060-dns-sync.sh: `bootstack dns sync|restore|show` against the Dynadot test
+# double (tests/e2e/dynadot-double.py), which publishes its zone into a real
+# DNS server (pebble-challtestsrv) 2 s after each change, so the propagation
+# check really waits.
+#
+# --dry-run prints the exact diff and writes nothing; the first sync writes
+# it in one set_dns2 and waits for the nameserver; a second sync changes
+# nothing; the operator's own records (MX, TXT, CNAME, forward, A) survive
+# every write; a snapshot restores the zone exactly; a zone with a record
+# type bootstack does not know is refused, untouched; provider failures
+# mid-change (an error reply, a write applied differently, HTTP 500,
+# system_busy, an answer that never comes) lose nothing, name the cause and
+# exit non-zero, or are retried; a propagation timeout names the lagging
+# server and the next run finishes the wait; the API key appears nowhere.
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/dns-lib.sh"
+
+command -v pebble-challtestsrv >/dev/null ||
+    fail "pebble-challtestsrv not installed (Debian package pebble; ./stack deps)"
+
+cts_start
+double_start "$CTS_URL" 2
+
+cat >"$BS_CONF" <<CONF
+[dns]
+zone = example.test
+hosts = @ www *
+ipv4 = 192.0.2.10
+ipv6 = 2001:db8::10
+ttl = 300
+nameservers = $CTS_DNS
+propagation_timeout = 15
+propagation_interval = 1
+query_timeout = 1
+snapshot_dir = $T/dns
+lock_timeout = 30
+
+[dynadot]
+api_url = $DYNADOT_API
+key_file = $T/dynadot.key
+timeout = 2
+retries = 2
+retry_delay = 1
+min_interval = 50
+
+[dns_record spf]
+name = @
+type = TXT
+value = "v=spf1 a mx -all"
+
+[dns_record docs]
+name = docs
+type = CNAME
+value = www.example.test.
+CONF
+
+# Runs bootstack "$@" (verbose: debug lines are grepped for the key too);
+# sets $rc, $out, $err; keeps both in $T/run-N.{out,err}.
+n=0
+bs() {
+	n=$((n + 1))
+	"$BS_BIN" -v "$@" >"$T/run-$n.out" 2>"$T/run-$n.err"
+	rc=$?
+	out=$(cat "$T/run-$n.out")
+	err=$(grep -v '"level":"debug"' "$T/run-$n.err")
+}
+
+# --- the operator's zone, as Dynadot holds it before bootstack ------------------
+SEED='{"domain":"example.test","ttl":3600,
+ "main":[["a","198.51.100.1"],["mx","mail.example.test","10"],
+         ["txt","google-site-verification=abc123"]],
+ "sub":[["www","a","198.51.100.7"],["mail","a","198.51.100.25"],
+        ["blog","cname","example.net"],["_dmarc","txt","v=DMARC1; p=none"],
+        ["go","forward","https://example.org/","1"]]}'
+double_ctl zone "$SEED" >/dev/null || fail "cannot seed the double"
+double_ctl flush '{}' >/dev/null
+zone_dump >"$T/zone.seed"
+# What must survive every write (the A of www and @ are bootstack's to set).
+OPERATOR="@ mx mail.example.test 10
+@ txt google-site-verification=abc123
+_dmarc txt v=DMARC1; p=none
+blog cname example.net
+go forward https://example.org/ 1
+mail a 198.51.100.25"
+operator_kept() {
+	zone_dump >"$T/zone.now"
+	echo "$OPERATOR" | while IFS= read -r line; do
+		grep -qxF "$line" "$T/zone.now" || { echo "lost: $line"; return 1; }
+	done
+}
+
+# --- --dry-run: the exact diff, nothing written ------------------------------------
+calls_reset
+bs dns sync --dry-run
+[ "$rc" = 0 ] || fail "dry run exited $rc: $err"
+cat >"$T/diff.want" <<'DIFF'
+example.test: 11 changes (dry run: nothing written)
+- @ A 198.51.100.1
++ @ A 192.0.2.10
++ @ AAAA 2001:db8::10
++ @ TXT "v=spf1 a mx -all"
++ * A 192.0.2.10
++ * AAAA 2001:db8::10
++ docs CNAME www.example.test.
+- www A 198.51.100.7
++ www A 192.0.2.10
++ www AAAA 2001:db8::10
+~ TTL 3600 -> 300
+DIFF
+diff -u "$T/diff.want" "$T/run-$n.out" >"$T/diff.log" || fail "dry run diff: $(cat "$T/diff.log")"
+[ "$(set_dns2_calls)" = 0 ] || fail "the dry run wrote"
+zone_dump | cmp -s - "$T/zone.seed" || fail "the dry run changed the zone"
+[ -z "$(ls "$T/dns"/example.test-*.json 2>/dev/null)" ] || fail "the dry run took a snapshot"
+
+# --- first sync: one write, then a real wait for the nameserver -----------------
+calls_reset
+start=$(date +%s%N)
+bs dns sync
+[ "$rc" = 0 ] || fail "first sync exited $rc: $err"
+elapsed=$(( ($(date +%s%N) - start) / 1000000 ))
+sed -n '2,12p' "$T/run-$n.out" | cmp -s - <(sed -n '2,12p' "$T/diff.want") ||
+    fail "the sync's diff differs from the dry run's: $out"
+head -n 1 "$T/run-$n.out" | grep -qx "example.test: 11 changes" || fail "sync header: $out"
+echo "$out" | grep -q "^example.test: written (the zone before is in $T/dns/example.test-.*\.json)$" ||
+    fail "no snapshot named: $out"
+echo "$out" | grep -q "^waiting for 1 of 1 nameserver" || fail "the sync did not wait: $out"
+echo "$out" | grep -q "^visible on 1 nameserver after " || fail "not visible: $out"
+[ "$elapsed" -ge 1500 ] || fail "visible after ${elapsed} ms, before the double published"
+[ "$(set_dns2_calls)" = 1 ] || fail "the sync made $(set_dns2_calls) set_dns2 calls, want 1"
+operator_kept || fail "the first sync dropped an operator record"
+for r in "@ a 192.0.2.10" "@ aaaa 2001:db8::10" "@ txt v=spf1 a mx -all" "* a 192.0.2.10" \
+    "www a 192.0.2.10" "www aaaa 2001:db8::10" "docs cname www.example.test." "ttl 300"; do
+	grep -qxF "$r" "$T/zone.now" || fail "after the sync the zone lacks $r"
+done
+grep -q "^www a 198.51.100.7" "$T/zone.now" && fail "www's old address is still there"
+SNAP1=$(echo "$out" | sed -n 's/^example.test: written (the zone before is in \(.*\))$/\1/p')
+[ "$(stat -c %a "$SNAP1")" = 600 ] || fail "the snapshot is not 0600"
+[ "$(stat -c %a "$T/dns")" = 700 ] || fail "the snapshot folder is not 0700"
+zone_dump >"$T/zone.synced"
+
+# --- second sync: nothing to do -------------------------------------------------
+calls_reset
+bs dns sync
+[ "$rc" = 0 ] || fail "second sync exited $rc: $err"
+head -n 1 "$T/run-$n.out" | grep -qx "example.test: no change" || fail "second sync: $out"
+[ "$(set_dns2_calls)" = 0 ] || fail "the second sync wrote"
+bs dns show
+[ "$rc" = 0 ] && echo "$out" | grep -qx "go FORWARD https://example.org/ 1" ||
+    fail "dns show: $rc $out $err"
+
+# --- the snapshot restores the zone exactly ---------------------------------------
+bs dns restore "$SNAP1"
+[ "$rc" = 0 ] || fail "restore exited $rc: $err"
+zone_dump | cmp -s - "$T/zone.seed" || fail "the restored zone differs: $(zone_dump | diff "$T/zone.seed" -)"
+echo "$out" | grep -q "^visible on 1 nameserver" || fail "restore did not wait: $out"
+bs dns sync --no-wait
+[ "$rc" = 0 ] || fail "sync after the restore exited $rc: $err"
+zone_dump | cmp -s - "$T/zone.synced" || fail "sync after restore: $(zone_dump | diff "$T/zone.synced" -)"
+double_ctl flush '{}' >/dev/null
+
+# --- provider failures mid-change: nothing lost -------------------------------------
+# (the next changes: www moves, and a new host)
+sed -i 's/^ipv4 = 192.0.2.10$/ipv4 = 192.0.2.20/' "$BS_CONF"
+# 1. An error reply to set_dns2: Dynadot's own words, exit 1, zone untouched.
+double_ctl fault '{"command":"set_dns2","mode":"error","message":"Invalid value for sub_record1","count":1}' >/dev/null
+calls_reset
+bs dns sync
+[ "$rc" = 1 ] || fail "an error reply exited $rc"
+echo "$err" | grep -q "^bootstack dns: example.test: dynadot set_dns2 example.test: Dynadot says: Invalid value for sub_record1; nothing was changed; the zone before this change is in $T/dns/example.test-.*\.json" ||
+    fail "an error reply said: $err"
+[ "$(echo "$err" | wc -l)" = 1 ] || fail "more than one error line: $err"
+[ "$(set_dns2_calls)" = 1 ] || fail "a permanent error was retried"
+zone_dump | cmp -s - "$T/zone.synced" || fail "the failed write changed the zone"
+
+# 2. The provider applies something else than asked: caught by the read
+#    back, exit 1, and the named snapshot puts everything back.
+double_ctl fault '{"command":"set_dns2","mode":"drop_record","count":1}' >/dev/null
+bs dns sync --no-wait
+[ "$rc" = 1 ] || fail "a mangled write exited $rc"
+echo "$err" | grep -q "the zone read back differs from what was written (.*); the zone before this change is in $T/dns/" ||
+    fail "a mangled write said: $err"
+SNAP2=$(echo "$err" | sed -n 's/.*the zone before this change is in \([^ ]*\.json\) .*/\1/p')
+[ -f "$SNAP2" ] || fail "no snapshot file in: $err"
+bs dns restore "$SNAP2" --no-wait
+[ "$rc" = 0 ] || fail "restore after a mangled write exited $rc: $err"
+zone_dump | cmp -s - "$T/zone.synced" || fail "the restore after a mangled write: $(zone_dump | diff "$T/zone.synced" -)"
+
+# 3. Passing failures are retried: HTTP 500 on set_dns2, system_busy on
+#    get_dns, and a set_dns2 that is applied but never answered.
+double_ctl fault '{"command":"get_dns","mode":"busy","count":1}' >/dev/null
+double_ctl fault '{"command":"set_dns2","mode":"http500","count":1}' >/dev/null
+double_ctl fault '{"command":"set_dns2","mode":"apply_then_timeout","seconds":3,"count":1}' >/dev/null
+bs dns sync
+[ "$rc" = 0 ] || fail "passing failures were not retried: $err"
+echo "$err" | grep -q "get_dns example.test: Dynadot says: status system_busy, code -1; retrying in 1 s" ||
+    fail "no retry of system_busy: $err"
+echo "$err" | grep -q "set_dns2 example.test: HTTP 500; retrying" || fail "no retry of HTTP 500: $err"
+echo "$err" | grep -qi "set_dns2 example.test: .*timed out.*; retrying" || fail "no retry of a timeout: $err"
+operator_kept || fail "a retried write dropped an operator record"
+grep -qxF "www a 192.0.2.20" "$T/zone.now" || fail "the retried sync did not land"
+grep -q "^www a 192.0.2.10" "$T/zone.now" && fail "www has two addresses"
+zone_dump >"$T/zone.synced"
+
+# --- a propagation timeout names the server; the next run finishes the wait -------
+sed -i 's/^propagation_timeout = 15$/propagation_timeout = 2/; s/^ipv4 = 192.0.2.20$/ipv4 = 192.0.2.30/' "$BS_CONF"
+double_ctl delay '{"seconds":30}' >/dev/null
+bs dns sync
+[ "$rc" = 1 ] || fail "a propagation timeout exited $rc"
+echo "$err" | grep -q "^bootstack dns: example.test: not visible after 2 s on 1 of 1 nameserver: $CTS_DNS: example.test a: wants exactly \"192.0.2.30\"; has \"192.0.2.20\"" ||
+    fail "a propagation timeout said: $err"
+double_ctl delay '{"seconds":0}' >/dev/null
+double_ctl flush '{}' >/dev/null
+calls_reset
+bs dns sync
+[ "$rc" = 0 ] || fail "the run after a timeout exited $rc: $err"
+echo "$out" | grep -qx "example.test: no change" && echo "$out" | grep -q "^visible on 1 nameserver" ||
+    fail "the run after a timeout: $out"
+[ "$(set_dns2_calls)" = 0 ] || fail "the run after a timeout wrote again"
+
+# --- a record type bootstack does not know: refused, untouched -----------------
+double_ctl zone '{"domain":"example.test","ttl":300,
+ "main":[["mx","mail.example.test","10"]],
+ "sub":[["www","a","198.51.100.7"],["caa","caa","0 issue \"letsencrypt.org\""]]}' >/dev/null
+zone_dump >"$T/zone.caa"
+calls_reset
+bs dns sync
+[ "$rc" = 1 ] || fail "a zone with a CAA record exited $rc"
+echo "$err" | grep -q "^bootstack dns: example.test: refusing to rewrite the zone: get_dns: SubDomains record 2 caa has type CAA, which bootstack does not know$" ||
+    fail "an unknown type said: $err"
+[ "$(set_dns2_calls)" = 0 ] || fail "a zone with an unknown record type was written"
+zone_dump | cmp -s - "$T/zone.caa" || fail "the zone with an unknown type changed"
+
+# --- the key: only in its file; check-config hides it -------------------------
+"$BS_BIN" check-config --dump >"$T/dump.out" 2>&1 || fail "check-config: $(cat "$T/dump.out")"
+grep -q "^key = (secret)$" "$T/dump.out" || fail "check-config --dump does not hide the key"
+leaks=$(key_leaks)
+[ -z "$leaks" ] || fail "the API key appears in: $leaks"
+pass
