@@ -29,6 +29,7 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <fcgiapp.h>
@@ -221,6 +222,27 @@ worker_serve(struct api *api, FCGX_Request *fr, unsigned int slot)
 	http_req_cleanup(&r);
 }
 
+/*
+ * Accepts the next request. On a unix socket the worker accepts the
+ * connection itself and hands it to libfcgi as if it were a kept one, which
+ * skips libfcgi's extra wait for the first bytes (nginx sends them with the
+ * connection); elsewhere libfcgi accepts, with its FCGI_WEB_SERVER_ADDRS
+ * check. Returns 0, or a negative errno (-EAGAIN: nothing waiting).
+ */
+static int
+worker_accept(struct api *api, FCGX_Request *fr)
+{
+	int	 fd;
+
+	if (!api->listen_unix)
+		return (FCGX_Accept_r(fr));
+	if ((fd = accept4(api->listen_fd, NULL, NULL, SOCK_CLOEXEC)) == -1)
+		return (-errno);
+	fr->ipcFd = fd;
+	fr->keepConnection = 1;	/* so FCGX_Accept_r keeps fd instead of closing */
+	return (FCGX_Accept_r(fr));
+}
+
 /* Ends the request on a unix socket without libfcgi's shutdown-and-wait. */
 static void
 worker_finish(struct api *api, FCGX_Request *fr)
@@ -313,7 +335,7 @@ worker_run(struct api *api, unsigned int slot)
 		}
 		if (worker_stop)
 			break;
-		rc = FCGX_Accept_r(&fr);
+		rc = worker_accept(api, &fr);
 		if (rc < 0) {
 			if (rc != -EAGAIN && rc != -EWOULDBLOCK && rc != -EINTR)
 				log_warnx("worker %u: accept failed: %s", slot,

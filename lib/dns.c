@@ -1329,21 +1329,22 @@ dns_snapshot(struct dns *d, const struct dns_zone *z, char **path,
 	int		 i, rc;
 
 	*path = NULL;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	gmtime_r(&ts.tv_sec, &tm);
-	strftime(stamp, sizeof(stamp), "%Y%m%dT%H%M%S", &tm);
-	strftime(taken, sizeof(taken), "%Y-%m-%dT%H:%M:%SZ", &tm);
-	for (i = 0; i < 100; i++) {
+	/* A name per millisecond: the names sort in the order taken. */
+	for (i = 0; i < 1000; i++) {
+		clock_gettime(CLOCK_REALTIME, &ts);
+		gmtime_r(&ts.tv_sec, &tm);
+		strftime(stamp, sizeof(stamp), "%Y%m%dT%H%M%S", &tm);
+		strftime(taken, sizeof(taken), "%Y-%m-%dT%H:%M:%SZ", &tm);
 		free(*path);
-		if (asprintf(path, "%s/%s-%s.%03ldZ%s%.0d.json",
-		    d->snapshot_dir, d->zone, stamp, ts.tv_nsec / 1000000,
-		    i > 0 ? "-" : "", i) == -1) {
+		if (asprintf(path, "%s/%s-%s.%03ldZ.json", d->snapshot_dir,
+		    d->zone, stamp, ts.tv_nsec / 1000000) == -1) {
 			*path = NULL;
 			(void)!asprintf(cause, "out of memory");
 			return (ST_NOMEM);
 		}
 		if (access(*path, F_OK) != 0)
 			break;
+		dns_sleep_ms(1);
 	}
 	if ((obj = dns_zone_to_json(z)) == NULL) {
 		(void)!asprintf(cause, "out of memory");
@@ -1630,9 +1631,11 @@ dns_commit(struct dns *d, const struct dns_zone *cur,
 	if (!dns_zone_equal(&back, new)) {
 		buf_init(&diff, 4096);
 		(void)dns_zone_diff(new, &back, &diff);
-		for (s = diff.data; s != NULL && *s != '\0'; s++)
-			if (*s == '\n')
-				*s = ';';
+		while (diff.len > 0 && diff.data[diff.len - 1] == '\n')
+			diff.data[--diff.len] = '\0';
+		/* One line: "- missing record; + unexpected record". */
+		for (s = diff.data; s != NULL && (s = strchr(s, '\n')) != NULL;)
+			*s = ';';
 		(void)!asprintf(cause, "the zone read back differs from what "
 		    "was written (%s); the zone before this change is in %s "
 		    "(bootstack dns restore FILE puts it back)",
