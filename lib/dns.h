@@ -161,7 +161,7 @@ char	*dns_relative(const char *name, const char *zone);
  */
 char	*dns_scrub(const char *text, const char *secret);
 
-/* --- providers ------------------------------------------------------------- */
+/* --- providers ----------------------------------------------------------- */
 
 /*
  * A backend's operations. Each returns ST_OK, or with *cause set (one
@@ -190,7 +190,7 @@ struct dns_provider {
 							    calls to the account */
 };
 
-/* --- the zone at its provider ------------------------------------------------ */
+/* --- the zone at its provider -------------------------------------------- */
 
 struct dns;
 
@@ -239,7 +239,7 @@ enum st		 dns_restore(struct dns *, const char *path, int flags,
 /* Reads the zone (under the account lock). *z initialised by the call. */
 enum st		 dns_read(struct dns *, struct dns_zone *, char **cause);
 
-/* --- DNS-01 (RFC 8555 section 8.4) ------------------------------------------- */
+/* --- DNS-01 (RFC 8555 section 8.4) --------------------------------------- */
 
 struct dns_acme;
 

@@ -25,6 +25,7 @@
 #include "dns.h"
 #include "dns/dynadot.h"
 #include "dns_check.h"
+#include "log.h"
 
 extern char **environ;
 
@@ -96,7 +97,7 @@ diff_of(const struct dns_zone *a, const struct dns_zone *b, int *n)
 	return (buf_steal(&out));
 }
 
-/* --- merge and diff ------------------------------------------------------------ */
+/* --- merge and diff ------------------------------------------------------ */
 
 /* SET replaces the values of (name, type); everything else stays, in order. */
 START_TEST(test_merge_set)
@@ -180,9 +181,9 @@ START_TEST(test_merge_add_remove)
 	d = diff_of(&cur, &out, &n);
 	ck_assert_int_eq(n, 3);
 	ck_assert_str_eq(d,
+	    "- _acme-challenge TXT \"old\"\n"
 	    "+ _acme-challenge TXT \"A1\"\n"
-	    "+ _acme-challenge TXT \"B2\"\n"
-	    "- _acme-challenge TXT \"old\"\n");
+	    "+ _acme-challenge TXT \"B2\"\n");
 	free(d);
 	ck_assert_int_eq(out.ttl, 600);		/* ttl 0: kept */
 	dns_zone_cleanup(&out);
@@ -290,7 +291,7 @@ START_TEST(test_json_roundtrip)
 }
 END_TEST
 
-/* --- configuration --------------------------------------------------------------- */
+/* --- configuration ------------------------------------------------------- */
 
 /* Relative names. */
 START_TEST(test_relative)
@@ -396,7 +397,7 @@ START_TEST(test_desired_errors)
 }
 END_TEST
 
-/* --- secrets ----------------------------------------------------------------------- */
+/* --- secrets ------------------------------------------------------------- */
 
 /* The key goes, raw, URL-encoded, or as a key= parameter. */
 START_TEST(test_scrub)
@@ -421,7 +422,7 @@ START_TEST(test_scrub)
 }
 END_TEST
 
-/* --- Dynadot replies ------------------------------------------------------------------ */
+/* --- Dynadot replies ----------------------------------------------------- */
 
 #define GET_DNS_OK \
 	"{\"GetDnsResponse\":{\"ResponseCode\":\"0\",\"Status\":\"success\"," \
@@ -653,7 +654,7 @@ START_TEST(test_set_dns2_query)
 }
 END_TEST
 
-/* --- the propagation check's pure parts ------------------------------------------------ */
+/* --- the propagation check's pure parts ---------------------------------- */
 
 /* Normalised values and the three kinds of expectation. */
 START_TEST(test_check_match)
@@ -716,7 +717,7 @@ START_TEST(test_servers)
 }
 END_TEST
 
-/* --- dns_update over an in-memory provider --------------------------------------------- */
+/* --- dns_update over an in-memory provider ------------------------------- */
 
 /* The fake account: the zone, what the next write does, call counts. */
 struct fake {
@@ -984,6 +985,7 @@ main(void)
 	int		 failed;
 
 	clear_env();
+	log_init("check_dns", LOG_LEVEL_WARN);
 	if ((tmp = getenv("TMPDIR")) == NULL || *tmp == '\0')
 		tmp = "/tmp";
 	if (snprintf(tdir, sizeof(tdir), "%s/check_dns.XXXXXX", tmp) >=
