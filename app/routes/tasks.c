@@ -521,6 +521,30 @@ tasks_create(struct http_req *r)
 	return (idempotency_run(r, tasks_insert));
 }
 
+/*
+ * Explains a conditional write that touched no row: the task does not
+ * exist for this tenant (404), or If-Match named an older version (412).
+ */
+static enum st
+tasks_why_not(struct http_req *r, const char *id)
+{
+	struct api	*api = r->app;
+	struct auth	*who = r->auth;
+	const char	*params[2] = { who->tenant, id };
+	PGresult	*res = NULL;
+	enum st		 st;
+
+	if ((st = db_run(api->db, &tasks_stmt_exists, params, &res)) != ST_OK)
+		st = http_fail(r, st, "reading the task failed");
+	else if (PQntuples(res) == 0)
+		st = http_fail(r, ST_NOTFOUND, "no task %s", id);
+	else
+		st = http_fail(r, ST_PRECOND, "the task changed: its version "
+		    "is now %s", PQgetvalue(res, 0, 0));
+	PQclear(res);
+	return (st);
+}
+
 /* PATCH /v1/tasks/{id}: a JSON merge patch (RFC 7396); If-Match honoured. */
 static enum st
 tasks_patch(struct http_req *r)
@@ -556,16 +580,7 @@ tasks_patch(struct http_req *r)
 		st = tasks_reply_row(r, 200, res);
 		goto out;
 	}
-	PQclear(res);
-	res = NULL;
-	/* Nothing updated: no such task, or a stale If-Match. */
-	if ((st = db_run(api->db, &tasks_stmt_exists, params, &res)) != ST_OK) {
-		st = http_fail(r, st, "reading the task failed");
-		goto out;
-	}
-	st = PQntuples(res) == 0 ? http_fail(r, ST_NOTFOUND, "no task %s", id) :
-	    http_fail(r, ST_PRECOND, "the task changed: its version is now %s",
-	    PQgetvalue(res, 0, 0));
+	st = tasks_why_not(r, id);
 out:
 	json_object_put(body);
 	PQclear(res);
@@ -597,15 +612,7 @@ tasks_delete(struct http_req *r)
 		st = http_reply(r, 204, NULL, NULL, 0);
 		goto out;
 	}
-	PQclear(res);
-	res = NULL;
-	if ((st = db_run(api->db, &tasks_stmt_exists, params, &res)) != ST_OK) {
-		st = http_fail(r, st, "reading the task failed");
-		goto out;
-	}
-	st = PQntuples(res) == 0 ? http_fail(r, ST_NOTFOUND, "no task %s", id) :
-	    http_fail(r, ST_PRECOND, "the task changed: its version is now %s",
-	    PQgetvalue(res, 0, 0));
+	st = tasks_why_not(r, id);
 out:
 	PQclear(res);
 	return (st);
