@@ -24,6 +24,7 @@
 
 #include "api.h"
 #include "config.h"
+#include "confenv.h"
 #include "fs.h"
 #include "log.h"
 #include "routes.h"
@@ -148,17 +149,50 @@ api_listen_tcp(const char *spec, int backlog, char **cause)
 	return (fd);
 }
 
+/*
+ * The listening socket a previous image of this process left open for us
+ * (master.c, SIGUSR2), named by $BOOTSTACK_LISTEN_FD; close-on-exec again.
+ * Returns the fd, or -1 with *cause.
+ */
+static int
+api_listen_inherited(const char *val, char **cause)
+{
+	char		*end;
+	long		 fd;
+	int		 on = 0;
+	socklen_t	 len = sizeof(on);
+
+	errno = 0;
+	fd = strtol(val, &end, 10);
+	if (errno != 0 || end == val || *end != '\0' || fd < 0 || fd > 65535 ||
+	    getsockopt((int)fd, SOL_SOCKET, SO_ACCEPTCONN, &on, &len) == -1 ||
+	    !on) {
+		(void)!asprintf(cause, "%s=%s is not a listening socket",
+		    API_ENV_LISTEN_FD, val);
+		return (-1);
+	}
+	unsetenv(API_ENV_LISTEN_FD);
+	if ((int)fd != 0 && fcntl((int)fd, F_SETFD, FD_CLOEXEC) == -1) {
+		(void)!asprintf(cause, "fcntl: %s", strerror(errno));
+		return (-1);
+	}
+	return ((int)fd);
+}
+
 /* Opens the FastCGI socket named by [api] listen, non-blocking. */
 static int
 api_listen(const struct config *cfg, char **cause)
 {
 	const char	*spec = config_str(cfg, "api", "listen");
+	const char	*inherited = getenv(API_ENV_LISTEN_FD);
 	int		 backlog = (int)config_int(cfg, "api", "backlog");
 	int		 fd, type;
 	socklen_t	 len = sizeof(type);
 
 	*cause = NULL;
-	if (strcmp(spec, "stdin") == 0) {
+	if (inherited != NULL)
+		fd = api_listen_inherited(inherited, cause);
+	else if (strcmp(spec, "stdin") == 0) {
 		if (getsockopt(0, SOL_SOCKET, SO_TYPE, &type, &len) == -1) {
 			(void)!asprintf(cause, "[api] listen = stdin, but fd 0 "
 			    "is not a socket");
@@ -208,32 +242,48 @@ api_print_routes(void)
 static void
 api_usage(FILE *f)
 {
-	fprintf(f, "usage: bootstack-api [-c FILE] [-t] [-V] [--routes]\n"
-	    "  -c FILE  configuration (default $BOOTSTACK_CONF, else "
+	fprintf(f, "usage: bootstack-api [-c FILE | --env NAME] [-t] [-V] "
+	    "[--routes]\n"
+	    "  -c FILE     configuration (default $BOOTSTACK_CONF, else "
 	    "%s/bootstack.conf)\n"
-	    "  -t       check the configuration and exit\n"
-	    "  -V       print the version and exit\n"
-	    "  --routes print the route table (METHOD PATTERN SCOPE) and exit\n",
-	    BS_SYSCONFDIR);
+	    "  --env NAME  configuration %s/NAME.conf (or $BOOTSTACK_ENV)\n"
+	    "  -t          check the configuration and exit\n"
+	    "  -V          print the version and exit\n"
+	    "  --routes    print the route table (METHOD PATTERN SCOPE) and "
+	    "exit\n"
+	    "Signals: HUP reload, TERM drain and stop, USR1 reopen logs, "
+	    "USR2 upgrade\n(exec the installed program again, keeping the "
+	    "socket; see bootstack-api(8)).\n",
+	    BS_SYSCONFDIR, BS_SYSCONFDIR);
 }
 
 int
 main(int argc, char **argv)
 {
+	static const struct option longopts[] = {
+		{ "env",	required_argument,	NULL, 'e' },
+		{ "help",	no_argument,		NULL, 'h' },
+		{ "version",	no_argument,		NULL, 'V' },
+		{ NULL, 0, NULL, 0 }
+	};
 	struct api	 api;
-	char		*cause = NULL, pid[32];
-	const char	*path, *pidfile, *spec;
+	char		*cause = NULL, pid[32], *path;
+	const char	*file = NULL, *env = NULL, *pidfile, *spec;
 	size_t		 nroutes;
 	int		 ch, test_only = 0, rc;
 
 	memset(&api, 0, sizeof(api));
+	api.argv = argv;
 	log_init("bootstack-api", LOG_LEVEL_INFO);
 	if (argc == 2 && strcmp(argv[1], "--routes") == 0)
 		return (api_print_routes());
-	while ((ch = getopt(argc, argv, "c:thV")) != -1) {
+	while ((ch = getopt_long(argc, argv, "c:thV", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'c':
-			api.config_path = optarg;
+			file = optarg;
+			break;
+		case 'e':
+			env = optarg;
 			break;
 		case 't':
 			test_only = 1;
@@ -249,27 +299,31 @@ main(int argc, char **argv)
 			return (2);
 		}
 	}
-	if ((path = api.config_path) == NULL && (path = getenv("BOOTSTACK_CONF")) == NULL)
-		path = BS_SYSCONFDIR "/bootstack.conf";
-	api.config_path = path;
-	if ((api.cfg = config_new()) == NULL ||
+	/* -c, --env, $BOOTSTACK_CONF, $BOOTSTACK_ENV, default: confenv.h */
+	if ((path = confenv_path(file, env, BS_SYSCONFDIR, &cause)) == NULL ||
+	    (api.cfg = config_new()) == NULL ||
 	    config_load(api.cfg, path, &cause) != 0) {
 		fprintf(stderr, "bootstack-api: %s\n", cause != NULL ? cause :
 		    "out of memory");
 		free(cause);
 		config_free(api.cfg);
+		free(path);
 		return (1);
 	}
+	api.config_path = path;
 	routes_all(&nroutes);
 	if (nroutes > SCOREBOARD_ROUTES) {
 		fprintf(stderr, "bootstack-api: %zu routes, the scoreboard "
 		    "counts %d: raise SCOREBOARD_ROUTES\n", nroutes,
 		    SCOREBOARD_ROUTES);
+		config_free(api.cfg);
+		free(path);
 		return (1);
 	}
 	if (test_only) {
 		printf("%s: ok\n", path);
 		config_free(api.cfg);
+		free(path);
 		return (0);
 	}
 	if (api_apply_logging(api.cfg, &cause) != 0 ||
@@ -277,6 +331,7 @@ main(int argc, char **argv)
 		log_errorx("%s", cause);
 		free(cause);
 		config_free(api.cfg);
+		free(path);
 		return (1);
 	}
 	api.listen_unix = api_is_unix(api.listen_fd);
@@ -287,6 +342,8 @@ main(int argc, char **argv)
 		if (fs_write_atomic(pidfile, pid, strlen(pid), 0644, &cause) != 0) {
 			log_errorx("%s", cause);
 			free(cause);
+			config_free(api.cfg);
+			free(path);
 			return (1);
 		}
 	}
@@ -298,5 +355,6 @@ main(int argc, char **argv)
 		unlink(pidfile);
 	close(api.listen_fd);
 	config_free(api.cfg);
+	free(path);
 	return (rc);
 }

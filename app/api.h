@@ -14,10 +14,17 @@ struct config;
 struct db;
 struct scoreboard;
 
+/*
+ * Names the fd of a listening socket inherited across exec: set by the
+ * master for its own SIGUSR2 upgrade (master.c), read by main (api.c).
+ */
+#define API_ENV_LISTEN_FD	"BOOTSTACK_LISTEN_FD"
+
 /* One process's view of the application; a worker's lives for its life. */
 struct api {
 	struct config	*cfg;		/* owned by the master; workers inherit it */
-	const char	*config_path;	/* borrowed from argv */
+	const char	*config_path;	/* -c, --env or default; owned by main() */
+	char		**argv;		/* main()'s, exec'd again on SIGUSR2 */
 	struct db	*db;		/* the worker's connection; NULL in the master */
 	int		 listen_fd;	/* the FastCGI socket, non-blocking */
 	int		 listen_unix;	/* it is a unix socket */

@@ -18,6 +18,7 @@
 
 #include "cli.h"
 #include "config.h"
+#include "confenv.h"
 #include "db.h"
 #include "log.h"
 
@@ -29,6 +30,8 @@ static const struct cli_cmd *const cli_cmds[] = {
 	&cli_cmd_key,
 	&cli_cmd_cert,
 	&cli_cmd_dns,
+	&cli_cmd_alert,
+	&cli_cmd_report,
 };
 #define CLI_NCMDS (sizeof(cli_cmds) / sizeof(cli_cmds[0]))
 
@@ -97,8 +100,9 @@ cli_wants_help(const struct cli_cmd *cmd, int argc, char **argv)
 }
 
 /*
- * Removes "-c FILE", "--config FILE" and "--config=FILE" from a command's
- * arguments, so every command takes -c in either place.
+ * Removes "-c FILE", "--config FILE", "--config=FILE", "--env NAME" and
+ * "--env=NAME" from a command's arguments, so every command takes them in
+ * either place.
  */
 static int
 cli_take_config(struct cli *cli, int *argc, char **argv)
@@ -120,6 +124,16 @@ cli_take_config(struct cli *cli, int *argc, char **argv)
 		} else if (strncmp(argv[i], "--config=", 9) == 0) {
 			cli->config_path = argv[i] + 9;
 			skip = 1;
+		} else if (strcmp(argv[i], "--env") == 0) {
+			if (i + 1 >= *argc) {
+				cli_err(argv[0], "--env needs a name");
+				return (-1);
+			}
+			cli->env = argv[i + 1];
+			skip = 2;
+		} else if (strncmp(argv[i], "--env=", 6) == 0) {
+			cli->env = argv[i] + 6;
+			skip = 1;
 		}
 		if (skip > 0) {
 			for (j = i; j + skip <= *argc; j++)
@@ -136,14 +150,15 @@ cli_usage(FILE *f)
 {
 	size_t	 i;
 
-	fprintf(f, "usage: bootstack [-c FILE] [-v] COMMAND [ARGS]\n\n"
+	fprintf(f, "usage: bootstack [-c FILE | --env NAME] [-v] COMMAND [ARGS]\n\n"
 	    "commands:\n");
 	for (i = 0; i < CLI_NCMDS; i++)
 		fprintf(f, "  %-22s %s\n", cli_cmds[i]->usage,
 		    cli_cmds[i]->summary);
-	fprintf(f, "\nThe configuration is read from -c FILE, else "
-	    "$BOOTSTACK_CONF, else\n%s/bootstack.conf. "
-	    "`bootstack COMMAND --help` tells more.\n", BS_SYSCONFDIR);
+	fprintf(f, "\nThe configuration is read from -c FILE, else --env NAME "
+	    "(%s/NAME.conf),\nelse $BOOTSTACK_CONF, else $BOOTSTACK_ENV, else "
+	    "%s/bootstack.conf.\n`bootstack COMMAND --help` tells more.\n",
+	    BS_SYSCONFDIR, BS_SYSCONFDIR);
 }
 
 int
@@ -151,14 +166,15 @@ main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "config",	required_argument,	NULL, 'c' },
+		{ "env",	required_argument,	NULL, 'e' },
 		{ "verbose",	no_argument,		NULL, 'v' },
 		{ "help",	no_argument,		NULL, 'h' },
 		{ "version",	no_argument,		NULL, 'V' },
 		{ NULL, 0, NULL, 0 }
 	};
-	struct cli		 cli = { NULL, NULL, 0 };
+	struct cli		 cli = { NULL, NULL, NULL, 0 };
 	const struct cli_cmd	*cmd = NULL;
-	char			*cause = NULL;
+	char			*cause = NULL, *path;
 	size_t			 i;
 	int			 ch, rc;
 
@@ -167,6 +183,9 @@ main(int argc, char **argv)
 		switch (ch) {
 		case 'c':
 			cli.config_path = optarg;
+			break;
+		case 'e':
+			cli.env = optarg;
 			break;
 		case 'v':
 			cli.verbose = 1;
@@ -203,12 +222,17 @@ main(int argc, char **argv)
 	if (cli.verbose)
 		log_init("bootstack", LOG_LEVEL_DEBUG);
 
-	if (cli.config_path == NULL)
-		cli.config_path = getenv("BOOTSTACK_CONF");
-	if (cli.config_path == NULL)
-		cli.config_path = BS_SYSCONFDIR "/bootstack.conf";
+	/* -c, --env, $BOOTSTACK_CONF, $BOOTSTACK_ENV, default: confenv.h */
+	if ((path = confenv_path(cli.config_path, cli.env, BS_SYSCONFDIR,
+	    &cause)) == NULL) {
+		cli_err(cmd->name, "%s", cause != NULL ? cause : "out of memory");
+		free(cause);
+		return (1);
+	}
+	cli.config_path = path;
 	if ((cli.cfg = config_new()) == NULL) {
 		cli_err(cmd->name, "out of memory");
+		free(path);
 		return (1);
 	}
 	if (config_load(cli.cfg, cli.config_path, &cause) != 0 &&
@@ -216,11 +240,13 @@ main(int argc, char **argv)
 		cli_err(cmd->name, "%s", cause);
 		free(cause);
 		config_free(cli.cfg);
+		free(path);
 		return (1);
 	}
 	free(cause);
 	optind = 1;
 	rc = cmd->run(&cli, argc, argv);
 	config_free(cli.cfg);
+	free(path);
 	return (rc);
 }

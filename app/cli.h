@@ -10,6 +10,7 @@ struct config;
 struct cli {
 	struct config	*cfg;		/* loaded before the command runs */
 	const char	*config_path;	/* -c FILE, $BOOTSTACK_CONF or the default */
+	const char	*env;		/* --env NAME, or NULL (confenv.h) */
 	int		 verbose;	/* -v: debug log lines */
 };
 
@@ -29,6 +30,8 @@ extern const struct cli_cmd cli_cmd_tenant;
 extern const struct cli_cmd cli_cmd_key;
 extern const struct cli_cmd cli_cmd_cert;
 extern const struct cli_cmd cli_cmd_dns;
+extern const struct cli_cmd cli_cmd_alert;
+extern const struct cli_cmd cli_cmd_report;
 
 /* Prints "bootstack NAME: message" on stderr (one line per error). */
 void	cli_err(const char *cmd, const char *fmt, ...)

@@ -17,6 +17,9 @@
  *		graceful stop: workers finish what they serve and exit; after
  *		[api] drain_timeout the rest are killed.
  *   SIGUSR1	reopen log files (logrotate), here and in every worker.
+ *   SIGUSR2	binary upgrade: exec the program file again (the newly
+ *		installed one) in this same process, keeping the socket and
+ *		the workers; see master_upgrade().
  *
  * On every tick it also reads the scoreboard: a worker busy on one request
  * for longer than [api] request_timeout is killed and replaced (nginx has
@@ -26,6 +29,7 @@
 #include "autoconf.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -43,12 +47,17 @@
 #define CRASH_WINDOW_MS		10000
 #define CRASH_BURST		5
 #define BACKOFF_MAX_MS		30000
+#define SELFTEST_MAX_MS		10000	/* "PROGRAM -t" before an upgrade */
+#define MASTER_ENV_WORKERS	"BOOTSTACK_UPGRADE_WORKERS"	/* "pid,pid" */
+#define MASTER_ENV_FROM		"BOOTSTACK_UPGRADE_FROM"	/* old version */
+#define GENERATION_ADOPTED	(~0U)	/* workers of the image before exec */
 
 struct master_slot {
 	pid_t		 pid;		/* the worker; 0 when none runs */
 	unsigned int	 generation;	/* generation it serves */
 	int		 waiting;	/* pid 0, to be respawned at respawn_at */
 	int		 overran;	/* killed by us for request_timeout */
+	int		 adopted;	/* forked by the image before a SIGUSR2 */
 	long long	 respawn_at;	/* ms, monotonic */
 };
 
@@ -75,6 +84,7 @@ master_spawn(struct api *api, unsigned int i)
 
 	slots[i].generation = api->generation;
 	slots[i].overran = 0;
+	slots[i].adopted = 0;
 	atomic_store(&api->board->slots[i].busy_since_ms, 0);
 	atomic_store(&api->board->slots[i].used, 1);
 	pid = fork();
@@ -184,6 +194,12 @@ master_reap(struct api *api, int stopping)
 			continue;
 		slots[i].pid = 0;
 		delay = 0;
+		if (slots[i].adopted) {
+			/* an old image's worker, done draining: not ours to replace */
+			slots[i].adopted = 0;
+			log_debug("old worker (pid %ld) exited", (long)pid);
+			continue;
+		}
 		if (slots[i].overran) {
 			log_debug("worker %u (pid %ld) reaped after its deadline",
 			    i, (long)pid);
@@ -284,6 +300,188 @@ master_reload(struct api *api)
 	    config_int(api->cfg, "api", "workers"));
 }
 
+/*
+ * Runs "PROGRAM -t ARGS..." on the file a SIGUSR2 would exec: it must load
+ * and accept the configuration. Its stdout ("FILE: ok") is dropped, its
+ * stderr (the reason it fails) goes where ours goes. Waits for at most
+ * SELFTEST_MAX_MS. Returns 0 if it passed.
+ */
+static int
+master_selftest(struct api *api)
+{
+	char		 opt_t[] = "-t", **argv;
+	sigset_t	 none;
+	long long	 deadline;
+	size_t		 argc, i;
+	pid_t		 pid, got;
+	int		 status, fd;
+
+	for (argc = 0; api->argv[argc] != NULL; argc++)
+		;
+	if ((argv = calloc(argc + 2, sizeof(*argv))) == NULL)
+		return (-1);
+	argv[0] = api->argv[0];
+	argv[1] = opt_t;
+	for (i = 1; i < argc; i++)
+		argv[i + 1] = api->argv[i];
+	if ((pid = fork()) == -1) {
+		log_error("upgrade: fork");
+		free(argv);
+		return (-1);
+	}
+	if (pid == 0) {
+		sigemptyset(&none);
+		sigprocmask(SIG_SETMASK, &none, NULL);
+		if ((fd = open("/dev/null", O_WRONLY)) != -1)
+			dup2(fd, STDOUT_FILENO);
+		execvp(argv[0], argv);
+		fprintf(stderr, "bootstack-api: exec %s: %s\n", argv[0],
+		    strerror(errno));
+		_exit(127);
+	}
+	free(argv);
+	deadline = master_now_ms() + SELFTEST_MAX_MS;
+	while ((got = waitpid(pid, &status, WNOHANG)) == 0 &&
+	    master_now_ms() < deadline)
+		usleep(10000);
+	if (got == 0) {
+		kill(pid, SIGKILL);
+		waitpid(pid, &status, 0);
+		log_errorx("upgrade refused: %s -t did not finish within %d s",
+		    api->argv[0], SELFTEST_MAX_MS / 1000);
+		return (-1);
+	}
+	if (got == -1 || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+		log_errorx("upgrade refused, the running program keeps serving: "
+		    "%s -t failed (%s %d)", api->argv[0],
+		    got != -1 && WIFSIGNALED(status) ? "signal" : "status",
+		    got == -1 ? -1 : WIFSIGNALED(status) ? WTERMSIG(status) :
+		    WEXITSTATUS(status));
+		return (-1);
+	}
+	return (0);
+}
+
+/*
+ * SIGUSR2: a binary upgrade without a lost request (php-fpm's and nginx's
+ * USR2, done in place). The master execs its program path again (argv[0]:
+ * after `make install`, the new file), so it keeps its pid (systemd's
+ * MainPID, the pid file), its listening socket (the fd number goes in
+ * API_ENV_LISTEN_FD, close-on-exec cleared) and its workers, which serve
+ * on meanwhile: exec does not end the process, so their PR_SET_PDEATHSIG
+ * does not fire. The new image adopts them (master_adopt), starts its own
+ * workers, then tells the old ones to finish their request and exit, as a
+ * reload does. The socket never closes, so nothing is refused.
+ *
+ * The new file must first pass "PROGRAM -t" with our arguments; if it does
+ * not, or exec fails, this image keeps serving and logs why. Caveat: the
+ * scoreboard lives in this image's memory, so /metrics counters start from
+ * zero again, as after a restart. A change of [api] listen needs a restart.
+ */
+static void
+master_upgrade(struct api *api)
+{
+	char		 fdbuf[16], *list = NULL, *next;
+	unsigned int	 i, n = 0;
+	int		 flags;
+
+	log_info("upgrade: checking %s", api->argv[0]);
+	if (master_selftest(api) != 0)
+		return;
+	for (i = 0; i < MASTER_MAX_SLOTS; i++) {
+		if (slots[i].pid == 0)
+			continue;
+		if (asprintf(&next, "%s%s%ld", list != NULL ? list : "",
+		    list != NULL ? "," : "", (long)slots[i].pid) == -1) {
+			log_errorx("upgrade: out of memory");
+			free(list);
+			return;
+		}
+		free(list);
+		list = next;
+		n++;
+	}
+	snprintf(fdbuf, sizeof(fdbuf), "%d", api->listen_fd);
+	flags = fcntl(api->listen_fd, F_GETFD);
+	if (flags == -1 || setenv(API_ENV_LISTEN_FD, fdbuf, 1) == -1 ||
+	    setenv(MASTER_ENV_WORKERS, list != NULL ? list : "", 1) == -1 ||
+	    setenv(MASTER_ENV_FROM, PACKAGE_VERSION, 1) == -1 ||
+	    fcntl(api->listen_fd, F_SETFD, flags & ~FD_CLOEXEC) == -1) {
+		log_error("upgrade: preparing the exec");
+		goto undo;
+	}
+	log_info("upgrade: exec %s; %u workers serve on meanwhile",
+	    api->argv[0], n);
+	execvp(api->argv[0], api->argv);
+	log_error("upgrade refused: exec %s", api->argv[0]);
+undo:
+	if (flags != -1)
+		fcntl(api->listen_fd, F_SETFD, flags);
+	unsetenv(API_ENV_LISTEN_FD);
+	unsetenv(MASTER_ENV_WORKERS);
+	unsetenv(MASTER_ENV_FROM);
+	free(list);
+}
+
+/* 1 if pid is a child of this process (its /proc stat names us as parent). */
+static int
+master_is_child(pid_t pid)
+{
+	char	 path[64], buf[512], *p;
+	FILE	*f;
+	size_t	 n;
+	int	 ppid = -1;
+
+	snprintf(path, sizeof(path), "/proc/%ld/stat", (long)pid);
+	if ((f = fopen(path, "re")) == NULL)
+		return (0);
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	if ((p = strrchr(buf, ')')) == NULL || sscanf(p + 1, " %*c %d", &ppid) != 1)
+		return (0);
+	return (ppid == (int)getpid());
+}
+
+/*
+ * After a SIGUSR2 exec: takes the previous image's workers (still our
+ * children) into free slots from the top, as an old generation, so they
+ * are reaped, counted while stopping, and never respawned. A pid that is
+ * not our child is ignored, whatever the environment says. Returns how
+ * many; the caller asks them to drain once the new workers run.
+ */
+static unsigned int
+master_adopt(void)
+{
+	const char	*list = getenv(MASTER_ENV_WORKERS), *p;
+	unsigned int	 i = MASTER_MAX_SLOTS, n = 0;
+	char		*end;
+	long		 pid;
+
+	if (list == NULL)
+		return (0);
+	for (p = list; *p != '\0' && i > 0; p = *end == ',' ? end + 1 : end) {
+		errno = 0;
+		pid = strtol(p, &end, 10);
+		if (errno != 0 || end == p || pid <= 0)
+			break;
+		if (!master_is_child((pid_t)pid))
+			continue;
+		while (i > 0 && slots[i - 1].pid != 0)
+			i--;
+		if (i == 0)
+			break;
+		i--;
+		slots[i].pid = (pid_t)pid;
+		slots[i].generation = GENERATION_ADOPTED;
+		slots[i].adopted = 1;
+		slots[i].waiting = 0;
+		n++;
+	}
+	unsetenv(MASTER_ENV_WORKERS);
+	return (n);
+}
+
 /* See api.h. */
 int
 master_run(struct api *api)
@@ -291,7 +489,9 @@ master_run(struct api *api)
 	sigset_t	 set;
 	siginfo_t	 info;
 	struct timespec	 tick = { 0, 200 * 1000 * 1000 };
-	long long	 drain_deadline = 0;
+	long long	 drain_deadline = 0, adopt_deadline = 0;
+	const char	*from;
+	unsigned int	 adopted, i;
 	int		 sig, stopping = 0;
 
 	sigemptyset(&set);
@@ -301,6 +501,7 @@ master_run(struct api *api)
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGQUIT);
 	sigaddset(&set, SIGUSR1);
+	sigaddset(&set, SIGUSR2);
 	sigprocmask(SIG_BLOCK, &set, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	if (api->board == NULL && (api->board = scoreboard_map()) == NULL) {
@@ -308,10 +509,23 @@ master_run(struct api *api)
 		return (1);
 	}
 
+	from = getenv(MASTER_ENV_FROM);
+	adopted = from != NULL ? master_adopt() : 0;
 	master_fill(api);
-	log_info("bootstack-api %s started: %lld workers on %s", PACKAGE_VERSION,
-	    config_int(api->cfg, "api", "workers"),
-	    config_str(api->cfg, "api", "listen"));
+	if (from != NULL) {
+		/* new workers run: now the old ones finish and exit */
+		master_signal(api, SIGTERM, 1);
+		adopt_deadline = master_now_ms() + 1000 *
+		    config_int(api->cfg, "api", "drain_timeout");
+		log_info("upgraded: bootstack-api %s (was %s), %lld workers on "
+		    "%s, %u old workers draining", PACKAGE_VERSION, from,
+		    config_int(api->cfg, "api", "workers"),
+		    config_str(api->cfg, "api", "listen"), adopted);
+		unsetenv(MASTER_ENV_FROM);
+	} else
+		log_info("bootstack-api %s started: %lld workers on %s",
+		    PACKAGE_VERSION, config_int(api->cfg, "api", "workers"),
+		    config_str(api->cfg, "api", "listen"));
 	for (;;) {
 		sig = sigtimedwait(&set, &info, &tick);
 		switch (sig) {
@@ -338,11 +552,26 @@ master_run(struct api *api)
 				log_warn("reopening the log");
 			master_signal(api, SIGUSR1, 0);
 			break;
+		case SIGUSR2:
+			if (!stopping)
+				master_upgrade(api);	/* returns on failure */
+			break;
 		default:
 			break;
 		}
 		master_reap(api, stopping);
 		master_deadlines(api);
+		if (adopt_deadline != 0 && master_now_ms() > adopt_deadline) {
+			/* old workers past drain_timeout, as a stop would */
+			for (i = 0; i < MASTER_MAX_SLOTS; i++)
+				if (slots[i].adopted && slots[i].pid != 0) {
+					log_warnx("old worker (pid %ld) still "
+					    "busy after drain_timeout: killed",
+					    (long)slots[i].pid);
+					kill(slots[i].pid, SIGKILL);
+				}
+			adopt_deadline = 0;
+		}
 		if (stopping) {
 			if (master_alive() == 0)
 				break;

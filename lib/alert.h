@@ -217,12 +217,11 @@ int		 alert_silenced(const struct alert_state *, time_t now);
 /* --- numbers from scrapes --------------------------------------------- */
 void		 alert_series_cleanup(struct alert_series *, size_t n);
 /*
- * Parses the store's history (plus cur, the scrape of this run, with
- * cur_t and cur_start, when cur is not NULL) into *out (caller frees with
- * alert_series_cleanup + free). 0, or -1 with *cause.
+ * Parses the store's kept scrapes (the newest being this run's, once
+ * alert_store_add_scrape() took it) into *out, oldest first (caller frees
+ * with alert_series_cleanup() and free()). 0, or -1 with *cause.
  */
 int		 alert_series_load(const struct alert_store *,
-		    const struct promtext *cur, time_t cur_t, double cur_start,
 		    struct alert_series **out, size_t *n, char **cause);
 /*
  * The index in s[0..n) to measure a window ending at s[n-1] from: the

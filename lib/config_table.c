@@ -38,6 +38,7 @@ const struct config_section config_sections[] = {
 	{ "alerts",	0, "where and when alerts are sent" },
 	{ "cert",	1, "one certificate: [cert NAME]" },
 	{ "dns_record",	1, "one record the zone must hold: [dns_record NAME]" },
+	{ "alert",	1, "one alert rule: [alert NAME]" },
 	{ NULL,		0, NULL }
 };
 
@@ -188,7 +189,8 @@ const struct config_key config_keys[] = {
 	  "the zone (domain) at the provider; unset = [site] domain" },
 	{ "dns", "hosts", CONFIG_STRING, 0, 0, NULL, NULL,
 	  "names pointed at ipv4/ipv6, relative to the zone, \"@\" = apex, "
-	  "blank-separated; unset = the [site] names inside the zone" },
+	  "blank-separated; unset = the [site] names inside the zone, or "
+	  "the apex without [site]" },
 	{ "dns", "ipv4", CONFIG_STRING, 0, 0, NULL, NULL,
 	  "this server's IPv4 address for the hosts' A records, or \"auto\"; "
 	  "unset = no A records" },
@@ -229,6 +231,31 @@ const struct config_key config_keys[] = {
 	{ "dynadot", "min_interval", CONFIG_INT, 0, 60000, "1000", NULL,
 	  "milliseconds between two requests to the account" },
 
+	/* [report] (lib/report.c, app/cli_report.c) */
+	{ "report", "goaccess", CONFIG_STRING, 0, 0, "/usr/bin/goaccess", NULL,
+	  "the GoAccess program (1.7 or later), an absolute path" },
+	{ "report", "state_dir", CONFIG_STRING, 0, 0,
+	  "/var/lib/bootstack/report", NULL,
+	  "folder of the GoAccess databases, the read positions and the "
+	  "lock (made 0700)" },
+	{ "report", "output_dir", CONFIG_STRING, 0, 0, NULL, NULL,
+	  "folder the HTML and JSON reports go to; unset = [nginx] ops_root" },
+	{ "report", "hosts", CONFIG_STRING, 0, 0, NULL, NULL,
+	  "hosts with a report of their own, blank-separated; unset = the "
+	  "[site] names; empty = the all-hosts report only" },
+	{ "report", "exclude", CONFIG_STRING, 0, 0, "/healthz /readyz", NULL,
+	  "request paths left out of the reports, blank-separated; "
+	  "\"/ops/*\" is a prefix" },
+	{ "report", "anonymize_ip", CONFIG_BOOL, 0, 0, "no", NULL,
+	  "mask client addresses (IPv4 /24, IPv6 /64) before GoAccess "
+	  "sees them" },
+	{ "report", "query_strings", CONFIG_BOOL, 0, 0, "no", NULL,
+	  "keep query strings in the requests panel" },
+	{ "report", "keep_days", CONFIG_INT, 0, 3650, "0", NULL,
+	  "days of data the databases keep; 0 = all" },
+	{ "report", "lock_file", CONFIG_STRING, 0, 0, NULL, NULL,
+	  "lock so two runs do not overlap; unset = <state_dir>/report.lock" },
+
 	/* [cert NAME] (app/cli_cert.c) */
 	{ "cert", "names", CONFIG_STRING, 0, 0, NULL, NULL,
 	  "the DNS names of the certificate, first = subject, "
@@ -264,6 +291,65 @@ const struct config_key config_keys[] = {
 	  "A, AAAA, CNAME or TXT" },
 	{ "dns_record", "value", CONFIG_STRING, 0, 0, NULL, NULL,
 	  "the address, target name or text" },
+
+	/* [alerts] (lib/alert.c, app/cli_alert.c) */
+	{ "alerts", "metrics_url", CONFIG_STRING, 0, 0, NULL, NULL,
+	  "where alert check scrapes the API's /metrics; unset = no "
+	  "metrics rules" },
+	{ "alerts", "metrics_address", CONFIG_STRING, 0, 0, NULL, NULL,
+	  "address the scrape connects to instead of resolving the URL's "
+	  "host (Host and SNI keep the name), e.g. 127.0.0.1" },
+	{ "alerts", "ca_file", CONFIG_STRING, 0, 0, NULL, NULL,
+	  "PEM CAs trusted for https scrapes and webhooks; unset = system "
+	  "store" },
+	{ "alerts", "timeout", CONFIG_INT, 1, 300, "10", NULL,
+	  "seconds a scrape, a webhook call, sendmail or the command may take" },
+	{ "alerts", "state_file", CONFIG_STRING, 0, 0,
+	  "/var/lib/bootstack/alerts.json", NULL,
+	  "alert states, silences and recent scrapes (written atomically)" },
+	{ "alerts", "repeat", CONFIG_INT, 0, 31536000, "14400", NULL,
+	  "seconds between repeats of a firing alert; 0 = never repeat" },
+	{ "alerts", "hostname", CONFIG_STRING, 0, 0, NULL, NULL,
+	  "this server's name in messages; unset = gethostname()" },
+	{ "alerts", "webhook_url", CONFIG_STRING, 0, 0, NULL, NULL,
+	  "URL alerts are POSTed to as JSON (Slack-compatible text); "
+	  "unset = no webhook" },
+	{ "alerts", "webhook_token", CONFIG_SECRET, 0, 0, NULL, NULL,
+	  "sent as Authorization: Bearer; prefer webhook_token_file" },
+	{ "alerts", "sendmail", CONFIG_STRING, 0, 0, "/usr/sbin/sendmail",
+	  NULL, "the sendmail program mail goes through" },
+	{ "alerts", "mail_to", CONFIG_STRING, 0, 0, NULL, NULL,
+	  "mail recipients, blank- or comma-separated; unset = no mail" },
+	{ "alerts", "mail_from", CONFIG_STRING, 0, 0, NULL, NULL,
+	  "the From: address; unset = bootstack@<hostname>" },
+	{ "alerts", "command", CONFIG_STRING, 0, 0, NULL, NULL,
+	  "program run with the alert JSON on stdin: an absolute path and "
+	  "arguments, blank-separated, no shell; unset = none" },
+
+	/* [alert NAME] (lib/alert.c) */
+	{ "alert", "kind", CONFIG_ENUM, 0, 0, NULL,
+	  "http_5xx_ratio|http_p95|db_down|cert_expiry|cert_renew_failed|"
+	  "disk_space|crash_loop|stale_job|api_down",
+	  "what the rule watches (required)" },
+	{ "alert", "severity", CONFIG_ENUM, 0, 0, "warning",
+	  "critical|warning|info", "label carried by the notices" },
+	{ "alert", "threshold", CONFIG_STRING, 0, 0, NULL, NULL,
+	  "the limit, in the kind's unit; unset = the kind's default" },
+	{ "alert", "window", CONFIG_INT, 10, 86400, "300", NULL,
+	  "seconds of metrics the rate rules look at" },
+	{ "alert", "for", CONFIG_INT, 0, 604800, "0", NULL,
+	  "seconds the condition must hold before the alert fires" },
+	{ "alert", "repeat", CONFIG_INT, 0, 31536000, NULL, NULL,
+	  "seconds between repeats while firing; unset = [alerts] repeat" },
+	{ "alert", "min_requests", CONFIG_INT, 0, 100000000, "10", NULL,
+	  "http rules: fewer requests in the window never fire" },
+	{ "alert", "route", CONFIG_STRING, 0, 0, NULL, NULL,
+	  "http rules: only this route (e.g. tasks_get); unset = all" },
+	{ "alert", "cert", CONFIG_STRING, 0, 0, NULL, NULL,
+	  "cert rules: the [cert NAME] whose status file is read" },
+	{ "alert", "path", CONFIG_STRING, 0, 0, NULL, NULL,
+	  "disk_space: a folder; stale_job: a file; cert rules: a status "
+	  "file (instead of cert)" },
 
 	{ NULL, NULL, CONFIG_STRING, 0, 0, NULL, NULL, NULL }
 };

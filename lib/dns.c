@@ -54,22 +54,22 @@
 #include "jsonutil.h"
 #include "log.h"
 
-#define DNS_MAX_SNAPSHOT	(4 * 1024 * 1024)	/* bytes of a snapshot file */
-#define DNS_MAX_DIFF		(256 * 1024)		/* bytes of a printed diff */
+#define DNS_MAX_SNAPSHOT	(4 * 1024 * 1024)	/* bytes of a snapshot */
+#define DNS_MAX_DIFF		(256 * 1024)		/* bytes of a diff */
 
 struct dns {
 	struct dns_provider	 prov;		/* owned backend */
 	char			*zone;		/* "example.com" */
 	char			*snapshot_dir;	/* snapshots, lock, journal */
-	long			 keep;		/* snapshots kept per zone */
-	long			 lock_timeout;	/* seconds to wait for the lock */
-	char			*ns_spec;	/* [dns] nameservers, or NULL */
+	long			 keep;		/* snapshots kept */
+	long			 lock_timeout;	/* seconds, for the lock */
+	char			*ns_spec;	/* [dns] nameservers or NULL */
 	struct dns_server	*servers;	/* found on first need */
 	size_t			 nservers;
-	long			 prop_timeout;	/* [dns] propagation_timeout */
-	long			 prop_interval;	/* first pause */
+	long			 prop_timeout;	/* seconds */
+	long			 prop_interval;	/* first pause, seconds */
 	long			 query_timeout;	/* per query try */
-	int			 lockfd;	/* held during a transaction */
+	int			 lockfd;	/* held in a transaction */
 	long long		 last_call;	/* ms since the epoch */
 };
 
@@ -211,7 +211,8 @@ dns_zone_find(const struct dns_zone *z, const struct dns_record *r,
 	size_t	 i;
 
 	for (i = 0; i < z->n; i++)
-		if ((used == NULL || !used[i]) && dns_record_equal(&z->rec[i], r))
+		if ((used == NULL || !used[i]) &&
+		    dns_record_equal(&z->rec[i], r))
 			return ((long)i);
 	return (-1);
 }
@@ -401,9 +402,9 @@ dns_zone_merge(const struct dns_zone *cur, const struct dns_changes *c,
 				continue;
 			if (strcmp(a->type, "cname") == 0 &&
 			    strcmp(b->type, "cname") != 0) {
-				(void)!asprintf(cause, "%s: a CNAME cannot share "
-				    "its name with other records (it has %s "
-				    "too)", dns_show_name(a->name), b->type);
+				(void)!asprintf(cause, "%s: a CNAME cannot "
+				    "share its name with other records (it has "
+				    "%s too)", dns_show_name(a->name), b->type);
 				goto fail;
 			}
 			if (strcmp(a->type, "cname") == 0 && j > i) {
@@ -613,7 +614,8 @@ dns_zone_from_json(json_object *obj, struct dns_zone *z, char **cause)
 		type = jsonutil_get_str(r, "type");
 		value = jsonutil_get_str(r, "value");
 		value2 = jsonutil_get_str(r, "value2");
-		if (name == NULL || type == NULL || value == NULL || *type == '\0') {
+		if (name == NULL || type == NULL || value == NULL ||
+		    *type == '\0') {
 			(void)!asprintf(cause, "snapshot: record %zu lacks "
 			    "name, type or value", i + 1);
 			goto fail;
@@ -705,7 +707,7 @@ dns_name_ok(const char *s)
 /*
  * The first global address of family on this host's interfaces ("auto"):
  * not loopback, link-local, private (RFC 1918, RFC 6598, ULA) or
- * documentation space. 0 with buf, or -1.
+ * multicast. 0 with buf, or -1.
  */
 static int
 dns_local_addr(int family, char *buf, size_t size)
@@ -730,7 +732,8 @@ dns_local_addr(int family, char *buf, size_t size)
 			inet_ntop(AF_INET, &s->sin_addr, buf, (socklen_t)size);
 			rc = 0;
 		} else {
-			const struct sockaddr_in6 *s = (const void *)i->ifa_addr;
+			const struct sockaddr_in6 *s =
+			    (const void *)i->ifa_addr;
 			const unsigned char *b = s->sin6_addr.s6_addr;
 
 			if (IN6_IS_ADDR_LOOPBACK(&s->sin6_addr) ||
@@ -738,7 +741,8 @@ dns_local_addr(int family, char *buf, size_t size)
 			    IN6_IS_ADDR_V4MAPPED(&s->sin6_addr) ||
 			    (b[0] & 0xfe) == 0xfc || (b[0] & 0xe0) != 0x20)
 				continue;
-			inet_ntop(AF_INET6, &s->sin6_addr, buf, (socklen_t)size);
+			inet_ntop(AF_INET6, &s->sin6_addr, buf,
+			    (socklen_t)size);
 			rc = 0;
 		}
 	}
@@ -849,8 +853,10 @@ dns_desired(const struct config *cfg, const char *zone, struct dns_changes *c,
 		goto out;
 	if ((v = config_str(cfg, "dns", "hosts")) != NULL)
 		(void)buf_adds(&hosts, v);
-	else
+	else if ((v = config_str(cfg, "site", "domain")) != NULL && *v != '\0')
 		(void)dns_site_hosts(cfg, zone, &hosts);
+	else
+		(void)buf_adds(&hosts, "@");	/* no [site]: the apex */
 	if ((copy = strdup(buf_str(&hosts))) == NULL)
 		goto nomem;
 	for (tok = strtok_r(copy, " \t,", &save); tok != NULL;
@@ -878,8 +884,8 @@ dns_desired(const struct config *cfg, const char *zone, struct dns_changes *c,
 		value = config_istr(cfg, "dns_record", i, "value");
 		if (name == NULL || type == NULL || value == NULL ||
 		    *value == '\0') {
-			(void)!asprintf(cause, "[dns_record %s]: name, type and "
-			    "value are required", sec);
+			(void)!asprintf(cause, "[dns_record %s]: name, type "
+			    "and value are required", sec);
 			goto out;
 		}
 		free(norm);
@@ -894,16 +900,19 @@ dns_desired(const struct config *cfg, const char *zone, struct dns_changes *c,
 		} else
 			free(p);
 		if (!dns_name_ok(norm)) {
-			(void)!asprintf(cause, "[dns_record %s] name: '%.64s' is "
-			    "not a name relative to the zone", sec, name);
+			(void)!asprintf(cause, "[dns_record %s] name: '%.64s' "
+			    "is not a name relative to the zone", sec, name);
 			goto out;
 		}
-		if (strcasecmp(type, "a") == 0 || strcasecmp(type, "aaaa") == 0) {
-			if (inet_pton(strcasecmp(type, "a") == 0 ? AF_INET :
-			    AF_INET6, value, bin) != 1) {
+		if (strcasecmp(type, "a") == 0 ||
+		    strcasecmp(type, "aaaa") == 0) {
+			int	 is4 = strcasecmp(type, "a") == 0;
+
+			if (inet_pton(is4 ? AF_INET : AF_INET6, value,
+			    bin) != 1) {
 				(void)!asprintf(cause, "[dns_record %s] value: "
 				    "'%.64s' is not an %s address", sec, value,
-				    strcasecmp(type, "a") == 0 ? "IPv4" : "IPv6");
+				    is4 ? "IPv4" : "IPv6");
 				goto out;
 			}
 		} else if (strcasecmp(type, "cname") == 0) {
@@ -914,8 +923,8 @@ dns_desired(const struct config *cfg, const char *zone, struct dns_changes *c,
 				goto out;
 			}
 		} else if (strcasecmp(type, "txt") != 0) {
-			(void)!asprintf(cause, "[dns_record %s] type: '%.16s' is "
-			    "not one of A, AAAA, CNAME, TXT", sec, type);
+			(void)!asprintf(cause, "[dns_record %s] type: '%.16s' "
+			    "is not one of A, AAAA, CNAME, TXT", sec, type);
 			goto out;
 		}
 		if (dns_changes_add(c, strcasecmp(type, "txt") == 0 ?
@@ -1006,8 +1015,8 @@ dns_say_lines(FILE *out, const char *text)
 
 	while (*p != '\0') {
 		nl = strchr(p, '\n');
-		dns_say(out, "%.*s", (int)(nl != NULL ? nl - p : (long)strlen(p)),
-		    p);
+		dns_say(out, "%.*s", (int)(nl != NULL ? nl - p :
+		    (long)strlen(p)), p);
 		if (nl == NULL)
 			break;
 		p = nl + 1;
@@ -1246,8 +1255,9 @@ dns_unlock(struct dns *d)
 static void
 dns_pace(struct dns *d)
 {
-	long long	 wait = d->last_call + d->prov.min_interval_ms - dns_now();
+	long long	 wait;
 
+	wait = d->last_call + d->prov.min_interval_ms - dns_now();
 	if (wait > 0 && wait <= d->prov.min_interval_ms)
 		dns_sleep_ms(wait);
 }
@@ -1396,7 +1406,7 @@ dns_checkable(const char *type)
 /* Expectations under construction; strings owned. */
 struct dns_expects {
 	struct dns_expect	*v;
-	char			**fqdn;		/* v[i].fqdn, owned */
+	char			**fqdn;		/* v[i].fqdn (owned) */
 	const char		***vals;	/* v[i].values: array owned */
 	size_t			 n;
 };
@@ -1526,7 +1536,8 @@ dns_expects_zones(struct dns_expects *x, const char *zone,
 					if (strcmp(q->name, r->name) != 0 ||
 					    strcmp(q->type, r->type) != 0)
 						continue;
-					if (dns_zone_find(zz[1 - k], q, NULL) == -1)
+					if (dns_zone_find(zz[1 - k], q,
+					    NULL) == -1)
 						differs = 1;
 				}
 			if (!differs)
@@ -1756,8 +1767,8 @@ dns_restore(struct dns *d, const char *path, int flags, FILE *out,
 		goto out;
 	}
 	if (want.name == NULL || strcasecmp(want.name, d->zone) != 0) {
-		(void)!asprintf(cause, "%s is a snapshot of %s, not of %s", path,
-		    want.name != NULL ? want.name : "no zone", d->zone);
+		(void)!asprintf(cause, "%s is a snapshot of %s, not of %s",
+		    path, want.name != NULL ? want.name : "no zone", d->zone);
 		goto out;
 	}
 	if ((st = dns_lock(d, cause)) != ST_OK)

@@ -117,8 +117,8 @@ int	 dns_changes_add(struct dns_changes *, enum dns_op, const char *name,
  * name the provider redirects (forward, stealth). Records on names and
  * types the changes do not name are copied untouched, in their order.
  */
-int	 dns_zone_merge(const struct dns_zone *cur, const struct dns_changes *,
-	    struct dns_zone *out, char **cause);
+int	 dns_zone_merge(const struct dns_zone *cur,
+	    const struct dns_changes *, struct dns_zone *out, char **cause);
 /*
  * The difference from a to b as lines "- NAME TYPE VALUE", "+ NAME TYPE
  * VALUE" and "~ TTL A -> B", sorted by name, type, removal first; NAME "@"
@@ -135,9 +135,10 @@ int	 dns_zone_from_json(json_object *, struct dns_zone *, char **cause);
 
 /*
  * The records the configuration declares for zone: [dns] hosts (else the
- * [site] names inside the zone) pointed at [dns] ipv4 / ipv6 (SET: other
- * addresses of those names are replaced), [dns_record NAME] sections
- * (A, AAAA, CNAME: SET; TXT: ADD, so other TXT values stay), and [dns] ttl.
+ * [site] names inside the zone, else the apex) pointed at [dns] ipv4 /
+ * ipv6 (SET: other addresses of those names are replaced), [dns_record
+ * NAME] sections (A, AAAA, CNAME: SET; TXT: ADD, so other TXT values
+ * stay), and [dns] ttl.
  * *changes is initialised by the call. 0, or -1 with *cause.
  */
 int	 dns_desired(const struct config *, const char *zone,
@@ -175,8 +176,8 @@ char	*dns_scrub(const char *text, const char *secret);
 struct dns_provider_ops {
 	const char	*name;		/* "dynadot" */
 	/* Reads the whole zone; *z is initialised by the call. */
-	enum st		(*read)(void *, const char *zone, struct dns_zone *z,
-			    char **cause);
+	enum st		(*read)(void *, const char *zone,
+			    struct dns_zone *z, char **cause);
 	/* Makes the provider's zone equal to new (old: what read gave). */
 	enum st		(*write)(void *, const struct dns_zone *old,
 			    const struct dns_zone *new, char **cause);
@@ -185,9 +186,8 @@ struct dns_provider_ops {
 
 struct dns_provider {
 	const struct dns_provider_ops	*ops;
-	void				*priv;		/* the backend's state */
-	long				 min_interval_ms; /* pause between two
-							    calls to the account */
+	void				*priv;		/* backend state */
+	long				 min_interval_ms; /* between calls */
 };
 
 /* --- the zone at its provider -------------------------------------------- */
@@ -227,8 +227,8 @@ enum {
  * nameservers did not all serve the change in time; ST_IO for a local
  * file. *changed (may be NULL) is set when a write was made.
  */
-enum st		 dns_update(struct dns *, const struct dns_changes *, int flags,
-		    FILE *out, int *changed, char **cause);
+enum st		 dns_update(struct dns *, const struct dns_changes *,
+		    int flags, FILE *out, int *changed, char **cause);
 /*
  * Writes the zone of a snapshot file back (one write, read back and
  * checked, then waited for), after snapshotting the current zone. Same

@@ -36,12 +36,12 @@
 #include "jsonutil.h"
 #include "log.h"
 
-#define DNS_ACME_MAX_JOURNAL	(1024 * 1024)	/* bytes of the journal */
+#define DNS_ACME_MAX_JOURNAL	(1024 * 1024)	/* bytes */
 
 struct dns_acme {
 	struct dns	*d;		/* borrowed */
-	struct dns_zone	 cur;		/* TXT values of this run (relative) */
-	size_t		 live;		/* presented, not yet cleaned up */
+	struct dns_zone	 cur;		/* this run's TXT values */
+	size_t		 live;		/* presented, not cleaned up */
 	int		 written;	/* ready() tried to write */
 	char		*journal;	/* <snapshot_dir>/<zone>.acme.json */
 };
@@ -191,8 +191,8 @@ dns_acme_ready(struct acme_solver *s, char **cause)
 		if (dns_acme_has(&a->cur, stale.rec[i].name,
 		    stale.rec[i].value))
 			continue;
-		if (dns_changes_add(&ch, DNS_OP_REMOVE, stale.rec[i].name, "txt",
-		    stale.rec[i].value) != 0 || dns_zone_add(&all,
+		if (dns_changes_add(&ch, DNS_OP_REMOVE, stale.rec[i].name,
+		    "txt", stale.rec[i].value) != 0 || dns_zone_add(&all,
 		    stale.rec[i].name, "txt", stale.rec[i].value, NULL) != 0)
 			goto nomem;
 	}
@@ -207,7 +207,8 @@ dns_acme_ready(struct acme_solver *s, char **cause)
 	st = dns_update(a->d, &ch, 0, NULL, NULL, cause);
 	if (st == ST_OK) {
 		/* The stale values are gone: the journal is this run's. */
-		if (stale.n > 0 && dns_acme_journal_save(a, &a->cur, cause) != 0)
+		if (stale.n > 0 &&
+		    dns_acme_journal_save(a, &a->cur, cause) != 0)
 			log_warnx("dns-01: %s", *cause);
 		free(*cause);
 		*cause = NULL;

@@ -44,8 +44,8 @@
 #include "dns_check.h"
 #include "log.h"
 
-#define DNS_CHECK_MAX_ANSWER	65535	/* bytes of one answer (TCP max) */
-#define DNS_CHECK_TRIES		2	/* tries of one query per round */
+#define DNS_CHECK_MAX_ANSWER	65535	/* bytes of one answer */
+#define DNS_CHECK_TRIES		2	/* tries of a query per round */
 #define DNS_CHECK_WHY_MAX	2048	/* bytes of a timeout message */
 
 /* Milliseconds on the monotonic clock. */
@@ -220,8 +220,8 @@ check_resolve(const char *host, const char *port, const char *name,
 		s->addrlen = ai->ai_addrlen;
 		check_addr_label(&s->addr, addr, sizeof(addr));
 		if (name != NULL)
-			(void)snprintf(s->label, sizeof(s->label), "%.200s (%s)",
-			    name, addr);
+			(void)snprintf(s->label, sizeof(s->label),
+			    "%.200s (%s)", name, addr);
 		else
 			(void)snprintf(s->label, sizeof(s->label), "%s", addr);
 	}
@@ -311,14 +311,16 @@ dns_check_find_servers(const char *zone, struct dns_server **out, size_t *n,
 	*cause = NULL;
 	memset(&rs, 0, sizeof(rs));
 	if (res_ninit(&rs) != 0) {
-		(void)!asprintf(cause, "cannot read the resolver configuration");
+		(void)!asprintf(cause, "cannot read the resolver "
+		    "configuration");
 		return (-1);
 	}
 	if ((ans = malloc(DNS_CHECK_MAX_ANSWER)) == NULL) {
 		(void)!asprintf(cause, "out of memory");
 		goto out;
 	}
-	len = res_nquery(&rs, zone, ns_c_in, ns_t_ns, ans, DNS_CHECK_MAX_ANSWER);
+	len = res_nquery(&rs, zone, ns_c_in, ns_t_ns, ans,
+	    DNS_CHECK_MAX_ANSWER);
 	if (len < 0) {
 		(void)!asprintf(cause, "NS lookup of %s failed: %s (set [dns] "
 		    "nameservers to name them)", zone,
@@ -392,10 +394,14 @@ check_udp(const struct dns_server *s, const unsigned char *q, int qlen,
 	fd = socket(s->addr.ss_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	if (fd == -1 || connect(fd, (const struct sockaddr *)&s->addr,
 	    s->addrlen) == -1 || send(fd, q, (size_t)qlen, 0) != qlen) {
-		(void)!asprintf(why, "cannot send: %s", strerror(errno));
+		int	 e = errno;
+
+		(void)!asprintf(why, "cannot send: %s", strerror(e));
 		if (fd != -1)
 			close(fd);
-		return (-1);
+		/* No route of that family here (an IPv6 NS on a v4 host). */
+		return (e == ENETUNREACH || e == EAFNOSUPPORT ||
+		    e == EADDRNOTAVAIL ? -2 : -1);
 	}
 	for (;;) {
 		if (!check_wait_fd(fd, POLLIN, deadline)) {
@@ -431,7 +437,8 @@ check_tcp_io(int fd, unsigned char *p, size_t len, int writing,
 	while (len > 0) {
 		if (!check_wait_fd(fd, writing ? POLLOUT : POLLIN, deadline))
 			return (-1);
-		r = writing ? send(fd, p, len, MSG_NOSIGNAL) : recv(fd, p, len, 0);
+		r = writing ? send(fd, p, len, MSG_NOSIGNAL) :
+		    recv(fd, p, len, 0);
 		if (r == -1 && (errno == EINTR || errno == EAGAIN))
 			continue;
 		if (r <= 0)
@@ -563,7 +570,7 @@ dns_check_query(const struct dns_server *s, const char *fqdn, const char *type,
 	unsigned char		 q[NS_PACKETSZ], *ans = NULL;
 	ns_msg			 m;
 	char			*why = NULL;
-	int			 t, qlen, alen = 0, try, rc = -1;
+	int			 t, qlen, alen = 0, try, k, rc = -1;
 
 	*values = NULL;
 	*n = 0;
@@ -581,10 +588,12 @@ dns_check_query(const struct dns_server *s, const char *fqdn, const char *type,
 	qlen = res_nmkquery(&rs, ns_o_query, fqdn, ns_c_in, t, NULL, 0, NULL,
 	    q, sizeof(q));
 	if (qlen < HFIXEDSZ) {
-		(void)!asprintf(cause, "cannot make a query for '%.253s'", fqdn);
+		(void)!asprintf(cause, "cannot make a query for '%.253s'",
+		    fqdn);
 		goto out;
 	}
-	((HEADER *)(void *)q)->rd = 0;	/* the server's own data, no cache */
+	/* Recursion off: the server's own data, never a cache. */
+	((HEADER *)(void *)q)->rd = 0;
 	if ((ans = malloc(DNS_CHECK_MAX_ANSWER)) == NULL) {
 		(void)!asprintf(cause, "out of memory");
 		goto out;
@@ -592,9 +601,14 @@ dns_check_query(const struct dns_server *s, const char *fqdn, const char *type,
 	for (try = 0; try < DNS_CHECK_TRIES; try++) {
 		free(why);
 		why = NULL;
-		if (check_udp(s, q, qlen, ans, &alen, check_now_ms() +
-		    timeout * 1000, &why) == 0)
+		if ((k = check_udp(s, q, qlen, ans, &alen, check_now_ms() +
+		    timeout * 1000, &why)) == 0)
 			break;
+		if (k == -2) {
+			(void)!asprintf(cause, "%s", why);
+			rc = -2;
+			goto out;
+		}
 	}
 	if (try == DNS_CHECK_TRIES) {
 		(void)!asprintf(cause, "%s", why != NULL ? why : "no answer");
@@ -727,11 +741,11 @@ dns_check_wait(const struct dns_check_config *cfg, const struct dns_expect *ex,
 {
 	const char	***norm = NULL;
 	char		**why = NULL, **vals, *w;
-	unsigned char	 *done = NULL;
+	unsigned char	 *done = NULL, *gone = NULL;
 	struct buf	  b;
-	size_t		  i, j, k, nv, left, lag;
+	size_t		  i, j, k, nv, left, lag, ngone = 0;
 	long long	  start, deadline, now, pause;
-	int		  rcode;
+	int		  rcode, qrc;
 	enum st		  st = ST_NOMEM;
 
 	*cause = NULL;
@@ -750,7 +764,8 @@ dns_check_wait(const struct dns_check_config *cfg, const struct dns_expect *ex,
 	/* Expected values in the form answers are compared in. */
 	if ((norm = calloc(nex, sizeof(*norm))) == NULL ||
 	    (done = calloc(cfg->nservers * nex, 1)) == NULL ||
-	    (why = calloc(cfg->nservers, sizeof(*why))) == NULL)
+	    (why = calloc(cfg->nservers, sizeof(*why))) == NULL ||
+	    (gone = calloc(cfg->nservers, 1)) == NULL)
 		goto nomem;
 	for (i = 0; i < nex; i++) {
 		if (ex[i].nvalues > 0 &&
@@ -767,16 +782,27 @@ dns_check_wait(const struct dns_check_config *cfg, const struct dns_expect *ex,
 	for (;;) {
 		left = 0;
 		for (k = 0; k < cfg->nservers; k++) {
-			for (i = 0; i < nex; i++) {
+			for (i = 0; i < nex && !gone[k]; i++) {
 				struct dns_expect	 e = ex[i];
 
 				if (done[k * nex + i])
 					continue;
 				e.values = norm[i];
 				w = NULL;
-				if (dns_check_query(&cfg->servers[k], e.fqdn,
+				qrc = dns_check_query(&cfg->servers[k], e.fqdn,
 				    e.type, cfg->query_timeout, &vals, &nv,
-				    &rcode, &w) == 0) {
+				    &rcode, &w);
+				if (qrc == -2 && ngone + 1 < cfg->nservers) {
+					/* Unreachable from here: the others
+					   must do. */
+					log_warnx("dns: skipping %s: %s",
+					    cfg->servers[k].label, w);
+					gone[k] = 1;
+					ngone++;
+					free(w);
+					break;
+				}
+				if (qrc == 0) {
 					free(w);
 					w = NULL;
 					if (dns_check_match(&e, vals, nv, &w))
@@ -786,9 +812,9 @@ dns_check_wait(const struct dns_check_config *cfg, const struct dns_expect *ex,
 				if (!done[k * nex + i]) {
 					free(why[k]);
 					why[k] = NULL;
-					(void)!asprintf(&why[k], "%.253s %s: %s",
-					    e.fqdn, e.type, w != NULL ? w :
-					    "out of memory");
+					(void)!asprintf(&why[k],
+					    "%.253s %s: %s", e.fqdn, e.type,
+					    w != NULL ? w : "out of memory");
 					free(w);
 					left++;
 					break;	/* next server */
@@ -798,16 +824,17 @@ dns_check_wait(const struct dns_check_config *cfg, const struct dns_expect *ex,
 		now = check_now_ms();
 		if (left == 0) {
 			check_say(cfg, "visible on %zu nameserver%s after "
-			    "%.1f s", cfg->nservers, cfg->nservers == 1 ? "" :
-			    "s", (double)(now - start) / 1000.0);
+			    "%.1f s", cfg->nservers - ngone, cfg->nservers -
+			    ngone == 1 ? "" : "s", (double)(now - start) /
+			    1000.0);
 			st = ST_OK;
 			goto out;
 		}
 		if (now >= deadline)
 			break;
 		check_say(cfg, "waiting for %zu of %zu nameserver%s (next "
-		    "check in %lld s)", left, cfg->nservers,
-		    cfg->nservers == 1 ? "" : "s",
+		    "check in %lld s)", left, cfg->nservers - ngone,
+		    cfg->nservers - ngone == 1 ? "" : "s",
 		    (pause < deadline - now ? pause : deadline - now) / 1000);
 		for (k = 0; k < cfg->nservers; k++)
 			if (why[k] != NULL)
@@ -837,8 +864,8 @@ dns_check_wait(const struct dns_check_config *cfg, const struct dns_expect *ex,
 		if (why[k] != NULL)
 			lag++;
 	(void)buf_printf(&b, "not visible after %ld s on %zu of %zu "
-	    "nameserver%s:", cfg->timeout, lag, cfg->nservers,
-	    cfg->nservers == 1 ? "" : "s");
+	    "nameserver%s:", cfg->timeout, lag, cfg->nservers - ngone,
+	    cfg->nservers - ngone == 1 ? "" : "s");
 	for (k = j = 0; k < cfg->nservers; k++) {
 		if (why[k] == NULL)
 			continue;
@@ -867,5 +894,6 @@ out:
 			free(why[k]);
 	free(why);
 	free(done);
+	free(gone);
 	return (st);
 }

@@ -79,7 +79,8 @@ int	 dns_check_find_servers(const char *zone, struct dns_server **out,
  * On 0, *values (caller frees each and the array) holds the normalised
  * data (dns_check_normalise) of the answers owned by fqdn, and *rcode the
  * answer's RCODE (NXDOMAIN gives 0 values). -1 with *cause when no usable
- * answer came.
+ * answer came; -2 when this host has no route to the server's address
+ * (an IPv6 nameserver on an IPv4-only host).
  */
 int	 dns_check_query(const struct dns_server *, const char *fqdn,
 	    const char *type, long timeout, char ***values, size_t *n,
@@ -98,8 +99,9 @@ int	 dns_check_match(const struct dns_expect *e, char *const *values,
 	    size_t n, char **why);
 /*
  * Polls every server for every expectation until all match or cfg->timeout
- * passes. ST_OK, or ST_TIMEOUT with *cause naming each lagging server and
- * what it lacks, ST_BADREQ for a bad expectation.
+ * passes. A server this host has no route to is skipped with a warning, as
+ * long as another one is left. ST_OK, or ST_TIMEOUT with *cause naming
+ * each lagging server and what it lacks, ST_BADREQ for a bad expectation.
  */
 enum st	 dns_check_wait(const struct dns_check_config *,
 	    const struct dns_expect *, size_t n, char **cause);

@@ -277,6 +277,7 @@ promtext_sample_line(const char *p, const char *end,
 {
 	struct promtext_label	 labels[PROMTEXT_MAX_LABELS];
 	struct buf		 vb;
+	const char		*q;
 	char			 tok[128];
 	size_t			 n, nl = 0, i;
 	enum st			 st = ST_BADREQ;
@@ -291,7 +292,8 @@ promtext_sample_line(const char *p, const char *end,
 		st = ST_NOMEM;
 		goto out;
 	}
-	p = promtext_blanks(p + n, end);
+	q = p + n;
+	p = promtext_blanks(q, end);
 	if (p < end && *p == '{') {
 		p = promtext_blanks(p + 1, end);
 		while (p < end && *p != '}') {
@@ -343,13 +345,13 @@ promtext_sample_line(const char *p, const char *end,
 			*why = "'}' missing";
 			goto out;
 		}
-		p++;
+		q = ++p;
+		p = promtext_blanks(q, end);
 	}
-	if (p >= end || (*p != ' ' && *p != '\t')) {
+	if (p == q || p >= end) {
 		*why = "a blank and a value expected after the series";
 		goto out;
 	}
-	p = promtext_blanks(p, end);
 	if ((p = promtext_token(p, end, tok, sizeof(tok))) == NULL ||
 	    promtext_value(tok, &s->value) != 0) {
 		*why = "the value is not a number";

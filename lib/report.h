@@ -105,7 +105,7 @@ int		report_line_parse(const char *line, size_t len,
 		    struct report_line *);
 /*
  * True when path matches one of the blank-separated patterns: "/healthz"
- * exactly, or "/ops/*" as a prefix.
+ * exactly; one ending in '*' as a prefix ("/v1/tasks*").
  */
 int		report_excluded(const char *path, size_t len,
 		    const char *patterns);

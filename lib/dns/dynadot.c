@@ -55,7 +55,7 @@
 #include "jsonutil.h"
 #include "log.h"
 
-#define DYNADOT_MAX_PAUSE	300	/* seconds between two tries, at most */
+#define DYNADOT_MAX_PAUSE	300	/* seconds between tries, at most */
 #define DYNADOT_DEBUG_MAX	1024	/* bytes of one debug line */
 
 /* Record types set_dns2 takes, on the apex and on subdomains. */
@@ -68,8 +68,8 @@ struct dynadot {
 	char		*key;		/* the API key (secret) */
 	long		 timeout;	/* seconds per request */
 	long		 retries;	/* tries after the first */
-	long		 retry_delay;	/* seconds before the first retry */
-	CURL		*curl;		/* made on first use, reused */
+	long		 retry_delay;	/* seconds before retry 1 */
+	CURL		*curl;		/* made on first use */
 	char		 errbuf[CURL_ERROR_SIZE];
 };
 
@@ -164,7 +164,8 @@ dynadot_check_reply(json_object *root, const char *command,
 	}
 	json_object_object_foreach(root, k, v) {
 		if (json_object_is_type(v, json_type_object) &&
-		    (dynadot_ends(k, "Response") || dynadot_ends(k, "Header"))) {
+		    (dynadot_ends(k, "Response") ||
+		    dynadot_ends(k, "Header"))) {
 			r = v;
 			break;
 		}
@@ -256,9 +257,9 @@ dynadot_records(json_object *arr, int sub, struct dns_zone *z, char **cause)
 			    strcasecmp(k, "Value") != 0 &&
 			    strcasecmp(k, "Value2") != 0 &&
 			    (!sub || strcasecmp(k, "Subhost") != 0)) {
-				(void)!asprintf(cause, "%s record %zu has a field "
-				    "bootstack does not know ('%.32s')", what,
-				    i + 1, k);
+				(void)!asprintf(cause, "%s record %zu has a "
+				    "field bootstack does not know ('%.32s')",
+				    what, i + 1, k);
 				return (ST_UNPROCESSABLE);
 			}
 		}
@@ -289,8 +290,8 @@ dynadot_records(json_object *arr, int sub, struct dns_zone *z, char **cause)
 		if (value2 != NULL && !json_object_is_type(value2,
 		    json_type_null) && dynadot_scalar(value2, v2,
 		    sizeof(v2)) != 0) {
-			(void)!asprintf(cause, "%s record %zu: Value2 is neither "
-			    "text nor a number", what, i + 1);
+			(void)!asprintf(cause, "%s record %zu: Value2 is "
+			    "neither text nor a number", what, i + 1);
 			return (ST_UNPROCESSABLE);
 		}
 		if (json_object_is_type(value, json_type_int)) {
@@ -307,8 +308,8 @@ dynadot_records(json_object *arr, int sub, struct dns_zone *z, char **cause)
 		    NULL) != 0) {
 			free(val);
 			free(hostname);
-			(void)!asprintf(cause, "%s record %zu: out of memory or "
-			    "a NUL byte in its value", what, i + 1);
+			(void)!asprintf(cause, "%s record %zu: out of memory "
+			    "or a NUL byte in its value", what, i + 1);
 			return (ST_UNPROCESSABLE);
 		}
 		if (sub && (strcmp(z->rec[z->n - 1].name, "@") == 0 ||
@@ -361,7 +362,8 @@ dynadot_parse_zone(const char *body, size_t len, const char *zone,
 		    json_object_is_type(v, json_type_object)))
 			continue;
 		else if (json_object_is_type(v, json_type_object) &&
-		    wrap == NULL && dynadot_get(v, "NameServerSettings") != NULL)
+		    wrap == NULL &&
+		    dynadot_get(v, "NameServerSettings") != NULL)
 			wrap = v;
 		else {
 			(void)!asprintf(cause, "get_dns: the reply has a field "
@@ -374,9 +376,9 @@ dynadot_parse_zone(const char *body, size_t len, const char *zone,
 			if (strcasecmp(k2, "NameServerSettings") == 0)
 				nss = v2;
 			else {
-				(void)!asprintf(cause, "get_dns: the reply has a "
-				    "field bootstack does not know ('%.32s')",
-				    k2);
+				(void)!asprintf(cause, "get_dns: the reply has "
+				    "a field bootstack does not know "
+				    "('%.32s')", k2);
 				goto out;
 			}
 		}
@@ -392,8 +394,9 @@ dynadot_parse_zone(const char *body, size_t len, const char *zone,
 		    strcasecmp(k3, "MainDomains") != 0 &&
 		    strcasecmp(k3, "SubDomains") != 0 &&
 		    strcasecmp(k3, "TTL") != 0) {
-			(void)!asprintf(cause, "get_dns: NameServerSettings has "
-			    "a field bootstack does not know ('%.32s')", k3);
+			(void)!asprintf(cause, "get_dns: NameServerSettings "
+			    "has a field bootstack does not know ('%.32s')",
+			    k3);
 			goto out;
 		}
 	}
@@ -407,8 +410,8 @@ dynadot_parse_zone(const char *body, size_t len, const char *zone,
 	if ((t = dynadot_get(nss, "TTL")) != NULL &&
 	    !json_object_is_type(t, json_type_null)) {
 		if (dynadot_scalar(t, buf, sizeof(buf)) != 0) {
-			(void)!asprintf(cause, "get_dns: TTL is neither text nor "
-			    "a number");
+			(void)!asprintf(cause, "get_dns: TTL is neither text "
+			    "nor a number");
 			goto out;
 		}
 		errno = 0;
@@ -494,11 +497,12 @@ dynadot_set_dns2_query(const struct dns_zone *z, struct buf *q, char **cause)
 				st = ST_UNPROCESSABLE;
 				goto out;
 			}
-			st = buf_printf(q, "&subdomain%zu=%s&sub_record_type%zu=%s"
-			    "&sub_record%zu=%s", nsub, e3, nsub, r->type, nsub,
-			    e1);
+			st = buf_printf(q, "&subdomain%zu=%s"
+			    "&sub_record_type%zu=%s&sub_record%zu=%s", nsub, e3,
+			    nsub, r->type, nsub, e1);
 			if (st == ST_OK && e2 != NULL)
-				st = buf_printf(q, "&sub_recordx%zu=%s", nsub, e2);
+				st = buf_printf(q, "&sub_recordx%zu=%s", nsub,
+				    e2);
 			nsub++;
 		}
 		free(e1);
@@ -589,7 +593,8 @@ dynadot_call(struct dynadot *dd, const char *command, const char *domain,
 {
 	struct buf	 body;
 	json_object	*root = NULL, *resp;
-	char		*url = NULL, *ekey = NULL, *why = NULL, *s, err[128];
+	char		*url = NULL, *ekey = NULL, *why = NULL, *s;
+	char		 err[128];
 	long		 code = 0, pause = dd->retry_delay, attempt;
 	curl_off_t	 ra = 0;
 	CURLcode	 cc;
@@ -614,9 +619,9 @@ dynadot_call(struct dynadot *dd, const char *command, const char *domain,
 		if (attempt > 0) {
 			if (ra > 0 && ra <= DYNADOT_MAX_PAUSE)
 				pause = (long)ra;
-			log_warnx("dynadot: %s %s: %s; retrying in %ld s (%ld of "
-			    "%ld)", command, domain, why, pause, attempt,
-			    dd->retries);
+			log_warnx("dynadot: %s %s: %s; retrying in %ld s "
+			    "(%ld of %ld)", command, domain, why, pause,
+			    attempt, dd->retries);
 			dynadot_sleep(pause);
 			pause = pause * 2 > DYNADOT_MAX_PAUSE ?
 			    DYNADOT_MAX_PAUSE : pause * 2;
@@ -669,8 +674,8 @@ dynadot_call(struct dynadot *dd, const char *command, const char *domain,
 				transient = 0;
 			if (cc == CURLE_WRITE_ERROR) {
 				free(why);
-				(void)!asprintf(&why, "the reply is larger than "
-				    "%d bytes", DYNADOT_MAX_REPLY);
+				(void)!asprintf(&why, "the reply is larger "
+				    "than %d bytes", DYNADOT_MAX_REPLY);
 			}
 			if (!transient)
 				break;
@@ -688,8 +693,8 @@ dynadot_call(struct dynadot *dd, const char *command, const char *domain,
 			continue;
 		}
 		if (z != NULL) {
-			st = dynadot_parse_zone(buf_str(&body), body.len, domain,
-			    z, &transient, &why);
+			st = dynadot_parse_zone(buf_str(&body), body.len,
+			    domain, z, &transient, &why);
 			if (st == ST_OK)
 				goto out;
 			if (st == ST_UNPROCESSABLE)
@@ -700,7 +705,8 @@ dynadot_call(struct dynadot *dd, const char *command, const char *domain,
 		}
 		if (jsonutil_parse(buf_str(&body), body.len, 16, &root, err,
 		    sizeof(err)) != ST_OK) {
-			(void)!asprintf(&why, "the reply is not JSON (%s)", err);
+			(void)!asprintf(&why, "the reply is not JSON (%s)",
+			    err);
 			continue;
 		}
 		if ((st = dynadot_check_reply(root, command, &resp, &transient,
@@ -824,8 +830,9 @@ dynadot_provider_new(const struct config *cfg, struct dns_provider *p,
 	key = config_str(cfg, "dynadot", "key");
 	if (url == NULL || (strncasecmp(url, "https://", 8) != 0 &&
 	    !(strncasecmp(url, "http://", 7) == 0 && dynadot_loopback(url)))) {
-		(void)!asprintf(cause, "[dynadot] api_url: want an https:// URL "
-		    "(http:// only on loopback: the key is in the query string)");
+		(void)!asprintf(cause, "[dynadot] api_url: want an https:// "
+		    "URL (http:// only on loopback: the key is in the query "
+		    "string)");
 		return (ST_BADREQ);
 	}
 	if (key == NULL || *key == '\0') {

@@ -28,8 +28,8 @@ struct config;
  * for a loopback host (the key travels in the query string). ST_OK, or
  * ST_BADREQ with *cause.
  */
-enum st	 dynadot_provider_new(const struct config *, struct dns_provider *p,
-	    char **cause);
+enum st	 dynadot_provider_new(const struct config *,
+	    struct dns_provider *p, char **cause);
 
 /*
  * Checks the api3 envelope of a reply to command ("get_dns"): the
@@ -49,8 +49,9 @@ enum st	 dynadot_check_reply(json_object *root, const char *command,
  * does not know, more records than set_dns2 can write back, or is not
  * served by Dynadot DNS: rewriting it would lose data.
  */
-enum st	 dynadot_parse_zone(const char *body, size_t len, const char *zone,
-	    struct dns_zone *z, int *transient, char **cause);
+enum st	 dynadot_parse_zone(const char *body, size_t len,
+	    const char *zone, struct dns_zone *z, int *transient,
+	    char **cause);
 /*
  * Appends the set_dns2 parameters that make the zone equal to z
  * ("command=set_dns2&domain=...&main_record_type0=a&..."; no key) to q.

@@ -1,0 +1,1512 @@
+/*
+ * report.c: `bootstack report`, GoAccess run incrementally over the nginx
+ * access log; see report.h for the contract and docs/logs.md for the
+ * operator's view.
+ *
+ * Design. GoAccess's own incremental mode (--restore --persist) decides
+ * what it has already seen from the log's inode, a snippet of its start and
+ * the timestamp of the last line: a line written in the same second as the
+ * last one of the previous run is dropped, and a rotated log is skipped up
+ * to the stored timestamp, so neither "exactly once" nor "after a rotation"
+ * holds. Here GoAccess is only the database and the renderer: it reads
+ * /dev/fd/3, a pipe. A pipe has an inode but a size of 0, and GoAccess
+ * 1.7 keeps a last-parse record only for files of non-zero size (or for
+ * its stdin, inode 0), so it never skips a line we give it; what is new is
+ * decided here, by byte offsets:
+ *
+ *  - Each report ("stream": REPORT_ALL, or one host) has a position per
+ *    log file it read last time (struct report_pos): device, inode, a hash
+ *    of the file's first bytes and the offset after the last whole line.
+ *  - A run opens access.log.1 and access.log (older first). A file that
+ *    matches a position is read from its offset, any other from byte 0: a
+ *    file we never saw was made after the last run (logrotate's create),
+ *    or, on a first run, holds the history. So the tail written into
+ *    access.log between the last run and the rename, and what nginx wrote
+ *    there until USR1 made it reopen, are both read, once.
+ *  - Only whole lines are taken; a line still being written waits for the
+ *    next run. Lines whose path is in [report] exclude are skipped but
+ *    counted as read.
+ *  - The file is read once from the smallest offset of any stream; each
+ *    line goes to the streams that have not seen it (all hosts, and its
+ *    host's own when it has one), each stream through its own pipe into its
+ *    own GoAccess, all running at once. Writes block until GoAccess reads:
+ *    a GoAccess never waits for us, so this cannot deadlock.
+ *  - When a GoAccess exits 0 its reports are moved into place (fsync,
+ *    rename) and its positions are written to the state file (atomic),
+ *    before the next one is looked at. A GoAccess that fails keeps its old
+ *    positions: the next run gives it the same lines again, and the other
+ *    streams are not held back.
+ *  - The children die with us (PR_SET_PDEATHSIG), so an interrupted run
+ *    does not leave a GoAccess that stores half of what it was given and
+ *    then counts it again at the next run.
+ *
+ * Caveats: a GoAccess killed while it writes its database can leave it
+ * broken (`bootstack report --rebuild` starts again from the logs on
+ * disk); if logrotate rotates twice between two runs, what the twice
+ * rotated file gained after the last run is lost (the run says so); the
+ * window between a GoAccess storing its lines and the state file being
+ * renamed is the only place a line can be counted twice.
+ */
+#include "autoconf.h"
+
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+
+#include <arpa/inet.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "fs.h"
+#include "log.h"
+#include "nginx.h"
+#include "report.h"
+
+extern char **environ;
+
+#define REPORT_STATE_MAGIC	"# bootstack report positions v1"
+#define REPORT_CHUNK		(1024 * 1024)	/* bytes read at once */
+#define REPORT_PIPEBUF		(64 * 1024)	/* bytes kept per stream before a write */
+#define REPORT_TMP		".report.tmp"	/* in the output folder */
+/* The format of nginx/http.conf.in's log_format bootstack. */
+#define REPORT_LOG_FORMAT \
+	"%v %h %^[%d:%t %^] \"%r\" %s %b \"%R\" \"%u\" %T \"%^\" %^"
+
+/* One log file of this run. */
+struct report_file {
+	const char	*path;		/* borrowed from the run */
+	int		 fd;		/* -1: absent */
+	unsigned long long dev, ino;
+	unsigned long long end;		/* size when opened: read up to here */
+	unsigned long long done;	/* just after the last '\n' read */
+	char		 head[REPORT_HEAD];
+	size_t		 head_len;	/* bytes of head read */
+};
+
+/* One report being made. */
+struct report_stream {
+	char		*name;		/* REPORT_ALL or a host; owned */
+	int		 known;		/* had positions in the state file */
+	unsigned long long start[2];	/* per file: first byte not yet fed */
+	pid_t		 pid;		/* its GoAccess; 0 = not started */
+	int		 fd;		/* write end of its pipe; -1 */
+	char		*buf;		/* bytes not yet written; owned */
+	size_t		 blen;
+	int		 failed;	/* the pipe broke or GoAccess failed */
+	char		*error;		/* why; owned */
+	unsigned long long lines, excluded;
+	struct report_stream_result *res;	/* borrowed from the result */
+};
+
+/* Everything one run needs. */
+struct report_run {
+	const struct config	*cfg;
+	const char		*goaccess;	/* [report] goaccess */
+	const char		*exclude;	/* [report] exclude; may be NULL */
+	int			 anonymize;	/* [report] anonymize_ip */
+	int			 query;		/* [report] query_strings */
+	long long		 keep_days;	/* [report] keep_days */
+	char			*state_dir;
+	char			*db_dir;	/* state_dir/db */
+	char			*state_file;	/* state_dir/positions */
+	char			*out_dir;	/* [report] output_dir */
+	char			*tmp_dir;	/* out_dir/.report.tmp */
+	char			*rot_path;	/* access_log.1 */
+	gid_t			 gid;		/* [nginx] group, or -1 */
+	struct report_file	 files[2];	/* rotated, current */
+	struct report_stream	*s;		/* s[0] is REPORT_ALL */
+	size_t			 ns;
+	struct report_state	 state;
+};
+
+/* Sets *cause from a format; returns -1. */
+static int
+report_fail(char **cause, const char *fmt, ...)
+{
+	va_list	 ap;
+	int	 saved = errno;
+
+	if (cause != NULL) {
+		free(*cause);
+		va_start(ap, fmt);
+		if (vasprintf(cause, fmt, ap) == -1)
+			*cause = NULL;
+		va_end(ap);
+	}
+	errno = saved;
+	return (-1);
+}
+
+/* See report.h. */
+uint64_t
+report_hash(const void *p, size_t len)
+{
+	const unsigned char	*c = p;
+	uint64_t		 h = 0xcbf29ce484222325ULL;
+
+	while (len-- > 0) {
+		h ^= *c++;
+		h *= 0x100000001b3ULL;
+	}
+	return (h);
+}
+
+/* See report.h. */
+int
+report_pos_match(const struct report_pos *pos, unsigned long long dev,
+    unsigned long long ino, const char *head, size_t head_len,
+    unsigned long long size)
+{
+	if (pos->head_len > head_len || size < pos->off)
+		return (0);
+	if (report_hash(head, (size_t)pos->head_len) != pos->head_hash)
+		return (0);
+	if (pos->dev == dev && pos->ino == ino)
+		return (1);
+	return (pos->head_len >= REPORT_HEAD_MIN);
+}
+
+/* See report.h. */
+int
+report_line_parse(const char *line, size_t len, struct report_line *l)
+{
+	const char	*p, *end = line + len, *q, *sp;
+
+	memset(l, 0, sizeof(*l));
+	l->host = line;
+	if ((p = memchr(line, ' ', len)) == NULL || p == line)
+		return (-1);
+	l->host_len = (size_t)(p - line);
+	l->addr = ++p;
+	while (p < end && *p != ' ')
+		p++;
+	if (p == l->addr)
+		return (-1);
+	l->addr_len = (size_t)(p - l->addr);
+	/* nginx escapes '"' inside variables: the first one opens $request. */
+	if ((q = memchr(p, '"', (size_t)(end - p))) == NULL)
+		return (0);
+	q++;
+	if ((sp = memchr(q, ' ', (size_t)(end - q))) == NULL)
+		return (0);
+	q = sp + 1;
+	for (p = q; p < end && *p != ' ' && *p != '?' && *p != '"'; p++)
+		;
+	if (q < end && *q == '/') {
+		l->path = q;
+		l->path_len = (size_t)(p - q);
+	}
+	return (0);
+}
+
+/* See report.h. */
+int
+report_excluded(const char *path, size_t len, const char *patterns)
+{
+	const char	*w = patterns, *e;
+	size_t		 wl;
+
+	if (patterns == NULL || len == 0)
+		return (0);
+	for (;;) {
+		while (*w == ' ' || *w == '\t')
+			w++;
+		if (*w == '\0')
+			return (0);
+		for (e = w; *e != '\0' && *e != ' ' && *e != '\t'; e++)
+			;
+		wl = (size_t)(e - w);
+		if (w[wl - 1] == '*') {
+			if (len >= wl - 1 && memcmp(path, w, wl - 1) == 0)
+				return (1);
+		} else if (len == wl && memcmp(path, w, wl) == 0)
+			return (1);
+		w = e;
+	}
+}
+
+/* See report.h. */
+int
+report_mask_addr(const char *addr, size_t len, char *out, size_t outlen)
+{
+	char		 in[INET6_ADDRSTRLEN];
+	unsigned char	 b[16];
+	size_t		 n;
+
+	if (len == 0 || len >= sizeof(in))
+		return (-1);
+	memcpy(in, addr, len);
+	in[len] = '\0';
+	if (inet_pton(AF_INET, in, b) == 1) {
+		b[3] = 0;
+		if (inet_ntop(AF_INET, b, out, (socklen_t)outlen) == NULL)
+			return (-1);
+	} else if (inet_pton(AF_INET6, in, b) == 1) {
+		memset(b + 8, 0, 8);
+		if (inet_ntop(AF_INET6, b, out, (socklen_t)outlen) == NULL)
+			return (-1);
+	} else
+		return (-1);
+	n = strlen(out);
+	return ((int)n);
+}
+
+/* See report.h. */
+int
+report_host_ok(const char *name)
+{
+	size_t	 i, n = strlen(name);
+
+	if (n == 0 || n > 253 || name[0] == '.' || name[0] == '-' ||
+	    name[n - 1] == '.' || strstr(name, "..") != NULL)
+		return (0);
+	for (i = 0; i < n; i++)
+		if (!((name[i] >= 'a' && name[i] <= 'z') ||
+		    (name[i] >= '0' && name[i] <= '9') ||
+		    name[i] == '-' || name[i] == '.'))
+			return (0);
+	return (1);
+}
+
+/* See report.h. */
+void
+report_state_cleanup(struct report_state *st)
+{
+	size_t	 i;
+
+	for (i = 0; i < st->n; i++)
+		free(st->e[i].stream);
+	free(st->e);
+	st->e = NULL;
+	st->n = 0;
+}
+
+/* See report.h. */
+struct report_state_entry *
+report_state_find(struct report_state *st, const char *stream)
+{
+	size_t	 i;
+
+	for (i = 0; i < st->n; i++)
+		if (strcmp(st->e[i].stream, stream) == 0)
+			return (&st->e[i]);
+	return (NULL);
+}
+
+/* The entry of stream, added empty if missing; NULL when out of memory. */
+static struct report_state_entry *
+report_state_get(struct report_state *st, const char *stream)
+{
+	struct report_state_entry	*e, *ne;
+
+	if ((e = report_state_find(st, stream)) != NULL)
+		return (e);
+	if ((ne = reallocarray(st->e, st->n + 1, sizeof(*ne))) == NULL)
+		return (NULL);
+	st->e = ne;
+	e = &st->e[st->n];
+	memset(e, 0, sizeof(*e));
+	if ((e->stream = strdup(stream)) == NULL)
+		return (NULL);
+	st->n++;
+	return (e);
+}
+
+/*
+ * See report.h. The text is a magic line, then one line per file a stream
+ * read: "STREAM DEV INO OFFSET HEAD_LEN HEAD_HASH" (hash in hex); other
+ * '#' lines are comments.
+ */
+int
+report_state_parse(const char *text, struct report_state *st, char **cause)
+{
+	struct report_state_entry	*e;
+	struct report_pos		 p;
+	const char			*l = text, *nl;
+	char				 line[512], name[300];
+	size_t				 len, lineno = 0;
+	unsigned long long		 hash;
+
+	*cause = NULL;
+	memset(st, 0, sizeof(*st));
+	if (strncmp(text, REPORT_STATE_MAGIC "\n",
+	    strlen(REPORT_STATE_MAGIC) + 1) != 0)
+		return (report_fail(cause, "not a bootstack report state file"));
+	while (*l != '\0') {
+		lineno++;
+		nl = strchr(l, '\n');
+		len = nl != NULL ? (size_t)(nl - l) : strlen(l);
+		if (len >= sizeof(line))
+			goto bad;
+		memcpy(line, l, len);
+		line[len] = '\0';
+		l += len + (nl != NULL);
+		if (line[0] == '#' || line[0] == '\0')
+			continue;
+		memset(&p, 0, sizeof(p));
+		if (sscanf(line, "%299s %llu %llu %llu %llu %llx", name, &p.dev,
+		    &p.ino, &p.off, &p.head_len, &hash) != 6 ||
+		    p.head_len > REPORT_HEAD ||
+		    (strcmp(name, REPORT_ALL) != 0 && !report_host_ok(name)))
+			goto bad;
+		p.head_hash = hash;
+		if ((e = report_state_get(st, name)) == NULL) {
+			report_state_cleanup(st);
+			return (report_fail(cause, "out of memory"));
+		}
+		if (e->npos == 2)
+			goto bad;
+		e->pos[e->npos++] = p;
+	}
+	return (0);
+bad:
+	report_state_cleanup(st);
+	return (report_fail(cause, "line %zu is not a position", lineno));
+}
+
+/* See report.h. */
+char *
+report_state_format(const struct report_state *st)
+{
+	char	*text = NULL, *t;
+	size_t	 i, j;
+
+	if (asprintf(&text, "%s\n# STREAM DEV INODE OFFSET HEAD_LEN "
+	    "HEAD_HASH, written by bootstack report\n",
+	    REPORT_STATE_MAGIC) == -1)
+		return (NULL);
+	for (i = 0; i < st->n; i++)
+		for (j = 0; j < st->e[i].npos; j++) {
+			const struct report_pos *p = &st->e[i].pos[j];
+
+			if (asprintf(&t, "%s%s %llu %llu %llu %llu %016llx\n",
+			    text, st->e[i].stream, p->dev, p->ino, p->off,
+			    p->head_len, (unsigned long long)p->head_hash)
+			    == -1) {
+				free(text);
+				return (NULL);
+			}
+			free(text);
+			text = t;
+		}
+	return (text);
+}
+
+/* Adds a copy of name to hosts unless it is there. -1 when out of memory. */
+static int
+report_hosts_add(char ***hosts, size_t *n, const char *name, size_t len)
+{
+	char	**nh, *c;
+	size_t	 i;
+
+	for (i = 0; i < *n; i++)
+		if (strlen((*hosts)[i]) == len &&
+		    strncasecmp((*hosts)[i], name, len) == 0)
+			return (0);
+	if ((c = strndup(name, len)) == NULL)
+		return (-1);
+	for (i = 0; i < len; i++)
+		if (c[i] >= 'A' && c[i] <= 'Z')
+			c[i] = (char)(c[i] - 'A' + 'a');
+	if ((nh = reallocarray(*hosts, *n + 1, sizeof(*nh))) == NULL) {
+		free(c);
+		return (-1);
+	}
+	*hosts = nh;
+	nh[(*n)++] = c;
+	return (0);
+}
+
+/* See report.h. */
+int
+report_hosts(const struct config *cfg, char ***hostsp, size_t *np,
+    char **cause)
+{
+	const char	*v, *w, *e;
+	char		*names = NULL, **hosts = NULL;
+	size_t		 n = 0, i;
+	int		 from_site = 0;
+
+	*cause = NULL;
+	*hostsp = NULL;
+	*np = 0;
+	if ((v = config_str(cfg, "report", "hosts")) == NULL) {
+		v = config_str(cfg, "site", "domain");
+		if (v == NULL || v[0] == '\0')
+			return (0);
+		if (nginx_server_names(cfg, &names, cause) == -1)
+			return (-1);
+		v = names;
+		from_site = 1;
+	}
+	for (w = v;;) {
+		while (*w == ' ' || *w == '\t' || *w == ',')
+			w++;
+		if (*w == '\0')
+			break;
+		for (e = w; *e != '\0' && *e != ' ' && *e != '\t' && *e != ',';
+		    e++)
+			;
+		if (from_site && *w == '*') {
+			w = e;		/* a wildcard: all hosts only */
+			continue;
+		}
+		if (n == REPORT_MAX_HOSTS) {
+			report_fail(cause, "[report] hosts: more than %d hosts",
+			    REPORT_MAX_HOSTS);
+			goto fail;
+		}
+		if (report_hosts_add(&hosts, &n, w, (size_t)(e - w)) == -1) {
+			report_fail(cause, "out of memory");
+			goto fail;
+		}
+		if (!report_host_ok(hosts[n - 1])) {
+			report_fail(cause, "[report] hosts: '%.*s' is not a "
+			    "host name", (int)(e - w), w);
+			goto fail;
+		}
+		w = e;
+	}
+	free(names);
+	*hostsp = hosts;
+	*np = n;
+	return (0);
+fail:
+	for (i = 0; i < n; i++)
+		free(hosts[i]);
+	free(hosts);
+	free(names);
+	return (-1);
+}
+
+/* See report.h. */
+void
+report_result_cleanup(struct report_result *res)
+{
+	size_t	 i;
+
+	for (i = 0; i < res->n; i++) {
+		free(res->s[i].name);
+		free(res->s[i].html);
+		free(res->s[i].error);
+	}
+	free(res->s);
+	res->s = NULL;
+	res->n = 0;
+}
+
+/* mkdir -p path with mode for the folders it makes. */
+static int
+report_mkdirs(const char *path, mode_t mode, char **cause)
+{
+	char	 p[PATH_MAX], *s;
+
+	if (strlen(path) >= sizeof(p))
+		return (report_fail(cause, "%s: path too long", path));
+	strcpy(p, path);
+	for (s = p + 1; ; s++) {
+		if (*s != '/' && *s != '\0')
+			continue;
+		if (s[-1] != '/') {
+			char	 c = *s;
+
+			*s = '\0';
+			if (mkdir(p, mode) == -1 && errno != EEXIST)
+				return (report_fail(cause, "cannot make %s: %s",
+				    p, strerror(errno)));
+			*s = c;
+		}
+		if (*s == '\0')
+			break;
+	}
+	return (0);
+}
+
+/* Removes the files in dir, then dir (one level: a GoAccess database). */
+static int
+report_rmdb(const char *dir, char **cause)
+{
+	DIR		*d;
+	struct dirent	*de;
+	char		 p[PATH_MAX];
+
+	if ((d = opendir(dir)) == NULL)
+		return (errno == ENOENT ? 0 : report_fail(cause,
+		    "cannot open %s: %s", dir, strerror(errno)));
+	while ((de = readdir(d)) != NULL) {
+		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+			continue;
+		if ((size_t)snprintf(p, sizeof(p), "%s/%s", dir, de->d_name)
+		    >= sizeof(p) || unlink(p) == -1) {
+			closedir(d);
+			return (report_fail(cause, "cannot remove %s/%s: %s",
+			    dir, de->d_name, strerror(errno)));
+		}
+	}
+	closedir(d);
+	if (rmdir(dir) == -1 && errno != ENOENT)
+		return (report_fail(cause, "cannot remove %s: %s", dir,
+		    strerror(errno)));
+	return (0);
+}
+
+/* The database folder of a stream (caller frees), NULL when out of memory. */
+static char *
+report_db_path(const struct report_run *r, const char *stream)
+{
+	char	*p;
+
+	if (asprintf(&p, "%s/%s", r->db_dir, stream) == -1)
+		return (NULL);
+	return (p);
+}
+
+/* Where a stream's report goes, ext "html" or "json" (caller frees). */
+static char *
+report_out_path(const struct report_run *r, const char *stream,
+    const char *ext)
+{
+	char	*p;
+
+	if (strcmp(stream, REPORT_ALL) == 0) {
+		if (asprintf(&p, "%s/index.%s", r->out_dir, ext) == -1)
+			return (NULL);
+	} else if (asprintf(&p, "%s/hosts/%s.%s", r->out_dir, stream, ext)
+	    == -1)
+		return (NULL);
+	return (p);
+}
+
+/* Opens one log file of the run; a missing one is not an error. */
+static int
+report_file_open(struct report_file *f, const char *path, char **cause)
+{
+	struct stat	 sb;
+	ssize_t		 n;
+
+	memset(f, 0, sizeof(*f));
+	f->path = path;
+	if ((f->fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY)) == -1) {
+		if (errno == ENOENT)
+			return (0);
+		return (report_fail(cause, "cannot open %s: %s", path,
+		    strerror(errno)));
+	}
+	if (fstat(f->fd, &sb) == -1 || !S_ISREG(sb.st_mode)) {
+		report_fail(cause, "%s: %s", path, S_ISREG(sb.st_mode) ?
+		    strerror(errno) : "not a regular file");
+		close(f->fd);
+		f->fd = -1;
+		return (-1);
+	}
+	f->dev = (unsigned long long)sb.st_dev;
+	f->ino = (unsigned long long)sb.st_ino;
+	f->end = (unsigned long long)sb.st_size;
+	while ((n = pread(f->fd, f->head, sizeof(f->head), 0)) == -1 &&
+	    errno == EINTR)
+		;
+	if (n == -1) {
+		report_fail(cause, "cannot read %s: %s", path, strerror(errno));
+		close(f->fd);
+		f->fd = -1;
+		return (-1);
+	}
+	f->head_len = (size_t)n;
+	if (f->head_len > f->end)
+		f->head_len = (size_t)f->end;
+	return (0);
+}
+
+/* Writes len bytes to fd; -1 with errno (EPIPE: GoAccess is gone). */
+static int
+report_write_all(int fd, const char *p, size_t len)
+{
+	ssize_t	 n;
+
+	while (len > 0) {
+		if ((n = write(fd, p, len)) == -1) {
+			if (errno == EINTR)
+				continue;
+			return (-1);
+		}
+		p += n;
+		len -= (size_t)n;
+	}
+	return (0);
+}
+
+/* Marks a stream failed with a reason (the first one is kept). */
+static void
+report_stream_fail(struct report_stream *s, const char *fmt, ...)
+{
+	va_list	 ap;
+
+	s->failed = 1;
+	if (s->error != NULL)
+		return;
+	va_start(ap, fmt);
+	if (vasprintf(&s->error, fmt, ap) == -1)
+		s->error = NULL;
+	va_end(ap);
+}
+
+/* Writes what a stream holds into its pipe. */
+static void
+report_flush(struct report_stream *s)
+{
+	if (s->blen == 0 || s->fd == -1)
+		return;
+	if (report_write_all(s->fd, s->buf, s->blen) == -1) {
+		report_stream_fail(s, "GoAccess stopped reading: %s",
+		    strerror(errno));
+		close(s->fd);
+		s->fd = -1;
+	}
+	s->blen = 0;
+}
+
+/* The environment GoAccess runs with: ours, with month names in English. */
+static char **
+report_env(void)
+{
+	char	**env;
+	size_t	 n = 0, i, j = 0;
+
+	while (environ[n] != NULL)
+		n++;
+	if ((env = calloc(n + 2, sizeof(*env))) == NULL)
+		return (NULL);
+	for (i = 0; i < n; i++)
+		if (strncmp(environ[i], "LC_ALL=", 7) != 0 &&
+		    strncmp(environ[i], "LC_TIME=", 8) != 0)
+			env[j++] = environ[i];
+	/* nginx writes "Oct"; GoAccess parses %b in LC_TIME. */
+	env[j++] = (char *)"LC_TIME=C";
+	env[j] = NULL;
+	return (env);
+}
+
+/*
+ * Starts the GoAccess of stream s, reading a new pipe as /dev/fd/3, its
+ * output going to state_dir/goaccess-NAME.log. On failure s is failed.
+ */
+static void
+report_spawn(struct report_run *r, struct report_stream *s)
+{
+	char	*db = NULL, *html = NULL, *json = NULL, *logp = NULL;
+	char	*a_db = NULL, *a_title = NULL, *a_keep = NULL;
+	char	*argv[32], **env = NULL;
+	int	 p[2] = { -1, -1 }, logfd = -1, devnull = -1, i = 0;
+	pid_t	 parent = getpid(), pid;
+
+	if ((s->buf = malloc(REPORT_PIPEBUF)) == NULL ||
+	    (db = report_db_path(r, s->name)) == NULL ||
+	    asprintf(&html, "%s/%s.html", r->tmp_dir, s->name) == -1 ||
+	    asprintf(&json, "%s/%s.json", r->tmp_dir, s->name) == -1 ||
+	    asprintf(&logp, "%s/goaccess-%s.log", r->state_dir, s->name) == -1 ||
+	    asprintf(&a_db, "--db-path=%s/", db) == -1 ||
+	    asprintf(&a_title, "--html-report-title=bootstack: %s",
+	    strcmp(s->name, REPORT_ALL) == 0 ? "all hosts" : s->name) == -1 ||
+	    asprintf(&a_keep, "--keep-last=%lld", r->keep_days) == -1 ||
+	    (env = report_env()) == NULL) {
+		report_stream_fail(s, "out of memory");
+		goto out;
+	}
+	if (mkdir(db, 0700) == -1 && errno != EEXIST) {
+		report_stream_fail(s, "cannot make %s: %s", db, strerror(errno));
+		goto out;
+	}
+	(void)unlink(html);
+	(void)unlink(json);
+	argv[i++] = (char *)r->goaccess;
+	argv[i++] = (char *)"/dev/fd/3";
+	argv[i++] = (char *)"--no-global-config";
+	argv[i++] = (char *)"--no-progress";
+	argv[i++] = (char *)"--no-parsing-spinner";
+	argv[i++] = (char *)"--log-format=" REPORT_LOG_FORMAT;
+	argv[i++] = (char *)"--date-format=%d/%b/%Y";
+	argv[i++] = (char *)"--time-format=%H:%M:%S";
+	/* Garbage first lines (a TLS probe on port 80) must not stop a run. */
+	argv[i++] = (char *)"--num-tests=0";
+	argv[i++] = (char *)"--restore";
+	argv[i++] = (char *)"--persist";
+	argv[i++] = a_db;
+	argv[i++] = a_title;
+	if (!r->query)
+		argv[i++] = (char *)"--no-query-string";
+	if (r->keep_days > 0)
+		argv[i++] = a_keep;
+	argv[i++] = (char *)"-o";
+	argv[i++] = html;
+	argv[i++] = (char *)"-o";
+	argv[i++] = json;
+	argv[i] = NULL;
+
+	if (pipe2(p, O_CLOEXEC) == -1 ||
+	    (logfd = open(logp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC |
+	    O_NOFOLLOW, 0600)) == -1 ||
+	    (devnull = open("/dev/null", O_RDONLY | O_CLOEXEC)) == -1) {
+		report_stream_fail(s, "cannot start GoAccess: %s",
+		    strerror(errno));
+		goto out;
+	}
+	if ((pid = fork()) == -1) {
+		report_stream_fail(s, "cannot fork: %s", strerror(errno));
+		goto out;
+	}
+	if (pid == 0) {
+		(void)prctl(PR_SET_PDEATHSIG, SIGKILL);
+		if (getppid() != parent)
+			_exit(127);
+		signal(SIGPIPE, SIG_DFL);
+		/*
+		 * Move our three descriptors above 3 first: with a closed
+		 * stdin (cron, `<&-`) the pipe may be fd 0, which the dup2
+		 * of /dev/null would clobber. The copies close at exec.
+		 */
+		if ((p[0] = fcntl(p[0], F_DUPFD_CLOEXEC, 10)) == -1 ||
+		    (logfd = fcntl(logfd, F_DUPFD_CLOEXEC, 10)) == -1 ||
+		    (devnull = fcntl(devnull, F_DUPFD_CLOEXEC, 10)) == -1 ||
+		    dup2(devnull, 0) == -1 || dup2(logfd, 1) == -1 ||
+		    dup2(logfd, 2) == -1 || dup2(p[0], 3) == -1)
+			_exit(127);
+		execve(r->goaccess, argv, env);
+		dprintf(2, "cannot run %s: %s\n", r->goaccess, strerror(errno));
+		_exit(127);
+	}
+	s->pid = pid;
+	s->fd = p[1];
+	p[1] = -1;
+out:
+	if (p[0] != -1)
+		close(p[0]);
+	if (p[1] != -1)
+		close(p[1]);
+	if (logfd != -1)
+		close(logfd);
+	if (devnull != -1)
+		close(devnull);
+	free(env);
+	free(db);
+	free(html);
+	free(json);
+	free(logp);
+	free(a_db);
+	free(a_title);
+	free(a_keep);
+}
+
+/* Queues one line (with its '\n') for stream s, starting GoAccess first. */
+static void
+report_feed(struct report_run *r, struct report_stream *s, const char *line,
+    size_t len)
+{
+	if (s->failed)
+		return;
+	if (s->pid == 0) {
+		report_spawn(r, s);
+		if (s->failed)
+			return;
+	}
+	if (s->blen + len > REPORT_PIPEBUF)
+		report_flush(s);
+	if (s->failed)
+		return;
+	s->lines++;
+	if (len > REPORT_PIPEBUF) {
+		if (report_write_all(s->fd, line, len) == -1) {
+			report_stream_fail(s, "GoAccess stopped reading: %s",
+			    strerror(errno));
+			close(s->fd);
+			s->fd = -1;
+		}
+		return;
+	}
+	memcpy(s->buf + s->blen, line, len);
+	s->blen += len;
+}
+
+/* One whole line of file fi at offset at (len bytes with its '\n'). */
+static void
+report_line(struct report_run *r, int fi, unsigned long long at,
+    const char *line, size_t len)
+{
+	struct report_line	 l;
+	struct report_stream	*s, *host = NULL;
+	char			 masked[REPORT_LINE_MAX + INET6_ADDRSTRLEN];
+	const char		*out = line;
+	size_t			 i, outlen = len;
+	int			 n, excl = 0;
+
+	if (report_line_parse(line, len - 1, &l) == 0) {
+		for (i = 1; i < r->ns; i++)
+			if (strlen(r->s[i].name) == l.host_len &&
+			    memcmp(r->s[i].name, l.host, l.host_len) == 0) {
+				host = &r->s[i];
+				break;
+			}
+		excl = report_excluded(l.path, l.path_len, r->exclude);
+		if (!excl && r->anonymize) {
+			char	 a[INET6_ADDRSTRLEN];
+			size_t	 pre = (size_t)(l.addr - line);
+
+			n = report_mask_addr(l.addr, l.addr_len, a, sizeof(a));
+			if (n > 0 && pre + (size_t)n + len - pre - l.addr_len
+			    <= sizeof(masked)) {
+				memcpy(masked, line, pre);
+				memcpy(masked + pre, a, (size_t)n);
+				memcpy(masked + pre + (size_t)n,
+				    l.addr + l.addr_len, len - pre - l.addr_len);
+				outlen = len - l.addr_len + (size_t)n;
+				out = masked;
+			}
+		}
+	}
+	for (i = 0; i < 2; i++) {
+		s = i == 0 ? &r->s[0] : host;
+		if (s == NULL || at < s->start[fi])
+			continue;
+		if (excl)
+			s->excluded++;
+		else
+			report_feed(r, s, out, outlen);
+	}
+}
+
+/*
+ * Reads file fi from the smallest start of any stream up to its size when
+ * opened, line by line; sets its done offset.
+ */
+static int
+report_read(struct report_run *r, int fi, char **cause)
+{
+	struct report_file	*f = &r->files[fi];
+	unsigned long long	 lo = ULLONG_MAX, pos, base;
+	char			*buf;
+	char			*nl;
+	size_t			 carry = 0, p, total, want;
+	ssize_t			 n;
+	int			 skipping = 0;
+	size_t			 i;
+
+	if (f->fd == -1)
+		return (0);
+	for (i = 0; i < r->ns; i++)
+		if (r->s[i].start[fi] < lo)
+			lo = r->s[i].start[fi];
+	f->done = lo;
+	if (lo >= f->end)
+		return (0);
+	if ((buf = malloc(REPORT_CHUNK + REPORT_LINE_MAX)) == NULL)
+		return (report_fail(cause, "out of memory"));
+	for (pos = lo; pos < f->end; ) {
+		want = REPORT_CHUNK;
+		if (f->end - pos < want)
+			want = (size_t)(f->end - pos);
+		if ((n = pread(f->fd, buf + carry, want, (off_t)pos)) == -1) {
+			if (errno == EINTR)
+				continue;
+			free(buf);
+			return (report_fail(cause, "cannot read %s: %s",
+			    f->path, strerror(errno)));
+		}
+		if (n == 0)
+			break;		/* shrank (truncated): read it next run */
+		base = pos - carry;
+		total = carry + (size_t)n;
+		pos += (unsigned long long)n;
+		for (p = 0; (nl = memchr(buf + p, '\n', total - p)) != NULL; ) {
+			size_t	 len = (size_t)(nl - (buf + p)) + 1;
+
+			if (!skipping)
+				report_line(r, fi, base + p, buf + p, len);
+			skipping = 0;
+			p += len;
+			f->done = base + p;
+		}
+		carry = total - p;
+		if (carry >= REPORT_LINE_MAX) {
+			log_warnx("report: %s: a line longer than %d bytes at "
+			    "offset %llu skipped", f->path, REPORT_LINE_MAX,
+			    base + p);
+			skipping = 1;
+			carry = 0;
+		} else
+			memmove(buf, buf + p, carry);
+	}
+	free(buf);
+	return (0);
+}
+
+/*
+ * fsyncs tmp, gives it mode 0640 and the web server's group, renames it to
+ * dst and fsyncs dst's folder.
+ */
+static int
+report_install(const struct report_run *r, const char *tmp, const char *dst,
+    char **cause)
+{
+	char	 dir[PATH_MAX], *sl;
+	int	 fd;
+
+	if ((fd = open(tmp, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) == -1)
+		return (report_fail(cause, "GoAccess wrote no %s: %s", tmp,
+		    strerror(errno)));
+	if (fchmod(fd, 0640) == -1 ||
+	    (r->gid != (gid_t)-1 && fchown(fd, (uid_t)-1, r->gid) == -1) ||
+	    fsync(fd) == -1) {
+		report_fail(cause, "%s: %s", tmp, strerror(errno));
+		close(fd);
+		return (-1);
+	}
+	close(fd);
+	if (rename(tmp, dst) == -1)
+		return (report_fail(cause, "cannot rename %s to %s: %s", tmp,
+		    dst, strerror(errno)));
+	if (strlen(dst) < sizeof(dir)) {
+		strcpy(dir, dst);
+		if ((sl = strrchr(dir, '/')) != NULL) {
+			*sl = '\0';
+			if ((fd = open(dir[0] == '\0' ? "/" : dir,
+			    O_RDONLY | O_DIRECTORY | O_CLOEXEC)) != -1) {
+				(void)fsync(fd);
+				close(fd);
+			}
+		}
+	}
+	return (0);
+}
+
+/* The last non-empty line of a GoAccess log, for an error (caller frees). */
+static char *
+report_log_tail(const struct report_run *r, const char *stream)
+{
+	char	*path = NULL, *text = NULL, *cause = NULL, *e, *b, *res;
+	size_t	 len;
+
+	if (asprintf(&path, "%s/goaccess-%s.log", r->state_dir, stream) == -1)
+		return (NULL);
+	if (fs_read_file(path, 1024 * 1024, &text, &len, &cause) == -1) {
+		free(cause);
+		free(path);
+		return (NULL);
+	}
+	free(path);
+	e = text + len;
+	while (e > text && (e[-1] == '\n' || e[-1] == ' ' || e[-1] == '\r'))
+		e--;
+	*e = '\0';
+	b = e;
+	while (b > text && b[-1] != '\n')
+		b--;
+	res = *b != '\0' ? strdup(b) : NULL;
+	free(text);
+	return (res);
+}
+
+/* The positions a stream reached in this run's files. */
+static void
+report_positions(const struct report_run *r, const struct report_stream *s,
+    struct report_state_entry *e)
+{
+	const struct report_file	*f;
+	struct report_pos		*p;
+	int				 fi;
+
+	e->npos = 0;
+	for (fi = 0; fi < 2; fi++) {
+		f = &r->files[fi];
+		if (f->fd == -1)
+			continue;
+		p = &e->pos[e->npos++];
+		p->dev = f->dev;
+		p->ino = f->ino;
+		p->off = f->done > s->start[fi] ? f->done : s->start[fi];
+		p->head_len = f->head_len;
+		p->head_hash = report_hash(f->head, f->head_len);
+	}
+}
+
+/* Writes the state file. */
+static int
+report_state_save(const struct report_run *r, char **cause)
+{
+	char	*text;
+	int	 rc;
+
+	if ((text = report_state_format(&r->state)) == NULL)
+		return (report_fail(cause, "out of memory"));
+	rc = fs_write_atomic(r->state_file, text, strlen(text), 0600, cause);
+	free(text);
+	return (rc);
+}
+
+/*
+ * GoAccess of s exited with status: install its reports and record its
+ * positions, or mark it failed.
+ */
+static void
+report_finish(struct report_run *r, struct report_stream *s, int status)
+{
+	struct report_state_entry	*e;
+	char				*tmp = NULL, *dst = NULL, *cause = NULL;
+	char				*tail;
+	static const char *const	 exts[] = { "json", "html" };
+	size_t				 i;
+
+	s->pid = 0;
+	if (s->failed)
+		return;
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+		tail = report_log_tail(r, s->name);
+		if (WIFEXITED(status))
+			report_stream_fail(s, "GoAccess exited %d%s%s",
+			    WEXITSTATUS(status), tail != NULL ? ": " : "",
+			    tail != NULL ? tail : "");
+		else
+			report_stream_fail(s, "GoAccess killed by signal %d",
+			    WTERMSIG(status));
+		free(tail);
+		return;
+	}
+	for (i = 0; i < sizeof(exts) / sizeof(exts[0]); i++) {
+		free(tmp);
+		free(dst);
+		dst = NULL;
+		if (asprintf(&tmp, "%s/%s.%s", r->tmp_dir, s->name, exts[i])
+		    == -1 || (dst = report_out_path(r, s->name, exts[i]))
+		    == NULL) {
+			tmp = NULL;
+			report_stream_fail(s, "out of memory");
+			goto out;
+		}
+		if (report_install(r, tmp, dst, &cause) == -1) {
+			report_stream_fail(s, "%s", cause != NULL ? cause :
+			    "out of memory");
+			goto out;
+		}
+	}
+	/*
+	 * GoAccess has stored the lines: record how far it got, now. (The
+	 * reports are installed first: a reader sees old or new ones, and if
+	 * this write fails the next run counts these lines again.)
+	 */
+	if ((e = report_state_get(&r->state, s->name)) == NULL) {
+		report_stream_fail(s, "out of memory");
+		goto out;
+	}
+	report_positions(r, s, e);
+	if (report_state_save(r, &cause) == -1)
+		report_stream_fail(s, "%s", cause != NULL ? cause :
+		    "out of memory");
+	if (s->res != NULL)
+		s->res->outcome = REPORT_UPDATED;
+out:
+	free(cause);
+	free(tmp);
+	free(dst);
+}
+
+/* True when a stream's HTML or JSON report is missing. */
+static int
+report_missing(const struct report_run *r, const char *stream)
+{
+	char	*p;
+	int	 missing = 0;
+
+	if ((p = report_out_path(r, stream, "html")) == NULL)
+		return (1);
+	missing |= access(p, F_OK) == -1;
+	free(p);
+	if ((p = report_out_path(r, stream, "json")) == NULL)
+		return (1);
+	missing |= access(p, F_OK) == -1;
+	free(p);
+	return (missing);
+}
+
+/* Reads the configuration into r. */
+static int
+report_setup(struct report_run *r, const struct config *cfg, char **cause)
+{
+	const char	*v, *log;
+	struct group	 gr, *res = NULL;
+	char		 gbuf[4096];
+
+	r->cfg = cfg;
+	r->gid = (gid_t)-1;
+	r->files[0].fd = r->files[1].fd = -1;
+	r->goaccess = config_str(cfg, "report", "goaccess");
+	r->exclude = config_str(cfg, "report", "exclude");
+	r->anonymize = config_bool(cfg, "report", "anonymize_ip");
+	r->query = config_bool(cfg, "report", "query_strings");
+	r->keep_days = config_int(cfg, "report", "keep_days");
+	if (r->goaccess == NULL || r->goaccess[0] != '/')
+		return (report_fail(cause, "[report] goaccess must be an "
+		    "absolute path"));
+	if ((v = config_str(cfg, "report", "state_dir")) == NULL ||
+	    v[0] != '/')
+		return (report_fail(cause, "[report] state_dir must be an "
+		    "absolute path"));
+	if ((r->state_dir = strdup(v)) == NULL)
+		return (report_fail(cause, "out of memory"));
+	if ((v = config_str(cfg, "report", "output_dir")) == NULL)
+		v = config_str(cfg, "nginx", "ops_root");
+	if (v == NULL || v[0] != '/')
+		return (report_fail(cause, "[report] output_dir (or [nginx] "
+		    "ops_root) must be an absolute path"));
+	if ((log = config_str(cfg, "nginx", "access_log")) == NULL ||
+	    log[0] != '/')
+		return (report_fail(cause, "[nginx] access_log must be an "
+		    "absolute path"));
+	if ((r->out_dir = strdup(v)) == NULL ||
+	    asprintf(&r->db_dir, "%s/db", r->state_dir) == -1 ||
+	    asprintf(&r->state_file, "%s/positions", r->state_dir) == -1 ||
+	    asprintf(&r->tmp_dir, "%s/" REPORT_TMP, r->out_dir) == -1 ||
+	    asprintf(&r->rot_path, "%s.1", log) == -1)
+		return (report_fail(cause, "out of memory"));
+	if (geteuid() == 0 && (v = config_str(cfg, "nginx", "group")) != NULL &&
+	    getgrnam_r(v, &gr, gbuf, sizeof(gbuf), &res) == 0 && res != NULL)
+		r->gid = res->gr_gid;
+	return (0);
+}
+
+/* Frees what report_setup and the run made; kills GoAccess children left. */
+static void
+report_teardown(struct report_run *r)
+{
+	size_t	 i;
+	int	 status;
+
+	for (i = 0; i < r->ns; i++) {
+		if (r->s[i].fd != -1)
+			close(r->s[i].fd);
+		if (r->s[i].pid > 0) {
+			kill(r->s[i].pid, SIGKILL);
+			while (waitpid(r->s[i].pid, &status, 0) == -1 &&
+			    errno == EINTR)
+				;
+		}
+		free(r->s[i].name);
+		free(r->s[i].buf);
+		free(r->s[i].error);
+	}
+	free(r->s);
+	for (i = 0; i < 2; i++)
+		if (r->files[i].fd != -1)
+			close(r->files[i].fd);
+	report_state_cleanup(&r->state);
+	free(r->state_dir);
+	free(r->db_dir);
+	free(r->state_file);
+	free(r->out_dir);
+	free(r->tmp_dir);
+	free(r->rot_path);
+}
+
+/* Makes the stream list (REPORT_ALL first) and the result rows. */
+static int
+report_streams(struct report_run *r, struct report_result *res, char **cause)
+{
+	char	**hosts = NULL;
+	size_t	 n = 0, i;
+	int	 rc = -1;
+
+	if (report_hosts(r->cfg, &hosts, &n, cause) == -1)
+		return (-1);
+	if ((r->s = calloc(n + 1, sizeof(*r->s))) == NULL ||
+	    (res->s = calloc(n + 1, sizeof(*res->s))) == NULL) {
+		report_fail(cause, "out of memory");
+		goto out;
+	}
+	for (i = 0; i <= n; i++) {
+		struct report_stream	*s = &r->s[i];
+
+		s->fd = -1;
+		s->res = &res->s[i];
+		if ((s->name = strdup(i == 0 ? REPORT_ALL : hosts[i - 1]))
+		    == NULL || (s->res->name = strdup(s->name)) == NULL ||
+		    (s->res->html = report_out_path(r, s->name, "html")) == NULL) {
+			r->ns = i + 1;
+			res->n = i + 1;
+			report_fail(cause, "out of memory");
+			goto out;
+		}
+		r->ns = res->n = i + 1;
+	}
+	rc = 0;
+out:
+	for (i = 0; i < n; i++)
+		free(hosts[i]);
+	free(hosts);
+	return (rc);
+}
+
+/*
+ * Forgets the positions of hosts no longer reported: if one comes back,
+ * its database is made again from the logs on disk.
+ */
+static void
+report_state_prune(struct report_run *r)
+{
+	size_t	 i = 0, j;
+	int	 keep;
+
+	while (i < r->state.n) {
+		keep = 0;
+		for (j = 0; j < r->ns; j++)
+			keep |= strcmp(r->s[j].name, r->state.e[i].stream) == 0;
+		if (keep) {
+			i++;
+			continue;
+		}
+		free(r->state.e[i].stream);
+		memmove(&r->state.e[i], &r->state.e[i + 1],
+		    (r->state.n - i - 1) * sizeof(r->state.e[0]));
+		r->state.n--;
+	}
+}
+
+/* Loads the state file (a missing one is an empty state). */
+static int
+report_state_load(struct report_run *r, char **cause)
+{
+	char	*text = NULL, *why = NULL;
+	int	 rc;
+
+	if (access(r->state_file, F_OK) == -1 && errno == ENOENT)
+		return (0);
+	if (fs_read_file(r->state_file, 16 * 1024 * 1024, &text, NULL,
+	    cause) == -1)
+		return (-1);
+	rc = report_state_parse(text, &r->state, &why);
+	free(text);
+	if (rc == -1) {
+		report_fail(cause, "%s: %s (`bootstack report --rebuild` "
+		    "starts again)", r->state_file, why != NULL ? why :
+		    "out of memory");
+		free(why);
+	}
+	return (rc);
+}
+
+/*
+ * Where each stream starts in each file: the offset of its position that
+ * matches the file, else 0. A stream without positions starts afresh (its
+ * stale database, if any, is removed). Sets res->lost when a stream's
+ * files of last time are all gone while logs exist.
+ */
+static int
+report_starts(struct report_run *r, struct report_result *res, int rebuild,
+    char **cause)
+{
+	struct report_state_entry	*e;
+	struct report_file		*f;
+	struct report_stream		*s;
+	char				*db;
+	size_t				 i, j;
+	int				 fi, matched, present;
+
+	present = r->files[0].fd != -1 || r->files[1].fd != -1;
+	for (i = 0; i < r->ns; i++) {
+		s = &r->s[i];
+		e = rebuild ? NULL : report_state_find(&r->state, s->name);
+		s->known = e != NULL && e->npos > 0;
+		if (!s->known) {
+			if ((db = report_db_path(r, s->name)) == NULL)
+				return (report_fail(cause, "out of memory"));
+			if (report_rmdb(db, cause) == -1) {
+				free(db);
+				return (-1);
+			}
+			free(db);
+			continue;
+		}
+		matched = 0;
+		for (fi = 0; fi < 2; fi++) {
+			f = &r->files[fi];
+			if (f->fd == -1)
+				continue;
+			for (j = 0; j < e->npos; j++)
+				if (report_pos_match(&e->pos[j], f->dev, f->ino,
+				    f->head, f->head_len, f->end)) {
+					s->start[fi] = e->pos[j].off;
+					matched = 1;
+					break;
+				}
+		}
+		if (!matched && present)
+			res->lost = 1;	/* rotated twice since? */
+	}
+	return (0);
+}
+
+/* See report.h. */
+enum st
+report_run(const struct config *cfg, int flags, struct report_result *res,
+    char **cause)
+{
+	struct report_run	 r;
+	struct sigaction	 ign, old;
+	const char		*log;
+	char			*hdir = NULL;
+	size_t			 i;
+	pid_t			 pid;
+	int			 lock = -1, status, sig_set = 0, failed = 0;
+	enum st			 st = ST_IO;
+
+	*cause = NULL;
+	memset(res, 0, sizeof(*res));
+	memset(&r, 0, sizeof(r));
+	if (report_setup(&r, cfg, cause) == -1) {
+		st = ST_BADREQ;
+		goto out;
+	}
+	log = config_str(cfg, "nginx", "access_log");
+	if (asprintf(&hdir, "%s/hosts", r.out_dir) == -1) {
+		hdir = NULL;
+		report_fail(cause, "out of memory");
+		goto out;
+	}
+	if (report_mkdirs(r.state_dir, 0700, cause) == -1 ||
+	    report_mkdirs(r.db_dir, 0700, cause) == -1 ||
+	    report_mkdirs(r.out_dir, 0755, cause) == -1 ||
+	    report_mkdirs(hdir, 0755, cause) == -1)
+		goto out;
+	{
+		const char	*lf = config_str(cfg, "report", "lock_file");
+		char		*lp = NULL;
+
+		if (lf == NULL && asprintf(&lp, "%s/report.lock",
+		    r.state_dir) == -1) {
+			report_fail(cause, "out of memory");
+			goto out;
+		}
+		lock = fs_lock(lf != NULL ? lf : lp, 0, cause);
+		free(lp);
+		if (lock == -1) {
+			if (*cause != NULL && strstr(*cause, "locked by") != NULL)
+				st = ST_CONFLICT;
+			goto out;
+		}
+	}
+	/* Left by a run that died: GoAccess's half-written reports. */
+	if (report_rmdb(r.tmp_dir, cause) == -1 ||
+	    mkdir(r.tmp_dir, 0700) == -1) {
+		if (*cause == NULL)
+			report_fail(cause, "cannot make %s: %s", r.tmp_dir,
+			    strerror(errno));
+		goto out;
+	}
+	if (flags & REPORT_REBUILD) {
+		if (unlink(r.state_file) == -1 && errno != ENOENT) {
+			report_fail(cause, "cannot remove %s: %s", r.state_file,
+			    strerror(errno));
+			goto out;
+		}
+	} else if (report_state_load(&r, cause) == -1)
+		goto out;
+	if (report_streams(&r, res, cause) == -1) {
+		st = ST_BADREQ;
+		goto out;
+	}
+	report_state_prune(&r);
+	if (report_file_open(&r.files[0], r.rot_path, cause) == -1 ||
+	    report_file_open(&r.files[1], log, cause) == -1)
+		goto out;
+	if (r.files[0].fd != -1 && r.files[1].fd != -1 &&
+	    r.files[0].dev == r.files[1].dev && r.files[0].ino == r.files[1].ino) {
+		close(r.files[0].fd);	/* a link mid-rotation: one file */
+		r.files[0].fd = -1;
+	}
+	if (report_starts(&r, res, flags & REPORT_REBUILD, cause) == -1)
+		goto out;
+
+	/* A GoAccess that dies makes our write fail with EPIPE, not kill us. */
+	memset(&ign, 0, sizeof(ign));
+	ign.sa_handler = SIG_IGN;
+	sigemptyset(&ign.sa_mask);
+	if (sigaction(SIGPIPE, &ign, &old) == 0)
+		sig_set = 1;
+	if (report_read(&r, 0, cause) == -1 || report_read(&r, 1, cause) == -1)
+		goto out;
+	for (i = 0; i < r.ns; i++) {
+		struct report_stream *s = &r.s[i];
+
+		/* Nothing new, but no report yet: an empty one. */
+		if (s->pid == 0 && !s->failed &&
+		    (!s->known || report_missing(&r, s->name)))
+			report_spawn(&r, s);
+		report_flush(s);
+		if (s->fd != -1) {
+			close(s->fd);
+			s->fd = -1;
+		}
+		s->res->lines = s->lines;
+		s->res->excluded = s->excluded;
+	}
+	/* Streams that had nothing to give GoAccess still moved on. */
+	for (i = 0; i < r.ns; i++) {
+		struct report_state_entry *e;
+
+		if (r.s[i].pid != 0 || r.s[i].failed)
+			continue;
+		if ((e = report_state_get(&r.state, r.s[i].name)) == NULL) {
+			report_fail(cause, "out of memory");
+			goto out;
+		}
+		report_positions(&r, &r.s[i], e);
+	}
+	/* Reap in the order they finish, recording each at once. */
+	for (;;) {
+		int	 left = 0;
+
+		for (i = 0; i < r.ns; i++)
+			left |= r.s[i].pid > 0;
+		if (!left)
+			break;
+		if ((pid = waitpid(-1, &status, 0)) == -1) {
+			if (errno == EINTR)
+				continue;
+			report_fail(cause, "waitpid: %s", strerror(errno));
+			goto out;
+		}
+		for (i = 0; i < r.ns; i++)
+			if (r.s[i].pid == pid)
+				report_finish(&r, &r.s[i], status);
+	}
+	if (report_state_save(&r, cause) == -1)
+		goto out;
+	for (i = 0; i < r.ns; i++) {
+		if (!r.s[i].failed)
+			continue;
+		failed = 1;
+		r.s[i].res->outcome = REPORT_FAILED;
+		r.s[i].res->error = r.s[i].error;
+		r.s[i].error = NULL;
+	}
+	(void)rmdir(r.tmp_dir);
+	st = failed ? ST_UPSTREAM : ST_OK;
+out:
+	if (sig_set)
+		sigaction(SIGPIPE, &old, NULL);
+	report_teardown(&r);
+	if (lock != -1)
+		close(lock);
+	free(hdir);
+	if (st != ST_OK && st != ST_UPSTREAM && *cause == NULL)
+		report_fail(cause, "out of memory");
+	return (st);
+}
