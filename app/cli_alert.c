@@ -99,6 +99,7 @@ cli_alert_init(struct alert_run *r, struct cli *cli)
 	return (0);
 }
 
+/* Frees what cli_alert_init() set up and drops the lock. */
 static void
 cli_alert_cleanup(struct alert_run *r)
 {
@@ -145,16 +146,24 @@ cli_alert_lock(struct alert_run *r, int wait)
 	return (0);
 }
 
-/* Loads the state file; a broken one is reported and replaced. */
+/*
+ * Loads the state file. A broken one is reported; with keep_aside (the
+ * caller will write a new one) it is renamed to STATE_FILE.bad first.
+ */
 static int
-cli_alert_load(struct alert_run *r)
+cli_alert_load(struct alert_run *r, int keep_aside)
 {
-	char	*cause = NULL;
+	char	*cause = NULL, *bad = NULL;
 
 	if (alert_store_load(&r->store, r->state_file, &cause) == 0)
 		return (0);
-	cli_err("alert", "%s; starting from an empty state", cause != NULL ?
-	    cause : "out of memory");
+	if (keep_aside && asprintf(&bad, "%s.bad", r->state_file) != -1 &&
+	    rename(r->state_file, bad) == 0)
+		cli_err("alert", "%s; kept as %s, starting from an empty state",
+		    cause != NULL ? cause : "out of memory", bad);
+	else
+		cli_err("alert", "%s", cause != NULL ? cause : "out of memory");
+	free(bad);
 	free(cause);
 	return (-1);
 }
@@ -465,7 +474,7 @@ cli_alert_check(struct cli *cli, int argc, char **argv)
 	}
 	if (!dry_run && (rc = cli_alert_lock(&r, 0)) != 0)
 		goto out;
-	if (cli_alert_load(&r) != 0)
+	if (cli_alert_load(&r, !dry_run) != 0)
 		rc = 1;
 	now = time(NULL);
 	memset(&in, 0, sizeof(in));
@@ -482,8 +491,9 @@ cli_alert_check(struct cli *cli, int argc, char **argv)
 				goto out;
 			}
 		} else {
+			/* Not an error of this run: api_down reports it. */
 			in.scrape_error = scrape_why;
-			log_warnx("alert: %s", scrape_why != NULL ?
+			log_info("alert: %s", scrape_why != NULL ?
 			    scrape_why : "scrape failed");
 		}
 		if (alert_series_load(&r.store, &series, &nseries,
@@ -572,7 +582,7 @@ cli_alert_status(struct cli *cli, int argc, char **argv)
 		cli_alert_cleanup(&r);
 		return (1);
 	}
-	if (cli_alert_load(&r) != 0)
+	if (cli_alert_load(&r, 0) != 0)
 		rc = 1;
 	printf("last check: %s (%s)\n", r.store.last_check != 0 ?
 	    alert_time_fmt(r.store.last_check, last, sizeof(last)) : "never",
@@ -701,7 +711,7 @@ cli_alert_silence(struct cli *cli, int argc, char **argv)
 		return (rc);
 	}
 	now = time(NULL);
-	if (cli_alert_load(&r) != 0 && name == NULL) {
+	if (cli_alert_load(&r, name != NULL) != 0 && name == NULL) {
 		cli_alert_cleanup(&r);
 		return (1);
 	}
@@ -762,7 +772,7 @@ cli_alert_test(struct cli *cli, int argc, char **argv)
 	}
 	memset(&rule, 0, sizeof(rule));
 	rule.name = "test";
-	rule.kind = ALERT_API_DOWN;
+	rule.kind = ALERT_KIND__COUNT;		/* "test" */
 	rule.severity = "info";
 	rule.threshold = NAN;
 	memset(&st, 0, sizeof(st));

@@ -99,6 +99,9 @@ cli_report_run(struct cli *cli, int argc, char **argv)
 			rc = 1;
 		} else if (quiet)
 			continue;
+		else if (s->outcome == REPORT_UPDATED && s->lines == 0)
+			printf("%s: no lines yet (%llu excluded), empty report: "
+			    "%s\n", name, s->excluded, s->html);
 		else if (s->outcome == REPORT_UPDATED)
 			printf("%s: %llu new lines, %llu excluded: %s\n", name,
 			    s->lines, s->excluded, s->html);

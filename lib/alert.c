@@ -95,6 +95,8 @@ static const char *const alert_chan_names[ALERT_CH__COUNT] = {
 const char *
 alert_kind_name(enum alert_kind k)
 {
+	if (k == ALERT_KIND__COUNT)
+		return ("test");	/* `bootstack alert test` */
 	return ((unsigned)k < ALERT_KIND__COUNT ? alert_kinds[k].name : "?");
 }
 
@@ -245,17 +247,17 @@ alert_time_parse(const char *s, time_t *out)
 
 /*
  * Makes a one-line summary from printf arguments: control characters
- * become blanks, invalid UTF-8 becomes '?', and it is cut at
- * ALERT_MAX_SUMMARY bytes (on a character boundary). Caller frees.
+ * become blanks (runs of blanks one), invalid UTF-8 becomes '?', and it is
+ * cut at ALERT_MAX_SUMMARY bytes (on a character boundary). Caller frees.
  */
-static char *
-alert_summary(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static char *alert_summary(const char *fmt, ...)
+    __attribute__((format(printf, 1, 2)));
 static char *
 alert_summary(const char *fmt, ...)
 {
 	va_list		 ap;
-	char		*s = NULL;
-	size_t		 i, len;
+	char		*s = NULL, c;
+	size_t		 i, j, len;
 	int		 utf8;
 
 	va_start(ap, fmt);
@@ -266,14 +268,22 @@ alert_summary(const char *fmt, ...)
 		return (NULL);
 	len = strlen(s);
 	utf8 = jsonutil_utf8_chars(s, len) >= 0;
-	for (i = 0; i < len; i++) {
-		if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
-			s[i] = ' ';
-		else if (!utf8 && (unsigned char)s[i] >= 0x80)
-			s[i] = '?';
+	for (i = 0, j = 0; i < len; i++) {
+		c = s[i];
+		if ((unsigned char)c < 0x20 || c == 0x7f)
+			c = ' ';
+		else if (!utf8 && (unsigned char)c >= 0x80)
+			c = '?';
+		if (c == ' ' && (j == 0 || s[j - 1] == ' '))
+			continue;	/* runs of blanks (libpq's lines) */
+		s[j++] = c;
 	}
+	while (j > 0 && s[j - 1] == ' ')
+		j--;
+	s[j] = '\0';
+	len = j;
 	if (len > ALERT_MAX_SUMMARY) {
-		i = ALERT_MAX_SUMMARY;
+		i = ALERT_MAX_SUMMARY - 3;
 		while (i > 0 && ((unsigned char)s[i] & 0xc0) == 0x80)
 			i--;
 		memcpy(s + i, "...", 4);
@@ -970,7 +980,7 @@ alert_store_add_scrape(struct alert_store *s, const struct promtext *cur,
 
 	/* A clock that went back: forget what looks like the future. */
 	for (i = 0, j = 0; i < s->nh; i++) {
-		if (s->h[i].t >= now) {
+		if (s->h[i].t > now) {
 			free(s->h[i].text);
 			continue;
 		}
@@ -1166,11 +1176,13 @@ alert_bucket_quantile(double q, const double *le, const double *count,
 	    (count[b] - cstart)));
 }
 
+/* One histogram bucket while computing a quantile. */
 struct alert_bucket {
-	double	 le;
-	double	 count;
+	double	 le;		/* upper bound, +Inf for the last */
+	double	 count;		/* increase over the window */
 };
 
+/* qsort: buckets by upper bound. */
 static int
 alert_bucket_cmp(const void *a, const void *b)
 {

@@ -142,7 +142,8 @@ struct alert_series {
 #define ALERT_MAX_HISTORY	256			/* scrapes kept */
 
 /* --- rules ----------------------------------------------------------- */
-const char	*alert_kind_name(enum alert_kind);	/* "db_down" */
+/* "db_down"; ALERT_KIND__COUNT is "test", the kind of `alert test`. */
+const char	*alert_kind_name(enum alert_kind);
 const char	*alert_chan_name(enum alert_chan);	/* "webhook" */
 const char	*alert_phase_name(enum alert_phase);	/* "pending" */
 /*
@@ -313,6 +314,7 @@ enum st		 alert_fetch(const char *url, const char *ca_file,
 /*
  * POSTs json to url with Authorization: Bearer token (NULL: none). ST_OK
  * for a 2xx; else *cause (which never holds the token or the URL's path).
+ * A token is never sent over plain http except to loopback (ST_BADREQ).
  */
 enum st		 alert_post(const char *url, const char *token,
 		    const char *ca_file, long timeout, const char *json,

@@ -13,6 +13,7 @@
  */
 #include "autoconf.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -20,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -50,6 +52,35 @@ alert_url_redact(const char *url, char *out, size_t size)
 		host = at + 1;		/* user:password@ */
 	snprintf(out, size, "%.*s%.*s%s", (int)(p + 3 - url), url,
 	    (int)(end - host), host, *end != '\0' ? "/..." : "");
+}
+
+/* True if url is http:// to a host other than loopback. */
+static int
+alert_plain_remote(const char *url)
+{
+	const char	*host, *at, *end, *p;
+	size_t		 n;
+
+	if (strncasecmp(url, "http://", 7) != 0)
+		return (0);
+	host = url + 7;
+	end = host + strcspn(host, "/?#");
+	if ((at = memchr(host, '@', (size_t)(end - host))) != NULL)
+		host = at + 1;
+	if (*host == '[')
+		n = strcspn(host, "]") + 1;
+	else
+		n = strcspn(host, ":/?#");
+	if ((n == 9 && strncasecmp(host, "localhost", 9) == 0) ||
+	    (n == 5 && strncmp(host, "[::1]", 5) == 0))
+		return (0);
+	if (n > 4 && strncmp(host, "127.", 4) == 0) {
+		for (p = host; p < host + n; p++)
+			if (!(isdigit((unsigned char)*p) || *p == '.'))
+				return (1);
+		return (0);
+	}
+	return (1);
 }
 
 /* libcurl write callback: appends to a capped buf; a full buf stops it. */
@@ -168,6 +199,12 @@ alert_post(const char *url, const char *token, const char *ca_file,
 
 	*cause = NULL;
 	buf_init(&out, ALERT_MAX_REPLY);
+	if (token != NULL && alert_plain_remote(url)) {
+		alert_url_redact(url, u, sizeof(u));
+		(void)!asprintf(cause, "POST %s: refusing to send the webhook "
+		    "token over plain http beyond loopback (use https)", u);
+		return (ST_BADREQ);
+	}
 	if ((c = curl_easy_init()) == NULL) {
 		(void)!asprintf(cause, "cannot make a curl handle");
 		return (ST_NOMEM);

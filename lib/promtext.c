@@ -72,12 +72,14 @@ promtext_cleanup(struct promtext *p)
 	promtext_init(p);
 }
 
+/* A character that may start a name (metric names also allow ':'). */
 static int
 promtext_name_start(int c, int colon)
 {
 	return (isascii(c) && (isalpha(c) || c == '_' || (colon && c == ':')));
 }
 
+/* A character that may follow inside a name. */
 static int
 promtext_name_char(int c, int colon)
 {
@@ -85,7 +87,7 @@ promtext_name_char(int c, int colon)
 }
 
 /*
- * Reads a name at *pp (metric names allow ':'); returns its length, 0 when
+ * Reads a name at p (metric names allow ':'); returns its length, 0 when
  * there is none or it is longer than PROMTEXT_MAX_NAME.
  */
 static size_t
@@ -100,6 +102,7 @@ promtext_name(const char *p, const char *end, int colon)
 	return (n > PROMTEXT_MAX_NAME ? 0 : n);
 }
 
+/* Skips spaces and tabs. */
 static const char *
 promtext_blanks(const char *p, const char *end)
 {
@@ -127,6 +130,7 @@ promtext_escape(struct buf *b, const char *s)
 	return (st);
 }
 
+/* qsort: labels by name. */
 static int
 promtext_label_cmp(const void *a, const void *b)
 {
@@ -134,6 +138,7 @@ promtext_label_cmp(const void *a, const void *b)
 	    ((const struct promtext_label *)b)->name));
 }
 
+/* qsort: samples by canonical key. */
 static int
 promtext_sample_cmp(const void *a, const void *b)
 {

@@ -103,22 +103,22 @@ struct report_stream {
 	pid_t		 pid;		/* its GoAccess; 0 = not started */
 	int		 fd;		/* write end of its pipe; -1 */
 	char		*buf;		/* bytes not yet written; owned */
-	size_t		 blen;
+	size_t		 blen;		/* bytes in buf */
 	int		 failed;	/* the pipe broke or GoAccess failed */
 	char		*error;		/* why; owned */
-	unsigned long long lines, excluded;
+	unsigned long long lines, excluded;	/* fed, left out */
 	struct report_stream_result *res;	/* borrowed from the result */
 };
 
 /* Everything one run needs. */
-struct report_run {
-	const struct config	*cfg;
+struct report_ctx {
+	const struct config	*cfg;		/* borrowed */
 	const char		*goaccess;	/* [report] goaccess */
 	const char		*exclude;	/* [report] exclude; may be NULL */
 	int			 anonymize;	/* [report] anonymize_ip */
 	int			 query;		/* [report] query_strings */
 	long long		 keep_days;	/* [report] keep_days */
-	char			*state_dir;
+	char			*state_dir;	/* [report] state_dir */
 	char			*db_dir;	/* state_dir/db */
 	char			*state_file;	/* state_dir/positions */
 	char			*out_dir;	/* [report] output_dir */
@@ -127,8 +127,8 @@ struct report_run {
 	gid_t			 gid;		/* [nginx] group, or -1 */
 	struct report_file	 files[2];	/* rotated, current */
 	struct report_stream	*s;		/* s[0] is REPORT_ALL */
-	size_t			 ns;
-	struct report_state	 state;
+	size_t			 ns;		/* streams */
+	struct report_state	 state;		/* positions, as saved */
 };
 
 /* Sets *cause from a format; returns -1. */
@@ -564,7 +564,7 @@ report_rmdb(const char *dir, char **cause)
 
 /* The database folder of a stream (caller frees), NULL when out of memory. */
 static char *
-report_db_path(const struct report_run *r, const char *stream)
+report_db_path(const struct report_ctx *r, const char *stream)
 {
 	char	*p;
 
@@ -575,7 +575,7 @@ report_db_path(const struct report_run *r, const char *stream)
 
 /* Where a stream's report goes, ext "html" or "json" (caller frees). */
 static char *
-report_out_path(const struct report_run *r, const char *stream,
+report_out_path(const struct report_ctx *r, const char *stream,
     const char *ext)
 {
 	char	*p;
@@ -703,7 +703,7 @@ report_env(void)
  * output going to state_dir/goaccess-NAME.log. On failure s is failed.
  */
 static void
-report_spawn(struct report_run *r, struct report_stream *s)
+report_spawn(struct report_ctx *r, struct report_stream *s)
 {
 	char	*db = NULL, *html = NULL, *json = NULL, *logp = NULL;
 	char	*a_db = NULL, *a_title = NULL, *a_keep = NULL;
@@ -810,7 +810,7 @@ out:
 
 /* Queues one line (with its '\n') for stream s, starting GoAccess first. */
 static void
-report_feed(struct report_run *r, struct report_stream *s, const char *line,
+report_feed(struct report_ctx *r, struct report_stream *s, const char *line,
     size_t len)
 {
 	if (s->failed)
@@ -840,7 +840,7 @@ report_feed(struct report_run *r, struct report_stream *s, const char *line,
 
 /* One whole line of file fi at offset at (len bytes with its '\n'). */
 static void
-report_line(struct report_run *r, int fi, unsigned long long at,
+report_take_line(struct report_ctx *r, int fi, unsigned long long at,
     const char *line, size_t len)
 {
 	struct report_line	 l;
@@ -890,7 +890,7 @@ report_line(struct report_run *r, int fi, unsigned long long at,
  * opened, line by line; sets its done offset.
  */
 static int
-report_read(struct report_run *r, int fi, char **cause)
+report_read(struct report_ctx *r, int fi, char **cause)
 {
 	struct report_file	*f = &r->files[fi];
 	unsigned long long	 lo = ULLONG_MAX, pos, base;
@@ -931,7 +931,7 @@ report_read(struct report_run *r, int fi, char **cause)
 			size_t	 len = (size_t)(nl - (buf + p)) + 1;
 
 			if (!skipping)
-				report_line(r, fi, base + p, buf + p, len);
+				report_take_line(r, fi, base + p, buf + p, len);
 			skipping = 0;
 			p += len;
 			f->done = base + p;
@@ -955,7 +955,7 @@ report_read(struct report_run *r, int fi, char **cause)
  * dst and fsyncs dst's folder.
  */
 static int
-report_install(const struct report_run *r, const char *tmp, const char *dst,
+report_install(const struct report_ctx *r, const char *tmp, const char *dst,
     char **cause)
 {
 	char	 dir[PATH_MAX], *sl;
@@ -991,7 +991,7 @@ report_install(const struct report_run *r, const char *tmp, const char *dst,
 
 /* The last non-empty line of a GoAccess log, for an error (caller frees). */
 static char *
-report_log_tail(const struct report_run *r, const char *stream)
+report_log_tail(const struct report_ctx *r, const char *stream)
 {
 	char	*path = NULL, *text = NULL, *cause = NULL, *e, *b, *res;
 	size_t	 len;
@@ -1018,7 +1018,7 @@ report_log_tail(const struct report_run *r, const char *stream)
 
 /* The positions a stream reached in this run's files. */
 static void
-report_positions(const struct report_run *r, const struct report_stream *s,
+report_positions(const struct report_ctx *r, const struct report_stream *s,
     struct report_state_entry *e)
 {
 	const struct report_file	*f;
@@ -1041,7 +1041,7 @@ report_positions(const struct report_run *r, const struct report_stream *s,
 
 /* Writes the state file. */
 static int
-report_state_save(const struct report_run *r, char **cause)
+report_state_save(const struct report_ctx *r, char **cause)
 {
 	char	*text;
 	int	 rc;
@@ -1058,7 +1058,7 @@ report_state_save(const struct report_run *r, char **cause)
  * positions, or mark it failed.
  */
 static void
-report_finish(struct report_run *r, struct report_stream *s, int status)
+report_finish(struct report_ctx *r, struct report_stream *s, int status)
 {
 	struct report_state_entry	*e;
 	char				*tmp = NULL, *dst = NULL, *cause = NULL;
@@ -1121,7 +1121,7 @@ out:
 
 /* True when a stream's HTML or JSON report is missing. */
 static int
-report_missing(const struct report_run *r, const char *stream)
+report_missing(const struct report_ctx *r, const char *stream)
 {
 	char	*p;
 	int	 missing = 0;
@@ -1139,7 +1139,7 @@ report_missing(const struct report_run *r, const char *stream)
 
 /* Reads the configuration into r. */
 static int
-report_setup(struct report_run *r, const struct config *cfg, char **cause)
+report_setup(struct report_ctx *r, const struct config *cfg, char **cause)
 {
 	const char	*v, *log;
 	struct group	 gr, *res = NULL;
@@ -1185,7 +1185,7 @@ report_setup(struct report_run *r, const struct config *cfg, char **cause)
 
 /* Frees what report_setup and the run made; kills GoAccess children left. */
 static void
-report_teardown(struct report_run *r)
+report_teardown(struct report_ctx *r)
 {
 	size_t	 i;
 	int	 status;
@@ -1218,7 +1218,7 @@ report_teardown(struct report_run *r)
 
 /* Makes the stream list (REPORT_ALL first) and the result rows. */
 static int
-report_streams(struct report_run *r, struct report_result *res, char **cause)
+report_streams(struct report_ctx *r, struct report_result *res, char **cause)
 {
 	char	**hosts = NULL;
 	size_t	 n = 0, i;
@@ -1259,7 +1259,7 @@ out:
  * its database is made again from the logs on disk.
  */
 static void
-report_state_prune(struct report_run *r)
+report_state_prune(struct report_ctx *r)
 {
 	size_t	 i = 0, j;
 	int	 keep;
@@ -1281,7 +1281,7 @@ report_state_prune(struct report_run *r)
 
 /* Loads the state file (a missing one is an empty state). */
 static int
-report_state_load(struct report_run *r, char **cause)
+report_state_load(struct report_ctx *r, char **cause)
 {
 	char	*text = NULL, *why = NULL;
 	int	 rc;
@@ -1309,7 +1309,7 @@ report_state_load(struct report_run *r, char **cause)
  * files of last time are all gone while logs exist.
  */
 static int
-report_starts(struct report_run *r, struct report_result *res, int rebuild,
+report_starts(struct report_ctx *r, struct report_result *res, int rebuild,
     char **cause)
 {
 	struct report_state_entry	*e;
@@ -1358,7 +1358,7 @@ enum st
 report_run(const struct config *cfg, int flags, struct report_result *res,
     char **cause)
 {
-	struct report_run	 r;
+	struct report_ctx	 r;
 	struct sigaction	 ign, old;
 	const char		*log;
 	char			*hdir = NULL;

@@ -12,7 +12,8 @@
  * looks at access.log.1 (the file logrotate just renamed) and access.log,
  * reads each from where it stopped (or from its start when the file is
  * new), and records the new positions once GoAccess has stored the lines.
- * docs/logs.md tells the whole design; docs/internals is not needed.
+ * The design, its reasons and limits: the comment atop report.c, and
+ * docs/logs.md for operators.
  */
 #ifndef LIB_REPORT_H
 #define LIB_REPORT_H

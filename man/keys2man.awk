@@ -13,24 +13,24 @@ function esc(s) {
 	return s
 }
 
-# "int 1..256" -> "an integer, 1..256"; "enum a|b" -> "one of: a, b".
+# "int 1..256" -> "Integer, 1..256"; "enum a|b" -> "One of a, b".
 function kind(t) {
 	if (t ~ /^int /) {
 		sub(/^int /, "", t)
-		return "integer, " esc(t)
+		return "Integer, " esc(t)
 	}
 	if (t ~ /^enum /) {
 		sub(/^enum /, "", t)
 		gsub(/\|/, ", ", t)
-		return "one of: " esc(t)
+		return "One of " esc(t)
 	}
 	if (t == "bool")
-		return "yes or no"
+		return "Yes or no"
 	if (t == "secret")
-		return "secret, never printed; prefer the _file key below"
+		return "Secret, never printed"
 	if (t == "file")
-		return "path of a file"
-	return "string"
+		return "A file name"
+	return "String"
 }
 
 $2 == "" && ($3 == "section" || $3 == "multi") {
@@ -45,12 +45,14 @@ $2 == "" && ($3 == "section" || $3 == "multi") {
 	next
 }
 
+# One key: "name = default" (or "name (unset)") as the tag, then its kind
+# and help.
 NF >= 5 {
-	printf(".TP\n.B %s\n", esc($2))
-	printf("(%s; ", kind($3))
-	if ($4 == "")
-		printf("unset by default)\n")
+	d = $4
+	gsub(/"/, "\\(dq", d)
+	if (d == "")
+		printf(".TP\n.BR \"%s\" \" (unset)\"\n", esc($2))
 	else
-		printf("default \\fB%s\\fR)\n", esc($4))
-	printf(".br\n%s.\n", esc($5))
+		printf(".TP\n.B \"%s = %s\"\n", esc($2), esc(d))
+	printf("%s: %s.\n", kind($3), esc($5))
 }

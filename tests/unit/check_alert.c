@@ -532,6 +532,13 @@ START_TEST(test_store_history)
 	alert_series_cleanup(v, n);
 	free(v);
 
+	/* two runs in the same second: both scrapes are kept */
+	promtext_init(&p);
+	ck_assert_int_eq(promtext_parse(&p, "x 1\n", 4, &cause), ST_OK);
+	ck_assert_int_eq(alert_store_add_scrape(&s, &p, 1540, 150), ST_OK);
+	ck_assert_uint_eq(s.nh, 5);
+	promtext_cleanup(&p);
+
 	/* the clock went back: the "future" scrapes are dropped */
 	promtext_init(&p);
 	ck_assert_int_eq(promtext_parse(&p, "x 1\n", 4, &cause), ST_OK);
@@ -823,8 +830,23 @@ START_TEST(test_eval_files)
 	in.db_error = "connection refused\n\x01";
 	ck_assert_int_eq(alert_eval(&r, &in, &v, &sum), 1);
 	ck_assert_str_eq(sum, "cannot connect to the database: connection "
-	    "refused  ");
+	    "refused");
 	free(sum);
+	/* a long error is cut, on a character boundary */
+	{
+		char	 longerr[3000];
+		size_t	 k;
+
+		for (k = 0; k + 2 < sizeof(longerr); k += 2)
+			memcpy(longerr + k, "\xc3\xa9", 2);
+		longerr[k] = '\0';
+		in.db_error = longerr;
+		ck_assert_int_eq(alert_eval(&r, &in, &v, &sum), 1);
+		ck_assert_uint_le(strlen(sum), 480);
+		ck_assert_str_eq(sum + strlen(sum) - 3, "...");
+		ck_assert_int_ge(jsonutil_utf8_chars(sum, strlen(sum)), 0);
+		free(sum);
+	}
 	in.db_up = 1;
 	ck_assert_int_eq(alert_eval(&r, &in, &v, &sum), 0);
 	free(sum);
@@ -1014,7 +1036,7 @@ START_TEST(test_exec)
 	/* a child that never reads a large input, and hangs: killed */
 	big = calloc(1, 1 << 20);
 	ck_assert_ptr_nonnull(big);
-	sh_ok[2] = (char *)"sleep 30";
+	sh_ok[2] = (char *)"exec sleep 30";
 	ck_assert_int_eq(alert_exec(sh_ok, big, 1 << 20, 1, &cause),
 	    ST_UPSTREAM);
 	ck_assert_ptr_nonnull(strstr(cause, "killed after 1 s"));
@@ -1023,8 +1045,8 @@ START_TEST(test_exec)
 	sh_ok[2] = (char *)"exit 0";
 	ck_assert_int_eq(alert_exec(sh_ok, big, 1 << 20, 10, &cause), ST_OK);
 	/* one that leaves a process holding the output open: not waited */
-	sh_ok[2] = (char *)"(sleep 20 &) ; exit 0";
-	ck_assert_int_eq(alert_exec(sh_ok, "x", 1, 5, &cause), ST_OK);
+	sh_ok[2] = (char *)"(sleep 4 &) ; exit 0";
+	ck_assert_int_eq(alert_exec(sh_ok, "x", 1, 2, &cause), ST_OK);
 	free(big);
 
 	argv = alert_split("  /usr/bin/logger  -t\tbootstack ", 8);
@@ -1058,6 +1080,23 @@ START_TEST(test_http_errors)
 	ck_assert_ptr_null(strstr(cause, "secret"));
 	ck_assert_ptr_null(strstr(cause, "pw"));
 	ck_assert_ptr_null(strstr(cause, "tok"));
+	free(cause);
+	ck_assert_int_eq(alert_post("http://hooks.example.test/x", "tok", NULL,
+	    5, "{}", &cause), ST_BADREQ);
+	ck_assert_ptr_nonnull(strstr(cause, "refusing to send the webhook "
+	    "token over plain http"));
+	free(cause);
+	ck_assert_int_eq(alert_post("http://localhost.example.test:1/x", "tok",
+	    NULL, 5, "{}", &cause), ST_BADREQ);
+	free(cause);
+	ck_assert_int_eq(alert_post("http://127.evil.test/x", "tok", NULL, 5,
+	    "{}", &cause), ST_BADREQ);
+	free(cause);
+	ck_assert_int_eq(alert_post("http://localhost:1/x", "tok", NULL, 5,
+	    "{}", &cause), ST_UPSTREAM);
+	free(cause);
+	ck_assert_int_eq(alert_post("http://[::1]:1/x", "tok", NULL, 5,
+	    "{}", &cause), ST_UPSTREAM);
 	free(cause);
 	ck_assert_int_eq(alert_fetch("ftp://127.0.0.1:1/", NULL, NULL, 5, &b,
 	    &cause), ST_UPSTREAM);

@@ -328,6 +328,7 @@ START_TEST(test_hash)
 }
 END_TEST
 
+/* The report suite: one test case per behaviour. */
 static Suite *
 report_suite(void)
 {

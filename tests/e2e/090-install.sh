@@ -1,0 +1,200 @@
+#!/usr/bin/env bash
+# 090-install: the production install of docs/deploy.md, from the release
+# tarball: `make dist` of a copy of the tree, then configure with the FHS
+# paths, make, make install DESTDIR=...; every file in its place; the
+# manuals render without a warning and name every command and option the
+# programs have; systemd-analyze accepts the units; the installed
+# bootstack and bootstack-api, run from the DESTDIR, serve the API through
+# nginx on the test database with the installed migrations and templates;
+# environments (--env, BOOTSTACK_ENV); make uninstall leaves nothing.
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/install-lib.sh"
+export LC_ALL=C
+
+# --- the tarball, built and installed as the guide says ----------------------
+scratch_tree "$T/src"
+scratch_configure "$T/src" "$T/distbuild" 90.0.0
+scratch_make "$T/distbuild" dist
+tarball=$T/distbuild/bootstack-90.0.0.tar.gz
+[ -f "$tarball" ] || fail "make dist made no $tarball"
+tar -xzf "$tarball" -C "$T" || fail "unpacking the tarball"
+mkdir -p "$T/build"
+(cd "$T/build" && "$T/bootstack-90.0.0/configure" -q $FHS_ARGS) >>"$T/build.log" 2>&1 \
+    || fail "configure from the tarball"
+scratch_make "$T/build"
+R=$T/root
+scratch_make "$T/build" install DESTDIR="$R"
+
+# --- every file in its FHS place ------------------------------------------------
+for f in usr/bin/bootstack usr/sbin/bootstack-api \
+    usr/share/bootstack/sql/0001_init.sql usr/share/bootstack/nginx/http.conf \
+    usr/share/bootstack/nginx/tls.conf \
+    usr/share/man/man1/bootstack.1 usr/share/man/man8/bootstack-api.8 \
+    usr/share/man/man5/bootstack.conf.5 \
+    usr/lib/systemd/system/bootstack-api.service \
+    usr/lib/systemd/system/bootstack-cert-renew.service \
+    usr/lib/systemd/system/bootstack-cert-renew.timer \
+    usr/lib/systemd/system/bootstack-report.timer \
+    usr/lib/systemd/system/bootstack-alert-check.timer \
+    usr/lib/systemd/system/bootstack-dns-sync.timer \
+    usr/lib/tmpfiles.d/bootstack.conf usr/lib/sysusers.d/bootstack.conf \
+    etc/bootstack/bootstack.conf etc/cron.d/bootstack-cert \
+    etc/logrotate.d/bootstack \
+    usr/share/doc/bootstack/README.md usr/share/doc/bootstack/docs/deploy.md \
+    usr/share/doc/bootstack/docs/add-a-resource.md \
+    usr/share/doc/bootstack/docs/openapi.json \
+    usr/share/doc/bootstack/examples/bootstack.conf; do
+	[ -f "$R/$f" ] || fail "make install did not install /$f"
+done
+for f in "$T"/bootstack-90.0.0/dist/*.cron; do
+	[ -f "$R/etc/cron.d/$(basename "$f" .cron)" ] || fail "cron file $(basename "$f") not installed"
+done
+[ -x "$R/usr/sbin/bootstack-api" ] && [ -x "$R/usr/bin/bootstack" ] || fail "programs not executable"
+[ "$(stat -c %a "$R/etc/bootstack/bootstack.conf")" = 640 ] || fail "bootstack.conf not 0640"
+grep -rl "$T" "$R/usr/lib" "$R/usr/share/man" "$R/etc" >/dev/null 2>&1 \
+    && fail "an installed file names the DESTDIR: $(grep -rl "$T" "$R/usr/lib" "$R/etc" | head -3)"
+grep -q '^ExecStart=/usr/sbin/bootstack-api$' "$R/usr/lib/systemd/system/bootstack-api.service" \
+    || fail "the unit does not run /usr/sbin/bootstack-api"
+grep -q '^EnvironmentFile=-/etc/default/bootstack$' "$R/usr/lib/systemd/system/bootstack-api.service" \
+    || fail "the unit does not read /etc/default/bootstack"
+# A second install keeps the operator's configuration.
+echo "# edited by the operator" >>"$R/etc/bootstack/bootstack.conf"
+scratch_make "$T/build" install DESTDIR="$R"
+grep -q "edited by the operator" "$R/etc/bootstack/bootstack.conf" \
+    || fail "make install overwrote /etc/bootstack/bootstack.conf"
+
+# --- the manuals ----------------------------------------------------------------------
+BIN=$R/usr/bin/bootstack
+API=$R/usr/sbin/bootstack-api
+for m in usr/share/man/man1/bootstack.1 usr/share/man/man8/bootstack-api.8 \
+    usr/share/man/man5/bootstack.conf.5; do
+	MANWIDTH=80 man --warnings -l "$R/$m" >"$T/man.txt" 2>"$T/man.err" \
+	    || fail "man -l $m failed: $(cat "$T/man.err")"
+	[ -s "$T/man.err" ] && fail "man -l $m warns: $(head -5 "$T/man.err")"
+	[ "$(wc -l <"$T/man.txt")" -gt 40 ] || fail "$m renders nearly empty"
+done
+MANWIDTH=250 man -l "$R/usr/share/man/man1/bootstack.1" >"$T/bootstack.1.txt" 2>/dev/null
+"$BIN" --help >"$T/help" || fail "bootstack --help"
+cmds=$(sed -n 's/^  \([a-z][a-z-]*\) .*/\1/p' "$T/help")
+[ "$(echo "$cmds" | wc -w)" -ge 8 ] || fail "too few commands in --help: $cmds"
+for c in $cmds; do
+	grep -qE "^ +$c( |$)" "$T/bootstack.1.txt" || fail "bootstack(1) has no section for '$c'"
+	"$BIN" "$c" --help >>"$T/help" || fail "bootstack $c --help"
+done
+for o in $(grep -oE -- '--[a-z][a-z-]+' "$T/help" | sort -u); do
+	grep -qF -- "$o" "$T/bootstack.1.txt" || fail "bootstack(1) does not mention $o"
+done
+MANWIDTH=250 man -l "$R/usr/share/man/man8/bootstack-api.8" >"$T/api.8.txt" 2>/dev/null
+"$API" -h >"$T/api-help" || fail "bootstack-api -h"
+for o in $(grep -oE -- '(^| )-(-[a-z]+|[a-zA-Z])' "$T/api-help" | sort -u); do
+	grep -qF -- "$o" "$T/api.8.txt" || fail "bootstack-api(8) does not mention $o"
+done
+for s in SIGHUP SIGTERM SIGUSR1 SIGUSR2; do
+	grep -q "$s" "$T/api.8.txt" || fail "bootstack-api(8) does not describe $s"
+done
+MANWIDTH=250 man -l "$R/usr/share/man/man5/bootstack.conf.5" >"$T/conf.5.txt" 2>/dev/null
+"$BIN" -c /dev/null check-config --keys >"$T/keys" || fail "check-config --keys"
+nkeys=$(awk -F'\t' '$2 != ""' "$T/keys" | wc -l)
+[ "$nkeys" -gt 50 ] || fail "check-config --keys lists $nkeys keys"
+awk -F'\t' '$2 != "" { print $2 }' "$T/keys" | sort -u | while read -r k; do
+	grep -qE "^ +$k( = | \(unset\))" "$T/conf.5.txt" || { echo "$k"; break; }
+done >"$T/missing"
+[ -s "$T/missing" ] && fail "bootstack.conf(5) misses key $(cat "$T/missing")"
+grep -q "^ *migrations_dir = /usr/share/bootstack/sql" "$T/conf.5.txt" \
+    || fail "bootstack.conf(5) does not show the configured default paths"
+
+# --- systemd: the units, tmpfiles.d and sysusers.d ----------------------------------
+if command -v systemd-analyze >/dev/null 2>&1; then
+	# An offline root: the distribution's units (for the default
+	# dependencies), ours, and the programs they run.
+	V=$T/vroot
+	mkdir -p "$V/usr/lib/systemd" "$V/usr/bin" "$V/usr/sbin" "$V/etc"
+	ln -s usr/bin "$V/bin"
+	ln -s usr/sbin "$V/sbin"
+	ln -s usr/lib "$V/lib"
+	cp -a /usr/lib/systemd/system "$V/usr/lib/systemd/"
+	cp "$R"/usr/lib/systemd/system/bootstack-* "$V/usr/lib/systemd/system/"
+	cp "$BIN" "$V/usr/bin/"
+	cp "$API" "$V/usr/sbin/"
+	cp "$(type -P kill)" "$V/usr/bin/kill"
+	units=$(cd "$R/usr/lib/systemd/system" && ls bootstack-*)
+	(cd "$V/usr/lib/systemd/system" && systemd-analyze verify --man=no --root="$V" $units) \
+	    >"$T/verify.out" 2>&1 || fail "systemd-analyze verify: $(cat "$T/verify.out")"
+	[ -s "$T/verify.out" ] && fail "systemd-analyze verify warns: $(head -5 "$T/verify.out")"
+	systemd-analyze security --offline=true --root="$V" --threshold=3 bootstack-api.service \
+	    >"$T/security.out" 2>&1 || fail "systemd-analyze security: $(tail -3 "$T/security.out")"
+	if command -v systemd-sysusers >/dev/null 2>&1; then
+		cp -a /etc/passwd /etc/group /etc/shadow /etc/gshadow "$V/etc/" 2>/dev/null
+		systemd-sysusers --root="$V" "$R/usr/lib/sysusers.d/bootstack.conf" \
+		    >"$T/sysusers.out" 2>&1 || fail "systemd-sysusers: $(cat "$T/sysusers.out")"
+		grep -q '^bootstack:' "$V/etc/passwd" || fail "sysusers.d made no bootstack user"
+		grep -qE '^bootstack:.*www-data' "$V/etc/group" || fail "www-data is not in group bootstack"
+		systemd-tmpfiles --root="$V" --create "$R/usr/lib/tmpfiles.d/bootstack.conf" \
+		    >"$T/tmpfiles.out" 2>&1 || fail "systemd-tmpfiles: $(cat "$T/tmpfiles.out")"
+		[ -d "$V/var/lib/bootstack" ] && [ -f "$V/var/log/bootstack/api.log" ] \
+		    || fail "tmpfiles.d made no /var/lib/bootstack or api.log"
+	fi
+else
+	echo "# 090-install: systemd-analyze not installed; the units were not verified" >&2
+fi
+
+# --- the installed programs serve the API through nginx ----------------------------
+"$BIN" --version | grep -qx 'bootstack 90.0.0' || fail "installed bootstack: $("$BIN" --version)"
+"$API" -V | grep -qx 'bootstack-api 90.0.0' || fail "installed bootstack-api: $("$API" -V)"
+BS_BIN=$BIN
+BS_API_BIN=$API
+BS_SQLDIR=$R/usr/share/bootstack/sql
+pg_start
+nginx_tls_prepare
+old="template_dir = $BS_TOP_BUILDDIR/nginx"
+NGINX_TLS_INI=${NGINX_TLS_INI/"$old"/"template_dir = $R/usr/share/bootstack/nginx"}
+write_config "$(api_config)
+$NGINX_TLS_INI"
+"$BIN" check-config >"$T/check.log" 2>&1 || fail "check-config: $(cat "$T/check.log")"
+"$BIN" migrate >"$T/migrate.log" 2>&1 || fail "installed migrate: $(cat "$T/migrate.log")"
+grep -q "applied 0001_init.sql" "$T/migrate.log" || fail "migrate: $(cat "$T/migrate.log")"
+"$BIN" migrate | grep -q "nothing to apply" || fail "migrate is not idempotent"
+api_start
+nginx_tls_start
+[ "$(tls_status /readyz)" = 200 ] || fail "readyz through nginx: $(cat "$T/body")"
+[ "$(tls_status /version)" = 200 ] && grep -q '"version":"90.0.0"' "$T/body" \
+    || fail "version: $(cat "$T/body")"
+"$BIN" tenant create acme >/dev/null || fail "tenant create"
+KEY=$("$BIN" key create --tenant acme --scope write) || fail "key create"
+code=$(tls_status /v1/tasks -H "Authorization: Bearer $KEY" -H 'Content-Type: application/json' \
+    -d '{"title":"installed"}')
+[ "$code" = 201 ] || fail "POST /v1/tasks: $code $(cat "$T/body")"
+"$BIN" nginx render --check | grep -q unchanged || fail "nginx render is not idempotent"
+
+# --- environments: --env NAME, BOOTSTACK_ENV, -c first -------------------------------
+(
+	unset BOOTSTACK_CONF
+	"$BIN" --env nowhere check-config 2>"$T/env.err" && exit 1
+	grep -q "unknown environment 'nowhere' (--env): /etc/bootstack/nowhere.conf does not exist" \
+	    "$T/env.err" || { cat "$T/env.err"; exit 1; }
+	export BOOTSTACK_CONF_DIR=$T/envs
+	mkdir -p "$T/envs"
+	cp "$BS_CONF" "$T/envs/staging.conf"
+	printf '[api]\nworkers = 3\n' >"$T/envs/production.conf"
+	"$BIN" --env staging migrate status | grep -q "0001 .*applied" || exit 2
+	BOOTSTACK_ENV=staging "$BIN" migrate | grep -q "nothing to apply" || exit 3
+	"$BIN" check-config --env production | grep -qx "$T/envs/production.conf: ok" || exit 4
+	BOOTSTACK_ENV=production "$BIN" -c "$T/envs/staging.conf" check-config \
+	    | grep -qx "$T/envs/staging.conf: ok" || exit 5
+	BOOTSTACK_ENV=nope "$BIN" check-config 2>"$T/env.err" && exit 6
+	grep -q "unknown environment 'nope' (BOOTSTACK_ENV).*environments in $T/envs: production, staging" \
+	    "$T/env.err" || { cat "$T/env.err"; exit 7; }
+	"$BIN" --env ../staging check-config 2>"$T/env.err" && exit 8
+	grep -q "bad environment name" "$T/env.err" || exit 9
+	"$API" --env staging -t | grep -qx "$T/envs/staging.conf: ok" || exit 10
+	BOOTSTACK_ENV=nope "$API" -t 2>/dev/null && exit 11
+	exit 0
+) || fail "environments (step $?): $(cat "$T/env.err" 2>/dev/null)"
+
+# --- make uninstall takes everything back -------------------------------------------
+api_stop
+sed -i '/edited by the operator/d' "$R/etc/bootstack/bootstack.conf"
+scratch_make "$T/build" uninstall DESTDIR="$R"
+left=$(find "$R" -type f | head -5)
+[ -z "$left" ] || fail "make uninstall left: $left"
+pass
