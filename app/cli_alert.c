@@ -363,9 +363,6 @@ cli_alert_notify(struct alert_run *r, time_t now, int dry_run)
 			    alert_chan_name((enum alert_chan)ch),
 			    cause != NULL ? cause : "failed", n,
 			    n == 1 ? "" : "s");
-			log_errorx("alert: %s failed: %s",
-			    alert_chan_name((enum alert_chan)ch),
-			    cause != NULL ? cause : "failed");
 			free(cause);
 			cause = NULL;
 			failed++;

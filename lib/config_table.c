@@ -335,7 +335,7 @@ const struct config_key config_keys[] = {
 	  "critical|warning|info", "label carried by the notices" },
 	{ "alert", "threshold", CONFIG_STRING, 0, 0, NULL, NULL,
 	  "the limit, in the kind's unit; unset = the kind's default" },
-	{ "alert", "window", CONFIG_INT, 10, 86400, "300", NULL,
+	{ "alert", "window", CONFIG_INT, 10, 14400, "300", NULL,
 	  "seconds of metrics the rate rules look at" },
 	{ "alert", "for", CONFIG_INT, 0, 604800, "0", NULL,
 	  "seconds the condition must hold before the alert fires" },

@@ -121,7 +121,9 @@ if command -v systemd-analyze >/dev/null 2>&1; then
 	(cd "$V/usr/lib/systemd/system" && systemd-analyze verify --man=no --root="$V" $units) \
 	    >"$T/verify.out" 2>&1 || fail "systemd-analyze verify: $(cat "$T/verify.out")"
 	[ -s "$T/verify.out" ] && fail "systemd-analyze verify warns: $(head -5 "$T/verify.out")"
-	systemd-analyze security --offline=true --root="$V" --threshold=3 bootstack-api.service \
+	# the sandbox: exposure at most 2.5 of 10 (it is 1.7; the threshold
+	# counts tenths)
+	systemd-analyze security --offline=true --root="$V" --threshold=25 bootstack-api.service \
 	    >"$T/security.out" 2>&1 || fail "systemd-analyze security: $(tail -3 "$T/security.out")"
 	if command -v systemd-sysusers >/dev/null 2>&1; then
 		cp -a /etc/passwd /etc/group /etc/shadow /etc/gshadow "$V/etc/" 2>/dev/null

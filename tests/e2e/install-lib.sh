@@ -39,7 +39,7 @@ scratch_make() {
 	local build=$1
 	shift
 	make -C "$build" -s -j"$(nproc)" "$@" >>"$T/build.log" 2>&1 \
-	    || { tail -n 30 "$T/build.log" >&2; fail "make $* in $build"; }
+	    || { tail -n 30 "$T/build.log" >&2; fail "make ${*:-all} in $build"; }
 }
 
 # The production layout, as docs/deploy.md configures it.
