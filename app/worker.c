@@ -248,9 +248,23 @@ worker_accept(struct api *api, FCGX_Request *fr)
 static void
 worker_finish(struct api *api, FCGX_Request *fr)
 {
-	char	 drain[4096];
+	static int	 warned;
+	char		 drain[4096];
 
-	if (!api->listen_unix || fr->keepConnection) {
+	/*
+	 * FastCGI keep-alive (nginx's fastcgi_keep_conn on) is refused: a
+	 * single-threaded worker holding an idle kept connection cannot
+	 * accept another, so nginx's pool could stall behind busy workers
+	 * (docs/nginx.md has the measurements). Closing is always safe.
+	 */
+	if (fr->keepConnection) {
+		if (!warned++)
+			log_warnx("nginx asked for FastCGI keep-alive; connections "
+			    "are closed after each request (remove "
+			    "fastcgi_keep_conn)");
+		fr->keepConnection = 0;
+	}
+	if (!api->listen_unix) {
 		FCGX_Finish_r(fr);
 		return;
 	}

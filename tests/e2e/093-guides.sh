@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# 093-guides: the guides, followed as written. The terminal sessions of
+# authentication, pagination, errors and environments run, in order,
+# against a stack shaped like `./stack up` (PostgreSQL, bootstack-api,
+# nginx with TLS from the production templates) and must print what the
+# pages show (tests/e2e/doc-session.py). Then every source file the guides,
+# README.md and docs/architecture.md name must exist, so the reading tour
+# cannot point at a file that is gone.
+. "$(dirname "$0")/lib.sh"
+
+pg_start
+nginx_tls_prepare
+write_config "$(api_config)
+$NGINX_TLS_INI"
+"$BS_BIN" migrate >"$T/migrate.log" 2>&1 || fail "migrate"
+api_start
+nginx_tls_start
+
+# What `eval "$(./stack env)"` gives a newcomer, from a stand-in ./stack.
+mkdir -p "$T/session"
+cat >"$T/session/stack" <<STACK
+#!/bin/sh
+[ "\$1" = env ] || exit 2
+cat <<ENV
+export BOOTSTACK_URL=https://localhost:$NGINX_HTTPS_PORT
+export BOOTSTACK_CA=$BS_CA
+export BOOTSTACK_CONF=$BS_CONF
+export BOOTSTACK_BIN=$BS_BIN
+export BOOTSTACK_API_BIN=$BS_API_BIN
+export BOOTSTACK_LOG_DIR=$T
+ENV
+STACK
+chmod 755 "$T/session/stack"
+for page in authentication pagination errors environments; do
+	python3 "$BS_TOP_SRCDIR/tests/e2e/doc-session.py" "$BS_TOP_SRCDIR/docs/$page.md" \
+	    "$T/session" >"$T/$page.log" 2>&1 || fail "docs/$page.md: $(cat "$T/$page.log")"
+done
+
+# Every file the tour and the guides name exists.
+cd "$BS_TOP_SRCDIR" || fail "no source folder"
+for doc in README.md docs/architecture.md docs/add-a-resource.md docs/authentication.md \
+    docs/pagination.md docs/errors.md docs/deploy.md docs/environments.md \
+    docs/rollback.md docs/https.md docs/dashboard.md docs/answer-an-alert.md; do
+	[ -f "$doc" ] || fail "$doc is missing"
+	grep -oE '`(app|lib|tests|dist|nginx|sql|man|docs|bench)/[A-Za-z0-9_./-]+`' "$doc" \
+	    | tr -d '`' | sort -u | while read -r f; do
+		case "$f" in
+		*NNN*|*0NN*|*"<"*|*notes*) continue ;;
+		esac
+		[ -e "$f" ] || [ -e "$f.in" ] || echo "$doc names $f, which does not exist"
+	done
+done >"$T/missing"
+[ -s "$T/missing" ] && fail "$(head -5 "$T/missing")"
+pass
