@@ -64,7 +64,7 @@ http_req_init(struct http_req *r, char **env, size_t max_body)
 	q = strchr(uri, '?');
 	n = q == NULL ? strlen(uri) : (size_t)(q - uri);
 	if (n >= sizeof(r->path))
-		n = 0;		/* the worker answers 414 on an empty path */
+		n = 0;		/* the worker refuses an empty path (400) */
 	memcpy(r->path, uri, n);
 	r->path[n] = '\0';
 	if ((r->query = http_param(r, "QUERY_STRING")) == NULL)

@@ -19,7 +19,7 @@
 #include "router.h"
 #include "st.h"
 
-#define HTTP_PATH_MAX		2048	/* longer request paths get a 414 */
+#define HTTP_PATH_MAX		2048	/* longer request paths are refused (400) */
 #define HTTP_HEADERS_MAX	8192	/* cap on response headers */
 #define HTTP_OUT_MAX		(8 * 1024 * 1024)	/* cap on a response body */
 
