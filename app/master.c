@@ -304,7 +304,8 @@ master_reload(struct api *api)
  * Runs "PROGRAM -t ARGS..." on the file a SIGUSR2 would exec: it must load
  * and accept the configuration. Its stdout ("FILE: ok") is dropped, its
  * stderr (the reason it fails) goes where ours goes. Waits for at most
- * SELFTEST_MAX_MS. Returns 0 if it passed.
+ * SELFTEST_MAX_MS (usually milliseconds; the workers serve on meanwhile,
+ * only respawns wait). Returns 0 if it passed.
  */
 static int
 master_selftest(struct api *api)
@@ -438,7 +439,8 @@ master_is_child(pid_t pid)
 	n = fread(buf, 1, sizeof(buf) - 1, f);
 	fclose(f);
 	buf[n] = '\0';
-	if ((p = strrchr(buf, ')')) == NULL || sscanf(p + 1, " %*c %d", &ppid) != 1)
+	if ((p = strrchr(buf, ')')) == NULL ||
+	    sscanf(p + 1, " %*c %d", &ppid) != 1)
 		return (0);
 	return (ppid == (int)getpid());
 }

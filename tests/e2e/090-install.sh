@@ -43,7 +43,8 @@ for f in usr/bin/bootstack usr/sbin/bootstack-api \
     usr/share/doc/bootstack/README.md usr/share/doc/bootstack/docs/deploy.md \
     usr/share/doc/bootstack/docs/add-a-resource.md \
     usr/share/doc/bootstack/docs/openapi.json \
-    usr/share/doc/bootstack/examples/bootstack.conf; do
+    usr/share/doc/bootstack/examples/bootstack.conf \
+    usr/share/doc/bootstack/examples/prometheus/bootstack-rules.yml; do
 	[ -f "$R/$f" ] || fail "make install did not install /$f"
 done
 for f in "$T"/bootstack-90.0.0/dist/*.cron; do

@@ -19,8 +19,10 @@ scratch_tree "$T/v1"
 cp -a "$T/v1" "$T/v2"
 python3 "$BS_TOP_SRCDIR/tests/e2e/doc-replay.py" "$BS_TOP_SRCDIR/docs/add-a-resource.md" \
     "$T/v2" >"$T/replay.log" 2>&1 || fail "replaying add-a-resource.md: $(tail -3 "$T/replay.log")"
-scratch_configure "$T/v1" "$T/b1" 91.1.0 $FHS_ARGS
-scratch_configure "$T/v2" "$T/b2" 91.2.0 $FHS_ARGS
+# With the sanitizers, as CI builds: the exec and the adoption of the old
+# workers run under ASan/UBSan too.
+scratch_configure "$T/v1" "$T/b1" 91.1.0 $FHS_ARGS --enable-sanitizers
+scratch_configure "$T/v2" "$T/b2" 91.2.0 $FHS_ARGS --enable-sanitizers
 scratch_make "$T/b1"
 scratch_make "$T/b2"
 

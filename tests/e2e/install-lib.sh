@@ -8,13 +8,16 @@
 # DIR. Outside a git checkout (a tarball), copies the source folder.
 scratch_tree() {
 	mkdir -p "$1"
-	if [ -e "$BS_TOP_SRCDIR/.git" ] && command -v git >/dev/null 2>&1; then
-		(cd "$BS_TOP_SRCDIR" && git ls-files -co --exclude-standard -z |
-		    tar --null --ignore-failed-read -T - -cf - 2>/dev/null) |
+	if [ -e "$BS_TOP_SRCDIR/.git" ] && command -v git >/dev/null 2>&1 &&
+	    git -c safe.directory="$BS_TOP_SRCDIR" -C "$BS_TOP_SRCDIR" ls-files -co \
+	    --exclude-standard -z >"$T/tree.files" 2>/dev/null && [ -s "$T/tree.files" ]; then
+		(cd "$BS_TOP_SRCDIR" && tar --null --ignore-failed-read \
+		    -T "$T/tree.files" -cf - 2>/dev/null) |
 		    tar -xf - -C "$1" || fail "copying the tree"
 	else
 		(cd "$BS_TOP_SRCDIR" && tar --exclude=./.stack --exclude='*.o' \
 		    --exclude='*.a' --exclude='*.log' --exclude=autom4te.cache \
+		    --exclude=./config.status \
 		    -cf - .) | tar -xf - -C "$1" || fail "copying the tree"
 	fi
 	rm -f "$1/.tarball-version"
