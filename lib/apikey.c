@@ -86,14 +86,30 @@ apikey_parse(const char *text, struct apikey *k)
 	return (ST_OK);
 }
 
+/*
+ * SHA-256, fetched from the provider once per process: OpenSSL 3 would
+ * otherwise look the algorithm up again on every call, on the API's hot
+ * path. Never freed (one per process).
+ */
+static const EVP_MD *
+apikey_md(void)
+{
+	static EVP_MD	*md;
+
+	if (md == NULL)
+		md = EVP_MD_fetch(NULL, "SHA256", NULL);
+	return (md);
+}
+
 /* See apikey.h. */
 enum st
 apikey_hash(const struct apikey *k, unsigned char out[APIKEY_HASH_LEN])
 {
+	const EVP_MD	*md = apikey_md();
 	unsigned int	 len = 0;
 
-	if (EVP_Digest(k->secret, strlen(k->secret), out, &len, EVP_sha256(),
-	    NULL) != 1 || len != APIKEY_HASH_LEN)
+	if (md == NULL || EVP_Digest(k->secret, strlen(k->secret), out, &len,
+	    md, NULL) != 1 || len != APIKEY_HASH_LEN)
 		return (ST_INTERNAL);
 	return (ST_OK);
 }
