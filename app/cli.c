@@ -20,6 +20,7 @@
 #include "config.h"
 #include "confenv.h"
 #include "db.h"
+#include "jobstatus.h"
 #include "log.h"
 
 static const struct cli_cmd *const cli_cmds[] = {
@@ -78,6 +79,24 @@ cli_sql(const char *cmd, struct db *db, const char *sql, int nparams,
 		return (NULL);
 	}
 	return (res);
+}
+
+/* See cli.h. */
+void
+cli_job_status(const char *cmd, const char *dir, const char *file,
+    const char *error)
+{
+	char	*path = NULL, *cause = NULL;
+
+	if (dir == NULL || asprintf(&path, "%s/%s", dir, file) == -1) {
+		cli_err(cmd, "warning: no status file written");
+		return;
+	}
+	if (jobstatus_write(path, cmd, error, &cause) != 0)
+		cli_err(cmd, "warning: %s", cause != NULL ? cause :
+		    "cannot write the status file");
+	free(cause);
+	free(path);
 }
 
 /* Handles -h/--help anywhere in a command's arguments. */

@@ -45,6 +45,13 @@ struct db *cli_db(const char *cmd, const struct config *);
 /* Runs one parameterised statement; NULL after printing the error. */
 struct pg_result *cli_sql(const char *cmd, struct db *, const char *sql,
 	    int nparams, const char *const *params);
+/*
+ * Records a cron job's run in DIR/FILE (lib/jobstatus.h) for alerting;
+ * error is NULL on success. A status that cannot be written is a warning
+ * on stderr, not a failure of the job.
+ */
+void	cli_job_status(const char *cmd, const char *dir, const char *file,
+	    const char *error);
 /* True when argv holds -h or --help; prints the usage of cmd then. */
 int	cli_wants_help(const struct cli_cmd *, int argc, char **argv);
 

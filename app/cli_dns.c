@@ -32,6 +32,8 @@
 #include "config.h"
 #include "dns.h"
 
+#define DNS_SYNC_STATUS_FILE	"sync.status.json"	/* in [dns] snapshot_dir */
+
 static int	cli_dns_run(struct cli *, int, char **);
 
 const struct cli_cmd cli_cmd_dns = {
@@ -130,6 +132,10 @@ cli_dns_sync(struct cli *cli, int argc, char **argv)
 	}
 	rc = 0;
 out:
+	if (!(flags & DNS_DRY_RUN))
+		cli_job_status("dns", config_str(cli->cfg, "dns",
+		    "snapshot_dir"), DNS_SYNC_STATUS_FILE, rc == 0 ? NULL :
+		    cause != NULL ? cause : "sync failed");
 	free(cause);
 	dns_changes_cleanup(&ch);
 	dns_free(d);

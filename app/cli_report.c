@@ -25,6 +25,8 @@
 #include "config.h"
 #include "report.h"
 
+#define REPORT_STATUS_FILE	"report.status.json"	/* in [report] state_dir */
+
 static int	cli_report_run(struct cli *, int, char **);
 
 const struct cli_cmd cli_cmd_report = {
@@ -80,6 +82,10 @@ cli_report_run(struct cli *cli, int argc, char **argv)
 	st = report_run(cli->cfg, flags, &res, &cause);
 	if (st != ST_OK && st != ST_UPSTREAM) {
 		cli_err("report", "%s", cause != NULL ? cause : st_str(st));
+		if (st != ST_CONFLICT)	/* locked: another run is the run */
+			cli_job_status("report", config_str(cli->cfg, "report",
+			    "state_dir"), REPORT_STATUS_FILE,
+			    cause != NULL ? cause : st_str(st));
 		free(cause);
 		report_result_cleanup(&res);
 		return (st == ST_CONFLICT ? 75 : 1);
@@ -109,6 +115,9 @@ cli_report_run(struct cli *cli, int argc, char **argv)
 			printf("%s: nothing new (%llu excluded)\n", name,
 			    s->excluded);
 	}
+	cli_job_status("report", config_str(cli->cfg, "report", "state_dir"),
+	    REPORT_STATUS_FILE, rc == 0 ? NULL : "a report failed (see the "
+	    "lines above in the cron mail)");
 	free(cause);
 	report_result_cleanup(&res);
 	return (rc);

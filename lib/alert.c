@@ -36,6 +36,7 @@
 #include "buf.h"
 #include "config.h"
 #include "fs.h"
+#include "jobstatus.h"
 #include "jsonutil.h"
 
 #define ALERT_MAX_STATUS	(1024 * 1024)	/* bytes of a status file */
@@ -1476,15 +1477,27 @@ alert_eval_disk(const struct alert_rule *r, double *value, char **summary)
 	return (space < r->threshold || inodes < r->threshold);
 }
 
-/* stale_job: the age of a file. */
+/*
+ * stale_job: the age of the job's last success when path is a status file
+ * (lib/jobstatus.h: a job that runs but keeps failing goes stale too),
+ * else the age of the file itself (a stamp the cron line touches).
+ */
 static int
 alert_eval_stale(const struct alert_rule *r, const struct alert_input *in,
     double *value, char **summary)
 {
 	struct stat	 sb;
 	char		 age[32], max[32];
+	time_t		 ok;
 
 	alert_duration_fmt((long long)r->threshold, max, sizeof(max));
+	if (jobstatus_last_success(r->path, &ok) == 0) {
+		*value = difftime(in->now, ok);
+		alert_duration_fmt((long long)*value, age, sizeof(age));
+		*summary = alert_summary("%s: the job last succeeded %s ago "
+		    "(alert after %s)", r->path, age, max);
+		return (*value > r->threshold);
+	}
 	if (stat(r->path, &sb) != 0) {
 		*value = NAN;
 		*summary = alert_summary("%s: %s (the job never ran?)",

@@ -112,6 +112,7 @@ diff -u "$T/diff.want" "$T/run-$n.out" >"$T/diff.log" || fail "dry run diff: $(c
 [ "$(set_dns2_calls)" = 0 ] || fail "the dry run wrote"
 zone_dump | cmp -s - "$T/zone.seed" || fail "the dry run changed the zone"
 [ -z "$(ls "$T/dns"/example.test-*.json 2>/dev/null)" ] || fail "the dry run took a snapshot"
+[ -e "$T/dns/sync.status.json" ] && fail "the dry run wrote a status file"
 
 # --- first sync: one write, then a real wait for the nameserver -----------------
 calls_reset
@@ -207,6 +208,13 @@ sed -i 's/^propagation_timeout = 15$/propagation_timeout = 2/; s/^ipv4 = 192.0.2
 double_ctl delay '{"seconds":30}' >/dev/null
 bs dns sync
 [ "$rc" = 1 ] || fail "a propagation timeout exited $rc"
+# the status file says so, and keeps the last success for stale_job alerts
+python3 - "$T/dns/sync.status.json" <<'PY' || fail "dns status after a failure: $(cat "$T/dns/sync.status.json")"
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d["job"] == "dns" and d["result"] == "failed" and "not visible" in d["error"], d
+assert d["last_success"] is not None and d["last_success"] <= d["last_attempt"], d
+PY
 echo "$err" | grep -q "^bootstack dns: example.test: not visible after 2 s on 1 of 1 nameserver: $CTS_DNS: example.test a: wants exactly \"192.0.2.30\"; has \"192.0.2.20\"" ||
     fail "a propagation timeout said: $err"
 double_ctl delay '{"seconds":0}' >/dev/null
@@ -217,6 +225,7 @@ bs dns sync
 echo "$out" | grep -qx "example.test: no change" && echo "$out" | grep -q "^visible on 1 nameserver" ||
     fail "the run after a timeout: $out"
 [ "$(set_dns2_calls)" = 0 ] || fail "the run after a timeout wrote again"
+grep -q '"result": *"ok"' "$T/dns/sync.status.json" || fail "dns status after recovery"
 
 # --- a record type bootstack does not know: refused, untouched -----------------
 double_ctl zone '{"domain":"example.test","ttl":300,

@@ -116,6 +116,12 @@ grep -Eq "^all hosts: $((want[_all])) new lines, [0-9]+ excluded: $T/www/ops/ind
 check "round 1"
 [ "$(stat -c %a "$T/www/ops/index.html")" = 640 ] || fail "report mode"
 [ "$(stat -c %a "$T/report")" = 700 ] || fail "state_dir mode"
+python3 - "$T/report/report.status.json" <<'PY' || fail "report status file: $(cat "$T/report/report.status.json")"
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d["job"] == "report" and d["result"] == "ok" and d["error"] is None, d
+assert d["last_success"] == d["last_attempt"], d
+PY
 grep -q 'id="overall"\|class="wrap-panels\|panel' "$T/www/ops/index.html" \
     || fail "the HTML report is not GoAccess's"
 

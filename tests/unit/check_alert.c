@@ -28,6 +28,7 @@
 #include "buf.h"
 #include "config.h"
 #include "fs.h"
+#include "jobstatus.h"
 #include "jsonutil.h"
 #include "promtext.h"
 
@@ -806,6 +807,24 @@ START_TEST(test_eval_files)
 	ck_assert_double_eq_tol(v, 7200, 1);
 	ck_assert_ptr_nonnull(strstr(sum, "last written 2h ago (alert after "
 	    "1h)"));
+	free(sum);
+
+	/*
+	 * A job status file (lib/jobstatus.h) counts from the last success:
+	 * a fresh file whose job keeps failing still goes stale.
+	 */
+	snprintf(path, sizeof(path), "%s/job.status.json", tmpdir);
+	ck_assert_int_eq(jobstatus_write(path, "report", NULL, &sum), 0);
+	ck_assert_int_eq(alert_eval(&r, &in, &v, &sum), 0);
+	ck_assert_ptr_nonnull(strstr(sum, "last succeeded"));
+	free(sum);
+	ck_assert_int_eq(fs_write_atomic(path, "{\"job\":\"report\","
+	    "\"result\":\"ok\",\"last_success\":\"2001-01-01T00:00:00Z\"}",
+	    68, 0644, &sum), 0);
+	ck_assert_int_eq(jobstatus_write(path, "report", "GoAccess failed",
+	    &sum), 0);	/* a failed run keeps the old success time */
+	ck_assert_int_eq(alert_eval(&r, &in, &v, &sum), 1);
+	ck_assert_double_eq_tol(v, difftime(in.now, 978307200), 1);
 	free(sum);
 
 	r.kind = ALERT_DISK_SPACE;
