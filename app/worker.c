@@ -123,7 +123,8 @@ worker_dispatch(struct api *api, struct http_req *r, FCGX_Stream *in)
 	enum st			 st;
 
 	if (r->path[0] == '\0') {
-		st = http_fail(r, ST_BADREQ, "the request path is too long");
+		st = http_fail(r, ST_URITOOLONG, "the request path is longer "
+		    "than %d bytes", HTTP_PATH_MAX - 1);
 		goto out;
 	}
 	if ((st = worker_read_body(r, in)) != ST_OK)

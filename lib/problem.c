@@ -110,9 +110,13 @@ problem_reply(struct http_req *r, enum st st)
 		http_set_header(r, "Retry-After", "1");
 	if (st == ST_UNAUTH)
 		http_set_header(r, "WWW-Authenticate", "Bearer realm=\"bootstack\"");
-	/* Internal details stay in the log, not in the answer. */
+	/*
+	 * Internal details stay in the log, not in the answer. A path too
+	 * long to keep has no instance.
+	 */
 	o = problem_new(st, st_http(st) >= 500 && st != ST_UNAVAILABLE &&
-	    st != ST_TIMEOUT ? NULL : r->detail, r->path, r->request_id);
+	    st != ST_TIMEOUT ? NULL : r->detail,
+	    r->path[0] != '\0' ? r->path : NULL, r->request_id);
 	if (o == NULL)
 		return (http_reply(r, 500, "application/problem+json",
 		    "{\"status\":500}", 14));

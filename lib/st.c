@@ -34,6 +34,8 @@ static const struct {
 	{ ST_TIMEOUT,		504, "gateway timeout",		"gateway-timeout" },
 	{ ST_DB,		500, "database error",		"internal-error" },
 	{ ST_IO,		500, "input/output error",	"internal-error" },
+	{ ST_URITOOLONG,	414, "uri too long",		"uri-too-long" },
+	{ ST_PRECONDREQ,	428, "precondition required",	"precondition-required" },
 };
 
 /* Returns the row for st, or the ST_INTERNAL row for an out-of-range value. */
@@ -87,6 +89,7 @@ st_http_reason(int code)
 	case 409: return ("Conflict");
 	case 412: return ("Precondition Failed");
 	case 413: return ("Content Too Large");
+	case 414: return ("URI Too Long");
 	case 415: return ("Unsupported Media Type");
 	case 422: return ("Unprocessable Content");
 	case 428: return ("Precondition Required");

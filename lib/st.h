@@ -26,6 +26,8 @@ enum st {
 	ST_TIMEOUT,		/* a deadline passed (504) */
 	ST_DB,			/* a database error that is not an outage (500) */
 	ST_IO,			/* a local file or socket error (500) */
+	ST_URITOOLONG,		/* the request path is longer than kept (414) */
+	ST_PRECONDREQ,		/* a conditional header is required (428) */
 	ST__COUNT
 };
 

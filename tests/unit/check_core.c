@@ -84,6 +84,8 @@ static const struct {
 	{ ST_TIMEOUT,		504, "gateway timeout",		"gateway-timeout" },
 	{ ST_DB,		500, "database error",		"internal-error" },
 	{ ST_IO,		500, "input/output error",	"internal-error" },
+	{ ST_URITOOLONG,	414, "uri too long",		"uri-too-long" },
+	{ ST_PRECONDREQ,	428, "precondition required",	"precondition-required" },
 };
 
 START_TEST(test_st_every_value)

@@ -219,6 +219,12 @@ START_TEST(test_path_too_long)
 	uri[13 + HTTP_PATH_MAX] = '\0';
 	http_req_init(&r, env, 10);
 	ck_assert_str_eq(r.path, "");
+	/* Its problem document is a 414 without an empty "instance". */
+	http_fail(&r, ST_URITOOLONG, "too long");
+	ck_assert_int_eq(problem_reply(&r, ST_URITOOLONG), ST_OK);
+	ck_assert_int_eq(r.status, 414);
+	ck_assert_ptr_null(strstr(buf_str(&r.out), "instance"));
+	ck_assert_ptr_nonnull(strstr(buf_str(&r.out), "\"title\":\"URI Too Long\""));
 	http_req_cleanup(&r);
 
 	/* HTTP_PATH_MAX bytes do not fit with the NUL either. */
