@@ -1,36 +1,24 @@
 #!/usr/bin/env bash
 # 093-guides: the guides, followed as written. The terminal sessions of
 # authentication, pagination, errors and environments run, in order,
-# against a stack shaped like `./stack up` (PostgreSQL, bootstack-api,
-# nginx with TLS from the production templates) and must print what the
-# pages show (tests/e2e/doc-session.py). Then every source file the guides,
-# README.md and docs/architecture.md name must exist, so the reading tour
-# cannot point at a file that is gone.
+# against what `./stack up` gives a user (PostgreSQL, bootstack-api, nginx
+# with TLS from the production templates, its configuration untouched) and
+# must print what the pages show (tests/e2e/doc-session.py). Then every
+# source file the guides, README.md and docs/architecture.md name must
+# exist, so the reading tour cannot point at a file that is gone.
 . "$(dirname "$0")/lib.sh"
+unset BOOTSTACK_CONF
 
-pg_start
-nginx_tls_prepare
-write_config "$(api_config)
-$NGINX_TLS_INI"
-"$BS_BIN" migrate >"$T/migrate.log" 2>&1 || fail "migrate"
-api_start
-nginx_tls_start
-
-# What `eval "$(./stack env)"` gives a newcomer, from a stand-in ./stack.
+# The stack the guides are written for: `./stack up` itself (with this
+# build's programs and a run folder of its own), and nothing else set.
 mkdir -p "$T/session"
 cat >"$T/session/stack" <<STACK
 #!/bin/sh
-[ "\$1" = env ] || exit 2
-cat <<ENV
-export BOOTSTACK_URL=https://localhost:$NGINX_HTTPS_PORT
-export BOOTSTACK_CA=$BS_CA
-export BOOTSTACK_CONF=$BS_CONF
-export BOOTSTACK_BIN=$BS_BIN
-export BOOTSTACK_API_BIN=$BS_API_BIN
-export BOOTSTACK_LOG_DIR=$T
-ENV
+BOOTSTACK_RUN_DIR=$T/stack BOOTSTACK_BUILD_DIR=$BS_TOP_BUILDDIR exec bash $BS_TOP_SRCDIR/stack "\$@"
 STACK
 chmod 755 "$T/session/stack"
+at_exit "$T/session/stack down"
+"$T/session/stack" up >"$T/up.log" 2>&1 || fail "stack up: $(tail -5 "$T/up.log")"
 for page in authentication pagination errors environments; do
 	python3 "$BS_TOP_SRCDIR/tests/e2e/doc-session.py" "$BS_TOP_SRCDIR/docs/$page.md" \
 	    "$T/session" >"$T/$page.log" 2>&1 || fail "docs/$page.md: $(cat "$T/$page.log")"
