@@ -20,7 +20,14 @@ grep -q 'SUCCESS: 8 rules found' "$T/check.log" || fail "rules: $(cat "$T/check.
 sed -n '/^<!-- example-config -->$/,/^<!-- \/example-config -->$/p' "$BS_TOP_SRCDIR/docs/alerts.md" |
     sed '1,2d;$d' | sed '$d' >"$BS_CONF"
 grep -q '^\[alert ' "$BS_CONF" || fail "no example config found in docs/alerts.md"
-sed -i "s|^state_file = .*|state_file = $T/alerts.json|" "$BS_CONF"
+# Its paths are the production defaults: every one the commands below
+# could use goes to this test's folder (never /var/lib/bootstack).
+if grep -q '^state_file = ' "$BS_CONF"; then
+	sed -i "s|^state_file = .*|state_file = $T/alerts.json|" "$BS_CONF"
+else
+	printf '\n[alerts]\nstate_file = %s\n' "$T/alerts.json" >>"$BS_CONF"
+fi
+grep -q '^\[acme\]' "$BS_CONF" || printf '\n[acme]\nstate_dir = %s\n' "$T/acme" >>"$BS_CONF"
 "$BS_BIN" check-config >"$T/cc.log" 2>&1 || fail "example config: $(cat "$T/cc.log")"
 "$BS_BIN" alert status >"$T/status.log" 2>&1 || fail "example rules: $(cat "$T/status.log")"
 grep -q '^last check: never' "$T/status.log" || fail "status: $(cat "$T/status.log")"
