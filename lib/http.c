@@ -107,24 +107,86 @@ http_param(const struct http_req *r, const char *name)
 	return (NULL);
 }
 
+/* The FastCGI parameter name of header name ("If-Match" -> HTTP_IF_MATCH). */
+static void
+http_pname(const char *name, char *pname, size_t size)
+{
+	size_t	 i, o;
+
+	if (strcasecmp(name, "Content-Type") == 0) {
+		snprintf(pname, size, "CONTENT_TYPE");
+		return;
+	}
+	if (strcasecmp(name, "Content-Length") == 0) {
+		snprintf(pname, size, "CONTENT_LENGTH");
+		return;
+	}
+	memcpy(pname, "HTTP_", 5);
+	o = 5;
+	for (i = 0; name[i] != '\0' && o < size - 1; i++)
+		pname[o++] = name[i] == '-' ? '_' :
+		    (char)toupper((unsigned char)name[i]);
+	pname[o] = '\0';
+}
+
 /* See http.h. */
 const char *
 http_header(const struct http_req *r, const char *name)
 {
 	char	 pname[128];
-	size_t	 i, o = 0;
 
-	if (strcasecmp(name, "Content-Type") == 0)
-		return (http_param(r, "CONTENT_TYPE"));
-	if (strcasecmp(name, "Content-Length") == 0)
-		return (http_param(r, "CONTENT_LENGTH"));
-	memcpy(pname, "HTTP_", 5);
-	o = 5;
-	for (i = 0; name[i] != '\0' && o < sizeof(pname) - 1; i++)
-		pname[o++] = name[i] == '-' ? '_' :
-		    (char)toupper((unsigned char)name[i]);
-	pname[o] = '\0';
+	http_pname(name, pname, sizeof(pname));
 	return (http_param(r, pname));
+}
+
+/* See http.h. */
+int
+http_header_count(const struct http_req *r, const char *name)
+{
+	char	 pname[128];
+	size_t	 nl;
+	char	**e;
+	int	 n = 0;
+
+	http_pname(name, pname, sizeof(pname));
+	nl = strlen(pname);
+	for (e = r->env; e != NULL && *e != NULL; e++)
+		if (strncmp(*e, pname, nl) == 0 && (*e)[nl] == '=')
+			n++;
+	return (n);
+}
+
+/* See http.h. */
+int
+http_header_list(const struct http_req *r, const char *name, char *dst,
+    size_t size)
+{
+	char	 pname[128];
+	size_t	 nl, o = 0, vl;
+	char	**e;
+	int	 found = 0;
+
+	http_pname(name, pname, sizeof(pname));
+	nl = strlen(pname);
+	if (size == 0)
+		return (-2);
+	dst[0] = '\0';
+	for (e = r->env; e != NULL && *e != NULL; e++) {
+		if (strncmp(*e, pname, nl) != 0 || (*e)[nl] != '=')
+			continue;
+		vl = strlen(*e + nl + 1);
+		if (o + (found ? 2 : 0) + vl >= size)
+			return (-2);
+		if (found) {
+			memcpy(dst + o, ", ", 2);
+			o += 2;
+		}
+		memcpy(dst + o, *e + nl + 1, vl);
+		o += vl;
+		dst[o] = '\0';
+		found = 1;
+	}
+	return (found ? 0 : -1);
 }
 
 /* See http.h. */
@@ -215,4 +277,317 @@ http_render(const struct http_req *r, struct buf *out)
 	if (st == ST_OK && !nobody)
 		st = buf_add(out, buf_str(&r->out), r->out.len);
 	return (st);
+}
+
+/* Skips optional white space (RFC 9110 section 5.6.3). */
+static const char *
+http_ows(const char *p)
+{
+	while (*p == ' ' || *p == '\t')
+		p++;
+	return (p);
+}
+
+/* See http.h. */
+enum st
+http_etags_parse(const char *value, struct http_etags *e)
+{
+	const char	*p = http_ows(value), *start;
+	unsigned char	 c;
+	size_t		 len;
+	int		 weak;
+
+	memset(e, 0, sizeof(*e));
+	e->present = 1;
+	if (*p == '*') {
+		if (*http_ows(p + 1) != '\0')
+			return (ST_BADREQ);
+		e->any = 1;
+		return (ST_OK);
+	}
+	for (;;) {
+		p = http_ows(p);
+		if (*p == ',') {	/* an empty list element */
+			p++;
+			continue;
+		}
+		if (*p == '\0')
+			return (ST_OK);
+		weak = p[0] == 'W' && p[1] == '/';
+		if (weak)
+			p += 2;
+		if (*p != '"')
+			return (ST_BADREQ);
+		start = p++;
+		for (; *p != '"'; p++) {
+			c = (unsigned char)*p;
+			/* etagc = %x21 / %x23-7E / obs-text */
+			if (!(c == 0x21 || (c >= 0x23 && c <= 0x7e) || c >= 0x80))
+				return (ST_BADREQ);
+		}
+		len = (size_t)(++p - start);
+		if (e->n == HTTP_ETAGS_MAX)
+			return (ST_BADREQ);
+		/* A tag longer than any this server makes cannot match. */
+		if (len < HTTP_ETAG_MAX) {
+			memcpy(e->tag[e->n], start, len);
+			e->tag[e->n][len] = '\0';
+			e->weak[e->n++] = weak;
+		}
+		p = http_ows(p);
+		if (*p == ',')
+			p++;
+		else if (*p != '\0')
+			return (ST_BADREQ);
+	}
+}
+
+/* See http.h. */
+int
+http_etags_match(const struct http_etags *e, const char *tag, int weak_ok)
+{
+	size_t	 i;
+
+	for (i = 0; i < e->n; i++)
+		if ((weak_ok || !e->weak[i]) && strcmp(e->tag[i], tag) == 0)
+			return (1);
+	return (0);
+}
+
+/* Parses one entity-tag list header of r into e; a 400 names it. */
+static enum st
+http_cond_etags(struct http_req *r, const char *name, struct http_etags *e)
+{
+	char	 v[HTTP_ETAGS_MAX * (HTTP_ETAG_MAX + 4)];
+	int	 rc;
+
+	memset(e, 0, sizeof(*e));
+	if ((rc = http_header_list(r, name, v, sizeof(v))) == -1)
+		return (ST_OK);
+	if (rc == -2)
+		return (http_fail(r, ST_BADREQ, "%s is too long", name));
+	if (http_etags_parse(v, e) != ST_OK)
+		return (http_fail(r, ST_BADREQ, "%s must be \"*\" or a list of "
+		    "at most %d entity tags (\"...\" or W/\"...\")", name,
+		    HTTP_ETAGS_MAX));
+	return (ST_OK);
+}
+
+/* One date header of r: epoch seconds, or -1 if absent or not one date. */
+static long long
+http_cond_date(struct http_req *r, const char *name)
+{
+	char	 v[128];
+
+	if (http_header_list(r, name, v, sizeof(v)) != 0)
+		return (-1);
+	return (http_date_parse(v));
+}
+
+/* See http.h. */
+enum st
+http_cond_parse(struct http_req *r, struct http_cond *c)
+{
+	enum st	 st;
+
+	memset(c, 0, sizeof(*c));
+	if ((st = http_cond_etags(r, "If-Match", &c->if_match)) != ST_OK ||
+	    (st = http_cond_etags(r, "If-None-Match", &c->if_none_match)) !=
+	    ST_OK)
+		return (st);
+	c->if_unmodified_since = http_cond_date(r, "If-Unmodified-Since");
+	c->if_modified_since = http_cond_date(r, "If-Modified-Since");
+	return (ST_OK);
+}
+
+/* True if an entity-tag field matches t (any: the resource exists). */
+static int
+http_cond_match(const struct http_etags *e, const struct http_target *t,
+    int weak_ok)
+{
+	if (e->any)
+		return (t->exists);
+	return (t->exists && t->etag != NULL &&
+	    http_etags_match(e, t->etag, weak_ok));
+}
+
+/* See http.h. RFC 9110 section 13.2.2, steps 1 to 4 (no ranges here). */
+int
+http_cond_eval(const struct http_cond *c, const char *method,
+    const struct http_target *t, const char **why)
+{
+	int		 get = strcmp(method, "GET") == 0 ||
+			    strcmp(method, "HEAD") == 0;
+	const char	*dummy;
+
+	if (why == NULL)
+		why = &dummy;
+	*why = NULL;
+	if (c->if_match.present) {
+		if (!http_cond_match(&c->if_match, t, 0)) {
+			*why = "If-Match";
+			return (412);
+		}
+	} else if (c->if_unmodified_since >= 0 && t->exists &&
+	    t->modified >= 0 && t->modified > c->if_unmodified_since) {
+		*why = "If-Unmodified-Since";
+		return (412);
+	}
+	if (c->if_none_match.present) {
+		if (http_cond_match(&c->if_none_match, t, 1)) {
+			*why = "If-None-Match";
+			return (get ? 304 : 412);
+		}
+	} else if (get && c->if_modified_since >= 0 && t->exists &&
+	    t->modified >= 0 && t->modified <= c->if_modified_since) {
+		*why = "If-Modified-Since";
+		return (304);
+	}
+	return (0);
+}
+
+static const char *const http_days[] = {
+	"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"
+};
+static const char *const http_days_long[] = {
+	"Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday",
+	"Saturday"
+};
+static const char *const http_months[] = {
+	"Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct",
+	"Nov", "Dec"
+};
+
+/* Days from 1970-01-01 to y-m-d (proleptic Gregorian; m 1..12). */
+static long long
+http_days_from_civil(long long y, int m, int d)
+{
+	long long	 era, yoe, doy, doe;
+
+	y -= m <= 2;
+	era = (y >= 0 ? y : y - 399) / 400;
+	yoe = y - era * 400;
+	doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	return (era * 146097 + doe - 719468);
+}
+
+/* Reads n digits at *p into *v; -1 if they are not all digits. */
+static int
+http_digits(const char **p, int n, int *v)
+{
+	int	 i;
+
+	*v = 0;
+	for (i = 0; i < n; i++) {
+		if ((*p)[i] < '0' || (*p)[i] > '9')
+			return (-1);
+		*v = *v * 10 + ((*p)[i] - '0');
+	}
+	*p += n;
+	return (0);
+}
+
+/* Matches one of names (n of them) at *p; its index, or -1. */
+static int
+http_word(const char **p, const char *const *names, int n)
+{
+	size_t	 l;
+	int	 i;
+
+	for (i = 0; i < n; i++) {
+		l = strlen(names[i]);
+		if (strncmp(*p, names[i], l) == 0) {
+			*p += l;
+			return (i);
+		}
+	}
+	return (-1);
+}
+
+/* Reads "HH:MM:SS" at *p. */
+static int
+http_hms(const char **p, int *h, int *mi, int *sec)
+{
+	if (http_digits(p, 2, h) != 0 || *(*p)++ != ':' ||
+	    http_digits(p, 2, mi) != 0 || *(*p)++ != ':' ||
+	    http_digits(p, 2, sec) != 0)
+		return (-1);
+	return (*h <= 23 && *mi <= 59 && *sec <= 60 ? 0 : -1);
+}
+
+/* See http.h. */
+long long
+http_date_parse(const char *s)
+{
+	static const int mdays[] = { 31, 29, 31, 30, 31, 30, 31, 31, 30, 31,
+			    30, 31 };
+	const char	*p = s;
+	int		 y, m, d, h, mi, sec, yy;
+	time_t		 now;
+	struct tm	 tm;
+
+	if (http_word(&p, http_days, 7) < 0)
+		return (-1);
+	if (*p == ',') {
+		/* IMF-fixdate: Sun, 06 Nov 1994 08:49:37 GMT */
+		if (*++p != ' ' || (p++, http_digits(&p, 2, &d)) != 0 ||
+		    *p++ != ' ' || (m = http_word(&p, http_months, 12)) < 0 ||
+		    *p++ != ' ' || http_digits(&p, 4, &y) != 0 || *p++ != ' ')
+			return (-1);
+	} else if (*p == ' ') {
+		/* asctime: Sun Nov  6 08:49:37 1994 */
+		p++;
+		if ((m = http_word(&p, http_months, 12)) < 0 || *p++ != ' ')
+			return (-1);
+		if (*p == ' ') {
+			p++;
+			if (http_digits(&p, 1, &d) != 0)
+				return (-1);
+		} else if (http_digits(&p, 2, &d) != 0)
+			return (-1);
+		if (*p++ != ' ' || http_hms(&p, &h, &mi, &sec) != 0 ||
+		    *p++ != ' ' || http_digits(&p, 4, &y) != 0 || *p != '\0')
+			return (-1);
+		goto done;
+	} else {
+		/* RFC 850: Sunday, 06-Nov-94 08:49:37 GMT */
+		p = s;
+		if (http_word(&p, http_days_long, 7) < 0 || *p++ != ',' ||
+		    *p++ != ' ' || http_digits(&p, 2, &d) != 0 ||
+		    *p++ != '-' || (m = http_word(&p, http_months, 12)) < 0 ||
+		    *p++ != '-' || http_digits(&p, 2, &yy) != 0 || *p++ != ' ')
+			return (-1);
+		/* Section 5.6.7: more than 50 years ahead is the past century. */
+		now = time(NULL);
+		gmtime_r(&now, &tm);
+		y = (tm.tm_year + 1900) / 100 * 100 + yy;
+		if (y > tm.tm_year + 1900 + 50)
+			y -= 100;
+	}
+	if (http_hms(&p, &h, &mi, &sec) != 0 || strcmp(p, " GMT") != 0)
+		return (-1);
+done:
+	if (d < 1 || d > mdays[m] || (m == 1 && d == 29 &&
+	    !((y % 4 == 0 && y % 100 != 0) || y % 400 == 0)))
+		return (-1);
+	return (http_days_from_civil(y, m + 1, d) * 86400 + h * 3600 +
+	    mi * 60 + sec);
+}
+
+/* See http.h. */
+char *
+http_date_fmt(long long t, char *buf, size_t size)
+{
+	time_t		 tt = (time_t)t;
+	struct tm	 tm;
+
+	if (gmtime_r(&tt, &tm) == NULL) {
+		snprintf(buf, size, "Thu, 01 Jan 1970 00:00:00 GMT");
+		return (buf);
+	}
+	snprintf(buf, size, "%s, %02d %s %04d %02d:%02d:%02d GMT",
+	    http_days[tm.tm_wday], tm.tm_mday, http_months[tm.tm_mon],
+	    tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec);
+	return (buf);
 }

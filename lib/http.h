@@ -49,8 +49,88 @@ void		 http_req_cleanup(struct http_req *);	/* safe twice */
 const char	*http_param(const struct http_req *, const char *name);
 /* A request header by its HTTP name ("If-Match"); borrowed or NULL. */
 const char	*http_header(const struct http_req *, const char *name);
+/*
+ * How many times header name appears: nginx passes a header sent on two
+ * lines as two parameters of one name (1.22), or joined with ", " (1.23+).
+ */
+int		 http_header_count(const struct http_req *, const char *name);
+/*
+ * Every value of a list header (RFC 9110 section 5.3: "If-Match: a" and
+ * "If-Match: b" mean "If-Match: a, b"), joined with ", " into dst. Returns
+ * 0, -1 when the header is absent, -2 when the values do not fit.
+ */
+int		 http_header_list(const struct http_req *, const char *name,
+		    char *dst, size_t size);
 /* Monotonic microseconds. */
 long long	 http_now_us(void);
+
+/*
+ * Conditional requests (RFC 9110 section 13). A handler parses the
+ * request's preconditions once (http_cond_parse), describes the target
+ * resource as it is now (struct http_target) and asks http_cond_eval()
+ * whether to go on, answer 304 or answer 412, in the RFC's order:
+ * If-Match, else If-Unmodified-Since; then If-None-Match, else (GET and
+ * HEAD) If-Modified-Since. Entity tags are opaque: If-Match compares them
+ * strongly (byte for byte, never a weak tag), If-None-Match weakly. A
+ * request whose answer without its preconditions would not be 2xx (no
+ * such row: 404) must not reach http_cond_eval (section 13.2.1).
+ */
+#define HTTP_ETAG_MAX		64	/* bytes of one entity tag, quotes included */
+#define HTTP_ETAGS_MAX		16	/* entity tags in one If-Match or If-None-Match */
+
+struct http_etags {
+	int		 present;	/* the header was sent */
+	int		 any;		/* it is "*" */
+	size_t		 n;		/* entries in tag[] and weak[] */
+	int		 weak[HTTP_ETAGS_MAX];	/* W/ prefix */
+	char		 tag[HTTP_ETAGS_MAX][HTTP_ETAG_MAX];	/* "..." with its quotes */
+};
+
+struct http_cond {
+	struct http_etags if_match;
+	struct http_etags if_none_match;
+	long long	 if_unmodified_since;	/* epoch seconds; -1: absent or not a date */
+	long long	 if_modified_since;	/* epoch seconds; -1: absent or not a date */
+};
+
+/* The target resource as the server has it now. */
+struct http_target {
+	int		 exists;	/* it has a current representation */
+	const char	*etag;		/* its strong entity tag, quoted; NULL: none */
+	long long	 modified;	/* Last-Modified in epoch seconds; -1: none */
+};
+
+/*
+ * Parses an If-Match / If-None-Match value ("*" or a list of entity tags,
+ * RFC 9110 section 8.8.3) into e. ST_BADREQ on malformed syntax or more
+ * than HTTP_ETAGS_MAX tags.
+ */
+enum st		 http_etags_parse(const char *value, struct http_etags *e);
+/*
+ * Reads the request's If-Match, If-None-Match, If-Unmodified-Since and
+ * If-Modified-Since into c. ST_BADREQ (detail recorded on r) for a
+ * malformed entity-tag list; a date that is not an HTTP-date is ignored,
+ * as section 13.1.3 and 13.1.4 require.
+ */
+enum st		 http_cond_parse(struct http_req *, struct http_cond *c);
+/* True if tag (quoted) is listed in e: strongly, or weakly if weak_ok. */
+int		 http_etags_match(const struct http_etags *e, const char *tag,
+		    int weak_ok);
+/*
+ * Evaluates c against t for method: 0 to go on, 304 (GET and HEAD) or
+ * 412. *why (may be NULL) names the header that decided, for the detail.
+ */
+int		 http_cond_eval(const struct http_cond *c, const char *method,
+		    const struct http_target *t, const char **why);
+/*
+ * Parses an HTTP-date (RFC 9110 section 5.6.7: IMF-fixdate, and the
+ * obsolete RFC 850 and asctime forms a recipient must accept) into epoch
+ * seconds; -1 if s is not one.
+ */
+long long	 http_date_parse(const char *s);
+/* Formats epoch seconds as an IMF-fixdate into buf (30 bytes); returns buf. */
+char		*http_date_fmt(long long t, char *buf, size_t size);
+#define HTTP_DATE_LEN		30	/* "Sun, 06 Nov 1994 08:49:37 GMT" + NUL */
 
 /*
  * Adds a response header; the value is formatted. ST_INTERNAL if the name or

@@ -8,9 +8,11 @@
  * reaches PostgreSQL); parameters always bound, never pasted into SQL;
  * every statement prepared once per connection and filtered by tenant, so
  * another tenant's task is simply not found (404, not 403: we do not say
- * it exists). Reads carry an ETag built from the row's version; writes
- * honour If-Match (412 on a stale version) and POST honours
- * Idempotency-Key (idempotency.c). Lists use keyset pagination with an
+ * it exists). A task carries validators, an ETag built from the row's
+ * version and Last-Modified; every route honours the preconditions of RFC
+ * 9110 section 13 (lib/http.h: If-Match, If-None-Match, If-Unmodified-Since,
+ * If-Modified-Since; 304 or 412), a write checking them in the statement
+ * that writes, and POST honours Idempotency-Key (idempotency.c). Lists use keyset pagination with an
  * opaque cursor, so a page costs the same at row 10 and row 10 million,
  * and no row is skipped or repeated when others are added meanwhile.
  */
@@ -34,7 +36,9 @@
 
 #define TASKS_LIMIT_DEFAULT	20
 #define TASKS_LIMIT_MAX		100
-#define TASKS_COLS	"id, title, status, due, created_at, updated_at, version"
+#define TASKS_COLS	"id, title, status, due, created_at, updated_at, version, " \
+			"floor(extract(epoch FROM updated_at))::bigint"
+#define TASKS_VERSIONS_MAX	(HTTP_ETAGS_MAX * 11 + 3)	/* "{1,2,...}" */
 
 const struct db_stmt tasks_stmt_get = {
 	"tasks_get",
@@ -59,24 +63,35 @@ const struct db_stmt tasks_stmt_insert = {
 	"VALUES ($1, $2, coalesce($3, 'todo'), $4) RETURNING " TASKS_COLS,
 	4, 0
 };
+/*
+ * The preconditions of a write, in SQL so that the check and the write are
+ * one statement (tasks_cond): the versions If-Match accepts (NULL: any),
+ * If-Unmodified-Since in epoch seconds (NULL: none; Last-Modified has whole
+ * seconds, hence the + 1), the versions If-None-Match refuses (NULL: none).
+ */
+#define TASKS_COND(m, ius, nm)						\
+	"(" m "::integer[] IS NULL OR version = ANY(" m ")) AND "		\
+	"(" ius "::bigint IS NULL OR updated_at < to_timestamp(" ius " + 1)) " \
+	"AND (" nm "::integer[] IS NULL OR version <> ALL(" nm "))"
 const struct db_stmt tasks_stmt_update = {
 	"tasks_update",
 	"UPDATE tasks SET title = coalesce($3, title), "
 	"status = coalesce($4, status), "
 	"due = CASE WHEN $5::boolean THEN $6::date ELSE due END "
-	"WHERE tenant_id = $1 AND id = $2 AND ($7::integer IS NULL OR "
-	"version = $7) RETURNING " TASKS_COLS,
-	7, 0
+	"WHERE tenant_id = $1 AND id = $2 AND " TASKS_COND("$7", "$8", "$9")
+	" RETURNING " TASKS_COLS,
+	9, 0
 };
 const struct db_stmt tasks_stmt_delete = {
 	"tasks_delete",
 	"DELETE FROM tasks WHERE tenant_id = $1 AND id = $2 AND "
-	"($3::integer IS NULL OR version = $3) RETURNING id",
-	3, 0
+	TASKS_COND("$3", "$4", "$5") " RETURNING id",
+	5, 0
 };
 const struct db_stmt tasks_stmt_exists = {
 	"tasks_exists",
-	"SELECT version FROM tasks WHERE tenant_id = $1 AND id = $2",
+	"SELECT version, floor(extract(epoch FROM updated_at))::bigint "
+	"FROM tasks WHERE tenant_id = $1 AND id = $2",
 	2, 1
 };
 
@@ -125,12 +140,28 @@ tasks_row(PGresult *res, int i)
 	return (o);
 }
 
-/* Adds the ETag of row i: "<id>.<version>" (strong). */
+/* The strong ETag of a task version into buf: "<id>.<version>", quoted. */
+static const char *
+tasks_etag_of(const char *id, const char *version, char *buf, size_t size)
+{
+	snprintf(buf, size, "\"%s.%s\"", id, version);
+	return (buf);
+}
+
+/* Adds the validators of row i: its ETag and Last-Modified. */
 static enum st
 tasks_etag(struct http_req *r, PGresult *res, int i)
 {
-	return (http_set_header(r, "ETag", "\"%s.%s\"", PQgetvalue(res, i, 0),
-	    PQgetvalue(res, i, 6)));
+	char	 etag[HTTP_ETAG_MAX], date[HTTP_DATE_LEN];
+	enum st	 st;
+
+	st = http_set_header(r, "ETag", "%s", tasks_etag_of(PQgetvalue(res, i,
+	    0), PQgetvalue(res, i, 6), etag, sizeof(etag)));
+	if (st == ST_OK)
+		st = http_set_header(r, "Last-Modified", "%s", http_date_fmt(
+		    strtoll(PQgetvalue(res, i, 7), NULL, 10), date,
+		    sizeof(date)));
+	return (st);
 }
 
 /* Parses the {id} path parameter: a positive bigint, else 404. */
@@ -152,34 +183,36 @@ tasks_id(struct http_req *r, char *id, size_t size)
 }
 
 /*
- * Reads the version out of an If-Match value for this task ("<id>.<n>"),
- * into ver; "*" leaves ver empty. ST_PRECOND when it names another version
- * format or another task: it cannot match.
+ * The versions of task id that the entity tags of e name, as a PostgreSQL
+ * array ("{3,4}") into dst: each tag that is exactly an ETag this server
+ * made for id ("<id>.<n>", strong unless weak_ok). Any other tag cannot
+ * match (the tags are opaque: "7.03" is not "7.3"). Returns how many.
  */
-static enum st
-tasks_if_match(struct http_req *r, const char *id, char *ver, size_t size)
+static int
+tasks_versions(const struct http_etags *e, const char *id, int weak_ok,
+    char *dst, size_t size)
 {
-	const char	*h = http_header(r, "If-Match");
-	size_t		 il = strlen(id), n;
+	const char	*v;
+	size_t		 i, il = strlen(id), o, dl;
+	int		 n = 0;
 
-	ver[0] = '\0';
-	if (h == NULL || strcmp(h, "*") == 0)
-		return (ST_OK);
-	if (strncmp(h, "W/", 2) == 0)
-		return (http_fail(r, ST_PRECOND, "If-Match needs a strong "
-		    "ETag"));
-	n = strlen(h);
-	if (n < il + 4 || h[0] != '"' || h[n - 1] != '"' ||
-	    strncmp(h + 1, id, il) != 0 || h[il + 1] != '.' ||
-	    n - il - 3 >= size || n - il - 3 > 9)
-		return (http_fail(r, ST_PRECOND, "If-Match does not match the "
-		    "task's ETag"));
-	memcpy(ver, h + il + 2, n - il - 3);
-	ver[n - il - 3] = '\0';
-	if (strspn(ver, "0123456789") != strlen(ver))
-		return (http_fail(r, ST_PRECOND, "If-Match does not match "
-		    "the task's ETag"));
-	return (ST_OK);
+	o = (size_t)snprintf(dst, size, "{");
+	for (i = 0; i < e->n; i++) {
+		if ((e->weak[i] && !weak_ok) ||
+		    strncmp(e->tag[i] + 1, id, il) != 0 ||
+		    e->tag[i][il + 1] != '.')
+			continue;
+		v = e->tag[i] + il + 2;		/* digits, then the closing quote */
+		dl = strspn(v, "0123456789");
+		if (v[0] == '0' || dl == 0 || dl > 10 || strcmp(v + dl, "\"") != 0 ||
+		    strtoll(v, NULL, 10) > 0x7fffffff)
+			continue;
+		o += (size_t)snprintf(dst + o, size - o, "%s%.*s", n > 0 ?
+		    "," : "", (int)dl, v);
+		n++;
+	}
+	snprintf(dst + o, size - o, "}");
+	return (n);
 }
 
 /* Checks the request's media type against a '|' list of accepted ones. */
@@ -356,6 +389,8 @@ tasks_cursor_decode(const char *cur, char *id, size_t size)
 	return (0);
 }
 
+static int	 tasks_cond_collection(struct http_req *);
+
 /* GET /v1/tasks?status=&limit=&cursor= */
 static enum st
 tasks_list(struct http_req *r)
@@ -396,6 +431,14 @@ tasks_list(struct http_req *r)
 		return (http_fail(r, ST_BADREQ, "cursor is not valid"));
 	if (bad)
 		return (http_fail(r, ST_BADREQ, "cursor is not valid"));
+	switch (tasks_cond_collection(r)) {
+	case -1:
+		return (ST_BADREQ);
+	case 304:
+		return (ST_OK);
+	case 412:
+		return (ST_PRECOND);
+	}
 
 	snprintf(limit, sizeof(limit), "%ld", n + 1);	/* one more: is there a next page? */
 	params[0] = who->tenant;
@@ -440,18 +483,67 @@ out:
 	return (st);
 }
 
-/* GET /v1/tasks/{id} */
+/*
+ * Records the 412 of a precondition that failed on task id (its current
+ * version and Last-Modified seconds): the detail says which header.
+ */
+static enum st
+tasks_cond_fail(struct http_req *r, const char *why, const char *version,
+    const char *modified)
+{
+	char	 date[HTTP_DATE_LEN];
+
+	if (strcmp(why, "If-None-Match") == 0)
+		return (http_fail(r, ST_PRECOND, "If-None-Match lists the "
+		    "task's current ETag (version %s)", version));
+	if (strcmp(why, "If-Unmodified-Since") == 0)
+		return (http_fail(r, ST_PRECOND, "the task was modified since "
+		    "If-Unmodified-Since: Last-Modified is %s", http_date_fmt(
+		    strtoll(modified, NULL, 10), date, sizeof(date))));
+	return (http_fail(r, ST_PRECOND, "the task changed: its version is "
+	    "now %s", version));
+}
+
+/*
+ * Evaluates the preconditions of a request on the collection /v1/tasks:
+ * it exists, with no ETag and no date of its own (so If-Match: * holds,
+ * a listed tag never matches, If-None-Match: * fails). 0 to go on, 304
+ * (answer set) or 412 (detail recorded); -1 for a malformed header (400).
+ */
+static int
+tasks_cond_collection(struct http_req *r)
+{
+	static const struct http_target	 coll = { 1, NULL, -1 };
+	struct http_cond		 c;
+	const char			*why;
+	int				 code;
+
+	if (http_cond_parse(r, &c) != ST_OK)
+		return (-1);
+	code = http_cond_eval(&c, r->method, &coll, &why);
+	if (code == 304)
+		(void)http_reply(r, 304, NULL, NULL, 0);
+	else if (code == 412)
+		(void)http_fail(r, ST_PRECOND, "%s does not hold for the task "
+		    "collection (it has no ETag)", why);
+	return (code);
+}
+
+/* GET /v1/tasks/{id}: the preconditions of RFC 9110 section 13 honoured. */
 static enum st
 tasks_get(struct http_req *r)
 {
-	struct api	*api = r->app;
-	struct auth	*who = r->auth;
-	char		 id[24], etag[64];
-	const char	*params[2], *inm;
-	PGresult	*res = NULL;
-	enum st		 st;
+	struct api		*api = r->app;
+	struct auth		*who = r->auth;
+	struct http_cond	 c;
+	struct http_target	 t;
+	char			 id[24], etag[HTTP_ETAG_MAX];
+	const char		*params[2], *why;
+	PGresult		*res = NULL;
+	enum st			 st;
 
-	if ((st = tasks_id(r, id, sizeof(id))) != ST_OK)
+	if ((st = tasks_id(r, id, sizeof(id))) != ST_OK ||
+	    (st = http_cond_parse(r, &c)) != ST_OK)
 		return (st);
 	params[0] = who->tenant;
 	params[1] = id;
@@ -463,12 +555,18 @@ tasks_get(struct http_req *r)
 		st = http_fail(r, ST_NOTFOUND, "no task %s", id);
 		goto out;
 	}
-	inm = http_header(r, "If-None-Match");
-	snprintf(etag, sizeof(etag), "\"%s.%s\"", id, PQgetvalue(res, 0, 6));
-	if (inm != NULL && (strcmp(inm, "*") == 0 || strstr(inm, etag) != NULL)) {
+	t.exists = 1;
+	t.etag = tasks_etag_of(id, PQgetvalue(res, 0, 6), etag, sizeof(etag));
+	t.modified = strtoll(PQgetvalue(res, 0, 7), NULL, 10);
+	switch (http_cond_eval(&c, r->method, &t, &why)) {
+	case 304:
 		st = tasks_etag(r, res, 0);
 		if (st == ST_OK)
 			st = http_reply(r, 304, NULL, NULL, 0);
+		goto out;
+	case 412:
+		st = tasks_cond_fail(r, why, PQgetvalue(res, 0, 6),
+		    PQgetvalue(res, 0, 7));
 		goto out;
 	}
 	st = tasks_reply_row(r, 200, res);
@@ -518,52 +616,109 @@ tasks_create(struct http_req *r)
 
 	if ((st = tasks_content_type(r, "application/json")) != ST_OK)
 		return (st);
+	switch (tasks_cond_collection(r)) {
+	case -1:
+		return (ST_BADREQ);
+	case 412:
+		return (ST_PRECOND);
+	}
 	return (idempotency_run(r, tasks_insert));
 }
 
 /*
  * Explains a conditional write that touched no row: the task does not
- * exist for this tenant (404), or If-Match named an older version (412).
+ * exist for this tenant (404), or a precondition of c fails on its
+ * current state (412). If they all hold now, the task changed between the
+ * write and this look: 412 as well, the client reads it again.
  */
 static enum st
-tasks_why_not(struct http_req *r, const char *id)
+tasks_why_not(struct http_req *r, const struct http_cond *c, const char *id)
 {
-	struct api	*api = r->app;
-	struct auth	*who = r->auth;
-	const char	*params[2] = { who->tenant, id };
-	PGresult	*res = NULL;
-	enum st		 st;
+	struct api		*api = r->app;
+	struct auth		*who = r->auth;
+	struct http_target	 t;
+	const char		*params[2] = { who->tenant, id }, *why;
+	char			 etag[HTTP_ETAG_MAX];
+	PGresult		*res = NULL;
+	enum st			 st;
 
 	if ((st = db_run(api->db, &tasks_stmt_exists, params, &res)) != ST_OK)
 		st = http_fail(r, st, "reading the task failed");
 	else if (PQntuples(res) == 0)
 		st = http_fail(r, ST_NOTFOUND, "no task %s", id);
-	else
-		st = http_fail(r, ST_PRECOND, "the task changed: its version "
-		    "is now %s", PQgetvalue(res, 0, 0));
+	else {
+		t.exists = 1;
+		t.etag = tasks_etag_of(id, PQgetvalue(res, 0, 0), etag,
+		    sizeof(etag));
+		t.modified = strtoll(PQgetvalue(res, 0, 1), NULL, 10);
+		if (http_cond_eval(c, r->method, &t, &why) == 0)
+			why = "If-Match";
+		st = tasks_cond_fail(r, why, PQgetvalue(res, 0, 0),
+		    PQgetvalue(res, 0, 1));
+	}
 	PQclear(res);
 	return (st);
 }
 
-/* PATCH /v1/tasks/{id}: a JSON merge patch (RFC 7396); If-Match honoured. */
+/*
+ * Turns the preconditions of a write on task id into the parameters of
+ * TASKS_COND (p[0..2]; the arrays live in m and nm). Returns 0, or -1
+ * when no current state can satisfy them (If-None-Match: *, or an
+ * If-Match naming no version of this task): skip the write and explain.
+ */
+static int
+tasks_cond_params(const struct http_cond *c, const char *id, const char **p,
+    char *m, char *nm, size_t size, char *ius, size_t iussize)
+{
+	p[0] = p[1] = p[2] = NULL;
+	if (c->if_match.present && !c->if_match.any) {
+		if (tasks_versions(&c->if_match, id, 0, m, size) == 0)
+			return (-1);
+		p[0] = m;
+	}
+	if (!c->if_match.present && c->if_unmodified_since >= 0) {
+		snprintf(ius, iussize, "%lld", c->if_unmodified_since);
+		p[1] = ius;
+	}
+	if (c->if_none_match.present) {
+		if (c->if_none_match.any)
+			return (-1);
+		if (tasks_versions(&c->if_none_match, id, 1, nm, size) > 0)
+			p[2] = nm;
+	}
+	return (0);
+}
+
+/*
+ * PATCH /v1/tasks/{id}: a JSON merge patch (RFC 7396), under the request's
+ * preconditions (checked and applied in one statement). A patch that
+ * changes nothing keeps the version (the trigger of sql/0002).
+ */
 static enum st
 tasks_patch(struct http_req *r)
 {
-	struct api	*api = r->app;
-	struct auth	*who = r->auth;
-	json_object	*body = NULL, *due;
-	char		 id[24], ver[16];
-	const char	*params[7];
-	PGresult	*res = NULL;
-	int		 has_due;
-	enum st		 st;
+	struct api		*api = r->app;
+	struct auth		*who = r->auth;
+	struct http_cond	 c;
+	json_object		*body = NULL, *due;
+	char			 id[24], m[TASKS_VERSIONS_MAX];
+	char			 nm[TASKS_VERSIONS_MAX], ius[24];
+	const char		*params[9];
+	PGresult		*res = NULL;
+	int			 has_due;
+	enum st			 st;
 
 	if ((st = tasks_id(r, id, sizeof(id))) != ST_OK ||
 	    (st = tasks_content_type(r,
 	    "application/merge-patch+json|application/json")) != ST_OK ||
-	    (st = tasks_if_match(r, id, ver, sizeof(ver))) != ST_OK ||
+	    (st = http_cond_parse(r, &c)) != ST_OK ||
 	    (st = tasks_body(r, 1, &body)) != ST_OK)
 		return (st);
+	if (tasks_cond_params(&c, id, params + 6, m, nm, sizeof(m), ius,
+	    sizeof(ius)) != 0) {
+		st = tasks_why_not(r, &c, id);
+		goto out;
+	}
 	has_due = json_object_object_get_ex(body, "due", &due);
 	params[0] = who->tenant;
 	params[1] = id;
@@ -571,7 +726,6 @@ tasks_patch(struct http_req *r)
 	params[3] = jsonutil_get_str(body, "status");
 	params[4] = has_due ? "true" : "false";
 	params[5] = has_due ? jsonutil_get_str(body, "due") : NULL;
-	params[6] = ver[0] != '\0' ? ver : NULL;
 	if ((st = db_run(api->db, &tasks_stmt_update, params, &res)) != ST_OK) {
 		st = http_fail(r, st, "updating the task failed");
 		goto out;
@@ -580,30 +734,34 @@ tasks_patch(struct http_req *r)
 		st = tasks_reply_row(r, 200, res);
 		goto out;
 	}
-	st = tasks_why_not(r, id);
+	st = tasks_why_not(r, &c, id);
 out:
 	json_object_put(body);
 	PQclear(res);
 	return (st);
 }
 
-/* DELETE /v1/tasks/{id}; If-Match honoured. */
+/* DELETE /v1/tasks/{id}, under the request's preconditions. */
 static enum st
 tasks_delete(struct http_req *r)
 {
-	struct api	*api = r->app;
-	struct auth	*who = r->auth;
-	char		 id[24], ver[16];
-	const char	*params[3];
-	PGresult	*res = NULL;
-	enum st		 st;
+	struct api		*api = r->app;
+	struct auth		*who = r->auth;
+	struct http_cond	 c;
+	char			 id[24], m[TASKS_VERSIONS_MAX];
+	char			 nm[TASKS_VERSIONS_MAX], ius[24];
+	const char		*params[5];
+	PGresult		*res = NULL;
+	enum st			 st;
 
 	if ((st = tasks_id(r, id, sizeof(id))) != ST_OK ||
-	    (st = tasks_if_match(r, id, ver, sizeof(ver))) != ST_OK)
+	    (st = http_cond_parse(r, &c)) != ST_OK)
 		return (st);
+	if (tasks_cond_params(&c, id, params + 2, m, nm, sizeof(m), ius,
+	    sizeof(ius)) != 0)
+		return (tasks_why_not(r, &c, id));
 	params[0] = who->tenant;
 	params[1] = id;
-	params[2] = ver[0] != '\0' ? ver : NULL;
 	if ((st = db_run(api->db, &tasks_stmt_delete, params, &res)) != ST_OK) {
 		st = http_fail(r, st, "deleting the task failed");
 		goto out;
@@ -612,7 +770,7 @@ tasks_delete(struct http_req *r)
 		st = http_reply(r, 204, NULL, NULL, 0);
 		goto out;
 	}
-	st = tasks_why_not(r, id);
+	st = tasks_why_not(r, &c, id);
 out:
 	PQclear(res);
 	return (st);

@@ -9,7 +9,9 @@
 
 pg_start
 mkdir -p "$T/sql"
-cp "$BS_SQLDIR"/*.sql "$T/sql/" || fail "cannot copy $BS_SQLDIR"
+# The engine is under test, not the schema: the first migration alone, so
+# the project's later ones do not take the numbers the cases below use.
+cp "$BS_SQLDIR"/0001_init.sql "$T/sql/" || fail "cannot copy $BS_SQLDIR"
 BS_SQLDIR=$T/sql
 # Below the 2 s of the slow migration at the end: migrate must lift it for
 # the migration and for the wait on the lock.

@@ -3,7 +3,8 @@
  * plain environment arrays as FastCGI would hand them over: request
  * parsing (method, path, query, request id, headers), RFC 9457 problem
  * documents (shape, status-specific headers, no leak of internal detail,
- * valid JSON from hostile detail) and the rendered CGI response.
+ * valid JSON from hostile detail), the rendered CGI response, and the RFC
+ * 9110 preconditions (a table of headers x method x state -> status).
  */
 #include "autoconf.h"
 
@@ -703,6 +704,179 @@ START_TEST(test_set_header_crlf)
 }
 END_TEST
 
+/*
+ * The precondition table (RFC 9110 section 13): request headers x method x
+ * state of the target -> status. T is the target's Last-Modified; ROW is a
+ * task with ETag "7.3", COLL a collection (exists, no ETag, no date), NONE
+ * a target without a current representation. 200 means "go on".
+ */
+#define T_MOD		1000000000LL	/* Sun, 09 Sep 2001 01:46:40 GMT */
+#define D_T		"Sun, 09 Sep 2001 01:46:40 GMT"
+#define D_T_1		"Sun, 09 Sep 2001 01:46:39 GMT"
+enum cond_state { ROW, COLL, NONE };
+static const struct {
+	const char	*method;
+	const char	*if_match, *if_match2, *if_none_match;
+	const char	*ius, *ims;
+	enum cond_state	 state;
+	int		 want;
+} cond_rows[] = {
+	/* method  If-Match            2nd line    If-None-Match        IUS      IMS        state  want */
+	{ "GET",   NULL,               NULL, NULL,                      NULL,    NULL,      ROW,  200 },
+	{ "PATCH", "\"7.3\"",          NULL, NULL,                      NULL,    NULL,      ROW,  200 },
+	{ "PATCH", "\"7.2\"",          NULL, NULL,                      NULL,    NULL,      ROW,  412 },
+	{ "PATCH", "\"zzz\", \"7.3\"", NULL, NULL,                      NULL,    NULL,      ROW,  200 },
+	{ "PATCH", "\"zzz\", \"7.9\"", NULL, NULL,                      NULL,    NULL,      ROW,  412 },
+	{ "PATCH", "\"7.03\"",         NULL, NULL,                      NULL,    NULL,      ROW,  412 },
+	{ "PATCH", "W/\"7.3\"",        NULL, NULL,                      NULL,    NULL,      ROW,  412 },
+	{ "DELETE", "*",               NULL, NULL,                      NULL,    NULL,      ROW,  200 },
+	{ "DELETE", "*",               NULL, NULL,                      NULL,    NULL,      NONE, 412 },
+	{ "POST",  "*",                NULL, NULL,                      NULL,    NULL,      COLL, 200 },
+	{ "POST",  "\"7.3\"",          NULL, NULL,                      NULL,    NULL,      COLL, 412 },
+	{ "GET",   "\"7.2\"",          NULL, NULL,                      NULL,    NULL,      ROW,  412 },
+	{ "GET",   NULL,               NULL, "\"7.3\"",                 NULL,    NULL,      ROW,  304 },
+	{ "HEAD",  NULL,               NULL, "W/\"7.3\"",               NULL,    NULL,      ROW,  304 },
+	{ "GET",   NULL,               NULL, "\"7.2\"",                 NULL,    NULL,      ROW,  200 },
+	{ "GET",   NULL,               NULL, "\"7.2\", \"7.3\"",        NULL,    NULL,      ROW,  304 },
+	{ "GET",   NULL,               NULL, "*",                       NULL,    NULL,      ROW,  304 },
+	{ "PATCH", NULL,               NULL, "*",                       NULL,    NULL,      ROW,  412 },
+	{ "POST",  NULL,               NULL, "*",                       NULL,    NULL,      COLL, 412 },
+	{ "POST",  NULL,               NULL, "\"x\"",                   NULL,    NULL,      COLL, 200 },
+	{ "PUT",   NULL,               NULL, "*",                       NULL,    NULL,      NONE, 200 },
+	{ "DELETE", NULL,              NULL, "\"7.3\"",                 NULL,    NULL,      ROW,  412 },
+	{ "DELETE", NULL,              NULL, "W/\"7.3\"",               NULL,    NULL,      ROW,  412 },
+	{ "PATCH", NULL,               NULL, NULL,                      D_T,     NULL,      ROW,  200 },
+	{ "PATCH", NULL,               NULL, NULL,                      D_T_1,   NULL,      ROW,  412 },
+	{ "GET",   NULL,               NULL, NULL,                      D_T_1,   NULL,      ROW,  412 },
+	{ "PATCH", "\"7.3\"",          NULL, NULL,                      D_T_1,   NULL,      ROW,  200 },
+	{ "PATCH", NULL,               NULL, NULL,                      "yesterday", NULL,  ROW,  200 },
+	{ "POST",  NULL,               NULL, NULL,                      D_T_1,   NULL,      COLL, 200 },
+	{ "GET",   NULL,               NULL, NULL,                      NULL,    D_T,       ROW,  304 },
+	{ "GET",   NULL,               NULL, NULL,                      NULL,    D_T_1,     ROW,  200 },
+	{ "GET",   NULL,               NULL, NULL,                      NULL,    "Sunday, 09-Sep-01 01:46:40 GMT", ROW, 304 },
+	{ "GET",   NULL,               NULL, NULL,                      NULL,    "Sun Sep  9 01:46:40 2001", ROW, 304 },
+	{ "GET",   NULL,               NULL, NULL,                      NULL,    "Sun, 09 Sep 2001 01:46:40 UTC", ROW, 200 },
+	{ "PATCH", NULL,               NULL, NULL,                      NULL,    D_T,       ROW,  200 },
+	{ "GET",   NULL,               NULL, "\"7.2\"",                 NULL,    D_T,       ROW,  200 },
+	{ "GET",   "\"7.2\"",          NULL, "\"7.3\"",                 NULL,    NULL,      ROW,  412 },
+	{ "GET",   "\"7.3\"",          NULL, "\"7.3\"",                 NULL,    NULL,      ROW,  304 },
+	{ "PATCH", "\"7.3\"",          NULL, "\"7.3\"",                 NULL,    NULL,      ROW,  412 },
+	{ "PATCH", "\"x\"",            "\"7.3\"", NULL,                 NULL,    NULL,      ROW,  200 },
+	{ "PATCH", "\"x\"",            "\"y\"", NULL,                   NULL,    NULL,      ROW,  412 },
+	{ "PATCH", "",                 NULL, NULL,                      NULL,    NULL,      ROW,  412 },
+	{ "PATCH", " , \"7.3\" ,",     NULL, NULL,                      NULL,    NULL,      ROW,  200 },
+	{ "PATCH", "zzz",              NULL, NULL,                      NULL,    NULL,      ROW,  400 },
+	{ "PATCH", "\"a\" \"b\"",      NULL, NULL,                      NULL,    NULL,      ROW,  400 },
+	{ "PATCH", "*, \"7.3\"",       NULL, NULL,                      NULL,    NULL,      ROW,  400 },
+	{ "GET",   NULL,               NULL, "\"a\x01\"",               NULL,    NULL,      ROW,  400 },
+	{ "GET",   NULL,               NULL, "\"1\",\"2\",\"3\",\"4\",\"5\",\"6\",\"7\",\"8\",\"9\",\"10\","
+	    "\"11\",\"12\",\"13\",\"14\",\"15\",\"16\",\"17\"",             NULL,    NULL,      ROW,  400 },
+};
+
+START_TEST(test_cond_table)
+{
+	struct http_target	 t;
+	struct http_cond	 c;
+	struct http_req		 r;
+	char			 env[8][512];
+	char			*envp[9];
+	const char		*why;
+	size_t			 i, n;
+	int			 got;
+
+	ck_assert_uint_ge(sizeof(cond_rows) / sizeof(cond_rows[0]), 20);
+	for (i = 0; i < sizeof(cond_rows) / sizeof(cond_rows[0]); i++) {
+		n = 0;
+		snprintf(env[n++], sizeof(env[0]), "REQUEST_METHOD=%s",
+		    cond_rows[i].method);
+		if (cond_rows[i].if_match != NULL)
+			snprintf(env[n++], sizeof(env[0]), "HTTP_IF_MATCH=%s",
+			    cond_rows[i].if_match);
+		if (cond_rows[i].if_match2 != NULL)
+			snprintf(env[n++], sizeof(env[0]), "HTTP_IF_MATCH=%s",
+			    cond_rows[i].if_match2);
+		if (cond_rows[i].if_none_match != NULL)
+			snprintf(env[n++], sizeof(env[0]),
+			    "HTTP_IF_NONE_MATCH=%s", cond_rows[i].if_none_match);
+		if (cond_rows[i].ius != NULL)
+			snprintf(env[n++], sizeof(env[0]),
+			    "HTTP_IF_UNMODIFIED_SINCE=%s", cond_rows[i].ius);
+		if (cond_rows[i].ims != NULL)
+			snprintf(env[n++], sizeof(env[0]),
+			    "HTTP_IF_MODIFIED_SINCE=%s", cond_rows[i].ims);
+		for (got = 0; (size_t)got < n; got++)
+			envp[got] = env[got];
+		envp[n] = NULL;
+		http_req_init(&r, envp, 10);
+		t.exists = cond_rows[i].state != NONE;
+		t.etag = cond_rows[i].state == ROW ? "\"7.3\"" : NULL;
+		t.modified = cond_rows[i].state == ROW ? T_MOD : -1;
+		if (http_cond_parse(&r, &c) != ST_OK) {
+			got = 400;
+			ck_assert_msg(r.detail[0] != '\0', "row %zu: no detail", i);
+		} else if ((got = http_cond_eval(&c, r.method, &t, &why)) == 0)
+			got = 200;
+		else
+			ck_assert_msg(why != NULL, "row %zu: no reason", i);
+		ck_assert_msg(got == cond_rows[i].want, "row %zu (%s): %d, "
+		    "want %d", i, cond_rows[i].method, got, cond_rows[i].want);
+		http_req_cleanup(&r);
+	}
+}
+END_TEST
+
+START_TEST(test_http_dates)
+{
+	char	 buf[HTTP_DATE_LEN];
+
+	ck_assert_int_eq(http_date_parse(D_T), T_MOD);
+	ck_assert_int_eq(http_date_parse("Sunday, 06-Nov-94 08:49:37 GMT"),
+	    784111777);
+	ck_assert_int_eq(http_date_parse("Sun Nov  6 08:49:37 1994"),
+	    784111777);
+	ck_assert_int_eq(http_date_parse("Sun, 06 Nov 1994 08:49:37 GMT"),
+	    784111777);
+	ck_assert_int_eq(http_date_parse("Thu, 01 Jan 1970 00:00:00 GMT"), 0);
+	ck_assert_int_eq(http_date_parse("Tue, 29 Feb 2028 12:00:00 GMT"),
+	    1835438400);
+	/* Not HTTP-dates. */
+	ck_assert_int_eq(http_date_parse(""), -1);
+	ck_assert_int_eq(http_date_parse("Sun, 06 Nov 1994 08:49:37"), -1);
+	ck_assert_int_eq(http_date_parse("Sun, 06 Nov 1994 08:49:37 GMT "), -1);
+	ck_assert_int_eq(http_date_parse("Sun, 6 Nov 1994 08:49:37 GMT"), -1);
+	ck_assert_int_eq(http_date_parse("Sun, 31 Nov 1994 08:49:37 GMT"), -1);
+	ck_assert_int_eq(http_date_parse("Sun, 29 Feb 2027 08:49:37 GMT"), -1);
+	ck_assert_int_eq(http_date_parse("Sun, 06 Nov 1994 24:00:00 GMT"), -1);
+	ck_assert_int_eq(http_date_parse("Xyz, 06 Nov 1994 08:49:37 GMT"), -1);
+	ck_assert_int_eq(http_date_parse("2026-01-02T03:04:05Z"), -1);
+	ck_assert_str_eq(http_date_fmt(784111777, buf, sizeof(buf)),
+	    "Sun, 06 Nov 1994 08:49:37 GMT");
+	ck_assert_str_eq(http_date_fmt(T_MOD, buf, sizeof(buf)), D_T);
+	ck_assert_uint_eq(strlen(buf) + 1, HTTP_DATE_LEN);
+}
+END_TEST
+
+START_TEST(test_header_lists)
+{
+	static char	*env[] = {
+		E("HTTP_IF_MATCH=\"a\""), E("HTTP_X=1"), E("HTTP_IF_MATCH=\"b\""),
+		E("HTTP_IF_MATCH_X=no"), NULL
+	};
+	struct http_req	 r;
+	char		 v[16];
+
+	http_req_init(&r, env, 10);
+	ck_assert_int_eq(http_header_count(&r, "If-Match"), 2);
+	ck_assert_int_eq(http_header_count(&r, "X"), 1);
+	ck_assert_int_eq(http_header_count(&r, "Y"), 0);
+	ck_assert_int_eq(http_header_list(&r, "If-Match", v, sizeof(v)), 0);
+	ck_assert_str_eq(v, "\"a\", \"b\"");
+	ck_assert_int_eq(http_header_list(&r, "If-Match", v, 8), -2);
+	ck_assert_int_eq(http_header_list(&r, "Y", v, sizeof(v)), -1);
+	http_req_cleanup(&r);
+}
+END_TEST
+
 /* The http and problem suite: one test case per behaviour. */
 static Suite *
 problem_suite(void)
@@ -734,6 +908,9 @@ problem_suite(void)
 		{ "reply_json", test_reply_json },
 		{ "set_header_cap", test_set_header_cap },
 		{ "set_header_crlf", test_set_header_crlf },
+		{ "cond_table", test_cond_table },
+		{ "http_dates", test_http_dates },
+		{ "header_lists", test_header_lists },
 	};
 	Suite	*s = suite_create("problem");
 	TCase	*tc;
