@@ -1,5 +1,5 @@
 /*
- * fs.c: atomic writes, lock files and bounded reads; see fs.h.
+ * fs.c: atomic writes, lock files, bounded reads and mkdir -p; see fs.h.
  */
 #include "autoconf.h"
 
@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "cause.h"
 #include "fs.h"
 
 /* fsyncs the folder holding path, so a rename survives a crash. */
@@ -79,9 +80,8 @@ fail:
 	if (tmp != NULL)
 		unlink(tmp);
 	free(tmp);
-	if (asprintf(cause, "cannot write %s: %s", path, strerror(saved)) == -1)
-		*cause = NULL;
 	errno = saved;
+	cause_set(cause, "cannot write %s: %s", path, strerror(saved));
 	return (-1);
 }
 
@@ -94,21 +94,17 @@ fs_lock(const char *path, int wait, char **cause)
 	*cause = NULL;
 	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (fd == -1) {
-		if (asprintf(cause, "cannot open lock file %s: %s", path,
-		    strerror(errno)) == -1)
-			*cause = NULL;
-		return (-1);
+		return (cause_set(cause, "cannot open lock file %s: %s", path,
+		    strerror(errno)));
 	}
 	while (flock(fd, wait ? LOCK_EX : LOCK_EX | LOCK_NB) == -1) {
 		if (errno == EINTR)
 			continue;
-		if (errno == EWOULDBLOCK) {
-			if (asprintf(cause, "locked by another run (%s)",
-			    path) == -1)
-				*cause = NULL;
-		} else if (asprintf(cause, "cannot lock %s: %s", path,
-		    strerror(errno)) == -1)
-			*cause = NULL;
+		if (errno == EWOULDBLOCK)
+			cause_set(cause, "locked by another run (%s)", path);
+		else
+			cause_set(cause, "cannot lock %s: %s", path,
+			    strerror(errno));
 		close(fd);
 		return (-1);
 	}
@@ -124,42 +120,41 @@ fs_read_file(const char *path, size_t max, char **out, size_t *lenp,
 	char		*data = NULL;
 	size_t		 len = 0;
 	ssize_t		 n;
-	int		 fd;
+	int		 fd, saved;
 
 	*cause = NULL;
 	*out = NULL;
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1 ||
 	    fstat(fd, &sb) == -1) {
-		if (asprintf(cause, "cannot open %s: %s", path,
-		    strerror(errno)) == -1)
-			*cause = NULL;
+		saved = errno;
 		if (fd != -1)
 			close(fd);
-		return (-1);
+		errno = saved;
+		return (cause_set(cause, "cannot open %s: %s", path,
+		    strerror(saved)));
 	}
 	if (!S_ISREG(sb.st_mode) || (size_t)sb.st_size > max) {
-		if (asprintf(cause, "%s: %s", path, S_ISREG(sb.st_mode) ?
-		    "file too large" : "not a regular file") == -1)
-			*cause = NULL;
 		close(fd);
-		return (-1);
+		errno = S_ISREG(sb.st_mode) ? EFBIG : EINVAL;
+		return (cause_set(cause, "%s: %s", path, S_ISREG(sb.st_mode) ?
+		    "file too large" : "not a regular file"));
 	}
 	if ((data = malloc((size_t)sb.st_size + 1)) == NULL) {
 		close(fd);
-		(void)!asprintf(cause, "out of memory");
-		return (-1);
+		errno = ENOMEM;
+		return (cause_set(cause, "out of memory"));
 	}
 	while (len < (size_t)sb.st_size) {
 		n = read(fd, data + len, (size_t)sb.st_size - len);
 		if (n == -1 && errno == EINTR)
 			continue;
 		if (n <= 0) {
-			if (asprintf(cause, "cannot read %s: %s", path,
-			    n == 0 ? "file shrank" : strerror(errno)) == -1)
-				*cause = NULL;
+			saved = n == 0 ? EIO : errno;
 			free(data);
 			close(fd);
-			return (-1);
+			errno = saved;
+			return (cause_set(cause, "cannot read %s: %s", path,
+			    n == 0 ? "file shrank" : strerror(saved)));
 		}
 		len += (size_t)n;
 	}
@@ -169,4 +164,37 @@ fs_read_file(const char *path, size_t max, char **out, size_t *lenp,
 	if (lenp != NULL)
 		*lenp = len;
 	return (0);
+}
+
+/* See fs.h. */
+int
+fs_mkdirs(const char *path, mode_t mode, int flags, char **cause)
+{
+	char	*copy, *p, c;
+	int	 rc = 0;
+
+	if (*path == '\0')
+		return (cause_set(cause, "cannot make a folder with no name"));
+	if ((copy = strdup(path)) == NULL)
+		return (cause_set(cause, "out of memory"));
+	for (p = copy + 1;; p++) {
+		if (*p != '/' && *p != '\0')
+			continue;
+		if (*p == '\0' && (flags & FS_MKDIRS_PARENT))
+			break;
+		if (p[-1] != '/') {
+			c = *p;
+			*p = '\0';
+			if (mkdir(copy, mode) == -1 && errno != EEXIST) {
+				rc = cause_set(cause, "cannot make %s: %s", copy,
+				    strerror(errno));
+				break;
+			}
+			*p = c;
+		}
+		if (*p == '\0')
+			break;
+	}
+	free(copy);
+	return (rc);
 }

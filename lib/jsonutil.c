@@ -12,9 +12,13 @@
  */
 #include "autoconf.h"
 
+#include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "cause.h"
+#include "fs.h"
 #include "jsonutil.h"
 
 /*
@@ -329,4 +333,54 @@ jsonutil_get_str(json_object *obj, const char *key)
 	    !json_object_is_type(v, json_type_string))
 		return (NULL);
 	return (json_object_get_string(v));
+}
+
+/* See jsonutil.h. */
+enum st
+jsonutil_load_file(const char *path, size_t max, int depth, int flags,
+    json_object **out, char **cause)
+{
+	char	*text = NULL, err[160];
+	size_t	 len = 0;
+	enum st	 st;
+
+	*out = NULL;
+	if (fs_read_file(path, max, &text, &len, cause) != 0)
+		return (errno == ENOENT ? ST_NOTFOUND : errno == ENOMEM ?
+		    ST_NOMEM : ST_IO);
+	st = jsonutil_parse(text, len, depth, out, err, sizeof(err));
+	free(text);
+	if (st != ST_OK)
+		return (cause_st(cause, st == ST_NOMEM ? ST_NOMEM : ST_BADREQ,
+		    "%s: %s", path, err));
+	if ((flags & JSONUTIL_OBJECT) &&
+	    !json_object_is_type(*out, json_type_object)) {
+		json_object_put(*out);
+		*out = NULL;
+		return (cause_st(cause, ST_BADREQ, "%s: not a JSON object",
+		    path));
+	}
+	return (ST_OK);
+}
+
+/* See jsonutil.h. */
+int
+jsonutil_save_file(const char *path, json_object *obj, mode_t mode,
+    char **cause)
+{
+	const char	*text;
+	char		*line = NULL;
+	size_t		 len;
+	int		 rc;
+
+	text = json_object_to_json_string_length(obj, JSON_C_TO_STRING_PRETTY |
+	    JSON_C_TO_STRING_NOSLASHESCAPE, &len);
+	if (text == NULL || (line = malloc(len + 2)) == NULL)
+		return (cause_set(cause, "out of memory"));
+	memcpy(line, text, len);
+	line[len++] = '\n';
+	line[len] = '\0';
+	rc = fs_write_atomic(path, line, len, mode, cause);
+	free(line);
+	return (rc);
 }

@@ -11,6 +11,7 @@
 #define LIB_JSONUTIL_H
 
 #include <stddef.h>
+#include <sys/types.h>
 
 #include <json-c/json.h>
 
@@ -59,5 +60,26 @@ int	 jsonutil_is_date(const char *s);
 
 /* Borrowed string member of obj, or NULL if absent, null or not a string. */
 const char *jsonutil_get_str(json_object *obj, const char *key);
+
+/* --- JSON files (state, status, snapshots) --------------------------------- */
+#define JSONUTIL_OBJECT		0x1	/* load: the value must be an object */
+
+/*
+ * Reads the file at path (at most max bytes) as one JSON value nested at
+ * most depth deep (with JSONUTIL_OBJECT, an object). ST_OK with *out (caller
+ * json_object_put()s); else *out is NULL and *cause (lib/cause.h) says why:
+ * ST_NOTFOUND the file does not exist, ST_IO it cannot be read (or is too
+ * large), ST_BADREQ it is not such JSON ("PATH: malformed JSON at byte 3:
+ * ..."), ST_NOMEM.
+ */
+enum st	 jsonutil_load_file(const char *path, size_t max, int depth, int flags,
+	    json_object **out, char **cause);
+/*
+ * Writes obj to path atomically (fs_write_atomic: a reader sees the old file
+ * or the new one) with mode: pretty-printed, slashes unescaped, a final
+ * newline. 0, or -1 with *cause.
+ */
+int	 jsonutil_save_file(const char *path, json_object *obj, mode_t mode,
+	    char **cause);
 
 #endif

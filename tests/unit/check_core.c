@@ -1,8 +1,12 @@
 /*
  * check_core.c: unit tests for the core modules every other one builds on:
  * lib/st.c (the status table), lib/buf.c (the capped buffer), lib/log.c
- * (JSON lines: escaping, errno, lazy debug, truncation, request ids) and
- * lib/fs.c (atomic writes, lock files, bounded reads). One suite per module.
+ * (JSON lines: escaping, errno, lazy debug, truncation, request ids),
+ * lib/fs.c (atomic writes, lock files, bounded reads, mkdir -p, and the
+ * JSON files of lib/jsonutil.c on top of them), lib/cause.c (the error
+ * convention), lib/clock.c (monotonic time, RFC 3339) and lib/proc.c
+ * (children: deadline, output tail, descriptors, SIGPIPE). One suite per
+ * module.
  *
  * The log tests send the logger to a temporary file and parse every line
  * back with json-c; the fs tests work in a private mkdtemp() folder. Both
@@ -14,6 +18,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,9 +32,12 @@
 #include <json-c/json.h>
 
 #include "buf.h"
+#include "cause.h"
+#include "clock.h"
 #include "fs.h"
 #include "jsonutil.h"
 #include "log.h"
+#include "proc.h"
 #include "st.h"
 
 /* One row per test case: its name and its test. */
@@ -1130,6 +1138,136 @@ START_TEST(test_fs_read_errors)
 }
 END_TEST
 
+/* mkdir -p: nested, existing, parent-only, modes, a file in the way. */
+START_TEST(test_fs_mkdirs)
+{
+	struct stat	 sb;
+	char		 p[256], q[256], want[512], *cause = NULL;
+
+	snprintf(p, sizeof(p), "%s/a/b//c/", fs_dir);
+	ck_assert_int_eq(fs_mkdirs(p, 0700, 0, &cause), 0);
+	ck_assert_ptr_null(cause);
+	snprintf(q, sizeof(q), "%s/a/b/c", fs_dir);
+	ck_assert_int_eq(stat(q, &sb), 0);
+	ck_assert(S_ISDIR(sb.st_mode));
+	ck_assert_int_eq(sb.st_mode & 0777, 0700);
+	/* Again: what exists is fine, and keeps its mode. */
+	ck_assert_int_eq(fs_mkdirs(q, 0755, 0, &cause), 0);
+	ck_assert_int_eq(stat(q, &sb), 0);
+	ck_assert_int_eq(sb.st_mode & 0777, 0700);
+	/* Parent only: the last component is a file to come. */
+	snprintf(p, sizeof(p), "%s/d/e/file.pem", fs_dir);
+	ck_assert_int_eq(fs_mkdirs(p, 0755, FS_MKDIRS_PARENT, &cause), 0);
+	snprintf(q, sizeof(q), "%s/d/e", fs_dir);
+	ck_assert_int_eq(stat(q, &sb), 0);
+	ck_assert(S_ISDIR(sb.st_mode));
+	ck_assert_int_eq(stat(p, &sb), -1);
+	/* A file where a folder should be: named, errno kept. */
+	snprintf(p, sizeof(p), "%s/f", fs_dir);
+	ck_assert_int_eq(fs_write_atomic(p, "x", 1, 0600, &cause), 0);
+	snprintf(q, sizeof(q), "%s/f/g", fs_dir);
+	errno = 0;
+	ck_assert_int_eq(fs_mkdirs(q, 0700, 0, &cause), -1);
+	ck_assert_int_eq(errno, ENOTDIR);
+	snprintf(want, sizeof(want), "cannot make %s: Not a directory", q);
+	ck_assert_str_eq(cause, want);
+	free(cause);
+	cause = NULL;
+	ck_assert_int_eq(fs_mkdirs("", 0700, 0, &cause), -1);
+	ck_assert_ptr_nonnull(cause);
+	free(cause);
+	/* fs_teardown removes one level. */
+	snprintf(q, sizeof(q), "%s/a/b/c", fs_dir);
+	rmdir(q);
+	snprintf(q, sizeof(q), "%s/a/b", fs_dir);
+	rmdir(q);
+	snprintf(q, sizeof(q), "%s/d/e", fs_dir);
+	rmdir(q);
+}
+END_TEST
+
+/* fs_read_file says why in errno too (jsonutil_load_file relies on it). */
+START_TEST(test_fs_read_errno)
+{
+	char	 p[128], *cause = NULL, *data;
+
+	fs_path(p, sizeof(p), "absent");
+	ck_assert_int_eq(fs_read_file(p, 100, &data, NULL, &cause), -1);
+	ck_assert_int_eq(errno, ENOENT);
+	free(cause);
+	fs_path(p, sizeof(p), "big");
+	ck_assert_int_eq(fs_write_atomic(p, "0123456789", 10, 0600, &cause), 0);
+	ck_assert_int_eq(fs_read_file(p, 9, &data, NULL, &cause), -1);
+	ck_assert_int_eq(errno, EFBIG);
+	free(cause);
+	ck_assert_int_eq(fs_read_file(fs_dir, 9, &data, NULL, &cause), -1);
+	ck_assert_int_eq(errno, EINVAL);
+	free(cause);
+}
+END_TEST
+
+/* JSON files: atomic round trip, a final newline, and each refusal. */
+START_TEST(test_fs_json_files)
+{
+	json_object	*o, *in = NULL;
+	struct stat	 sb;
+	char		 p[128], want[256], *cause = NULL, *text;
+
+	fs_path(p, sizeof(p), "state.json");
+	o = json_object_new_object();
+	json_object_object_add(o, "url", json_object_new_string("https://x/y"));
+	ck_assert_int_eq(jsonutil_save_file(p, o, 0600, &cause), 0);
+	json_object_put(o);
+	ck_assert_int_eq(stat(p, &sb), 0);
+	ck_assert_int_eq(sb.st_mode & 0777, 0600);
+	text = fs_slurp(p);
+	ck_assert_ptr_nonnull(strstr(text, "\"https://x/y\""));	/* no \/ */
+	ck_assert_int_eq(text[strlen(text) - 1], '\n');
+	free(text);
+	ck_assert_int_eq(jsonutil_load_file(p, 1024, 4, JSONUTIL_OBJECT, &in,
+	    &cause), ST_OK);
+	ck_assert_str_eq(jsonutil_get_str(in, "url"), "https://x/y");
+	json_object_put(in);
+
+	fs_path(p, sizeof(p), "absent.json");
+	ck_assert_int_eq(jsonutil_load_file(p, 1024, 4, 0, &in, &cause),
+	    ST_NOTFOUND);
+	ck_assert_ptr_null(in);
+	ck_assert_ptr_nonnull(cause);
+	free(cause);
+	cause = NULL;
+
+	fs_path(p, sizeof(p), "bad.json");
+	ck_assert_int_eq(fs_write_atomic(p, "{\"a\":", 5, 0600, &cause), 0);
+	ck_assert_int_eq(jsonutil_load_file(p, 1024, 4, 0, &in, &cause),
+	    ST_BADREQ);
+	snprintf(want, sizeof(want), "%s: malformed JSON", p);
+	ck_assert_ptr_nonnull(strstr(cause, want));
+	free(cause);
+	cause = NULL;
+
+	fs_path(p, sizeof(p), "array.json");
+	ck_assert_int_eq(fs_write_atomic(p, "[1]\n", 4, 0600, &cause), 0);
+	ck_assert_int_eq(jsonutil_load_file(p, 1024, 4, 0, &in, &cause), ST_OK);
+	json_object_put(in);
+	ck_assert_int_eq(jsonutil_load_file(p, 1024, 4, JSONUTIL_OBJECT, &in,
+	    &cause), ST_BADREQ);
+	ck_assert_ptr_null(in);
+	snprintf(want, sizeof(want), "%s: not a JSON object", p);
+	ck_assert_str_eq(cause, want);
+	free(cause);
+	cause = NULL;
+	ck_assert_int_eq(jsonutil_load_file(p, 3, 4, 0, &in, &cause), ST_IO);
+	free(cause);
+	cause = NULL;
+	/* Too deep for the cap. */
+	ck_assert_int_eq(fs_write_atomic(p, "[[[[1]]]]", 9, 0600, &cause), 0);
+	ck_assert_int_eq(jsonutil_load_file(p, 1024, 2, 0, &in, &cause),
+	    ST_BADREQ);
+	free(cause);
+}
+END_TEST
+
 /* The fs suite: each test case gets its own folder. */
 static Suite *
 fs_suite(void)
@@ -1145,11 +1283,417 @@ fs_suite(void)
 		{ "lock_missing_dir", test_fs_lock_missing_dir },
 		{ "read_cap", test_fs_read_cap },
 		{ "read_errors", test_fs_read_errors },
+		{ "read_errno", test_fs_read_errno },
+		{ "mkdirs", test_fs_mkdirs },
+		{ "json_files", test_fs_json_files },
 	};
 	Suite	*s = suite_create("fs");
 
 	add_cases(s, rows, sizeof(rows) / sizeof(rows[0]), fs_setup,
 	    fs_teardown);
+	return (s);
+}
+
+/* --- cause ---------------------------------------------------------------- */
+
+/* The first error wins; context goes around it; NULL causes are allowed. */
+START_TEST(test_cause_first_wins)
+{
+	char	*cause = NULL;
+
+	ck_assert_int_eq(cause_set(&cause, "root %d", 1), -1);
+	ck_assert_int_eq(cause_set(&cause, "consequence"), -1);
+	ck_assert_str_eq(cause, "root 1");
+	ck_assert_int_eq(cause_st(&cause, ST_IO, "later"), ST_IO);
+	ck_assert_str_eq(cause, "root 1");
+	cause_prefix(&cause, "step %s", "two");
+	ck_assert_str_eq(cause, "step two: root 1");
+	cause_suffix(&cause, "; put back");
+	ck_assert_str_eq(cause, "step two: root 1; put back");
+	cause_clear(&cause);
+	ck_assert_ptr_null(cause);
+	cause_prefix(&cause, "alone");
+	ck_assert_str_eq(cause, "alone");
+	cause_clear(&cause);
+	/* Callers that do not care pass NULL. */
+	ck_assert_int_eq(cause_set(NULL, "x"), -1);
+	ck_assert_int_eq(cause_st(NULL, ST_TIMEOUT, "x"), ST_TIMEOUT);
+	cause_prefix(NULL, "x");
+	cause_suffix(NULL, "x");
+	cause_clear(NULL);
+	ck_assert_str_eq(cause_text(NULL), "out of memory");
+	ck_assert_str_eq(cause_text("why"), "why");
+}
+END_TEST
+
+/* errno survives every helper. */
+START_TEST(test_cause_errno)
+{
+	char	*cause = NULL;
+
+	errno = ENOSPC;
+	cause_set(&cause, "cannot write: %s", strerror(errno));
+	ck_assert_int_eq(errno, ENOSPC);
+	cause_prefix(&cause, "a");
+	cause_suffix(&cause, "b");
+	cause_set(&cause, "c");
+	ck_assert_int_eq(errno, ENOSPC);
+	cause_clear(&cause);
+	ck_assert_int_eq(errno, ENOSPC);
+}
+END_TEST
+
+/* A cause is one line: breaks and tabs fold into one blank. */
+START_TEST(test_cause_one_line)
+{
+	char	*cause = NULL;
+
+	cause_set(&cause, "could not connect:\n\tIs the server running?\r\n");
+	ck_assert_str_eq(cause, "could not connect: Is the server running?");
+	cause_suffix(&cause, "\nand then\n");
+	ck_assert_str_eq(cause, "could not connect: Is the server running? "
+	    "and then");
+	free(cause);
+}
+END_TEST
+
+static Suite *
+cause_suite(void)
+{
+	const struct tcase_row rows[] = {
+		{ "first_wins", test_cause_first_wins },
+		{ "errno", test_cause_errno },
+		{ "one_line", test_cause_one_line },
+	};
+	Suite	*s = suite_create("cause");
+
+	add_cases(s, rows, sizeof(rows) / sizeof(rows[0]), NULL, NULL);
+	return (s);
+}
+
+/* --- clock ---------------------------------------------------------------- */
+
+/* RFC 3339: what servers send, and what we refuse. */
+START_TEST(test_clock_rfc3339)
+{
+	char	 buf[CLOCK_RFC3339_LEN];
+	time_t	 t;
+
+	ck_assert_int_eq(clock_rfc3339_parse("2023-11-14T22:13:20Z", &t), 0);
+	ck_assert_int_eq(t, 1700000000);
+	ck_assert_str_eq(clock_rfc3339_fmt(t, buf, sizeof(buf)),
+	    "2023-11-14T22:13:20Z");
+	ck_assert_int_eq(clock_rfc3339_parse("2023-11-14t22:13:20.5z", &t), 0);
+	ck_assert_int_eq(t, 1700000000);
+	ck_assert_int_eq(clock_rfc3339_parse("2023-11-14 22:13:20Z", &t), 0);
+	ck_assert_int_eq(clock_rfc3339_parse("2023-11-15T00:43:20+02:30", &t),
+	    0);
+	ck_assert_int_eq(t, 1700000000);
+	ck_assert_int_eq(clock_rfc3339_parse("2023-11-14T21:13:20-01:00", &t),
+	    0);
+	ck_assert_int_eq(t, 1700000000);
+	t = 42;
+	ck_assert_int_eq(clock_rfc3339_parse("2023-11-14T22:13:20", &t), -1);
+	ck_assert_int_eq(clock_rfc3339_parse("2023-11-14T22:13:20+0100", &t),
+	    -1);
+	ck_assert_int_eq(clock_rfc3339_parse("2023-02-14T25:13:20Z", &t), -1);
+	ck_assert_int_eq(clock_rfc3339_parse("2023-00-14T22:13:20Z", &t), -1);
+	ck_assert_int_eq(clock_rfc3339_parse("2023-11-14T22:13:20Z ", &t), -1);
+	ck_assert_int_eq(clock_rfc3339_parse("1969-12-31T23:59:59Z", &t), -1);
+	ck_assert_int_eq(clock_rfc3339_parse("", &t), -1);
+	ck_assert_int_eq(clock_rfc3339_parse(NULL, &t), -1);
+	ck_assert_int_eq(t, 42);		/* untouched on failure */
+	ck_assert_str_eq(clock_rfc3339_fmt(0, buf, sizeof(buf)), "-");
+	ck_assert_str_eq(clock_rfc3339_fmt(-5, buf, sizeof(buf)), "-");
+}
+END_TEST
+
+/* The monotonic clock moves forward and a sleep takes at least its time. */
+START_TEST(test_clock_ms)
+{
+	long long	 a, b, u;
+
+	a = clock_ms();
+	u = clock_us();
+	clock_sleep_ms(30);
+	b = clock_ms();
+	ck_assert_int_ge(b - a, 30);
+	ck_assert_int_ge(clock_us() - u, 30000);
+	clock_sleep_ms(0);
+	clock_sleep_ms(-1);
+}
+END_TEST
+
+static Suite *
+clock_suite(void)
+{
+	const struct tcase_row rows[] = {
+		{ "rfc3339", test_clock_rfc3339 },
+		{ "ms", test_clock_ms },
+	};
+	Suite	*s = suite_create("clock");
+
+	add_cases(s, rows, sizeof(rows) / sizeof(rows[0]), NULL, NULL);
+	return (s);
+}
+
+/* --- proc ----------------------------------------------------------------- */
+
+/* Runs /bin/sh -c script with input; the status, *cause as it came. */
+static enum st
+sh_run(const char *script, const char *input, long long timeout_ms,
+    size_t keep, struct proc_result *res, char **cause)
+{
+	char			*argv[] = { (char *)"/bin/sh", (char *)"-c",
+				    (char *)script, NULL };
+	struct proc_opts	 o;
+
+	memset(&o, 0, sizeof(o));
+	o.argv = argv;
+	o.input = input;
+	o.len = input != NULL ? strlen(input) : 0;
+	o.timeout_ms = timeout_ms;
+	o.keep = keep;
+	*cause = NULL;
+	return (proc_run(&o, res, cause));
+}
+
+/* Exit status and the error line. */
+START_TEST(test_proc_status)
+{
+	struct proc_result	 res;
+	char			*cause;
+
+	ck_assert_int_eq(sh_run("exit 0", NULL, 5000, 0, &res, &cause), ST_OK);
+	ck_assert_ptr_null(cause);
+	ck_assert(WIFEXITED(res.status) && WEXITSTATUS(res.status) == 0);
+	ck_assert_str_eq(res.out, "");
+	proc_result_cleanup(&res);
+	proc_result_cleanup(&res);		/* safe twice */
+
+	ck_assert_int_eq(sh_run("echo out; echo err >&2; exit 3", NULL, 5000, 0,
+	    &res, &cause), ST_UPSTREAM);
+	ck_assert_str_eq(res.out, "out\nerr");
+	ck_assert_str_eq(cause, "/bin/sh failed (exit 3): out err");
+	free(cause);
+	proc_result_cleanup(&res);
+
+	ck_assert_int_eq(sh_run("kill -9 $$", NULL, 5000, 0, NULL, &cause),
+	    ST_UPSTREAM);
+	ck_assert_str_eq(cause, "/bin/sh failed (signal 9)");
+	free(cause);
+}
+END_TEST
+
+/* The end of a long output is what is kept. */
+START_TEST(test_proc_tail)
+{
+	struct proc_result	 res;
+	char			*cause;
+
+	ck_assert_int_eq(sh_run("i=0; while [ $i -lt 2000 ]; do echo "
+	    "line$i; i=$((i+1)); done; echo verdict; exit 1", NULL, 10000, 16,
+	    &res, &cause), ST_UPSTREAM);
+	ck_assert_uint_eq(res.len, 15);		/* 16, less the last \n */
+	ck_assert_str_eq(res.out, "ine1999\nverdict");
+	ck_assert_str_eq(cause, "/bin/sh failed (exit 1): ine1999 verdict");
+	free(cause);
+	proc_result_cleanup(&res);
+}
+END_TEST
+
+/* The deadline kills a child that hangs, even one that never reads. */
+START_TEST(test_proc_deadline)
+{
+	struct proc_result	 res;
+	char			*cause, *big;
+	long long		 t0 = clock_ms();
+
+	big = malloc(1 << 20);
+	ck_assert_ptr_nonnull(big);
+	memset(big, 'x', (1 << 20) - 1);
+	big[(1 << 20) - 1] = '\0';
+	ck_assert_int_eq(sh_run("echo started; exec sleep 30", big, 300, 0,
+	    &res, &cause), ST_TIMEOUT);
+	ck_assert(res.timedout);
+	ck_assert_str_eq(cause, "/bin/sh failed (killed after 1 s): started");
+	ck_assert_int_lt(clock_ms() - t0, 5000);
+	free(cause);
+	proc_result_cleanup(&res);
+	free(big);
+}
+END_TEST
+
+/* Input is fed whole; a child that stops reading costs us no SIGPIPE. */
+START_TEST(test_proc_input)
+{
+	struct proc_result	 res;
+	char			*cause, *big;
+
+	signal(SIGPIPE, SIG_DFL);		/* a SIGPIPE would kill us */
+	ck_assert_int_eq(sh_run("wc -c", "12345", 5000, 0, &res, &cause),
+	    ST_OK);
+	ck_assert_str_eq(res.out, "5");
+	proc_result_cleanup(&res);
+	big = calloc(1, 1 << 20);
+	ck_assert_ptr_nonnull(big);
+	memset(big, 'y', (1 << 20) - 1);
+	ck_assert_int_eq(sh_run("exit 0", big, 5000, 0, NULL, &cause), ST_OK);
+	ck_assert_int_eq(sh_run("head -c 10 >/dev/null; exit 4", big, 5000, 0,
+	    NULL, &cause), ST_UPSTREAM);
+	ck_assert_str_eq(cause, "/bin/sh failed (exit 4)");
+	free(cause);
+	free(big);
+}
+END_TEST
+
+/*
+ * The child's exit is the end, even when a process it left behind holds
+ * the output open; and the child sees none of our descriptors.
+ */
+START_TEST(test_proc_descriptors)
+{
+	struct proc_result	 res;
+	char			*cause;
+	long long		 t0;
+	int			 fd;
+
+	t0 = clock_ms();
+	ck_assert_int_eq(sh_run("(sleep 5 &); echo bye", "x", 4000, 0, &res,
+	    &cause), ST_OK);
+	ck_assert_int_lt(clock_ms() - t0, 3000);
+	ck_assert_str_eq(res.out, "bye");
+	proc_result_cleanup(&res);
+
+	fd = open("/dev/null", O_RDONLY);	/* not close-on-exec */
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(dup2(fd, 57), 57);
+	ck_assert_int_eq(sh_run("ls /proc/$$/fd", NULL, 5000, 0, &res, &cause),
+	    ST_OK);
+	ck_assert_str_eq(res.out, "0\n1\n2");
+	proc_result_cleanup(&res);
+	close(57);
+	close(fd);
+}
+END_TEST
+
+/* A parent with fd 0 closed (cron, `<&-`) still feeds the child. */
+START_TEST(test_proc_closed_stdin)
+{
+	struct proc_result	 res;
+	char			*cause;
+	int			 saved;
+
+	saved = dup(0);
+	ck_assert_int_ge(saved, 0);
+	close(0);
+	ck_assert_int_eq(sh_run("cat", "fed", 5000, 0, &res, &cause), ST_OK);
+	dup2(saved, 0);
+	close(saved);
+	ck_assert_str_eq(res.out, "fed");
+	proc_result_cleanup(&res);
+}
+END_TEST
+
+/* PATH search, a program that is not there, and a name in errors. */
+START_TEST(test_proc_path)
+{
+	struct proc_opts	 o;
+	struct proc_result	 res;
+	char			*argv[] = { (char *)"sh", (char *)"-c",
+				    (char *)"echo found", NULL };
+	char			*none[] = { (char *)"/nonexistent/prog", NULL };
+	char			*cause = NULL;
+
+	memset(&o, 0, sizeof(o));
+	o.argv = argv;
+	o.flags = PROC_PATH;
+	ck_assert_int_eq(proc_run(&o, &res, &cause), ST_OK);
+	ck_assert_str_eq(res.out, "found");
+	proc_result_cleanup(&res);
+	o.flags = 0;				/* no search: "sh" is a path */
+	ck_assert_int_eq(proc_run(&o, NULL, &cause), ST_UPSTREAM);
+	ck_assert_str_eq(cause, "sh failed (exit 127): cannot run sh: No such "
+	    "file or directory");
+	free(cause);
+	cause = NULL;
+	o.argv = none;
+	o.what = "the test command";
+	ck_assert_int_eq(proc_run(&o, NULL, &cause), ST_UPSTREAM);
+	ck_assert_ptr_nonnull(strstr(cause, "the test command failed (exit "
+	    "127): cannot run /nonexistent/prog"));
+	free(cause);
+}
+END_TEST
+
+/* stdout dropped, stderr inherited or kept; start/wait with fd 3. */
+START_TEST(test_proc_streams)
+{
+	struct proc_opts	 o;
+	struct proc_result	 res;
+	struct proc		 p;
+	char			*argv[] = { (char *)"/bin/sh", (char *)"-c", NULL,
+				    NULL };
+	char			 path[] = "/tmp/check_core_proc.XXXXXX", *cause = NULL;
+	char			*text = NULL;
+	size_t			 len;
+	int			 pp[2], out, status;
+
+	memset(&o, 0, sizeof(o));
+	o.argv = argv;
+	argv[2] = (char *)"echo dropped; echo kept >&2";
+	o.flags = PROC_OUT_NULL;
+	ck_assert_int_eq(proc_run(&o, &res, &cause), ST_OK);
+	ck_assert_str_eq(res.out, "kept");
+	proc_result_cleanup(&res);
+
+	/* fd 3 is a pipe we feed; the output goes to a file. */
+	ck_assert_int_ge(out = mkstemp(path), 0);
+	ck_assert_int_eq(pipe(pp), 0);
+	argv[2] = (char *)"cat <&3; echo done >&2";
+	o.flags = PROC_OUT_FD | PROC_EXTRA_FD | PROC_PDEATHSIG;
+	o.out_fd = out;
+	o.extra_fd = pp[0];
+	ck_assert_int_eq(proc_start(&o, &p, &cause), ST_OK);
+	close(pp[0]);
+	ck_assert_int_eq(p.out, -1);
+	ck_assert_int_eq(write(pp[1], "streamed\n", 9), 9);
+	close(pp[1]);
+	ck_assert_int_eq(proc_wait(&p, 5000, "cat", &status, &cause), ST_OK);
+	ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	close(out);
+	ck_assert_int_eq(fs_read_file(path, 100, &text, &len, &cause), 0);
+	ck_assert_str_eq(text, "streamed\ndone\n");
+	free(text);
+	unlink(path);
+
+	/* proc_wait's deadline. */
+	argv[2] = (char *)"exec sleep 30";
+	o.flags = 0;
+	ck_assert_int_eq(proc_start(&o, &p, &cause), ST_OK);
+	ck_assert_int_eq(proc_wait(&p, 200, "sleeper", NULL, &cause),
+	    ST_TIMEOUT);
+	ck_assert_str_eq(cause, "sleeper failed (killed after 1 s)");
+	free(cause);
+}
+END_TEST
+
+static Suite *
+proc_suite(void)
+{
+	const struct tcase_row rows[] = {
+		{ "status", test_proc_status },
+		{ "tail", test_proc_tail },
+		{ "deadline", test_proc_deadline },
+		{ "input", test_proc_input },
+		{ "descriptors", test_proc_descriptors },
+		{ "closed_stdin", test_proc_closed_stdin },
+		{ "path", test_proc_path },
+		{ "streams", test_proc_streams },
+	};
+	Suite	*s = suite_create("proc");
+
+	add_cases(s, rows, sizeof(rows) / sizeof(rows[0]), NULL, NULL);
 	return (s);
 }
 
@@ -1163,6 +1707,9 @@ main(void)
 	srunner_add_suite(sr, buf_suite());
 	srunner_add_suite(sr, log_suite());
 	srunner_add_suite(sr, fs_suite());
+	srunner_add_suite(sr, cause_suite());
+	srunner_add_suite(sr, clock_suite());
+	srunner_add_suite(sr, proc_suite());
 	srunner_run_all(sr, CK_NORMAL);
 	failed = srunner_ntests_failed(sr);
 	srunner_free(sr);

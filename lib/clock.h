@@ -1,0 +1,34 @@
+/*
+ * clock.h: time as bootstack reads and writes it: the monotonic clock for
+ * deadlines and intervals, and RFC 3339 timestamps for files and messages.
+ *
+ * Deadlines are always measured on CLOCK_MONOTONIC (clock_ms), never on
+ * time(2), which jumps when the wall clock is set. Timestamps bootstack
+ * writes are UTC with a "Z" and whole seconds ("2026-01-02T03:04:05Z");
+ * the parser takes what RFC 3339 section 5.6 allows (a 'T', 't' or blank
+ * between date and time, fractions of a second, "Z" or a +hh:mm offset),
+ * which is what ACME servers and our own files hold.
+ */
+#ifndef LIB_CLOCK_H
+#define LIB_CLOCK_H
+
+#include <stddef.h>
+#include <time.h>
+
+#define CLOCK_RFC3339_LEN	21	/* "2026-01-02T03:04:05Z" + NUL */
+
+/* Milliseconds on the monotonic clock (an arbitrary origin). */
+long long	 clock_ms(void);
+/* Microseconds on the monotonic clock. */
+long long	 clock_us(void);
+/* Sleeps ms milliseconds (all of them: EINTR resumes the sleep). */
+void		 clock_sleep_ms(long long ms);
+/*
+ * Formats t as "2026-01-02T03:04:05Z" (UTC) into buf; t <= 0 gives "-".
+ * Returns buf.
+ */
+char		*clock_rfc3339_fmt(time_t t, char *buf, size_t size);
+/* Parses an RFC 3339 date-time into *out. 0, or -1 (s may be NULL). */
+int		 clock_rfc3339_parse(const char *s, time_t *out);
+
+#endif
