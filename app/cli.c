@@ -16,12 +16,14 @@
 
 #include <libpq-fe.h>
 
+#include "cause.h"
 #include "cli.h"
 #include "config.h"
 #include "confenv.h"
 #include "db.h"
 #include "jobstatus.h"
 #include "log.h"
+#include "xmalloc.h"
 
 static const struct cli_cmd *const cli_cmds[] = {
 	&cli_cmd_check_config,
@@ -55,10 +57,7 @@ cli_db(const char *cmd, const struct config *cfg)
 {
 	struct db	*db;
 
-	if ((db = db_new(cfg, NULL)) == NULL) {
-		cli_err(cmd, "out of memory");
-		return (NULL);
-	}
+	db = xnonnull(db_new(cfg, NULL), "a database handle");
 	if (db_connect(db) != ST_OK) {
 		cli_err(cmd, "cannot connect to the database: %s", db_error(db));
 		db_free(db);
@@ -88,10 +87,11 @@ cli_job_status(const char *cmd, const char *dir, const char *file,
 {
 	char	*path = NULL, *cause = NULL;
 
-	if (dir == NULL || asprintf(&path, "%s/%s", dir, file) == -1) {
+	if (dir == NULL) {
 		cli_err(cmd, "warning: no status file written");
 		return;
 	}
+	path = xprintf("%s/%s", dir, file);
 	if (jobstatus_write(path, cmd, error, &cause) != 0)
 		cli_err(cmd, "warning: %s", cause != NULL ? cause :
 		    "cannot write the status file");
@@ -244,16 +244,12 @@ main(int argc, char **argv)
 	/* -c, --env, $BOOTSTACK_CONF, $BOOTSTACK_ENV, default: confenv.h */
 	if ((path = confenv_path(cli.config_path, cli.env, BS_SYSCONFDIR,
 	    &cause)) == NULL) {
-		cli_err(cmd->name, "%s", cause != NULL ? cause : "out of memory");
+		cli_err(cmd->name, "%s", cause_text(cause));
 		free(cause);
 		return (1);
 	}
 	cli.config_path = path;
-	if ((cli.cfg = config_new()) == NULL) {
-		cli_err(cmd->name, "out of memory");
-		free(path);
-		return (1);
-	}
+	cli.cfg = xnonnull(config_new(), "a configuration");
 	if (config_load(cli.cfg, cli.config_path, &cause) != 0 &&
 	    cmd->need_config) {
 		cli_err(cmd->name, "%s", cause);

@@ -35,12 +35,15 @@
 
 #include "alert.h"
 #include "buf.h"
+#include "cause.h"
+#include "clock.h"
 #include "cli.h"
 #include "config.h"
 #include "db.h"
 #include "fs.h"
 #include "log.h"
 #include "promtext.h"
+#include "xmalloc.h"
 
 #define ALERT_EX_LOCKED		75	/* EX_TEMPFAIL: another run holds it */
 #define ALERT_MAX_RECIPIENTS	32
@@ -92,7 +95,7 @@ cli_alert_init(struct alert_run *r, struct cli *cli)
 	else if (gethostname(r->host, sizeof(r->host) - 1) != 0)
 		snprintf(r->host, sizeof(r->host), "localhost");
 	if (alert_rules_load(cli->cfg, &r->rules, &cause) != 0) {
-		cli_err("alert", "%s", cause != NULL ? cause : "out of memory");
+		cli_err("alert", "%s", cause_text(cause));
 		free(cause);
 		return (-1);
 	}
@@ -119,12 +122,8 @@ cli_alert_lock(struct alert_run *r, int wait)
 {
 	char	*path = NULL, *dir, *cause = NULL, *slash;
 
-	if ((dir = strdup(r->state_file)) == NULL ||
-	    asprintf(&path, "%s.lock", r->state_file) == -1) {
-		free(dir);
-		cli_err("alert", "out of memory");
-		return (1);
-	}
+	dir = xstrdup(r->state_file);
+	path = xprintf("%s.lock", r->state_file);
 	if ((slash = strrchr(dir, '/')) != NULL && slash != dir) {
 		*slash = '\0';
 		if (mkdir(dir, 0750) != 0 && errno != EEXIST) {
@@ -157,12 +156,12 @@ cli_alert_load(struct alert_run *r, int keep_aside)
 
 	if (alert_store_load(&r->store, r->state_file, &cause) == 0)
 		return (0);
-	if (keep_aside && asprintf(&bad, "%s.bad", r->state_file) != -1 &&
-	    rename(r->state_file, bad) == 0)
+	if (keep_aside && rename(r->state_file,
+	    bad = xprintf("%s.bad", r->state_file)) == 0)
 		cli_err("alert", "%s; kept as %s, starting from an empty state",
-		    cause != NULL ? cause : "out of memory", bad);
+		    cause_text(cause), bad);
 	else
-		cli_err("alert", "%s", cause != NULL ? cause : "out of memory");
+		cli_err("alert", "%s", cause_text(cause));
 	free(bad);
 	free(cause);
 	return (-1);
@@ -176,8 +175,7 @@ cli_alert_save(struct alert_run *r)
 
 	if (alert_store_save(&r->store, r->state_file, &cause) == 0)
 		return (0);
-	cli_err("alert", "cannot save the state: %s", cause != NULL ? cause :
-	    "out of memory");
+	cli_err("alert", "cannot save the state: %s", cause_text(cause));
 	free(cause);
 	return (-1);
 }
@@ -214,15 +212,14 @@ cli_alert_mail(struct alert_run *r, const struct alert_item *it, size_t n,
 
 	*cause = NULL;
 	buf_init(&tob, 8192);
-	if ((list = strdup(config_str(cfg, "alerts", "mail_to"))) == NULL)
-		goto nomem;
+	list = xstrdup(config_str(cfg, "alerts", "mail_to"));
 	for (i = 0; list[i] != '\0'; i++)
 		if (list[i] == ',')
 			list[i] = ' ';
 	rcpt = alert_split(list, ALERT_MAX_RECIPIENTS);
 	free(list);
 	if (rcpt == NULL) {
-		(void)!asprintf(cause, "[alerts] mail_to: no address, or more "
+		cause_set(cause, "[alerts] mail_to: no address, or more "
 		    "than %d", ALERT_MAX_RECIPIENTS);
 		return (ST_BADREQ);
 	}
@@ -232,22 +229,21 @@ cli_alert_mail(struct alert_run *r, const struct alert_item *it, size_t n,
 	for (i = 0; rcpt[i] != NULL; i++) {
 		argv[k++] = rcpt[i];
 		if (buf_printf(&tob, "%s%s", i > 0 ? ", " : "", rcpt[i]) !=
-		    ST_OK)
-			goto nomem;
+		    ST_OK) {
+			st = cause_st(cause, ST_TOOBIG, "[alerts] mail_to: "
+			    "too long");
+			goto out;
+		}
 	}
 	argv[k] = NULL;
 	if (config_str(cfg, "alerts", "mail_from") != NULL)
-		from = strdup(config_str(cfg, "alerts", "mail_from"));
-	else if (asprintf(&from, "bootstack@%s", r->host) == -1)
-		from = NULL;
-	if (from == NULL || (to = buf_steal(&tob)) == NULL ||
-	    (msg = alert_mail(it, n, r->host, from, to, now)) == NULL)
-		goto nomem;
+		from = xstrdup(config_str(cfg, "alerts", "mail_from"));
+	else
+		from = xprintf("bootstack@%s", r->host);
+	to = xnonnull(buf_steal(&tob), "the mail's recipients");
+	msg = xnonnull(alert_mail(it, n, r->host, from, to, now), "a mail");
 	st = alert_exec(argv, msg, strlen(msg),
 	    (long)config_int(cfg, "alerts", "timeout"), cause);
-	goto out;
-nomem:
-	(void)!asprintf(cause, "out of memory");
 out:
 	alert_split_free(rcpt);
 	buf_cleanup(&tob);
@@ -268,12 +264,12 @@ cli_alert_command(struct alert_run *r, const char *json, char **cause)
 	*cause = NULL;
 	if ((argv = alert_split(config_str(cfg, "alerts", "command"), 64)) ==
 	    NULL) {
-		(void)!asprintf(cause, "[alerts] command: empty or too many "
+		cause_set(cause, "[alerts] command: empty or too many "
 		    "words");
 		return (ST_BADREQ);
 	}
 	if (argv[0][0] != '/') {
-		(void)!asprintf(cause, "[alerts] command: '%s' is not an "
+		cause_set(cause, "[alerts] command: '%s' is not an "
 		    "absolute path (no shell and no PATH search is used)",
 		    argv[0]);
 		alert_split_free(argv);
@@ -297,10 +293,7 @@ cli_alert_send(struct alert_run *r, enum alert_chan ch,
 	*cause = NULL;
 	if (ch == ALERT_CH_MAIL)
 		return (cli_alert_mail(r, it, n, now, cause));
-	if ((json = alert_json(it, n, r->host, now)) == NULL) {
-		(void)!asprintf(cause, "out of memory");
-		return (ST_NOMEM);
-	}
+	json = xnonnull(alert_json(it, n, r->host, now), "an alert message");
 	if (ch == ALERT_CH_WEBHOOK)
 		st = alert_post(config_str(cfg, "alerts", "webhook_url"),
 		    config_str(cfg, "alerts", "webhook_token"),
@@ -326,10 +319,7 @@ cli_alert_notify(struct alert_run *r, time_t now, int dry_run)
 	size_t			 i, n;
 	int			 ch, failed = 0;
 
-	if ((it = calloc(r->rules.n + 1, sizeof(*it))) == NULL) {
-		cli_err("alert", "out of memory");
-		return (1);
-	}
+	it = xcalloc(r->rules.n + 1, sizeof(*it));
 	for (ch = 0; ch < ALERT_CH__COUNT; ch++) {
 		if (!cli_alert_chan_on(r->cli->cfg, (enum alert_chan)ch))
 			continue;
@@ -349,10 +339,10 @@ cli_alert_notify(struct alert_run *r, time_t now, int dry_run)
 		if (n == 0)
 			continue;
 		if (dry_run) {
-			text = alert_text(it, n, r->host);
+			text = xnonnull(alert_text(it, n, r->host),
+			    "an alert message");
 			printf("would send to %s:\n%s\n",
-			    alert_chan_name((enum alert_chan)ch),
-			    text != NULL ? text : "(out of memory)");
+			    alert_chan_name((enum alert_chan)ch), text);
 			free(text);
 			continue;
 		}
@@ -403,8 +393,8 @@ cli_alert_scrape(struct alert_run *r, struct promtext *cur, char **why)
 		goto out;
 	}
 	if (promtext_parse(cur, buf_str(&body), body.len, &cause) != ST_OK) {
-		(void)!asprintf(why, "/metrics is not valid exposition text: "
-		    "%s", cause != NULL ? cause : "out of memory");
+		cause_set(why, "/metrics is not valid exposition text: "
+		    "%s", cause_text(cause));
 		free(cause);
 		goto out;
 	}
@@ -482,11 +472,8 @@ cli_alert_check(struct cli *cli, int argc, char **argv)
 		if (cli_alert_scrape(&r, &cur, &scrape_why) == 0) {
 			in.cur = &cur;
 			if (alert_store_add_scrape(&r.store, &cur, now,
-			    r.rules.max_window) != ST_OK) {
-				cli_err("alert", "out of memory");
-				rc = 1;
-				goto out;
-			}
+			    r.rules.max_window) != ST_OK)
+				xnomem("the scrape history");
 		} else {
 			/* Not an error of this run: api_down reports it. */
 			in.scrape_error = scrape_why;
@@ -497,7 +484,7 @@ cli_alert_check(struct cli *cli, int argc, char **argv)
 		    &cause) != 0) {
 			/* Unreadable history: start it again. */
 			cli_err("alert", "%s; the scrape history is dropped",
-			    cause != NULL ? cause : "out of memory");
+			    cause_text(cause));
 			free(cause);
 			cause = NULL;
 			for (i = 0; i < r.store.nh; i++)
@@ -511,29 +498,17 @@ cli_alert_check(struct cli *cli, int argc, char **argv)
 		if (r.rules.v[i].kind == ALERT_DB_DOWN)
 			need_db = 1;
 	if (need_db) {
-		if ((db = db_new(cli->cfg, NULL)) == NULL) {
-			cli_err("alert", "out of memory");
-			rc = 1;
-			goto out;
-		}
+		db = xnonnull(db_new(cli->cfg, NULL), "a database handle");
 		in.db_checked = 1;
 		in.db_up = db_connect(db) == ST_OK;
 		in.db_error = db_error(db);
 	}
 
 	for (i = 0; i < r.rules.n; i++) {
-		if ((st = alert_store_get(&r.store, r.rules.v[i].name, 1)) ==
-		    NULL) {
-			cli_err("alert", "out of memory");
-			rc = 1;
-			goto out;
-		}
+		st = xnonnull(alert_store_get(&r.store, r.rules.v[i].name, 1),
+		    "an alert state");
 		active = alert_eval(&r.rules.v[i], &in, &value, &summary);
-		if (summary == NULL) {
-			cli_err("alert", "out of memory");
-			rc = 1;
-			goto out;
-		}
+		(void)xnonnull(summary, "an alert summary");
 		free(st->summary);
 		st->summary = summary;
 		if (active >= 0) {
@@ -582,7 +557,7 @@ cli_alert_status(struct cli *cli, int argc, char **argv)
 	if (cli_alert_load(&r, 0) != 0)
 		rc = 1;
 	printf("last check: %s (%s)\n", r.store.last_check != 0 ?
-	    alert_time_fmt(r.store.last_check, last, sizeof(last)) : "never",
+	    clock_rfc3339_fmt(r.store.last_check, last, sizeof(last)) : "never",
 	    r.state_file);
 	if (r.rules.n == 0)
 		printf("no [alert NAME] rules are configured\n");
@@ -597,9 +572,9 @@ cli_alert_status(struct cli *cli, int argc, char **argv)
 		printf("%-20s %-17s %-8s %-9s %-20s %-20s %s\n",
 		    r.rules.v[i].name, alert_kind_name(r.rules.v[i].kind),
 		    r.rules.v[i].severity, phase,
-		    alert_time_fmt(st == NULL ? 0 : st->phase == ALERT_FIRING ?
+		    clock_rfc3339_fmt(st == NULL ? 0 : st->phase == ALERT_FIRING ?
 		    st->fired_at : st->active_since, since, sizeof(since)),
-		    alert_time_fmt(st != NULL && alert_silenced(st, now) ?
+		    clock_rfc3339_fmt(st != NULL && alert_silenced(st, now) ?
 		    st->silenced_until : 0, until, sizeof(until)),
 		    st != NULL && st->summary != NULL ? st->summary : "");
 	}
@@ -621,9 +596,9 @@ cli_alert_list_silences(struct alert_run *r, time_t now)
 			printf("%-20s %-20s %-20s %s\n", "NAME", "UNTIL",
 			    "SET", "COMMENT");
 		printf("%-20s %-20s %-20s %s\n", r->store.v[i].name,
-		    alert_time_fmt(r->store.v[i].silenced_until, until,
+		    clock_rfc3339_fmt(r->store.v[i].silenced_until, until,
 		    sizeof(until)),
-		    alert_time_fmt(r->store.v[i].silenced_at, at, sizeof(at)),
+		    clock_rfc3339_fmt(r->store.v[i].silenced_at, at, sizeof(at)),
 		    r->store.v[i].silence_comment != NULL ?
 		    r->store.v[i].silence_comment : "");
 	}
@@ -717,12 +692,9 @@ cli_alert_silence(struct cli *cli, int argc, char **argv)
 		cli_alert_list_silences(&r, now);
 		goto out;
 	}
-	if ((st = alert_store_get(&r.store, name, 1)) == NULL ||
-	    (comment != NULL && (c = strdup(comment)) == NULL)) {
-		cli_err("alert", "out of memory");
-		rc = 1;
-		goto out;
-	}
+	st = xnonnull(alert_store_get(&r.store, name, 1), "an alert state");
+	if (comment != NULL)
+		c = xstrdup(comment);
 	if (expire) {
 		if (!alert_silenced(st, now))
 			printf("%s: not silenced\n", name);
@@ -738,7 +710,7 @@ cli_alert_silence(struct cli *cli, int argc, char **argv)
 		free(st->silence_comment);
 		st->silence_comment = c;
 		c = NULL;
-		printf("%s: silenced until %s\n", name, alert_time_fmt(
+		printf("%s: silenced until %s\n", name, clock_rfc3339_fmt(
 		    st->silenced_until, until, sizeof(until)));
 	}
 	if (cli_alert_save(&r) != 0)

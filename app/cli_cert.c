@@ -43,18 +43,22 @@
 #include <json-c/json.h>
 
 #include "acme.h"
+#include "cause.h"
 #include "cli.h"
+#include "clock.h"
 #include "config.h"
 #include "crypto.h"
 #include "dns.h"
 #include "fs.h"
 #include "jsonutil.h"
 #include "log.h"
+#include "proc.h"
 
 #define CERT_EX_LOCKED		75	/* EX_TEMPFAIL: another run holds the lock */
 #define CERT_MAX_NAMES		100	/* names per certificate (CA limit) */
 #define CERT_MAX_STATE		(64 * 1024)	/* state/status file size */
 #define CERT_MAX_OUTPUT		2048	/* deploy command output kept */
+#define CERT_CMD_TIMEOUT	120	/* seconds a deploy command may take */
 
 /* One [cert NAME] section, resolved. */
 struct cert {
@@ -108,18 +112,6 @@ const struct cli_cmd cli_cmd_cert = {
 	1,
 	cli_cert_run
 };
-
-/* "2026-01-02T03:04:05Z" into buf; "-" for 0. */
-static const char *
-cert_time(time_t t, char *buf, size_t size)
-{
-	struct tm	 tm;
-
-	if (t <= 0 || gmtime_r(&t, &tm) == NULL ||
-	    strftime(buf, size, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
-		(void)snprintf(buf, size, "-");
-	return (buf);
-}
 
 /* True if (section, key) is in the config table (keys others may add). */
 static int
@@ -201,7 +193,7 @@ cert_parse_names(struct cert *c, const char *value, char **cause)
 	size_t	 i;
 
 	if (value == NULL || (copy = strdup(value)) == NULL) {
-		(void)!asprintf(cause, "[cert %s] names is not set", c->name);
+		cause_set(cause, "[cert %s] names is not set", c->name);
 		return (-1);
 	}
 	for (tok = strtok_r(copy, " \t,", &save); tok != NULL;
@@ -209,7 +201,7 @@ cert_parse_names(struct cert *c, const char *value, char **cause)
 		for (p = tok; *p != '\0'; p++)
 			*p = (char)tolower((unsigned char)*p);
 		if (!cert_name_ok(tok)) {
-			(void)!asprintf(cause, "[cert %s] names: '%s' is not a "
+			cause_set(cause, "[cert %s] names: '%s' is not a "
 			    "DNS name", c->name, tok);
 			goto fail;
 		}
@@ -219,7 +211,7 @@ cert_parse_names(struct cert *c, const char *value, char **cause)
 		if (i < c->nnames)
 			continue;
 		if (c->nnames >= CERT_MAX_NAMES) {
-			(void)!asprintf(cause, "[cert %s] names: more than %d",
+			cause_set(cause, "[cert %s] names: more than %d",
 			    c->name, CERT_MAX_NAMES);
 			goto fail;
 		}
@@ -233,12 +225,12 @@ cert_parse_names(struct cert *c, const char *value, char **cause)
 	}
 	free(copy);
 	if (c->nnames == 0) {
-		(void)!asprintf(cause, "[cert %s] names is empty", c->name);
+		cause_set(cause, "[cert %s] names is empty", c->name);
 		return (-1);
 	}
 	return (0);
 nomem:
-	(void)!asprintf(cause, "out of memory");
+	cause_set(cause, "out of memory");
 fail:
 	free(copy);
 	return (-1);
@@ -275,7 +267,7 @@ cert_load(const struct config *cfg, size_t i, const char *state_dir,
 	if ((kt = config_istr(cfg, "cert", i, "key_type")) == NULL)
 		kt = config_str(cfg, "acme", "key_type");
 	if (crypto_key_type_parse(kt, &c->ktype) != 0) {
-		(void)!asprintf(cause, "[cert %s] key_type: unknown '%s'",
+		cause_set(cause, "[cert %s] key_type: unknown '%s'",
 		    c->name, kt);
 		return (-1);
 	}
@@ -293,7 +285,7 @@ cert_load(const struct config *cfg, size_t i, const char *state_dir,
 	    c->name) == -1 ||
 	    asprintf(&c->pending_key, "%s/%s.key.pending", state_dir,
 	    c->name) == -1) {
-		(void)!asprintf(cause, "out of memory");
+		cause_set(cause, "out of memory");
 		return (-1);
 	}
 	c->webroot = cert_fallback(cfg, i, "webroot", "webroot", NULL);
@@ -304,46 +296,6 @@ cert_load(const struct config *cfg, size_t i, const char *state_dir,
 	return (0);
 }
 
-/* mkdir -p of path's folders (not path itself) with mode. */
-static int
-cert_mkdirs(const char *path, mode_t mode, char **cause)
-{
-	char	*copy, *p;
-
-	if ((copy = strdup(path)) == NULL) {
-		(void)!asprintf(cause, "out of memory");
-		return (-1);
-	}
-	for (p = copy + 1; (p = strchr(p, '/')) != NULL; p++) {
-		*p = '\0';
-		if (mkdir(copy, mode) == -1 && errno != EEXIST) {
-			(void)!asprintf(cause, "cannot create %s: %s", copy,
-			    strerror(errno));
-			free(copy);
-			return (-1);
-		}
-		*p = '/';
-	}
-	free(copy);
-	return (0);
-}
-
-/* Makes the state folder (0700) and its parents. */
-static int
-cert_state_dir(const char *dir, char **cause)
-{
-	char	*probe;
-	int	 rc;
-
-	if (asprintf(&probe, "%s/x", dir) == -1) {
-		(void)!asprintf(cause, "out of memory");
-		return (-1);
-	}
-	rc = cert_mkdirs(probe, 0700, cause);
-	free(probe);
-	return (rc);
-}
-
 /* --- the status file ------------------------------------------------------ */
 
 /* Reads a small JSON object file; NULL if missing or unreadable. */
@@ -351,39 +303,12 @@ static json_object *
 cert_json_load(const char *path)
 {
 	json_object	*obj = NULL;
-	char		*text = NULL, *cause = NULL, err[128];
-	size_t		 len = 0;
+	char		*cause = NULL;
 
-	if (fs_read_file(path, CERT_MAX_STATE, &text, &len, &cause) != 0) {
-		free(cause);
-		return (NULL);
-	}
-	if (jsonutil_parse(text, len, 8, &obj, err, sizeof(err)) != ST_OK ||
-	    !json_object_is_type(obj, json_type_object)) {
-		json_object_put(obj);
-		obj = NULL;
-	}
-	free(text);
+	(void)jsonutil_load_file(path, CERT_MAX_STATE, 8, JSONUTIL_OBJECT, &obj,
+	    &cause);
+	free(cause);
 	return (obj);
-}
-
-/* Writes obj to path (0644, atomically). */
-static int
-cert_json_save(const char *path, json_object *obj, char **cause)
-{
-	const char	*text;
-	char		*line = NULL;
-	int		 rc;
-
-	text = json_object_to_json_string_ext(obj, JSON_C_TO_STRING_PRETTY |
-	    JSON_C_TO_STRING_NOSLASHESCAPE);
-	if (text == NULL || asprintf(&line, "%s\n", text) == -1) {
-		(void)!asprintf(cause, "out of memory");
-		return (-1);
-	}
-	rc = fs_write_atomic(path, line, strlen(line), 0644, cause);
-	free(line);
-	return (rc);
 }
 
 /* Adds key = a time string, or null for 0. */
@@ -393,7 +318,7 @@ cert_json_time(json_object *obj, const char *key, time_t t)
 	char	 buf[32];
 
 	json_object_object_add(obj, key, t > 0 ?
-	    json_object_new_string(cert_time(t, buf, sizeof(buf))) : NULL);
+	    json_object_new_string(clock_rfc3339_fmt(t, buf, sizeof(buf))) : NULL);
 }
 
 /*
@@ -443,7 +368,7 @@ cert_status_write(const struct cert *c, const char *result, const char *error,
 	cert_json_time(obj, "next_renewal", next);
 	json_object_object_add(obj, "cert_file",
 	    json_object_new_string(c->fullchain_file));
-	if (cert_json_save(c->status_file, obj, &cause) != 0) {
+	if (jsonutil_save_file(c->status_file, obj, 0644, &cause) != 0) {
 		log_warnx("cert %s: %s", c->name, cause != NULL ? cause :
 		    "cannot write the status file");
 		free(cause);
@@ -512,7 +437,7 @@ cert_connect(struct cert_run *run, char **cause)
 	if (run->acme != NULL)
 		return (0);
 	if (run->acme_tried) {
-		(void)!asprintf(cause, "%s", run->acme_error != NULL ?
+		cause_set(cause, "%s", run->acme_error != NULL ?
 		    run->acme_error : "the CA is unreachable");
 		return (-1);
 	}
@@ -524,7 +449,7 @@ cert_connect(struct cert_run *run, char **cause)
 	ac.poll_timeout = (long)config_int(cfg, "acme", "poll_timeout");
 	if ((kp = config_str(cfg, "acme", "account_key")) == NULL) {
 		if (asprintf(&path, "%s/account.key", run->state_dir) == -1) {
-			(void)!asprintf(cause, "out of memory");
+			cause_set(cause, "out of memory");
 			goto fail;
 		}
 		kp = path;
@@ -613,53 +538,37 @@ cert_due(struct cert_run *run, const struct cert *c, struct crypto_cert *cur,
 
 /* --- install and deploy ------------------------------------------------------- */
 
-/* Runs a shell command; 0 if it exits 0, else -1 with *cause and its output. */
+/*
+ * Runs an operator's command line with /bin/sh -c (lib/proc.h), killed
+ * after CERT_CMD_TIMEOUT; 0 if it exits 0, else -1 with *cause ("what 'cmd'
+ * failed (exit 1): OUTPUT").
+ */
 static int
 cert_command(const char *what, const char *cmd, char **cause)
 {
-	FILE	*p;
-	char	 out[CERT_MAX_OUTPUT], *full = NULL, *nl;
-	size_t	 n = 0, r;
-	int	 status;
+	struct proc_opts	 o;
+	char			*argv[4], *name = NULL;
+	enum st			 st;
 
 	if (cmd == NULL || *cmd == '\0')
 		return (0);
 	log_debug("cert: %s: %s", what, cmd);
+	if (asprintf(&name, "%s '%s'", what, cmd) == -1)
+		return (cause_set(cause, "out of memory"));
+	argv[0] = (char *)"/bin/sh";
+	argv[1] = (char *)"-c";
+	argv[2] = (char *)cmd;
+	argv[3] = NULL;
+	memset(&o, 0, sizeof(o));
+	o.argv = argv;
+	o.what = name;
+	o.timeout_ms = CERT_CMD_TIMEOUT * 1000LL;
+	o.keep = CERT_MAX_OUTPUT;
 	fflush(stdout);
 	fflush(stderr);
-	if (asprintf(&full, "exec 2>&1; %s", cmd) == -1 ||
-	    (p = popen(full, "r")) == NULL) {
-		(void)!asprintf(cause, "%s: cannot run '%s': %s", what, cmd,
-		    strerror(errno));
-		free(full);
-		return (-1);
-	}
-	free(full);
-	while ((r = fread(out + n, 1, sizeof(out) - 1 - n, p)) > 0) {
-		n += r;
-		if (n == sizeof(out) - 1) {
-			char	 sink[512];
-
-			while (fread(sink, 1, sizeof(sink), p) > 0)
-				;
-			break;
-		}
-	}
-	out[n] = '\0';
-	status = pclose(p);
-	if (status != -1 && WIFEXITED(status) && WEXITSTATUS(status) == 0)
-		return (0);
-	while (n > 0 && (out[n - 1] == '\n' || out[n - 1] == ' '))
-		out[--n] = '\0';
-	for (nl = out; *nl != '\0'; nl++)
-		if (*nl == '\n' || *nl == '\t')
-			*nl = ' ';
-	(void)!asprintf(cause, "%s '%s' failed (%s %d)%s%s", what, cmd,
-	    status != -1 && WIFEXITED(status) ? "exit" : "signal",
-	    status != -1 && WIFEXITED(status) ? WEXITSTATUS(status) :
-	    (status != -1 && WIFSIGNALED(status) ? WTERMSIG(status) : -1),
-	    n > 0 ? ": " : "", out);
-	return (-1);
+	st = proc_run(&o, NULL, cause);
+	free(name);
+	return (st == ST_OK ? 0 : -1);
 }
 
 /* Keeps the current path as path.prev (hard link, else a copy). */
@@ -671,11 +580,11 @@ cert_keep_prev(const char *path, char **cause)
 	int	 rc = -1;
 
 	if (asprintf(&prev, "%s.prev", path) == -1) {
-		(void)!asprintf(cause, "out of memory");
+		cause_set(cause, "out of memory");
 		return (-1);
 	}
 	if (unlink(prev) == -1 && errno != ENOENT) {
-		(void)!asprintf(cause, "cannot remove %s: %s", prev,
+		cause_set(cause, "cannot remove %s: %s", prev,
 		    strerror(errno));
 		goto out;
 	}
@@ -723,7 +632,7 @@ cert_install(struct cert_file *f, size_t n, char **cause)
 	size_t	 i;
 
 	for (i = 0; i < n; i++) {
-		if (cert_mkdirs(f[i].path, 0755, cause) != 0)
+		if (fs_mkdirs(f[i].path, 0755, FS_MKDIRS_PARENT, cause) != 0)
 			goto fail;
 		f[i].had_old = access(f[i].path, F_OK) == 0;
 		if (f[i].had_old && cert_keep_prev(f[i].path, cause) != 0)
@@ -750,7 +659,7 @@ cert_order_save(const struct cert *c, const char *url, char **cause)
 	int		 rc;
 
 	if ((obj = json_object_new_object()) == NULL) {
-		(void)!asprintf(cause, "out of memory");
+		cause_set(cause, "out of memory");
 		return (-1);
 	}
 	json_object_object_add(obj, "url", json_object_new_string(url));
@@ -759,7 +668,7 @@ cert_order_save(const struct cert *c, const char *url, char **cause)
 		json_object_array_add(names, json_object_new_string(c->names[i]));
 	json_object_object_add(obj, "names", names);
 	cert_json_time(obj, "created", time(NULL));
-	rc = cert_json_save(c->order_file, obj, cause);
+	rc = jsonutil_save_file(c->order_file, obj, 0644, cause);
 	json_object_put(obj);
 	return (rc);
 }
@@ -878,13 +787,13 @@ cert_issue(struct cert_run *run, const struct cert *c,
 			return (-1);
 		}
 	} else if (c->webroot == NULL) {
-		(void)!asprintf(cause, "http-01 needs a webroot: set [cert %s] "
+		cause_set(cause, "http-01 needs a webroot: set [cert %s] "
 		    "webroot (or [nginx] webroot)", c->name);
 		return (-1);
 	}
 	for (len = 0; len < c->nnames && dns01 == NULL; len++)
 		if (c->names[len][0] == '*') {
-			(void)!asprintf(cause, "%s: a wildcard needs challenge "
+			cause_set(cause, "%s: a wildcard needs challenge "
 			    "= dns-01", c->names[len]);
 			return (-1);
 		}
@@ -908,7 +817,7 @@ cert_issue(struct cert_run *run, const struct cert *c,
 	}
 	if (strcmp(o.status, "pending") == 0) {
 		if ((url = strdup(o.url)) == NULL) {
-			(void)!asprintf(cause, "out of memory");
+			cause_set(cause, "out of memory");
 			goto out;
 		}
 		st = acme_order_fetch(run->acme, url, &o, cause);
@@ -930,7 +839,7 @@ cert_issue(struct cert_run *run, const struct cert *c,
 		goto out;
 	if (crypto_chain_check(pem, len, key, (const char *const *)c->names,
 	    c->nnames, &leaf, &chain, &why) != 0) {
-		(void)!asprintf(cause, "order %s: the CA's certificate: %s",
+		cause_set(cause, "order %s: the CA's certificate: %s",
 		    o.url, why != NULL ? why : "unusable");
 		free(why);
 		cert_order_forget(c);
@@ -940,7 +849,7 @@ cert_issue(struct cert_run *run, const struct cert *c,
 		goto out;
 	if (asprintf(&full, "%s%s", leaf, chain) == -1) {
 		full = NULL;
-		(void)!asprintf(cause, "out of memory");
+		cause_set(cause, "out of memory");
 		goto out;
 	}
 	/* Key first: a reader of the new certificate finds its key. */
@@ -956,12 +865,7 @@ cert_issue(struct cert_run *run, const struct cert *c,
 		goto out;
 	if (cert_command("test command", c->test_cmd, cause) != 0) {
 		cert_rollback(files, nf);
-		if (asprintf(&why, "%s; the previous files were put back",
-		    *cause) != -1) {
-			free(*cause);
-			*cause = why;
-		}
-		why = NULL;
+		cause_suffix(cause, "; the previous files were put back");
 		/* The certificate is fine: keep the order to install it again. */
 		goto out;
 	}
@@ -1004,8 +908,8 @@ cert_renew_one(struct cert_run *run, const struct cert *c)
 	due = cert_due(run, c, &cur, have_cur, &reason, &next);
 	if (!due) {
 		printf("%s: not due (expires %s, renewal from %s)\n", c->name,
-		    cert_time(cur.not_after, buf, sizeof(buf)),
-		    cert_time(next, buf2, sizeof(buf2)));
+		    clock_rfc3339_fmt(cur.not_after, buf, sizeof(buf)),
+		    clock_rfc3339_fmt(next, buf2, sizeof(buf2)));
 		if (!run->dry_run)
 			cert_status_write(c, "not-due", NULL, &cur, next);
 		goto out;
@@ -1025,7 +929,7 @@ cert_renew_one(struct cert_run *run, const struct cert *c)
 	}
 	next = cert_renew_at(&fresh);
 	printf("%s: renewed (%s): serial %s, expires %s\n", c->name, reason,
-	    fresh.serial, cert_time(fresh.not_after, buf, sizeof(buf)));
+	    fresh.serial, clock_rfc3339_fmt(fresh.not_after, buf, sizeof(buf)));
 	cert_status_write(c, "ok", NULL, &fresh, next);
 out:
 	fflush(stdout);
@@ -1135,7 +1039,7 @@ cert_renew(struct cli *cli, int argc, char **argv)
 		sleep((unsigned int)s);
 	}
 	if (!run.dry_run) {
-		if (cert_state_dir(run.state_dir, &cause) != 0) {
+		if (fs_mkdirs(run.state_dir, 0700, 0, &cause) != 0) {
 			cli_err("cert", "%s", cause != NULL ? cause :
 			    "cannot make the state folder");
 			free(cause);
@@ -1237,9 +1141,9 @@ cert_status(struct cli *cli, int argc, char **argv)
 		else
 			(void)snprintf(days, sizeof(days), "-");
 		printf("%-16s %-20s %5s %-20s %-30s ", c.name,
-		    have ? cert_time(cur.not_after, b1, sizeof(b1)) : "missing",
+		    have ? clock_rfc3339_fmt(cur.not_after, b1, sizeof(b1)) : "missing",
 		    days, next <= now ? "due now" :
-		    cert_time(next, b2, sizeof(b2)), res);
+		    clock_rfc3339_fmt(next, b2, sizeof(b2)), res);
 		for (j = 0; j < c.nnames; j++)
 			printf("%s%s", j > 0 ? "," : "", c.names[j]);
 		printf("\n");

@@ -17,8 +17,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cause.h"
 #include "cli.h"
 #include "config.h"
+#include "xmalloc.h"
 
 /* The type column of --keys: "int 1..256", "enum a|b", "string", ... */
 static void
@@ -112,13 +114,9 @@ cli_config_run(struct cli *cli, int argc, char **argv)
 		return (fflush(stdout) == EOF || ferror(stdout) ? 1 : 0);
 	}
 
-	if ((cfg = config_new()) == NULL) {
-		cli_err(argv[0], "out of memory");
-		return (1);
-	}
+	cfg = xnonnull(config_new(), "a configuration");
 	if (config_load(cfg, cli->config_path, &cause) != 0) {
-		cli_err(argv[0], "%s", cause != NULL ? cause :
-		    "out of memory");
+		cli_err(argv[0], "%s", cause_text(cause));
 		free(cause);
 		config_free(cfg);
 		return (1);

@@ -28,9 +28,11 @@
 #include <string.h>
 
 #include "buf.h"
+#include "cause.h"
 #include "cli.h"
 #include "config.h"
 #include "dns.h"
+#include "xmalloc.h"
 
 #define DNS_SYNC_STATUS_FILE	"sync.status.json"	/* in [dns] snapshot_dir */
 
@@ -91,7 +93,7 @@ cli_dns_open(struct cli *cli)
 	char		*cause = NULL;
 
 	if ((d = dns_open(cli->cfg, &cause)) == NULL) {
-		cli_err("dns", "%s", cause != NULL ? cause : "out of memory");
+		cli_err("dns", "%s", cause_text(cause));
 		free(cause);
 	}
 	return (d);
@@ -115,7 +117,7 @@ cli_dns_sync(struct cli *cli, int argc, char **argv)
 		return (1);
 	}
 	if (dns_desired(cli->cfg, zone, &ch, &cause) != 0) {
-		cli_err("dns", "%s", cause != NULL ? cause : "out of memory");
+		cli_err("dns", "%s", cause_text(cause));
 		goto out;
 	}
 	if (ch.n == 0) {
@@ -164,7 +166,8 @@ cli_dns_show(struct cli *cli, int argc, char **argv)
 	}
 	/* Every record is an addition to an empty zone: sorted lines. */
 	if (dns_zone_diff(&empty, &z, &b) < 0) {
-		cli_err("dns", "out of memory");
+		cli_err("dns", "the zone is too large to show (over %zu bytes)",
+		    b.max);
 		goto out;
 	}
 	printf("%s: %zu record%s, TTL %ld\n", dns_zone(d), z.n,
@@ -216,8 +219,8 @@ cli_dns_snapshots(struct cli *cli, int argc, char **argv)
 		return (cli_dns_usage());
 	if ((d = cli_dns_open(cli)) == NULL)
 		return (1);
-	if (asprintf(&prefix, "%s-", dns_zone(d)) == -1 ||
-	    (n = scandir(dns_snapshot_dir(d), &ents, NULL, alphasort)) < 0) {
+	prefix = xprintf("%s-", dns_zone(d));
+	if ((n = scandir(dns_snapshot_dir(d), &ents, NULL, alphasort)) < 0) {
 		cli_err("dns", "cannot list %s", dns_snapshot_dir(d));
 		free(prefix);
 		dns_free(d);

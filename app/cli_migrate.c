@@ -20,6 +20,7 @@
 #include "config.h"
 #include "db.h"
 #include "migrate.h"
+#include "xmalloc.h"
 
 static int	cli_migrate_run(struct cli *, int, char **);
 
@@ -113,10 +114,7 @@ cli_migrate_run(struct cli *cli, int argc, char **argv)
 	}
 	if ((dir = config_str(cli->cfg, "database", "migrations_dir")) == NULL)
 		dir = BS_SQLDIR;
-	if ((db = db_new(cli->cfg, NULL)) == NULL) {
-		cli_err("migrate", "out of memory");
-		return (1);
-	}
+	db = xnonnull(db_new(cli->cfg, NULL), "a database handle");
 	if (argc == 2)
 		rc = cli_migrate_status(db, dir);
 	else

@@ -32,6 +32,7 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include "cause.h"
 #include "cli.h"
 #include "config.h"
 #include "fs.h"
@@ -102,7 +103,7 @@ cli_nginx_render(struct cli *cli, int argc, char **argv)
 		dir = config_str(cli->cfg, "nginx", "conf_dir");
 
 	if (nginx_render(cli->cfg, dir, &out, &cause) == -1) {
-		cli_err("nginx", "%s", cause != NULL ? cause : "out of memory");
+		cli_err("nginx", "%s", cause_text(cause));
 		goto out;
 	}
 	if ((lock = nginx_lock(dir, &cause)) == -1) {
@@ -110,15 +111,14 @@ cli_nginx_render(struct cli *cli, int argc, char **argv)
 		goto out;
 	}
 	if (nginx_prepare(cli->cfg, &cause) == -1) {
-		cli_err("nginx", "%s", cause != NULL ? cause : "out of memory");
+		cli_err("nginx", "%s", cause_text(cause));
 		goto out;
 	}
 	if (nginx_same(dir, &out))
 		printf("%s: unchanged\n", dir);
 	else {
 		if (nginx_install(dir, &out, &undo, &cause) == -1) {
-			cli_err("nginx", "%s", cause != NULL ? cause :
-			    "out of memory");
+			cli_err("nginx", "%s", cause_text(cause));
 			goto out;
 		}
 		changed = 1;
@@ -280,7 +280,7 @@ cli_nginx_password(struct cli *cli, int argc, char **argv)
 	if ((lock = fs_lock(lpath, 1, &cause)) == -1 ||
 	    htpasswd_set(path, user, pw, config_str(cli->cfg, "nginx",
 	    "group"), &cause) == -1) {
-		cli_err("nginx", "%s", cause != NULL ? cause : "out of memory");
+		cli_err("nginx", "%s", cause_text(cause));
 		goto out;
 	}
 	if (gen)
@@ -311,7 +311,7 @@ cli_nginx_names(struct cli *cli, int argc, char **argv)
 	if (argc != 1)
 		return (cli_nginx_usage());
 	if (nginx_server_names(cli->cfg, &names, &cause) == -1) {
-		cli_err("nginx", "%s", cause != NULL ? cause : "out of memory");
+		cli_err("nginx", "%s", cause_text(cause));
 		free(cause);
 		return (1);
 	}

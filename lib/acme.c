@@ -31,13 +31,15 @@
 #include <strings.h>
 #include <time.h>
 
-#include <curl/curl.h>
 #include <json-c/json.h>
 
 #include "acme.h"
 #include "base64url.h"
 #include "buf.h"
+#include "cause.h"
+#include "clock.h"
 #include "crypto.h"
+#include "httpc.h"
 #include "jsonutil.h"
 #include "log.h"
 
@@ -50,13 +52,11 @@
 
 struct acme {
 	char		*dir_url;	/* the directory, from the config */
-	char		*ca_bundle;	/* CURLOPT_CAINFO or NULL */
-	char		*user_agent;
 	long		 timeout;	/* seconds per request */
 	long		 poll_timeout;	/* seconds per poll loop */
 	size_t		 max_reply;	/* reply body cap */
 	int		 nonce_retries;	/* badNonce retries per request */
-	CURL		*curl;		/* reused: keeps the connection */
+	struct httpc	*http;		/* reused: keeps the connection */
 	char		*nonce;		/* next Replay-Nonce to use, or NULL */
 	char		*u_nonce;	/* directory: newNonce */
 	char		*u_account;	/* newAccount */
@@ -97,22 +97,6 @@ struct acme_pending {
 	int			 presented;	/* present() succeeded */
 	struct acme_solver	*solver;
 };
-
-/* Sets *cause from a format; returns st (curl failf style). */
-static enum st __attribute__((format(printf, 3, 4)))
-acme_fail(char **cause, enum st st, const char *fmt, ...)
-{
-	va_list	 ap;
-
-	if (cause == NULL)
-		return (st);
-	free(*cause);
-	va_start(ap, fmt);
-	if (vasprintf(cause, fmt, ap) == -1)
-		*cause = NULL;
-	va_end(ap);
-	return (st);
-}
 
 /* --- parsers -------------------------------------------------------------- */
 
@@ -265,52 +249,6 @@ acme_retry_after(const char *v, time_t now)
 
 /* See acme.h. */
 int
-acme_time_parse(const char *s, time_t *out)
-{
-	struct tm	 tm;
-	const char	*p;
-	int		 y, mo, d, h, mi, sec, n = 0, oh, om, sign;
-	time_t		 t;
-
-	if (s == NULL || sscanf(s, "%4d-%2d-%2d%*1[Tt ]%2d:%2d:%2d%n", &y, &mo,
-	    &d, &h, &mi, &sec, &n) != 6 || n != 19)
-		return (-1);
-	if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 ||
-	    sec > 60 || y < 1970 || h < 0 || mi < 0 || sec < 0)
-		return (-1);
-	p = s + n;
-	if (*p == '.') {
-		for (p++; isdigit((unsigned char)*p); p++)
-			;
-	}
-	memset(&tm, 0, sizeof(tm));
-	tm.tm_year = y - 1900;
-	tm.tm_mon = mo - 1;
-	tm.tm_mday = d;
-	tm.tm_hour = h;
-	tm.tm_min = mi;
-	tm.tm_sec = sec;
-	if ((t = timegm(&tm)) == (time_t)-1)
-		return (-1);
-	if (*p == 'Z' || *p == 'z') {
-		p++;
-	} else if (*p == '+' || *p == '-') {
-		sign = *p == '+' ? 1 : -1;
-		if (sscanf(p + 1, "%2d:%2d%n", &oh, &om, &n) != 2 || n != 5 ||
-		    oh > 23 || om > 59 || oh < 0 || om < 0)
-			return (-1);
-		t -= sign * (oh * 3600 + om * 60);
-		p += 6;
-	} else
-		return (-1);
-	if (*p != '\0')
-		return (-1);
-	*out = t;
-	return (0);
-}
-
-/* See acme.h. */
-int
 acme_ari_parse(const char *text, size_t len, struct acme_ari *ari)
 {
 	json_object	*obj = NULL, *win;
@@ -321,8 +259,8 @@ acme_ari_parse(const char *text, size_t len, struct acme_ari *ari)
 	    sizeof(err)) != ST_OK)
 		return (-1);
 	if (json_object_object_get_ex(obj, "suggestedWindow", &win) &&
-	    acme_time_parse(jsonutil_get_str(win, "start"), &ari->start) == 0 &&
-	    acme_time_parse(jsonutil_get_str(win, "end"), &ari->end) == 0 &&
+	    clock_rfc3339_parse(jsonutil_get_str(win, "start"), &ari->start) == 0 &&
+	    clock_rfc3339_parse(jsonutil_get_str(win, "end"), &ari->end) == 0 &&
 	    ari->end >= ari->start)
 		rc = 0;
 	json_object_put(obj);
@@ -379,12 +317,12 @@ acme_order_parse(const char *text, size_t len, struct acme_order *o,
 	acme_order_clear(o);
 	if (jsonutil_parse(text, len, ACME_JSON_DEPTH, &obj, err,
 	    sizeof(err)) != ST_OK) {
-		acme_fail(cause, ST_UPSTREAM, "malformed JSON: %s", err);
+		cause_st(cause, ST_UPSTREAM, "malformed JSON: %s", err);
 		return (-1);
 	}
 	if (!json_object_is_type(obj, json_type_object) ||
 	    (s = jsonutil_get_str(obj, "status")) == NULL) {
-		acme_fail(cause, ST_UPSTREAM, "not an order object (no status)");
+		cause_st(cause, ST_UPSTREAM, "not an order object (no status)");
 		goto out;
 	}
 	if ((o->status = strndup(s, 32)) == NULL)
@@ -396,7 +334,7 @@ acme_order_parse(const char *text, size_t len, struct acme_order *o,
 	    (o->certificate = strdup(s)) == NULL)
 		goto nomem;
 	if ((s = jsonutil_get_str(obj, "expires")) != NULL &&
-	    acme_time_parse(s, &o->expires) != 0)
+	    clock_rfc3339_parse(s, &o->expires) != 0)
 		o->expires = 0;
 	if (json_object_object_get_ex(obj, "error", &e) &&
 	    acme_problem_from(e, &p) == 0) {
@@ -406,12 +344,12 @@ acme_order_parse(const char *text, size_t len, struct acme_order *o,
 	if (!json_object_object_get_ex(obj, "authorizations", &arr) ||
 	    !json_object_is_type(arr, json_type_array) ||
 	    (n = json_object_array_length(arr)) > ACME_MAX_AUTHZ) {
-		acme_fail(cause, ST_UPSTREAM, "order without a valid "
+		cause_st(cause, ST_UPSTREAM, "order without a valid "
 		    "authorizations array");
 		goto out;
 	}
 	if (o->finalize == NULL) {
-		acme_fail(cause, ST_UPSTREAM, "order without a finalize URL");
+		cause_st(cause, ST_UPSTREAM, "order without a finalize URL");
 		goto out;
 	}
 	if (n > 0 && (o->authz = calloc(n, sizeof(char *))) == NULL)
@@ -419,7 +357,7 @@ acme_order_parse(const char *text, size_t len, struct acme_order *o,
 	for (i = 0; i < n; i++) {
 		e = json_object_array_get_idx(arr, i);
 		if (!json_object_is_type(e, json_type_string)) {
-			acme_fail(cause, ST_UPSTREAM, "authorization %zu is not "
+			cause_st(cause, ST_UPSTREAM, "authorization %zu is not "
 			    "a URL", i);
 			goto out;
 		}
@@ -430,7 +368,7 @@ acme_order_parse(const char *text, size_t len, struct acme_order *o,
 	rc = 0;
 	goto out;
 nomem:
-	acme_fail(cause, ST_NOMEM, "out of memory");
+	cause_st(cause, ST_NOMEM, "out of memory");
 out:
 	json_object_put(obj);
 	if (rc != 0)
@@ -538,20 +476,6 @@ acme_reply_cleanup(struct acme_reply *r)
 	r->toobig = 0;
 }
 
-/* curl write callback: appends to the capped body. */
-static size_t
-acme_write_cb(char *p, size_t size, size_t n, void *arg)
-{
-	struct acme_reply	*r = arg;
-	enum st			 st;
-
-	if ((st = buf_add(&r->body, p, size * n)) != ST_OK) {
-		r->toobig = st == ST_TOOBIG;
-		return (0);
-	}
-	return (size * n);
-}
-
 /* Replaces *dst with a copy of the header value [v, v+len). */
 static void
 acme_header_set(char **dst, const char *v, size_t len)
@@ -560,31 +484,23 @@ acme_header_set(char **dst, const char *v, size_t len)
 	*dst = strndup(v, len);
 }
 
-/* curl header callback: keeps the headers the protocol uses. */
-static size_t
-acme_header_cb(char *p, size_t size, size_t n, void *arg)
+/* Header hook (lib/httpc.h): keeps the headers the protocol uses. */
+static void
+acme_header_cb(void *arg, const char *p, size_t nlen, const char *v,
+    size_t vlen)
 {
 	struct acme_reply	*r = arg;
-	size_t			 len = size * n, nlen, vlen;
-	const char		*colon, *v;
 	char			*tmp;
 
-	if (len >= 5 && strncmp(p, "HTTP/", 5) == 0) {
+	if (p == NULL) {
 		/* A new header block (after 100 Continue): start over. */
 		free(r->location);
 		free(r->retry_after);
 		r->location = r->retry_after = NULL;
-		return (len);
+		return;
 	}
-	if ((colon = memchr(p, ':', len)) == NULL || len > ACME_MAX_HEADER)
-		return (len);
-	nlen = (size_t)(colon - p);
-	for (v = colon + 1; v < p + len && (*v == ' ' || *v == '\t'); v++)
-		;
-	vlen = (size_t)(p + len - v);
-	while (vlen > 0 && (v[vlen - 1] == '\r' || v[vlen - 1] == '\n' ||
-	    v[vlen - 1] == ' '))
-		vlen--;
+	if (vlen > ACME_MAX_HEADER)
+		return;
 	if (nlen == 12 && strncasecmp(p, "Replay-Nonce", 12) == 0) {
 		if ((tmp = strndup(v, vlen)) != NULL && base64url_valid(tmp)) {
 			free(r->a->nonce);
@@ -600,7 +516,6 @@ acme_header_cb(char *p, size_t size, size_t n, void *arg)
 		(void)acme_link_alternates(tmp, &r->links, &r->nlinks);
 		free(tmp);
 	}
-	return (len);
 }
 
 /*
@@ -612,69 +527,38 @@ static enum st
 acme_http(struct acme *a, const char *method, const char *url,
     const char *body, const char *accept, struct acme_reply *r, char **cause)
 {
-	struct curl_slist	*h = NULL, *t;
-	char			 errbuf[CURL_ERROR_SIZE], hdr[128];
-	CURLcode		 rc;
-	enum st			 st = ST_OK;
+	struct httpc_req	 req;
+	struct httpc_reply	 rep;
+	const char		*hdr[3];
+	char			 acc[128];
+	size_t			 n = 0;
+	enum st			 st;
 
-	errbuf[0] = '\0';
-	curl_easy_reset(a->curl);
-	curl_easy_setopt(a->curl, CURLOPT_URL, url);
-	curl_easy_setopt(a->curl, CURLOPT_USERAGENT, a->user_agent);
-	curl_easy_setopt(a->curl, CURLOPT_TIMEOUT, a->timeout);
-	curl_easy_setopt(a->curl, CURLOPT_CONNECTTIMEOUT, a->timeout);
-	curl_easy_setopt(a->curl, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(a->curl, CURLOPT_ERRORBUFFER, errbuf);
-#if LIBCURL_VERSION_NUM >= 0x075500
-	curl_easy_setopt(a->curl, CURLOPT_PROTOCOLS_STR, "https,http");
-#else
-	curl_easy_setopt(a->curl, CURLOPT_PROTOCOLS,
-	    (long)(CURLPROTO_HTTPS | CURLPROTO_HTTP));
-#endif
-	if (a->ca_bundle != NULL)
-		curl_easy_setopt(a->curl, CURLOPT_CAINFO, a->ca_bundle);
-	curl_easy_setopt(a->curl, CURLOPT_HEADERFUNCTION, acme_header_cb);
-	curl_easy_setopt(a->curl, CURLOPT_HEADERDATA, r);
-	curl_easy_setopt(a->curl, CURLOPT_WRITEFUNCTION, acme_write_cb);
-	curl_easy_setopt(a->curl, CURLOPT_WRITEDATA, r);
-	if (strcmp(method, "HEAD") == 0)
-		curl_easy_setopt(a->curl, CURLOPT_NOBODY, 1L);
-	else if (strcmp(method, "POST") == 0) {
-		curl_easy_setopt(a->curl, CURLOPT_POSTFIELDS, body);
-		curl_easy_setopt(a->curl, CURLOPT_POSTFIELDSIZE,
-		    (long)strlen(body));
-		if ((t = curl_slist_append(h,
-		    "Content-Type: application/jose+json")) == NULL)
-			goto nomem;
-		h = t;
-	}
-	(void)snprintf(hdr, sizeof(hdr), "Accept: %s",
+	(void)snprintf(acc, sizeof(acc), "Accept: %s",
 	    accept != NULL ? accept : "application/json");
-	if ((t = curl_slist_append(h, hdr)) == NULL)
-		goto nomem;
-	h = t;
-	curl_easy_setopt(a->curl, CURLOPT_HTTPHEADER, h);
-	rc = curl_easy_perform(a->curl);
-	if (rc != CURLE_OK) {
-		if (r->toobig)
-			st = acme_fail(cause, ST_TOOBIG, "%s %s: the reply is "
-			    "larger than %zu bytes", method, url, a->max_reply);
-		else
-			st = acme_fail(cause, ST_UNAVAILABLE, "%s %s: %s", method,
-			    url, errbuf[0] != '\0' ? errbuf :
-			    curl_easy_strerror(rc));
-		goto out;
+	memset(&req, 0, sizeof(req));
+	req.method = method;
+	req.url = url;
+	if (strcmp(method, "POST") == 0) {
+		req.body = body;
+		req.len = strlen(body);
+		hdr[n++] = "Content-Type: application/jose+json";
 	}
-	curl_easy_getinfo(a->curl, CURLINFO_RESPONSE_CODE, &r->code);
+	hdr[n++] = acc;
+	hdr[n] = NULL;
+	req.headers = hdr;
+	req.header = acme_header_cb;
+	req.header_arg = r;
+	st = httpc_perform(a->http, &req, &r->body, &rep, cause);
+	if (st != ST_OK) {
+		r->toobig = st == ST_TOOBIG;
+		cause_prefix(cause, "%s %s", method, url);
+		return (st == ST_TOOBIG || st == ST_NOMEM ? st : ST_UNAVAILABLE);
+	}
+	r->code = rep.code;
 	log_debug("acme: %s %s -> %ld (%zu bytes)", method, url, r->code,
 	    r->body.len);
-	goto out;
-nomem:
-	st = acme_fail(cause, ST_NOMEM, "out of memory");
-out:
-	curl_slist_free_all(h);
-	curl_easy_setopt(a->curl, CURLOPT_HTTPHEADER, NULL);
-	return (st);
+	return (ST_OK);
 }
 
 /*
@@ -702,7 +586,7 @@ acme_fail_reply(struct acme_reply *r, const char *what, char **cause)
 	}
 	if (r->code == 429)
 		st = ST_RATELIMIT;
-	acme_fail(cause, st, "%s: %s (HTTP %ld%s)", what,
+	cause_st(cause, st, "%s: %s (HTTP %ld%s)", what,
 	    ps != NULL ? ps : "no problem document in the reply", r->code, ra);
 	free(ps);
 	return (st);
@@ -718,12 +602,12 @@ acme_reply_json(struct acme_reply *r, const char *what, json_object **out,
 	*out = NULL;
 	if (jsonutil_parse(buf_str(&r->body), r->body.len, ACME_JSON_DEPTH, out,
 	    err, sizeof(err)) != ST_OK)
-		return (acme_fail(cause, ST_UPSTREAM, "%s: malformed JSON "
+		return (cause_st(cause, ST_UPSTREAM, "%s: malformed JSON "
 		    "reply: %s", what, err));
 	if (!json_object_is_type(*out, json_type_object)) {
 		json_object_put(*out);
 		*out = NULL;
-		return (acme_fail(cause, ST_UPSTREAM, "%s: the reply is not a "
+		return (cause_st(cause, ST_UPSTREAM, "%s: the reply is not a "
 		    "JSON object", what));
 	}
 	return (ST_OK);
@@ -739,10 +623,10 @@ acme_new_nonce(struct acme *a, char **cause)
 	acme_reply_init(&r, a);
 	st = acme_http(a, "HEAD", a->u_nonce, NULL, NULL, &r, cause);
 	if (st == ST_OK && (r.code < 200 || r.code > 299))
-		st = acme_fail(cause, ST_UPSTREAM, "newNonce %s: HTTP %ld",
+		st = cause_st(cause, ST_UPSTREAM, "newNonce %s: HTTP %ld",
 		    a->u_nonce, r.code);
 	else if (st == ST_OK && a->nonce == NULL)
-		st = acme_fail(cause, ST_UPSTREAM, "newNonce %s: no "
+		st = cause_st(cause, ST_UPSTREAM, "newNonce %s: no "
 		    "Replay-Nonce in the reply", a->u_nonce);
 	acme_reply_cleanup(&r);
 	return (st);
@@ -827,12 +711,12 @@ acme_post(struct acme *a, const char *url, const char *payload, int use_jwk,
 		free(a->nonce);			/* a nonce is used once */
 		a->nonce = NULL;
 		if (prot == NULL)
-			return (acme_fail(cause, ST_NOMEM, "out of memory"));
+			return (cause_st(cause, ST_NOMEM, "out of memory"));
 		jws = crypto_jws(a->key, prot, payload != NULL ? payload : "",
 		    payload != NULL ? strlen(payload) : 0, &why);
 		free(prot);
 		if (jws == NULL) {
-			st = acme_fail(cause, ST_INTERNAL, "%s: %s", url,
+			st = cause_st(cause, ST_INTERNAL, "%s: %s", url,
 			    why != NULL ? why : "cannot sign");
 			free(why);
 			return (st);
@@ -850,18 +734,6 @@ acme_post(struct acme *a, const char *url, const char *payload, int use_jwk,
 			return (ST_OK);
 		log_debug("acme: %s: badNonce, retrying (%d)", url, attempt + 1);
 	}
-}
-
-/* Sleeps ms milliseconds. */
-static void
-acme_sleep_ms(long ms)
-{
-	struct timespec	 ts;
-
-	ts.tv_sec = ms / 1000;
-	ts.tv_nsec = (ms % 1000) * 1000000L;
-	while (nanosleep(&ts, &ts) == -1 && errno == EINTR)
-		;
 }
 
 /* True if s is one of the '|'-separated words. */
@@ -911,7 +783,7 @@ acme_poll(struct acme *a, const char *url, const char *what,
 		if ((st = acme_reply_json(&r, what, &obj, cause)) != ST_OK)
 			break;
 		if ((status = jsonutil_get_str(obj, "status")) == NULL) {
-			st = acme_fail(cause, ST_UPSTREAM, "%s: reply without "
+			st = cause_st(cause, ST_UPSTREAM, "%s: reply without "
 			    "a status", what);
 			break;
 		}
@@ -922,20 +794,20 @@ acme_poll(struct acme *a, const char *url, const char *what,
 		}
 		ra = acme_retry_after(r.retry_after, time(NULL));
 		if (ra >= 0 && time(NULL) + ra > deadline) {
-			st = acme_fail(cause, ST_TIMEOUT, "%s: still %s, and "
+			st = cause_st(cause, ST_TIMEOUT, "%s: still %s, and "
 			    "the CA asks to come back in %ld s; the next run "
 			    "resumes it", what, status, ra);
 			break;
 		}
 		if (time(NULL) >= deadline) {
-			st = acme_fail(cause, ST_TIMEOUT, "%s: still %s after "
+			st = cause_st(cause, ST_TIMEOUT, "%s: still %s after "
 			    "%ld s; the next run resumes it", what, status,
 			    a->poll_timeout);
 			break;
 		}
 		json_object_put(obj);
 		obj = NULL;
-		acme_sleep_ms(ra >= 0 ? (ra > 0 ? ra * 1000 : wait_ms) :
+		clock_sleep_ms(ra >= 0 ? (ra > 0 ? ra * 1000 : wait_ms) :
 		    wait_ms);
 		if (ra < 0 && (wait_ms *= 2) > ACME_POLL_MAX_MS)
 			wait_ms = ACME_POLL_MAX_MS;
@@ -951,11 +823,12 @@ acme_poll(struct acme *a, const char *url, const char *what,
 struct acme *
 acme_new(const struct acme_config *cfg, char **cause)
 {
-	struct acme	*a;
+	struct httpc_opts	 ho;
+	struct acme		*a;
 
 	*cause = NULL;
 	if (cfg->directory_url == NULL || *cfg->directory_url == '\0') {
-		acme_fail(cause, ST_BADREQ, "no ACME directory URL");
+		cause_st(cause, ST_BADREQ, "no ACME directory URL");
 		return (NULL);
 	}
 	if ((a = calloc(1, sizeof(*a))) == NULL)
@@ -965,21 +838,20 @@ acme_new(const struct acme_config *cfg, char **cause)
 	a->max_reply = cfg->max_reply > 0 ? cfg->max_reply : ACME_MAX_REPLY;
 	a->nonce_retries = cfg->nonce_retries > 0 ? cfg->nonce_retries :
 	    ACME_NONCE_RETRIES;
-	if ((a->dir_url = strdup(cfg->directory_url)) == NULL ||
-	    (cfg->ca_bundle != NULL && *cfg->ca_bundle != '\0' &&
-	    (a->ca_bundle = strdup(cfg->ca_bundle)) == NULL) ||
-	    (a->user_agent = strdup(cfg->user_agent != NULL ?
-	    cfg->user_agent : "bootstack/" PACKAGE_VERSION)) == NULL)
+	if ((a->dir_url = strdup(cfg->directory_url)) == NULL)
 		goto nomem;
-	if ((a->curl = curl_easy_init()) == NULL) {
+	memset(&ho, 0, sizeof(ho));
+	ho.user_agent = cfg->user_agent;
+	ho.ca_file = cfg->ca_bundle;
+	ho.timeout = a->timeout;
+	if ((a->http = httpc_new(&ho, cause)) == NULL) {
 		acme_free(a);
-		acme_fail(cause, ST_INTERNAL, "cannot start libcurl");
 		return (NULL);
 	}
 	return (a);
 nomem:
 	acme_free(a);
-	acme_fail(cause, ST_NOMEM, "out of memory");
+	cause_st(cause, ST_NOMEM, "out of memory");
 	return (NULL);
 }
 
@@ -989,11 +861,8 @@ acme_free(struct acme *a)
 {
 	if (a == NULL)
 		return;
-	if (a->curl != NULL)
-		curl_easy_cleanup(a->curl);
+	httpc_free(a->http);
 	free(a->dir_url);
-	free(a->ca_bundle);
-	free(a->user_agent);
 	free(a->nonce);
 	free(a->u_nonce);
 	free(a->u_account);
@@ -1048,7 +917,7 @@ acme_directory(struct acme *a, char **cause)
 	    acme_dir_url(dir, "newOrder", &a->u_order, 1) != 0 ||
 	    acme_dir_url(dir, "revokeCert", &a->u_revoke, 0) != 0 ||
 	    acme_dir_url(dir, "renewalInfo", &a->u_ari, 0) != 0) {
-		st = acme_fail(cause, ST_UPSTREAM, "%s: not an ACME directory "
+		st = cause_st(cause, ST_UPSTREAM, "%s: not an ACME directory "
 		    "(newNonce, newAccount or newOrder missing)", what);
 		goto out;
 	}
@@ -1058,7 +927,7 @@ acme_directory(struct acme *a, char **cause)
 	if (json_object_object_get_ex(dir, "meta", &meta)) {
 		if ((s = jsonutil_get_str(meta, "termsOfService")) != NULL &&
 		    (a->terms = strdup(s)) == NULL) {
-			st = acme_fail(cause, ST_NOMEM, "out of memory");
+			st = cause_st(cause, ST_NOMEM, "out of memory");
 			goto out;
 		}
 		if (json_object_object_get_ex(meta, "externalAccountRequired",
@@ -1104,7 +973,7 @@ acme_eab(struct acme *a, const struct acme_account_opts *o, char **cause)
 
 	if (base64url_decode(o->eab_hmac_key, strlen(o->eab_hmac_key), &key,
 	    &keylen) != 0 || keylen == 0) {
-		acme_fail(cause, ST_BADREQ, "[acme] eab_hmac_key is not "
+		cause_st(cause, ST_BADREQ, "[acme] eab_hmac_key is not "
 		    "base64url");
 		goto out;
 	}
@@ -1113,12 +982,12 @@ acme_eab(struct acme *a, const struct acme_account_opts *o, char **cause)
 	    acme_obj_str(obj, "kid", o->eab_kid) != 0 ||
 	    acme_obj_str(obj, "url", a->u_account) != 0 ||
 	    (prot = acme_obj_text(obj)) == NULL) {
-		acme_fail(cause, ST_NOMEM, "out of memory");
+		cause_st(cause, ST_NOMEM, "out of memory");
 		goto out;
 	}
 	if ((text = crypto_jws_hmac(key, keylen, prot, a->jwk, strlen(a->jwk),
 	    &why)) == NULL) {
-		acme_fail(cause, ST_INTERNAL, "external account binding: %s",
+		cause_st(cause, ST_INTERNAL, "external account binding: %s",
 		    why != NULL ? why : "cannot sign");
 		goto out;
 	}
@@ -1147,7 +1016,7 @@ acme_account(struct acme *a, EVP_PKEY *key, const struct acme_account_opts *o,
 
 	*cause = NULL;
 	if (crypto_jws_alg(key) == NULL)
-		return (acme_fail(cause, ST_BADREQ, "unsupported account key"));
+		return (cause_st(cause, ST_BADREQ, "unsupported account key"));
 	a->key = key;
 	free(a->jwk);
 	free(a->thumbprint);
@@ -1155,17 +1024,17 @@ acme_account(struct acme *a, EVP_PKEY *key, const struct acme_account_opts *o,
 	a->kid = NULL;
 	if ((a->jwk = crypto_jwk(key, &why)) == NULL ||
 	    (a->thumbprint = crypto_jwk_thumbprint(key, &why)) == NULL) {
-		st = acme_fail(cause, ST_INTERNAL, "account key: %s",
+		st = cause_st(cause, ST_INTERNAL, "account key: %s",
 		    why != NULL ? why : "unreadable");
 		free(why);
 		return (st);
 	}
 	if (a->terms != NULL && !o->agree_tos)
-		return (acme_fail(cause, ST_FORBIDDEN, "the CA requires "
+		return (cause_st(cause, ST_FORBIDDEN, "the CA requires "
 		    "agreeing to its terms of service (%s): read them and set "
 		    "[acme] agree_tos = yes", a->terms));
 	if (a->eab_required && (o->eab_kid == NULL || o->eab_hmac_key == NULL))
-		return (acme_fail(cause, ST_FORBIDDEN, "the CA requires an "
+		return (cause_st(cause, ST_FORBIDDEN, "the CA requires an "
 		    "external account binding: set [acme] eab_kid and "
 		    "eab_hmac_key"));
 	(void)snprintf(what, sizeof(what), "newAccount %s", a->u_account);
@@ -1213,7 +1082,7 @@ acme_account(struct acme *a, EVP_PKEY *key, const struct acme_account_opts *o,
 		goto out;
 	}
 	if (r.location == NULL) {
-		st = acme_fail(cause, ST_UPSTREAM, "%s: no Location (account "
+		st = cause_st(cause, ST_UPSTREAM, "%s: no Location (account "
 		    "URL) in the reply", what);
 		goto out;
 	}
@@ -1224,7 +1093,7 @@ acme_account(struct acme *a, EVP_PKEY *key, const struct acme_account_opts *o,
 	st = ST_OK;
 	goto out;
 nomem:
-	st = acme_fail(cause, ST_NOMEM, "out of memory");
+	st = cause_st(cause, ST_NOMEM, "out of memory");
 out:
 	free(payload);
 	free(mail);
@@ -1280,14 +1149,14 @@ acme_order_new(struct acme *a, const char *const *names, size_t n,
 	*cause = NULL;
 	acme_order_cleanup(o);
 	if (a->kid == NULL)
-		return (acme_fail(cause, ST_INTERNAL, "newOrder before "
+		return (cause_st(cause, ST_INTERNAL, "newOrder before "
 		    "acme_account"));
 	(void)snprintf(what, sizeof(what), "newOrder %s for %s%s", a->u_order,
 	    names[0], n > 1 ? " and others" : "");
 	acme_reply_init(&r, a);
 	for (;;) {
 		if ((payload = acme_order_payload(names, n, replaces)) == NULL) {
-			st = acme_fail(cause, ST_NOMEM, "out of memory");
+			st = cause_st(cause, ST_NOMEM, "out of memory");
 			goto out;
 		}
 		st = acme_post(a, a->u_order, payload, 0, NULL, &r, cause);
@@ -1307,12 +1176,12 @@ acme_order_new(struct acme *a, const char *const *names, size_t n,
 		replaces = NULL;
 	}
 	if (r.location == NULL) {
-		st = acme_fail(cause, ST_UPSTREAM, "%s: no Location (order "
+		st = cause_st(cause, ST_UPSTREAM, "%s: no Location (order "
 		    "URL) in the reply", what);
 		goto out;
 	}
 	if (acme_order_parse(buf_str(&r.body), r.body.len, o, &why) != 0) {
-		st = acme_fail(cause, ST_UPSTREAM, "%s: %s", what,
+		st = cause_st(cause, ST_UPSTREAM, "%s: %s", what,
 		    why != NULL ? why : "out of memory");
 		free(why);
 		goto out;
@@ -1346,13 +1215,13 @@ acme_order_fetch(struct acme *a, const char *url, struct acme_order *o,
 		goto out;
 	}
 	if (acme_order_parse(buf_str(&r.body), r.body.len, o, &why) != 0) {
-		st = acme_fail(cause, ST_UPSTREAM, "%s: %s", what,
+		st = cause_st(cause, ST_UPSTREAM, "%s: %s", what,
 		    why != NULL ? why : "out of memory");
 		free(why);
 		goto out;
 	}
 	if ((o->url = strdup(url)) == NULL) {
-		st = acme_fail(cause, ST_NOMEM, "out of memory");
+		st = cause_st(cause, ST_NOMEM, "out of memory");
 		goto out;
 	}
 	st = ST_OK;
@@ -1439,7 +1308,7 @@ acme_authz_load(struct acme *a, const char *url, struct acme_solver *const *sv,
 	if (status == NULL || ident == NULL ||
 	    !json_object_object_get_ex(obj, "challenges", &chs) ||
 	    !json_object_is_type(chs, json_type_array)) {
-		st = acme_fail(cause, ST_UPSTREAM, "%s: not an authorization "
+		st = cause_st(cause, ST_UPSTREAM, "%s: not an authorization "
 		    "(status, identifier or challenges missing)", what);
 		goto out;
 	}
@@ -1451,7 +1320,7 @@ acme_authz_load(struct acme *a, const char *url, struct acme_solver *const *sv,
 	}
 	if (strcmp(status, "pending") != 0) {
 		err = acme_authz_error(obj);
-		st = acme_fail(cause, ST_UNPROCESSABLE, "%s: %s%s%s", what,
+		st = cause_st(cause, ST_UNPROCESSABLE, "%s: %s%s%s", what,
 		    status, err != NULL ? ": " : "", err != NULL ? err : "");
 		free(err);
 		goto out;
@@ -1468,7 +1337,7 @@ acme_authz_load(struct acme *a, const char *url, struct acme_solver *const *sv,
 			cst = jsonutil_get_str(ch, "status");
 			if (token == NULL || !base64url_valid(token) ||
 			    strlen(token) > ACME_MAX_TOKEN || curl_ == NULL) {
-				st = acme_fail(cause, ST_UPSTREAM, "%s: challenge "
+				st = cause_st(cause, ST_UPSTREAM, "%s: challenge "
 				    "%s has a bad token or no URL", what, type);
 				goto out;
 			}
@@ -1484,12 +1353,12 @@ acme_authz_load(struct acme *a, const char *url, struct acme_solver *const *sv,
 			    asprintf(&p->keyauth, "%s.%s", token,
 			    a->thumbprint) == -1) {
 				p->keyauth = NULL;
-				st = acme_fail(cause, ST_NOMEM, "out of memory");
+				st = cause_st(cause, ST_NOMEM, "out of memory");
 				goto out;
 			}
 			if ((p->dnsval = crypto_sha256_b64u(p->keyauth,
 			    strlen(p->keyauth), &why)) == NULL) {
-				st = acme_fail(cause, ST_INTERNAL, "%s: %s", what,
+				st = cause_st(cause, ST_INTERNAL, "%s: %s", what,
 				    why != NULL ? why : "SHA-256 failed");
 				free(why);
 				goto out;
@@ -1507,7 +1376,7 @@ acme_authz_load(struct acme *a, const char *url, struct acme_solver *const *sv,
 			(void)buf_printf(&offered, "%s%.32s", i > 0 ? ", " : "",
 			    type != NULL ? type : "?");
 		}
-		st = acme_fail(cause, ST_UNPROCESSABLE, "%s: no configured "
+		st = cause_st(cause, ST_UNPROCESSABLE, "%s: no configured "
 		    "solver for the offered challenges (%s)", what,
 		    buf_str(&offered));
 		buf_cleanup(&offered);
@@ -1550,7 +1419,7 @@ acme_order_authorize(struct acme *a, struct acme_order *o,
 	*cause = NULL;
 	acme_reply_init(&r, a);
 	if (o->nauthz > 0 && (pv = calloc(o->nauthz, sizeof(*pv))) == NULL)
-		return (acme_fail(cause, ST_NOMEM, "out of memory"));
+		return (cause_st(cause, ST_NOMEM, "out of memory"));
 	/* 1. Read every authorization, pick the challenges. */
 	for (i = 0; i < o->nauthz; i++) {
 		st = acme_authz_load(a, o->authz[i], sv, nsv, &pv[np], &skip,
@@ -1566,7 +1435,7 @@ acme_order_authorize(struct acme *a, struct acme_order *o,
 	for (i = 0; i < np; i++) {
 		acme_pending_view(&pv[i], &c);
 		if (pv[i].solver->present(pv[i].solver, &c, &why) != 0) {
-			st = acme_fail(cause, ST_IO, "authz %s (%s): %s: %s",
+			st = cause_st(cause, ST_IO, "authz %s (%s): %s: %s",
 			    pv[i].authz, pv[i].ident, pv[i].type,
 			    why != NULL ? why : "cannot present the challenge");
 			free(why);
@@ -1581,7 +1450,7 @@ acme_order_authorize(struct acme *a, struct acme_order *o,
 		if (j < i || pv[i].solver->ready == NULL)
 			continue;
 		if (pv[i].solver->ready(pv[i].solver, &why) != 0) {
-			st = acme_fail(cause, ST_TIMEOUT, "%s challenges of "
+			st = cause_st(cause, ST_TIMEOUT, "%s challenges of "
 			    "order %s: %s", pv[i].type, o->url,
 			    why != NULL ? why : "not ready");
 			free(why);
@@ -1612,7 +1481,7 @@ acme_order_authorize(struct acme *a, struct acme_order *o,
 			goto out;
 		if (strcmp(jsonutil_get_str(obj, "status"), "valid") != 0) {
 			err = acme_authz_error(obj);
-			st = acme_fail(cause, ST_UNPROCESSABLE, "%s: %s%s%s",
+			st = cause_st(cause, ST_UNPROCESSABLE, "%s: %s%s%s",
 			    what, jsonutil_get_str(obj, "status"),
 			    err != NULL ? ": " : "", err != NULL ? err : "");
 			free(err);
@@ -1653,9 +1522,9 @@ acme_order_update(struct acme_order *o, json_object *obj, const char *what,
 
 	text = json_object_to_json_string_ext(obj, JSON_C_TO_STRING_PLAIN);
 	if (text == NULL)
-		return (acme_fail(cause, ST_NOMEM, "out of memory"));
+		return (cause_st(cause, ST_NOMEM, "out of memory"));
 	if (acme_order_parse(text, strlen(text), o, &why) != 0) {
-		st = acme_fail(cause, ST_UPSTREAM, "%s: %s", what,
+		st = cause_st(cause, ST_UPSTREAM, "%s: %s", what,
 		    why != NULL ? why : "out of memory");
 		free(why);
 		return (st);
@@ -1691,7 +1560,7 @@ acme_order_finalize(struct acme *a, struct acme_order *o,
 		if ((b64 = base64url_encode(csr, len)) == NULL ||
 		    asprintf(&payload, "{\"csr\":\"%s\"}", b64) == -1) {
 			payload = NULL;
-			st = acme_fail(cause, ST_NOMEM, "out of memory");
+			st = cause_st(cause, ST_NOMEM, "out of memory");
 			goto out;
 		}
 		if ((st = acme_post(a, o->finalize, payload, 0, NULL, &r,
@@ -1699,15 +1568,11 @@ acme_order_finalize(struct acme *a, struct acme_order *o,
 			goto out;
 		if (r.code != 200) {
 			st = acme_fail_reply(&r, "finalize of order", cause);
-			if (*cause != NULL && asprintf(&why, "%s: %s", what,
-			    *cause) != -1) {
-				free(*cause);
-				*cause = why;
-			}
+			cause_prefix(cause, "%s", what);
 			goto out;
 		}
 		if (acme_order_parse(buf_str(&r.body), r.body.len, o, &why) != 0) {
-			st = acme_fail(cause, ST_UPSTREAM, "%s: finalize: %s",
+			st = cause_st(cause, ST_UPSTREAM, "%s: finalize: %s",
 			    what, why != NULL ? why : "out of memory");
 			free(why);
 			goto out;
@@ -1722,7 +1587,7 @@ acme_order_finalize(struct acme *a, struct acme_order *o,
 			goto out;
 	}
 	if (strcmp(o->status, "valid") != 0 || o->certificate == NULL) {
-		st = acme_fail(cause, ST_UNPROCESSABLE, "%s: %s%s%s", what,
+		st = cause_st(cause, ST_UNPROCESSABLE, "%s: %s%s%s", what,
 		    o->status, o->error != NULL ? ": " : "",
 		    o->error != NULL ? o->error : " (not finalizable)");
 		goto out;
@@ -1751,7 +1616,7 @@ acme_fetch_chain(struct acme *a, const char *url, struct acme_reply *r,
 	if (r->code != 200)
 		return (acme_fail_reply(r, what, cause));
 	if (r->body.len == 0)
-		return (acme_fail(cause, ST_UPSTREAM, "%s: empty reply", what));
+		return (cause_st(cause, ST_UPSTREAM, "%s: empty reply", what));
 	return (ST_OK);
 }
 
@@ -1767,7 +1632,7 @@ acme_cert_download(struct acme *a, const struct acme_order *o,
 	*cause = NULL;
 	*pem = NULL;
 	if (o->certificate == NULL)
-		return (acme_fail(cause, ST_INTERNAL, "order %s has no "
+		return (cause_st(cause, ST_INTERNAL, "order %s has no "
 		    "certificate yet", o->url));
 	acme_reply_init(&r, a);
 	acme_reply_init(&alt, a);
@@ -1817,10 +1682,10 @@ acme_revoke(struct acme *a, const char *pem, size_t len, int reason,
 
 	*cause = NULL;
 	if (a->u_revoke == NULL)
-		return (acme_fail(cause, ST_UPSTREAM, "the CA's directory has "
+		return (cause_st(cause, ST_UPSTREAM, "the CA's directory has "
 		    "no revokeCert"));
 	if (crypto_cert_der(pem, len, &der, &derlen, &why) != 0) {
-		st = acme_fail(cause, ST_BADREQ, "revoke: %s", why != NULL ?
+		st = cause_st(cause, ST_BADREQ, "revoke: %s", why != NULL ?
 		    why : "unreadable certificate");
 		free(why);
 		return (st);
@@ -1832,7 +1697,7 @@ acme_revoke(struct acme *a, const char *pem, size_t len, int reason,
 	    "\"reason\":%d}", b64, reason) : asprintf(&payload,
 	    "{\"certificate\":\"%s\"}", b64)) == -1) {
 		payload = NULL;
-		st = acme_fail(cause, ST_NOMEM, "out of memory");
+		st = cause_st(cause, ST_NOMEM, "out of memory");
 		goto out;
 	}
 	if ((st = acme_post(a, a->u_revoke, payload, 0, NULL, &r,
@@ -1860,12 +1725,12 @@ acme_renewal_info(struct acme *a, const char *ari_id, struct acme_ari *ari,
 	*cause = NULL;
 	memset(ari, 0, sizeof(*ari));
 	if (a->u_ari == NULL)
-		return (acme_fail(cause, ST_NOTFOUND, "the CA offers no ARI"));
+		return (cause_st(cause, ST_NOTFOUND, "the CA offers no ARI"));
 	if (ari_id == NULL || strchr(ari_id, '/') != NULL)
-		return (acme_fail(cause, ST_BADREQ, "bad ARI certificate id"));
+		return (cause_st(cause, ST_BADREQ, "bad ARI certificate id"));
 	if (asprintf(&url, "%s%s%s", a->u_ari,
 	    a->u_ari[strlen(a->u_ari) - 1] == '/' ? "" : "/", ari_id) == -1)
-		return (acme_fail(cause, ST_NOMEM, "out of memory"));
+		return (cause_st(cause, ST_NOMEM, "out of memory"));
 	(void)snprintf(what, sizeof(what), "renewalInfo %s", url);
 	acme_reply_init(&r, a);
 	if ((st = acme_http(a, "GET", url, NULL, NULL, &r, cause)) != ST_OK)
@@ -1875,7 +1740,7 @@ acme_renewal_info(struct acme *a, const char *ari_id, struct acme_ari *ari,
 		goto out;
 	}
 	if (acme_ari_parse(buf_str(&r.body), r.body.len, ari) != 0) {
-		st = acme_fail(cause, ST_UPSTREAM, "%s: no valid "
+		st = cause_st(cause, ST_UPSTREAM, "%s: no valid "
 		    "suggestedWindow in the reply", what);
 		goto out;
 	}

@@ -223,8 +223,6 @@ void		 acme_problem_cleanup(struct acme_problem *);	/* safe twice */
 char		*acme_problem_str(const struct acme_problem *);
 /* Seconds to wait from a Retry-After value at now; -1 if unparsable. */
 long		 acme_retry_after(const char *, time_t now);
-/* RFC 3339 date-time to time_t; -1 if unparsable. */
-int		 acme_time_parse(const char *, time_t *);
 /* Parses a renewalInfo reply body into *ari (retry_after untouched). */
 int		 acme_ari_parse(const char *, size_t, struct acme_ari *);
 /*

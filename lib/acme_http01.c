@@ -22,6 +22,7 @@
 
 #include "acme.h"
 #include "base64url.h"
+#include "cause.h"
 #include "fs.h"
 
 /* Creates path as a folder (0755) unless it exists; 0 or -1 with *cause. */
@@ -30,9 +31,8 @@ http01_mkdir(const char *path, char **cause)
 {
 	if (mkdir(path, 0755) == 0 || errno == EEXIST)
 		return (0);
-	if (asprintf(cause, "cannot create %s: %s", path,
-	    strerror(errno)) == -1)
-		*cause = NULL;
+	cause_set(cause, "cannot create %s: %s", path,
+	    strerror(errno));
 	return (-1);
 }
 
@@ -43,7 +43,7 @@ http01_path(const char *webroot, const char *token, int mk, char **cause)
 	char	*dir = NULL, *path = NULL;
 
 	if (!base64url_valid(token)) {
-		(void)!asprintf(cause, "refusing token '%.64s'", token);
+		cause_set(cause, "refusing token '%.64s'", token);
 		return (NULL);
 	}
 	if (asprintf(&dir, "%s/.well-known", webroot) == -1)
@@ -62,7 +62,7 @@ http01_path(const char *webroot, const char *token, int mk, char **cause)
 	return (path);
 nomem:
 	dir = NULL;
-	(void)!asprintf(cause, "out of memory");
+	cause_set(cause, "out of memory");
 fail:
 	free(dir);
 	return (NULL);
@@ -96,9 +96,8 @@ http01_cleanup(struct acme_solver *s, const struct acme_challenge *c,
 	if ((path = http01_path(s->arg, c->token, 0, cause)) == NULL)
 		return (-1);
 	if (unlink(path) == -1 && errno != ENOENT) {
-		if (asprintf(cause, "cannot remove %s: %s", path,
-		    strerror(errno)) == -1)
-			*cause = NULL;
+		cause_set(cause, "cannot remove %s: %s", path,
+		    strerror(errno));
 		free(path);
 		return (-1);
 	}

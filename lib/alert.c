@@ -34,6 +34,8 @@
 
 #include "alert.h"
 #include "buf.h"
+#include "cause.h"
+#include "clock.h"
 #include "config.h"
 #include "fs.h"
 #include "jobstatus.h"
@@ -204,48 +206,6 @@ alert_duration_fmt(long long secs, char *buf, size_t size)
 	return (buf);
 }
 
-/* See alert.h. */
-char *
-alert_time_fmt(time_t t, char *buf, size_t size)
-{
-	struct tm	 tm;
-
-	if (t == 0 || gmtime_r(&t, &tm) == NULL)
-		snprintf(buf, size, "-");
-	else
-		strftime(buf, size, "%Y-%m-%dT%H:%M:%SZ", &tm);
-	return (buf);
-}
-
-/* See alert.h. */
-int
-alert_time_parse(const char *s, time_t *out)
-{
-	struct tm	 tm;
-	const char	*p;
-	long		 off = 0;
-	int		 hh, mm;
-
-	memset(&tm, 0, sizeof(tm));
-	if (s == NULL || (p = strptime(s, "%Y-%m-%dT%H:%M:%S", &tm)) == NULL)
-		return (-1);
-	if (*p == '.')
-		for (p++; isdigit((unsigned char)*p); p++)
-			;
-	if (*p == 'Z' || *p == 'z')
-		p++;
-	else if ((*p == '+' || *p == '-') && sscanf(p + 1, "%2d:%2d", &hh,
-	    &mm) == 2) {
-		off = (hh * 3600L + mm * 60L) * (*p == '-' ? -1 : 1);
-		p += 6;
-	} else
-		return (-1);
-	if (*p != '\0')
-		return (-1);
-	*out = timegm(&tm) - off;
-	return (0);
-}
-
 /*
  * Makes a one-line summary from printf arguments: control characters
  * become blanks (runs of blanks one), invalid UTF-8 becomes '?', and it is
@@ -392,7 +352,7 @@ alert_rule_load(const struct config *cfg, size_t i, struct alert_rule *r,
 	name = config_iname(cfg, "alert", i);
 	r->name = name;
 	if ((kind = config_istr(cfg, "alert", i, "kind")) == NULL) {
-		(void)!asprintf(cause, "[alert %s] kind: not set (one of "
+		cause_set(cause, "[alert %s] kind: not set (one of "
 		    "http_5xx_ratio, http_p95, db_down, cert_expiry, "
 		    "cert_renew_failed, disk_space, crash_loop, stale_job, "
 		    "api_down)", name);
@@ -402,7 +362,7 @@ alert_rule_load(const struct config *cfg, size_t i, struct alert_rule *r,
 		if (strcmp(kind, alert_kinds[k].name) == 0)
 			break;
 	if (k == ALERT_KIND__COUNT) {
-		(void)!asprintf(cause, "[alert %s] kind: unknown '%s'", name,
+		cause_set(cause, "[alert %s] kind: unknown '%s'", name,
 		    kind);
 		return (-1);
 	}
@@ -419,38 +379,38 @@ alert_rule_load(const struct config *cfg, size_t i, struct alert_rule *r,
 	r->threshold = NAN;
 	thr = config_istr(cfg, "alert", i, "threshold");
 	if (thr != NULL && alert_kinds[k].unit == ALERT_UNIT_NONE) {
-		(void)!asprintf(cause, "[alert %s] threshold: a %s rule takes "
+		cause_set(cause, "[alert %s] threshold: a %s rule takes "
 		    "none", name, kind);
 		return (-1);
 	}
 	if (alert_kinds[k].unit != ALERT_UNIT_NONE &&
 	    alert_threshold(alert_kinds[k].unit, thr != NULL ? thr :
 	    alert_kinds[k].def, &r->threshold, &why) != 0) {
-		(void)!asprintf(cause, "[alert %s] threshold: '%s' is not %s",
+		cause_set(cause, "[alert %s] threshold: '%s' is not %s",
 		    name, thr != NULL ? thr : alert_kinds[k].def, why);
 		return (-1);
 	}
 	r->route = config_istr(cfg, "alert", i, "route");
 	if (r->route != NULL && !(flags & ALERT_K_ROUTE)) {
-		(void)!asprintf(cause, "[alert %s] route: only http_5xx_ratio "
+		cause_set(cause, "[alert %s] route: only http_5xx_ratio "
 		    "and http_p95 rules take a route", name);
 		return (-1);
 	}
 	cert = config_istr(cfg, "alert", i, "cert");
 	path = config_istr(cfg, "alert", i, "path");
 	if (cert != NULL && !(flags & ALERT_K_CERT)) {
-		(void)!asprintf(cause, "[alert %s] cert: only cert_expiry and "
+		cause_set(cause, "[alert %s] cert: only cert_expiry and "
 		    "cert_renew_failed rules take a cert", name);
 		return (-1);
 	}
 	if (path != NULL && !(flags & (ALERT_K_CERT | ALERT_K_PATH))) {
-		(void)!asprintf(cause, "[alert %s] path: a %s rule takes "
+		cause_set(cause, "[alert %s] path: a %s rule takes "
 		    "none", name, kind);
 		return (-1);
 	}
 	if (flags & ALERT_K_CERT) {
 		if ((cert == NULL) == (path == NULL)) {
-			(void)!asprintf(cause, "[alert %s] cert: set either "
+			cause_set(cause, "[alert %s] cert: set either "
 			    "cert (a [cert NAME]) or path (its status file)",
 			    name);
 			return (-1);
@@ -461,7 +421,7 @@ alert_rule_load(const struct config *cfg, size_t i, struct alert_rule *r,
 				    cert) == 0)
 					break;
 			if (n == config_count(cfg, "cert")) {
-				(void)!asprintf(cause, "[alert %s] cert: no "
+				cause_set(cause, "[alert %s] cert: no "
 				    "[cert %s] section", name, cert);
 				return (-1);
 			}
@@ -474,7 +434,7 @@ alert_rule_load(const struct config *cfg, size_t i, struct alert_rule *r,
 			goto nomem;
 	} else if (flags & ALERT_K_PATH) {
 		if (path == NULL || *path == '\0') {
-			(void)!asprintf(cause, "[alert %s] path: a %s rule "
+			cause_set(cause, "[alert %s] path: a %s rule "
 			    "needs one", name, kind);
 			return (-1);
 		}
@@ -484,13 +444,13 @@ alert_rule_load(const struct config *cfg, size_t i, struct alert_rule *r,
 	}
 	if ((flags & ALERT_K_METRICS) &&
 	    config_str(cfg, "alerts", "metrics_url") == NULL) {
-		(void)!asprintf(cause, "[alert %s] kind: a %s rule reads "
+		cause_set(cause, "[alert %s] kind: a %s rule reads "
 		    "/metrics: set [alerts] metrics_url", name, kind);
 		return (-1);
 	}
 	return (0);
 nomem:
-	(void)!asprintf(cause, "out of memory");
+	cause_set(cause, "out of memory");
 	return (-1);
 }
 
@@ -507,7 +467,7 @@ alert_rules_load(const struct config *cfg, struct alert_rules *rules,
 	if (n == 0)
 		return (0);
 	if ((rules->v = calloc(n, sizeof(*rules->v))) == NULL) {
-		(void)!asprintf(cause, "out of memory");
+		cause_set(cause, "out of memory");
 		return (-1);
 	}
 	for (i = 0; i < n; i++) {
@@ -796,22 +756,24 @@ alert_store_load(struct alert_store *s, const char *path, char **cause)
 	json_object		*root = NULL, *rules, *h, *e;
 	struct json_object_iterator it, itend;
 	struct alert_state	*st;
-	char			*text = NULL, err[160];
 	const char		*t;
-	size_t			 len, i, n;
+	size_t			 i, n;
 	int			 rc = -1;
 
 	*cause = NULL;
 	alert_store_init(s);
-	if (access(path, F_OK) != 0 && errno == ENOENT)
+	switch (jsonutil_load_file(path, ALERT_MAX_STATE, 8, JSONUTIL_OBJECT,
+	    &root, cause)) {
+	case ST_OK:
+		break;
+	case ST_NOTFOUND:
+		cause_clear(cause);
 		return (0);
-	if (fs_read_file(path, ALERT_MAX_STATE, &text, &len, cause) != 0)
+	case ST_BADREQ:
+		cause_prefix(cause, "not a bootstack alert state file");
+		/* FALLTHROUGH */
+	default:
 		return (-1);
-	if (jsonutil_parse(text, len, 8, &root, err, sizeof(err)) != ST_OK ||
-	    !json_object_is_type(root, json_type_object)) {
-		(void)!asprintf(cause, "%s: not a bootstack alert state file "
-		    "(%s)", path, root == NULL ? err : "not an object");
-		goto out;
 	}
 	s->last_check = (time_t)alert_jint(root, "last_check");
 	if (json_object_object_get_ex(root, "rules", &rules) &&
@@ -853,12 +815,11 @@ alert_store_load(struct alert_store *s, const char *path, char **cause)
 	rc = 0;
 	goto out;
 nomem:
-	(void)!asprintf(cause, "out of memory");
+	cause_set(cause, "out of memory");
 out:
 	if (rc != 0)
 		alert_store_cleanup(s);
 	json_object_put(root);
-	free(text);
 	return (rc);
 }
 
@@ -925,7 +886,6 @@ alert_store_save(const struct alert_store *s, const char *path,
     char **cause)
 {
 	json_object	*root, *rules, *h, *o, *e;
-	const char	*text;
 	size_t		 i;
 	int		 rc = -1;
 
@@ -956,16 +916,12 @@ alert_store_save(const struct alert_store *s, const char *path,
 		json_object_object_add(e, "series",
 		    json_object_new_string(s->h[i].text));
 	}
-	text = json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY |
-	    JSON_C_TO_STRING_NOSLASHESCAPE);
-	if (text == NULL)
-		goto nomem;
-	rc = fs_write_atomic(path, text, strlen(text), 0600, cause);
+	rc = jsonutil_save_file(path, root, 0600, cause);
 	json_object_put(root);
 	return (rc);
 nomem:
 	json_object_put(root);
-	(void)!asprintf(cause, "out of memory");
+	cause_set(cause, "out of memory");
 	return (-1);
 }
 
@@ -1051,7 +1007,7 @@ alert_series_load(const struct alert_store *s, struct alert_series **out,
 	if (s->nh == 0)
 		return (0);
 	if ((v = calloc(s->nh, sizeof(*v))) == NULL) {
-		(void)!asprintf(cause, "out of memory");
+		cause_set(cause, "out of memory");
 		return (-1);
 	}
 	for (i = 0; i < s->nh; i++) {
@@ -1060,7 +1016,7 @@ alert_series_load(const struct alert_store *s, struct alert_series **out,
 		promtext_init(&v[i].p);
 		if (promtext_parse(&v[i].p, s->h[i].text,
 		    strlen(s->h[i].text), &why) != ST_OK) {
-			(void)!asprintf(cause, "kept scrape %zu: %s", i,
+			cause_set(cause, "kept scrape %zu: %s", i,
 			    why != NULL ? why : "out of memory");
 			free(why);
 			alert_series_cleanup(v, i);
@@ -1285,21 +1241,10 @@ static json_object *
 alert_status_file(const char *path, char **why)
 {
 	json_object	*obj = NULL;
-	char		*text = NULL, *cause = NULL, err[160];
-	size_t		 len;
 
-	if (fs_read_file(path, ALERT_MAX_STATUS, &text, &len, &cause) != 0) {
-		*why = cause;
-		return (NULL);
-	}
-	if (jsonutil_parse(text, len, 8, &obj, err, sizeof(err)) != ST_OK ||
-	    !json_object_is_type(obj, json_type_object)) {
-		(void)!asprintf(why, "%s: not a status file (%s)", path,
-		    obj == NULL ? err : "not an object");
-		json_object_put(obj);
-		obj = NULL;
-	}
-	free(text);
+	if (jsonutil_load_file(path, ALERT_MAX_STATUS, 8, JSONUTIL_OBJECT,
+	    &obj, why) == ST_BADREQ)
+		cause_prefix(why, "not a status file");
 	return (obj);
 }
 
@@ -1430,7 +1375,7 @@ alert_eval_cert(const struct alert_rule *r, const struct alert_input *in,
 		return (active);
 	}
 	na = jsonutil_get_str(st, "not_after");
-	if (na == NULL || alert_time_parse(na, &t) != 0) {
+	if (na == NULL || clock_rfc3339_parse(na, &t) != 0) {
 		*value = NAN;
 		*summary = alert_summary("no certificate installed for %s "
 		    "(last renewal run: %s)", r->what,
@@ -1441,7 +1386,7 @@ alert_eval_cert(const struct alert_rule *r, const struct alert_input *in,
 	}
 	days = difftime(t, in->now) / 86400.0;
 	*value = days;
-	alert_time_fmt(t, when, sizeof(when));
+	clock_rfc3339_fmt(t, when, sizeof(when));
 	if (days < 0)
 		*summary = alert_summary("the certificate %s EXPIRED %.1f days "
 		    "ago (%s)", r->what, -days, when);
@@ -1601,15 +1546,15 @@ alert_text(const struct alert_item *it, size_t n, const char *host)
 			    "resolved %s)", alert_notice_word(it[i].what),
 			    it[i].rule->name, alert_kind_name(it[i].rule->kind),
 			    it[i].st->summary != NULL ? it[i].st->summary : "",
-			    alert_time_fmt(it[i].st->fired_at, t1, sizeof(t1)),
-			    alert_time_fmt(it[i].st->resolved_at, t2,
+			    clock_rfc3339_fmt(it[i].st->fired_at, t1, sizeof(t1)),
+			    clock_rfc3339_fmt(it[i].st->resolved_at, t2,
 			    sizeof(t2)));
 		else
 			st = buf_printf(&b, "\n%s [%s] %s (%s): %s (since %s)",
 			    alert_notice_word(it[i].what), it[i].rule->severity,
 			    it[i].rule->name, alert_kind_name(it[i].rule->kind),
 			    it[i].st->summary != NULL ? it[i].st->summary : "",
-			    alert_time_fmt(it[i].st->fired_at, t1, sizeof(t1)));
+			    clock_rfc3339_fmt(it[i].st->fired_at, t1, sizeof(t1)));
 	}
 	if (st != ST_OK) {
 		buf_cleanup(&b);
@@ -1625,7 +1570,7 @@ alert_jput_iso(json_object *o, const char *key, time_t t)
 	char	 buf[32];
 
 	json_object_object_add(o, key, t != 0 ?
-	    json_object_new_string(alert_time_fmt(t, buf, sizeof(buf))) :
+	    json_object_new_string(clock_rfc3339_fmt(t, buf, sizeof(buf))) :
 	    NULL);
 }
 

@@ -163,10 +163,6 @@ const struct alert_rule *alert_rules_find(const struct alert_rules *,
 int		 alert_duration_parse(const char *, long long *secs);
 /* Formats seconds as "2h", "1h30m", "45s" into buf; returns buf. */
 char		*alert_duration_fmt(long long secs, char *buf, size_t size);
-/* Formats t as "2025-12-01T10:00:00Z" (UTC) into buf; "-" for 0. */
-char		*alert_time_fmt(time_t t, char *buf, size_t size);
-/* Parses "2025-12-01T10:00:00Z" (fractions and offsets allowed). */
-int		 alert_time_parse(const char *, time_t *);
 
 /* --- state file ------------------------------------------------------- */
 void		 alert_store_init(struct alert_store *);
@@ -321,8 +317,9 @@ enum st		 alert_post(const char *url, const char *token,
 		    char **cause);
 /*
  * Runs argv[0] (a path; no shell, no PATH search) with input on its
- * stdin, killed after timeout seconds. ST_OK when it exits 0; else *cause
- * with its status and the start of its stderr. The caller ignores SIGPIPE.
+ * stdin, killed after timeout seconds (lib/proc.h). ST_OK when it exits
+ * 0; else ST_UPSTREAM with *cause: "ARGV0 failed (exit 3): OUTPUT", the
+ * end of its output.
  */
 enum st		 alert_exec(char *const argv[], const char *input, size_t len,
 		    long timeout, char **cause);

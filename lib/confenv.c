@@ -16,6 +16,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "cause.h"
 #include "confenv.h"
 
 /* See confenv.h. */
@@ -111,7 +112,7 @@ confenv_path(const char *file, const char *env, const char *dir, char **cause)
 		return (path);
 	}
 	if (!confenv_name_ok(env)) {
-		(void)!asprintf(cause, "%s: bad environment name '%s' (1 to %d "
+		cause_set(cause, "%s: bad environment name '%s' (1 to %d "
 		    "of a-z, 0-9, '_' and '-', not starting with '_' or '-')",
 		    from, env, CONFENV_NAME_MAX);
 		return (NULL);
@@ -120,7 +121,7 @@ confenv_path(const char *file, const char *env, const char *dir, char **cause)
 		return (NULL);
 	if (stat(path, &sb) == -1 && errno == ENOENT) {
 		list = confenv_list(dir);
-		(void)!asprintf(cause, "unknown environment '%s' (%s): %s does "
+		cause_set(cause, "unknown environment '%s' (%s): %s does "
 		    "not exist; environments in %s: %s", env, from, path, dir,
 		    list != NULL ? list : "?");
 		free(list);

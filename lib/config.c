@@ -40,6 +40,7 @@
 #include <strings.h>
 #include <unistd.h>
 
+#include "cause.h"
 #include "config.h"
 
 #define CONFIG_LINE_MAX		4096		/* bytes in a line, no LF */
@@ -86,8 +87,6 @@ struct config {
 
 static void	config_die(const char *, ...)
 		    __attribute__((format(printf, 1, 2), noreturn));
-static int	config_fail(char **, const char *, ...)
-		    __attribute__((format(printf, 2, 3)));
 
 /* A programming error (unknown key, bad table): says so and aborts. */
 static void
@@ -101,21 +100,6 @@ config_die(const char *fmt, ...)
 	va_end(ap);
 	fputc('\n', stderr);
 	abort();
-}
-
-/* Sets *cause (if cause is not NULL) and returns -1. */
-static int
-config_fail(char **cause, const char *fmt, ...)
-{
-	va_list	 ap;
-
-	if (cause == NULL)
-		return (-1);
-	va_start(ap, fmt);
-	if (vasprintf(cause, fmt, ap) == -1)
-		*cause = NULL;
-	va_end(ap);
-	return (-1);
 }
 
 /* Wipes and frees a string that may hold a secret; NULL-safe. */
@@ -527,17 +511,17 @@ config_set(const struct config *cfg, struct config_inst *in, size_t ki,
 
 	config_secname(in, sn, sizeof(sn));
 	if (line != 0 && v->line != 0)
-		return (config_fail(cause, "%s: [%s] %s%s: duplicate key "
+		return (cause_set(cause, "%s: [%s] %s%s: duplicate key "
 		    "(first set at line %d)", where, sn, k->name,
 		    twin ? "_file" : "", v->line));
 	if (config_check(k, twin, text, &num, why, sizeof(why)) != 0)
-		return (config_fail(cause, "%s: [%s] %s: %s", where, sn,
+		return (cause_set(cause, "%s: [%s] %s: %s", where, sn,
 		    k->name, why));
 	if ((ntext = strdup(text)) == NULL)
-		return (config_fail(cause, "%s: out of memory", where));
+		return (cause_set(cause, "%s: out of memory", where));
 	if ((nwhere = strdup(where)) == NULL) {
 		config_wipe(ntext);
-		return (config_fail(cause, "%s: out of memory", where));
+		return (cause_set(cause, "%s: out of memory", where));
 	}
 	config_wipe(v->text);
 	free(v->where);
@@ -608,7 +592,7 @@ config_parse_header(struct config *cfg, const char *file, int lineno,
 
 	len = strlen(s);
 	if (s[len - 1] != ']')
-		return (config_fail(cause, "%s:%d: a section header must end "
+		return (cause_set(cause, "%s:%d: a section header must end "
 		    "with ']'", file, lineno));
 	s[len - 1] = '\0';
 	name = s + 1;
@@ -623,11 +607,11 @@ config_parse_header(struct config *cfg, const char *file, int lineno,
 		iname += strspn(iname, " \t");
 	}
 	if ((sec = config_find_section(cfg->sections, name)) == NULL)
-		return (config_fail(cause, "%s:%d: unknown section [%s]", file,
+		return (cause_set(cause, "%s:%d: unknown section [%s]", file,
 		    lineno, config_esc(name, esc, sizeof(esc))));
 	if (!sec->multi) {
 		if (iname != NULL)
-			return (config_fail(cause, "%s:%d: section [%s] takes "
+			return (cause_set(cause, "%s:%d: section [%s] takes "
 			    "no name ('%s')", file, lineno, sec->name,
 			    config_esc(iname, esc, sizeof(esc))));
 		for (i = 0; i < cfg->ninsts; i++)
@@ -636,10 +620,10 @@ config_parse_header(struct config *cfg, const char *file, int lineno,
 		return (0);
 	}
 	if (iname == NULL)
-		return (config_fail(cause, "%s:%d: section [%s] needs a name: "
+		return (cause_set(cause, "%s:%d: section [%s] needs a name: "
 		    "[%s NAME]", file, lineno, sec->name, sec->name));
 	if (!config_valid_iname(iname))
-		return (config_fail(cause, "%s:%d: bad name '%s' for [%s]: use "
+		return (cause_set(cause, "%s:%d: bad name '%s' for [%s]: use "
 		    "letters, digits, '.', '_' and '-'", file, lineno,
 		    config_esc(iname, esc, sizeof(esc)), sec->name));
 	for (i = 0; i < cfg->ninsts; i++) {
@@ -647,7 +631,7 @@ config_parse_header(struct config *cfg, const char *file, int lineno,
 		if (in->sec != sec || strcmp(in->name, iname) != 0)
 			continue;
 		if (in->line != 0)
-			return (config_fail(cause, "%s:%d: duplicate section "
+			return (cause_set(cause, "%s:%d: duplicate section "
 			    "[%s %s] (first at line %d)", file, lineno,
 			    sec->name, config_esc(iname, esc2, sizeof(esc2)),
 			    in->line));
@@ -657,7 +641,7 @@ config_parse_header(struct config *cfg, const char *file, int lineno,
 		return (0);
 	}
 	if ((in = config_add_inst(cfg, sec, iname)) == NULL)
-		return (config_fail(cause, "%s:%d: out of memory", file,
+		return (cause_set(cause, "%s:%d: out of memory", file,
 		    lineno));
 	in->line = lineno;
 	*cur = cfg->ninsts - 1;
@@ -688,31 +672,31 @@ config_parse_line(struct config *cfg, const char *file, int lineno,
 		return (config_parse_header(cfg, file, lineno, s, cur, cause));
 
 	if ((eq = strchr(s, '=')) == NULL)
-		return (config_fail(cause, "%s:%d: expected [section], "
+		return (cause_set(cause, "%s:%d: expected [section], "
 		    "key = value or a # comment", file, lineno));
 	*eq = '\0';
 	key = s;
 	for (e = eq; e > key && (e[-1] == ' ' || e[-1] == '\t'); e--)
 		e[-1] = '\0';
 	if (*key == '\0')
-		return (config_fail(cause, "%s:%d: no key name before '='",
+		return (cause_set(cause, "%s:%d: no key name before '='",
 		    file, lineno));
 	val = eq + 1;
 	val += strspn(val, " \t");
 	if (*cur == SIZE_MAX)
-		return (config_fail(cause, "%s:%d: key '%s' is outside of any "
+		return (cause_set(cause, "%s:%d: key '%s' is outside of any "
 		    "[section]", file, lineno, config_esc(key, esc,
 		    sizeof(esc))));
 	in = &cfg->insts[*cur];
 	config_secname(in, sn, sizeof(sn));
 	if (config_find_key(cfg, in->sec->name, key, &ki, &twin) != 0)
-		return (config_fail(cause, "%s:%d: [%s] %s: unknown key", file,
+		return (cause_set(cause, "%s:%d: [%s] %s: unknown key", file,
 		    lineno, sn, config_esc(key, esc, sizeof(esc))));
 	if (*val == '"' && (why = config_unquote(val)) != NULL)
-		return (config_fail(cause, "%s:%d: [%s] %s: %s", file, lineno,
+		return (cause_set(cause, "%s:%d: [%s] %s: %s", file, lineno,
 		    sn, key, why));
 	if (asprintf(&where, "%s:%d", file, lineno) == -1)
-		return (config_fail(cause, "%s:%d: out of memory", file,
+		return (cause_set(cause, "%s:%d: out of memory", file,
 		    lineno));
 	rc = config_set(cfg, in, ki, twin, val, where, lineno, cause);
 	free(where);
@@ -740,14 +724,14 @@ config_parse(struct config *cfg, const char *file, const char *text,
 		n = (size_t)((eol == NULL ? end : eol) - p);
 		next = eol == NULL ? end : eol + 1;
 		if (memchr(p, '\0', n) != NULL) {
-			config_fail(cause, "%s:%d: NUL byte in the line", file,
+			cause_set(cause, "%s:%d: NUL byte in the line", file,
 			    lineno);
 			goto out;
 		}
 		if (n > 0 && p[n - 1] == '\r')
 			n--;
 		if (n > CONFIG_LINE_MAX) {
-			config_fail(cause, "%s:%d: line longer than %d bytes",
+			cause_set(cause, "%s:%d: line longer than %d bytes",
 			    file, lineno, CONFIG_LINE_MAX);
 			goto out;
 		}
@@ -916,13 +900,13 @@ config_secrets(struct config *cfg, char **cause)
 			if (f->text == NULL)
 				continue;
 			if (v->text != NULL)
-				return (config_fail(cause, "%s: [%s] %s_file: "
+				return (cause_set(cause, "%s: [%s] %s_file: "
 				    "cannot be set with %s (set at %s); use "
 				    "one", f->where, sn, k->name, k->name,
 				    v->where == NULL ? "default" : v->where));
 			if (config_read_secret(f->text, &v->secret, why,
 			    sizeof(why)) != 0)
-				return (config_fail(cause, "%s: [%s] %s_file: "
+				return (cause_set(cause, "%s: [%s] %s_file: "
 				    "%s", f->where, sn, k->name, why));
 		}
 	}
@@ -941,7 +925,7 @@ config_load_text(struct config *cfg, const char *name, const char *text,
 	struct config	*new, tmp;
 
 	if ((new = config_copy(cfg)) == NULL)
-		return (config_fail(cause, "%s: out of memory", name));
+		return (cause_set(cause, "%s: out of memory", name));
 	if (config_parse(new, name, text, len, cause) != 0 ||
 	    config_env(new, cause) != 0 ||
 	    config_secrets(new, cause) != 0) {
@@ -952,7 +936,7 @@ config_load_text(struct config *cfg, const char *name, const char *text,
 		free(new->path);
 		if ((new->path = strdup(path)) == NULL) {
 			config_free(new);
-			return (config_fail(cause, "%s: out of memory", name));
+			return (cause_set(cause, "%s: out of memory", name));
 		}
 	}
 	tmp = *cfg;
@@ -975,20 +959,20 @@ config_load(struct config *cfg, const char *path, char **cause)
 	if (cause != NULL)
 		*cause = NULL;
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY)) == -1)
-		return (config_fail(cause, "%s: cannot open: %s", path,
+		return (cause_set(cause, "%s: cannot open: %s", path,
 		    strerror(errno)));
 	if (fstat(fd, &st) == -1) {
-		config_fail(cause, "%s: cannot stat: %s", path,
+		cause_set(cause, "%s: cannot stat: %s", path,
 		    strerror(errno));
 		goto out;
 	}
 	if (S_ISDIR(st.st_mode)) {
-		config_fail(cause, "%s: cannot read: %s", path,
+		cause_set(cause, "%s: cannot read: %s", path,
 		    strerror(EISDIR));
 		goto out;
 	}
 	if ((buf = malloc(CONFIG_FILE_MAX + 1)) == NULL) {
-		config_fail(cause, "%s: out of memory", path);
+		cause_set(cause, "%s: out of memory", path);
 		goto out;
 	}
 	while (len <= CONFIG_FILE_MAX) {
@@ -996,7 +980,7 @@ config_load(struct config *cfg, const char *path, char **cause)
 		if (r == -1 && errno == EINTR)
 			continue;
 		if (r == -1) {
-			config_fail(cause, "%s: cannot read: %s", path,
+			cause_set(cause, "%s: cannot read: %s", path,
 			    strerror(errno));
 			goto out;
 		}
@@ -1005,7 +989,7 @@ config_load(struct config *cfg, const char *path, char **cause)
 		len += (size_t)r;
 	}
 	if (len > CONFIG_FILE_MAX) {
-		config_fail(cause, "%s: larger than %d bytes", path,
+		cause_set(cause, "%s: larger than %d bytes", path,
 		    CONFIG_FILE_MAX);
 		goto out;
 	}

@@ -34,6 +34,7 @@
 #include <openssl/x509v3.h>
 
 #include "base64url.h"
+#include "cause.h"
 #include "crypto.h"
 #include "fs.h"
 
@@ -45,36 +46,27 @@ static const char *const crypto_type_names[] = {
 };
 
 /*
- * Sets *cause to the formatted text plus the oldest queued OpenSSL error,
- * and empties OpenSSL's error queue. Returns -1 for "return (crypto_fail())".
+ * Sets *cause (lib/cause.h) to the formatted text plus the oldest queued
+ * OpenSSL error, and empties OpenSSL's error queue. Returns -1 for
+ * "return (crypto_fail())".
  */
 static int __attribute__((format(printf, 2, 3)))
 crypto_fail(char **cause, const char *fmt, ...)
 {
-	char		 ebuf[256], *msg = NULL;
+	char		 ebuf[256];
 	unsigned long	 e;
 	va_list		 ap;
+	int		 mine = cause != NULL && *cause == NULL;
 
-	va_start(ap, fmt);
-	if (vasprintf(&msg, fmt, ap) == -1)
-		msg = NULL;
-	va_end(ap);
 	e = ERR_peek_error();
 	ERR_clear_error();
-	if (cause == NULL) {
-		free(msg);
-		return (-1);
-	}
-	*cause = NULL;
-	if (msg == NULL)
-		return (-1);
-	if (e != 0) {
+	va_start(ap, fmt);
+	(void)cause_vset(cause, fmt, ap);
+	va_end(ap);
+	if (mine && e != 0) {
 		ERR_error_string_n(e, ebuf, sizeof(ebuf));
-		if (asprintf(cause, "%s (%s)", msg, ebuf) == -1)
-			*cause = NULL;
-		free(msg);
-	} else
-		*cause = msg;
+		cause_suffix(cause, " (%s)", ebuf);
+	}
 	return (-1);
 }
 
@@ -220,9 +212,8 @@ crypto_key_load(const char *path, char **cause)
 	OPENSSL_cleanse(pem, len);
 	free(pem);
 	if (key == NULL) {
-		if (asprintf(cause, "%s: %s", path, why != NULL ? why :
-		    "cannot read the key") == -1)
-			*cause = NULL;
+		cause_set(cause, "%s: %s", path, why != NULL ? why :
+		    "cannot read the key");
 		free(why);
 	}
 	return (key);
@@ -812,9 +803,8 @@ crypto_cert_load(const char *path, struct crypto_cert *c, char **cause)
 	rc = crypto_cert_parse(pem, len, c, &why);
 	free(pem);
 	if (rc != 0) {
-		if (asprintf(cause, "%s: %s", path, why != NULL ? why :
-		    "unreadable") == -1)
-			*cause = NULL;
+		cause_set(cause, "%s: %s", path, why != NULL ? why :
+		    "unreadable");
 		free(why);
 	}
 	return (rc);

@@ -46,11 +46,14 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "cause.h"
+#include "clock.h"
 #include "config.h"
 #include "dns.h"
 #include "dns/dynadot.h"
 #include "dns_check.h"
 #include "fs.h"
+#include "httpc.h"
 #include "jsonutil.h"
 #include "log.h"
 
@@ -402,13 +405,13 @@ dns_zone_merge(const struct dns_zone *cur, const struct dns_changes *c,
 				continue;
 			if (strcmp(a->type, "cname") == 0 &&
 			    strcmp(b->type, "cname") != 0) {
-				(void)!asprintf(cause, "%s: a CNAME cannot "
+				cause_set(cause, "%s: a CNAME cannot "
 				    "share its name with other records (it has "
 				    "%s too)", dns_show_name(a->name), b->type);
 				goto fail;
 			}
 			if (strcmp(a->type, "cname") == 0 && j > i) {
-				(void)!asprintf(cause, "%s: two CNAME records",
+				cause_set(cause, "%s: two CNAME records",
 				    dns_show_name(a->name));
 				goto fail;
 			}
@@ -417,7 +420,7 @@ dns_zone_merge(const struct dns_zone *cur, const struct dns_changes *c,
 			    (strcmp(a->type, "a") == 0 ||
 			    strcmp(a->type, "aaaa") == 0 ||
 			    strcmp(a->type, "cname") == 0)) {
-				(void)!asprintf(cause, "%s: the provider %ss "
+				cause_set(cause, "%s: the provider %ss "
 				    "this name; remove that record there, or "
 				    "stop asking for %s records on it",
 				    dns_show_name(a->name), b->type, a->type);
@@ -428,7 +431,7 @@ dns_zone_merge(const struct dns_zone *cur, const struct dns_changes *c,
 	free(done);
 	return (0);
 nomem:
-	(void)!asprintf(cause, out->n >= DNS_MAX_RECORDS ? "more than %d "
+	cause_set(cause, out->n >= DNS_MAX_RECORDS ? "more than %d "
 	    "records in the zone" : "out of memory", DNS_MAX_RECORDS);
 fail:
 	free(done);
@@ -592,7 +595,7 @@ dns_zone_from_json(json_object *obj, struct dns_zone *z, char **cause)
 	if (!json_object_is_type(obj, json_type_object) ||
 	    !json_object_object_get_ex(obj, "records", &arr) ||
 	    !json_object_is_type(arr, json_type_array)) {
-		(void)!asprintf(cause, "not a zone snapshot (no records)");
+		cause_set(cause, "not a zone snapshot (no records)");
 		return (-1);
 	}
 	if ((name = jsonutil_get_str(obj, "zone")) != NULL &&
@@ -602,7 +605,7 @@ dns_zone_from_json(json_object *obj, struct dns_zone *z, char **cause)
 		if (!json_object_is_type(v, json_type_int) ||
 		    json_object_get_int64(v) < 0 ||
 		    json_object_get_int64(v) > 2147483647) {
-			(void)!asprintf(cause, "snapshot: bad ttl");
+			cause_set(cause, "snapshot: bad ttl");
 			goto fail;
 		}
 		z->ttl = (long)json_object_get_int64(v);
@@ -616,7 +619,7 @@ dns_zone_from_json(json_object *obj, struct dns_zone *z, char **cause)
 		value2 = jsonutil_get_str(r, "value2");
 		if (name == NULL || type == NULL || value == NULL ||
 		    *type == '\0') {
-			(void)!asprintf(cause, "snapshot: record %zu lacks "
+			cause_set(cause, "snapshot: record %zu lacks "
 			    "name, type or value", i + 1);
 			goto fail;
 		}
@@ -625,7 +628,7 @@ dns_zone_from_json(json_object *obj, struct dns_zone *z, char **cause)
 	}
 	return (0);
 nomem:
-	(void)!asprintf(cause, "out of memory (or more than %d records)",
+	cause_set(cause, "out of memory (or more than %d records)",
 	    DNS_MAX_RECORDS);
 fail:
 	dns_zone_cleanup(z);
@@ -766,7 +769,7 @@ dns_config_addr(const struct config *cfg, const char *key, int family,
 		return (0);
 	if (strcmp(v, "auto") == 0) {
 		if (dns_local_addr(family, buf, size) != 0) {
-			(void)!asprintf(cause, "[dns] %s = auto: no public "
+			cause_set(cause, "[dns] %s = auto: no public "
 			    "address on this host's interfaces; set it", key);
 			return (-1);
 		}
@@ -774,7 +777,7 @@ dns_config_addr(const struct config *cfg, const char *key, int family,
 	}
 	if (inet_pton(family, v, bin) != 1 ||
 	    inet_ntop(family, bin, buf, (socklen_t)size) == NULL) {
-		(void)!asprintf(cause, "[dns] %s: '%.64s' is not an %s address",
+		cause_set(cause, "[dns] %s: '%.64s' is not an %s address",
 		    key, v, family == AF_INET ? "IPv4" : "IPv6");
 		return (-1);
 	}
@@ -865,7 +868,7 @@ dns_desired(const struct config *cfg, const char *zone, struct dns_changes *c,
 			*tok = '\0';
 		dns_lower(tok);
 		if (!dns_name_ok(tok)) {
-			(void)!asprintf(cause, "[dns] hosts: '%.64s' is not a "
+			cause_set(cause, "[dns] hosts: '%.64s' is not a "
 			    "name relative to the zone (\"@\" is the apex)",
 			    tok);
 			goto out;
@@ -884,7 +887,7 @@ dns_desired(const struct config *cfg, const char *zone, struct dns_changes *c,
 		value = config_istr(cfg, "dns_record", i, "value");
 		if (name == NULL || type == NULL || value == NULL ||
 		    *value == '\0') {
-			(void)!asprintf(cause, "[dns_record %s]: name, type "
+			cause_set(cause, "[dns_record %s]: name, type "
 			    "and value are required", sec);
 			goto out;
 		}
@@ -900,7 +903,7 @@ dns_desired(const struct config *cfg, const char *zone, struct dns_changes *c,
 		} else
 			free(p);
 		if (!dns_name_ok(norm)) {
-			(void)!asprintf(cause, "[dns_record %s] name: '%.64s' "
+			cause_set(cause, "[dns_record %s] name: '%.64s' "
 			    "is not a name relative to the zone", sec, name);
 			goto out;
 		}
@@ -910,7 +913,7 @@ dns_desired(const struct config *cfg, const char *zone, struct dns_changes *c,
 
 			if (inet_pton(is4 ? AF_INET : AF_INET6, value,
 			    bin) != 1) {
-				(void)!asprintf(cause, "[dns_record %s] value: "
+				cause_set(cause, "[dns_record %s] value: "
 				    "'%.64s' is not an %s address", sec, value,
 				    is4 ? "IPv4" : "IPv6");
 				goto out;
@@ -918,12 +921,12 @@ dns_desired(const struct config *cfg, const char *zone, struct dns_changes *c,
 		} else if (strcasecmp(type, "cname") == 0) {
 			if (!dns_name_ok(value) && !(strlen(value) > 1 &&
 			    value[strlen(value) - 1] == '.')) {
-				(void)!asprintf(cause, "[dns_record %s] value: "
+				cause_set(cause, "[dns_record %s] value: "
 				    "'%.64s' is not a host name", sec, value);
 				goto out;
 			}
 		} else if (strcasecmp(type, "txt") != 0) {
-			(void)!asprintf(cause, "[dns_record %s] type: '%.16s' "
+			cause_set(cause, "[dns_record %s] type: '%.16s' "
 			    "is not one of A, AAAA, CNAME, TXT", sec, type);
 			goto out;
 		}
@@ -934,7 +937,7 @@ dns_desired(const struct config *cfg, const char *zone, struct dns_changes *c,
 	rc = 0;
 	goto out;
 nomem:
-	(void)!asprintf(cause, "out of memory");
+	cause_set(cause, "out of memory");
 out:
 	free(norm);
 	free(copy);
@@ -957,7 +960,7 @@ dns_scrub(const char *text, const char *secret)
 	buf_init(&b, strlen(text) * 2 + 64);
 	if (secret != NULL && *secret != '\0') {
 		sl = strlen(secret);
-		if ((enc = dynadot_escape(secret)) == NULL)
+		if ((enc = httpc_escape(secret)) == NULL)
 			return (NULL);
 		el = strlen(enc);
 	}
@@ -1023,38 +1026,6 @@ dns_say_lines(FILE *out, const char *text)
 	}
 }
 
-/* mkdir -p path with mode. */
-static int
-dns_mkdirs(const char *path, mode_t mode, char **cause)
-{
-	char	*copy, *p;
-
-	if ((copy = strdup(path)) == NULL) {
-		(void)!asprintf(cause, "out of memory");
-		return (-1);
-	}
-	for (p = copy + 1;; p++) {
-		if (*p != '/' && *p != '\0')
-			continue;
-		{
-			char	 c = *p;
-
-			*p = '\0';
-			if (mkdir(copy, mode) == -1 && errno != EEXIST) {
-				(void)!asprintf(cause, "cannot create %s: %s",
-				    copy, strerror(errno));
-				free(copy);
-				return (-1);
-			}
-			*p = c;
-			if (c == '\0')
-				break;
-		}
-	}
-	free(copy);
-	return (0);
-}
-
 /* See dns.h. */
 struct dns *
 dns_open_with(const struct config *cfg, struct dns_provider *prov,
@@ -1065,7 +1036,7 @@ dns_open_with(const struct config *cfg, struct dns_provider *prov,
 
 	*cause = NULL;
 	if ((zone = dns_config_zone(cfg)) == NULL) {
-		(void)!asprintf(cause, "no zone: set [dns] zone (or [site] "
+		cause_set(cause, "no zone: set [dns] zone (or [site] "
 		    "domain)");
 		goto fail;
 	}
@@ -1089,7 +1060,7 @@ dns_open_with(const struct config *cfg, struct dns_provider *prov,
 	d->prop_timeout = (long)config_int(cfg, "dns", "propagation_timeout");
 	d->prop_interval = (long)config_int(cfg, "dns", "propagation_interval");
 	d->query_timeout = (long)config_int(cfg, "dns", "query_timeout");
-	if (dns_mkdirs(d->snapshot_dir, 0700, cause) != 0) {
+	if (fs_mkdirs(d->snapshot_dir, 0700, 0, cause) != 0) {
 		dns_free(d);
 		return (NULL);
 	}
@@ -1097,7 +1068,7 @@ dns_open_with(const struct config *cfg, struct dns_provider *prov,
 nomem_d:
 	dns_free(d);
 nomem:
-	(void)!asprintf(cause, "out of memory");
+	cause_set(cause, "out of memory");
 fail:
 	if (prov->ops != NULL && prov->ops->free != NULL)
 		prov->ops->free(prov->priv);
@@ -1116,7 +1087,7 @@ dns_open(const struct config *cfg, char **cause)
 	memset(&prov, 0, sizeof(prov));
 	name = config_str(cfg, "dns", "provider");
 	if (name == NULL || strcmp(name, "dynadot") != 0) {
-		(void)!asprintf(cause, "[dns] provider: unknown '%s'",
+		cause_set(cause, "[dns] provider: unknown '%s'",
 		    name != NULL ? name : "(unset)");
 		return (NULL);
 	}
@@ -1156,7 +1127,10 @@ dns_snapshot_dir(const struct dns *d)
 	return (d->snapshot_dir);
 }
 
-/* Milliseconds since the epoch. */
+/*
+ * Milliseconds since the epoch (the wall clock: the time of the last call
+ * is kept as the lock file's mtime, across runs).
+ */
 static long long
 dns_now(void)
 {
@@ -1164,20 +1138,6 @@ dns_now(void)
 
 	clock_gettime(CLOCK_REALTIME, &ts);
 	return ((long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
-}
-
-/* Sleeps ms milliseconds. */
-static void
-dns_sleep_ms(long long ms)
-{
-	struct timespec	 ts;
-
-	if (ms <= 0)
-		return;
-	ts.tv_sec = (time_t)(ms / 1000);
-	ts.tv_nsec = (long)(ms % 1000) * 1000000L;
-	while (nanosleep(&ts, &ts) == -1 && errno == EINTR)
-		;
 }
 
 /*
@@ -1194,25 +1154,25 @@ dns_lock(struct dns *d, char **cause)
 
 	if (asprintf(&path, "%s/%s.lock", d->snapshot_dir,
 	    d->prov.ops->name) == -1) {
-		(void)!asprintf(cause, "out of memory");
+		cause_set(cause, "out of memory");
 		return (ST_NOMEM);
 	}
 	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (fd == -1) {
-		(void)!asprintf(cause, "cannot open %s: %s", path,
+		cause_set(cause, "cannot open %s: %s", path,
 		    strerror(errno));
 		free(path);
 		return (ST_IO);
 	}
-	until = dns_now() + d->lock_timeout * 1000;
+	until = clock_ms() + d->lock_timeout * 1000;
 	while (flock(fd, LOCK_EX | LOCK_NB) == -1) {
 		if (errno != EWOULDBLOCK && errno != EINTR) {
-			(void)!asprintf(cause, "cannot lock %s: %s", path,
+			cause_set(cause, "cannot lock %s: %s", path,
 			    strerror(errno));
 			goto fail;
 		}
-		if (dns_now() >= until) {
-			(void)!asprintf(cause, "the %s account is locked by "
+		if (clock_ms() >= until) {
+			cause_set(cause, "the %s account is locked by "
 			    "another run for more than %ld s (%s)",
 			    d->prov.ops->name, d->lock_timeout, path);
 			goto fail;
@@ -1220,7 +1180,7 @@ dns_lock(struct dns *d, char **cause)
 		if (!logged++)
 			log_info("dns: waiting for another run to release %s",
 			    path);
-		dns_sleep_ms(200);
+		clock_sleep_ms(200);
 	}
 	d->last_call = fstat(fd, &sb) == 0 ? (long long)sb.st_mtim.tv_sec *
 	    1000 + sb.st_mtim.tv_nsec / 1000000 : 0;
@@ -1259,7 +1219,7 @@ dns_pace(struct dns *d)
 
 	wait = d->last_call + d->prov.min_interval_ms - dns_now();
 	if (wait > 0 && wait <= d->prov.min_interval_ms)
-		dns_sleep_ms(wait);
+		clock_sleep_ms(wait);
 }
 
 /* One provider read, paced. */
@@ -1334,7 +1294,6 @@ dns_snapshot(struct dns *d, const struct dns_zone *z, char **path,
 	json_object	*obj;
 	struct timespec	 ts;
 	struct tm	 tm;
-	const char	*text;
 	char		 stamp[32], taken[32];
 	int		 i, rc;
 
@@ -1349,28 +1308,23 @@ dns_snapshot(struct dns *d, const struct dns_zone *z, char **path,
 		if (asprintf(path, "%s/%s-%s.%03ldZ.json", d->snapshot_dir,
 		    d->zone, stamp, ts.tv_nsec / 1000000) == -1) {
 			*path = NULL;
-			(void)!asprintf(cause, "out of memory");
+			cause_set(cause, "out of memory");
 			return (ST_NOMEM);
 		}
 		if (access(*path, F_OK) != 0)
 			break;
-		dns_sleep_ms(1);
+		clock_sleep_ms(1);
 	}
 	if ((obj = dns_zone_to_json(z)) == NULL) {
-		(void)!asprintf(cause, "out of memory");
+		cause_set(cause, "out of memory");
 		return (ST_NOMEM);
 	}
 	json_object_object_add(obj, "provider",
 	    json_object_new_string(d->prov.ops->name));
 	json_object_object_add(obj, "taken", json_object_new_string(taken));
-	text = json_object_to_json_string_ext(obj, JSON_C_TO_STRING_PRETTY |
-	    JSON_C_TO_STRING_NOSLASHESCAPE);
-	rc = text == NULL ? -1 : fs_write_atomic(*path, text, strlen(text),
-	    0600, cause);
+	rc = jsonutil_save_file(*path, obj, 0600, cause);
 	json_object_put(obj);
 	if (rc != 0) {
-		if (*cause == NULL)
-			(void)!asprintf(cause, "out of memory");
 		free(*path);
 		*path = NULL;
 		return (ST_IO);
@@ -1579,21 +1533,6 @@ dns_wait_for(struct dns *d, const struct dns_expects *x, FILE *out,
 	return (dns_check_wait(&cc, x->v, x->n, cause));
 }
 
-/* Prefixes *cause with "ZONE: " and a context. */
-static void
-dns_cause_prefix(char **cause, const char *zone, const char *what)
-{
-	char	*s;
-
-	if (*cause == NULL)
-		return;
-	if (asprintf(&s, "%s: %s%s%s", zone, what != NULL ? what : "",
-	    what != NULL ? ": " : "", *cause) == -1)
-		return;
-	free(*cause);
-	*cause = s;
-}
-
 /*
  * The write, read back and wait of a transaction that changes cur to new
  * (the account lock is held). snapshot: the file holding cur.
@@ -1621,22 +1560,18 @@ dns_commit(struct dns *d, const struct dns_zone *cur,
 			dns_zone_cleanup(&back);
 			return (ST_OK);
 		}
-		if (asprintf(&s, "%s; %s; the zone before this change is in "
+		cause_set(cause, "the write failed");
+		cause_suffix(cause, "; %s; the zone before this change is in "
 		    "%s (bootstack dns restore FILE puts it back)",
-		    *cause != NULL ? *cause : "the write failed",
 		    rst != ST_OK ? "the zone could not be read back" :
 		    dns_zone_equal(&back, cur) ? "nothing was changed" :
-		    "the zone changed in part", snapshot) != -1) {
-			free(*cause);
-			*cause = s;
-		}
+		    "the zone changed in part", snapshot);
 		free(why);
 		dns_zone_cleanup(&back);
 		return (st);
 	}
 	if ((st = dns_prov_read(d, &back, cause)) != ST_OK) {
-		dns_cause_prefix(cause, "written, but reading it back failed",
-		    NULL);
+		cause_prefix(cause, "written, but reading it back failed");
 		return (st);
 	}
 	if (!dns_zone_equal(&back, new)) {
@@ -1647,7 +1582,7 @@ dns_commit(struct dns *d, const struct dns_zone *cur,
 		/* One line: "- missing record; + unexpected record". */
 		for (s = diff.data; s != NULL && (s = strchr(s, '\n')) != NULL;)
 			*s = ';';
-		(void)!asprintf(cause, "the zone read back differs from what "
+		cause_set(cause, "the zone read back differs from what "
 		    "was written (%s); the zone before this change is in %s "
 		    "(bootstack dns restore FILE puts it back)",
 		    buf_str(&diff), snapshot);
@@ -1687,7 +1622,7 @@ dns_update(struct dns *d, const struct dns_changes *c, int flags, FILE *out,
 		goto out;
 	}
 	if ((n = dns_zone_diff(&cur, &new, &diff)) < 0) {
-		(void)!asprintf(cause, "the diff is too large");
+		cause_set(cause, "the diff is too large");
 		st = ST_TOOBIG;
 		goto out;
 	}
@@ -1718,7 +1653,7 @@ dns_update(struct dns *d, const struct dns_changes *c, int flags, FILE *out,
 		goto out;
 	}
 	if (dns_expects_changes(&x, d->zone, c) != 0) {
-		(void)!asprintf(cause, "out of memory");
+		cause_set(cause, "out of memory");
 		st = ST_NOMEM;
 		goto out;
 	}
@@ -1726,7 +1661,7 @@ dns_update(struct dns *d, const struct dns_changes *c, int flags, FILE *out,
 out:
 	dns_unlock(d);
 	if (st != ST_OK)
-		dns_cause_prefix(cause, d->zone, NULL);
+		cause_prefix(cause, "%s", d->zone);
 	dns_expects_cleanup(&x);
 	buf_cleanup(&diff);
 	free(snap);
@@ -1744,8 +1679,7 @@ dns_restore(struct dns *d, const char *path, int flags, FILE *out,
 	struct dns_expects	 x;
 	struct buf		 diff;
 	json_object		*obj = NULL;
-	char			*text = NULL, *snap = NULL, err[128];
-	size_t			 len = 0;
+	char			*snap = NULL;
 	int			 n;
 	enum st			 st = ST_BADREQ;
 
@@ -1754,20 +1688,18 @@ dns_restore(struct dns *d, const char *path, int flags, FILE *out,
 	dns_zone_init(&want);
 	memset(&x, 0, sizeof(x));
 	buf_init(&diff, DNS_MAX_DIFF);
-	if (fs_read_file(path, DNS_MAX_SNAPSHOT, &text, &len, cause) != 0) {
-		st = ST_IO;
+	if ((st = jsonutil_load_file(path, DNS_MAX_SNAPSHOT, 8, 0, &obj,
+	    cause)) != ST_OK) {
+		st = st == ST_BADREQ ? ST_BADREQ : ST_IO;
 		goto out;
 	}
-	if (jsonutil_parse(text, len, 8, &obj, err, sizeof(err)) != ST_OK) {
-		(void)!asprintf(cause, "%s: %s", path, err);
-		goto out;
-	}
+	st = ST_BADREQ;
 	if (dns_zone_from_json(obj, &want, cause) != 0) {
-		dns_cause_prefix(cause, path, NULL);
+		cause_prefix(cause, "%s", path);
 		goto out;
 	}
 	if (want.name == NULL || strcasecmp(want.name, d->zone) != 0) {
-		(void)!asprintf(cause, "%s is a snapshot of %s, not of %s",
+		cause_set(cause, "%s is a snapshot of %s, not of %s",
 		    path, want.name != NULL ? want.name : "no zone", d->zone);
 		goto out;
 	}
@@ -1778,7 +1710,7 @@ dns_restore(struct dns *d, const char *path, int flags, FILE *out,
 	if (want.ttl == 0)
 		want.ttl = cur.ttl;
 	if ((n = dns_zone_diff(&cur, &want, &diff)) < 0) {
-		(void)!asprintf(cause, "the diff is too large");
+		cause_set(cause, "the diff is too large");
 		st = ST_TOOBIG;
 		goto out;
 	}
@@ -1803,7 +1735,7 @@ dns_restore(struct dns *d, const char *path, int flags, FILE *out,
 	if (flags & DNS_NO_WAIT)
 		goto out;
 	if (dns_expects_zones(&x, d->zone, &cur, &want) != 0) {
-		(void)!asprintf(cause, "out of memory");
+		cause_set(cause, "out of memory");
 		st = ST_NOMEM;
 		goto out;
 	}
@@ -1811,11 +1743,10 @@ dns_restore(struct dns *d, const char *path, int flags, FILE *out,
 out:
 	dns_unlock(d);
 	if (st != ST_OK)
-		dns_cause_prefix(cause, d->zone, NULL);
+		cause_prefix(cause, "%s", d->zone);
 	dns_expects_cleanup(&x);
 	buf_cleanup(&diff);
 	json_object_put(obj);
-	free(text);
 	free(snap);
 	dns_zone_cleanup(&cur);
 	dns_zone_cleanup(&want);
@@ -1835,6 +1766,6 @@ dns_read(struct dns *d, struct dns_zone *z, char **cause)
 	st = dns_prov_read(d, z, cause);
 	dns_unlock(d);
 	if (st != ST_OK)
-		dns_cause_prefix(cause, d->zone, NULL);
+		cause_prefix(cause, "%s", d->zone);
 	return (st);
 }

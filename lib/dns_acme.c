@@ -31,6 +31,7 @@
 #include <json-c/json.h>
 
 #include "acme.h"
+#include "cause.h"
 #include "dns.h"
 #include "fs.h"
 #include "jsonutil.h"
@@ -57,7 +58,7 @@ dns_acme_new(struct dns *d, char **cause)
 	    asprintf(&a->journal, "%s/%s.acme.json", dns_snapshot_dir(d),
 	    dns_zone(d)) == -1) {
 		free(a);
-		(void)!asprintf(cause, "out of memory");
+		cause_set(cause, "out of memory");
 		return (NULL);
 	}
 	a->d = d;
@@ -95,16 +96,11 @@ dns_acme_journal_save(struct dns_acme *a, const struct dns_zone *z,
     char **cause)
 {
 	json_object	*obj;
-	const char	*text;
 	int		 rc;
 
-	if ((obj = dns_zone_to_json(z)) == NULL) {
-		(void)!asprintf(cause, "out of memory");
-		return (-1);
-	}
-	text = json_object_to_json_string_ext(obj, JSON_C_TO_STRING_PRETTY);
-	rc = text == NULL ? -1 : fs_write_atomic(a->journal, text, strlen(text),
-	    0600, cause);
+	if ((obj = dns_zone_to_json(z)) == NULL)
+		return (cause_set(cause, "out of memory"));
+	rc = jsonutil_save_file(a->journal, obj, 0600, cause);
 	json_object_put(obj);
 	return (rc);
 }
@@ -114,19 +110,17 @@ static void
 dns_acme_journal_load(struct dns_acme *a, struct dns_zone *z)
 {
 	json_object	*obj = NULL;
-	char		*text = NULL, *cause = NULL, err[128];
-	size_t		 len = 0;
+	char		*cause = NULL;
+	enum st		 st;
 
 	dns_zone_init(z);
-	if (access(a->journal, F_OK) != 0)
-		return;
-	if (fs_read_file(a->journal, DNS_ACME_MAX_JOURNAL, &text, &len,
-	    &cause) != 0 || jsonutil_parse(text, len, 8, &obj, err,
-	    sizeof(err)) != ST_OK || dns_zone_from_json(obj, z, &cause) != 0)
+	st = jsonutil_load_file(a->journal, DNS_ACME_MAX_JOURNAL, 8, 0, &obj,
+	    &cause);
+	if (st != ST_NOTFOUND && (st != ST_OK ||
+	    dns_zone_from_json(obj, z, &cause) != 0))
 		log_warnx("dns-01: ignoring the journal %s: %s", a->journal,
-		    cause != NULL ? cause : "not JSON");
+		    cause_text(cause));
 	free(cause);
-	free(text);
 	json_object_put(obj);
 }
 
@@ -141,18 +135,18 @@ dns_acme_present(struct acme_solver *s, const struct acme_challenge *c,
 
 	*cause = NULL;
 	if (asprintf(&fq, "_acme-challenge.%s", c->identifier) == -1) {
-		(void)!asprintf(cause, "out of memory");
+		cause_set(cause, "out of memory");
 		return (-1);
 	}
 	if ((rel = dns_relative(fq, dns_zone(a->d))) == NULL) {
-		(void)!asprintf(cause, "%s is not inside the zone %s that "
+		cause_set(cause, "%s is not inside the zone %s that "
 		    "bootstack manages ([dns] zone)", c->identifier,
 		    dns_zone(a->d));
 		goto out;
 	}
 	if (!dns_acme_has(&a->cur, rel, c->dns_value) &&
 	    dns_zone_add(&a->cur, rel, "txt", c->dns_value, NULL) != 0) {
-		(void)!asprintf(cause, "out of memory");
+		cause_set(cause, "out of memory");
 		goto out;
 	}
 	a->live++;
@@ -216,7 +210,7 @@ dns_acme_ready(struct acme_solver *s, char **cause)
 	}
 	goto out;
 nomem:
-	(void)!asprintf(cause, "out of memory");
+	cause_set(cause, "out of memory");
 out:
 	dns_changes_cleanup(&ch);
 	dns_zone_cleanup(&stale);
@@ -247,7 +241,7 @@ dns_acme_cleanup(struct acme_solver *s, const struct acme_challenge *c,
 		if (dns_changes_add(&ch, DNS_OP_REMOVE, a->cur.rec[i].name,
 		    "txt", a->cur.rec[i].value) != 0) {
 			dns_changes_cleanup(&ch);
-			(void)!asprintf(cause, "out of memory");
+			cause_set(cause, "out of memory");
 			return (-1);
 		}
 	log_info("dns-01: removing %zu TXT value%s from %s", a->cur.n,

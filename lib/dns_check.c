@@ -41,22 +41,14 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "cause.h"
+#include "clock.h"
 #include "dns_check.h"
 #include "log.h"
 
 #define DNS_CHECK_MAX_ANSWER	65535	/* bytes of one answer */
 #define DNS_CHECK_TRIES		2	/* tries of a query per round */
 #define DNS_CHECK_WHY_MAX	2048	/* bytes of a timeout message */
-
-/* Milliseconds on the monotonic clock. */
-static long long
-check_now_ms(void)
-{
-	struct timespec	 ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ((long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
-}
 
 /* The libresolv type number of a type word, or -1. */
 static int
@@ -191,7 +183,7 @@ check_resolve(const char *host, const char *port, const char *name,
 	hints.ai_socktype = SOCK_DGRAM;
 	hints.ai_flags = AI_NUMERICSERV;
 	if ((rc = getaddrinfo(host, port, &hints, &res)) != 0) {
-		(void)!asprintf(cause, "nameserver %s: %s", host,
+		cause_set(cause, "nameserver %s: %s", host,
 		    gai_strerror(rc));
 		return (-1);
 	}
@@ -210,7 +202,7 @@ check_resolve(const char *host, const char *port, const char *name,
 			break;
 		if ((nv = reallocarray(*out, *n + 1, sizeof(*nv))) == NULL) {
 			freeaddrinfo(res);
-			(void)!asprintf(cause, "out of memory");
+			cause_set(cause, "out of memory");
 			return (-1);
 		}
 		*out = nv;
@@ -241,7 +233,7 @@ dns_check_parse_servers(const char *spec, struct dns_server **out, size_t *n,
 	*n = 0;
 	*cause = NULL;
 	if ((copy = strdup(spec)) == NULL) {
-		(void)!asprintf(cause, "out of memory");
+		cause_set(cause, "out of memory");
 		return (-1);
 	}
 	for (tok = strtok_r(copy, " \t,", &save); tok != NULL;
@@ -251,7 +243,7 @@ dns_check_parse_servers(const char *spec, struct dns_server **out, size_t *n,
 		if (*tok == '[') {
 			if ((end = strchr(tok, ']')) == NULL ||
 			    (end[1] != '\0' && end[1] != ':')) {
-				(void)!asprintf(cause, "nameserver '%.64s': "
+				cause_set(cause, "nameserver '%.64s': "
 				    "want [ADDRESS]:PORT", tok);
 				goto out;
 			}
@@ -267,12 +259,12 @@ dns_check_parse_servers(const char *spec, struct dns_server **out, size_t *n,
 		if (port != NULL && (strlen(port) == 0 ||
 		    strspn(port, "0123456789") != strlen(port) ||
 		    atoi(port) < 1 || atoi(port) > 65535)) {
-			(void)!asprintf(cause, "nameserver '%.64s': bad port "
+			cause_set(cause, "nameserver '%.64s': bad port "
 			    "'%.16s'", host, port);
 			goto out;
 		}
 		if (*host == '\0') {
-			(void)!asprintf(cause, "nameserver: empty host");
+			cause_set(cause, "nameserver: empty host");
 			goto out;
 		}
 		if (check_resolve(host, port != NULL ? port : "53", NULL, out,
@@ -280,7 +272,7 @@ dns_check_parse_servers(const char *spec, struct dns_server **out, size_t *n,
 			goto out;
 	}
 	if (*n == 0) {
-		(void)!asprintf(cause, "no nameserver in '%.64s'", spec);
+		cause_set(cause, "no nameserver in '%.64s'", spec);
 		goto out;
 	}
 	rc = 0;
@@ -311,24 +303,24 @@ dns_check_find_servers(const char *zone, struct dns_server **out, size_t *n,
 	*cause = NULL;
 	memset(&rs, 0, sizeof(rs));
 	if (res_ninit(&rs) != 0) {
-		(void)!asprintf(cause, "cannot read the resolver "
+		cause_set(cause, "cannot read the resolver "
 		    "configuration");
 		return (-1);
 	}
 	if ((ans = malloc(DNS_CHECK_MAX_ANSWER)) == NULL) {
-		(void)!asprintf(cause, "out of memory");
+		cause_set(cause, "out of memory");
 		goto out;
 	}
 	len = res_nquery(&rs, zone, ns_c_in, ns_t_ns, ans,
 	    DNS_CHECK_MAX_ANSWER);
 	if (len < 0) {
-		(void)!asprintf(cause, "NS lookup of %s failed: %s (set [dns] "
+		cause_set(cause, "NS lookup of %s failed: %s (set [dns] "
 		    "nameservers to name them)", zone,
 		    hstrerror(rs.res_h_errno));
 		goto out;
 	}
 	if (ns_initparse(ans, len, &m) < 0) {
-		(void)!asprintf(cause, "NS lookup of %s: malformed answer",
+		cause_set(cause, "NS lookup of %s: malformed answer",
 		    zone);
 		goto out;
 	}
@@ -347,7 +339,7 @@ dns_check_find_servers(const char *zone, struct dns_server **out, size_t *n,
 	}
 	if (*n == 0) {
 		free(*cause);
-		(void)!asprintf(cause, "NS lookup of %s gave no usable "
+		cause_set(cause, "NS lookup of %s gave no usable "
 		    "nameserver (set [dns] nameservers to name them)", zone);
 		goto out;
 	}
@@ -369,7 +361,7 @@ check_wait_fd(int fd, short events, long long deadline)
 	int		 rc;
 
 	for (;;) {
-		left = deadline - check_now_ms();
+		left = deadline - clock_ms();
 		if (left <= 0)
 			return (0);
 		pfd.fd = fd;
@@ -396,7 +388,7 @@ check_udp(const struct dns_server *s, const unsigned char *q, int qlen,
 	    s->addrlen) == -1 || send(fd, q, (size_t)qlen, 0) != qlen) {
 		int	 e = errno;
 
-		(void)!asprintf(why, "cannot send: %s", strerror(e));
+		cause_set(why, "cannot send: %s", strerror(e));
 		if (fd != -1)
 			close(fd);
 		/* No route of that family here (an IPv6 NS on a v4 host). */
@@ -405,14 +397,14 @@ check_udp(const struct dns_server *s, const unsigned char *q, int qlen,
 	}
 	for (;;) {
 		if (!check_wait_fd(fd, POLLIN, deadline)) {
-			(void)!asprintf(why, "no answer (timeout)");
+			cause_set(why, "no answer (timeout)");
 			break;
 		}
 		r = recv(fd, ans, DNS_CHECK_MAX_ANSWER, 0);
 		if (r == -1) {
 			if (errno == EINTR)
 				continue;
-			(void)!asprintf(why, "%s", strerror(errno));
+			cause_set(why, "%s", strerror(errno));
 			break;
 		}
 		/* Same id, a response: else a stray datagram, keep waiting. */
@@ -462,17 +454,17 @@ check_tcp(const struct dns_server *s, const unsigned char *q, int qlen,
 	fd = socket(s->addr.ss_family, SOCK_STREAM | SOCK_CLOEXEC |
 	    SOCK_NONBLOCK, 0);
 	if (fd == -1) {
-		(void)!asprintf(why, "TCP: %s", strerror(errno));
+		cause_set(why, "TCP: %s", strerror(errno));
 		return (-1);
 	}
 	if (connect(fd, (const struct sockaddr *)&s->addr, s->addrlen) == -1 &&
 	    errno != EINPROGRESS) {
-		(void)!asprintf(why, "TCP connect: %s", strerror(errno));
+		cause_set(why, "TCP connect: %s", strerror(errno));
 		goto fail;
 	}
 	if (!check_wait_fd(fd, POLLOUT, deadline) ||
 	    getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &el) == -1 || err != 0) {
-		(void)!asprintf(why, "TCP connect: %s", err != 0 ?
+		cause_set(why, "TCP connect: %s", err != 0 ?
 		    strerror(err) : "timeout");
 		goto fail;
 	}
@@ -481,13 +473,13 @@ check_tcp(const struct dns_server *s, const unsigned char *q, int qlen,
 	if (check_tcp_io(fd, lenb, 2, 1, deadline) != 0 ||
 	    check_tcp_io(fd, (unsigned char *)(uintptr_t)q, (size_t)qlen, 1,
 	    deadline) != 0 || check_tcp_io(fd, lenb, 2, 0, deadline) != 0) {
-		(void)!asprintf(why, "TCP: no answer");
+		cause_set(why, "TCP: no answer");
 		goto fail;
 	}
 	want = ((size_t)lenb[0] << 8) | lenb[1];
 	if (want < HFIXEDSZ || check_tcp_io(fd, ans, want, 0, deadline) != 0 ||
 	    memcmp(ans, q, 2) != 0) {
-		(void)!asprintf(why, "TCP: bad answer");
+		cause_set(why, "TCP: bad answer");
 		goto fail;
 	}
 	*alen = (int)want;
@@ -577,64 +569,64 @@ dns_check_query(const struct dns_server *s, const char *fqdn, const char *type,
 	*rcode = -1;
 	*cause = NULL;
 	if ((t = check_type(type)) == -1) {
-		(void)!asprintf(cause, "cannot check records of type %s", type);
+		cause_set(cause, "cannot check records of type %s", type);
 		return (-1);
 	}
 	memset(&rs, 0, sizeof(rs));
 	if (res_ninit(&rs) != 0) {
-		(void)!asprintf(cause, "cannot set up a query");
+		cause_set(cause, "cannot set up a query");
 		return (-1);
 	}
 	qlen = res_nmkquery(&rs, ns_o_query, fqdn, ns_c_in, t, NULL, 0, NULL,
 	    q, sizeof(q));
 	if (qlen < HFIXEDSZ) {
-		(void)!asprintf(cause, "cannot make a query for '%.253s'",
+		cause_set(cause, "cannot make a query for '%.253s'",
 		    fqdn);
 		goto out;
 	}
 	/* Recursion off: the server's own data, never a cache. */
 	((HEADER *)(void *)q)->rd = 0;
 	if ((ans = malloc(DNS_CHECK_MAX_ANSWER)) == NULL) {
-		(void)!asprintf(cause, "out of memory");
+		cause_set(cause, "out of memory");
 		goto out;
 	}
 	for (try = 0; try < DNS_CHECK_TRIES; try++) {
 		free(why);
 		why = NULL;
-		if ((k = check_udp(s, q, qlen, ans, &alen, check_now_ms() +
+		if ((k = check_udp(s, q, qlen, ans, &alen, clock_ms() +
 		    timeout * 1000, &why)) == 0)
 			break;
 		if (k == -2) {
-			(void)!asprintf(cause, "%s", why);
+			cause_set(cause, "%s", why);
 			rc = -2;
 			goto out;
 		}
 	}
 	if (try == DNS_CHECK_TRIES) {
-		(void)!asprintf(cause, "%s", why != NULL ? why : "no answer");
+		cause_set(cause, "%s", why != NULL ? why : "no answer");
 		goto out;
 	}
 	if (((HEADER *)(void *)ans)->tc) {
 		free(why);
 		why = NULL;
-		if (check_tcp(s, q, qlen, ans, &alen, check_now_ms() +
+		if (check_tcp(s, q, qlen, ans, &alen, clock_ms() +
 		    timeout * 1000, &why) != 0) {
-			(void)!asprintf(cause, "truncated answer, then %s",
+			cause_set(cause, "truncated answer, then %s",
 			    why != NULL ? why : "TCP failed");
 			goto out;
 		}
 	}
 	if (ns_initparse(ans, alen, &m) < 0) {
-		(void)!asprintf(cause, "malformed answer");
+		cause_set(cause, "malformed answer");
 		goto out;
 	}
 	*rcode = ns_msg_getflag(m, ns_f_rcode);
 	if (*rcode != ns_r_noerror && *rcode != ns_r_nxdomain) {
-		(void)!asprintf(cause, "answered %s", check_rcode(*rcode));
+		cause_set(cause, "answered %s", check_rcode(*rcode));
 		goto out;
 	}
 	if (check_collect(&m, fqdn, t, type, values, n) != 0) {
-		(void)!asprintf(cause, "malformed answer");
+		cause_set(cause, "malformed answer");
 		goto out;
 	}
 	rc = 0;
@@ -752,12 +744,12 @@ dns_check_wait(const struct dns_check_config *cfg, const struct dns_expect *ex,
 	if (nex == 0)
 		return (ST_OK);
 	if (cfg->nservers == 0) {
-		(void)!asprintf(cause, "no nameserver to check");
+		cause_set(cause, "no nameserver to check");
 		return (ST_BADREQ);
 	}
 	for (i = 0; i < nex; i++)
 		if (check_type(ex[i].type) == -1) {
-			(void)!asprintf(cause, "cannot check records of type "
+			cause_set(cause, "cannot check records of type "
 			    "%s", ex[i].type);
 			return (ST_BADREQ);
 		}
@@ -776,7 +768,7 @@ dns_check_wait(const struct dns_check_config *cfg, const struct dns_expect *ex,
 			    ex[i].values[j])) == NULL)
 				goto nomem;
 	}
-	start = check_now_ms();
+	start = clock_ms();
 	deadline = start + cfg->timeout * 1000;
 	pause = (cfg->interval > 0 ? cfg->interval : 1) * 1000;
 	for (;;) {
@@ -821,7 +813,7 @@ dns_check_wait(const struct dns_check_config *cfg, const struct dns_expect *ex,
 				}
 			}
 		}
-		now = check_now_ms();
+		now = clock_ms();
 		if (left == 0) {
 			check_say(cfg, "visible on %zu nameserver%s after "
 			    "%.1f s", cfg->nservers - ngone, cfg->nservers -
@@ -842,13 +834,7 @@ dns_check_wait(const struct dns_check_config *cfg, const struct dns_expect *ex,
 				    why[k]);
 		if (pause > deadline - now)
 			pause = deadline - now;
-		{
-			struct timespec	 ts = { (time_t)(pause / 1000),
-			    (long)(pause % 1000) * 1000000L };
-
-			while (nanosleep(&ts, &ts) == -1 && errno == EINTR)
-				;
-		}
+		clock_sleep_ms(pause);
 		pause *= 2;
 		if (pause > DNS_CHECK_MAX_PAUSE * 1000)
 			pause = DNS_CHECK_MAX_PAUSE * 1000;
@@ -880,7 +866,7 @@ dns_check_wait(const struct dns_check_config *cfg, const struct dns_expect *ex,
 	st = ST_TIMEOUT;
 	goto out;
 nomem:
-	(void)!asprintf(cause, "out of memory");
+	cause_set(cause, "out of memory");
 out:
 	if (norm != NULL)
 		for (i = 0; i < nex; i++) {

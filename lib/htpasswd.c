@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "cause.h"
 #include "fs.h"
 #include "htpasswd.h"
 
@@ -58,15 +59,13 @@ htpasswd_own(const char *path, const char *group, char **cause)
 	    getgrnam_r(group, &gr, gbuf, sizeof(gbuf), &res) == 0 &&
 	    res != NULL && chown(path, (uid_t)-1, res->gr_gid) == -1 &&
 	    errno != EPERM) {
-		if (asprintf(cause, "cannot give %s to group %s: %s", path,
-		    group, strerror(errno)) == -1)
-			*cause = NULL;
+		cause_set(cause, "cannot give %s to group %s: %s", path,
+		    group, strerror(errno));
 		return (-1);
 	}
 	if (chmod(path, HTPASSWD_MODE) == -1) {
-		if (asprintf(cause, "cannot chmod %s: %s", path,
-		    strerror(errno)) == -1)
-			*cause = NULL;
+		cause_set(cause, "cannot chmod %s: %s", path,
+		    strerror(errno));
 		return (-1);
 	}
 	return (0);
@@ -175,18 +174,15 @@ htpasswd_ensure(const char *path, const char *group, char **cause)
 	*cause = NULL;
 	if (stat(path, &sb) == 0) {
 		if ((sb.st_mode & 0007) != 0) {
-			if (asprintf(cause, "%s is open to others (mode %04o); "
-			    "chmod o-rwx it", path,
-			    (unsigned int)(sb.st_mode & 07777)) == -1)
-				*cause = NULL;
-			return (-1);
+			return (cause_set(cause, "%s is open to others (mode "
+			    "%04o); chmod o-rwx it", path,
+			    (unsigned int)(sb.st_mode & 07777)));
 		}
 		return (0);
 	}
 	if (errno != ENOENT) {
-		if (asprintf(cause, "cannot stat %s: %s", path,
-		    strerror(errno)) == -1)
-			*cause = NULL;
+		cause_set(cause, "cannot stat %s: %s", path,
+		    strerror(errno));
 		return (-1);
 	}
 	if (fs_write_atomic(path, "", 0, HTPASSWD_MODE, cause) == -1)

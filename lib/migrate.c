@@ -51,6 +51,7 @@
 #include <openssl/evp.h>
 
 #include "buf.h"
+#include "cause.h"
 #include "db.h"
 #include "log.h"
 #include "migrate.h"
@@ -79,41 +80,6 @@ struct migrate_list {
 	size_t			 n;	/* entries used */
 	size_t			 cap;	/* entries allocated */
 };
-
-static enum st	migrate_fail(char **, enum st, const char *, ...)
-		    __attribute__((format(printf, 3, 4)));
-
-/*
- * Sets *cause (when not set yet) to a formatted message and returns st. The
- * message is made one line: libpq's texts hold newlines and tabs ("...\n\tIs
- * the server running...?"), and each run of them becomes one space.
- */
-static enum st
-migrate_fail(char **cause, enum st st, const char *fmt, ...)
-{
-	va_list	 ap;
-	char	*r, *w;
-
-	if (*cause != NULL)
-		return (st);
-	va_start(ap, fmt);
-	if (vasprintf(cause, fmt, ap) == -1)
-		*cause = NULL;		/* the caller falls back on st_str() */
-	va_end(ap);
-	if (*cause == NULL)
-		return (st);
-	for (r = w = *cause; *r != '\0'; r++) {
-		if (*r == '\n' || *r == '\r' || *r == '\t') {
-			if (w == *cause || w[-1] != ' ')
-				*w++ = ' ';
-		} else
-			*w++ = *r;
-	}
-	while (w > *cause && w[-1] == ' ')
-		w--;
-	*w = '\0';
-	return (st);
-}
 
 /* Text of a state, for status listings. */
 const char *
@@ -254,12 +220,12 @@ migrate_read(int dfd, const char *dir, const char *name, char **data,
 	buf_init(&b, MIGRATE_FILE_MAX);
 	if ((fd = openat(dfd, name, O_RDONLY | O_CLOEXEC)) == -1 ||
 	    fstat(fd, &sb) == -1) {
-		st = migrate_fail(cause, ST_IO, "%s/%s: %s", dir, name,
+		st = cause_st(cause, ST_IO, "%s/%s: %s", dir, name,
 		    strerror(errno));
 		goto out;
 	}
 	if (!S_ISREG(sb.st_mode)) {
-		st = migrate_fail(cause, ST_BADREQ, "%s/%s: not a regular file",
+		st = cause_st(cause, ST_BADREQ, "%s/%s: not a regular file",
 		    dir, name);
 		goto out;
 	}
@@ -267,7 +233,7 @@ migrate_read(int dfd, const char *dir, const char *name, char **data,
 		if ((r = read(fd, chunk, sizeof(chunk))) == -1) {
 			if (errno == EINTR)
 				continue;
-			st = migrate_fail(cause, ST_IO, "%s/%s: %s", dir, name,
+			st = cause_st(cause, ST_IO, "%s/%s: %s", dir, name,
 			    strerror(errno));
 			goto out;
 		}
@@ -275,13 +241,13 @@ migrate_read(int dfd, const char *dir, const char *name, char **data,
 			break;
 		if ((st = buf_add(&b, chunk, (size_t)r)) != ST_OK) {
 			if (st == ST_TOOBIG)
-				migrate_fail(cause, st, "%s/%s: larger than "
+				cause_st(cause, st, "%s/%s: larger than "
 				    "%d bytes", dir, name, MIGRATE_FILE_MAX);
 			goto out;
 		}
 	}
 	if (memchr(buf_str(&b), '\0', b.len) != NULL) {
-		st = migrate_fail(cause, ST_BADREQ, "%s/%s: holds a NUL byte",
+		st = cause_st(cause, ST_BADREQ, "%s/%s: holds a NUL byte",
 		    dir, name);
 		goto out;
 	}
@@ -333,24 +299,24 @@ migrate_scan(const char *dir, int keep, struct migrate_list *l, char **cause)
 	enum st			 st = ST_OK;
 
 	if (dir == NULL || *dir == '\0')
-		return (migrate_fail(cause, ST_BADREQ,
+		return (cause_st(cause, ST_BADREQ,
 		    "no migrations directory configured "
 		    "([database] migrations_dir)"));
 	if ((d = opendir(dir)) == NULL)
-		return (migrate_fail(cause, ST_IO, "%s: %s", dir,
+		return (cause_st(cause, ST_IO, "%s: %s", dir,
 		    strerror(errno)));
 	for (;;) {
 		errno = 0;
 		if ((de = readdir(d)) == NULL) {
 			if (errno != 0)
-				st = migrate_fail(cause, ST_IO, "%s: %s", dir,
+				st = cause_st(cause, ST_IO, "%s: %s", dir,
 				    strerror(errno));
 			break;
 		}
 		if ((kind = migrate_name(de->d_name, &version)) == 0)
 			continue;
 		if (kind == -1) {
-			st = migrate_fail(cause, ST_BADREQ, "%s/%s: not a "
+			st = cause_st(cause, ST_BADREQ, "%s/%s: not a "
 			    "migration name (NNNN_name.sql: version 0001 to "
 			    "9999, name of a-z, 0-9 and _)", dir, de->d_name);
 			break;
@@ -369,7 +335,7 @@ migrate_scan(const char *dir, int keep, struct migrate_list *l, char **cause)
 		e->state = MIGRATE_PENDING;
 		if ((st = migrate_sum(data, len, e->sum)) != ST_OK) {
 			free(data);
-			st = migrate_fail(cause, st, "%s: SHA-256 failed",
+			st = cause_st(cause, st, "%s: SHA-256 failed",
 			    e->file);
 			break;
 		}
@@ -386,7 +352,7 @@ migrate_scan(const char *dir, int keep, struct migrate_list *l, char **cause)
 		qsort(l->v, l->n, sizeof(*l->v), migrate_cmp);
 	for (i = 1; i < l->n; i++) {
 		if (l->v[i].version == l->v[i - 1].version)
-			return (migrate_fail(cause, ST_BADREQ,
+			return (cause_st(cause, ST_BADREQ,
 			    "%s and %s have the same version %04d",
 			    l->v[i - 1].file, l->v[i].file, l->v[i].version));
 	}
@@ -421,9 +387,9 @@ migrate_pq_fail(PGconn *conn, const PGresult *res, const char *what,
 	if (msg == NULL)
 		msg = PQerrorMessage(conn);
 	if (*msg == '\0')
-		return (migrate_fail(cause, st, "%s: unexpected reply %s", what,
+		return (cause_st(cause, st, "%s: unexpected reply %s", what,
 		    PQresStatus(PQresultStatus(res))));
-	return (migrate_fail(cause, st, "%s: %.*s", what, migrate_trimlen(msg),
+	return (cause_st(cause, st, "%s: %.*s", what, migrate_trimlen(msg),
 	    msg));
 }
 
@@ -464,7 +430,7 @@ migrate_connect(struct db *db, PGconn **conn, char **cause)
 
 	*conn = NULL;
 	if ((st = db_connect(db)) != ST_OK)
-		return (migrate_fail(cause, st, "cannot connect to the "
+		return (cause_st(cause, st, "cannot connect to the "
 		    "database: %s", *db_error(db) != '\0' ? db_error(db) :
 		    st_str(st)));
 	*conn = db_conn(db);
@@ -496,7 +462,7 @@ migrate_merge(PGconn *conn, struct migrate_list *l, char **cause)
 		if (errno != 0 || *end != '\0' || version < 1 ||
 		    version > MIGRATE_VERSION_MAX ||
 		    strlen(PQgetvalue(res, i, 2)) != MIGRATE_SUM_LEN) {
-			st = migrate_fail(cause, ST_DB, "schema_migrations: "
+			st = cause_st(cause, ST_DB, "schema_migrations: "
 			    "bad row for version %s", PQgetvalue(res, i, 0));
 			goto out;
 		}
@@ -554,16 +520,16 @@ migrate_check(const struct migrate_list *l, const char *dir, char **cause)
 		e = &l->v[i];
 		switch (e->state) {
 		case MIGRATE_EDITED:
-			return (migrate_fail(cause, ST_CONFLICT,
+			return (cause_st(cause, ST_CONFLICT,
 			    "%s was edited after it was applied "
 			    "(checksum %s, recorded %s)", e->file, e->sum,
 			    e->recorded));
 		case MIGRATE_RENAMED:
-			return (migrate_fail(cause, ST_CONFLICT,
+			return (cause_st(cause, ST_CONFLICT,
 			    "%s was renamed after it was applied (as %s)",
 			    e->file, e->recorded_file));
 		case MIGRATE_MISSING:
-			return (migrate_fail(cause, ST_CONFLICT,
+			return (cause_st(cause, ST_CONFLICT,
 			    "%s was applied but is missing from %s",
 			    e->file, dir));
 		case MIGRATE_APPLIED:
@@ -576,7 +542,7 @@ migrate_check(const struct migrate_list *l, const char *dir, char **cause)
 	for (i = 0; last != NULL && i < l->n; i++) {
 		e = &l->v[i];
 		if (e->state == MIGRATE_PENDING && e->version < last->version)
-			return (migrate_fail(cause, ST_CONFLICT,
+			return (cause_st(cause, ST_CONFLICT,
 			    "%s is pending but the later %s is already "
 			    "applied; renumber it above %04d", e->file,
 			    last->file, last->version));
@@ -636,9 +602,9 @@ migrate_sql_fail(PGconn *conn, const PGresult *res,
 	if (line > 0)
 		snprintf(at, sizeof(at), "line %d: ", line);
 	if ((detail = PQresultErrorField(res, PG_DIAG_MESSAGE_DETAIL)) == NULL)
-		return (migrate_fail(cause, st, "%s: %s%.*s", e->file, at,
+		return (cause_st(cause, st, "%s: %s%.*s", e->file, at,
 		    migrate_trimlen(msg), msg));
-	return (migrate_fail(cause, st, "%s: %s%.*s (%.*s)", e->file, at,
+	return (cause_st(cause, st, "%s: %s%.*s (%.*s)", e->file, at,
 	    migrate_trimlen(msg), msg, migrate_trimlen(detail), detail));
 }
 
@@ -676,7 +642,7 @@ migrate_one(PGconn *conn, struct migrate_entry *e, char **cause)
 			PQputCopyEnd(conn, "COPY is not supported");
 		while ((r = PQgetResult(conn)) != NULL)
 			PQclear(r);
-		st = migrate_fail(cause, ST_BADREQ, "%s: COPY FROM STDIN / "
+		st = cause_st(cause, ST_BADREQ, "%s: COPY FROM STDIN / "
 		    "TO STDOUT is not supported in a migration", e->file);
 		goto out;
 	default:
@@ -686,7 +652,7 @@ migrate_one(PGconn *conn, struct migrate_entry *e, char **cause)
 	PQclear(res);
 	res = NULL;
 	if (PQtransactionStatus(conn) != PQTRANS_INTRANS) {
-		st = migrate_fail(cause, ST_BADREQ, "%s: the file ended the "
+		st = cause_st(cause, ST_BADREQ, "%s: the file ended the "
 		    "transaction itself (COMMIT or ROLLBACK); what it "
 		    "committed stays, and it is not recorded as applied",
 		    e->file);

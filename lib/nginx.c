@@ -20,7 +20,6 @@
 #include "autoconf.h"
 
 #include <sys/stat.h>
-#include <sys/wait.h>
 
 #include <arpa/inet.h>
 #include <ctype.h>
@@ -33,10 +32,12 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "cause.h"
 #include "config.h"
 #include "fs.h"
 #include "htpasswd.h"
 #include "nginx.h"
+#include "proc.h"
 
 #ifndef BS_NGINXDIR
 #define BS_NGINXDIR "/usr/local/share/bootstack/nginx"
@@ -45,6 +46,7 @@
 #define NGINX_TMPL_MAX	(256 * 1024)	/* bytes of one template or file */
 #define NGINX_OUT_MAX	(1024 * 1024)	/* bytes of one rendered file */
 #define NGINX_RUN_TAIL	2048		/* bytes of command output kept */
+#define NGINX_RUN_TIMEOUT 120		/* seconds a command may take */
 
 /* The templates, in the order they are written (servers.conf before the
  * http.conf that includes it, so a reload mid-way sees no dangling include). */
@@ -63,19 +65,6 @@ struct nginx_vars {
 	struct nginx_var	 v[32];
 	size_t			 n;
 };
-
-/* Sets *cause to a formatted message; returns -1. */
-static int __attribute__((format(printf, 2, 3)))
-nginx_fail(char **cause, const char *fmt, ...)
-{
-	va_list	 ap;
-
-	va_start(ap, fmt);
-	if (vasprintf(cause, fmt, ap) == -1)
-		*cause = NULL;
-	va_end(ap);
-	return (-1);
-}
 
 /* Adds name = printf(fmt, ...) to vars; -1 on ENOMEM or a full table. */
 static int __attribute__((format(printf, 3, 4)))
@@ -171,9 +160,9 @@ nginx_path(const struct config *cfg, const char *section, const char *key,
 {
 	*out = config_str(cfg, section, key);
 	if (*out == NULL || (*out)[0] == '\0')
-		return (nginx_fail(cause, "[%s] %s is not set", section, key));
+		return (cause_set(cause, "[%s] %s is not set", section, key));
 	if (!nginx_path_ok(*out))
-		return (nginx_fail(cause, "[%s] %s: '%s' must be an absolute "
+		return (cause_set(cause, "[%s] %s: '%s' must be an absolute "
 		    "path without blanks, quotes, '\\', '$', ';', '#', '{' or "
 		    "'}'", section, key, *out));
 	return (0);
@@ -251,13 +240,13 @@ nginx_listen(const struct config *cfg, const char *key, const char *suffix,
 	buf_init(&b, 64 * 1024);
 	if (v == NULL || (copy = strdup(v)) == NULL) {
 		buf_cleanup(&b);
-		return (nginx_fail(cause, v == NULL ? "[nginx] %s is not set" :
+		return (cause_set(cause, v == NULL ? "[nginx] %s is not set" :
 		    "out of memory (%s)", key));
 	}
 	for (w = strtok_r(copy, " \t", &save); w != NULL;
 	    w = strtok_r(NULL, " \t", &save)) {
 		if (!nginx_listen_ok(w, &bare, &port)) {
-			nginx_fail(cause, "[nginx] %s: '%s' is not PORT, "
+			cause_set(cause, "[nginx] %s: '%s' is not PORT, "
 			    "IPV4:PORT, [IPV6]:PORT or *:PORT", key, w);
 			goto fail;
 		}
@@ -267,17 +256,17 @@ nginx_listen(const struct config *cfg, const char *key, const char *suffix,
 		    w, suffix) != ST_OK ||
 		    (bare && ipv6 && buf_printf(&b, "\n\tlisten [::]:%s%s;",
 		    w, suffix) != ST_OK)) {
-			nginx_fail(cause, "out of memory ([nginx] %s)", key);
+			cause_set(cause, "out of memory ([nginx] %s)", key);
 			goto fail;
 		}
 	}
 	if (n == 0) {
-		nginx_fail(cause, "[nginx] %s is empty", key);
+		cause_set(cause, "[nginx] %s is empty", key);
 		goto fail;
 	}
 	free(copy);
 	*lines = buf_steal(&b);
-	return (*lines == NULL ? nginx_fail(cause, "out of memory") : 0);
+	return (*lines == NULL ? cause_set(cause, "out of memory") : 0);
 fail:
 	free(copy);
 	buf_cleanup(&b);
@@ -295,12 +284,12 @@ nginx_name_add(struct buf *b, const char *name, const char *key,
 	while ((p = strstr(p, name)) != NULL) {
 		if ((p == buf_str(b) || p[-1] == ' ') &&
 		    (p[len] == ' ' || p[len] == '\0'))
-			return (nginx_fail(cause, "[site] %s: %s is named twice",
+			return (cause_set(cause, "[site] %s: %s is named twice",
 			    key, name));
 		p += len;
 	}
 	if (buf_printf(b, "%s%s", b->len > 0 ? " " : "", name) != ST_OK)
-		return (nginx_fail(cause, "out of memory"));
+		return (cause_set(cause, "out of memory"));
 	return (0);
 }
 
@@ -318,13 +307,13 @@ nginx_server_names(const struct config *cfg, char **names, char **cause)
 	buf_init(&b, 64 * 1024);
 	v = config_str(cfg, "site", "domain");
 	if (v == NULL || v[0] == '\0') {
-		nginx_fail(cause, "[site] domain is not set");
+		cause_set(cause, "[site] domain is not set");
 		goto out;
 	}
 	if ((domain = strdup(v)) == NULL)
 		goto nomem;
 	if (!nginx_host_ok(domain, strlen(domain))) {
-		nginx_fail(cause, "[site] domain: '%s' is not a host name", v);
+		cause_set(cause, "[site] domain: '%s' is not a host name", v);
 		goto out;
 	}
 	if (nginx_name_add(&b, domain, "domain", cause) == -1)
@@ -339,7 +328,7 @@ nginx_server_names(const struct config *cfg, char **names, char **cause)
 				goto nomem;
 			if (!nginx_host_ok(full, strlen(full))) {
 				free(full);
-				nginx_fail(cause, "[site] subdomains: '%s' is "
+				cause_set(cause, "[site] subdomains: '%s' is "
 				    "not a host name label", w);
 				goto out;
 			}
@@ -361,7 +350,7 @@ nginx_server_names(const struct config *cfg, char **names, char **cause)
 		for (w = strtok_r(copy, " \t", &save); w != NULL;
 		    w = strtok_r(NULL, " \t", &save)) {
 			if (!nginx_host_ok(w, strlen(w))) {
-				nginx_fail(cause, "[site] aliases: '%s' is not "
+				cause_set(cause, "[site] aliases: '%s' is not "
 				    "a host name", w);
 				goto out;
 			}
@@ -374,7 +363,7 @@ nginx_server_names(const struct config *cfg, char **names, char **cause)
 	rc = 0;
 	goto out;
 nomem:
-	nginx_fail(cause, "out of memory");
+	cause_set(cause, "out of memory");
 out:
 	free(domain);
 	free(copy);
@@ -400,20 +389,20 @@ nginx_upstream(const struct config *cfg, char **out, char **cause)
 		v = config_str(cfg, "api", "listen");
 		key = "[api] listen";
 		if (v == NULL || strcmp(v, "stdin") == 0)
-			return (nginx_fail(cause, "[api] listen does not say "
+			return (cause_set(cause, "[api] listen does not say "
 			    "where the socket is: set [nginx] upstream"));
 		if (v[0] == '/') {
 			if (!nginx_path_ok(v))
-				return (nginx_fail(cause, "%s: '%s' is not a "
+				return (cause_set(cause, "%s: '%s' is not a "
 				    "path nginx can use", key, v));
 			if (asprintf(out, "unix:%s", v) == -1)
-				return (nginx_fail(cause, "out of memory"));
+				return (cause_set(cause, "out of memory"));
 			return (0);
 		}
 	}
 	if (strncmp(v, "unix:", 5) == 0) {
 		if (!nginx_path_ok(v + 5))
-			return (nginx_fail(cause, "%s: '%s' is not unix:PATH "
+			return (cause_set(cause, "%s: '%s' is not unix:PATH "
 			    "with an absolute path", key, v));
 	} else if (!nginx_listen_ok(v, &bare, &port) || bare) {
 		/* A host name: letters, digits, '.', '-' then :PORT. */
@@ -421,11 +410,11 @@ nginx_upstream(const struct config *cfg, char **out, char **cause)
 		    strspn(v, "abcdefghijklmnopqrstuvwxyz"
 		    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-") !=
 		    (size_t)(p - v) || !nginx_port_ok(p + 1, &port))
-			return (nginx_fail(cause, "%s: '%s' is not unix:PATH "
+			return (cause_set(cause, "%s: '%s' is not unix:PATH "
 			    "or HOST:PORT", key, v));
 	}
 	if ((*out = strdup(v)) == NULL)
-		return (nginx_fail(cause, "out of memory"));
+		return (cause_set(cause, "out of memory"));
 	return (0);
 }
 
@@ -450,7 +439,7 @@ nginx_vars_make(const struct config *cfg, const char *dir,
 
 #define SET(name, ...) do {						\
 	if (nginx_var_set(vars, name, __VA_ARGS__) == -1)		\
-		return (nginx_fail(cause, "out of memory"));		\
+		return (cause_set(cause, "out of memory"));		\
 } while (0)
 #define SET_PATH(name, section, key) do {				\
 	if (nginx_path(cfg, section, key, &p, cause) == -1)		\
@@ -459,7 +448,7 @@ nginx_vars_make(const struct config *cfg, const char *dir,
 } while (0)
 
 	if (!nginx_path_ok(dir))
-		return (nginx_fail(cause, "the output folder '%s' must be an "
+		return (cause_set(cause, "the output folder '%s' must be an "
 		    "absolute path without blanks, quotes, '\\', '$', ';', "
 		    "'#', '{' or '}'", dir));
 	if (nginx_server_names(cfg, names, cause) == -1)
@@ -468,13 +457,13 @@ nginx_vars_make(const struct config *cfg, const char *dir,
 	path = config_path(cfg);
 	if (asprintf(&s, "%s", path != NULL ? path : "(built-in defaults)") ==
 	    -1)
-		return (nginx_fail(cause, "out of memory"));
+		return (cause_set(cause, "out of memory"));
 	nginx_comment_safe(s);
 	if (nginx_var_set(vars, "banner", "Generated by `bootstack nginx "
 	    "render` from %s:\n# edit that file and render again; changes made "
 	    "here are lost.", s) == -1) {
 		free(s);
-		return (nginx_fail(cause, "out of memory"));
+		return (cause_set(cause, "out of memory"));
 	}
 	free(s);
 
@@ -484,7 +473,7 @@ nginx_vars_make(const struct config *cfg, const char *dir,
 		return (-1);
 	if (nginx_var_set(vars, "upstream", "%s", upstream) == -1) {
 		free(upstream);
-		return (nginx_fail(cause, "out of memory"));
+		return (cause_set(cause, "out of memory"));
 	}
 	free(upstream);
 
@@ -533,7 +522,7 @@ nginx_vars_make(const struct config *cfg, const char *dir,
 	if (key != NULL && key[0] == '\0')
 		key = NULL;
 	if ((cert == NULL) != (key == NULL))
-		return (nginx_fail(cause, "[site] cert_file and key_file go "
+		return (cause_set(cause, "[site] cert_file and key_file go "
 		    "together: set both or neither"));
 	*tls = cert != NULL;
 	if (*tls) {
@@ -572,22 +561,22 @@ nginx_fill(const char *file, const char *tmpl, const struct nginx_vars *vars,
 		for (v = p; v < open; v++)
 			line += *v == '\n';
 		if (buf_add(out, p, (size_t)(open - p)) != ST_OK)
-			return (nginx_fail(cause, "%s: rendered file too large",
+			return (cause_set(cause, "%s: rendered file too large",
 			    file));
 		close = strstr(open + 2, "}}");
 		v = close == NULL ? NULL :
 		    nginx_var_get(vars, open + 2, (size_t)(close - open - 2));
 		if (v == NULL)
-			return (nginx_fail(cause, "%s:%zu: unknown placeholder "
+			return (cause_set(cause, "%s:%zu: unknown placeholder "
 			    "%.*s", file, line, close == NULL ? 2 :
 			    (int)(close - open + 2), open));
 		if (buf_adds(out, v) != ST_OK)
-			return (nginx_fail(cause, "%s: rendered file too large",
+			return (cause_set(cause, "%s: rendered file too large",
 			    file));
 		p = close + 2;
 	}
 	if (buf_adds(out, p) != ST_OK)
-		return (nginx_fail(cause, "%s: rendered file too large", file));
+		return (cause_set(cause, "%s: rendered file too large", file));
 	return (0);
 }
 
@@ -610,7 +599,7 @@ nginx_render(const struct config *cfg, const char *dir, struct nginx_out *o,
 	if (dir == NULL)
 		dir = config_str(cfg, "nginx", "conf_dir");
 	if (dir == NULL || dir[0] == '\0') {
-		nginx_fail(cause, "[nginx] conf_dir is not set");
+		cause_set(cause, "[nginx] conf_dir is not set");
 		goto out;
 	}
 	if ((tdir = config_str(cfg, "nginx", "template_dir")) == NULL)
@@ -624,7 +613,7 @@ nginx_render(const struct config *cfg, const char *dir, struct nginx_out *o,
 			continue;	/* data NULL: removed if present */
 		if ((size_t)snprintf(path, sizeof(path), "%s/%s", tdir,
 		    nginx_names[i]) >= sizeof(path)) {
-			nginx_fail(cause, "[nginx] template_dir is too long");
+			cause_set(cause, "[nginx] template_dir is too long");
 			goto out;
 		}
 		if (fs_read_file(path, NGINX_TMPL_MAX, &tmpl, NULL, cause) ==
@@ -638,7 +627,7 @@ nginx_render(const struct config *cfg, const char *dir, struct nginx_out *o,
 		o->files[i].len = b.len;
 		if ((o->files[i].data = buf_steal(&b)) == NULL) {
 			if ((o->files[i].data = strdup("")) == NULL) {
-				nginx_fail(cause, "out of memory");
+				cause_set(cause, "out of memory");
 				goto out;
 			}
 		}
@@ -692,7 +681,7 @@ nginx_read_old(const char *dir, const char *name, char **data, size_t *len,
 	*len = 0;
 	if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir, name) >=
 	    sizeof(path))
-		return (nginx_fail(cause, "%s: path too long", dir));
+		return (cause_set(cause, "%s: path too long", dir));
 	if (access(path, F_OK) == -1 && errno == ENOENT)
 		return (0);
 	return (fs_read_file(path, NGINX_OUT_MAX, data, len, cause));
@@ -731,38 +720,12 @@ nginx_put(const char *dir, const char *name, const char *data, size_t len,
 
 	if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir, name) >=
 	    sizeof(path))
-		return (nginx_fail(cause, "%s: path too long", dir));
+		return (cause_set(cause, "%s: path too long", dir));
 	if (data != NULL)
 		return (fs_write_atomic(path, data, len, 0644, cause));
 	if (unlink(path) == -1 && errno != ENOENT)
-		return (nginx_fail(cause, "cannot remove %s: %s", path,
+		return (cause_set(cause, "cannot remove %s: %s", path,
 		    strerror(errno)));
-	return (0);
-}
-
-/* mkdir -p path with mode for the folders it makes. 0, or -1 with *cause. */
-static int
-nginx_mkdirs(const char *path, mode_t mode, char **cause)
-{
-	char	 tmp[PATH_MAX], *p;
-
-	if ((size_t)snprintf(tmp, sizeof(tmp), "%s", path) >= sizeof(tmp))
-		return (nginx_fail(cause, "%s: path too long", path));
-	for (p = tmp + 1; ; p++) {
-		if (*p != '/' && *p != '\0')
-			continue;
-		if (p[-1] != '/') {
-			char c = *p;
-
-			*p = '\0';
-			if (mkdir(tmp, mode) == -1 && errno != EEXIST)
-				return (nginx_fail(cause, "cannot make %s: %s",
-				    tmp, strerror(errno)));
-			*p = c;
-		}
-		if (*p == '\0')
-			break;
-	}
 	return (0);
 }
 
@@ -775,8 +738,8 @@ nginx_lock(const char *dir, char **cause)
 	*cause = NULL;
 	if ((size_t)snprintf(path, sizeof(path), "%s/.render.lock", dir) >=
 	    sizeof(path))
-		return (nginx_fail(cause, "%s: path too long", dir));
-	if (nginx_mkdirs(dir, 0755, cause) == -1)
+		return (cause_set(cause, "%s: path too long", dir));
+	if (fs_mkdirs(dir, 0755, 0, cause) == -1)
 		return (-1);
 	return (fs_lock(path, 1, cause));
 }
@@ -791,7 +754,7 @@ nginx_install(const char *dir, const struct nginx_out *o,
 
 	*cause = NULL;
 	memset(u, 0, sizeof(*u));
-	if (nginx_mkdirs(dir, 0755, cause) == -1)
+	if (fs_mkdirs(dir, 0755, 0, cause) == -1)
 		return (-1);
 	for (i = 0; i < o->nfiles; i++) {
 		u->files[i].name = o->files[i].name;
@@ -808,11 +771,8 @@ nginx_install(const char *dir, const struct nginx_out *o,
 fail:
 	if (nginx_restore(dir, u, &why) == -1) {
 		free(why);
-		why = *cause;
-		if (asprintf(cause, "%s (and the old files could not all be "
-		    "put back)", why != NULL ? why : "error") == -1)
-			*cause = NULL;
-		free(why);
+		cause_suffix(cause, " (and the old files could not all be "
+		    "put back)");
 	}
 	nginx_undo_cleanup(u);
 	return (-1);
@@ -867,21 +827,21 @@ nginx_prepare(const struct config *cfg, char **cause)
 	*cause = NULL;
 	for (i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
 		if (nginx_path(cfg, "nginx", dirs[i], &p, cause) == -1 ||
-		    nginx_mkdirs(p, 0755, cause) == -1)
+		    fs_mkdirs(p, 0755, 0, cause) == -1)
 			return (-1);
 	}
 	if (nginx_path(cfg, "nginx", "webroot", &p, cause) == -1)
 		return (-1);
 	if ((size_t)snprintf(d, sizeof(d), "%s/.well-known/acme-challenge",
 	    p) >= sizeof(d))
-		return (nginx_fail(cause, "[nginx] webroot is too long"));
-	if (nginx_mkdirs(d, 0755, cause) == -1)
+		return (cause_set(cause, "[nginx] webroot is too long"));
+	if (fs_mkdirs(d, 0755, 0, cause) == -1)
 		return (-1);
 	for (i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
 		if (nginx_path(cfg, "nginx", files[i], &p, cause) == -1)
 			return (-1);
 		nginx_dirname(p, d, sizeof(d));
-		if (nginx_mkdirs(d, 0755, cause) == -1)
+		if (fs_mkdirs(d, 0755, 0, cause) == -1)
 			return (-1);
 	}
 	if (nginx_path(cfg, "nginx", "htpasswd_file", &p, cause) == -1)
@@ -893,47 +853,27 @@ nginx_prepare(const struct config *cfg, char **cause)
 int
 nginx_run(const struct config *cfg, const char *key, char **cause)
 {
-	const char	*cmd = config_str(cfg, "nginx", key);
-	char		*sh = NULL, tail[NGINX_RUN_TAIL], chunk[512], *p;
-	size_t		 tlen = 0, n;
-	FILE		*f;
-	int		 status;
+	const char		*cmd = config_str(cfg, "nginx", key);
+	char			*argv[4], *what = NULL;
+	struct proc_opts	 o;
+	enum st			 st;
 
 	*cause = NULL;
 	if (cmd == NULL || cmd[0] == '\0')
-		return (nginx_fail(cause, "[nginx] %s is not set", key));
-	if (asprintf(&sh, "exec 2>&1 </dev/null; %s", cmd) == -1)
-		return (nginx_fail(cause, "out of memory"));
+		return (cause_set(cause, "[nginx] %s is not set", key));
+	if (asprintf(&what, "'%s'", cmd) == -1)
+		return (cause_set(cause, "out of memory"));
+	argv[0] = (char *)"/bin/sh";
+	argv[1] = (char *)"-c";
+	argv[2] = (char *)cmd;
+	argv[3] = NULL;
+	memset(&o, 0, sizeof(o));
+	o.argv = argv;
+	o.what = what;
+	o.timeout_ms = NGINX_RUN_TIMEOUT * 1000LL;
+	o.keep = NGINX_RUN_TAIL;
 	fflush(NULL);
-	f = popen(sh, "r");
-	free(sh);
-	if (f == NULL)
-		return (nginx_fail(cause, "cannot run '%s': %s", cmd,
-		    strerror(errno)));
-	/* Keep the last NGINX_RUN_TAIL - 1 bytes: nginx's verdict is last. */
-	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0) {
-		if (tlen + n > sizeof(tail) - 1) {
-			memmove(tail, tail + (tlen + n - (sizeof(tail) - 1)),
-			    sizeof(tail) - 1 - n);
-			tlen = sizeof(tail) - 1 - n;
-		}
-		memcpy(tail + tlen, chunk, n);
-		tlen += n;
-	}
-	tail[tlen] = '\0';
-	status = pclose(f);
-	if (status != -1 && WIFEXITED(status) && WEXITSTATUS(status) == 0)
-		return (0);
-	while (tlen > 0 && (tail[tlen - 1] == '\n' || tail[tlen - 1] == ' '))
-		tail[--tlen] = '\0';
-	for (p = tail; *p != '\0'; p++)
-		if (*p == '\n')
-			*p = '|';
-		else if ((unsigned char)*p < ' ')
-			*p = ' ';
-	if (status != -1 && WIFEXITED(status))
-		return (nginx_fail(cause, "'%s' failed (exit %d)%s%s", cmd,
-		    WEXITSTATUS(status), tlen > 0 ? ": " : "", tail));
-	return (nginx_fail(cause, "'%s' failed%s%s", cmd,
-	    tlen > 0 ? ": " : "", tail));
+	st = proc_run(&o, NULL, cause);
+	free(what);
+	return (st == ST_OK ? 0 : -1);
 }

@@ -81,9 +81,9 @@ void	nginx_undo_cleanup(struct nginx_undo *);
  */
 int	nginx_prepare(const struct config *, char **cause);
 /*
- * Runs [nginx] key ("test_command" or "reload_command") with /bin/sh -c.
- * 0 when it exits 0; else -1 with *cause holding the command and the last
- * lines it printed (caller frees).
+ * Runs [nginx] key ("test_command" or "reload_command") with /bin/sh -c
+ * (lib/proc.h), killed after 120 s. 0 when it exits 0; else -1 with *cause
+ * holding the command and the last lines it printed (caller frees).
  */
 int	nginx_run(const struct config *, const char *key, char **cause);
 

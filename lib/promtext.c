@@ -29,6 +29,7 @@
 #include <strings.h>
 
 #include "buf.h"
+#include "cause.h"
 #include "jsonutil.h"
 #include "promtext.h"
 
@@ -456,7 +457,7 @@ promtext_parse(struct promtext *p, const char *text, size_t len,
 
 	*cause = NULL;
 	if (memchr(text, '\0', len) != NULL) {
-		(void)!asprintf(cause, "a NUL byte in the text");
+		cause_set(cause, "a NUL byte in the text");
 		return (ST_BADREQ);
 	}
 	while (line < end) {
@@ -509,7 +510,7 @@ promtext_parse(struct promtext *p, const char *text, size_t len,
 		for (i = 1; i < p->n; i++)
 			if (strcmp(p->samples[i - 1].key,
 			    p->samples[i].key) == 0) {
-				(void)!asprintf(cause, "series %.200s is given "
+				cause_set(cause, "series %.200s is given "
 				    "twice", p->samples[i].key);
 				promtext_cleanup(p);
 				return (ST_BADREQ);
@@ -517,9 +518,9 @@ promtext_parse(struct promtext *p, const char *text, size_t len,
 		return (ST_OK);
 	}
 	if (st == ST_NOMEM)
-		(void)!asprintf(cause, "out of memory");
+		cause_set(cause, "out of memory");
 	else
-		(void)!asprintf(cause, "line %zu: %s", lineno, why);
+		cause_set(cause, "line %zu: %s", lineno, why);
 	promtext_cleanup(p);
 	return (st);
 }

@@ -46,17 +46,17 @@
 #include <strings.h>
 #include <time.h>
 
-#include <curl/curl.h>
-
 #include "buf.h"
+#include "cause.h"
+#include "clock.h"
 #include "config.h"
 #include "dns.h"
 #include "dns/dynadot.h"
+#include "httpc.h"
 #include "jsonutil.h"
 #include "log.h"
 
 #define DYNADOT_MAX_PAUSE	300	/* seconds between tries, at most */
-#define DYNADOT_DEBUG_MAX	1024	/* bytes of one debug line */
 
 /* Record types set_dns2 takes, on the apex and on subdomains. */
 static const char *const dynadot_types[] = {
@@ -69,33 +69,8 @@ struct dynadot {
 	long		 timeout;	/* seconds per request */
 	long		 retries;	/* tries after the first */
 	long		 retry_delay;	/* seconds before retry 1 */
-	CURL		*curl;		/* made on first use */
-	char		 errbuf[CURL_ERROR_SIZE];
+	struct httpc	*http;		/* made on first use */
 };
-
-/* See dynadot.h. */
-char *
-dynadot_escape(const char *s)
-{
-	static const char	 hex[] = "0123456789ABCDEF";
-	char			*out, *p;
-	const unsigned char	*u;
-
-	if ((out = malloc(strlen(s) * 3 + 1)) == NULL)
-		return (NULL);
-	for (p = out, u = (const unsigned char *)s; *u != '\0'; u++) {
-		if (isalnum(*u) || *u == '-' || *u == '.' || *u == '_' ||
-		    *u == '~')
-			*p++ = (char)*u;
-		else {
-			*p++ = '%';
-			*p++ = hex[*u >> 4];
-			*p++ = hex[*u & 15];
-		}
-	}
-	*p = '\0';
-	return (out);
-}
 
 /* True when the word is a set_dns2 record type. */
 static int
@@ -159,7 +134,7 @@ dynadot_check_reply(json_object *root, const char *command,
 	*cause = NULL;
 	if (root == NULL || !json_object_is_type(root, json_type_object)) {
 		*transient = 1;
-		(void)!asprintf(cause, "the reply is not an api3 JSON object");
+		cause_set(cause, "the reply is not an api3 JSON object");
 		return (ST_UPSTREAM);
 	}
 	json_object_object_foreach(root, k, v) {
@@ -172,7 +147,7 @@ dynadot_check_reply(json_object *root, const char *command,
 	}
 	if (r == NULL) {
 		*transient = 1;
-		(void)!asprintf(cause, "the reply has no %s response object",
+		cause_set(cause, "the reply has no %s response object",
 		    command);
 		return (ST_UPSTREAM);
 	}
@@ -194,7 +169,7 @@ dynadot_check_reply(json_object *root, const char *command,
 	err = dynadot_get(hdr, "Error");
 	if (dynadot_scalar(status, sbuf, sizeof(sbuf)) != 0) {
 		*transient = 1;
-		(void)!asprintf(cause, "the %s reply has no Status", command);
+		cause_set(cause, "the %s reply has no Status", command);
 		return (ST_UPSTREAM);
 	}
 	if (code != NULL && dynadot_scalar(code, cbuf, sizeof(cbuf)) != 0)
@@ -212,9 +187,9 @@ dynadot_check_reply(json_object *root, const char *command,
 	    strcasestr(etext, "busy") != NULL)))
 		*transient = 1;
 	if (etext != NULL)
-		(void)!asprintf(cause, "Dynadot says: %.500s", etext);
+		cause_set(cause, "Dynadot says: %.500s", etext);
 	else
-		(void)!asprintf(cause, "Dynadot says: status %.64s, code %s",
+		cause_set(cause, "Dynadot says: status %.64s, code %s",
 		    sbuf, code != NULL ? cbuf : "(none)");
 	return (ST_UPSTREAM);
 }
@@ -234,12 +209,12 @@ dynadot_records(json_object *arr, int sub, struct dns_zone *z, char **cause)
 	if (arr == NULL || json_object_is_type(arr, json_type_null))
 		return (ST_OK);
 	if (!json_object_is_type(arr, json_type_array)) {
-		(void)!asprintf(cause, "%s is not an array", what);
+		cause_set(cause, "%s is not an array", what);
 		return (ST_UNPROCESSABLE);
 	}
 	n = json_object_array_length(arr);
 	if (n > (size_t)(sub ? DYNADOT_MAX_SUB : DYNADOT_MAX_MAIN)) {
-		(void)!asprintf(cause, "%zu %s records, more than set_dns2 can "
+		cause_set(cause, "%zu %s records, more than set_dns2 can "
 		    "write back (%d)", n, what, sub ? DYNADOT_MAX_SUB :
 		    DYNADOT_MAX_MAIN);
 		return (ST_UNPROCESSABLE);
@@ -247,7 +222,7 @@ dynadot_records(json_object *arr, int sub, struct dns_zone *z, char **cause)
 	for (i = 0; i < n; i++) {
 		r = json_object_array_get_idx(arr, i);
 		if (!json_object_is_type(r, json_type_object)) {
-			(void)!asprintf(cause, "%s record %zu is not an object",
+			cause_set(cause, "%s record %zu is not an object",
 			    what, i + 1);
 			return (ST_UNPROCESSABLE);
 		}
@@ -257,7 +232,7 @@ dynadot_records(json_object *arr, int sub, struct dns_zone *z, char **cause)
 			    strcasecmp(k, "Value") != 0 &&
 			    strcasecmp(k, "Value2") != 0 &&
 			    (!sub || strcasecmp(k, "Subhost") != 0)) {
-				(void)!asprintf(cause, "%s record %zu has a "
+				cause_set(cause, "%s record %zu has a "
 				    "field bootstack does not know ('%.32s')",
 				    what, i + 1, k);
 				return (ST_UNPROCESSABLE);
@@ -274,13 +249,13 @@ dynadot_records(json_object *arr, int sub, struct dns_zone *z, char **cause)
 		    (sub && (host == NULL || !json_object_is_type(host,
 		    json_type_string) || json_object_get_string_len(host) ==
 		    0))) {
-			(void)!asprintf(cause, "%s record %zu lacks %s", what,
+			cause_set(cause, "%s record %zu lacks %s", what,
 			    i + 1, sub ? "Subhost, RecordType or Value" :
 			    "RecordType or Value");
 			return (ST_UNPROCESSABLE);
 		}
 		if (!dynadot_known_type(tbuf)) {
-			(void)!asprintf(cause, "%s record %zu%s%s has type "
+			cause_set(cause, "%s record %zu%s%s has type "
 			    "%.32s, which bootstack does not know",
 			    what, i + 1, sub ? " " : "", sub ?
 			    json_object_get_string(host) : "", tbuf);
@@ -290,7 +265,7 @@ dynadot_records(json_object *arr, int sub, struct dns_zone *z, char **cause)
 		if (value2 != NULL && !json_object_is_type(value2,
 		    json_type_null) && dynadot_scalar(value2, v2,
 		    sizeof(v2)) != 0) {
-			(void)!asprintf(cause, "%s record %zu: Value2 is "
+			cause_set(cause, "%s record %zu: Value2 is "
 			    "neither text nor a number", what, i + 1);
 			return (ST_UNPROCESSABLE);
 		}
@@ -308,13 +283,13 @@ dynadot_records(json_object *arr, int sub, struct dns_zone *z, char **cause)
 		    NULL) != 0) {
 			free(val);
 			free(hostname);
-			(void)!asprintf(cause, "%s record %zu: out of memory "
+			cause_set(cause, "%s record %zu: out of memory "
 			    "or a NUL byte in its value", what, i + 1);
 			return (ST_UNPROCESSABLE);
 		}
 		if (sub && (strcmp(z->rec[z->n - 1].name, "@") == 0 ||
 		    strchr(hostname, ' ') != NULL)) {
-			(void)!asprintf(cause, "%s record %zu: odd Subhost "
+			cause_set(cause, "%s record %zu: odd Subhost "
 			    "'%.64s'", what, i + 1, hostname);
 			free(val);
 			free(hostname);
@@ -342,7 +317,7 @@ dynadot_parse_zone(const char *body, size_t len, const char *zone,
 	dns_zone_init(z);
 	if (jsonutil_parse(body, len, 16, &root, err, sizeof(err)) != ST_OK) {
 		*transient = 1;
-		(void)!asprintf(cause, "get_dns: the reply is not JSON (%s)",
+		cause_set(cause, "get_dns: the reply is not JSON (%s)",
 		    err);
 		return (ST_UPSTREAM);
 	}
@@ -366,7 +341,7 @@ dynadot_parse_zone(const char *body, size_t len, const char *zone,
 		    dynadot_get(v, "NameServerSettings") != NULL)
 			wrap = v;
 		else {
-			(void)!asprintf(cause, "get_dns: the reply has a field "
+			cause_set(cause, "get_dns: the reply has a field "
 			    "bootstack does not know ('%.32s')", k);
 			goto out;
 		}
@@ -376,7 +351,7 @@ dynadot_parse_zone(const char *body, size_t len, const char *zone,
 			if (strcasecmp(k2, "NameServerSettings") == 0)
 				nss = v2;
 			else {
-				(void)!asprintf(cause, "get_dns: the reply has "
+				cause_set(cause, "get_dns: the reply has "
 				    "a field bootstack does not know "
 				    "('%.32s')", k2);
 				goto out;
@@ -384,7 +359,7 @@ dynadot_parse_zone(const char *body, size_t len, const char *zone,
 		}
 	}
 	if (nss == NULL || !json_object_is_type(nss, json_type_object)) {
-		(void)!asprintf(cause, "get_dns: the reply has no "
+		cause_set(cause, "get_dns: the reply has no "
 		    "NameServerSettings");
 		goto out;
 	}
@@ -394,7 +369,7 @@ dynadot_parse_zone(const char *body, size_t len, const char *zone,
 		    strcasecmp(k3, "MainDomains") != 0 &&
 		    strcasecmp(k3, "SubDomains") != 0 &&
 		    strcasecmp(k3, "TTL") != 0) {
-			(void)!asprintf(cause, "get_dns: NameServerSettings "
+			cause_set(cause, "get_dns: NameServerSettings "
 			    "has a field bootstack does not know ('%.32s')",
 			    k3);
 			goto out;
@@ -402,7 +377,7 @@ dynadot_parse_zone(const char *body, size_t len, const char *zone,
 	}
 	if (dynadot_scalar(dynadot_get(nss, "Type"), buf, sizeof(buf)) != 0 ||
 	    strcasecmp(buf, "Dynadot DNS") != 0) {
-		(void)!asprintf(cause, "%s is not on Dynadot DNS (name server "
+		cause_set(cause, "%s is not on Dynadot DNS (name server "
 		    "type '%s'): its records cannot be managed through the API",
 		    zone, dynadot_get(nss, "Type") != NULL ? buf : "none");
 		goto out;
@@ -410,7 +385,7 @@ dynadot_parse_zone(const char *body, size_t len, const char *zone,
 	if ((t = dynadot_get(nss, "TTL")) != NULL &&
 	    !json_object_is_type(t, json_type_null)) {
 		if (dynadot_scalar(t, buf, sizeof(buf)) != 0) {
-			(void)!asprintf(cause, "get_dns: TTL is neither text "
+			cause_set(cause, "get_dns: TTL is neither text "
 			    "nor a number");
 			goto out;
 		}
@@ -418,7 +393,7 @@ dynadot_parse_zone(const char *body, size_t len, const char *zone,
 		ttl = strtol(buf, &end, 10);
 		if (*buf != '\0' && (errno != 0 || *end != '\0' || ttl < 0 ||
 		    ttl > 2147483647L)) {
-			(void)!asprintf(cause, "get_dns: TTL '%.32s' is not a "
+			cause_set(cause, "get_dns: TTL '%.32s' is not a "
 			    "number of seconds", buf);
 			goto out;
 		}
@@ -438,7 +413,7 @@ dynadot_parse_zone(const char *body, size_t len, const char *zone,
 	}
 	if ((z->name = strdup(zone)) == NULL) {
 		st = ST_NOMEM;
-		(void)!asprintf(cause, "out of memory");
+		cause_set(cause, "out of memory");
 		goto out;
 	}
 	st = ST_OK;
@@ -459,7 +434,7 @@ dynadot_set_dns2_query(const struct dns_zone *z, struct buf *q, char **cause)
 	enum st			 st;
 
 	*cause = NULL;
-	if ((e1 = dynadot_escape(z->name != NULL ? z->name : "")) == NULL)
+	if ((e1 = httpc_escape(z->name != NULL ? z->name : "")) == NULL)
 		goto nomem;
 	st = buf_printf(q, "command=set_dns2&domain=%s", e1);
 	free(e1);
@@ -469,17 +444,17 @@ dynadot_set_dns2_query(const struct dns_zone *z, struct buf *q, char **cause)
 	for (i = 0; i < z->n; i++) {
 		r = &z->rec[i];
 		if (!dynadot_known_type(r->type)) {
-			(void)!asprintf(cause, "set_dns2 cannot write a %s "
+			cause_set(cause, "set_dns2 cannot write a %s "
 			    "record", r->type);
 			return (ST_UNPROCESSABLE);
 		}
-		if ((e1 = dynadot_escape(r->value)) == NULL ||
-		    (r->value2 != NULL && (e2 = dynadot_escape(r->value2)) ==
-		    NULL) || (e3 = dynadot_escape(r->name)) == NULL)
+		if ((e1 = httpc_escape(r->value)) == NULL ||
+		    (r->value2 != NULL && (e2 = httpc_escape(r->value2)) ==
+		    NULL) || (e3 = httpc_escape(r->name)) == NULL)
 			goto nomem;
 		if (*r->name == '\0') {
 			if (nmain >= DYNADOT_MAX_MAIN) {
-				(void)!asprintf(cause, "more than %d apex "
+				cause_set(cause, "more than %d apex "
 				    "records", DYNADOT_MAX_MAIN);
 				st = ST_UNPROCESSABLE;
 				goto out;
@@ -492,7 +467,7 @@ dynadot_set_dns2_query(const struct dns_zone *z, struct buf *q, char **cause)
 			nmain++;
 		} else {
 			if (nsub >= DYNADOT_MAX_SUB) {
-				(void)!asprintf(cause, "more than %d subdomain "
+				cause_set(cause, "more than %d subdomain "
 				    "records", DYNADOT_MAX_SUB);
 				st = ST_UNPROCESSABLE;
 				goto out;
@@ -516,10 +491,10 @@ dynadot_set_dns2_query(const struct dns_zone *z, struct buf *q, char **cause)
 		goto toobig;
 	return (ST_OK);
 toobig:
-	(void)!asprintf(cause, "the set_dns2 request is too large");
+	cause_set(cause, "the set_dns2 request is too large");
 	return (ST_TOOBIG);
 nomem:
-	(void)!asprintf(cause, "out of memory");
+	cause_set(cause, "out of memory");
 	st = ST_NOMEM;
 out:
 	free(e1);
@@ -528,58 +503,13 @@ out:
 	return (st);
 }
 
-/* curl write callback: into the capped body buffer. */
-static size_t
-dynadot_write_cb(char *p, size_t size, size_t n, void *arg)
-{
-	return (buf_add(arg, p, size * n) == ST_OK ? size * n : 0);
-}
-
-/* curl debug callback (-v): request and reply lines, key scrubbed. */
-static int
-dynadot_debug_cb(CURL *c, curl_infotype type, char *data, size_t size,
-    void *arg)
+/* The httpc scrub hook: the key kept out of error and debug texts. */
+static char *
+dynadot_scrub_cb(const char *text, void *arg)
 {
 	const struct dynadot	*dd = arg;
-	const char		*dir;
-	char			 line[DYNADOT_DEBUG_MAX], *s, *p;
-	size_t			 n;
 
-	(void)c;
-	switch (type) {
-	case CURLINFO_TEXT:
-		dir = "*";
-		break;
-	case CURLINFO_HEADER_OUT:
-		dir = ">";
-		break;
-	case CURLINFO_HEADER_IN:
-		dir = "<";
-		break;
-	default:
-		return (0);
-	}
-	n = size < sizeof(line) - 1 ? size : sizeof(line) - 1;
-	memcpy(line, data, n);
-	line[n] = '\0';
-	for (p = line; *p != '\0'; p++)
-		if (*p == '\r' || *p == '\n')
-			*p = ' ';
-	if ((s = dns_scrub(line, dd->key)) != NULL) {
-		log_debug("dynadot: %s %s", dir, s);
-		free(s);
-	}
-	return (0);
-}
-
-/* Sleeps s seconds. */
-static void
-dynadot_sleep(long s)
-{
-	struct timespec	 ts = { (time_t)s, 0 };
-
-	while (nanosleep(&ts, &ts) == -1 && errno == EINTR)
-		;
+	return (dns_scrub(text, dd->key));
 }
 
 /*
@@ -591,103 +521,71 @@ static enum st
 dynadot_call(struct dynadot *dd, const char *command, const char *domain,
     const char *params, struct dns_zone *z, char **cause)
 {
-	struct buf	 body;
-	json_object	*root = NULL, *resp;
-	char		*url = NULL, *ekey = NULL, *why = NULL, *s;
-	char		 err[128];
-	long		 code = 0, pause = dd->retry_delay, attempt;
-	curl_off_t	 ra = 0;
-	CURLcode	 cc;
-	int		 transient = 0;
-	enum st		 st = ST_UPSTREAM;
+	struct httpc_opts	 ho;
+	struct httpc_req	 req;
+	struct httpc_reply	 rep;
+	struct buf		 body;
+	json_object		*root = NULL, *resp;
+	char			*url = NULL, *ekey = NULL, *q = NULL, *why = NULL;
+	char			 err[128];
+	long			 pause = dd->retry_delay, attempt, ra = 0;
+	int			 transient = 0;
+	enum st			 st = ST_UPSTREAM, hst;
 
 	*cause = NULL;
 	buf_init(&body, DYNADOT_MAX_REPLY);
-	if (dd->curl == NULL && (dd->curl = curl_easy_init()) == NULL) {
-		(void)!asprintf(cause, "dynadot: cannot make a curl handle");
-		return (ST_NOMEM);
+	if (dd->http == NULL) {
+		memset(&ho, 0, sizeof(ho));
+		ho.timeout = dd->timeout;
+		ho.debug = 1;
+		ho.debug_name = "dynadot";
+		ho.scrub = dynadot_scrub_cb;
+		ho.scrub_arg = dd;
+		if ((dd->http = httpc_new(&ho, cause)) == NULL) {
+			cause_prefix(cause, "dynadot");
+			return (ST_NOMEM);
+		}
 	}
-	if ((ekey = dynadot_escape(dd->key)) == NULL ||
-	    asprintf(&url, "%s%skey=%s&%s", dd->api_url,
-	    strchr(dd->api_url, '?') != NULL ? "&" : "?", ekey, params) == -1) {
-		url = NULL;
-		(void)!asprintf(cause, "out of memory");
-		st = ST_NOMEM;
+	if ((ekey = httpc_escape(dd->key)) == NULL ||
+	    asprintf(&q, "key=%s&%s", ekey, params) == -1 ||
+	    (url = httpc_url_append(dd->api_url, q)) == NULL) {
+		st = cause_st(cause, ST_NOMEM, "out of memory");
 		goto out;
 	}
+	memset(&req, 0, sizeof(req));
+	req.url = url;
 	for (attempt = 0; attempt <= dd->retries; attempt++) {
 		if (attempt > 0) {
 			if (ra > 0 && ra <= DYNADOT_MAX_PAUSE)
-				pause = (long)ra;
+				pause = ra;
 			log_warnx("dynadot: %s %s: %s; retrying in %ld s "
 			    "(%ld of %ld)", command, domain, why, pause,
 			    attempt, dd->retries);
-			dynadot_sleep(pause);
+			clock_sleep_ms(pause * 1000LL);
 			pause = pause * 2 > DYNADOT_MAX_PAUSE ?
 			    DYNADOT_MAX_PAUSE : pause * 2;
 		}
-		free(why);
-		why = NULL;
+		cause_clear(&why);
 		json_object_put(root);
 		root = NULL;
-		buf_reset(&body);
 		ra = 0;
 		transient = 1;
-		dd->errbuf[0] = '\0';
-		curl_easy_reset(dd->curl);
-		curl_easy_setopt(dd->curl, CURLOPT_URL, url);
-		curl_easy_setopt(dd->curl, CURLOPT_HTTPGET, 1L);
-		curl_easy_setopt(dd->curl, CURLOPT_USERAGENT,
-		    "bootstack/" PACKAGE_VERSION);
-		curl_easy_setopt(dd->curl, CURLOPT_TIMEOUT, dd->timeout);
-		curl_easy_setopt(dd->curl, CURLOPT_CONNECTTIMEOUT, dd->timeout);
-		curl_easy_setopt(dd->curl, CURLOPT_NOSIGNAL, 1L);
-		curl_easy_setopt(dd->curl, CURLOPT_FOLLOWLOCATION, 0L);
-		curl_easy_setopt(dd->curl, CURLOPT_ERRORBUFFER, dd->errbuf);
-#if LIBCURL_VERSION_NUM >= 0x075500
-		curl_easy_setopt(dd->curl, CURLOPT_PROTOCOLS_STR, "https,http");
-#else
-		curl_easy_setopt(dd->curl, CURLOPT_PROTOCOLS,
-		    (long)(CURLPROTO_HTTPS | CURLPROTO_HTTP));
-#endif
-		curl_easy_setopt(dd->curl, CURLOPT_WRITEFUNCTION,
-		    dynadot_write_cb);
-		curl_easy_setopt(dd->curl, CURLOPT_WRITEDATA, &body);
-		if (log_min_level <= LOG_LEVEL_DEBUG) {
-			curl_easy_setopt(dd->curl, CURLOPT_DEBUGFUNCTION,
-			    dynadot_debug_cb);
-			curl_easy_setopt(dd->curl, CURLOPT_DEBUGDATA, dd);
-			curl_easy_setopt(dd->curl, CURLOPT_VERBOSE, 1L);
-		}
 		log_debug("dynadot: GET %s?key=(hidden)&%s", dd->api_url,
 		    params);
-		cc = curl_easy_perform(dd->curl);
-		if (cc != CURLE_OK) {
-			s = dns_scrub(dd->errbuf[0] != '\0' ? dd->errbuf :
-			    curl_easy_strerror(cc), dd->key);
-			(void)!asprintf(&why, "%s", s != NULL ? s :
-			    curl_easy_strerror(cc));
-			free(s);
-			if (cc == CURLE_URL_MALFORMAT ||
-			    cc == CURLE_UNSUPPORTED_PROTOCOL ||
-			    cc == CURLE_WRITE_ERROR)
+		hst = httpc_perform(dd->http, &req, &body, &rep, &why);
+		if (hst != ST_OK) {
+			/* A bad URL, a reply past the cap: no retry helps. */
+			if (hst != ST_UNAVAILABLE)
 				transient = 0;
-			if (cc == CURLE_WRITE_ERROR) {
-				free(why);
-				(void)!asprintf(&why, "the reply is larger "
-				    "than %d bytes", DYNADOT_MAX_REPLY);
-			}
 			if (!transient)
 				break;
 			continue;
 		}
-		curl_easy_getinfo(dd->curl, CURLINFO_RESPONSE_CODE, &code);
-#if LIBCURL_VERSION_NUM >= 0x074200
-		curl_easy_getinfo(dd->curl, CURLINFO_RETRY_AFTER, &ra);
-#endif
-		if (code != 200) {
-			transient = code >= 500 || code == 429 || code == 408;
-			(void)!asprintf(&why, "HTTP %ld", code);
+		ra = rep.retry_after;
+		if (rep.code != 200) {
+			transient = rep.code >= 500 || rep.code == 429 ||
+			    rep.code == 408;
+			cause_set(&why, "HTTP %ld", rep.code);
 			if (!transient)
 				break;
 			continue;
@@ -705,8 +603,7 @@ dynadot_call(struct dynadot *dd, const char *command, const char *domain,
 		}
 		if (jsonutil_parse(buf_str(&body), body.len, 16, &root, err,
 		    sizeof(err)) != ST_OK) {
-			(void)!asprintf(&why, "the reply is not JSON (%s)",
-			    err);
+			cause_set(&why, "the reply is not JSON (%s)", err);
 			continue;
 		}
 		if ((st = dynadot_check_reply(root, command, &resp, &transient,
@@ -721,17 +618,20 @@ dynadot_call(struct dynadot *dd, const char *command, const char *domain,
 	if (transient && st == ST_UPSTREAM)
 		st = ST_UNAVAILABLE;
 	if (z != NULL && st == ST_UNPROCESSABLE)
-		(void)!asprintf(cause, "refusing to rewrite the zone: %s", why);
+		cause_set(cause, "refusing to rewrite the zone: %s", why);
 	else
-		(void)!asprintf(cause, "dynadot %s %s: %s%s", command, domain,
+		cause_set(cause, "dynadot %s %s: %s%s", command, domain,
 		    why != NULL ? why : "failed", transient ? " (gave up "
 		    "after retries)" : "");
 out:
 	if (url != NULL)
 		explicit_bzero(url, strlen(url));
+	if (q != NULL)
+		explicit_bzero(q, strlen(q));
 	if (ekey != NULL)
 		explicit_bzero(ekey, strlen(ekey));
 	free(url);
+	free(q);
 	free(ekey);
 	free(why);
 	json_object_put(root);
@@ -747,10 +647,10 @@ dynadot_read(void *arg, const char *zone, struct dns_zone *z, char **cause)
 	enum st	 st;
 
 	dns_zone_init(z);
-	if ((ez = dynadot_escape(zone)) == NULL ||
+	if ((ez = httpc_escape(zone)) == NULL ||
 	    asprintf(&params, "command=get_dns&domain=%s", ez) == -1) {
 		free(ez);
-		(void)!asprintf(cause, "out of memory");
+		cause_set(cause, "out of memory");
 		return (ST_NOMEM);
 	}
 	st = dynadot_call(arg, "get_dns", zone, params, z, cause);
@@ -784,8 +684,7 @@ dynadot_free(void *arg)
 
 	if (dd == NULL)
 		return;
-	if (dd->curl != NULL)
-		curl_easy_cleanup(dd->curl);
+	httpc_free(dd->http);
 	if (dd->key != NULL)
 		explicit_bzero(dd->key, strlen(dd->key));
 	free(dd->key);
@@ -800,22 +699,6 @@ static const struct dns_provider_ops dynadot_ops = {
 	dynadot_free,
 };
 
-/* True when an http:// URL's host is loopback. */
-static int
-dynadot_loopback(const char *url)
-{
-	const char	*h = url + strlen("http://");
-	size_t		 n = strcspn(h, ":/?");
-
-	if (*h == '[') {
-		n = strcspn(h, "]");
-		return (n == 4 && strncmp(h, "[::1", 4) == 0);
-	}
-	return ((n == 9 && strncmp(h, "localhost", 9) == 0) ||
-	    (n >= 9 && strncmp(h, "127.", 4) == 0 &&
-	    strspn(h, "0123456789.") == n));
-}
-
 /* See dynadot.h. */
 enum st
 dynadot_provider_new(const struct config *cfg, struct dns_provider *p,
@@ -828,15 +711,15 @@ dynadot_provider_new(const struct config *cfg, struct dns_provider *p,
 	memset(p, 0, sizeof(*p));
 	url = config_str(cfg, "dynadot", "api_url");
 	key = config_str(cfg, "dynadot", "key");
-	if (url == NULL || (strncasecmp(url, "https://", 8) != 0 &&
-	    !(strncasecmp(url, "http://", 7) == 0 && dynadot_loopback(url)))) {
-		(void)!asprintf(cause, "[dynadot] api_url: want an https:// "
+	if (httpc_url_kind(url) != HTTPC_URL_HTTPS &&
+	    httpc_url_kind(url) != HTTPC_URL_HTTP_LOOPBACK) {
+		cause_set(cause, "[dynadot] api_url: want an https:// "
 		    "URL (http:// only on loopback: the key is in the query "
 		    "string)");
 		return (ST_BADREQ);
 	}
 	if (key == NULL || *key == '\0') {
-		(void)!asprintf(cause, "[dynadot] key is not set: put the API "
+		cause_set(cause, "[dynadot] key is not set: put the API "
 		    "key in a file (chmod 600) and name it with key_file");
 		return (ST_BADREQ);
 	}
@@ -844,7 +727,7 @@ dynadot_provider_new(const struct config *cfg, struct dns_provider *p,
 	    (dd->api_url = strdup(url)) == NULL ||
 	    (dd->key = strdup(key)) == NULL) {
 		dynadot_free(dd);
-		(void)!asprintf(cause, "out of memory");
+		cause_set(cause, "out of memory");
 		return (ST_NOMEM);
 	}
 	dd->timeout = (long)config_int(cfg, "dynadot", "timeout");

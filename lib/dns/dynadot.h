@@ -60,7 +60,5 @@ enum st	 dynadot_parse_zone(const char *body, size_t len,
  */
 enum st	 dynadot_set_dns2_query(const struct dns_zone *z, struct buf *q,
 	    char **cause);
-/* s percent-encoded (RFC 3986 unreserved kept). Caller frees. */
-char	*dynadot_escape(const char *s);
 
 #endif

@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "acme.h"
+#include "clock.h"
 #include "crypto.h"
 
 static int	 srv_port;
@@ -268,16 +269,16 @@ START_TEST(test_time_parse)
 {
 	time_t	 t;
 
-	ck_assert_int_eq(acme_time_parse("2023-11-14T22:13:20Z", &t), 0);
+	ck_assert_int_eq(clock_rfc3339_parse("2023-11-14T22:13:20Z", &t), 0);
 	ck_assert_int_eq(t, 1700000000);
-	ck_assert_int_eq(acme_time_parse("2023-11-14T22:13:20.123456Z", &t), 0);
+	ck_assert_int_eq(clock_rfc3339_parse("2023-11-14T22:13:20.123456Z", &t), 0);
 	ck_assert_int_eq(t, 1700000000);
-	ck_assert_int_eq(acme_time_parse("2023-11-14T23:13:20+01:00", &t), 0);
+	ck_assert_int_eq(clock_rfc3339_parse("2023-11-14T23:13:20+01:00", &t), 0);
 	ck_assert_int_eq(t, 1700000000);
-	ck_assert_int_eq(acme_time_parse("2023-11-14T22:13:20", &t), -1);
-	ck_assert_int_eq(acme_time_parse("2023-13-14T22:13:20Z", &t), -1);
-	ck_assert_int_eq(acme_time_parse("2023-11-14T22:13:20Zjunk", &t), -1);
-	ck_assert_int_eq(acme_time_parse("yesterday", &t), -1);
+	ck_assert_int_eq(clock_rfc3339_parse("2023-11-14T22:13:20", &t), -1);
+	ck_assert_int_eq(clock_rfc3339_parse("2023-13-14T22:13:20Z", &t), -1);
+	ck_assert_int_eq(clock_rfc3339_parse("2023-11-14T22:13:20Zjunk", &t), -1);
+	ck_assert_int_eq(clock_rfc3339_parse("yesterday", &t), -1);
 }
 END_TEST
 

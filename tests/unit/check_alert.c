@@ -26,6 +26,7 @@
 
 #include "alert.h"
 #include "buf.h"
+#include "clock.h"
 #include "config.h"
 #include "fs.h"
 #include "jobstatus.h"
@@ -697,16 +698,16 @@ START_TEST(test_durations)
 	    "1d5s");
 	ck_assert_str_eq(alert_duration_fmt(45, buf, sizeof(buf)), "45s");
 	ck_assert_str_eq(alert_duration_fmt(0, buf, sizeof(buf)), "0s");
-	ck_assert_int_eq(alert_time_parse("2025-12-01T10:00:00Z", &t), 0);
+	ck_assert_int_eq(clock_rfc3339_parse("2025-12-01T10:00:00Z", &t), 0);
 	ck_assert_int_eq(t, 1764583200);
-	ck_assert_str_eq(alert_time_fmt(t, buf, sizeof(buf)),
+	ck_assert_str_eq(clock_rfc3339_fmt(t, buf, sizeof(buf)),
 	    "2025-12-01T10:00:00Z");
-	ck_assert_int_eq(alert_time_parse("2025-12-01T12:00:00.123+02:00", &t),
+	ck_assert_int_eq(clock_rfc3339_parse("2025-12-01T12:00:00.123+02:00", &t),
 	    0);
 	ck_assert_int_eq(t, 1764583200);
-	ck_assert_int_eq(alert_time_parse("2025-12-01 10:00:00", &t), -1);
-	ck_assert_int_eq(alert_time_parse("2025-12-01T10:00:00Zjunk", &t), -1);
-	ck_assert_str_eq(alert_time_fmt(0, buf, sizeof(buf)), "-");
+	ck_assert_int_eq(clock_rfc3339_parse("2025-12-01 10:00:00", &t), -1);
+	ck_assert_int_eq(clock_rfc3339_parse("2025-12-01T10:00:00Zjunk", &t), -1);
+	ck_assert_str_eq(clock_rfc3339_fmt(0, buf, sizeof(buf)), "-");
 }
 END_TEST
 
@@ -720,7 +721,7 @@ status_file(const char *path, const char *result, time_t not_after)
 	char	*cause = NULL;
 
 	if (not_after != 0)
-		snprintf(na, sizeof(na), "\"%s\"", alert_time_fmt(not_after, t,
+		snprintf(na, sizeof(na), "\"%s\"", clock_rfc3339_fmt(not_after, t,
 		    sizeof(t)));
 	else
 		snprintf(na, sizeof(na), "null");
@@ -1044,11 +1045,11 @@ START_TEST(test_exec)
 
 	sh_ok[2] = (char *)"echo 'smtp: relay\nrefused' >&2; exit 3";
 	ck_assert_int_eq(alert_exec(sh_ok, "x", 1, 10, &cause), ST_UPSTREAM);
-	ck_assert_str_eq(cause, "/bin/sh exited 3: smtp: relay refused ");
+	ck_assert_str_eq(cause, "/bin/sh failed (exit 3): smtp: relay refused");
 	free(cause);
 
 	ck_assert_int_eq(alert_exec(none, "x", 1, 10, &cause), ST_UPSTREAM);
-	ck_assert_ptr_nonnull(strstr(cause, "exited 127: cannot run "
+	ck_assert_ptr_nonnull(strstr(cause, "failed (exit 127): cannot run "
 	    "/nonexistent/prog"));
 	free(cause);
 

@@ -25,6 +25,7 @@
 #include "dns.h"
 #include "dns/dynadot.h"
 #include "dns_check.h"
+#include "httpc.h"
 #include "log.h"
 
 extern char **environ;
@@ -646,7 +647,7 @@ START_TEST(test_set_dns2_query)
 	dns_zone_cleanup(&z);
 	buf_cleanup(&q);
 	{
-		char	*e = dynadot_escape("a b+c/d=e~f_g.h-i%");
+		char	*e = httpc_escape("a b+c/d=e~f_g.h-i%");
 
 		ck_assert_str_eq(e, "a%20b%2Bc%2Fd%3De~f_g.h-i%25");
 		free(e);
