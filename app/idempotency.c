@@ -57,16 +57,54 @@ const struct db_stmt idempotency_stmt_purge = {
 	0, 1
 };
 
-/* True if the key is 1..255 visible ASCII characters. */
+/*
+ * Reads the Idempotency-Key of r into key: the IETF draft
+ * (draft-ietf-httpapi-idempotency-key-header) makes it an RFC 8941 String,
+ * "..." with \" and \\ as the only escapes and printable ASCII inside;
+ * the key is what is between the quotes, 1 to IDEMPOTENCY_KEY_MAX
+ * characters. Sent twice (two lines, or joined by a proxy into "a", "b"),
+ * it is refused: which one would the client mean? Returns 1 with a key,
+ * 0 without the header, -1 for a 400 (detail recorded on r).
+ */
 static int
-idempotency_key_ok(const char *k)
+idempotency_key(struct http_req *r, char key[IDEMPOTENCY_KEY_MAX + 1])
 {
-	size_t	 i;
+	const char	*h = http_header(r, "Idempotency-Key"), *p;
+	size_t		 n = 0;
 
-	for (i = 0; k[i] != '\0'; i++)
-		if (i >= IDEMPOTENCY_KEY_MAX || k[i] < 0x21 || k[i] > 0x7e)
-			return (0);
-	return (i > 0);
+	if (h == NULL)
+		return (0);
+	if (http_header_count(r, "Idempotency-Key") > 1) {
+		http_fail(r, ST_BADREQ, "Idempotency-Key is sent more than once");
+		return (-1);
+	}
+	for (p = h; *p == ' '; p++)
+		;
+	if (*p++ != '"')
+		goto bad;
+	for (; *p != '"'; p++) {
+		if (*p == '\\' && (p[1] == '"' || p[1] == '\\'))
+			p++;
+		else if (*p < 0x20 || *p > 0x7e || *p == '\\')
+			goto bad;
+		if (n == IDEMPOTENCY_KEY_MAX) {
+			http_fail(r, ST_BADREQ, "Idempotency-Key must be at most "
+			    "%d characters", IDEMPOTENCY_KEY_MAX);
+			return (-1);
+		}
+		key[n++] = *p;
+	}
+	key[n] = '\0';
+	for (p++; *p == ' '; p++)
+		;
+	if (*p != '\0' || n == 0)
+		goto bad;
+	return (1);
+bad:
+	http_fail(r, ST_BADREQ, "Idempotency-Key must be one quoted string of "
+	    "1 to %d printable ASCII characters (RFC 8941), e.g. "
+	    "Idempotency-Key: \"order-42\"", IDEMPOTENCY_KEY_MAX);
+	return (-1);
 }
 
 /* Hex SHA-256 of method, path and body: what "the same request" means. */
@@ -174,19 +212,19 @@ idempotency_run(struct http_req *r, enum st (*handler)(struct http_req *))
 {
 	struct api	*api = r->app;
 	struct auth	*who = r->auth;
-	const char	*key = http_header(r, "Idempotency-Key");
 	const char	*params[5];
-	char		 hash[65], code[8];
+	char		 key[IDEMPOTENCY_KEY_MAX + 1], hash[65], code[8];
 	json_object	*hdrs = NULL;
 	PGresult	*res = NULL;
 	int		 open = 0;
 	enum st		 st;
 
-	if (key == NULL)
+	switch (idempotency_key(r, key)) {
+	case 0:
 		return (handler(r));
-	if (!idempotency_key_ok(key))
-		return (http_fail(r, ST_BADREQ, "Idempotency-Key must be 1 to "
-		    "%d visible ASCII characters", IDEMPOTENCY_KEY_MAX));
+	case -1:
+		return (ST_BADREQ);
+	}
 	if ((st = idempotency_hash(r, hash)) != ST_OK)
 		return (st);
 	idempotency_purge(api);

@@ -16,6 +16,7 @@
 #include <time.h>
 
 #include "http.h"
+#include "jsonutil.h"
 
 /* True if s is a safe request id: 1..64 of [A-Za-z0-9._-]. */
 static int
@@ -590,4 +591,163 @@ http_date_fmt(long long t, char *buf, size_t size)
 	    http_days[tm.tm_wday], tm.tm_mday, http_months[tm.tm_mon],
 	    tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec);
 	return (buf);
+}
+
+/* Copies at most 64 bytes of s[0..n) into dst, control bytes as '?'. */
+static void
+http_safe_name(const char *s, size_t n, char *dst, size_t size)
+{
+	size_t	 i;
+
+	if (n > 64)
+		n = 64;
+	if (n >= size)
+		n = size - 1;
+	for (i = 0; i < n; i++)
+		dst[i] = (unsigned char)s[i] < 0x20 || s[i] == 0x7f ? '?' : s[i];
+	dst[n] = '\0';
+}
+
+/* The value of one hex digit, or -1. */
+static int
+http_hex(int c)
+{
+	if (c >= '0' && c <= '9')
+		return (c - '0');
+	if (c >= 'a' && c <= 'f')
+		return (c - 'a' + 10);
+	if (c >= 'A' && c <= 'F')
+		return (c - 'A' + 10);
+	return (-1);
+}
+
+/* Index of name p[0..n) in known, or -1. */
+static int
+http_known(const char *const *known, const char *p, size_t n)
+{
+	int	 i;
+
+	for (i = 0; known[i] != NULL; i++)
+		if (strlen(known[i]) == n && strncmp(p, known[i], n) == 0)
+			return (i);
+	return (-1);
+}
+
+/*
+ * Percent-decodes v[0..n) into dst (size bytes): 0, -1 for a malformed
+ * escape, -2 for a control byte, -3 when it does not fit.
+ */
+static int
+http_unescape(const char *v, size_t n, char *dst, size_t size, size_t *len)
+{
+	size_t	 i, o = 0;
+	int	 hi, lo, c;
+
+	for (i = 0; i < n; i++) {
+		if (o + 1 >= size)
+			return (-3);
+		if (v[i] == '%') {
+			if (i + 2 >= n)
+				return (-1);
+			if ((hi = http_hex(v[i + 1])) < 0 ||
+			    (lo = http_hex(v[i + 2])) < 0)
+				return (-1);
+			c = hi * 16 + lo;
+			i += 2;
+		} else
+			c = v[i] == '+' ? ' ' : (unsigned char)v[i];
+		if (c < 0x20 || c == 0x7f)
+			return (-2);
+		dst[o++] = (char)c;
+	}
+	dst[o] = '\0';
+	*len = o;
+	return (0);
+}
+
+/* See http.h. */
+enum st
+http_query_parse(struct http_req *r, const char *const *known,
+    struct http_query *q)
+{
+	const char	*p = r->query, *eq, *end;
+	char		 name[65];
+	size_t		 nl, len, k;
+	int		 i, rc;
+
+	memset(q, 0, sizeof(*q));
+	if (*p == '\0')
+		return (ST_OK);
+	for (;;) {
+		end = p + strcspn(p, "&");
+		if (end == p)
+			return (http_fail(r, ST_BADREQ, "the query string has an "
+			    "empty parameter (\"&&\", or \"&\" at an end)"));
+		eq = memchr(p, '=', (size_t)(end - p));
+		nl = (size_t)((eq != NULL ? eq : end) - p);
+		http_safe_name(p, nl, name, sizeof(name));
+		if ((i = http_known(known, p, nl)) < 0)
+			return (http_fail(r, ST_BADREQ, "unknown query parameter "
+			    "'%s'", name));
+		for (k = 0; k < q->n; k++)
+			if (q->p[k].name == known[i])
+				return (http_fail(r, ST_BADREQ, "query parameter "
+				    "'%s' is repeated", name));
+		if (eq == NULL || eq + 1 == end)
+			return (http_fail(r, ST_BADREQ, "query parameter '%s' "
+			    "has no value", name));
+		if (q->n == HTTP_QUERY_MAX)
+			return (http_fail(r, ST_BADREQ, "too many query "
+			    "parameters"));
+		rc = http_unescape(eq + 1, (size_t)(end - eq - 1),
+		    q->p[q->n].value, sizeof(q->p[q->n].value), &len);
+		if (rc == -1)
+			return (http_fail(r, ST_BADREQ, "query parameter '%s' has "
+			    "a malformed percent-encoding", name));
+		if (rc == -2)
+			return (http_fail(r, ST_BADREQ, "query parameter '%s' "
+			    "holds a control character", name));
+		if (rc == -3)
+			return (http_fail(r, ST_BADREQ, "query parameter '%s' is "
+			    "longer than %d bytes", name, HTTP_QUERY_VALUE_MAX - 1));
+		if (jsonutil_utf8_chars(q->p[q->n].value, len) < 0)
+			return (http_fail(r, ST_BADREQ, "query parameter '%s' is "
+			    "not valid UTF-8", name));
+		q->p[q->n++].name = known[i];
+		if (*end == '\0')
+			return (ST_OK);
+		p = end + 1;
+	}
+}
+
+/* See http.h. */
+const char *
+http_query_get(const struct http_query *q, const char *name)
+{
+	size_t	 i;
+
+	for (i = 0; i < q->n; i++)
+		if (strcmp(q->p[i].name, name) == 0)
+			return (q->p[i].value);
+	return (NULL);
+}
+
+/* See http.h. */
+int
+http_int_parse(const char *s, long long min, long long max, long long *out)
+{
+	long long	 v = 0;
+	size_t		 i;
+
+	if (s[0] == '\0' || (s[0] == '0' && s[1] != '\0') || strlen(s) > 18)
+		return (-1);
+	for (i = 0; s[i] != '\0'; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return (-1);
+		v = v * 10 + (s[i] - '0');
+	}
+	if (v < min || v > max)
+		return (-1);
+	*out = v;
+	return (0);
 }

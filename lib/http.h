@@ -65,6 +65,40 @@ int		 http_header_list(const struct http_req *, const char *name,
 long long	 http_now_us(void);
 
 /*
+ * The query string, strictly: each parameter a route knows appears once,
+ * as name=value with a non-empty value, percent-encoding well formed
+ * ('+' is a space, as in forms), the decoded value valid UTF-8 without
+ * control characters (a %00 would cut it short in C). Anything else is a
+ * 400 whose detail names the parameter: a typo must not go unnoticed.
+ */
+#define HTTP_QUERY_MAX		8	/* parameters one route may know */
+#define HTTP_QUERY_VALUE_MAX	256	/* bytes of one decoded value, NUL included */
+
+struct http_query {
+	size_t		 n;
+	struct {
+		const char	*name;		/* borrowed from the known list */
+		char		 value[HTTP_QUERY_VALUE_MAX];
+	}		 p[HTTP_QUERY_MAX];
+};
+
+/*
+ * Parses r->query against known (NULL-ended names, at most
+ * HTTP_QUERY_MAX) into q. ST_BADREQ, detail recorded on r, for an unknown,
+ * repeated, empty, too long or badly encoded parameter.
+ */
+enum st		 http_query_parse(struct http_req *, const char *const *known,
+		    struct http_query *q);
+/* The decoded value of parameter name; NULL if absent. Borrowed from q. */
+const char	*http_query_get(const struct http_query *q, const char *name);
+/*
+ * Reads a decimal integer written the one plain way (digits only, no sign,
+ * no leading zero, no blank) within min..max into *out; -1 otherwise.
+ */
+int		 http_int_parse(const char *s, long long min, long long max,
+		    long long *out);
+
+/*
  * Conditional requests (RFC 9110 section 13). A handler parses the
  * request's preconditions once (http_cond_parse), describes the target
  * resource as it is now (struct http_target) and asks http_cond_eval()

@@ -5,8 +5,9 @@
  * json-c leaves to the caller or lets through even in strict mode: full UTF-8
  * validation (json-c only checks the byte structure, so overlongs and
  * surrogates pass), raw control bytes in strings, NaN/Infinity and
- * single-quoted names, trailing garbage, field tables and precise error
- * texts. The depth cap is json-c's: it counts every value on the nesting
+ * single-quoted names, lone surrogate escapes (json-c makes them U+FFFD),
+ * \u0000 in member names (json-c cuts the name there), trailing garbage,
+ * field tables and precise error texts. The depth cap is json-c's: it counts every value on the nesting
  * stack, leaves included, so [[1]] is 3 deep and [[]] 2. Field names copied
  * into an error are cut short, since they come from the client.
  */
@@ -21,31 +22,95 @@
 #include "fs.h"
 #include "jsonutil.h"
 
+/* The value of 4 hex digits at p, or -1. */
+static long
+jsonutil_hex4(const char *p, size_t left)
+{
+	long	 v = 0;
+	size_t	 i;
+
+	if (left < 4)
+		return (-1);
+	for (i = 0; i < 4; i++) {
+		v <<= 4;
+		if (p[i] >= '0' && p[i] <= '9')
+			v |= p[i] - '0';
+		else if (p[i] >= 'a' && p[i] <= 'f')
+			v |= p[i] - 'a' + 10;
+		else if (p[i] >= 'A' && p[i] <= 'F')
+			v |= p[i] - 'A' + 10;
+		else
+			return (-1);
+	}
+	return (v);
+}
+
 /*
- * Finds what json-c lets through in strict mode although RFC 8259 forbids it:
- * raw control bytes inside strings, and outside strings any byte that no JSON
- * token uses (single quotes, NaN, Infinity). Returns the offset of the first
- * such byte, or len if there is none.
+ * Finds what json-c lets through in strict mode although RFC 8259 forbids
+ * it, or turns into something else without a word: raw control bytes
+ * inside strings; outside strings any byte that no JSON token uses (single
+ * quotes, NaN, Infinity); a \uD800-\uDFFF escape that is not one half of a
+ * pair (json-c makes it U+FFFD); a \u0000 in a member name (json-c cuts
+ * the name there, so "title\u0000x" became "title"). Returns the offset of
+ * the first such byte, or len; *why says what it is.
  */
 static size_t
-jsonutil_lex_check(const char *text, size_t len)
+jsonutil_lex_check(const char *text, size_t len, const char **why)
 {
-	size_t	 i;
-	int	 instr = 0;
+	size_t	 i, start = 0, k;
+	int	 instr = 0, nul = 0;
+	long	 cp, lo;
 
 	for (i = 0; i < len; i++) {
 		if (instr) {
-			if (text[i] == '\\')
+			if (text[i] == '\\' && i + 1 < len && text[i + 1] == 'u') {
+				cp = jsonutil_hex4(text + i + 2, len - i - 2);
+				if (cp < 0) {
+					i++;		/* json-c reports it */
+					continue;
+				}
+				if (cp == 0)
+					nul = 1;
+				if (cp >= 0xdc00 && cp <= 0xdfff) {
+					*why = "a lone low surrogate escape";
+					return (i);
+				}
+				if (cp >= 0xd800 && cp <= 0xdbff) {
+					lo = i + 7 < len && text[i + 6] == '\\' &&
+					    text[i + 7] == 'u' ? jsonutil_hex4(
+					    text + i + 8, len - i - 8) : -1;
+					if (lo < 0xdc00 || lo > 0xdfff) {
+						*why = "a lone high surrogate "
+						    "escape";
+						return (i);
+					}
+					i += 6;
+				}
+				i += 5;
+			} else if (text[i] == '\\')
 				i++;
-			else if (text[i] == '"')
+			else if (text[i] == '"') {
 				instr = 0;
-			else if ((unsigned char)text[i] < 0x20)
+				for (k = i + 1; k < len && strchr(" \t\r\n",
+				    text[k]) != NULL; k++)
+					;
+				if (nul && k < len && text[k] == ':') {
+					*why = "a member name holding \\u0000";
+					return (start);
+				}
+			} else if ((unsigned char)text[i] < 0x20) {
+				*why = "a control character in a string";
 				return (i);
-		} else if (text[i] == '"')
+			}
+		} else if (text[i] == '"') {
 			instr = 1;
-		else if (text[i] == '\0' || strchr(" \t\r\n{}[],:"
-		    "0123456789+-.eEtrufalsn", text[i]) == NULL)
+			nul = 0;
+			start = i;
+		} else if (text[i] == '\0' || strchr(" \t\r\n{}[],:"
+		    "0123456789+-.eEtrufalsn", text[i]) == NULL) {
+			*why = "unexpected character";
 			return (i);
+		}
 	}
 	return (len);
 }
@@ -58,6 +123,7 @@ jsonutil_parse(const char *text, size_t len, int depth, json_object **out,
 	struct json_tokener	*tok;
 	enum json_tokener_error	 jerr;
 	json_object		*obj;
+	const char		*why = "";
 	size_t			 off, i;
 
 	*out = NULL;
@@ -75,9 +141,8 @@ jsonutil_parse(const char *text, size_t len, int depth, json_object **out,
 		snprintf(err, errlen, "the body is not valid UTF-8");
 		return (ST_BADREQ);
 	}
-	if ((off = jsonutil_lex_check(text, len)) < len) {
-		snprintf(err, errlen, "malformed JSON at byte %zu: unexpected "
-		    "character", off);
+	if ((off = jsonutil_lex_check(text, len, &why)) < len) {
+		snprintf(err, errlen, "malformed JSON at byte %zu: %s", off, why);
 		return (ST_BADREQ);
 	}
 	if ((tok = json_tokener_new_ex(depth)) == NULL)
@@ -237,10 +302,16 @@ jsonutil_check_one(const struct jsonutil_field *f, json_object *v, char *err,
 		}
 		s = json_object_get_string(v);
 		n = jsonutil_utf8_chars(s, (size_t)json_object_get_string_len(v));
-		if (n < 0 || memchr(s, '\0',
-		    (size_t)json_object_get_string_len(v)) != NULL) {
+		if (n < 0) {
 			snprintf(err, errlen, "field '%s' is not valid UTF-8 "
 			    "text", f->name);
+			return (ST_BADREQ);
+		}
+		/* JSON allows \u0000; a C string (and PostgreSQL text) cannot. */
+		if (memchr(s, '\0', (size_t)json_object_get_string_len(v)) !=
+		    NULL) {
+			snprintf(err, errlen, "field '%s' must not contain "
+			    "U+0000", f->name);
 			return (ST_BADREQ);
 		}
 		if (f->type == JSONUTIL_ENUM && !jsonutil_in_choices(s,

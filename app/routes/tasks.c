@@ -274,60 +274,6 @@ tasks_reply_row(struct http_req *r, int status, PGresult *res)
 	return (st);
 }
 
-/* The value of query parameter name (percent-decoded into dst); -1 absent. */
-static int
-tasks_query(const char *q, const char *name, char *dst, size_t size, int *bad)
-{
-	size_t		 nl = strlen(name), o = 0;
-	const char	*p = q, *v;
-	unsigned int	 c;
-
-	while (p != NULL && *p != '\0') {
-		if (strncmp(p, name, nl) == 0 && p[nl] == '=') {
-			for (v = p + nl + 1; *v != '\0' && *v != '&'; v++) {
-				if (o + 1 >= size) {
-					*bad = 1;
-					return (-1);
-				}
-				if (*v == '%' && isxdigit((unsigned char)v[1]) &&
-				    isxdigit((unsigned char)v[2])) {
-					sscanf(v + 1, "%2x", &c);
-					dst[o++] = (char)c;
-					v += 2;
-				} else
-					dst[o++] = *v == '+' ? ' ' : *v;
-			}
-			dst[o] = '\0';
-			return (0);
-		}
-		if ((p = strchr(p, '&')) != NULL)
-			p++;
-	}
-	return (-1);
-}
-
-/* Refuses query parameters the route does not know. */
-static enum st
-tasks_query_known(struct http_req *r, const char *const *known)
-{
-	const char	*p = r->query;
-	size_t		 n, i;
-
-	while (*p != '\0') {
-		n = strcspn(p, "=&");
-		for (i = 0; known[i] != NULL; i++)
-			if (strlen(known[i]) == n && strncmp(p, known[i], n) == 0)
-				break;
-		if (known[i] == NULL && n > 0)
-			return (http_fail(r, ST_BADREQ, "unknown query "
-			    "parameter '%.*s'", (int)(n > 64 ? 64 : n), p));
-		p += strcspn(p, "&");
-		if (*p == '&')
-			p++;
-	}
-	return (ST_OK);
-}
-
 /* Encodes an id as the opaque cursor: base64url of "t1:<id>". */
 static void
 tasks_cursor_encode(const char *id, char *dst, size_t size)
@@ -396,40 +342,30 @@ static enum st
 tasks_list(struct http_req *r)
 {
 	static const char *const known[] = { "status", "limit", "cursor", NULL };
-	struct api	*api = r->app;
-	struct auth	*who = r->auth;
-	char		 status[16], limit[16], cursor[64], after[24] = "0";
-	char		 next[64], *end;
-	const char	*params[4];
-	json_object	*body = NULL, *items = NULL, *o;
-	PGresult	*res = NULL;
-	long		 n = TASKS_LIMIT_DEFAULT;
-	int		 bad = 0, i, rows, has_status;
-	enum st		 st;
+	struct api		*api = r->app;
+	struct auth		*who = r->auth;
+	struct http_query	 q;
+	char			 limit[24], after[24] = "0", next[64];
+	const char		*params[4], *status, *v;
+	json_object		*body = NULL, *items = NULL, *o;
+	PGresult		*res = NULL;
+	long long		 n = TASKS_LIMIT_DEFAULT;
+	int			 i, rows;
+	enum st			 st;
 
-	if ((st = tasks_query_known(r, known)) != ST_OK)
+	if ((st = http_query_parse(r, known, &q)) != ST_OK)
 		return (st);
-	has_status = tasks_query(r->query, "status", status, sizeof(status),
-	    &bad) == 0;
-	if (bad || (has_status && strcmp(status, "todo") != 0 &&
-	    strcmp(status, "doing") != 0 && strcmp(status, "done") != 0))
+	status = http_query_get(&q, "status");
+	if (status != NULL && strcmp(status, "todo") != 0 &&
+	    strcmp(status, "doing") != 0 && strcmp(status, "done") != 0)
 		return (http_fail(r, ST_BADREQ, "status must be one of "
 		    "todo|doing|done"));
-	if (tasks_query(r->query, "limit", limit, sizeof(limit), &bad) == 0) {
-		errno = 0;
-		n = strtol(limit, &end, 10);
-		if (errno != 0 || *end != '\0' || limit[0] == '\0' || n < 1 ||
-		    n > TASKS_LIMIT_MAX)
-			return (http_fail(r, ST_BADREQ, "limit must be an "
-			    "integer within 1..%d", TASKS_LIMIT_MAX));
-	}
-	if (bad)
+	if ((v = http_query_get(&q, "limit")) != NULL &&
+	    http_int_parse(v, 1, TASKS_LIMIT_MAX, &n) != 0)
 		return (http_fail(r, ST_BADREQ, "limit must be an integer "
-		    "within 1..%d", TASKS_LIMIT_MAX));
-	if (tasks_query(r->query, "cursor", cursor, sizeof(cursor), &bad) == 0 &&
-	    tasks_cursor_decode(cursor, after, sizeof(after)) != 0)
-		return (http_fail(r, ST_BADREQ, "cursor is not valid"));
-	if (bad)
+		    "within 1..%d, in plain digits", TASKS_LIMIT_MAX));
+	if ((v = http_query_get(&q, "cursor")) != NULL &&
+	    tasks_cursor_decode(v, after, sizeof(after)) != 0)
 		return (http_fail(r, ST_BADREQ, "cursor is not valid"));
 	switch (tasks_cond_collection(r)) {
 	case -1:
@@ -440,9 +376,9 @@ tasks_list(struct http_req *r)
 		return (ST_PRECOND);
 	}
 
-	snprintf(limit, sizeof(limit), "%ld", n + 1);	/* one more: is there a next page? */
+	snprintf(limit, sizeof(limit), "%lld", n + 1);	/* one more: is there a next page? */
 	params[0] = who->tenant;
-	if (has_status) {
+	if (status != NULL) {
 		params[1] = status;
 		params[2] = after;
 		params[3] = limit;

@@ -138,6 +138,28 @@ expect_problem "$(api GET '/v1/tasks?limit=ten' "$KA")" 400 "limit"
 expect_problem "$(api GET '/v1/tasks?cursor=garbage!' "$KA")" 400 "cursor"
 expect_problem "$(api GET '/v1/tasks?status=later' "$KA")" 400 "status"
 expect_problem "$(api GET '/v1/tasks?sort=desc' "$KA")" 400 "unknown query parameter 'sort'"
+# Strict query strings: each parameter once, plain digits, no control byte.
+expect_problem "$(api GET '/v1/tasks?limit=5%00' "$KA")" 400 "'limit' holds a control character"
+expect_problem "$(api GET '/v1/tasks?status=todo%00' "$KA")" 400 "'status' holds a control character"
+expect_problem "$(api GET '/v1/tasks?status=to%0Ado' "$KA")" 400 "'status' holds a control character"
+expect_problem "$(api GET '/v1/tasks?limit=+5' "$KA")" 400 "plain digits"
+expect_problem "$(api GET '/v1/tasks?limit=%2B5' "$KA")" 400 "plain digits"
+expect_problem "$(api GET '/v1/tasks?limit=05' "$KA")" 400 "plain digits"
+expect_problem "$(api GET '/v1/tasks?limit=5&limit=6' "$KA")" 400 "'limit' is repeated"
+expect_problem "$(api GET '/v1/tasks?limit=' "$KA")" 400 "'limit' has no value"
+expect_problem "$(api GET '/v1/tasks?limit' "$KA")" 400 "'limit' has no value"
+expect_problem "$(api GET '/v1/tasks?limit=5&' "$KA")" 400 "empty parameter"
+expect_problem "$(api GET '/v1/tasks?status=%zz' "$KA")" 400 "malformed percent-encoding"
+expect_problem "$(api GET '/v1/tasks?status=%C3' "$KA")" 400 "not valid UTF-8"
+[ "$(api GET '/v1/tasks?limit=5&status=todo' "$KA")" = 200 ] || fail "a plain query refused: $(cat "$T/body")"
+# Strict JSON: what json-c would silently change is refused.
+expect_problem "$(api POST /v1/tasks "$KA" -H "$H" -d '{"title\u0000x":"t"}')" 400 "member name holding"
+expect_problem "$(api POST /v1/tasks "$KA" -H "$H" -d '{"title":"\ud800"}')" 400 "lone high surrogate"
+expect_problem "$(api POST /v1/tasks "$KA" -H "$H" -d '{"title":"\udfff"}')" 400 "lone low surrogate"
+expect_problem "$(api POST /v1/tasks "$KA" -H "$H" -d '{"title":"a\u0000b"}')" 400 "must not contain U+0000"
+expect_problem "$(api POST /v1/tasks "$KA" -H "$H" -d '{"title":"x","due":"0000-11-01"}')" 400 "'due' must be a date"
+[ "$(api POST /v1/tasks "$KA" -H "$H" -d '{"title":"\ud83d\ude00","due":"0001-01-01"}')" = 201 ] \
+    && [ "$(json 'd["title"]')" = "😀" ] || fail "a surrogate pair or year 1 refused: $(cat "$T/body")"
 expect_problem "$(api GET /v1/tasks/abc "$KA")" 404 "no such task"
 expect_problem "$(api GET /v1/tasks/99999999999999999999 "$KA")" 404 "no such task"
 expect_problem "$(api PUT /v1/tasks "$KA")" 405 "not allowed"
@@ -168,28 +190,41 @@ done
 
 # --- idempotent POST ------------------------------------------------------------
 before=$(psql -Atc "SELECT count(*) FROM tasks WHERE tenant_id = $A")
-[ "$(api POST /v1/tasks "$KA" -H "$H" -H 'Idempotency-Key: order-42' -d '{"title":"once"}')" = 201 ] \
+[ "$(api POST /v1/tasks "$KA" -H "$H" -H 'Idempotency-Key: "order-42"' -d '{"title":"once"}')" = 201 ] \
     || fail "idempotent create"
 first=$(cat "$T/body")
 loc=$(hdr Location)
-[ "$(api POST /v1/tasks "$KA" -H "$H" -H 'Idempotency-Key: order-42' -d '{"title":"once"}')" = 201 ] \
+[ "$(api POST /v1/tasks "$KA" -H "$H" -H 'Idempotency-Key: "order-42"' -d '{"title":"once"}')" = 201 ] \
     || fail "idempotent replay status"
 [ "$(cat "$T/body")" = "$first" ] || fail "replay body differs"
 [ "$(hdr Location)" = "$loc" ] || fail "replay Location differs"
 [ "$(hdr Idempotent-Replayed)" = true ] || fail "replay not marked"
 [ "$(psql -Atc "SELECT count(*) FROM tasks WHERE tenant_id = $A")" = $((before + 1)) ] \
     || fail "replay created a second task"
-expect_problem "$(api POST /v1/tasks "$KA" -H "$H" -H 'Idempotency-Key: order-42' -d '{"title":"twice"}')" \
+expect_problem "$(api POST /v1/tasks "$KA" -H "$H" -H 'Idempotency-Key: "order-42"' -d '{"title":"twice"}')" \
     422 "different request"
-[ "$(api POST /v1/tasks "$KB" -H "$H" -H 'Idempotency-Key: order-42' -d '{"title":"once"}')" = 201 ] \
+[ "$(api POST /v1/tasks "$KB" -H "$H" -H 'Idempotency-Key: "order-42"' -d '{"title":"once"}')" = 201 ] \
     || fail "keys are not per tenant"
 [ "$(hdr Idempotent-Replayed)" = "" ] || fail "another tenant got A's replay"
 # A failed first attempt records nothing: the same key works afterwards.
-expect_problem "$(api POST /v1/tasks "$KA" -H "$H" -H 'Idempotency-Key: k2' -d '{"title":""}')" 400 "title"
-[ "$(api POST /v1/tasks "$KA" -H "$H" -H 'Idempotency-Key: k2' -d '{"title":"ok now"}')" = 201 ] \
+expect_problem "$(api POST /v1/tasks "$KA" -H "$H" -H 'Idempotency-Key: "k2"' -d '{"title":""}')" 400 "title"
+[ "$(api POST /v1/tasks "$KA" -H "$H" -H 'Idempotency-Key: "k2"' -d '{"title":"ok now"}')" = 201 ] \
     || fail "key blocked by a failed attempt"
-expect_problem "$(api POST /v1/tasks "$KA" -H "$H" -H "Idempotency-Key: $(printf 'k%.0s' $(seq 256))" -d '{"title":"x"}')" \
-    400 "Idempotency-Key"
+expect_problem "$(api POST /v1/tasks "$KA" -H "$H" -H "Idempotency-Key: \"$(printf 'k%.0s' $(seq 256))\"" -d '{"title":"x"}')" \
+    400 "at most 255"
+[ "$(api POST /v1/tasks "$KA" -H "$H" -H "Idempotency-Key: \"$(printf 'k%.0s' $(seq 255))\"" -d '{"title":"x"}')" = 201 ] \
+    || fail "a 255-character key refused: $(cat "$T/body")"
+# An RFC 8941 String: quoted, with \" and \\ escapes; the key is the content.
+[ "$(api POST /v1/tasks "$KA" -H "$H" -H 'Idempotency-Key: "a\"b\\c"' -d '{"title":"esc"}')" = 201 ] \
+    || fail "an escaped key refused: $(cat "$T/body")"
+[ "$(psql -Atc "SELECT key FROM idempotency_keys WHERE key LIKE 'a%'")" = 'a"b\c' ] \
+    || fail "escaped key stored as $(psql -Atc "SELECT key FROM idempotency_keys WHERE key LIKE 'a%'")"
+for bad in 'order-42' '"unterminated' '""' '"a";p=1' '"a" "b"' '"é"' '"a\x"'; do
+	expect_problem "$(api POST /v1/tasks "$KA" -H "$H" -H "Idempotency-Key: $bad" -d '{"title":"x"}')" \
+	    400 "quoted string"
+done
+expect_problem "$(api POST /v1/tasks "$KA" -H "$H" -H 'Idempotency-Key: "k3"' -H 'Idempotency-Key: "k4"' \
+    -d '{"title":"x"}')" 400 "more than once"
 
 # --- DELETE ------------------------------------------------------------------------
 expect_problem "$(api DELETE /v1/tasks/$id "$KA" -H "If-Match: $etag")" 412 "version is now"

@@ -337,10 +337,41 @@ START_TEST(test_parse_overlong_surrogate)
 	ck_assert_uint_eq(json_object_array_length(o), 6);
 	json_object_put(o);
 
-	/* An escaped lone surrogate: json-c puts U+FFFD in its place. */
-	o = parse_ok("{\"a\":\"\\ud800\",\"b\":\"\\udc00x\"}");
-	ck_assert_str_eq(jsonutil_get_str(o, "a"), "\xef\xbf\xbd");
-	ck_assert_str_eq(jsonutil_get_str(o, "b"), "\xef\xbf\xbdx");
+	/*
+	 * An escaped lone surrogate: json-c would put U+FFFD in its place
+	 * without a word; refused instead, at the escape.
+	 */
+	parse_bad("{\"a\":\"\\ud800\"}", 14,
+	    "malformed JSON at byte 6: a lone high surrogate escape");
+	parse_bad("{\"a\":\"x\\udc00x\"}", 16,
+	    "malformed JSON at byte 7: a lone low surrogate escape");
+	parse_bad("{\"a\":\"\\ud83d\\u0041\"}", 20,
+	    "malformed JSON at byte 6: a lone high surrogate escape");
+	parse_bad("{\"a\":\"\\ud83d\"}", 14,
+	    "malformed JSON at byte 6: a lone high surrogate escape");
+	parse_bad("{\"\\uDFFF\":1}", 12,
+	    "malformed JSON at byte 2: a lone low surrogate escape");
+	/* A pair is one character; an escaped backslash is no escape. */
+	o = parse_ok("{\"a\":\"\\ud83d\\ude00\",\"b\":\"\\\\ud800\"}");
+	ck_assert_str_eq(jsonutil_get_str(o, "a"), "\xf0\x9f\x98\x80");
+	ck_assert_str_eq(jsonutil_get_str(o, "b"), "\\ud800");
+	json_object_put(o);
+}
+END_TEST
+
+START_TEST(test_parse_nul_name)
+{
+	json_object	*o;
+
+	/* json-c would cut the name at the NUL: "title\u0000x" is "title". */
+	parse_bad("{\"title\\u0000x\":\"t\"}", 20,
+	    "malformed JSON at byte 1: a member name holding \\u0000");
+	parse_bad("{\"a\":{\"\\u0000\" :1}}", 19,
+	    "malformed JSON at byte 6: a member name holding \\u0000");
+	/* In a value it parses (JSON allows it); the field check refuses it. */
+	o = parse_ok("{\"a\":\"x\\u0000\",\"b\":\"\\\\u0000\"}");
+	ck_assert_int_eq(json_object_get_string_len(json_object_object_get(o,
+	    "a")), 2);
 	json_object_put(o);
 }
 END_TEST
@@ -356,11 +387,11 @@ START_TEST(test_parse_not_json)
 	    "malformed JSON at byte 6: unexpected character");
 	parse_bad("{'a':1}", 7, "malformed JSON at byte 1: unexpected character");
 	parse_bad("{\"a\":\"x\x01y\"}", 11,
-	    "malformed JSON at byte 7: unexpected character");
+	    "malformed JSON at byte 7: a control character in a string");
 	parse_bad("{\"a\":\"x\ty\"}", 11,
-	    "malformed JSON at byte 7: unexpected character");
+	    "malformed JSON at byte 7: a control character in a string");
 	parse_bad("{\"a\":\"x\ny\"}", 11,
-	    "malformed JSON at byte 7: unexpected character");
+	    "malformed JSON at byte 7: a control character in a string");
 	/* And what json-c refuses itself. */
 	parse_bad("{\"a\":1,}", 8, "malformed JSON at byte 7: unexpected "
 	    "character");
@@ -563,7 +594,7 @@ START_TEST(test_check_string_chars)
 	    "field 'title' must be 1 to 200 characters long (it has 0)");
 	/* An escaped NUL is not text. */
 	check_bad("{\"title\":\"a\\u0000b\"}", 0,
-	    "field 'title' is not valid UTF-8 text");
+	    "field 'title' must not contain U+0000");
 }
 END_TEST
 
@@ -749,6 +780,7 @@ jsonutil_suite(void)
 		{ "parse_nul", test_parse_nul },
 		{ "parse_bad_utf8", test_parse_bad_utf8 },
 		{ "parse_overlong_surrogate", test_parse_overlong_surrogate },
+		{ "parse_nul_name", test_parse_nul_name },
 		{ "parse_not_json", test_parse_not_json },
 		{ "parse_escapes_in_strings", test_parse_escapes_in_strings },
 		{ "parse_big_numbers", test_parse_big_numbers },

@@ -877,6 +877,94 @@ START_TEST(test_header_lists)
 }
 END_TEST
 
+START_TEST(test_query_strict)
+{
+	static const char *const known[] = { "status", "limit", "cursor", NULL };
+	static const struct {
+		const char	*query;
+		const char	*detail;	/* NULL: accepted */
+	} rows[] = {
+		{ "", NULL },
+		{ "limit=5", NULL },
+		{ "status=todo&limit=5&cursor=abc", NULL },
+		{ "cursor=a%2Fb+c", NULL },
+		{ "status=%C3%A9", NULL },
+		{ "sort=desc", "unknown query parameter 'sort'" },
+		{ "limit=5&limit=6", "query parameter 'limit' is repeated" },
+		{ "limit=", "query parameter 'limit' has no value" },
+		{ "limit", "query parameter 'limit' has no value" },
+		{ "limit=5&", "the query string has an empty parameter" },
+		{ "&limit=5", "the query string has an empty parameter" },
+		{ "limit=5&&status=x", "the query string has an empty parameter" },
+		{ "limit=5%00", "query parameter 'limit' holds a control character" },
+		{ "status=a%1fb", "query parameter 'status' holds a control character" },
+		{ "status=a%7F", "query parameter 'status' holds a control character" },
+		{ "status=a\x01", "query parameter 'status' holds a control character" },
+		{ "status=%zz", "query parameter 'status' has a malformed percent-encoding" },
+		{ "status=%4", "query parameter 'status' has a malformed percent-encoding" },
+		{ "status=%", "query parameter 'status' has a malformed percent-encoding" },
+		{ "status=%C3", "query parameter 'status' is not valid UTF-8" },
+		{ "status=%ED%A0%80", "query parameter 'status' is not valid UTF-8" },
+		{ "li%6Dit=5", "unknown query parameter 'li%6Dit'" },
+		{ "x\x01y=1", "unknown query parameter 'x?y'" },
+	};
+	struct http_query	 q;
+	struct http_req		 r;
+	char			 qs[128], *env[2];
+	size_t			 i;
+	enum st			 st;
+
+	env[0] = qs;
+	env[1] = NULL;
+	for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		snprintf(qs, sizeof(qs), "QUERY_STRING=%s", rows[i].query);
+		http_req_init(&r, env, 10);
+		st = http_query_parse(&r, known, &q);
+		if (rows[i].detail == NULL)
+			ck_assert_msg(st == ST_OK, "%s: %s", rows[i].query,
+			    r.detail);
+		else {
+			ck_assert_msg(st == ST_BADREQ, "%s accepted",
+			    rows[i].query);
+			ck_assert_msg(strncmp(r.detail, rows[i].detail,
+			    strlen(rows[i].detail)) == 0, "%s: %s",
+			    rows[i].query, r.detail);
+		}
+		http_req_cleanup(&r);
+	}
+	/* Values are decoded; '+' is a space, as in forms. */
+	snprintf(qs, sizeof(qs), "QUERY_STRING=cursor=a%%2Fb+c&status=%%C3%%A9");
+	http_req_init(&r, env, 10);
+	ck_assert_int_eq(http_query_parse(&r, known, &q), ST_OK);
+	ck_assert_str_eq(http_query_get(&q, "cursor"), "a/b c");
+	ck_assert_str_eq(http_query_get(&q, "status"), "\xc3\xa9");
+	ck_assert_ptr_null(http_query_get(&q, "limit"));
+	http_req_cleanup(&r);
+}
+END_TEST
+
+START_TEST(test_int_plain)
+{
+	long long	 v = -1;
+
+	ck_assert_int_eq(http_int_parse("5", 1, 100, &v), 0);
+	ck_assert_int_eq(v, 5);
+	ck_assert_int_eq(http_int_parse("100", 1, 100, &v), 0);
+	ck_assert_int_eq(http_int_parse("0", 0, 1, &v), 0);
+	ck_assert_int_eq(v, 0);
+	ck_assert_int_eq(http_int_parse("101", 1, 100, &v), -1);
+	ck_assert_int_eq(http_int_parse("0", 1, 100, &v), -1);
+	ck_assert_int_eq(http_int_parse("+5", 1, 100, &v), -1);
+	ck_assert_int_eq(http_int_parse(" 5", 1, 100, &v), -1);
+	ck_assert_int_eq(http_int_parse("5 ", 1, 100, &v), -1);
+	ck_assert_int_eq(http_int_parse("05", 1, 100, &v), -1);
+	ck_assert_int_eq(http_int_parse("-1", -5, 100, &v), -1);
+	ck_assert_int_eq(http_int_parse("", 0, 100, &v), -1);
+	ck_assert_int_eq(http_int_parse("1e2", 0, 1000, &v), -1);
+	ck_assert_int_eq(http_int_parse("9999999999999999999", 0, 100, &v), -1);
+}
+END_TEST
+
 /* The http and problem suite: one test case per behaviour. */
 static Suite *
 problem_suite(void)
@@ -911,6 +999,8 @@ problem_suite(void)
 		{ "cond_table", test_cond_table },
 		{ "http_dates", test_http_dates },
 		{ "header_lists", test_header_lists },
+		{ "query_strict", test_query_strict },
+		{ "int_plain", test_int_plain },
 	};
 	Suite	*s = suite_create("problem");
 	TCase	*tc;
