@@ -92,15 +92,17 @@ const struct config_key config_keys[] = {
 	{ "database", "migrations_dir", CONFIG_STRING, 0, 0, BS_SQLDIR, NULL,
 	  "directory of the NNNN_what.sql migrations" },
 
-	/* [site] (lib/nginx.c, app/cli_nginx.c) */
+	/* [site] (lib/site.c: read for nginx, dns and report) */
 	{ "site", "domain", CONFIG_STRING, 0, 0, NULL, NULL,
 	  "the apex domain the API is served under, e.g. example.com" },
 	{ "site", "subdomains", CONFIG_STRING, 0, 0, NULL, NULL,
-	  "labels served under the domain, blank-separated: \"api www\"" },
+	  "labels served under the domain, separated by blanks or commas: "
+	  "\"api www\"" },
 	{ "site", "wildcard", CONFIG_BOOL, 0, 0, "no", NULL,
 	  "also serve *.domain (its certificate needs dns-01)" },
 	{ "site", "aliases", CONFIG_STRING, 0, 0, NULL, NULL,
-	  "other full host names served the same way, blank-separated" },
+	  "other full host names served the same way, separated by blanks or "
+	  "commas" },
 	{ "site", "ipv6", CONFIG_BOOL, 0, 0, "yes", NULL,
 	  "also listen on [::] for each listen address that is a bare port" },
 	{ "site", "cert_file", CONFIG_STRING, 0, 0, NULL, NULL,

@@ -56,6 +56,7 @@
 #include "httpc.h"
 #include "jsonutil.h"
 #include "log.h"
+#include "site.h"
 
 #define DNS_MAX_SNAPSHOT	(4 * 1024 * 1024)	/* bytes of a snapshot */
 #define DNS_MAX_DIFF		(256 * 1024)		/* bytes of a diff */
@@ -784,53 +785,32 @@ dns_config_addr(const struct config *cfg, const char *key, int family,
 	return (0);
 }
 
-/* Adds the [site] names inside zone to the host list (relative names). */
+/*
+ * Adds the [site] names (lib/site.h) inside zone to the host list, as
+ * relative names. 0, or -1 with *cause.
+ */
 static int
-dns_site_hosts(const struct config *cfg, const char *zone, struct buf *hosts)
+dns_site_hosts(const struct config *cfg, const char *zone, struct buf *hosts,
+    char **cause)
 {
-	const char	*domain, *subs, *aliases;
-	char		*copy, *tok, *save = NULL, *rel, *fq;
+	struct site	 site;
+	char		*rel;
+	size_t		 i;
 	int		 pass;
 
-	if ((domain = config_str(cfg, "site", "domain")) == NULL ||
-	    *domain == '\0')
-		return (0);
-	if ((rel = dns_relative(domain, zone)) != NULL) {
-		(void)buf_printf(hosts, "%s ", *rel == '\0' ? "@" : rel);
-		free(rel);
-	}
-	subs = config_str(cfg, "site", "subdomains");
-	aliases = config_str(cfg, "site", "aliases");
-	for (pass = 0; pass < 2; pass++) {
-		const char *list = pass == 0 ? subs : aliases;
-
-		if (list == NULL || (copy = strdup(list)) == NULL)
-			continue;
-		for (tok = strtok_r(copy, " \t,", &save); tok != NULL;
-		    tok = strtok_r(NULL, " \t,", &save)) {
-			if (pass == 0) {
-				if (asprintf(&fq, "%s.%s", tok, domain) == -1)
-					continue;
-			} else if ((fq = strdup(tok)) == NULL)
-				continue;
-			if ((rel = dns_relative(fq, zone)) != NULL) {
-				(void)buf_printf(hosts, "%s ", *rel == '\0' ?
-				    "@" : rel);
-				free(rel);
-			}
-			free(fq);
+	if (site_load(cfg, &site, cause) != 0)
+		return (-1);
+	/* The wildcard last, as the records have always been ordered. */
+	for (pass = 0; pass < 2; pass++)
+		for (i = 0; i < site.n; i++) {
+			if ((strcmp(site.v[i].key, "wildcard") == 0) != pass ||
+			    (rel = dns_relative(site.v[i].name, zone)) == NULL)
+				continue;	/* another zone's, or ENOMEM */
+			(void)buf_printf(hosts, "%s ", *rel == '\0' ? "@" :
+			    rel);
+			free(rel);
 		}
-		free(copy);
-	}
-	if (config_bool(cfg, "site", "wildcard")) {
-		if (asprintf(&fq, "*.%s", domain) != -1) {
-			if ((rel = dns_relative(fq, zone)) != NULL) {
-				(void)buf_printf(hosts, "%s ", rel);
-				free(rel);
-			}
-			free(fq);
-		}
-	}
+	site_cleanup(&site);
 	return (0);
 }
 
@@ -856,8 +836,11 @@ dns_desired(const struct config *cfg, const char *zone, struct dns_changes *c,
 		goto out;
 	if ((v = config_str(cfg, "dns", "hosts")) != NULL)
 		(void)buf_adds(&hosts, v);
-	else if ((v = config_str(cfg, "site", "domain")) != NULL && *v != '\0')
-		(void)dns_site_hosts(cfg, zone, &hosts);
+	else if ((v = config_str(cfg, "site", "domain")) != NULL &&
+	    *v != '\0') {
+		if (dns_site_hosts(cfg, zone, &hosts, cause) != 0)
+			goto out;
+	}
 	else
 		(void)buf_adds(&hosts, "@");	/* no [site]: the apex */
 	if ((copy = strdup(buf_str(&hosts))) == NULL)

@@ -38,6 +38,7 @@
 #include "htpasswd.h"
 #include "nginx.h"
 #include "proc.h"
+#include "site.h"
 
 #ifndef BS_NGINXDIR
 #define BS_NGINXDIR "/usr/local/share/bootstack/nginx"
@@ -108,35 +109,6 @@ nginx_var_get(const struct nginx_vars *vars, const char *name, size_t len)
 		    strncmp(vars->v[i].name, name, len) == 0)
 			return (vars->v[i].value);
 	return (NULL);
-}
-
-/*
- * True when s[0..len) is a host name: dot-separated labels of 1..63
- * letters, digits and inner hyphens, 253 bytes at most. Lowercases s.
- */
-static int
-nginx_host_ok(char *s, size_t len)
-{
-	size_t	 i, label = 0;
-
-	if (len == 0 || len > 253)
-		return (0);
-	for (i = 0; i < len; i++) {
-		s[i] = (char)tolower((unsigned char)s[i]);
-		if (s[i] == '.') {
-			if (label == 0 || s[i - 1] == '-')
-				return (0);
-			label = 0;
-			continue;
-		}
-		if (!isalnum((unsigned char)s[i]) && s[i] != '-')
-			return (0);
-		if (s[i] == '-' && label == 0)
-			return (0);
-		if (++label > 63)
-			return (0);
-	}
-	return (label > 0 && s[len - 1] != '-');
 }
 
 /* True when path is absolute and safe to paste into nginx's syntax. */
@@ -273,101 +245,36 @@ fail:
 	return (-1);
 }
 
-/* Appends name to the space-separated list b unless it is there already. */
-static int
-nginx_name_add(struct buf *b, const char *name, const char *key,
-    char **cause)
-{
-	const char	*p = buf_str(b);
-	size_t		 len = strlen(name);
-
-	while ((p = strstr(p, name)) != NULL) {
-		if ((p == buf_str(b) || p[-1] == ' ') &&
-		    (p[len] == ' ' || p[len] == '\0'))
-			return (cause_set(cause, "[site] %s: %s is named twice",
-			    key, name));
-		p += len;
-	}
-	if (buf_printf(b, "%s%s", b->len > 0 ? " " : "", name) != ST_OK)
-		return (cause_set(cause, "out of memory"));
-	return (0);
-}
-
 /* See nginx.h. */
 int
 nginx_server_names(const struct config *cfg, char **names, char **cause)
 {
+	struct site	 site;
 	struct buf	 b;
-	const char	*v;
-	char		*domain = NULL, *copy = NULL, *w, *save = NULL, *full;
+	size_t		 i;
 	int		 rc = -1;
 
 	*names = NULL;
 	*cause = NULL;
+	if (site_load(cfg, &site, cause) != 0)
+		return (-1);
+	if (site.n == 0)
+		return (cause_set(cause, "[site] domain is not set"));
 	buf_init(&b, 64 * 1024);
-	v = config_str(cfg, "site", "domain");
-	if (v == NULL || v[0] == '\0') {
-		cause_set(cause, "[site] domain is not set");
-		goto out;
-	}
-	if ((domain = strdup(v)) == NULL)
-		goto nomem;
-	if (!nginx_host_ok(domain, strlen(domain))) {
-		cause_set(cause, "[site] domain: '%s' is not a host name", v);
-		goto out;
-	}
-	if (nginx_name_add(&b, domain, "domain", cause) == -1)
-		goto out;
-
-	if ((v = config_str(cfg, "site", "subdomains")) != NULL) {
-		if ((copy = strdup(v)) == NULL)
-			goto nomem;
-		for (w = strtok_r(copy, " \t", &save); w != NULL;
-		    w = strtok_r(NULL, " \t", &save)) {
-			if (asprintf(&full, "%s.%s", w, domain) == -1)
-				goto nomem;
-			if (!nginx_host_ok(full, strlen(full))) {
-				free(full);
-				cause_set(cause, "[site] subdomains: '%s' is "
-				    "not a host name label", w);
-				goto out;
-			}
-			rc = nginx_name_add(&b, full, "subdomains", cause);
-			free(full);
-			if (rc == -1)
-				goto out;
-			rc = -1;
+	for (i = 0; i < site.n; i++)
+		if (buf_printf(&b, "%s%s", i > 0 ? " " : "",
+		    site.v[i].name) != ST_OK) {
+			cause_set(cause, "out of memory");
+			goto out;
 		}
-		free(copy);
-		copy = NULL;
+	if ((*names = buf_steal(&b)) == NULL) {
+		cause_set(cause, "out of memory");
+		goto out;
 	}
-	if (config_bool(cfg, "site", "wildcard") &&
-	    buf_printf(&b, " *.%s", domain) != ST_OK)
-		goto nomem;
-	if ((v = config_str(cfg, "site", "aliases")) != NULL) {
-		if ((copy = strdup(v)) == NULL)
-			goto nomem;
-		for (w = strtok_r(copy, " \t", &save); w != NULL;
-		    w = strtok_r(NULL, " \t", &save)) {
-			if (!nginx_host_ok(w, strlen(w))) {
-				cause_set(cause, "[site] aliases: '%s' is not "
-				    "a host name", w);
-				goto out;
-			}
-			if (nginx_name_add(&b, w, "aliases", cause) == -1)
-				goto out;
-		}
-	}
-	if ((*names = buf_steal(&b)) == NULL)
-		goto nomem;
 	rc = 0;
-	goto out;
-nomem:
-	cause_set(cause, "out of memory");
 out:
-	free(domain);
-	free(copy);
 	buf_cleanup(&b);
+	site_cleanup(&site);
 	return (rc);
 }
 

@@ -40,10 +40,11 @@ struct nginx_undo {
 };
 
 /*
- * The host names of [site], in order: domain, each subdomain under it, the
- * wildcard when [site] wildcard is set, then [site] aliases. Lowercased,
- * checked (RFC 1123 labels) and without duplicates. 0 with *names (caller
- * frees; space separated), or -1 with *cause (caller frees).
+ * The host names of [site] (lib/site.h: domain, each subdomain under it,
+ * the wildcard when [site] wildcard is set, then [site] aliases;
+ * lower-cased, checked, no repeats), space separated. 0 with *names
+ * (caller frees), or -1 with *cause (caller frees); an unset [site] domain
+ * is an error here.
  */
 int	nginx_server_names(const struct config *, char **names, char **cause);
 /*

@@ -27,6 +27,7 @@
 #include "dns_check.h"
 #include "httpc.h"
 #include "log.h"
+#include "nginx.h"
 
 extern char **environ;
 
@@ -364,6 +365,65 @@ START_TEST(test_desired_site)
 	cfg = cfg_of("[site]\ndomain = example.com\n");
 	ck_assert_str_eq(dns_config_zone(cfg), "example.com");
 	config_free(cfg);
+}
+END_TEST
+
+/*
+ * One reader of [site] (lib/site.h): the zone and nginx agree on the
+ * names whatever the separators, and refuse the same bad ones. (They
+ * used to disagree: dns split "api,www" at the comma, nginx refused it;
+ * dns took "a_b", nginx did not.)
+ */
+START_TEST(test_desired_site_rule)
+{
+	static const char *const same[] = {
+		"[site]\ndomain = example.com\nsubdomains = api www\n",
+		"[site]\ndomain = example.com\nsubdomains = api,www\n",
+		"[site]\ndomain = example.com\nsubdomains = \tapi ,  www,\n",
+	};
+	static const char *const bad[][2] = {
+		{ "subdomains = a_b\n", "[site] subdomains: 'a_b' is not a "
+		    "host name label" },
+		{ "subdomains = api,API\n", "[site] subdomains: api.example.com "
+		    "is named twice" },
+		{ "aliases = x;y.test\n", "[site] aliases: 'x;y.test' is not a "
+		    "host name" },
+	};
+	struct config		*cfg;
+	struct dns_changes	 c;
+	char			*cause = NULL, *names = NULL, text[256];
+	size_t			 i;
+
+	for (i = 0; i < sizeof(same) / sizeof(same[0]); i++) {
+		snprintf(text, sizeof(text), "%s[dns]\nipv4 = 192.0.2.10\n",
+		    same[i]);
+		cfg = cfg_of(text);
+		ck_assert_int_eq(dns_desired(cfg, "example.com", &c, &cause), 0);
+		ck_assert_uint_eq(c.n, 3);
+		ck_assert_str_eq(c.v[0].name, "");
+		ck_assert_str_eq(c.v[1].name, "api");
+		ck_assert_str_eq(c.v[2].name, "www");
+		dns_changes_cleanup(&c);
+		ck_assert_int_eq(nginx_server_names(cfg, &names, &cause), 0);
+		ck_assert_str_eq(names, "example.com api.example.com "
+		    "www.example.com");
+		free(names);
+		config_free(cfg);
+	}
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		snprintf(text, sizeof(text), "[site]\ndomain = example.com\n%s"
+		    "[dns]\nipv4 = 192.0.2.10\n", bad[i][0]);
+		cfg = cfg_of(text);
+		ck_assert_int_eq(dns_desired(cfg, "example.com", &c, &cause), -1);
+		ck_assert_str_eq(cause, bad[i][1]);
+		free(cause);
+		cause = NULL;
+		ck_assert_int_eq(nginx_server_names(cfg, &names, &cause), -1);
+		ck_assert_str_eq(cause, bad[i][1]);
+		free(cause);
+		cause = NULL;
+		config_free(cfg);
+	}
 }
 END_TEST
 
@@ -955,6 +1015,7 @@ dns_suite(void)
 	tcase_add_test(tc, test_relative);
 	tcase_add_test(tc, test_desired);
 	tcase_add_test(tc, test_desired_site);
+	tcase_add_test(tc, test_desired_site_rule);
 	tcase_add_test(tc, test_desired_errors);
 	tcase_add_test(tc, test_scrub);
 	suite_add_tcase(s, tc);
