@@ -1,0 +1,257 @@
+/*
+ * cert.h: the life cycle of the [cert NAME] certificates, kept fresh from
+ * cron through lib/acme (RFC 8555); `bootstack cert` (app/cli_cert.c) is
+ * its command line.
+ *
+ * For each certificate a renew run:
+ *   1. decides whether it is due (cert_due): files missing or unreadable,
+ *      names changed, forced, a pending order left by an earlier run, the
+ *      CA's ARI window (RFC 9773) when it offers one, else less than 1/3
+ *      of the lifetime left (1/2 under 10 days, the certbot rule);
+ *   2. gets an order (cert_order): the one saved in
+ *      <state_dir>/NAME.order.json, with its key NAME.key.pending, if the
+ *      CA still has it in a usable state (cert_order_usable), else a new
+ *      order and a new key, saved before the first challenge;
+ *   3. solves it (http-01: the webroot; dns-01: the zone through lib/dns,
+ *      one write per order), finalizes, downloads, checks the chain
+ *      against the key and the names;
+ *   4. installs each file atomically, the previous one kept as FILE.prev
+ *      (cert_install), then deploys: test_command (nginx -t), and if it
+ *      fails the previous files are put back (cert_rollback); else
+ *      reload_command;
+ *   5. records the attempt in <state_dir>/NAME.status.json
+ *      (cert_status_write; docs/certificates.md), which `bootstack alert
+ *      check` reads.
+ *
+ * The decisions are pure functions over facts (cert_due_decide,
+ * cert_order_usable) so tests/unit/check_cert.c can try every case; the
+ * functions around them gather the facts from files and the CA.
+ */
+#ifndef LIB_CERT_H
+#define LIB_CERT_H
+
+#include <stddef.h>
+#include <sys/types.h>
+#include <time.h>
+
+#include <openssl/evp.h>
+
+#include "crypto.h"
+#include "st.h"
+
+struct acme;
+struct acme_ari;
+struct acme_order;
+struct config;
+
+#define CERT_MAX_NAMES		100		/* names per certificate */
+#define CERT_MAX_STATE		(64 * 1024)	/* state/status file size */
+#define CERT_MAX_OUTPUT		2048		/* command output kept */
+#define CERT_CMD_TIMEOUT	120		/* seconds a command may take */
+
+/* One [cert NAME] section, resolved. */
+struct cert {
+	const char		*name;		/* the section's instance name */
+	char			**names;	/* DNS names, owned, lower case */
+	size_t			  nnames;
+	const char		*challenge;	/* "http-01" or "dns-01" */
+	enum crypto_key_type	  ktype;
+	char			*cert_file;	/* owned paths */
+	char			*chain_file;
+	char			*fullchain_file;
+	char			*key_file;
+	const char		*webroot;	/* borrowed from the config */
+	const char		*test_cmd;	/* NULL or "" = none */
+	const char		*reload_cmd;
+	char			*status_file;	/* <state_dir>/NAME.status.json */
+	char			*order_file;	/* <state_dir>/NAME.order.json */
+	char			*pending_key;	/* <state_dir>/NAME.key.pending */
+};
+
+/* What one run shares between certificates. */
+struct cert_run {
+	const struct config	*cfg;		/* borrowed */
+	const char		*state_dir;	/* borrowed: [acme] state_dir */
+	int			 force;		/* --force */
+	int			 dry_run;	/* --dry-run */
+	struct acme		*acme;		/* made on first need */
+	EVP_PKEY		*account_key;
+	int			 acme_tried;	/* cert_connect ran (maybe failed) */
+	char			*acme_error;	/* why acme is NULL */
+};
+
+/* One file of an installation. */
+struct cert_file {
+	const char	*path;
+	const char	*data;
+	size_t		 len;
+	mode_t		 mode;
+	int		 had_old;	/* path existed: FILE.prev holds it */
+	int		 written;
+};
+
+/* --- the sections ---------------------------------------------------------- */
+/*
+ * Resolves [cert] section i into *c (paths default to
+ * <state_dir>/live/NAME/...). 0, or -1 with *cause; c is safe to clean up
+ * either way.
+ */
+int		 cert_load(const struct config *, size_t i, const char *state_dir,
+		    struct cert *c, char **cause);
+void		 cert_cleanup(struct cert *);		/* safe twice */
+
+/* --- a run ------------------------------------------------------------------ */
+void		 cert_run_init(struct cert_run *, const struct config *);
+void		 cert_run_cleanup(struct cert_run *);	/* safe twice */
+/*
+ * Opens the ACME conversation and the account, once per run (a failure is
+ * remembered and repeated). 0, or -1 with *cause.
+ */
+int		 cert_connect(struct cert_run *, char **cause);
+/* A uniform random number in 0..n (getrandom; 0 if it fails). */
+unsigned long	 cert_random(unsigned long n);
+
+/* --- due-ness ---------------------------------------------------------------- */
+/* When the lifetime rule says to renew: 1/3 left (1/2 under 10 days). */
+time_t		 cert_renew_at(const struct crypto_cert *);
+/* True if the certificate's SANs are exactly c's names (any order). */
+int		 cert_same_names(const struct cert *, const struct crypto_cert *);
+
+/* Whether the CA's renewal window is known. */
+enum cert_ari {
+	CERT_ARI_NONE = 0,	/* no ARI: the lifetime rule decides */
+	CERT_ARI_ASK,		/* the certificate has an ARI id: ask the CA */
+	CERT_ARI_GOT,		/* ari holds the CA's window */
+};
+
+/* What the due-ness decision is made from. */
+struct cert_due_facts {
+	time_t			 now;
+	int			 force;
+	int			 files;		/* cur parsed; key and fullchain
+						   readable */
+	int			 order_saved;	/* NAME.order.json exists */
+	const struct crypto_cert *cur;		/* when files */
+	enum cert_ari		 ari_state;
+	const struct acme_ari	*ari;		/* CERT_ARI_GOT */
+	unsigned long		 rnd;		/* uniform in 0..(end - start) */
+};
+
+/*
+ * The decision, in this order: files missing, forced, names changed, a
+ * pending order, the ARI window (a point picked in it: start + rnd), the
+ * lifetime rule. Returns 1 due (*reason: a static text), 0 not due, or -1
+ * when only the CA's window can tell (CERT_ARI_ASK). *next: the time the
+ * rule points at (0 when the files are missing).
+ */
+int		 cert_due_decide(const struct cert *,
+		    const struct cert_due_facts *, const char **reason,
+		    time_t *next);
+/*
+ * cert_due_decide over the files and, when it asks, the CA (ARI; a CA
+ * that fails falls back on the lifetime rule, with a warning). 1 or 0.
+ */
+int		 cert_due(struct cert_run *, const struct cert *,
+		    const struct crypto_cert *cur, int have_cur, time_t now,
+		    const char **reason, time_t *next);
+
+/* --- orders ---------------------------------------------------------------- */
+/* Saves the order URL and names, so the next run can resume it. */
+int		 cert_order_save(const struct cert *, const char *url,
+		    char **cause);
+/* The saved order URL if it is for exactly c's names (caller frees). */
+char		*cert_order_saved(const struct cert *);
+/* Forgets the pending order and its key. */
+void		 cert_order_forget(const struct cert *);
+/*
+ * True when a saved order the CA still has can be worked on: not
+ * invalid, and not expiring within a minute of now.
+ */
+int		 cert_order_usable(const struct acme_order *, time_t now);
+/*
+ * The order to work on: the saved one if usable (with its saved key),
+ * else a new one with a new key (saved first). 0 with *key (caller
+ * frees), or -1 with *cause.
+ */
+int		 cert_order(struct cert_run *, const struct cert *,
+		    const char *replaces, struct acme_order *, EVP_PKEY **key,
+		    char **cause);
+
+/* --- install and deploy -------------------------------------------------------- */
+/*
+ * Runs an operator's command line with /bin/sh -c (lib/proc.h), killed
+ * after CERT_CMD_TIMEOUT. 0 when it exits 0 (or cmd is NULL or ""), else
+ * -1 with *cause ("what 'cmd' failed (exit 1): OUTPUT").
+ */
+int		 cert_command(const char *what, const char *cmd, char **cause);
+/*
+ * Writes every file atomically (its folders made), the current one kept
+ * as FILE.prev (a hard link, else a copy); on failure undoes what it did.
+ * 0, or -1 with *cause.
+ */
+int		 cert_install(struct cert_file *, size_t n, char **cause);
+/* Puts the files back as they were before cert_install. */
+void		 cert_rollback(struct cert_file *, size_t n);
+/*
+ * The deploy test: c's test_command; when it fails the files are put
+ * back and *cause ends with "; the previous files were put back". 0, -1.
+ */
+int		 cert_deploy_test(const struct cert *, struct cert_file *,
+		    size_t n, char **cause);
+
+/* --- issuance --------------------------------------------------------------- */
+/*
+ * Issues and installs c (cur: the certificate it replaces, or NULL).
+ * 0 with *out (the new certificate), or -1 with *cause.
+ */
+int		 cert_issue(struct cert_run *, const struct cert *,
+		    const struct crypto_cert *cur, struct crypto_cert *out,
+		    char **cause);
+
+/* What cert_renew_one did. */
+enum cert_result {
+	CERT_NOT_DUE,
+	CERT_WOULD_RENEW,	/* due, --dry-run */
+	CERT_RENEWED,
+	CERT_FAILED,
+};
+struct cert_outcome {
+	enum cert_result	 result;
+	const char		*reason;	/* static: why it was due */
+	time_t			 not_after;	/* the certificate in place */
+	time_t			 next;		/* the next renewal */
+	char			*serial;	/* owned; CERT_RENEWED */
+	char			*error;		/* owned; CERT_FAILED */
+};
+/*
+ * Renews c if due and records the attempt in its status file (not for a
+ * dry run's "not due"). *out says what happened; the caller
+ * cert_outcome_cleanup()s it.
+ */
+void		 cert_renew_one(struct cert_run *, const struct cert *,
+		    struct cert_outcome *out);
+void		 cert_outcome_cleanup(struct cert_outcome *);
+
+/* --- the status file -------------------------------------------------------- */
+/*
+ * Writes NAME.status.json: the attempt (now), its result ("ok", "not-due"
+ * or "failed"), the error, what the installed certificate says (cur may
+ * be NULL), the next renewal. last_success and last_renewal are carried
+ * over from the previous file unless result is "ok". A file that cannot
+ * be written is a warning.
+ */
+void		 cert_status_write(const struct cert *, const char *result,
+		    const char *error, const struct crypto_cert *cur,
+		    time_t next, time_t now);
+/* The last attempt as the status file says: result and when ("" if none). */
+struct cert_last {
+	char		 result[32];
+	char		 when[40];
+};
+void		 cert_last_read(const struct cert *, struct cert_last *);
+
+/* Revokes the installed certificate of c with the run's account. */
+int		 cert_revoke(struct cert_run *, const struct cert *,
+		    char **cause);
+
+#endif

@@ -1,0 +1,732 @@
+/*
+ * check_cert.c: unit tests for lib/cert.c, the certificate life cycle.
+ *
+ * The decisions first, as pure functions over facts: due-ness (files,
+ * force, names, a pending order, the lifetime rule and its boundaries)
+ * and ARI windows (cert_due_decide), whether a saved order is resumed
+ * (cert_order_usable, cert_order_saved). Then the parts that touch files,
+ * in a private mkdtemp() folder: [cert] sections resolved, install with
+ * FILE.prev and rollback (also after a failed deploy test), the status
+ * file carrying its last success over a failure, and cert_due on real
+ * files, falling back to the lifetime rule when the CA cannot be asked.
+ * Issuance itself runs against Pebble in tests/e2e/050-cert.sh.
+ */
+#include "autoconf.h"
+
+#include <sys/stat.h>
+
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <check.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/x509v3.h>
+
+#include "acme.h"
+#include "cert.h"
+#include "config.h"
+#include "crypto.h"
+#include "fs.h"
+#include "jsonutil.h"
+#include "log.h"
+
+#define DAY	86400
+
+static char	 tdir[64];
+
+/* A private folder per test. */
+static void
+setup(void)
+{
+	snprintf(tdir, sizeof(tdir), "/tmp/check_cert.XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(tdir));
+}
+
+/* Removes tdir and everything below it. */
+static void
+teardown(void)
+{
+	char	 cmd[128];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tdir);
+	ck_assert_int_eq(system(cmd), 0);
+}
+
+/* A config from text. */
+static struct config *
+cfg_of(const char *text)
+{
+	struct config	*cfg;
+	char		*cause = NULL;
+
+	cfg = config_new();
+	ck_assert_ptr_nonnull(cfg);
+	ck_assert_msg(config_load_string(cfg, "t.conf", text, &cause) == 0,
+	    "%s", cause);
+	return (cfg);
+}
+
+/* [cert www] for names, its files in tdir; test_cmd may be NULL. */
+static struct config *
+cert_cfg(const char *names, const char *test_cmd)
+{
+	char	 text[2048];
+
+	snprintf(text, sizeof(text), "[acme]\nstate_dir = %s/state\n"
+	    "[cert www]\nnames = %s\nwebroot = %s/web\n%s%s%s"
+	    "reload_command =\n", tdir, names, tdir,
+	    test_cmd != NULL ? "test_command = " : "",
+	    test_cmd != NULL ? test_cmd : "", test_cmd != NULL ? "\n" : "");
+	return (cfg_of(text));
+}
+
+/* A certificate for c's names valid from nb for life seconds. */
+static void
+fake_cur(struct crypto_cert *cur, const struct cert *c, time_t nb, time_t life)
+{
+	size_t	 i;
+
+	crypto_cert_init(cur);
+	cur->not_before = nb;
+	cur->not_after = nb + life;
+	cur->names = calloc(c->nnames, sizeof(char *));
+	for (i = 0; i < c->nnames; i++)
+		cur->names[i] = strdup(c->names[i]);
+	cur->nnames = c->nnames;
+}
+
+/* A resolved [cert www] for names. */
+static void
+load(struct cert *c, const char *names)
+{
+	struct config	*cfg = cert_cfg(names, NULL);
+	char		*cause = NULL;
+
+	ck_assert_msg(cert_load(cfg, 0, "/st", c, &cause) == 0, "%s", cause);
+	/* The names are copied; the borrowed strings are not used below. */
+	c->webroot = c->test_cmd = c->reload_cmd = NULL;
+	c->challenge = NULL;
+	config_free(cfg);
+}
+
+/* --- due-ness ------------------------------------------------------------- */
+
+/* Every reason, in the order they are checked. */
+START_TEST(test_due_reasons)
+{
+	struct cert_due_facts	 f;
+	struct crypto_cert	 cur;
+	struct cert		 c;
+	const char		*reason = NULL;
+	time_t			 next, now = 1700000000;
+
+	load(&c, "www.example.test api.example.test");
+	fake_cur(&cur, &c, now - DAY, 90 * DAY);
+	memset(&f, 0, sizeof(f));
+	f.now = now;
+	f.cur = &cur;
+	/* No files: due, nothing to point at. */
+	ck_assert_int_eq(cert_due_decide(&c, &f, &reason, &next), 1);
+	ck_assert_str_eq(reason, "files missing");
+	ck_assert_int_eq(next, 0);
+	f.files = 1;
+	ck_assert_int_eq(cert_due_decide(&c, &f, &reason, &next), 0);
+	ck_assert_int_eq(next, cur.not_after - 30 * DAY);
+	f.force = 1;
+	ck_assert_int_eq(cert_due_decide(&c, &f, &reason, &next), 1);
+	ck_assert_str_eq(reason, "forced");
+	ck_assert_int_eq(next, cur.not_after - 30 * DAY);
+	f.force = 0;
+	f.order_saved = 1;
+	ck_assert_int_eq(cert_due_decide(&c, &f, &reason, &next), 1);
+	ck_assert_str_eq(reason, "resuming a pending order");
+	f.order_saved = 0;
+	/* Names changed: one fewer, one other, a different case is the same. */
+	free(cur.names[1]);
+	cur.names[1] = strdup("other.example.test");
+	ck_assert_int_eq(cert_due_decide(&c, &f, &reason, &next), 1);
+	ck_assert_str_eq(reason, "names changed");
+	free(cur.names[1]);
+	cur.names[1] = strdup("API.Example.Test");
+	ck_assert_int_eq(cert_due_decide(&c, &f, &reason, &next), 0);
+	cur.nnames = 1;
+	ck_assert_int_eq(cert_due_decide(&c, &f, &reason, &next), 1);
+	ck_assert_str_eq(reason, "names changed");
+	cur.nnames = 2;
+	crypto_cert_cleanup(&cur);
+	cert_cleanup(&c);
+}
+END_TEST
+
+/* The lifetime rule: 1/3 left, 1/2 under 10 days, at the second. */
+START_TEST(test_due_lifetime)
+{
+	struct cert_due_facts	 f;
+	struct crypto_cert	 cur;
+	struct cert		 c;
+	const char		*reason = NULL;
+	time_t			 next, nb = 1700000000;
+
+	load(&c, "www.example.test");
+	fake_cur(&cur, &c, nb, 90 * DAY);
+	ck_assert_int_eq(cert_renew_at(&cur), nb + 60 * DAY);
+	memset(&f, 0, sizeof(f));
+	f.files = 1;
+	f.cur = &cur;
+	f.now = nb + 60 * DAY - 1;
+	ck_assert_int_eq(cert_due_decide(&c, &f, &reason, &next), 0);
+	f.now = nb + 60 * DAY;
+	ck_assert_int_eq(cert_due_decide(&c, &f, &reason, &next), 1);
+	ck_assert_str_eq(reason, "less than a third of its lifetime left");
+	/* A short-lived certificate: renewed at half of its life. */
+	cur.not_after = nb + 6 * DAY;
+	ck_assert_int_eq(cert_renew_at(&cur), nb + 3 * DAY);
+	cur.not_after = nb + 10 * DAY;		/* 10 days: the 1/3 rule */
+	ck_assert_int_eq(cert_renew_at(&cur), nb + 10 * DAY - 10 * DAY / 3);
+	/* Nonsense dates: due from its start. */
+	cur.not_after = nb - 1;
+	ck_assert_int_eq(cert_renew_at(&cur), nb);
+	f.now = nb;
+	ck_assert_int_eq(cert_due_decide(&c, &f, &reason, &next), 1);
+	crypto_cert_cleanup(&cur);
+	cert_cleanup(&c);
+}
+END_TEST
+
+/* ARI: ask the CA, then the point picked in its window decides alone. */
+START_TEST(test_due_ari)
+{
+	struct cert_due_facts	 f;
+	struct crypto_cert	 cur;
+	struct acme_ari		 ari;
+	struct cert		 c;
+	const char		*reason = NULL;
+	time_t			 next, nb = 1700000000;
+
+	load(&c, "www.example.test");
+	fake_cur(&cur, &c, nb, 90 * DAY);
+	memset(&f, 0, sizeof(f));
+	memset(&ari, 0, sizeof(ari));
+	f.files = 1;
+	f.cur = &cur;
+	f.now = nb + 70 * DAY;			/* the lifetime rule says due */
+	f.ari_state = CERT_ARI_ASK;
+	ck_assert_int_eq(cert_due_decide(&c, &f, &reason, &next), -1);
+	/* ...but not before the local reasons, which need no CA. */
+	f.force = 1;
+	ck_assert_int_eq(cert_due_decide(&c, &f, &reason, &next), 1);
+	ck_assert_str_eq(reason, "forced");
+	f.force = 0;
+	/* A window later than the lifetime rule: not due, next = the pick. */
+	ari.start = nb + 80 * DAY;
+	ari.end = nb + 82 * DAY;
+	f.ari_state = CERT_ARI_GOT;
+	f.ari = &ari;
+	f.rnd = 3600;
+	ck_assert_int_eq(cert_due_decide(&c, &f, &reason, &next), 0);
+	ck_assert_int_eq(next, ari.start + 3600);
+	f.now = ari.start + 3599;
+	ck_assert_int_eq(cert_due_decide(&c, &f, &reason, &next), 0);
+	f.now = ari.start + 3600;
+	ck_assert_int_eq(cert_due_decide(&c, &f, &reason, &next), 1);
+	ck_assert_str_eq(reason, "in the CA's renewal window (ARI)");
+	/* A window earlier than the lifetime rule (revocation coming). */
+	ari.start = nb + DAY;
+	ari.end = nb + DAY;
+	f.rnd = 0;
+	f.now = nb + 2 * DAY;
+	ck_assert_int_eq(cert_due_decide(&c, &f, &reason, &next), 1);
+	ck_assert_int_eq(next, nb + DAY);
+	/* The pick spans the whole window, end included. */
+	ari.start = nb + 10 * DAY;
+	ari.end = nb + 11 * DAY;
+	f.rnd = (unsigned long)(ari.end - ari.start);
+	f.now = ari.end - 1;
+	ck_assert_int_eq(cert_due_decide(&c, &f, &reason, &next), 0);
+	ck_assert_int_eq(next, ari.end);
+	/* cert_random stays in 0..n. */
+	for (f.rnd = 0; f.rnd < 200; f.rnd++)
+		ck_assert_uint_le(cert_random(7), 7);
+	ck_assert_uint_eq(cert_random(0), 0);
+	crypto_cert_cleanup(&cur);
+	cert_cleanup(&c);
+}
+END_TEST
+
+/* --- orders --------------------------------------------------------------- */
+
+/* Which saved orders are worth resuming. */
+START_TEST(test_order_usable)
+{
+	struct acme_order	 o;
+	time_t			 now = 1700000000;
+	static const char *const ok[] = { "pending", "ready", "processing",
+	    "valid" };
+	size_t			 i;
+
+	acme_order_init(&o);
+	ck_assert_int_eq(cert_order_usable(&o, now), 0);	/* no status */
+	for (i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
+		o.status = (char *)ok[i];
+		ck_assert_int_eq(cert_order_usable(&o, now), 1);
+	}
+	o.status = (char *)"invalid";
+	ck_assert_int_eq(cert_order_usable(&o, now), 0);
+	o.status = (char *)"pending";
+	o.expires = now + 61;
+	ck_assert_int_eq(cert_order_usable(&o, now), 1);
+	o.expires = now + 60;			/* a minute is too little */
+	ck_assert_int_eq(cert_order_usable(&o, now), 0);
+	o.expires = now - 1;
+	ck_assert_int_eq(cert_order_usable(&o, now), 0);
+	o.status = NULL;
+}
+END_TEST
+
+/* The saved order is resumed only for exactly the same names. */
+START_TEST(test_order_saved)
+{
+	struct config	*cfg;
+	struct cert	 c;
+	char		*cause = NULL, *url, path[256];
+	FILE		*f;
+
+	cfg = cert_cfg("www.example.test, api.example.test", NULL);
+	snprintf(path, sizeof(path), "%s/state", tdir);
+	ck_assert_int_eq(cert_load(cfg, 0, path, &c, &cause), 0);
+	ck_assert_int_eq(fs_mkdirs(path, 0700, 0, &cause), 0);
+	ck_assert_ptr_null(cert_order_saved(&c));		/* none */
+	ck_assert_int_eq(cert_order_save(&c, "https://ca/order/1", &cause), 0);
+	url = cert_order_saved(&c);
+	ck_assert_str_eq(url, "https://ca/order/1");
+	free(url);
+	cert_cleanup(&c);
+	config_free(cfg);
+	/* Other names (or the same in another order): not this order. */
+	cfg = cert_cfg("api.example.test www.example.test", NULL);
+	ck_assert_int_eq(cert_load(cfg, 0, path, &c, &cause), 0);
+	ck_assert_ptr_null(cert_order_saved(&c));
+	cert_cleanup(&c);
+	config_free(cfg);
+	cfg = cert_cfg("www.example.test", NULL);
+	ck_assert_int_eq(cert_load(cfg, 0, path, &c, &cause), 0);
+	ck_assert_ptr_null(cert_order_saved(&c));
+	/* A damaged file is no order. */
+	ck_assert_ptr_nonnull(f = fopen(c.order_file, "w"));
+	fputs("{\"url\": \"https://ca/order/1\", \"names\": [", f);
+	fclose(f);
+	ck_assert_ptr_null(cert_order_saved(&c));
+	/* Forgetting removes the order and its pending key. */
+	ck_assert_ptr_nonnull(f = fopen(c.pending_key, "w"));
+	fclose(f);
+	cert_order_forget(&c);
+	ck_assert_int_eq(access(c.order_file, F_OK), -1);
+	ck_assert_int_eq(access(c.pending_key, F_OK), -1);
+	cert_cleanup(&c);
+	config_free(cfg);
+}
+END_TEST
+
+/* --- sections ---------------------------------------------------------------- */
+
+/* [cert NAME] resolved: names, defaults, fallbacks, refusals. */
+START_TEST(test_load)
+{
+	struct config	*cfg;
+	struct cert	 c;
+	char		*cause = NULL;
+
+	cfg = cfg_of("[nginx]\ntest_command = nginx -t -c /x\n"
+	    "[cert www]\nnames = WWW.example.test,api.example.test "
+	    "www.example.test *.example.test\n"
+	    "[cert bad]\nnames = a_b.example.test\n"
+	    "[cert empty]\nnames = ,\n");
+	ck_assert_int_eq(cert_load(cfg, 0, "/st", &c, &cause), 0);
+	ck_assert_uint_eq(c.nnames, 3);
+	ck_assert_str_eq(c.names[0], "www.example.test");
+	ck_assert_str_eq(c.names[1], "api.example.test");
+	ck_assert_str_eq(c.names[2], "*.example.test");
+	ck_assert_str_eq(c.fullchain_file, "/st/live/www/fullchain.pem");
+	ck_assert_str_eq(c.key_file, "/st/live/www/privkey.pem");
+	ck_assert_str_eq(c.order_file, "/st/www.order.json");
+	ck_assert_str_eq(c.status_file, "/st/www.status.json");
+	ck_assert_str_eq(c.pending_key, "/st/www.key.pending");
+	ck_assert_str_eq(c.test_cmd, "nginx -t -c /x");	/* [nginx]'s */
+	ck_assert_str_eq(c.reload_cmd, "nginx -s reload");	/* the default */
+	ck_assert_str_eq(c.challenge, "http-01");
+	cert_cleanup(&c);
+	cert_cleanup(&c);					/* safe twice */
+	ck_assert_int_eq(cert_load(cfg, 1, "/st", &c, &cause), -1);
+	ck_assert_str_eq(cause, "[cert bad] names: 'a_b.example.test' is not "
+	    "a DNS name");
+	free(cause);
+	cause = NULL;
+	cert_cleanup(&c);
+	ck_assert_int_eq(cert_load(cfg, 2, "/st", &c, &cause), -1);
+	ck_assert_str_eq(cause, "[cert empty] names is empty");
+	free(cause);
+	cert_cleanup(&c);
+	config_free(cfg);
+}
+END_TEST
+
+/* --- install, rollback, deploy -------------------------------------------------- */
+
+/* The text of path, or "(none)". Caller frees. */
+static char *
+slurp(const char *path)
+{
+	char	*data = NULL, *cause = NULL;
+	size_t	 len;
+
+	if (fs_read_file(path, 1 << 20, &data, &len, &cause) != 0) {
+		free(cause);
+		return (strdup("(none)"));
+	}
+	return (data);
+}
+
+/* path must hold want. */
+static void
+holds(const char *path, const char *want)
+{
+	char	*got = slurp(path);
+
+	ck_assert_msg(strcmp(got, want) == 0, "%s holds '%s', not '%s'", path,
+	    got, want);
+	free(got);
+}
+
+/* Files installed over old ones keep them as .prev; rollback undoes it. */
+START_TEST(test_install_rollback)
+{
+	struct cert_file	 f[3];
+	struct stat		 sb;
+	char			 a[128], b[128], n[128], prev[160];
+	char			*cause = NULL;
+
+	snprintf(a, sizeof(a), "%s/live/www/privkey.pem", tdir);
+	snprintf(b, sizeof(b), "%s/live/www/cert.pem", tdir);
+	snprintf(n, sizeof(n), "%s/other/dir/chain.pem", tdir);
+	ck_assert_int_eq(fs_mkdirs(a, 0755, FS_MKDIRS_PARENT, &cause), 0);
+	ck_assert_int_eq(fs_write_atomic(a, "old key", 7, 0600, &cause), 0);
+	ck_assert_int_eq(fs_write_atomic(b, "old cert", 8, 0644, &cause), 0);
+	memset(f, 0, sizeof(f));
+	f[0] = (struct cert_file){ a, "new key", 7, 0600, 0, 0 };
+	f[1] = (struct cert_file){ b, "new cert", 8, 0644, 0, 0 };
+	f[2] = (struct cert_file){ n, "new chain", 9, 0644, 0, 0 };
+	ck_assert_int_eq(cert_install(f, 3, &cause), 0);
+	ck_assert_ptr_null(cause);
+	holds(a, "new key");
+	holds(n, "new chain");			/* its folders were made */
+	snprintf(prev, sizeof(prev), "%s.prev", a);
+	holds(prev, "old key");
+	ck_assert_int_eq(stat(a, &sb), 0);
+	ck_assert_int_eq(sb.st_mode & 0777, 0600);
+	snprintf(prev, sizeof(prev), "%s.prev", b);
+	holds(prev, "old cert");
+	snprintf(prev, sizeof(prev), "%s.prev", n);
+	holds(prev, "(none)");			/* nothing was there */
+	ck_assert(f[0].had_old && f[1].had_old && !f[2].had_old);
+	cert_rollback(f, 3);
+	holds(a, "old key");
+	holds(b, "old cert");
+	holds(n, "(none)");			/* new: removed again */
+}
+END_TEST
+
+/* An install that fails half-way puts back what it wrote. */
+START_TEST(test_install_fails)
+{
+	struct cert_file	 f[2];
+	char			 a[128], blocker[128], b[160];
+	char			*cause = NULL;
+
+	snprintf(a, sizeof(a), "%s/key.pem", tdir);
+	snprintf(blocker, sizeof(blocker), "%s/notadir", tdir);
+	snprintf(b, sizeof(b), "%s/notadir/cert.pem", tdir);
+	ck_assert_int_eq(fs_write_atomic(a, "old key", 7, 0600, &cause), 0);
+	ck_assert_int_eq(fs_write_atomic(blocker, "x", 1, 0600, &cause), 0);
+	memset(f, 0, sizeof(f));
+	f[0] = (struct cert_file){ a, "new key", 7, 0600, 0, 0 };
+	f[1] = (struct cert_file){ b, "new cert", 8, 0644, 0, 0 };
+	ck_assert_int_eq(cert_install(f, 2, &cause), -1);
+	ck_assert_ptr_nonnull(strstr(cause, "notadir"));
+	free(cause);
+	holds(a, "old key");
+}
+END_TEST
+
+/* A failing deploy test puts the old files back and says so. */
+START_TEST(test_deploy_test)
+{
+	struct config		*cfg;
+	struct cert		 c;
+	struct cert_file	 f[1];
+	char			 a[128], *cause = NULL;
+
+	snprintf(a, sizeof(a), "%s/fullchain.pem", tdir);
+	ck_assert_int_eq(fs_write_atomic(a, "old", 3, 0644, &cause), 0);
+	cfg = cert_cfg("www.example.test", "echo 'nginx: [emerg] bad'; exit 3");
+	ck_assert_int_eq(cert_load(cfg, 0, tdir, &c, &cause), 0);
+	memset(f, 0, sizeof(f));
+	f[0] = (struct cert_file){ a, "new", 3, 0644, 0, 0 };
+	ck_assert_int_eq(cert_install(f, 1, &cause), 0);
+	holds(a, "new");
+	ck_assert_int_eq(cert_deploy_test(&c, f, 1, &cause), -1);
+	ck_assert_str_eq(cause, "test command 'echo 'nginx: [emerg] bad'; "
+	    "exit 3' failed (exit 3): nginx: [emerg] bad; the previous files "
+	    "were put back");
+	free(cause);
+	cause = NULL;
+	holds(a, "old");
+	cert_cleanup(&c);
+	config_free(cfg);
+	/* A passing one leaves the new files; no command at all passes. */
+	cfg = cert_cfg("www.example.test", "true");
+	ck_assert_int_eq(cert_load(cfg, 0, tdir, &c, &cause), 0);
+	memset(f, 0, sizeof(f));
+	f[0] = (struct cert_file){ a, "new", 3, 0644, 0, 0 };
+	ck_assert_int_eq(cert_install(f, 1, &cause), 0);
+	ck_assert_int_eq(cert_deploy_test(&c, f, 1, &cause), 0);
+	holds(a, "new");
+	ck_assert_int_eq(cert_command("reload command", "", &cause), 0);
+	ck_assert_int_eq(cert_command("reload command", NULL, &cause), 0);
+	cert_cleanup(&c);
+	config_free(cfg);
+}
+END_TEST
+
+/* --- the status file ----------------------------------------------------------- */
+
+/* The status file of c as JSON (caller puts). */
+static json_object *
+status_of(const struct cert *c)
+{
+	json_object	*o = NULL;
+	char		*cause = NULL;
+
+	ck_assert_msg(jsonutil_load_file(c->status_file, 1 << 16, 8,
+	    JSONUTIL_OBJECT, &o, &cause) == ST_OK, "%s", cause);
+	return (o);
+}
+
+/* A failure keeps the last success; cert_last_read reads the attempt. */
+START_TEST(test_status)
+{
+	struct config		*cfg;
+	struct crypto_cert	 cur;
+	struct cert_last	 last;
+	struct cert		 c;
+	json_object		*st;
+	char			*cause = NULL;
+	time_t			 t0 = 1700000000;
+
+	cfg = cert_cfg("www.example.test", NULL);
+	ck_assert_int_eq(cert_load(cfg, 0, tdir, &c, &cause), 0);
+	cert_last_read(&c, &last);
+	ck_assert_str_eq(last.result, "");		/* never ran */
+	fake_cur(&cur, &c, t0, 90 * DAY);
+	cur.serial = strdup("0A1B");
+	cert_status_write(&c, "ok", NULL, &cur, t0 + 60 * DAY, t0);
+	cert_status_write(&c, "failed", "the CA said no", NULL, 0, t0 + 3600);
+	st = status_of(&c);
+	ck_assert_str_eq(jsonutil_get_str(st, "result"), "failed");
+	ck_assert_str_eq(jsonutil_get_str(st, "error"), "the CA said no");
+	ck_assert_str_eq(jsonutil_get_str(st, "last_success"),
+	    "2023-11-14T22:13:20Z");
+	ck_assert_str_eq(jsonutil_get_str(st, "last_renewal"),
+	    "2023-11-14T22:13:20Z");
+	ck_assert_str_eq(jsonutil_get_str(st, "last_attempt"),
+	    "2023-11-14T23:13:20Z");
+	ck_assert_ptr_null(jsonutil_get_str(st, "not_after"));
+	json_object_put(st);
+	cert_last_read(&c, &last);
+	ck_assert_str_eq(last.result, "failed");
+	ck_assert_str_eq(last.when, "2023-11-14T23:13:20Z");
+	/* not-due keeps them too, and says what is installed. */
+	cert_status_write(&c, "not-due", NULL, &cur, t0 + 60 * DAY, t0 + 7200);
+	st = status_of(&c);
+	ck_assert_str_eq(jsonutil_get_str(st, "last_success"),
+	    "2023-11-14T22:13:20Z");
+	ck_assert_str_eq(jsonutil_get_str(st, "serial"), "0A1B");
+	ck_assert_str_eq(jsonutil_get_str(st, "next_renewal"),
+	    "2024-01-13T22:13:20Z");
+	ck_assert_str_eq(jsonutil_get_str(st, "cert_file"), c.fullchain_file);
+	json_object_put(st);
+	/* A status file nobody can parse is read as "never". */
+	ck_assert_int_eq(fs_write_atomic(c.status_file, "{", 1, 0644, &cause),
+	    0);
+	cert_last_read(&c, &last);
+	ck_assert_str_eq(last.result, "");
+	crypto_cert_cleanup(&cur);
+	cert_cleanup(&c);
+	config_free(cfg);
+}
+END_TEST
+
+/* --- cert_due on real files ------------------------------------------------------ */
+
+/* A PEM certificate for san (with an ARI id when aki is set), by key. */
+static char *
+make_cert(EVP_PKEY *key, const char *san, int aki, long days)
+{
+	static const unsigned char kid[] = { 0x69, 0x88, 0x5B, 0x6B, 0x87,
+	    0x46, 0x40, 0x41, 0xE1, 0xB3, 0x7B, 0x84, 0x7B, 0xA0, 0xAE, 0x2C,
+	    0xDE, 0x01, 0xC8, 0xD4 };
+	X509		*x = X509_new();
+	X509_EXTENSION	*ext;
+	AUTHORITY_KEYID	*akid;
+	BIO		*bio = BIO_new(BIO_s_mem());
+	X509_NAME	*name = X509_NAME_new();
+	char		*data, *out;
+	long		 len;
+
+	ASN1_INTEGER_set(X509_get_serialNumber(x), 42);
+	X509_set_version(x, 2);
+	X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC,
+	    (const unsigned char *)"Test CA", -1, -1, 0);
+	X509_set_issuer_name(x, name);
+	X509_set_subject_name(x, name);
+	X509_NAME_free(name);
+	X509_gmtime_adj(X509_getm_notBefore(x), -DAY);
+	X509_gmtime_adj(X509_getm_notAfter(x), days * DAY - DAY);
+	X509_set_pubkey(x, key);
+	if (aki) {
+		akid = AUTHORITY_KEYID_new();
+		akid->keyid = ASN1_OCTET_STRING_new();
+		ASN1_OCTET_STRING_set(akid->keyid, kid, sizeof(kid));
+		X509_add1_ext_i2d(x, NID_authority_key_identifier, akid, 0, 0);
+		AUTHORITY_KEYID_free(akid);
+	}
+	ext = X509V3_EXT_conf_nid(NULL, NULL, NID_subject_alt_name, san);
+	X509_add_ext(x, ext, -1);
+	X509_EXTENSION_free(ext);
+	ck_assert_int_gt(X509_sign(x, key, EVP_sha256()), 0);
+	PEM_write_bio_X509(bio, x);
+	len = BIO_get_mem_data(bio, &data);
+	out = strndup(data, (size_t)len);
+	BIO_free(bio);
+	X509_free(x);
+	return (out);
+}
+
+/*
+ * The files decide; an ARI id with no CA to ask falls back on the
+ * lifetime rule (and the failure is remembered for the run).
+ */
+START_TEST(test_due_files)
+{
+	struct config		*cfg;
+	struct crypto_cert	 cur;
+	struct cert_run		 run;
+	struct cert		 c;
+	EVP_PKEY		*key;
+	const char		*reason;
+	char			*cause = NULL, *pem, state[128];
+	time_t			 next, now = time(NULL);
+	int			 have;
+
+	snprintf(state, sizeof(state), "%s/state", tdir);
+	cfg = cert_cfg("www.example.test", NULL);
+	ck_assert_int_eq(cert_load(cfg, 0, state, &c, &cause), 0);
+	cert_run_init(&run, cfg);
+	run.state_dir = state;
+	ck_assert_ptr_nonnull(key = crypto_key_new(CRYPTO_KEY_EC256, &cause));
+	have = crypto_cert_load(c.fullchain_file, &cur, &cause) == 0;
+	free(cause);
+	cause = NULL;
+	ck_assert_int_eq(cert_due(&run, &c, &cur, have, now, &reason, &next),
+	    1);
+	ck_assert_str_eq(reason, "files missing");
+	crypto_cert_cleanup(&cur);
+	/* A fresh 90-day certificate, no ARI id: not due, no CA asked. */
+	pem = make_cert(key, "DNS:www.example.test", 0, 90);
+	ck_assert_int_eq(fs_mkdirs(c.fullchain_file, 0755, FS_MKDIRS_PARENT,
+	    &cause), 0);
+	ck_assert_int_eq(fs_write_atomic(c.fullchain_file, pem, strlen(pem),
+	    0644, &cause), 0);
+	free(pem);
+	ck_assert_int_eq(crypto_key_save(c.key_file, key, &cause), 0);
+	ck_assert_int_eq(crypto_cert_load(c.fullchain_file, &cur, &cause), 0);
+	ck_assert_int_eq(cert_due(&run, &c, &cur, 1, now, &reason, &next), 0);
+	ck_assert_int_eq(next, cert_renew_at(&cur));
+	ck_assert_int_eq(run.acme_tried, 0);
+	/* The key unreadable: files missing again. */
+	ck_assert_int_eq(rename(c.key_file, c.pending_key), 0);
+	ck_assert_int_eq(cert_due(&run, &c, &cur, 1, now, &reason, &next), 1);
+	ck_assert_str_eq(reason, "files missing");
+	ck_assert_int_eq(rename(c.pending_key, c.key_file), 0);
+	crypto_cert_cleanup(&cur);
+	/* With an ARI id, a CA that cannot be reached: the lifetime rule. */
+	pem = make_cert(key, "DNS:www.example.test", 1, 90);
+	ck_assert_int_eq(fs_write_atomic(c.fullchain_file, pem, strlen(pem),
+	    0644, &cause), 0);
+	free(pem);
+	ck_assert_int_eq(crypto_cert_load(c.fullchain_file, &cur, &cause), 0);
+	ck_assert_ptr_nonnull(cur.ari_id);
+	ck_assert_int_eq(cert_due(&run, &c, &cur, 1, now, &reason, &next), 0);
+	ck_assert_int_eq(next, cert_renew_at(&cur));
+	ck_assert_int_eq(run.acme_tried, 1);
+	ck_assert_ptr_null(run.acme);
+	ck_assert_int_eq(cert_due(&run, &c, &cur, 1, cert_renew_at(&cur),
+	    &reason, &next), 1);
+	ck_assert_str_eq(reason, "less than a third of its lifetime left");
+	/* A saved order makes it due without asking anyone. */
+	ck_assert_int_eq(cert_order_save(&c, "https://ca/order/9", &cause), 0);
+	ck_assert_int_eq(cert_due(&run, &c, &cur, 1, now, &reason, &next), 1);
+	ck_assert_str_eq(reason, "resuming a pending order");
+	crypto_cert_cleanup(&cur);
+	EVP_PKEY_free(key);
+	cert_run_cleanup(&run);
+	cert_cleanup(&c);
+	config_free(cfg);
+}
+END_TEST
+
+/* Adds one test case to s, with the folder fixture when fixture is set. */
+static void
+add(Suite *s, const char *name, const TTest *t, int fixture)
+{
+	TCase	*tc = tcase_create(name);
+
+	if (fixture)
+		tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, t);
+	suite_add_tcase(s, tc);
+}
+
+int
+main(void)
+{
+	Suite	*d = suite_create("due"), *o = suite_create("orders");
+	Suite	*f = suite_create("files");
+	SRunner	*sr;
+	int	 failed;
+
+	log_init("check_cert", LOG_LEVEL_ERROR);
+	add(d, "reasons", test_due_reasons, 1);
+	add(d, "lifetime", test_due_lifetime, 1);
+	add(d, "ari", test_due_ari, 1);
+	add(d, "files", test_due_files, 1);
+	add(o, "usable", test_order_usable, 0);
+	add(o, "saved", test_order_saved, 1);
+	add(f, "load", test_load, 0);
+	add(f, "install_rollback", test_install_rollback, 1);
+	add(f, "install_fails", test_install_fails, 1);
+	add(f, "deploy_test", test_deploy_test, 1);
+	add(f, "status", test_status, 1);
+	sr = srunner_create(d);
+	srunner_add_suite(sr, o);
+	srunner_add_suite(sr, f);
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return (failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE);
+}
