@@ -9,11 +9,13 @@
  */
 #include "autoconf.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "http.h"
 #include "jsonutil.h"
+#include "log.h"
 #include "problem.h"
 
 /*
@@ -91,6 +93,45 @@ problem_new(enum st st, const char *detail, const char *instance,
 	return (o);
 }
 
+/*
+ * Logs the problem an answer carries as one "problem" event (info level):
+ * status, type, title, the detail the client got, the route template, the
+ * method, path and host. The /ops/ overview counts these (lib/report); the
+ * logger adds the request id to follow.
+ */
+static void
+problem_log(const struct http_req *r, json_object *o)
+{
+	json_object	*v;
+	const char	*host;
+	char		 fields[1400] = "", route[192] = "";
+
+	if (o == NULL)
+		return;
+	if (json_object_object_get_ex(o, "status", &v))
+		log_field_int(fields, sizeof(fields), "status",
+		    json_object_get_int(v));
+	if (json_object_object_get_ex(o, "type", &v))
+		log_field(fields, sizeof(fields), "type",
+		    json_object_get_string(v));
+	if (json_object_object_get_ex(o, "title", &v))
+		log_field(fields, sizeof(fields), "title",
+		    json_object_get_string(v));
+	if (r->match.route != NULL) {
+		snprintf(route, sizeof(route), "%s %s", r->match.route->method,
+		    r->match.route->pattern);
+		log_field(fields, sizeof(fields), "route", route);
+	}
+	log_field(fields, sizeof(fields), "method", r->method);
+	log_field(fields, sizeof(fields), "path", r->path);
+	if ((host = http_header(r, "Host")) != NULL)
+		log_field(fields, sizeof(fields), "host", host);
+	if (json_object_object_get_ex(o, "detail", &v))
+		log_field(fields, sizeof(fields), "detail",
+		    json_object_get_string(v));
+	log_msg(LOG_LEVEL_INFO, 0, fields, "problem");
+}
+
 /* See problem.h. */
 enum st
 problem_reply(struct http_req *r, enum st st)
@@ -117,6 +158,7 @@ problem_reply(struct http_req *r, enum st st)
 	o = problem_new(st, st_http(st) >= 500 && st != ST_UNAVAILABLE &&
 	    st != ST_TIMEOUT ? NULL : r->detail,
 	    r->path[0] != '\0' ? r->path : NULL, r->request_id);
+	problem_log(r, o);
 	if (o == NULL)
 		return (http_reply(r, 500, "application/problem+json",
 		    "{\"status\":500}", 14));

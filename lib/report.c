@@ -66,13 +66,17 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 #include <unistd.h>
+
+#include <json-c/json.h>
 
 #include "config.h"
 #include "fs.h"
 #include "log.h"
 #include "nginx.h"
 #include "report.h"
+#include "report/overview.h"
 
 extern char **environ;
 
@@ -80,9 +84,74 @@ extern char **environ;
 #define REPORT_CHUNK		(1024 * 1024)	/* bytes read at once */
 #define REPORT_PIPEBUF		(64 * 1024)	/* bytes kept per stream before a write */
 #define REPORT_TMP		".report.tmp"	/* in the output folder */
+#define REPORT_ASSET_JS		"goaccess-api.js"	/* in the output folder */
+#define REPORT_ASSET_CSS	"goaccess-api.css"
+#define REPORT_PROGRESS_MS	200	/* between two progress calls */
+#define REPORT_REWRITE_MAX	(REPORT_LINE_MAX + 2048)	/* a rewritten line */
 /* The format of nginx/http.conf.in's log_format bootstack. */
 #define REPORT_LOG_FORMAT \
 	"%v %h %^[%d:%t %^] \"%r\" %s %b \"%R\" \"%u\" %T \"%^\" %^"
+
+/*
+ * GoAccess's page arranged for an API (its --html-custom-js runs before
+ * GoAccess renders, at window.onload): status codes first, the panels that
+ * mean nothing for an API (referrers, keyphrases, an empty static-files
+ * panel) gone, tiles that say what they count, and a link back to the
+ * overview.
+ */
+static const char report_asset_js[] =
+	"/* goaccess-api.js: written by `bootstack report` (lib/report.c). */\n"
+	"(function () {\n"
+	"\tvar ui = window.user_interface, data = window.json_data || {};\n"
+	"\tif (!ui) return;\n"
+	"\tvar order = ['general', 'status_codes', 'requests', 'not_found',\n"
+	"\t    'visitors', 'visit_time', 'vhosts', 'hosts', 'browsers', 'os'];\n"
+	"\tvar drop = {referrers: 1, referring_sites: 1, keyphrases: 1};\n"
+	"\tvar st = data.static_requests;\n"
+	"\tif (!st || !st.data || st.data.length === 0)\n"
+	"\t\tdrop.static_requests = 1;\n"
+	"\tvar out = {}, k, i;\n"
+	"\tfor (i = 0; i < order.length; i++)\n"
+	"\t\tif (ui[order[i]] && !drop[order[i]]) out[order[i]] = ui[order[i]];\n"
+	"\tfor (k in ui)\n"
+	"\t\tif (!(k in out) && !drop[k]) out[k] = ui[k];\n"
+	"\tvar head = {general: 'Requests bootstack report gave GoAccess (health checks left out)',\n"
+	"\t    status_codes: 'HTTP status codes', requests: 'Requests by route template',\n"
+	"\t    not_found: 'Not found (404) paths', visitors: 'Requests and clients per day',\n"
+	"\t    visit_time: 'Requests per hour of the day', hosts: 'Clients (addresses)',\n"
+	"\t    browsers: 'Client libraries (user agents)', os: 'Client systems (user agents)',\n"
+	"\t    vhosts: 'Hosts (server names)'};\n"
+	"\tfor (k in head) if (out[k]) out[k].head = head[k];\n"
+	"\tvar g = out.general && out.general.items;\n"
+	"\tif (g) {\n"
+	"\t\tvar gone = ['valid_requests', 'generation_time', 'excluded_hits',\n"
+	"\t\t    'unique_referrers', 'unique_static_files', 'log_size'];\n"
+	"\t\tfor (i = 0; i < gone.length; i++) delete g[gone[i]];\n"
+	"\t\tvar label = {total_requests: 'Requests', failed_requests: 'Unparsed lines',\n"
+	"\t\t    unique_visitors: 'Clients (address+day+agent)', unique_files: 'Routes',\n"
+	"\t\t    unique_not_found: '404 paths', bandwidth: 'Bytes sent'};\n"
+	"\t\tfor (k in label) if (g[k]) g[k].label = label[k];\n"
+	"\t}\n"
+	"\twindow.user_interface = out;\n"
+	"\tvar load = window.onload;\n"
+	"\twindow.onload = function (e) {\n"
+	"\t\tif (load) load.call(window, e);\n"
+	"\t\tvar a = document.createElement('a');\n"
+	"\t\ta.href = 'index.html';\n"
+	"\t\ta.id = 'bootstack-overview';\n"
+	"\t\ta.textContent = '\\u2190 API overview (routes, latency percentiles, problems)';\n"
+	"\t\tdocument.body.insertBefore(a, document.body.firstChild);\n"
+	"\t};\n"
+	"}());\n";
+
+/* Tables that wrap or scroll inside their panel instead of cutting a column. */
+static const char report_asset_css[] =
+	"/* goaccess-api.css: written by `bootstack report` (lib/report.c). */\n"
+	"#bootstack-overview{display:block;padding:8px 16px;font:14px system-ui,"
+	"sans-serif}\n"
+	".table-responsive{overflow-x:auto}\n"
+	".table-responsive table{width:100%}\n"
+	".table-responsive td span{white-space:normal;overflow-wrap:anywhere}\n";
 
 /* One log file of this run. */
 struct report_file {
@@ -108,6 +177,9 @@ struct report_stream {
 	char		*error;		/* why; owned */
 	unsigned long long lines, excluded;	/* fed, left out */
 	struct report_stream_result *res;	/* borrowed from the result */
+	size_t		 ov;		/* its overview: r->ov.s[ov] */
+	char		*dir;		/* its folder in the output; owned */
+	const char	*assets;	/* path from its folder to out_dir ("", "../../") */
 };
 
 /* Everything one run needs. */
@@ -129,6 +201,19 @@ struct report_ctx {
 	struct report_stream	*s;		/* s[0] is REPORT_ALL */
 	size_t			 ns;		/* streams */
 	struct report_state	 state;		/* positions, as saved */
+	const struct report_opts *opts;		/* borrowed */
+	long long		 now;		/* the run's time, epoch seconds */
+	long long		 t0;		/* its start, monotonic ms */
+	struct ov		 ov;		/* the overview of every stream */
+	char			*ov_file;	/* state_dir/overview.json */
+	const char		*ev_log;	/* [api] log_file, or NULL */
+	char			*ev_rot;	/* its .1 */
+	struct report_file	 ev[2];		/* rotated, current */
+	struct report_progress	 prog;		/* lines, bytes so far */
+	long long		 prog_ms;	/* last progress call */
+	unsigned long long	 events;	/* problem events read */
+	int			 ov_failed;	/* out of memory while counting */
+	char			*rewrite;	/* a line rewritten for GoAccess; owned */
 };
 
 /* Sets *cause from a format; returns -1. */
@@ -178,13 +263,123 @@ report_pos_match(const struct report_pos *pos, unsigned long long dev,
 	return (pos->head_len >= REPORT_HEAD_MIN);
 }
 
+/* Days from 1970-01-01 to y-m-d (proleptic Gregorian; H. Hinnant). */
+static long long
+report_days(long long y, unsigned m, unsigned d)
+{
+	long long	 era;
+	unsigned	 yoe, doy, doe;
+
+	y -= m <= 2;
+	era = (y >= 0 ? y : y - 399) / 400;
+	yoe = (unsigned)(y - era * 400);
+	doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	return (era * 146097 + (long long)doe - 719468);
+}
+
+/* n digits at p as a number, or -1. */
+static long long
+report_digits(const char *p, size_t n)
+{
+	long long	 v = 0;
+	size_t		 i;
+
+	for (i = 0; i < n; i++) {
+		if (p[i] < '0' || p[i] > '9')
+			return (-1);
+		v = v * 10 + (p[i] - '0');
+	}
+	return (v);
+}
+
+/* See report.h. */
+long long
+report_time_local(const char *s, size_t len)
+{
+	static const char	 months[] = "JanFebMarAprMayJunJulAugSepOctNovDec";
+	long long		 d, y, hh, mm, ss, oh, om;
+	const char		*mp;
+	unsigned		 mon;
+
+	/* 10/Oct/2024:13:55:36 +0000 */
+	if (len < 26 || s[2] != '/' || s[6] != '/' || s[11] != ':' ||
+	    s[14] != ':' || s[17] != ':' || s[20] != ' ' ||
+	    (s[21] != '+' && s[21] != '-'))
+		return (-1);
+	for (mp = months; *mp != '\0'; mp += 3)
+		if (memcmp(mp, s + 3, 3) == 0)
+			break;
+	if (*mp == '\0')
+		return (-1);
+	mon = (unsigned)((mp - months) / 3 + 1);
+	if ((d = report_digits(s, 2)) < 1 || d > 31 ||
+	    (y = report_digits(s + 7, 4)) < 0 ||
+	    (hh = report_digits(s + 12, 2)) < 0 || hh > 23 ||
+	    (mm = report_digits(s + 15, 2)) < 0 || mm > 59 ||
+	    (ss = report_digits(s + 18, 2)) < 0 || ss > 60 ||
+	    (oh = report_digits(s + 22, 2)) < 0 ||
+	    (om = report_digits(s + 24, 2)) < 0)
+		return (-1);
+	return (report_days(y, mon, (unsigned)d) * 86400 + hh * 3600 +
+	    mm * 60 + ss - (s[21] == '-' ? -1 : 1) * (oh * 3600 + om * 60));
+}
+
+/*
+ * Seconds with up to three decimals ("0.004", "12.5") at p..end as ms;
+ * *next after the number. -1 when there is no number.
+ */
+static long long
+report_ms(const char *p, const char *end, const char **next)
+{
+	long long	 v = 0, frac = 0;
+	int		 digits = 0, fd = 0;
+
+	while (p < end && *p >= '0' && *p <= '9' && digits < 12) {
+		v = v * 10 + (*p++ - '0');
+		digits++;
+	}
+	if (digits == 0)
+		return (-1);
+	if (p < end && *p == '.') {
+		p++;
+		while (p < end && *p >= '0' && *p <= '9') {
+			if (fd < 3) {
+				frac = frac * 10 + (*p - '0');
+				fd++;
+			}
+			p++;
+		}
+	}
+	while (fd++ < 3)
+		frac *= 10;
+	*next = p;
+	return (v * 1000 + frac);
+}
+
+/* Skips a quoted field ("..." with nginx's \xHH escapes) at p; NULL if none. */
+static const char *
+report_skip_quoted(const char *p, const char *end)
+{
+	const char	*q;
+
+	if (p >= end || *p != '"')
+		return (NULL);
+	if ((q = memchr(p + 1, '"', (size_t)(end - p - 1))) == NULL)
+		return (NULL);
+	return (q + 1);
+}
+
 /* See report.h. */
 int
 report_line_parse(const char *line, size_t len, struct report_line *l)
 {
-	const char	*p, *end = line + len, *q, *sp;
+	const char	*p, *end = line + len, *q, *sp, *rq, *n;
+	long long	 v, sum;
+	int		 any;
 
 	memset(l, 0, sizeof(*l));
+	l->ts = l->rt_ms = l->up_ms = -1;
 	l->host = line;
 	if ((p = memchr(line, ' ', len)) == NULL || p == line)
 		return (-1);
@@ -195,19 +390,61 @@ report_line_parse(const char *line, size_t len, struct report_line *l)
 	if (p == l->addr)
 		return (-1);
 	l->addr_len = (size_t)(p - l->addr);
+	/* [$time_local] */
+	if ((q = memchr(p, '[', (size_t)(end - p))) != NULL &&
+	    (sp = memchr(q, ']', (size_t)(end - q))) != NULL)
+		l->ts = report_time_local(q + 1, (size_t)(sp - q - 1));
 	/* nginx escapes '"' inside variables: the first one opens $request. */
 	if ((q = memchr(p, '"', (size_t)(end - p))) == NULL)
 		return (0);
+	rq = q;
 	q++;
-	if ((sp = memchr(q, ' ', (size_t)(end - q))) == NULL)
-		return (0);
-	q = sp + 1;
-	for (p = q; p < end && *p != ' ' && *p != '?' && *p != '"'; p++)
-		;
-	if (q < end && *q == '/') {
-		l->path = q;
-		l->path_len = (size_t)(p - q);
+	if ((sp = memchr(q, ' ', (size_t)(end - q))) != NULL &&
+	    (n = memchr(q, '"', (size_t)(end - q))) != NULL && sp < n) {
+		l->method = q;
+		l->method_len = (size_t)(sp - q);
+		q = sp + 1;
+		for (p = q; p < end && *p != ' ' && *p != '?' && *p != '"'; p++)
+			;
+		if (q < end && *q == '/') {
+			l->path = q;
+			l->path_len = (size_t)(p - q);
+		}
 	}
+	/* "$request" $status $body_bytes_sent "ref" "ua" $request_time "up" */
+	if ((p = report_skip_quoted(rq, end)) == NULL || p >= end || *p != ' ')
+		return (0);
+	p++;
+	for (q = p; q < end && *q >= '0' && *q <= '9'; q++)
+		;
+	if (q - p != 3 || q >= end || *q != ' ')
+		return (0);
+	l->status = (int)report_digits(p, 3);
+	for (p = q + 1; p < end && *p >= '0' && *p <= '9'; p++)
+		l->bytes = l->bytes * 10 + (unsigned long long)(*p - '0');
+	if (p >= end || *p != ' ' ||
+	    (p = report_skip_quoted(p + 1, end)) == NULL || p >= end ||
+	    *p != ' ' || (p = report_skip_quoted(p + 1, end)) == NULL ||
+	    p >= end || *p != ' ')
+		return (0);
+	if ((v = report_ms(p + 1, end, &q)) < 0)
+		return (0);
+	l->rt_ms = v;
+	/* "0.004", "-", "0.004, 0.010" (retries), "0.004 : 0.002" (redirects) */
+	if (q >= end || *q != ' ' || q + 1 >= end || q[1] != '"')
+		return (0);
+	sum = 0;
+	any = 0;
+	for (p = q + 2; p < end && *p != '"'; ) {
+		if ((v = report_ms(p, end, &n)) >= 0) {
+			sum += v;
+			any = 1;
+			p = n;
+		} else
+			p++;
+	}
+	if (any)
+		l->up_ms = sum;
 	return (0);
 }
 
@@ -503,8 +740,10 @@ report_result_cleanup(struct report_result *res)
 		free(res->s[i].error);
 	}
 	free(res->s);
+	free(res->overview_error);
 	res->s = NULL;
 	res->n = 0;
+	res->overview_error = NULL;
 }
 
 /* mkdir -p path with mode for the folders it makes. */
@@ -573,20 +812,24 @@ report_db_path(const struct report_ctx *r, const char *stream)
 	return (p);
 }
 
-/* Where a stream's report goes, ext "html" or "json" (caller frees). */
+/*
+ * Where a stream's file goes (caller frees): OUT/FILE for all hosts,
+ * OUT/hosts/NAME/FILE for a host; file NULL: the folder itself.
+ */
 static char *
 report_out_path(const struct report_ctx *r, const char *stream,
-    const char *ext)
+    const char *file)
 {
 	char	*p;
+	int	 n;
 
-	if (strcmp(stream, REPORT_ALL) == 0) {
-		if (asprintf(&p, "%s/index.%s", r->out_dir, ext) == -1)
-			return (NULL);
-	} else if (asprintf(&p, "%s/hosts/%s.%s", r->out_dir, stream, ext)
-	    == -1)
-		return (NULL);
-	return (p);
+	if (strcmp(stream, REPORT_ALL) == 0)
+		n = asprintf(&p, "%s%s%s", r->out_dir, file != NULL ? "/" : "",
+		    file != NULL ? file : "");
+	else
+		n = asprintf(&p, "%s/hosts/%s%s%s", r->out_dir, stream,
+		    file != NULL ? "/" : "", file != NULL ? file : "");
+	return (n == -1 ? NULL : p);
 }
 
 /* Opens one log file of the run; a missing one is not an error. */
@@ -707,18 +950,23 @@ report_spawn(struct report_ctx *r, struct report_stream *s)
 {
 	char	*db = NULL, *html = NULL, *json = NULL, *logp = NULL;
 	char	*a_db = NULL, *a_title = NULL, *a_keep = NULL;
-	char	*argv[32], **env = NULL;
+	char	*a_js = NULL, *a_css = NULL;
+	char	*argv[48], **env = NULL;
 	int	 p[2] = { -1, -1 }, logfd = -1, devnull = -1, i = 0;
 	pid_t	 parent = getpid(), pid;
 
 	if ((s->buf = malloc(REPORT_PIPEBUF)) == NULL ||
 	    (db = report_db_path(r, s->name)) == NULL ||
-	    asprintf(&html, "%s/%s.html", r->tmp_dir, s->name) == -1 ||
-	    asprintf(&json, "%s/%s.json", r->tmp_dir, s->name) == -1 ||
+	    asprintf(&html, "%s/%s.goaccess.html", r->tmp_dir, s->name) == -1 ||
+	    asprintf(&json, "%s/%s.goaccess.json", r->tmp_dir, s->name) == -1 ||
 	    asprintf(&logp, "%s/goaccess-%s.log", r->state_dir, s->name) == -1 ||
 	    asprintf(&a_db, "--db-path=%s/", db) == -1 ||
-	    asprintf(&a_title, "--html-report-title=bootstack: %s",
+	    asprintf(&a_title, "--html-report-title=bootstack: %s (GoAccess)",
 	    strcmp(s->name, REPORT_ALL) == 0 ? "all hosts" : s->name) == -1 ||
+	    asprintf(&a_js, "--html-custom-js=%s" REPORT_ASSET_JS, s->assets)
+	    == -1 ||
+	    asprintf(&a_css, "--html-custom-css=%s" REPORT_ASSET_CSS, s->assets)
+	    == -1 ||
 	    asprintf(&a_keep, "--keep-last=%lld", r->keep_days) == -1 ||
 	    (env = report_env()) == NULL) {
 		report_stream_fail(s, "out of memory");
@@ -744,6 +992,14 @@ report_spawn(struct report_ctx *r, struct report_stream *s)
 	argv[i++] = (char *)"--persist";
 	argv[i++] = a_db;
 	argv[i++] = a_title;
+	/* An API's report: no referrers nor keyphrases, one panel a row. */
+	argv[i++] = (char *)"--ignore-panel=REFERRERS";
+	argv[i++] = (char *)"--ignore-panel=REFERRING_SITES";
+	argv[i++] = (char *)"--ignore-panel=KEYPHRASES";
+	argv[i++] = (char *)"--html-prefs={\"layout\":\"vertical\","
+	    "\"perPage\":10}";
+	argv[i++] = a_js;
+	argv[i++] = a_css;
 	if (!r->query)
 		argv[i++] = (char *)"--no-query-string";
 	if (r->keep_days > 0)
@@ -805,6 +1061,8 @@ out:
 	free(logp);
 	free(a_db);
 	free(a_title);
+	free(a_js);
+	free(a_css);
 	free(a_keep);
 }
 
@@ -838,6 +1096,111 @@ report_feed(struct report_ctx *r, struct report_stream *s, const char *line,
 	s->blen += len;
 }
 
+/* Milliseconds of the monotonic clock. */
+static long long
+report_clock_ms(void)
+{
+	struct timespec	 ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ((long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
+}
+
+/* Calls the progress callback, at most every REPORT_PROGRESS_MS unless last. */
+static void
+report_progress(struct report_ctx *r, int last)
+{
+	long long	 now;
+
+	if (r->opts == NULL || r->opts->progress == NULL)
+		return;
+	now = report_clock_ms();
+	if (!last && now - r->prog_ms < REPORT_PROGRESS_MS)
+		return;
+	r->prog_ms = now;
+	r->prog.ms = now - r->t0;
+	r->prog.done = last;
+	r->opts->progress(&r->prog, r->opts->arg);
+}
+
+/*
+ * Builds the line GoAccess is given into out (outlen): the address masked
+ * ([report] anonymize_ip) and the path replaced by its route template, so
+ * GoAccess's requests panel has one row per route. Returns out, or line
+ * when nothing changes or the result would not fit.
+ */
+static const char *
+report_rewrite(const struct report_ctx *r, const char *line, size_t len,
+    const struct report_line *l, const char *pattern, char *out,
+    size_t outsize, size_t *outlen)
+{
+	char		 a[INET6_ADDRSTRLEN];
+	const char	*addr = l->addr, *path = l->path;
+	size_t		 alen = l->addr_len, plen = l->path_len, o = 0;
+	size_t		 pre, mid, rest;
+	int		 n;
+
+	*outlen = len;
+	if (r->anonymize &&
+	    (n = report_mask_addr(l->addr, l->addr_len, a, sizeof(a))) > 0) {
+		addr = a;
+		alen = (size_t)n;
+	} else if (pattern == NULL)
+		return (line);
+	if (pattern != NULL) {
+		path = pattern;
+		plen = strlen(pattern);
+	}
+	/* line = [pre] addr [mid] path [rest]; a path comes after the address */
+	pre = (size_t)(l->addr - line);
+	if (l->path_len > 0) {
+		mid = (size_t)(l->path - (l->addr + l->addr_len));
+		rest = len - (size_t)(l->path + l->path_len - line);
+	} else {
+		mid = len - pre - l->addr_len;
+		rest = 0;
+		plen = 0;
+	}
+	if (pre + alen + mid + plen + rest > outsize)
+		return (line);
+	memcpy(out + o, line, pre);
+	o += pre;
+	memcpy(out + o, addr, alen);
+	o += alen;
+	memcpy(out + o, l->addr + l->addr_len, mid);
+	o += mid;
+	if (plen > 0) {
+		memcpy(out + o, path, plen);
+		o += plen;
+		memcpy(out + o, l->path + l->path_len, rest);
+		o += rest;
+	}
+	*outlen = o;
+	return (out);
+}
+
+/* Counts a parsed line into stream s's overview. */
+static void
+report_ov_take(struct report_ctx *r, struct report_stream *s,
+    const struct report_line *l, const char *key, int excl)
+{
+	struct ov_stream	*ovs = &r->ov.s[s->ov];
+	struct ov_hit		 h;
+
+	if (excl) {
+		ovs->excluded++;
+		return;
+	}
+	h.ts = l->ts;
+	h.route = key;
+	h.status = l->status;
+	h.bytes = l->bytes;
+	h.rt_ms = l->rt_ms;
+	h.up_ms = l->up_ms;
+	if (ov_add_hit(ovs, &h, r->now) == -1)
+		r->ov_failed = 1;
+}
+
 /* One whole line of file fi at offset at (len bytes with its '\n'). */
 static void
 report_take_line(struct report_ctx *r, int fi, unsigned long long at,
@@ -845,12 +1208,18 @@ report_take_line(struct report_ctx *r, int fi, unsigned long long at,
 {
 	struct report_line	 l;
 	struct report_stream	*s, *host = NULL;
-	char			 masked[REPORT_LINE_MAX + INET6_ADDRSTRLEN];
-	const char		*out = line;
+	char			 key[2100];
+	const char		*out = line, *pattern = NULL;
 	size_t			 i, outlen = len;
-	int			 n, excl = 0;
+	int			 excl = 0, parsed;
 
-	if (report_line_parse(line, len - 1, &l) == 0) {
+	r->prog.lines++;
+	r->prog.bytes += len;
+	if ((r->prog.lines & 1023) == 0)
+		report_progress(r, 0);
+	parsed = report_line_parse(line, len - 1, &l) == 0;
+	snprintf(key, sizeof(key), "%s", OV_NOROUTE);
+	if (parsed) {
 		for (i = 1; i < r->ns; i++)
 			if (strlen(r->s[i].name) == l.host_len &&
 			    memcmp(r->s[i].name, l.host, l.host_len) == 0) {
@@ -858,25 +1227,20 @@ report_take_line(struct report_ctx *r, int fi, unsigned long long at,
 				break;
 			}
 		excl = report_excluded(l.path, l.path_len, r->exclude);
-		if (!excl && r->anonymize) {
-			char	 a[INET6_ADDRSTRLEN];
-			size_t	 pre = (size_t)(l.addr - line);
-
-			n = report_mask_addr(l.addr, l.addr_len, a, sizeof(a));
-			if (n > 0 && pre + (size_t)n + len - pre - l.addr_len
-			    <= sizeof(masked)) {
-				memcpy(masked, line, pre);
-				memcpy(masked + pre, a, (size_t)n);
-				memcpy(masked + pre + (size_t)n,
-				    l.addr + l.addr_len, len - pre - l.addr_len);
-				outlen = len - l.addr_len + (size_t)n;
-				out = masked;
-			}
+		if (!excl) {
+			ov_route_of(&r->ov, l.method, l.method_len, l.path,
+			    l.path_len, key, sizeof(key), &pattern);
+			out = report_rewrite(r, line, len, &l, pattern,
+			    r->rewrite, REPORT_REWRITE_MAX, &outlen);
 		}
 	}
 	for (i = 0; i < 2; i++) {
 		s = i == 0 ? &r->s[0] : host;
-		if (s == NULL || at < s->start[fi])
+		if (s == NULL)
+			continue;
+		if (at >= r->ov.s[s->ov].start[fi])
+			report_ov_take(r, s, &l, key, excl);
+		if (at < s->start[fi])
 			continue;
 		if (excl)
 			s->excluded++;
@@ -885,29 +1249,27 @@ report_take_line(struct report_ctx *r, int fi, unsigned long long at,
 	}
 }
 
+/* What report_scan does with each whole line (len bytes with its '\n'). */
+typedef void report_line_fn(struct report_ctx *, int fi, unsigned long long at,
+    const char *line, size_t len);
+
 /*
- * Reads file fi from the smallest start of any stream up to its size when
- * opened, line by line; sets its done offset.
+ * Reads file f from offset lo up to its size when opened, line by line,
+ * giving each whole line to fn; sets f->done just after the last one.
  */
 static int
-report_read(struct report_ctx *r, int fi, char **cause)
+report_scan(struct report_ctx *r, struct report_file *f, int fi,
+    unsigned long long lo, report_line_fn *fn, char **cause)
 {
-	struct report_file	*f = &r->files[fi];
-	unsigned long long	 lo = ULLONG_MAX, pos, base;
+	unsigned long long	 pos, base;
 	char			*buf;
 	char			*nl;
 	size_t			 carry = 0, p, total, want;
 	ssize_t			 n;
 	int			 skipping = 0;
-	size_t			 i;
 
-	if (f->fd == -1)
-		return (0);
-	for (i = 0; i < r->ns; i++)
-		if (r->s[i].start[fi] < lo)
-			lo = r->s[i].start[fi];
 	f->done = lo;
-	if (lo >= f->end)
+	if (f->fd == -1 || lo >= f->end)
 		return (0);
 	if ((buf = malloc(REPORT_CHUNK + REPORT_LINE_MAX)) == NULL)
 		return (report_fail(cause, "out of memory"));
@@ -931,7 +1293,7 @@ report_read(struct report_ctx *r, int fi, char **cause)
 			size_t	 len = (size_t)(nl - (buf + p)) + 1;
 
 			if (!skipping)
-				report_take_line(r, fi, base + p, buf + p, len);
+				fn(r, fi, base + p, buf + p, len);
 			skipping = 0;
 			p += len;
 			f->done = base + p;
@@ -948,6 +1310,55 @@ report_read(struct report_ctx *r, int fi, char **cause)
 	}
 	free(buf);
 	return (0);
+}
+
+/* The smallest start in file fi of any stream, GoAccess's or overview's. */
+static unsigned long long
+report_lowest(const struct report_ctx *r, int fi)
+{
+	unsigned long long	 lo = ULLONG_MAX;
+	size_t			 i;
+
+	for (i = 0; i < r->ns; i++) {
+		if (r->s[i].start[fi] < lo)
+			lo = r->s[i].start[fi];
+		if (r->ov.s[r->s[i].ov].start[fi] < lo)
+			lo = r->ov.s[r->s[i].ov].start[fi];
+	}
+	return (lo);
+}
+
+/* Reads access-log file fi for every stream; sets its done offset. */
+static int
+report_read(struct report_ctx *r, int fi, char **cause)
+{
+	return (report_scan(r, &r->files[fi], fi, report_lowest(r, fi),
+	    report_take_line, cause));
+}
+
+/* One line of the API's event log: a problem goes to its streams. */
+static void
+report_take_event(struct report_ctx *r, int fi, unsigned long long at,
+    const char *line, size_t len)
+{
+	struct ov_event		 e;
+	json_object		*o = NULL;
+	size_t			 i, hl;
+
+	if (at < r->ov.ev_start[fi] || ov_event_parse(line, len - 1, &e,
+	    &o) != 1)
+		return;
+	r->events++;
+	/* the Host header: any case, maybe with a port */
+	hl = e.host != NULL ? strcspn(e.host, ":") : 0;
+	for (i = 0; i < r->ns; i++) {
+		if (i > 0 && (hl == 0 || hl != strlen(r->s[i].name) ||
+		    strncasecmp(e.host, r->s[i].name, hl) != 0))
+			continue;
+		if (ov_add_event(&r->ov.s[r->s[i].ov], &e, r->now) == -1)
+			r->ov_failed = 1;
+	}
+	json_object_put(o);
 }
 
 /*
@@ -1064,6 +1475,7 @@ report_finish(struct report_ctx *r, struct report_stream *s, int status)
 	char				*tmp = NULL, *dst = NULL, *cause = NULL;
 	char				*tail;
 	static const char *const	 exts[] = { "json", "html" };
+	char				 file[32];
 	size_t				 i;
 
 	s->pid = 0;
@@ -1085,8 +1497,9 @@ report_finish(struct report_ctx *r, struct report_stream *s, int status)
 		free(tmp);
 		free(dst);
 		dst = NULL;
-		if (asprintf(&tmp, "%s/%s.%s", r->tmp_dir, s->name, exts[i])
-		    == -1 || (dst = report_out_path(r, s->name, exts[i]))
+		snprintf(file, sizeof(file), "goaccess.%s", exts[i]);
+		if (asprintf(&tmp, "%s/%s.goaccess.%s", r->tmp_dir, s->name,
+		    exts[i]) == -1 || (dst = report_out_path(r, s->name, file))
 		    == NULL) {
 			tmp = NULL;
 			report_stream_fail(s, "out of memory");
@@ -1119,18 +1532,18 @@ out:
 	free(dst);
 }
 
-/* True when a stream's HTML or JSON report is missing. */
+/* True when a stream's GoAccess HTML or JSON report is missing. */
 static int
 report_missing(const struct report_ctx *r, const char *stream)
 {
 	char	*p;
 	int	 missing = 0;
 
-	if ((p = report_out_path(r, stream, "html")) == NULL)
+	if ((p = report_out_path(r, stream, "goaccess.html")) == NULL)
 		return (1);
 	missing |= access(p, F_OK) == -1;
 	free(p);
-	if ((p = report_out_path(r, stream, "json")) == NULL)
+	if ((p = report_out_path(r, stream, "goaccess.json")) == NULL)
 		return (1);
 	missing |= access(p, F_OK) == -1;
 	free(p);
@@ -1148,6 +1561,7 @@ report_setup(struct report_ctx *r, const struct config *cfg, char **cause)
 	r->cfg = cfg;
 	r->gid = (gid_t)-1;
 	r->files[0].fd = r->files[1].fd = -1;
+	r->ev[0].fd = r->ev[1].fd = -1;
 	r->goaccess = config_str(cfg, "report", "goaccess");
 	r->exclude = config_str(cfg, "report", "exclude");
 	r->anonymize = config_bool(cfg, "report", "anonymize_ip");
@@ -1180,6 +1594,16 @@ report_setup(struct report_ctx *r, const struct config *cfg, char **cause)
 	if (geteuid() == 0 && (v = config_str(cfg, "nginx", "group")) != NULL &&
 	    getgrnam_r(v, &gr, gbuf, sizeof(gbuf), &res) == 0 && res != NULL)
 		r->gid = res->gr_gid;
+	/* The API's event log, for the overview's problems. */
+	r->ev[0].fd = r->ev[1].fd = -1;
+	if ((v = config_str(cfg, "api", "log_file")) != NULL && v[0] == '/') {
+		r->ev_log = v;
+		if (asprintf(&r->ev_rot, "%s.1", v) == -1)
+			return (report_fail(cause, "out of memory"));
+	}
+	if (asprintf(&r->ov_file, "%s/overview.json", r->state_dir) == -1 ||
+	    (r->rewrite = malloc(REPORT_REWRITE_MAX)) == NULL)
+		return (report_fail(cause, "out of memory"));
 	return (0);
 }
 
@@ -1202,12 +1626,20 @@ report_teardown(struct report_ctx *r)
 		free(r->s[i].name);
 		free(r->s[i].buf);
 		free(r->s[i].error);
+		free(r->s[i].dir);
 	}
 	free(r->s);
-	for (i = 0; i < 2; i++)
+	for (i = 0; i < 2; i++) {
 		if (r->files[i].fd != -1)
 			close(r->files[i].fd);
+		if (r->ev[i].fd != -1)
+			close(r->ev[i].fd);
+	}
 	report_state_cleanup(&r->state);
+	ov_cleanup(&r->ov);
+	free(r->ov_file);
+	free(r->ev_rot);
+	free(r->rewrite);
 	free(r->state_dir);
 	free(r->db_dir);
 	free(r->state_file);
@@ -1236,9 +1668,12 @@ report_streams(struct report_ctx *r, struct report_result *res, char **cause)
 
 		s->fd = -1;
 		s->res = &res->s[i];
+		s->assets = i == 0 ? "" : "../../";
 		if ((s->name = strdup(i == 0 ? REPORT_ALL : hosts[i - 1]))
 		    == NULL || (s->res->name = strdup(s->name)) == NULL ||
-		    (s->res->html = report_out_path(r, s->name, "html")) == NULL) {
+		    (s->res->html = report_out_path(r, s->name, "index.html"))
+		    == NULL || (s->dir = report_out_path(r, s->name, NULL))
+		    == NULL) {
 			r->ns = i + 1;
 			res->n = i + 1;
 			report_fail(cause, "out of memory");
@@ -1353,12 +1788,313 @@ report_starts(struct report_ctx *r, struct report_result *res, int rebuild,
 	return (0);
 }
 
-/* See report.h. */
-enum st
-report_run(const struct config *cfg, int flags, struct report_result *res,
+/*
+ * Where each of the run's files starts for one reader with positions pos:
+ * the offset of the position that matches the file, else 0 (a file made
+ * since). True when any position matched.
+ */
+static int
+report_match(const struct report_file *files, const struct report_pos *pos,
+    size_t npos, unsigned long long start[2])
+{
+	const struct report_file	*f;
+	size_t				 j;
+	int				 fi, matched = 0;
+
+	for (fi = 0; fi < 2; fi++) {
+		f = &files[fi];
+		start[fi] = 0;
+		if (f->fd == -1)
+			continue;
+		for (j = 0; j < npos; j++)
+			if (report_pos_match(&pos[j], f->dev, f->ino, f->head,
+			    f->head_len, f->end)) {
+				start[fi] = pos[j].off;
+				matched = 1;
+				break;
+			}
+	}
+	return (matched);
+}
+
+/* The positions a reader reached in files: max(done, its start). */
+static size_t
+report_reached(const struct report_file *files,
+    const unsigned long long start[2], struct report_pos *pos)
+{
+	const struct report_file	*f;
+	size_t				 n = 0;
+	int				 fi;
+
+	for (fi = 0; fi < 2; fi++) {
+		f = &files[fi];
+		if (f->fd == -1)
+			continue;
+		pos[n].dev = f->dev;
+		pos[n].ino = f->ino;
+		pos[n].off = f->done > start[fi] ? f->done : start[fi];
+		pos[n].head_len = f->head_len;
+		pos[n].head_hash = report_hash(f->head, f->head_len);
+		n++;
+	}
+	return (n);
+}
+
+/*
+ * Loads the overview's state (unless rebuilding), gives every stream its
+ * overview and where it starts in each file. A state that cannot be read
+ * is started afresh from the logs on disk, with a warning: the overview
+ * can always be rebuilt, unlike GoAccess's databases.
+ */
+static int
+report_ov_load(struct report_ctx *r, struct report_result *res, int rebuild,
     char **cause)
 {
+	struct ov_stream	*ovs;
+	const char		**names;
+	char			*text = NULL, *why = NULL;
+	size_t			 i;
+	int			 present;
+
+	if (r->opts != NULL && ov_set_routes(&r->ov, r->opts->routes,
+	    r->opts->nroutes, cause) == -1)
+		return (-1);
+	if (!rebuild && access(r->ov_file, F_OK) == 0) {
+		if (fs_read_file(r->ov_file, 256 * 1024 * 1024, &text, NULL,
+		    &why) == -1 || ov_state_parse(text, &r->ov, &why) == -1) {
+			log_warnx("report: %s: %s; the overview starts again "
+			    "from the logs on disk", r->ov_file, why != NULL ?
+			    why : "out of memory");
+			free(why);
+		}
+		free(text);
+	}
+	if ((names = calloc(r->ns, sizeof(*names))) == NULL)
+		return (report_fail(cause, "out of memory"));
+	for (i = 0; i < r->ns; i++)
+		names[i] = r->s[i].name;
+	ov_prune(&r->ov, names, r->ns);
+	free(names);
+	for (i = 0; i < r->ns; i++)
+		if (ov_stream_get(&r->ov, r->s[i].name) == NULL)
+			return (report_fail(cause, "out of memory"));
+	present = r->files[0].fd != -1 || r->files[1].fd != -1;
+	for (i = 0; i < r->ns; i++) {
+		for (r->s[i].ov = 0; strcmp(r->ov.s[r->s[i].ov].name,
+		    r->s[i].name) != 0; r->s[i].ov++)
+			;
+		ovs = &r->ov.s[r->s[i].ov];
+		if (ovs->known && !report_match(r->files, ovs->pos, ovs->npos,
+		    ovs->start) && ovs->npos > 0 && present)
+			res->lost = 1;
+	}
+	if (r->ov.ev_known)
+		(void)report_match(r->ev, r->ov.ev, r->ov.nev, r->ov.ev_start);
+	return (0);
+}
+
+/* Writes text to the run's folder as name, then installs it at dst. */
+static int
+report_put(const struct report_ctx *r, const char *name, const char *text,
+    const char *dst, char **cause)
+{
+	char	*tmp = NULL;
+	int	 rc;
+
+	if (text == NULL)
+		return (report_fail(cause, "out of memory"));
+	if (asprintf(&tmp, "%s/%s", r->tmp_dir, name) == -1)
+		return (report_fail(cause, "out of memory"));
+	(void)unlink(tmp);
+	rc = fs_write_atomic(tmp, text, strlen(text), 0600, cause);
+	if (rc == 0)
+		rc = report_install(r, tmp, dst, cause);
+	free(tmp);
+	return (rc);
+}
+
+/* Writes one stream's index.html and index.json. */
+static int
+report_ov_pages(struct report_ctx *r, size_t si, char **cause)
+{
+	struct report_stream	*s = &r->s[si];
+	struct ov_page		 pg;
+	const char		**hosts = NULL;
+	char			*text = NULL, *dst = NULL, name[320];
+	size_t			 i;
+	int			 rc = -1;
+
+	memset(&pg, 0, sizeof(pg));
+	pg.now = r->now;
+	pg.title = si == 0 ? "all hosts" : s->name;
+	pg.up = si == 0 ? NULL : "../../";
+	if (r->ev_log == NULL)
+		pg.problems_note = "The API logs to the journal ([api] log_file "
+		    "is not set): set it to see the API's problems here "
+		    "(docs/logs.md).";
+	if (si == 0 && r->ns > 1) {
+		if ((hosts = calloc(r->ns - 1, sizeof(*hosts))) == NULL)
+			return (report_fail(cause, "out of memory"));
+		for (i = 1; i < r->ns; i++)
+			hosts[i - 1] = r->s[i].name;
+		pg.hosts = hosts;
+		pg.nhosts = r->ns - 1;
+	}
+	if (report_mkdirs(s->dir, 0755, cause) == -1)
+		goto out;
+	snprintf(name, sizeof(name), "%s.index.html", s->name);
+	text = ov_html(&r->ov.s[s->ov], &pg);
+	if ((dst = report_out_path(r, s->name, "index.html")) == NULL ||
+	    report_put(r, name, text, dst, cause) == -1)
+		goto out;
+	free(text);
+	free(dst);
+	dst = NULL;
+	snprintf(name, sizeof(name), "%s.index.json", s->name);
+	text = ov_json(&r->ov.s[s->ov], &pg);
+	if ((dst = report_out_path(r, s->name, "index.json")) == NULL ||
+	    report_put(r, name, text, dst, cause) == -1)
+		goto out;
+	/* The layout before the overview: hosts/NAME.html was GoAccess's. */
+	if (si > 0) {
+		free(dst);
+		if (asprintf(&dst, "%s/hosts/%s.html", r->out_dir, s->name)
+		    != -1) {
+			(void)unlink(dst);
+			dst[strlen(dst) - 4] = '\0';
+			strcat(dst, "json");
+			(void)unlink(dst);
+		} else
+			dst = NULL;
+	}
+	rc = 0;
+out:
+	if (rc == -1 && *cause == NULL)
+		report_fail(cause, "out of memory");
+	free(text);
+	free(dst);
+	free(hosts);
+	return (rc);
+}
+
+/*
+ * The overview's part of a run, once every line is read: the API's new
+ * problem events, the new positions, the state file (one atomic rename),
+ * then every stream's pages and GoAccess's assets. -1 with *cause.
+ */
+static int
+report_overview(struct report_ctx *r, char **cause)
+{
+	char	*text, *dst = NULL;
+	size_t	 i;
+	int	 fi, rc;
+
+	for (fi = 0; fi < 2; fi++)
+		if (report_scan(r, &r->ev[fi], fi, r->ov.ev_start[fi],
+		    report_take_event, cause) == -1)
+			return (-1);
+	if (r->ov_failed)
+		return (report_fail(cause, "out of memory while counting"));
+	for (i = 0; i < r->ns; i++) {
+		struct ov_stream	*ovs = &r->ov.s[r->s[i].ov];
+
+		ovs->npos = report_reached(r->files, ovs->start, ovs->pos);
+	}
+	r->ov.nev = report_reached(r->ev, r->ov.ev_start, r->ov.ev);
+	if ((text = ov_state_format(&r->ov)) == NULL)
+		return (report_fail(cause, "out of memory"));
+	rc = fs_write_atomic(r->ov_file, text, strlen(text), 0600, cause);
+	free(text);
+	if (rc == -1)
+		return (-1);
+	for (i = 0; i < r->ns; i++)
+		if (report_ov_pages(r, i, cause) == -1)
+			return (-1);
+	if (asprintf(&dst, "%s/" REPORT_ASSET_JS, r->out_dir) == -1)
+		return (report_fail(cause, "out of memory"));
+	rc = report_put(r, REPORT_ASSET_JS, report_asset_js, dst, cause);
+	free(dst);
+	if (rc == -1)
+		return (-1);
+	if (asprintf(&dst, "%s/" REPORT_ASSET_CSS, r->out_dir) == -1)
+		return (report_fail(cause, "out of memory"));
+	rc = report_put(r, REPORT_ASSET_CSS, report_asset_css, dst, cause);
+	free(dst);
+	return (rc);
+}
+
+/* See report.h. */
+int
+report_routes_openapi(const char *json, size_t len, char ***routesp,
+    size_t *np, char **cause)
+{
+	static const char *const methods[] = { "get", "put", "post", "delete",
+	    "options", "head", "patch", "trace" };
+	json_tokener	*tok;
+	json_object	*root = NULL, *paths, *ops, *op;
+	char		**routes = NULL, **nr, *rt;
+	size_t		 n = 0, i, k;
+	int		 rc = -1;
+
+	*cause = NULL;
+	*routesp = NULL;
+	*np = 0;
+	if ((tok = json_tokener_new()) == NULL)
+		return (report_fail(cause, "out of memory"));
+	root = json_tokener_parse_ex(tok, json, (int)(len > INT_MAX ? INT_MAX :
+	    len));
+	json_tokener_free(tok);
+	if (root == NULL || !json_object_is_type(root, json_type_object) ||
+	    !json_object_object_get_ex(root, "paths", &paths) ||
+	    !json_object_is_type(paths, json_type_object)) {
+		report_fail(cause, "the OpenAPI document has no \"paths\" "
+		    "object");
+		goto out;
+	}
+	json_object_object_foreach(paths, path, pv) {
+		ops = pv;
+		if (path[0] != '/' || strchr(path, ' ') != NULL ||
+		    !json_object_is_type(ops, json_type_object))
+			continue;
+		for (k = 0; k < sizeof(methods) / sizeof(methods[0]); k++) {
+			if (!json_object_object_get_ex(ops, methods[k], &op))
+				continue;
+			if (asprintf(&rt, "%s %s", methods[k], path) == -1)
+				goto nomem;
+			for (i = 0; rt[i] != ' '; i++)
+				rt[i] = (char)(rt[i] - 'a' + 'A');
+			if ((nr = reallocarray(routes, n + 1, sizeof(*nr))) ==
+			    NULL) {
+				free(rt);
+				goto nomem;
+			}
+			routes = nr;
+			routes[n++] = rt;
+		}
+	}
+	*routesp = routes;
+	*np = n;
+	routes = NULL;
+	n = 0;
+	rc = 0;
+	goto out;
+nomem:
+	report_fail(cause, "out of memory");
+out:
+	for (i = 0; i < n; i++)
+		free(routes[i]);
+	free(routes);
+	json_object_put(root);
+	return (rc);
+}
+
+/* See report.h. */
+enum st
+report_run(const struct config *cfg, const struct report_opts *opts,
+    struct report_result *res, char **cause)
+{
 	struct report_ctx	 r;
+	int			 flags = opts != NULL ? opts->flags : 0;
 	struct sigaction	 ign, old;
 	const char		*log;
 	char			*hdir = NULL;
@@ -1370,6 +2106,9 @@ report_run(const struct config *cfg, int flags, struct report_result *res,
 	*cause = NULL;
 	memset(res, 0, sizeof(*res));
 	memset(&r, 0, sizeof(r));
+	r.opts = opts;
+	r.t0 = r.prog_ms = report_clock_ms();
+	r.now = opts != NULL && opts->now > 0 ? opts->now : (long long)time(NULL);
 	if (report_setup(&r, cfg, cause) == -1) {
 		st = ST_BADREQ;
 		goto out;
@@ -1431,8 +2170,24 @@ report_run(const struct config *cfg, int flags, struct report_result *res,
 		close(r.files[0].fd);	/* a link mid-rotation: one file */
 		r.files[0].fd = -1;
 	}
-	if (report_starts(&r, res, flags & REPORT_REBUILD, cause) == -1)
+	if (r.ev_log != NULL &&
+	    (report_file_open(&r.ev[0], r.ev_rot, cause) == -1 ||
+	    report_file_open(&r.ev[1], r.ev_log, cause) == -1))
 		goto out;
+	if (r.ev[0].fd != -1 && r.ev[1].fd != -1 &&
+	    r.ev[0].dev == r.ev[1].dev && r.ev[0].ino == r.ev[1].ino) {
+		close(r.ev[0].fd);
+		r.ev[0].fd = -1;
+	}
+	if (report_starts(&r, res, flags & REPORT_REBUILD, cause) == -1 ||
+	    report_ov_load(&r, res, flags & REPORT_REBUILD, cause) == -1)
+		goto out;
+	for (i = 0; i < 2; i++) {
+		unsigned long long	 lo = report_lowest(&r, (int)i);
+
+		if (r.files[i].fd != -1 && lo < r.files[i].end)
+			r.prog.total += r.files[i].end - lo;
+	}
 
 	/* A GoAccess that dies makes our write fail with EPIPE, not kill us. */
 	memset(&ign, 0, sizeof(ign));
@@ -1457,6 +2212,19 @@ report_run(const struct config *cfg, int flags, struct report_result *res,
 		s->res->lines = s->lines;
 		s->res->excluded = s->excluded;
 	}
+	res->lines = r.prog.lines;
+	res->bytes = r.prog.bytes;
+	/* The overview, while the GoAccess processes store their lines. */
+	{
+		char	*why = NULL;
+
+		if (report_overview(&r, &why) == -1) {
+			res->overview_error = why != NULL ? why :
+			    strdup("out of memory");
+			failed = 1;
+		}
+		res->events = r.events;
+	}
 	/* Streams that had nothing to give GoAccess still moved on. */
 	for (i = 0; i < r.ns; i++) {
 		struct report_state_entry *e;
@@ -1477,6 +2245,10 @@ report_run(const struct config *cfg, int flags, struct report_result *res,
 			left |= r.s[i].pid > 0;
 		if (!left)
 			break;
+		r.prog.waiting = 0;
+		for (i = 0; i < r.ns; i++)
+			r.prog.waiting += r.s[i].pid > 0;
+		report_progress(&r, 0);
 		if ((pid = waitpid(-1, &status, 0)) == -1) {
 			if (errno == EINTR)
 				continue;
@@ -1499,7 +2271,10 @@ report_run(const struct config *cfg, int flags, struct report_result *res,
 	}
 	(void)rmdir(r.tmp_dir);
 	st = failed ? ST_UPSTREAM : ST_OK;
+	r.prog.waiting = 0;
+	report_progress(&r, 1);
 out:
+	res->ms = report_clock_ms() - r.t0;
 	if (sig_set)
 		sigaction(SIGPIPE, &old, NULL);
 	report_teardown(&r);

@@ -1,19 +1,24 @@
 /*
- * report.h: `bootstack report`, GoAccess over the nginx access log, run
- * incrementally: one report for every host and one per [site] name, in
- * HTML and JSON, written atomically into the ops webroot.
+ * report.h: `bootstack report`, the /ops/ dashboard made incrementally from
+ * the nginx access log (and the API's JSON event log): for every host and
+ * for each [site] name, bootstack's own API overview (report/overview.h:
+ * per route template and window, requests, error ratios, latency
+ * percentiles, charts, top problems) and GoAccess's report configured for
+ * an API, in HTML and JSON, written atomically into the ops webroot.
  *
  * GoAccess keeps each report's data in its own on-disk database (--persist,
  * --restore); bootstack decides which bytes of the log are new and feeds
- * GoAccess exactly those, through a pipe. Where a report stopped reading is
- * kept per log file as a position: the file's device and inode, the hash
- * of its first bytes (so a reused inode or a copy made by copytruncate is
- * told apart) and the offset just after the last whole line read. Each run
- * looks at access.log.1 (the file logrotate just renamed) and access.log,
- * reads each from where it stopped (or from its start when the file is
- * new), and records the new positions once GoAccess has stored the lines.
- * The design, its reasons and limits: the comment atop report.c, and
- * docs/logs.md for operators.
+ * GoAccess exactly those, through a pipe, the request paths folded into
+ * their route templates. Where a report stopped reading is kept per log
+ * file as a position: the file's device and inode, the hash of its first
+ * bytes (so a reused inode or a copy made by copytruncate is told apart)
+ * and the offset just after the last whole line read. Each run looks at
+ * access.log.1 (the file logrotate just renamed) and access.log, reads each
+ * from where it stopped (or from its start when the file is new), and
+ * records the new positions once the lines are stored. The overview keeps
+ * its own positions and counters in one state file, so it counts every line
+ * once whatever GoAccess does. The design, its reasons and limits: the
+ * comment atop report.c, and docs/logs.md for operators.
  */
 #ifndef LIB_REPORT_H
 #define LIB_REPORT_H
@@ -58,8 +63,15 @@ struct report_line {
 	size_t		 host_len;
 	const char	*addr;		/* $remote_addr, the second */
 	size_t		 addr_len;
+	const char	*method;	/* the request's method */
+	size_t		 method_len;	/* 0 when the request line is not one */
 	const char	*path;		/* the request's path, without query */
 	size_t		 path_len;	/* 0 when the request line is not one */
+	long long	 ts;		/* $time_local, epoch seconds; -1 */
+	int		 status;	/* $status; 0 when missing */
+	unsigned long long bytes;	/* $body_bytes_sent */
+	long long	 rt_ms;		/* $request_time in ms; -1 */
+	long long	 up_ms;		/* $upstream_response_time, ms, summed; -1 */
 };
 
 /* One report after a run. */
@@ -71,7 +83,7 @@ enum report_outcome {
 
 struct report_stream_result {
 	char			*name;		/* REPORT_ALL or a host; owned */
-	char			*html;		/* the HTML report's path; owned */
+	char			*html;		/* the overview page's path; owned */
 	enum report_outcome	 outcome;
 	unsigned long long	 lines;		/* lines given to GoAccess */
 	unsigned long long	 excluded;	/* new lines left out ([report] exclude) */
@@ -82,9 +94,36 @@ struct report_result {
 	struct report_stream_result	*s;	/* owned, n of them */
 	size_t				 n;
 	int				 lost;	/* a log read last time was gone */
+	unsigned long long		 lines;	/* new access-log lines read */
+	unsigned long long		 bytes;	/* and their bytes */
+	unsigned long long		 events; /* problem events read */
+	long long			 ms;	/* the run's wall time */
+	char				*overview_error; /* the overview failed: why; owned */
 };
 
 #define REPORT_REBUILD	0x1	/* forget the databases, read the logs again */
+
+/* Where a run is, for a progress line. */
+struct report_progress {
+	unsigned long long	 lines;		/* lines read so far */
+	unsigned long long	 bytes;		/* bytes read so far */
+	unsigned long long	 total;		/* bytes to read in this run */
+	long long		 ms;		/* since the run started */
+	int			 waiting;	/* GoAccess processes still saving */
+	int			 done;		/* the last call */
+};
+
+/* How to run. */
+struct report_opts {
+	int			 flags;		/* REPORT_REBUILD */
+	const char *const	*routes;	/* "GET /v1/tasks/{id}", ...; borrowed */
+	size_t			 nroutes;
+	/* called every ~200 ms while reading, and once at the end; may be NULL */
+	void			(*progress)(const struct report_progress *,
+				    void *arg);
+	void			*arg;
+	long long		 now;		/* epoch seconds; 0 = the clock */
+};
 
 /* FNV-1a, 64 bits, of len bytes. */
 uint64_t	report_hash(const void *, size_t len);
@@ -100,7 +139,9 @@ int		report_pos_match(const struct report_pos *,
 		    const char *head, size_t head_len, unsigned long long size);
 /*
  * Splits an access-log line (without its '\n') in the format of
- * nginx/http.conf.in. 0, or -1 when even the host and address are missing.
+ * nginx/http.conf.in. 0, or -1 when even the host and address are missing;
+ * fields after those that cannot be read are left unset (path_len 0, ts
+ * -1, status 0 ...).
  */
 int		report_line_parse(const char *line, size_t len,
 		    struct report_line *);
@@ -140,15 +181,24 @@ void		report_state_cleanup(struct report_state *);
 int		report_hosts(const struct config *, char ***hosts, size_t *n,
 		    char **cause);
 /*
- * One run: takes the lock, reads what the access logs gained since the
- * last run, feeds each report's GoAccess the lines it has not seen, and
- * installs the reports that changed. flags: REPORT_REBUILD. ST_OK when
- * every report is up to date (res says what each did), ST_CONFLICT when
- * another run holds the lock, ST_UPSTREAM when a GoAccess run failed (the
- * others are installed), another status with *cause (caller frees) when
- * nothing could run. res is always safe to clean up.
+ * The route templates of an OpenAPI document's paths ("GET /v1/tasks/{id}"
+ * for each operation). 0 with *routes (caller frees each and the array),
+ * or -1 with *cause (caller frees).
  */
-enum st		report_run(const struct config *, int flags,
+int		report_routes_openapi(const char *json, size_t len,
+		    char ***routes, size_t *n, char **cause);
+/* "12/Oct/2024:13:55:36 +0200" -> epoch seconds, or -1. */
+long long	report_time_local(const char *s, size_t len);
+/*
+ * One run: takes the lock, reads what the access logs gained since the
+ * last run, counts it into the overview, feeds each report's GoAccess the
+ * lines it has not seen, and installs the pages that changed. ST_OK when
+ * every report is up to date (res says what each did), ST_CONFLICT when
+ * another run holds the lock, ST_UPSTREAM when a GoAccess run or the
+ * overview failed (the others are installed), another status with *cause
+ * (caller frees) when nothing could run. res is always safe to clean up.
+ */
+enum st		report_run(const struct config *, const struct report_opts *,
 		    struct report_result *res, char **cause);
 void		report_result_cleanup(struct report_result *);
 
