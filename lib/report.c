@@ -115,7 +115,7 @@ static const char report_asset_js[] =
 	"\t\tif (ui[order[i]] && !drop[order[i]]) out[order[i]] = ui[order[i]];\n"
 	"\tfor (k in ui)\n"
 	"\t\tif (!(k in out) && !drop[k]) out[k] = ui[k];\n"
-	"\tvar head = {general: 'Requests bootstack report gave GoAccess (health checks left out)',\n"
+	"\tvar head = {general: 'All requests (health checks left out)',\n"
 	"\t    status_codes: 'HTTP status codes', requests: 'Requests by route template',\n"
 	"\t    not_found: 'Not found (404) paths', visitors: 'Requests and clients per day',\n"
 	"\t    visit_time: 'Requests per hour of the day', hosts: 'Clients (addresses)',\n"
@@ -128,7 +128,7 @@ static const char report_asset_js[] =
 	"\t\t    'unique_referrers', 'unique_static_files', 'log_size'];\n"
 	"\t\tfor (i = 0; i < gone.length; i++) delete g[gone[i]];\n"
 	"\t\tvar label = {total_requests: 'Requests', failed_requests: 'Unparsed lines',\n"
-	"\t\t    unique_visitors: 'Clients (address+day+agent)', unique_files: 'Routes',\n"
+	"\t\t    unique_visitors: 'Clients', unique_files: 'Routes',\n"
 	"\t\t    unique_not_found: '404 paths', bandwidth: 'Bytes sent'};\n"
 	"\t\tfor (k in label) if (g[k]) g[k].label = label[k];\n"
 	"\t}\n"
@@ -147,8 +147,8 @@ static const char report_asset_js[] =
 /* Tables that wrap or scroll inside their panel instead of cutting a column. */
 static const char report_asset_css[] =
 	"/* goaccess-api.css: written by `bootstack report` (lib/report.c). */\n"
-	"#bootstack-overview{display:block;padding:8px 16px;font:14px system-ui,"
-	"sans-serif}\n"
+	"#bootstack-overview{display:block;padding:8px 16px 0 110px;"
+	"font:14px system-ui,sans-serif}\n"
 	".table-responsive{overflow-x:auto}\n"
 	".table-responsive table{width:100%}\n"
 	".table-responsive td span{white-space:normal;overflow-wrap:anywhere}\n";

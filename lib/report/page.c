@@ -461,6 +461,8 @@ ov_html(const struct ov_stream *s, const struct ov_page *pg)
 	ob_adds(&b, "<!doctype html>\n<html lang=\"en\"><head>"
 	    "<meta charset=\"utf-8\"><meta name=\"viewport\" "
 	    "content=\"width=device-width,initial-scale=1\">"
+	    /* no favicon request: nothing but the page itself */
+	    "<link rel=\"icon\" href=\"data:,\">"
 	    "<title>bootstack ops: ");
 	page_esc(&b, pg->title);
 	ob_printf(&b, "</title><style>%s</style></head><body>\n", page_css);
