@@ -9,7 +9,9 @@
  * goaccess.json for every host, the same under hosts/NAME/ per host.
  * --rebuild forgets the GoAccess databases, the overview and the positions,
  * and reads the logs that are on disk again (after a broken database, or to
- * apply a new [report] exclude to the past).
+ * apply a new [report] exclude to the past). `report --live` runs GoAccess's
+ * real-time page (live.html, its WebSocket proxied by nginx at /ops/ws)
+ * until SIGTERM or SIGINT: the process bootstack-report-live.service runs.
  *
  * The overview's route templates are the OpenAPI document's paths
  * (docs/openapi.json, compiled in as the daemon serves it): the document
@@ -29,6 +31,7 @@
 #include "autoconf.h"
 
 #include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -47,7 +50,7 @@ static int	cli_report_run(struct cli *, int, char **);
 
 const struct cli_cmd cli_cmd_report = {
 	"report",
-	"report [--rebuild] [--quiet]",
+	"report [--rebuild] [--quiet] | report --live",
 	"count the new access-log lines into the /ops/ overview and GoAccess",
 	1,
 	cli_report_run
@@ -115,6 +118,40 @@ cli_report_routes(char ***routes, size_t *n)
 	return (0);
 }
 
+static volatile sig_atomic_t	cli_report_stop;
+
+/* SIGTERM, SIGINT: `report --live` stops. */
+static void
+cli_report_signal(int sig)
+{
+	(void)sig;
+	cli_report_stop = 1;
+}
+
+/* `report --live`: GoAccess in real time until a signal. */
+static int
+cli_report_live(struct cli *cli, const struct report_opts *ro)
+{
+	struct sigaction	 sa;
+	char			*cause = NULL;
+	enum st			 st;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = cli_report_signal;
+	sigemptyset(&sa.sa_mask);
+	sa.sa_flags = 0;		/* no SA_RESTART: the wait ends early */
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	st = report_live(cli->cfg, ro, &cli_report_stop, &cause);
+	if (st != ST_OK) {
+		cli_err("report", "live: %s", cause != NULL ? cause :
+		    st_str(st));
+		free(cause);
+		return (1);
+	}
+	return (0);
+}
+
 /* The one summary line: what was read, what each report did. */
 static void
 cli_report_summary(const struct report_result *res)
@@ -146,6 +183,7 @@ cli_report_run(struct cli *cli, int argc, char **argv)
 	static const struct option opts[] = {
 		{ "rebuild",	no_argument,	NULL, 'r' },
 		{ "quiet",	no_argument,	NULL, 'q' },
+		{ "live",	no_argument,	NULL, 'l' },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct report_opts		 ro;
@@ -154,7 +192,7 @@ cli_report_run(struct cli *cli, int argc, char **argv)
 	const char			*name;
 	char				*cause = NULL, **routes = NULL;
 	size_t				 i, nroutes = 0;
-	int				 ch, quiet = 0, tty, rc;
+	int				 ch, quiet = 0, live = 0, tty, rc;
 	enum st				 st;
 
 	memset(&ro, 0, sizeof(ro));
@@ -168,16 +206,26 @@ cli_report_run(struct cli *cli, int argc, char **argv)
 		case 'q':
 			quiet = 1;
 			break;
+		case 'l':
+			live = 1;
+			break;
 		default:
 			return (cli_report_usage());
 		}
 	}
-	if (optind != argc)
+	if (optind != argc || (live && (ro.flags || quiet)))
 		return (cli_report_usage());
 	if (cli_report_routes(&routes, &nroutes) == -1)
 		return (1);
 	ro.routes = (const char *const *)routes;
 	ro.nroutes = nroutes;
+	if (live) {
+		rc = cli_report_live(cli, &ro);
+		for (i = 0; i < nroutes; i++)
+			free(routes[i]);
+		free(routes);
+		return (rc);
+	}
 	tty = isatty(STDOUT_FILENO);
 	if (!quiet && isatty(STDERR_FILENO))
 		ro.progress = cli_report_progress;

@@ -245,7 +245,8 @@ const struct config_key config_keys[] = {
 	{ "report", "hosts", CONFIG_STRING, 0, 0, NULL, NULL,
 	  "hosts with a report of their own, blank-separated; unset = the "
 	  "[site] names; empty = the all-hosts report only" },
-	{ "report", "exclude", CONFIG_STRING, 0, 0, "/healthz /readyz", NULL,
+	{ "report", "exclude", CONFIG_STRING, 0, 0,
+	  "/healthz /readyz /.well-known/acme-challenge/*", NULL,
 	  "request paths left out of the reports, blank-separated; "
 	  "\"/ops/*\" is a prefix" },
 	{ "report", "anonymize_ip", CONFIG_BOOL, 0, 0, "no", NULL,
@@ -257,6 +258,9 @@ const struct config_key config_keys[] = {
 	  "days of data the databases keep; 0 = all" },
 	{ "report", "lock_file", CONFIG_STRING, 0, 0, NULL, NULL,
 	  "lock so two runs do not overlap; unset = <state_dir>/report.lock" },
+	{ "report", "live_port", CONFIG_INT, 1, 65535, "7890", NULL,
+	  "loopback port of `bootstack report --live` (GoAccess in real "
+	  "time), proxied by nginx at /ops/ws" },
 
 	/* [cert NAME] (app/cli_cert.c) */
 	{ "cert", "names", CONFIG_STRING, 0, 0, NULL, NULL,

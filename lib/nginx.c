@@ -400,6 +400,8 @@ nginx_vars_make(const struct config *cfg, const char *dir,
 	SET_PATH("webroot", "nginx", "webroot");
 	SET_PATH("ops_root", "nginx", "ops_root");
 	SET_PATH("htpasswd_file", "nginx", "htpasswd_file");
+	/* /ops/ws: `bootstack report --live` (lib/report.c) */
+	SET("ops_live_port", "%lld", config_int(cfg, "report", "live_port"));
 
 	if (nginx_listen(cfg, "listen_http", "", &lines, &http_port,
 	    cause) == -1)

@@ -133,6 +133,12 @@ static const char report_asset_js[] =
 	"\t\tfor (k in label) if (g[k]) g[k].label = label[k];\n"
 	"\t}\n"
 	"\twindow.user_interface = out;\n"
+	"\t/* live.html: the WebSocket nginx proxies at /ops/ws, same origin */\n"
+	"\tif (window.connection) {\n"
+	"\t\tvar l = window.location, tls = l.protocol === 'https:';\n"
+	"\t\twindow.connection.url = (tls ? 'wss://' : 'ws://') + l.hostname + ':' +\n"
+	"\t\t    (l.port || (tls ? 443 : 80)) + l.pathname.replace(/[^\\/]*$/, '') + 'ws';\n"
+	"\t}\n"
 	"\tvar load = window.onload;\n"
 	"\twindow.onload = function (e) {\n"
 	"\t\tif (load) load.call(window, e);\n"
@@ -2021,6 +2027,271 @@ report_overview(struct report_ctx *r, char **cause)
 	rc = report_put(r, REPORT_ASSET_CSS, report_asset_css, dst, cause);
 	free(dst);
 	return (rc);
+}
+
+/* Set by a signal: `report --live` stops. */
+static volatile sig_atomic_t	*report_live_stop;
+
+/* Starts the real-time GoAccess reading a pipe as its stdin; -1 on failure. */
+static pid_t
+report_live_spawn(struct report_ctx *r, int *wfd, char **cause)
+{
+	char	*html = NULL, *logp = NULL, *a_port = NULL, **env = NULL;
+	char	*argv[40];
+	int	 p[2] = { -1, -1 }, logfd = -1, i = 0;
+	pid_t	 parent = getpid(), pid = -1;
+
+	if (asprintf(&html, "%s/live.html", r->out_dir) == -1 ||
+	    asprintf(&logp, "%s/goaccess-live.log", r->state_dir) == -1 ||
+	    asprintf(&a_port, "--port=%lld", config_int(r->cfg, "report",
+	    "live_port")) == -1 || (env = report_env()) == NULL) {
+		report_fail(cause, "out of memory");
+		goto out;
+	}
+	argv[i++] = (char *)r->goaccess;
+	argv[i++] = (char *)"-";
+	argv[i++] = (char *)"--no-global-config";
+	argv[i++] = (char *)"--no-progress";
+	argv[i++] = (char *)"--no-parsing-spinner";
+	argv[i++] = (char *)"--log-format=" REPORT_LOG_FORMAT;
+	argv[i++] = (char *)"--date-format=%d/%b/%Y";
+	argv[i++] = (char *)"--time-format=%H:%M:%S";
+	argv[i++] = (char *)"--num-tests=0";
+	argv[i++] = (char *)"--real-time-html";
+	argv[i++] = (char *)"--addr=127.0.0.1";
+	argv[i++] = a_port;
+	/* replaced in the page by the same origin's /ops/ws (goaccess-api.js) */
+	argv[i++] = (char *)"--ws-url=localhost";
+	argv[i++] = (char *)"--ping-interval=30";
+	argv[i++] = (char *)"--html-report-title=bootstack: live (GoAccess)";
+	argv[i++] = (char *)"--ignore-panel=REFERRERS";
+	argv[i++] = (char *)"--ignore-panel=REFERRING_SITES";
+	argv[i++] = (char *)"--ignore-panel=KEYPHRASES";
+	argv[i++] = (char *)"--html-prefs={\"layout\":\"vertical\","
+	    "\"perPage\":10}";
+	argv[i++] = (char *)"--html-custom-js=" REPORT_ASSET_JS;
+	argv[i++] = (char *)"--html-custom-css=" REPORT_ASSET_CSS;
+	if (!r->query)
+		argv[i++] = (char *)"--no-query-string";
+	argv[i++] = (char *)"-o";
+	argv[i++] = html;
+	argv[i] = NULL;
+	if (pipe2(p, O_CLOEXEC) == -1 ||
+	    (logfd = open(logp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC |
+	    O_NOFOLLOW, 0600)) == -1) {
+		report_fail(cause, "cannot start GoAccess: %s", strerror(errno));
+		goto out;
+	}
+	if ((pid = fork()) == -1) {
+		report_fail(cause, "cannot fork: %s", strerror(errno));
+		goto out;
+	}
+	if (pid == 0) {
+		(void)prctl(PR_SET_PDEATHSIG, SIGKILL);
+		if (getppid() != parent)
+			_exit(127);
+		signal(SIGPIPE, SIG_DFL);
+		signal(SIGTERM, SIG_DFL);
+		signal(SIGINT, SIG_DFL);
+		if ((p[0] = fcntl(p[0], F_DUPFD_CLOEXEC, 10)) == -1 ||
+		    (logfd = fcntl(logfd, F_DUPFD_CLOEXEC, 10)) == -1 ||
+		    dup2(p[0], 0) == -1 || dup2(logfd, 1) == -1 ||
+		    dup2(logfd, 2) == -1)
+			_exit(127);
+		execve(r->goaccess, argv, env);
+		dprintf(2, "cannot run %s: %s\n", r->goaccess, strerror(errno));
+		_exit(127);
+	}
+	*wfd = p[1];
+	p[1] = -1;
+out:
+	if (p[0] != -1)
+		close(p[0]);
+	if (p[1] != -1)
+		close(p[1]);
+	if (logfd != -1)
+		close(logfd);
+	free(env);
+	free(html);
+	free(logp);
+	free(a_port);
+	return (pid);
+}
+
+/* One access-log line for the real-time GoAccess, as the reports see it. */
+static int
+report_live_line(struct report_ctx *r, int fd, const char *line, size_t len)
+{
+	struct report_line	 l;
+	const char		*out = line, *pattern = NULL;
+	char			 key[2100];
+	size_t			 outlen = len;
+
+	if (report_line_parse(line, len - 1, &l) == 0) {
+		if (report_excluded(l.path, l.path_len, r->exclude))
+			return (0);
+		ov_route_of(&r->ov, l.method, l.method_len, l.path, l.path_len,
+		    key, sizeof(key), &pattern);
+		out = report_rewrite(r, line, len, &l, pattern, r->rewrite,
+		    REPORT_REWRITE_MAX, &outlen);
+	}
+	return (report_write_all(fd, out, outlen));
+}
+
+/*
+ * Follows path from offset *off in the open *fd: gives whole new lines to
+ * GoAccess; when path is another file now (rotated), finishes the old one
+ * and opens the new one. -1 when GoAccess stopped reading.
+ */
+static int
+report_live_follow(struct report_ctx *r, const char *path, int *fd,
+    unsigned long long *ino, unsigned long long *off, char *buf,
+    size_t *carry, int wfd)
+{
+	struct stat	 sb;
+	ssize_t		 n;
+	size_t		 p, total;
+	char		*nl;
+	int		 nfd;
+
+	for (;;) {
+		if ((n = pread(*fd, buf + *carry, REPORT_CHUNK, (off_t)*off)) ==
+		    -1 && errno == EINTR)
+			return (0);
+		if (n <= 0)
+			break;
+		*off += (unsigned long long)n;
+		total = *carry + (size_t)n;
+		for (p = 0; (nl = memchr(buf + p, '\n', total - p)) != NULL; ) {
+			size_t	 len = (size_t)(nl - (buf + p)) + 1;
+
+			if (report_live_line(r, wfd, buf + p, len) == -1)
+				return (-1);
+			p += len;
+		}
+		*carry = total - p;
+		if (*carry >= REPORT_LINE_MAX)
+			*carry = 0;		/* a line too long: dropped */
+		else
+			memmove(buf, buf + p, *carry);
+		if (*report_live_stop)
+			return (0);
+	}
+	if (fstat(*fd, &sb) == 0 && (unsigned long long)sb.st_size < *off) {
+		*off = 0;			/* truncated */
+		*carry = 0;
+	}
+	if (stat(path, &sb) == 0 && (unsigned long long)sb.st_ino != *ino &&
+	    (nfd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY)) != -1) {
+		/* rotated: the old file is read to its end above */
+		close(*fd);
+		*fd = nfd;
+		*ino = (unsigned long long)sb.st_ino;
+		*off = 0;
+		*carry = 0;
+	}
+	return (0);
+}
+
+/* See report.h. */
+enum st
+report_live(const struct config *cfg, const struct report_opts *opts,
+    volatile sig_atomic_t *stop, char **cause)
+{
+	struct report_ctx	 r;
+	struct sigaction	 ign, old;
+	struct stat		 sb;
+	struct timespec		 tick = { 1, 0 };
+	const char		*log;
+	char			*buf = NULL, *dst = NULL, *tail;
+	unsigned long long	 ino = 0, off = 0;
+	size_t			 carry = 0;
+	pid_t			 pid = -1;
+	int			 fd = -1, wfd = -1, status, sig_set = 0;
+	enum st			 st = ST_IO;
+
+	*cause = NULL;
+	memset(&r, 0, sizeof(r));
+	r.opts = opts;
+	report_live_stop = stop;
+	if (report_setup(&r, cfg, cause) == -1) {
+		st = ST_BADREQ;
+		goto out;
+	}
+	log = config_str(cfg, "nginx", "access_log");
+	if ((opts != NULL && ov_set_routes(&r.ov, opts->routes, opts->nroutes,
+	    cause) == -1) || report_mkdirs(r.state_dir, 0700, cause) == -1 ||
+	    report_mkdirs(r.out_dir, 0755, cause) == -1)
+		goto out;
+	/* The page's assets, as a report run writes them. */
+	if (asprintf(&dst, "%s/" REPORT_ASSET_JS, r.out_dir) == -1 ||
+	    fs_write_atomic(dst, report_asset_js, strlen(report_asset_js),
+	    0644, cause) == -1)
+		goto out;
+	free(dst);
+	if (asprintf(&dst, "%s/" REPORT_ASSET_CSS, r.out_dir) == -1 ||
+	    fs_write_atomic(dst, report_asset_css, strlen(report_asset_css),
+	    0644, cause) == -1)
+		goto out;
+	if ((buf = malloc(REPORT_CHUNK + REPORT_LINE_MAX)) == NULL) {
+		report_fail(cause, "out of memory");
+		goto out;
+	}
+	memset(&ign, 0, sizeof(ign));
+	ign.sa_handler = SIG_IGN;
+	sigemptyset(&ign.sa_mask);
+	if (sigaction(SIGPIPE, &ign, &old) == 0)
+		sig_set = 1;
+	if ((pid = report_live_spawn(&r, &wfd, cause)) == -1)
+		goto out;
+	while (!*stop) {
+		if (fd == -1 && (fd = open(log, O_RDONLY | O_CLOEXEC |
+		    O_NOCTTY)) != -1) {
+			if (fstat(fd, &sb) == -1) {
+				close(fd);
+				fd = -1;
+			} else
+				ino = (unsigned long long)sb.st_ino;
+		}
+		if (fd != -1 && report_live_follow(&r, log, &fd, &ino, &off,
+		    buf, &carry, wfd) == -1) {
+			tail = report_log_tail(&r, "live");
+			report_fail(cause, "GoAccess stopped%s%s", tail != NULL ?
+			    ": " : "", tail != NULL ? tail : "");
+			free(tail);
+			st = ST_UPSTREAM;
+			goto out;
+		}
+		if (waitpid(pid, &status, WNOHANG) == pid) {
+			pid = -1;
+			tail = report_log_tail(&r, "live");
+			report_fail(cause, "GoAccess exited%s%s", tail != NULL ?
+			    ": " : "", tail != NULL ? tail : "");
+			free(tail);
+			st = ST_UPSTREAM;
+			goto out;
+		}
+		(void)nanosleep(&tick, NULL);	/* a signal ends it early */
+	}
+	st = ST_OK;
+out:
+	if (wfd != -1)
+		close(wfd);
+	if (pid > 0) {
+		kill(pid, SIGTERM);
+		while (waitpid(pid, &status, 0) == -1 && errno == EINTR)
+			;
+	}
+	if (fd != -1)
+		close(fd);
+	if (sig_set)
+		sigaction(SIGPIPE, &old, NULL);
+	free(buf);
+	free(dst);
+	report_teardown(&r);
+	if (st != ST_OK && *cause == NULL)
+		report_fail(cause, "out of memory");
+	return (st);
 }
 
 /* See report.h. */

@@ -23,6 +23,7 @@
 #ifndef LIB_REPORT_H
 #define LIB_REPORT_H
 
+#include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -201,5 +202,14 @@ long long	report_time_local(const char *s, size_t len);
 enum st		report_run(const struct config *, const struct report_opts *,
 		    struct report_result *res, char **cause);
 void		report_result_cleanup(struct report_result *);
+/*
+ * `report --live`: runs GoAccess's real-time server (127.0.0.1:[report]
+ * live_port, page [report] output_dir/live.html) and gives it what the
+ * access log gains, as the reports see it (route templates, exclude,
+ * anonymize_ip), following rotations, until *stop is set (by a signal) or
+ * GoAccess exits. ST_OK when stopped, another status with *cause.
+ */
+enum st		report_live(const struct config *, const struct report_opts *,
+		    volatile sig_atomic_t *stop, char **cause);
 
 #endif

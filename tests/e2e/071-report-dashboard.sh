@@ -13,8 +13,12 @@
 # no request to any host but the stack's. The screenshots are kept in
 # $BS_TOP_BUILDDIR/tests/e2e/artifacts/071/ (the paths are printed).
 # GoAccess's page (goaccess.html) has its panels with status codes first,
-# no referrer or keyphrase panels, honest tiles and a link back. Without
-# credentials: 401, and no report.
+# no referrer or keyphrase panels, honest tiles and a link back. Live mode:
+# `bootstack report --live` runs GoAccess in real time; /ops/ws through
+# nginx answers the WebSocket handshake (101, the route templates in its
+# first frame) with the password and this origin only (401, 403), and
+# live.html in Chromium opens it and gets frames; SIGTERM stops it, exit
+# 0. Without credentials: 401, and no report.
 #
 # Trust without --ignore-certificate-errors: Chromium on Linux reads its CA
 # store from the NSS database $HOME/.pki/nssdb, so HOME points at a new
@@ -30,12 +34,13 @@ command -v goaccess >/dev/null || fail "goaccess is not installed"
 
 nginx_tls_prepare "rate = 1000
 burst = 1000"
+LIVE_PORT=$(free_port)
 {
 	api_config "request_timeout = 2
 log_file = $T/api-events.log"
 	printf '[database]\nhost = %s/nopg\nconnect_timeout = 1\n\n' "$T"
 	printf '%s\n\n' "$NGINX_TLS_INI"
-	printf '[report]\nstate_dir = %s/report\n' "$T"
+	printf '[report]\nstate_dir = %s/report\nlive_port = %s\n' "$T" "$LIVE_PORT"
 } >"$BS_CONF"
 api_start
 nginx_tls_start
@@ -137,6 +142,27 @@ OVERVIEW_JS='(function () {
 	    scripts: document.scripts.length};
 })()'
 
+# Live mode: `bootstack report --live` (GoAccess in real time) behind
+# nginx's /ops/ws, same users, same origin.
+"$BS_BIN" report --live >"$T/live.log" 2>&1 &
+LIVE_PID=$!
+at_exit 'kill $LIVE_PID 2>/dev/null; wait $LIVE_PID 2>/dev/null'
+wait_for 100 test -s "$T/www/ops/live.html" || fail "report --live wrote no live.html: $(cat "$T/live.log")"
+wait_for 100 curl -s -o /dev/null "http://127.0.0.1:$LIVE_PORT/" \
+    || fail "report --live: GoAccess does not listen on $LIVE_PORT: $(cat "$T/report/goaccess-live.log")"
+# ws ARGS: the status of a WebSocket handshake on /ops/ws through nginx
+ws() {
+	tls_curl --http1.1 -o "$T/ws.out" -w '%{http_code}' --max-time 3 \
+	    -H 'Connection: Upgrade' -H 'Upgrade: websocket' -H 'Sec-WebSocket-Version: 13' \
+	    -H 'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==' "$@" "$base/ops/ws"
+}
+[ "$(ws -u "ops:$PASSWORD" -H "Origin: $base")" = 101 ] || fail "/ops/ws: no WebSocket ($(cat "$T/ws.out"))"
+grep -aqF '\/v1\/tasks\/{id}' "$T/ws.out" || fail "the live data lacks the route template: $(head -c 300 "$T/ws.out")"
+[ "$(ws -H "Origin: $base")" = 401 ] || fail "/ops/ws without credentials"
+[ "$(ws -u "ops:$PASSWORD" -H 'Origin: https://evil.test')" = 403 ] || fail "/ops/ws from another origin"
+[ "$(ws -u "ops:$PASSWORD")" = 403 ] || fail "/ops/ws without an Origin"
+echo "# live: WebSocket 101 with the password and this origin, 401 without, 403 from another origin"
+
 # GoAccess's page: its panels, tiles and rows.
 GOACCESS_JS='(function () {
 	var ids = Array.prototype.map.call(document.querySelectorAll("[id^=panel-]"),
@@ -157,6 +183,7 @@ cdp --page overview "$base/ops/" --auth "ops:$PASSWORD" --size 1366x768 --size 1
     --page host "$base/ops/hosts/www.bootstack.test/" --auth "ops:$PASSWORD" --eval "$OVERVIEW_JS" \
     --page goaccess "$base/ops/goaccess.html" --auth "ops:$PASSWORD" --shot "$ART/goaccess" \
     --eval "$GOACCESS_JS" \
+    --page live "$base/ops/live.html" --auth "ops:$PASSWORD" --wait 2 --eval "$GOACCESS_JS" \
     --page anon "$base/ops/" --eval 'document.getElementById("routes-hour") !== null'
 python3 - "$T/overview.json" <<'PY' || fail "the overview in Chromium: $(cat "$T/overview.json")"
 import json, sys
@@ -208,6 +235,20 @@ assert s["back"] and s["routes"] and not s["raw"], s
 assert not s["tiles"] and s["unparsed"] and not s["scroll"], s
 print("# GoAccess: panels %s; screenshot %s" % (" ".join(p), r["shot"]))
 PY
+
+# The live page: GoAccess over the WebSocket, arranged the same way.
+python3 - "$T/live.json" <<'PY' || fail "live.html in Chromium: $(cat "$T/live.json")"
+import json, sys
+r = json.loads(open(sys.argv[1]).readline())
+s = r["steps"][0]
+assert not r["exceptions"] and not r["failed"], r
+assert len(r["websockets"]) == 1 and r["websockets"][0].endswith("/ops/ws"), r["websockets"]
+assert r["ws_status"] == [101] and r["ws_frames"] >= 1, r
+assert s["panels"][0] == "status_codes" and s["routes"], s
+print("# live.html: WebSocket %s, %d frames" % (r["websockets"][0], r["ws_frames"]))
+PY
+kill -TERM $LIVE_PID
+wait $LIVE_PID || fail "report --live did not stop cleanly on SIGTERM: $(cat "$T/live.log")"
 
 # Without credentials: 401, and Chromium shows no report.
 python3 - "$T/anon.json" <<'PY' || fail "the browser without credentials: $(cat "$T/anon.json")"

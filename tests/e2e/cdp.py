@@ -6,15 +6,16 @@ package and no browser download: Debian's chromium and Python's stdlib.
 
     cdp.py PAGE... -- CHROMIUM ARGS...
     PAGE: --page NAME URL [--auth USER:PASSWORD] [--size WxH ...]
-          [--shot PREFIX] [--click SELECTOR ...] [--eval JS]
+          [--shot PREFIX] [--click SELECTOR ...] [--eval JS] [--wait SECONDS]
 
 One Chromium visits every PAGE in turn (a new tab each, at each size,
 default 1366x768), with basic authentication sent as a header, waits for
-the load event (and 300 ms more for scripts), evaluates JS (an expression
+the load event (and --wait, 0.3 s, more for scripts), evaluates JS (an expression
 whose value is JSON-able), then for each --click (a label, a tab) clicks it
 and evaluates JS again. Prints one JSON object per page and size: its
 name, the URLs requested, the statuses, console messages, exceptions and
-failed loads, each evaluation, and the screenshot written to
+failed loads, the WebSockets opened (their handshake statuses, frames
+received), each evaluation, and the screenshot written to
 PREFIX-WxH.png (of the first step). Exit 0 unless Chromium could not be
 driven; the caller judges the results.
 """
@@ -132,7 +133,7 @@ def run(pages, argv):
             c.events.clear()
             c.send("Page.navigate", {"url": url}, session=sid)
             c.wait_event("Page.loadEventFired")
-            c.drain(0.3)
+            c.drain(opts["wait"])
             res = {"name": opts["name"], "size": size, "steps": []}
             if opts["eval"]:
                 res["steps"].append(c.send("Runtime.evaluate", {"expression": opts["eval"],
@@ -167,6 +168,11 @@ def run(pages, argv):
                              if e["method"] == "Network.loadingFailed"]
             res["statuses"] = [e["params"]["response"]["status"] for e in ev
                                if e["method"] == "Network.responseReceived"]
+            res["websockets"] = [e["params"]["url"] for e in ev
+                                 if e["method"] == "Network.webSocketCreated"]
+            res["ws_status"] = [e["params"]["response"]["status"] for e in ev
+                                if e["method"] == "Network.webSocketHandshakeResponseReceived"]
+            res["ws_frames"] = sum(1 for e in ev if e["method"] == "Network.webSocketFrameReceived")
             out.append(res)
             c.send("Target.closeTarget", {"targetId": tid})
             c.events.clear()
@@ -182,7 +188,8 @@ def main():
         k = args.pop(0)
         if k == "--page":
             pages.append({"name": args.pop(0), "url": args.pop(0), "auth": None,
-                          "sizes": [], "shot": None, "clicks": [], "eval": None})
+                          "sizes": [], "shot": None, "clicks": [], "eval": None,
+                          "wait": 0.3})
             continue
         if not pages or not args:
             sys.exit("cdp.py: --page NAME URL first, then its options")
@@ -197,6 +204,8 @@ def main():
             pages[-1]["clicks"].append(v)
         elif k == "--eval":
             pages[-1]["eval"] = v
+        elif k == "--wait":
+            pages[-1]["wait"] = float(v)
         else:
             sys.exit("cdp.py: unknown option " + k)
     if not pages or not args or args.pop(0) != "--":
