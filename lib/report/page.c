@@ -397,7 +397,7 @@ static const char page_css[] =
 	"nav a,nav label{padding:4px 10px;border:1px solid var(--line);"
 	"border-radius:4px;background:var(--card);color:var(--fg);"
 	"text-decoration:none;cursor:pointer}"
-	"nav .sep{width:12px}"
+	"nav .sep{width:12px}nav .hl{color:var(--mute)}"
 	".meta{color:var(--mute);margin:6px 0 0;font-size:12px}"
 	"input.w{position:absolute;opacity:0;width:1px;height:1px}"
 	"#w-hour:checked~header label[for=w-hour],"
@@ -485,6 +485,9 @@ ov_html(const struct ov_stream *s, const struct ov_page *pg)
 		page_esc(&b, pg->up);
 		ob_adds(&b, "\">All hosts</a>");
 	}
+	if (pg->nhosts > 0)
+		ob_adds(&b, "<span class=\"sep\"></span><span class=\"hl\">"
+		    "Hosts:</span>");
 	for (i = 0; i < pg->nhosts; i++) {
 		ob_adds(&b, "<a class=\"host\" href=\"hosts/");
 		page_esc(&b, pg->hosts[i]);
