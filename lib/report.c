@@ -39,6 +39,20 @@
  *  - The children die with us (PR_SET_PDEATHSIG), so an interrupted run
  *    does not leave a GoAccess that stores half of what it was given and
  *    then counts it again at the next run.
+ *  - GoAccess is given each request with its path replaced by its route
+ *    template (report/overview.h's ov_route_of: the router's matching over
+ *    the templates the CLI hands in), so its requests panel is per route;
+ *    a small script and style sheet (goaccess-api.js/.css, written beside
+ *    the reports) arrange its page for an API.
+ *  - The overview (report/) reads the same pass with positions of its own,
+ *    kept with its counters in state_dir/overview.json; once every line is
+ *    read (while the GoAccess processes save) it reads the API's new
+ *    problem events, renames its state into place and draws the pages. It
+ *    never waits for GoAccess, and a GoAccess failure does not hold it
+ *    back, nor the other way round.
+ *  - `report --live` (report_live) is a separate, long-running mode: the
+ *    same line rewriting into GoAccess's real-time server's stdin,
+ *    following the access log across rotations.
  *
  * Caveats: a GoAccess killed while it writes its database can leave it
  * broken (`bootstack report --rebuild` starts again from the logs on
