@@ -1126,16 +1126,20 @@ report_clock_ms(void)
 	return ((long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
 }
 
-/* Calls the progress callback, at most every REPORT_PROGRESS_MS unless last. */
+/*
+ * Calls the progress callback: while reading at most every
+ * REPORT_PROGRESS_MS; always when forced (reading done, a GoAccess
+ * finished) or last.
+ */
 static void
-report_progress(struct report_ctx *r, int last)
+report_progress(struct report_ctx *r, int last, int force)
 {
 	long long	 now;
 
 	if (r->opts == NULL || r->opts->progress == NULL)
 		return;
 	now = report_clock_ms();
-	if (!last && now - r->prog_ms < REPORT_PROGRESS_MS)
+	if (!last && !force && now - r->prog_ms < REPORT_PROGRESS_MS)
 		return;
 	r->prog_ms = now;
 	r->prog.ms = now - r->t0;
@@ -1236,7 +1240,7 @@ report_take_line(struct report_ctx *r, int fi, unsigned long long at,
 	r->prog.lines++;
 	r->prog.bytes += len;
 	if ((r->prog.lines & 1023) == 0)
-		report_progress(r, 0);
+		report_progress(r, 0, 0);
 	parsed = report_line_parse(line, len - 1, &l) == 0;
 	snprintf(key, sizeof(key), "%s", OV_NOROUTE);
 	if (parsed) {
@@ -2482,6 +2486,7 @@ report_run(const struct config *cfg, const struct report_opts *opts,
 		sig_set = 1;
 	if (report_read(&r, 0, cause) == -1 || report_read(&r, 1, cause) == -1)
 		goto out;
+	report_progress(&r, 0, 1);		/* everything read */
 	for (i = 0; i < r.ns; i++) {
 		struct report_stream *s = &r.s[i];
 
@@ -2533,7 +2538,7 @@ report_run(const struct config *cfg, const struct report_opts *opts,
 		r.prog.waiting = 0;
 		for (i = 0; i < r.ns; i++)
 			r.prog.waiting += r.s[i].pid > 0;
-		report_progress(&r, 0);
+		report_progress(&r, 0, 1);
 		if ((pid = waitpid(-1, &status, 0)) == -1) {
 			if (errno == EINTR)
 				continue;
@@ -2557,7 +2562,7 @@ report_run(const struct config *cfg, const struct report_opts *opts,
 	(void)rmdir(r.tmp_dir);
 	st = failed ? ST_UPSTREAM : ST_OK;
 	r.prog.waiting = 0;
-	report_progress(&r, 1);
+	report_progress(&r, 1, 1);
 out:
 	res->ms = report_clock_ms() - r.t0;
 	if (sig_set)

@@ -259,8 +259,30 @@ grep -q '^report: 120 new lines (.*, 0 excluded), 2 problem events' "$G/run2.out
 gen check "$G" $API $WWW >"$G/check2.out" || fail "the overview after appending: $(cat "$G/check2.out")"
 sed 's/^/# /' "$G/check2.out" | grep 'all hosts'
 # A broken state file: the overview starts again from the logs on disk.
+# On a terminal (a pty, Python's): the progress line, one line per
+# report, the summary.
 printf 'garbage' >"$G/state/overview.json"
-"$BS_BIN" -c "$G/bootstack.conf" report >"$G/run3.out" 2>&1 || fail "report (broken state): $(cat "$G/run3.out")"
-grep -q 'overview starts again from the logs on disk' "$G/run3.out" || fail "no warning: $(cat "$G/run3.out")"
+python3 - "$G/run3.out" "$BS_BIN" -c "$G/bootstack.conf" report <<'PY' \
+    || fail "report (broken state, on a terminal): $(cat -v "$G/run3.out")"
+import os, pty, subprocess, sys
+m, s = pty.openpty()
+p = subprocess.Popen(sys.argv[2:], stdin=s, stdout=s, stderr=s, close_fds=True)
+os.close(s)
+out = b""
+while True:
+    try:
+        d = os.read(m, 65536)
+    except OSError:         # EIO: the child's side closed
+        break
+    if not d:
+        break
+    out += d
+open(sys.argv[1], "wb").write(out)
+sys.exit(p.wait())
+PY
+grep -aq 'report: 444 lines, [0-9.]* KB of [0-9.]* KB (100%), [0-9]* lines/s' "$G/run3.out" \
+    && grep -aq "all hosts: nothing new" "$G/run3.out" && grep -aq "report: 444 new lines" "$G/run3.out" \
+    || fail "no progress on a terminal: $(cat -v "$G/run3.out")"
+grep -aq 'overview starts again from the logs on disk' "$G/run3.out" || fail "no warning: $(cat "$G/run3.out")"
 gen check "$G" $API $WWW >"$G/check3.out" || fail "the overview rebuilt: $(cat "$G/check3.out")"
 pass
