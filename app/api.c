@@ -224,7 +224,7 @@ api_is_unix(int fd)
 	return (ss.ss_family == AF_UNIX);
 }
 
-/* Prints the route table, one "METHOD PATTERN SCOPE" line per route. */
+/* Prints the route table, one "METHOD PATTERN SCOPE STATUSES" line per route. */
 static int
 api_print_routes(void)
 {
@@ -233,8 +233,9 @@ api_print_routes(void)
 
 	t = routes_all(&n);
 	for (i = 0; i < n; i++)
-		printf("%s %s %s\n", t[i].method, t[i].pattern,
-		    t[i].scope != NULL ? t[i].scope : "-");
+		printf("%s %s %s %s\n", t[i].method, t[i].pattern,
+		    t[i].scope != NULL ? t[i].scope : "-",
+		    t[i].statuses != NULL ? t[i].statuses : "-");
 	return (0);
 }
 
@@ -249,8 +250,8 @@ api_usage(FILE *f)
 	    "  --env NAME  configuration %s/NAME.conf (or $BOOTSTACK_ENV)\n"
 	    "  -t          check the configuration and exit\n"
 	    "  -V          print the version and exit\n"
-	    "  --routes    print the route table (METHOD PATTERN SCOPE) and "
-	    "exit\n"
+	    "  --routes    print the route table (METHOD PATTERN SCOPE "
+	    "STATUSES) and exit\n"
 	    "Signals: HUP reload, TERM drain and stop, USR1 reopen logs, "
 	    "USR2 upgrade\n(exec the installed program again, keeping the "
 	    "socket; see bootstack-api(8)).\n",

@@ -120,7 +120,7 @@ enum st
 db_connect(struct db *db)
 {
 	const char	*keys[10], *vals[10];
-	char		 port[16], timeout[16], options[64];
+	char		 port[16], timeout[16], options[128];
 	long long	 now;
 	int		 n = 0;
 	enum st		 st;
@@ -137,7 +137,12 @@ db_connect(struct db *db)
 	    config_int(db->cfg, "database", "port"));
 	snprintf(timeout, sizeof(timeout), "%lld",
 	    config_int(db->cfg, "database", "connect_timeout"));
-	snprintf(options, sizeof(options), "-c statement_timeout=%lld",
+	/*
+	 * The session's clock and calendar are the API's, not the server's:
+	 * timestamps in UTC, dates as ISO 8601, whatever the cluster says.
+	 */
+	snprintf(options, sizeof(options), "-c statement_timeout=%lld "
+	    "-c TimeZone=UTC -c DateStyle=ISO,YMD",
 	    config_int(db->cfg, "database", "statement_timeout"));
 	keys[n] = "host";	vals[n++] = config_str(db->cfg, "database", "host");
 	keys[n] = "port";	vals[n++] = port;

@@ -751,3 +751,51 @@ http_int_parse(const char *s, long long min, long long max, long long *out)
 	*out = v;
 	return (0);
 }
+
+/* See http.h. */
+int
+http_accepts(const struct http_req *r, const char *type)
+{
+	char		 v[2048];
+	const char	*p, *end, *semi, *slash = strchr(type, '/');
+	size_t		 rl, tl = strlen(type);
+	int		 best = 0, spec, ok = 0, q0;
+
+	if (http_header_list(r, "Accept", v, sizeof(v)) != 0 || slash == NULL)
+		return (1);	/* absent, or too long to judge: anything goes */
+	for (p = v; *p != '\0'; p = *end == ',' ? end + 1 : end) {
+		end = p + strcspn(p, ",");
+		p = http_ows(p);
+		semi = memchr(p, ';', (size_t)(end - p));
+		rl = (size_t)((semi != NULL ? semi : end) - p);
+		while (rl > 0 && (p[rl - 1] == ' ' || p[rl - 1] == '\t'))
+			rl--;
+		if (rl == 3 && strncmp(p, "*/*", 3) == 0)
+			spec = 1;
+		else if (rl == (size_t)(slash - type) + 2 &&
+		    strncasecmp(p, type, (size_t)(slash - type) + 1) == 0 &&
+		    p[rl - 1] == '*')
+			spec = 2;
+		else if (rl == tl && strncasecmp(p, type, tl) == 0)
+			spec = 3;
+		else
+			continue;
+		/* q=0 (0, 0.0, 0.00, 0.000) refuses; any other q accepts. */
+		q0 = 0;
+		for (; semi != NULL && semi < end; semi = memchr(semi + 1, ';',
+		    (size_t)(end - semi - 1))) {
+			const char *q = http_ows(semi + 1);
+
+			if ((q[0] == 'q' || q[0] == 'Q') && q[1] == '=') {
+				q += 2;
+				q0 = q[0] == '0' && (q[1] != '.' ||
+				    strspn(q + 2, "0") == strcspn(q + 2, " \t;,"));
+			}
+		}
+		if (spec > best) {
+			best = spec;
+			ok = !q0;
+		}
+	}
+	return (best > 0 && ok);
+}

@@ -61,6 +61,12 @@ int		 http_header_count(const struct http_req *, const char *name);
  */
 int		 http_header_list(const struct http_req *, const char *name,
 		    char *dst, size_t size);
+/*
+ * True if the request's Accept (RFC 9110 section 12.5.1) allows type
+ * ("application/json"): no Accept, or its most specific media range that
+ * covers type (type/subtype, type/\*, \*\/\*) has a q above 0.
+ */
+int		 http_accepts(const struct http_req *, const char *type);
 /* Monotonic microseconds. */
 long long	 http_now_us(void);
 

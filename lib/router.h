@@ -24,6 +24,13 @@ struct route {
 	enum st		(*handler)(struct http_req *);
 	const char	*scope;		/* required API key scope, NULL = public */
 	const char	*name;		/* short label for logs and metrics */
+	/*
+	 * Every status the route answers, besides those any request can meet
+	 * in front of it (400 413 414 429 431 500 502 504): "200 304 401 403".
+	 * docs/openapi.json must declare exactly these plus those; the suite
+	 * checks it both ways (tests/e2e/openapi-check.py). NULL: unchecked.
+	 */
+	const char	*statuses;
 };
 
 struct router_param {

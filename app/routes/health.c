@@ -57,9 +57,9 @@ health_version(struct http_req *r)
 }
 
 static const struct route health_routes[] = {
-	{ "GET", "/healthz",	health_live,	NULL, "healthz" },
-	{ "GET", "/readyz",	health_ready,	NULL, "readyz" },
-	{ "GET", "/version",	health_version,	NULL, "version" },
+	{ "GET", "/healthz",	health_live,	NULL, "healthz", "200" },
+	{ "GET", "/readyz",	health_ready,	NULL, "readyz", "200 503" },
+	{ "GET", "/version",	health_version,	NULL, "version", "200" },
 };
 
 const struct route_table health_table = {

@@ -183,7 +183,8 @@ metrics_get_route(struct http_req *r)
 }
 
 static const struct route metrics_routes[] = {
-	{ "GET", "/metrics", metrics_get_route, NULL, "metrics" },
+	/* 403: nginx lets loopback clients only reach it. */
+	{ "GET", "/metrics", metrics_get_route, NULL, "metrics", "200 403" },
 };
 
 const struct route_table metrics_table = {

@@ -25,7 +25,7 @@ openapi_get(struct http_req *r)
 }
 
 static const struct route openapi_routes[] = {
-	{ "GET", "/openapi.json", openapi_get, NULL, "openapi" },
+	{ "GET", "/openapi.json", openapi_get, NULL, "openapi", "200" },
 };
 
 const struct route_table openapi_table = {

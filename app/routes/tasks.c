@@ -31,13 +31,20 @@
 #include "../auth.h"
 #include "../idempotency.h"
 #include "../routes.h"
+#include "clock.h"
 #include "http.h"
 #include "jsonutil.h"
 
 #define TASKS_LIMIT_DEFAULT	20
 #define TASKS_LIMIT_MAX		100
-#define TASKS_COLS	"id, title, status, due, created_at, updated_at, version, " \
-			"floor(extract(epoch FROM updated_at))::bigint"
+/*
+ * Times leave PostgreSQL as whole epoch seconds and dates as ISO text
+ * spelled out here, so the answer does not depend on the session's
+ * TimeZone or DateStyle; C writes them as RFC 3339 (lib/clock.h).
+ */
+#define TASKS_COLS	"id, title, status, to_char(due, 'YYYY-MM-DD'), " \
+			"floor(extract(epoch FROM created_at))::bigint, " \
+			"floor(extract(epoch FROM updated_at))::bigint, version"
 #define TASKS_VERSIONS_MAX	(HTTP_ETAGS_MAX * 11 + 3)	/* "{1,2,...}" */
 
 const struct db_stmt tasks_stmt_get = {
@@ -103,20 +110,14 @@ static const struct jsonutil_field tasks_fields[] = {
 	{ NULL,     JSONUTIL_STRING, 0, 0, 0, 0, NULL }
 };
 
-/* Turns PostgreSQL's "2026-01-02 03:04:05.123+00" into RFC 3339. */
+/* Epoch seconds (text from PostgreSQL) as an RFC 3339 string, with Z. */
 static json_object *
-tasks_time(const char *pg)
+tasks_time(const char *epoch)
 {
-	char	 t[64];
-	size_t	 n;
+	char	 t[CLOCK_RFC3339_LEN];
 
-	snprintf(t, sizeof(t), "%s", pg);
-	if (strlen(t) > 10 && t[10] == ' ')
-		t[10] = 'T';
-	n = strlen(t);
-	if (n > 3 && strcmp(t + n - 3, "+00") == 0)
-		strcpy(t + n - 3, "Z");
-	return (json_object_new_string(t));
+	return (json_object_new_string(clock_rfc3339_fmt((time_t)strtoll(epoch,
+	    NULL, 10), t, sizeof(t))));
 }
 
 /* One row of TASKS_COLS as a JSON object; caller json_object_put()s. */
@@ -159,7 +160,7 @@ tasks_etag(struct http_req *r, PGresult *res, int i)
 	    0), PQgetvalue(res, i, 6), etag, sizeof(etag)));
 	if (st == ST_OK)
 		st = http_set_header(r, "Last-Modified", "%s", http_date_fmt(
-		    strtoll(PQgetvalue(res, i, 7), NULL, 10), date,
+		    strtoll(PQgetvalue(res, i, 5), NULL, 10), date,
 		    sizeof(date)));
 	return (st);
 }
@@ -213,6 +214,16 @@ tasks_versions(const struct http_etags *e, const char *id, int weak_ok,
 	}
 	snprintf(dst + o, size - o, "}");
 	return (n);
+}
+
+/* 406 unless the request's Accept allows JSON, what every answer here is. */
+static enum st
+tasks_accept(struct http_req *r)
+{
+	if (!http_accepts(r, "application/json"))
+		return (http_fail(r, ST_NOTACCEPT, "tasks are application/json, "
+		    "which Accept does not allow"));
+	return (ST_OK);
 }
 
 /* Checks the request's media type against a '|' list of accepted ones. */
@@ -353,7 +364,8 @@ tasks_list(struct http_req *r)
 	int			 i, rows;
 	enum st			 st;
 
-	if ((st = http_query_parse(r, known, &q)) != ST_OK)
+	if ((st = tasks_accept(r)) != ST_OK ||
+	    (st = http_query_parse(r, known, &q)) != ST_OK)
 		return (st);
 	status = http_query_get(&q, "status");
 	if (status != NULL && strcmp(status, "todo") != 0 &&
@@ -479,6 +491,7 @@ tasks_get(struct http_req *r)
 	enum st			 st;
 
 	if ((st = tasks_id(r, id, sizeof(id))) != ST_OK ||
+	    (st = tasks_accept(r)) != ST_OK ||
 	    (st = http_cond_parse(r, &c)) != ST_OK)
 		return (st);
 	params[0] = who->tenant;
@@ -493,7 +506,7 @@ tasks_get(struct http_req *r)
 	}
 	t.exists = 1;
 	t.etag = tasks_etag_of(id, PQgetvalue(res, 0, 6), etag, sizeof(etag));
-	t.modified = strtoll(PQgetvalue(res, 0, 7), NULL, 10);
+	t.modified = strtoll(PQgetvalue(res, 0, 5), NULL, 10);
 	switch (http_cond_eval(&c, r->method, &t, &why)) {
 	case 304:
 		st = tasks_etag(r, res, 0);
@@ -502,7 +515,7 @@ tasks_get(struct http_req *r)
 		goto out;
 	case 412:
 		st = tasks_cond_fail(r, why, PQgetvalue(res, 0, 6),
-		    PQgetvalue(res, 0, 7));
+		    PQgetvalue(res, 0, 5));
 		goto out;
 	}
 	st = tasks_reply_row(r, 200, res);
@@ -550,7 +563,8 @@ tasks_create(struct http_req *r)
 {
 	enum st	 st;
 
-	if ((st = tasks_content_type(r, "application/json")) != ST_OK)
+	if ((st = tasks_accept(r)) != ST_OK ||
+	    (st = tasks_content_type(r, "application/json")) != ST_OK)
 		return (st);
 	switch (tasks_cond_collection(r)) {
 	case -1:
@@ -645,6 +659,7 @@ tasks_patch(struct http_req *r)
 	enum st			 st;
 
 	if ((st = tasks_id(r, id, sizeof(id))) != ST_OK ||
+	    (st = tasks_accept(r)) != ST_OK ||
 	    (st = tasks_content_type(r,
 	    "application/merge-patch+json|application/json")) != ST_OK ||
 	    (st = http_cond_parse(r, &c)) != ST_OK ||
@@ -713,11 +728,16 @@ out:
 }
 
 static const struct route tasks_routes[] = {
-	{ "GET",    "/v1/tasks",	tasks_list,	"read",  "tasks_list" },
-	{ "POST",   "/v1/tasks",	tasks_create,	"write", "tasks_create" },
-	{ "GET",    "/v1/tasks/{id}",	tasks_get,	"read",  "tasks_get" },
-	{ "PATCH",  "/v1/tasks/{id}",	tasks_patch,	"write", "tasks_patch" },
-	{ "DELETE", "/v1/tasks/{id}",	tasks_delete,	"write", "tasks_delete" },
+	{ "GET",    "/v1/tasks",	tasks_list,	"read",  "tasks_list",
+	  "200 304 400 401 403 406 412 503" },
+	{ "POST",   "/v1/tasks",	tasks_create,	"write", "tasks_create",
+	  "201 400 401 403 406 409 412 415 422 503" },
+	{ "GET",    "/v1/tasks/{id}",	tasks_get,	"read",  "tasks_get",
+	  "200 304 400 401 403 404 406 412 503" },
+	{ "PATCH",  "/v1/tasks/{id}",	tasks_patch,	"write", "tasks_patch",
+	  "200 400 401 403 404 406 412 415 503" },
+	{ "DELETE", "/v1/tasks/{id}",	tasks_delete,	"write", "tasks_delete",
+	  "204 400 401 403 404 412 503" },
 };
 
 const struct route_table tasks_table = {

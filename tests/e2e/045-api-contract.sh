@@ -5,7 +5,8 @@
 # a problem document, at every stage of a request (request line, headers,
 # access, body, upstream), never nginx's HTML (tests/e2e/nginx-errors.py
 # walks the malformed requests; rawhttp.py sends what curl cannot); the
-# preconditions of RFC 9110 section 13 as a table of requests.
+# preconditions of RFC 9110 section 13 as a table of requests; times in
+# RFC 3339 with Z with the database at UTC and at Europe/Paris.
 . "$(dirname "$0")/lib.sh"
 
 pg_start
@@ -152,9 +153,37 @@ row 404 GET "$T1" -H 'If-None-Match: *'
 echo "preconditions: $rows rows, all as RFC 9110 section 13 says" >>"$T/walk.log"
 [ "$(psql -Atc "SELECT count(*) FROM tasks WHERE title = 'no'")" = 0 ] || fail "a refused POST created a task"
 
+# --- times: RFC 3339 with Z, whatever the database's zone and date style ------
+[ "$(api POST /v1/tasks "$KA" -H "$J" -d '{"title":"when","due":"2027-02-28"}')" = 201 ] || fail "create"
+wid=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["id"])' "$T/body")
+[ "$(api GET "/v1/tasks/$wid" "$KA")" = 200 ] || fail "get"
+cp "$T/body" "$T/utc.json"
+python3 - "$T/utc.json" <<'PY' || fail "times at UTC: $(cat "$T/utc.json")"
+import json, re, sys
+d = json.load(open(sys.argv[1]))
+for k in ("created_at", "updated_at"):
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", d[k]), d
+assert d["due"] == "2027-02-28", d
+PY
+psql -qc "ALTER DATABASE bootstack SET timezone = 'Europe/Paris'" \
+    -c "ALTER DATABASE bootstack SET datestyle = 'SQL, DMY'" || fail "set the zone"
+# What a session that does not set its own would print (SQL style: CET).
+[ "$(psql -Atc "SELECT current_setting('TimeZone'), due::text, created_at::text ~ ' CES?T$' FROM tasks WHERE id = $wid")" \
+    = "Europe/Paris|28/02/2027|t" ] || fail "the database is not at Europe/Paris with DMY dates: $(psql -Atc \
+    "SELECT current_setting('TimeZone'), due, created_at FROM tasks WHERE id = $wid")"
+api_stop
+api_start
+[ "$(api GET "/v1/tasks/$wid" "$KA")" = 200 ] || fail "get at Europe/Paris"
+cmp -s "$T/body" "$T/utc.json" || fail "Europe/Paris changed the task: $(cat "$T/body") vs $(cat "$T/utc.json")"
+echo "times: identical RFC 3339 Z strings at UTC and at Europe/Paris" >>"$T/walk.log"
+
 # --- the upstream stage: the API stopped (502) --------------------------------
 api_stop
 walk noapi
-grep -e 'nginx-errors' -e '^preconditions' "$T/walk.log"
+"$BS_API_BIN" --routes >"$T/routes" || fail "--routes"
+python3 "$BS_TOP_SRCDIR/tests/e2e/openapi-check.py" "$BS_TOP_SRCDIR/docs/openapi.json" "$T/routes" \
+    --log "$T/nginx-access.log" >>"$T/walk.log" 2>&1 || fail "answers the OpenAPI document does not declare: \
+$(tail -5 "$T/walk.log")"
+grep -e 'nginx-errors' -e '^preconditions' -e '^times' -e '^openapi-check' "$T/walk.log" | cut -c1-400
 grep -q '^FAIL' "$T/walk.log" && fail "$(grep -m3 FAIL "$T/walk.log")"
 pass

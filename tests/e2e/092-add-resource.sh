@@ -25,7 +25,7 @@ grep -q '^ok - 099-notes.sh' "$T/notes.log" || fail "the guide's test did not pa
 
 # Step 4: the document lists exactly the routes the router has.
 "$T/build/bootstack-api" --routes >"$T/routes" || fail "--routes"
-grep -q '^POST /v1/notes write$' "$T/routes" && grep -q '^GET /v1/notes/{id} read$' "$T/routes" \
+grep -q '^POST /v1/notes write ' "$T/routes" && grep -q '^GET /v1/notes/{id} read ' "$T/routes" \
     || fail "the router has no notes routes: $(cat "$T/routes")"
 python3 "$(dirname "$0")/openapi-check.py" "$T/src/docs/openapi.json" "$T/routes" >&2 \
     || fail "router and OpenAPI disagree"

@@ -15,14 +15,14 @@
 int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 
 static const struct route fuzz_routes[] = {
-	{ "GET",    "/healthz",			NULL, NULL, "a" },
-	{ "GET",    "/v1/tasks",		NULL, "read", "b" },
-	{ "POST",   "/v1/tasks",		NULL, "write", "c" },
-	{ "GET",    "/v1/tasks/{id}",		NULL, "read", "d" },
-	{ "PATCH",  "/v1/tasks/{id}",		NULL, "write", "e" },
-	{ "DELETE", "/v1/tasks/{id}",		NULL, "write", "f" },
-	{ "GET",    "/v1/{a}/{b}/{c}/{d}/{e}",	NULL, NULL, "g" },
-	{ "PUT",    "/",			NULL, NULL, "h" },
+	{ "GET",    "/healthz",			NULL, NULL, "a", NULL },
+	{ "GET",    "/v1/tasks",		NULL, "read", "b", NULL },
+	{ "POST",   "/v1/tasks",		NULL, "write", "c", NULL },
+	{ "GET",    "/v1/tasks/{id}",		NULL, "read", "d", NULL },
+	{ "PATCH",  "/v1/tasks/{id}",		NULL, "write", "e", NULL },
+	{ "DELETE", "/v1/tasks/{id}",		NULL, "write", "f", NULL },
+	{ "GET",    "/v1/{a}/{b}/{c}/{d}/{e}",	NULL, NULL, "g", NULL },
+	{ "PUT",    "/",			NULL, NULL, "h", NULL },
 };
 
 int

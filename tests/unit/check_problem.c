@@ -965,6 +965,46 @@ START_TEST(test_int_plain)
 }
 END_TEST
 
+START_TEST(test_accepts)
+{
+	static const struct {
+		const char	*accept;
+		int		 want;
+	} rows[] = {
+		{ "application/json", 1 },
+		{ "application/JSON; charset=utf-8", 1 },
+		{ "*/*", 1 },
+		{ "application/*", 1 },
+		{ "text/html, */*;q=0.1", 1 },
+		{ "text/html", 0 },
+		{ "text/*", 0 },
+		{ "application/xml", 0 },
+		{ "application/json;q=0", 0 },
+		{ "application/json; q=0.000", 0 },
+		{ "application/json;q=0.5", 1 },
+		{ "*/*, application/json;q=0", 0 },
+		{ "application/*;q=0, application/json", 1 },
+		{ "", 0 },
+	};
+	struct http_req	 r;
+	char		 a[128], *env[2];
+	size_t		 i;
+
+	http_req_init(&r, NULL, 10);
+	ck_assert_int_eq(http_accepts(&r, "application/json"), 1);
+	http_req_cleanup(&r);
+	env[0] = a;
+	env[1] = NULL;
+	for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		snprintf(a, sizeof(a), "HTTP_ACCEPT=%s", rows[i].accept);
+		http_req_init(&r, env, 10);
+		ck_assert_msg(http_accepts(&r, "application/json") ==
+		    rows[i].want, "Accept: %s", rows[i].accept);
+		http_req_cleanup(&r);
+	}
+}
+END_TEST
+
 /* The http and problem suite: one test case per behaviour. */
 static Suite *
 problem_suite(void)
@@ -1001,6 +1041,7 @@ problem_suite(void)
 		{ "header_lists", test_header_lists },
 		{ "query_strict", test_query_strict },
 		{ "int_plain", test_int_plain },
+		{ "accepts", test_accepts },
 	};
 	Suite	*s = suite_create("problem");
 	TCase	*tc;

@@ -24,17 +24,17 @@ h_none(struct http_req *r)
 
 /* A table shaped like the API's: literal routes before the ones they shadow. */
 static const struct route tbl[] = {
-	{ "GET",	"/",				h_none, NULL, "root" },
-	{ "GET",	"/v1/health",			h_none, NULL, "health" },
-	{ "GET",	"/v1/tasks",			h_none, "r", "list" },
-	{ "POST",	"/v1/tasks",			h_none, "w", "create" },
-	{ "GET",	"/v1/tasks/stats",		h_none, "r", "stats" },
-	{ "GET",	"/v1/tasks/{id}",		h_none, "r", "get" },
-	{ "PATCH",	"/v1/tasks/{id}",		h_none, "w", "patch" },
-	{ "DELETE",	"/v1/tasks/{id}",		h_none, "w", "delete" },
-	{ "POST",	"/v1/jobs",			h_none, "w", "job" },
-	{ "GET",	"/v1/projects/{pid}/tasks/{tid}", h_none, "r", "ptask" },
-	{ "GET",	"/v1/tasks/{id}",		h_none, "r", "shadowed" },
+	{ "GET",	"/",				h_none, NULL, "root", NULL },
+	{ "GET",	"/v1/health",			h_none, NULL, "health", NULL },
+	{ "GET",	"/v1/tasks",			h_none, "r", "list", NULL },
+	{ "POST",	"/v1/tasks",			h_none, "w", "create", NULL },
+	{ "GET",	"/v1/tasks/stats",		h_none, "r", "stats", NULL },
+	{ "GET",	"/v1/tasks/{id}",		h_none, "r", "get", NULL },
+	{ "PATCH",	"/v1/tasks/{id}",		h_none, "w", "patch", NULL },
+	{ "DELETE",	"/v1/tasks/{id}",		h_none, "w", "delete", NULL },
+	{ "POST",	"/v1/jobs",			h_none, "w", "job", NULL },
+	{ "GET",	"/v1/projects/{pid}/tasks/{tid}", h_none, "r", "ptask", NULL },
+	{ "GET",	"/v1/tasks/{id}",		h_none, "r", "shadowed", NULL },
 };
 #define NTBL	(sizeof(tbl) / sizeof(tbl[0]))
 
@@ -251,13 +251,13 @@ END_TEST
 START_TEST(test_allow_no_duplicates)
 {
 	static const struct route t[] = {
-		{ "HEAD",	"/x", h_none, NULL, "h" },
-		{ "GET",	"/x", h_none, NULL, "g" },
-		{ "POST",	"/x", h_none, NULL, "p" },
-		{ "GET",	"/x", h_none, NULL, "g2" },
-		{ "POST",	"/x", h_none, NULL, "p2" },
-		{ "OPTIONSX",	"/x", h_none, NULL, "o" },
-		{ "OPTIONS",	"/x", h_none, NULL, "o2" },
+		{ "HEAD",	"/x", h_none, NULL, "h", NULL },
+		{ "GET",	"/x", h_none, NULL, "g", NULL },
+		{ "POST",	"/x", h_none, NULL, "p", NULL },
+		{ "GET",	"/x", h_none, NULL, "g2", NULL },
+		{ "POST",	"/x", h_none, NULL, "p2", NULL },
+		{ "OPTIONSX",	"/x", h_none, NULL, "o", NULL },
+		{ "OPTIONS",	"/x", h_none, NULL, "o2", NULL },
 	};
 	struct router_match	 m;
 	char			 allow[64];
@@ -389,8 +389,8 @@ END_TEST
 START_TEST(test_too_many_params)
 {
 	static const struct route t[] = {
-		{ "GET", "/{a}/{b}/{c}/{d}/{e}", h_none, NULL, "five" },
-		{ "GET", "/{a}/{b}/{c}/{d}", h_none, NULL, "four" },
+		{ "GET", "/{a}/{b}/{c}/{d}/{e}", h_none, NULL, "five", NULL },
+		{ "GET", "/{a}/{b}/{c}/{d}", h_none, NULL, "four", NULL },
 	};
 	struct router_match	 m;
 	char			 allow[64], v[8];
