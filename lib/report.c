@@ -85,10 +85,13 @@
 
 #include <json-c/json.h>
 
+#include "cause.h"
+#include "clock.h"
 #include "config.h"
 #include "fs.h"
 #include "log.h"
 #include "nginx.h"
+#include "proc.h"
 #include "report.h"
 #include "report/overview.h"
 
@@ -101,6 +104,7 @@ extern char **environ;
 #define REPORT_ASSET_JS		"goaccess-api.js"	/* in the output folder */
 #define REPORT_ASSET_CSS	"goaccess-api.css"
 #define REPORT_PROGRESS_MS	200	/* between two progress calls */
+#define REPORT_GOACCESS_MS	(20 * 60 * 1000)	/* a GoAccess run, at most */
 #define REPORT_REWRITE_MAX	(REPORT_LINE_MAX + 2048)	/* a rewritten line */
 /* The format of nginx/http.conf.in's log_format bootstack. */
 #define REPORT_LOG_FORMAT \
@@ -190,6 +194,7 @@ struct report_stream {
 	int		 known;		/* had positions in the state file */
 	unsigned long long start[2];	/* per file: first byte not yet fed */
 	pid_t		 pid;		/* its GoAccess; 0 = not started */
+	struct proc	 proc;		/* the same, as proc_start made it */
 	int		 fd;		/* write end of its pipe; -1 */
 	char		*buf;		/* bytes not yet written; owned */
 	size_t		 blen;		/* bytes in buf */
@@ -235,24 +240,6 @@ struct report_ctx {
 	int			 ov_failed;	/* out of memory while counting */
 	char			*rewrite;	/* a line rewritten for GoAccess; owned */
 };
-
-/* Sets *cause from a format; returns -1. */
-static int
-report_fail(char **cause, const char *fmt, ...)
-{
-	va_list	 ap;
-	int	 saved = errno;
-
-	if (cause != NULL) {
-		free(*cause);
-		va_start(ap, fmt);
-		if (vasprintf(cause, fmt, ap) == -1)
-			*cause = NULL;
-		va_end(ap);
-	}
-	errno = saved;
-	return (-1);
-}
 
 /* See report.h. */
 uint64_t
@@ -600,7 +587,7 @@ report_state_parse(const char *text, struct report_state *st, char **cause)
 	memset(st, 0, sizeof(*st));
 	if (strncmp(text, REPORT_STATE_MAGIC "\n",
 	    strlen(REPORT_STATE_MAGIC) + 1) != 0)
-		return (report_fail(cause, "not a bootstack report state file"));
+		return (cause_set(cause, "not a bootstack report state file"));
 	while (*l != '\0') {
 		lineno++;
 		nl = strchr(l, '\n');
@@ -621,7 +608,7 @@ report_state_parse(const char *text, struct report_state *st, char **cause)
 		p.head_hash = hash;
 		if ((e = report_state_get(st, name)) == NULL) {
 			report_state_cleanup(st);
-			return (report_fail(cause, "out of memory"));
+			return (cause_set(cause, "out of memory"));
 		}
 		if (e->npos == 2)
 			goto bad;
@@ -630,7 +617,7 @@ report_state_parse(const char *text, struct report_state *st, char **cause)
 	return (0);
 bad:
 	report_state_cleanup(st);
-	return (report_fail(cause, "line %zu is not a position", lineno));
+	return (cause_set(cause, "line %zu is not a position", lineno));
 }
 
 /* See report.h. */
@@ -721,16 +708,16 @@ report_hosts(const struct config *cfg, char ***hostsp, size_t *np,
 			continue;
 		}
 		if (n == REPORT_MAX_HOSTS) {
-			report_fail(cause, "[report] hosts: more than %d hosts",
+			cause_set(cause, "[report] hosts: more than %d hosts",
 			    REPORT_MAX_HOSTS);
 			goto fail;
 		}
 		if (report_hosts_add(&hosts, &n, w, (size_t)(e - w)) == -1) {
-			report_fail(cause, "out of memory");
+			cause_set(cause, "out of memory");
 			goto fail;
 		}
 		if (!report_host_ok(hosts[n - 1])) {
-			report_fail(cause, "[report] hosts: '%.*s' is not a "
+			cause_set(cause, "[report] hosts: '%.*s' is not a "
 			    "host name", (int)(e - w), w);
 			goto fail;
 		}
@@ -773,7 +760,7 @@ report_mkdirs(const char *path, mode_t mode, char **cause)
 	char	 p[PATH_MAX], *s;
 
 	if (strlen(path) >= sizeof(p))
-		return (report_fail(cause, "%s: path too long", path));
+		return (cause_set(cause, "%s: path too long", path));
 	strcpy(p, path);
 	for (s = p + 1; ; s++) {
 		if (*s != '/' && *s != '\0')
@@ -783,7 +770,7 @@ report_mkdirs(const char *path, mode_t mode, char **cause)
 
 			*s = '\0';
 			if (mkdir(p, mode) == -1 && errno != EEXIST)
-				return (report_fail(cause, "cannot make %s: %s",
+				return (cause_set(cause, "cannot make %s: %s",
 				    p, strerror(errno)));
 			*s = c;
 		}
@@ -802,7 +789,7 @@ report_rmdb(const char *dir, char **cause)
 	char		 p[PATH_MAX];
 
 	if ((d = opendir(dir)) == NULL)
-		return (errno == ENOENT ? 0 : report_fail(cause,
+		return (errno == ENOENT ? 0 : cause_set(cause,
 		    "cannot open %s: %s", dir, strerror(errno)));
 	while ((de = readdir(d)) != NULL) {
 		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
@@ -810,13 +797,13 @@ report_rmdb(const char *dir, char **cause)
 		if ((size_t)snprintf(p, sizeof(p), "%s/%s", dir, de->d_name)
 		    >= sizeof(p) || unlink(p) == -1) {
 			closedir(d);
-			return (report_fail(cause, "cannot remove %s/%s: %s",
+			return (cause_set(cause, "cannot remove %s/%s: %s",
 			    dir, de->d_name, strerror(errno)));
 		}
 	}
 	closedir(d);
 	if (rmdir(dir) == -1 && errno != ENOENT)
-		return (report_fail(cause, "cannot remove %s: %s", dir,
+		return (cause_set(cause, "cannot remove %s: %s", dir,
 		    strerror(errno)));
 	return (0);
 }
@@ -864,11 +851,11 @@ report_file_open(struct report_file *f, const char *path, char **cause)
 	if ((f->fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY)) == -1) {
 		if (errno == ENOENT)
 			return (0);
-		return (report_fail(cause, "cannot open %s: %s", path,
+		return (cause_set(cause, "cannot open %s: %s", path,
 		    strerror(errno)));
 	}
 	if (fstat(f->fd, &sb) == -1 || !S_ISREG(sb.st_mode)) {
-		report_fail(cause, "%s: %s", path, S_ISREG(sb.st_mode) ?
+		cause_set(cause, "%s: %s", path, S_ISREG(sb.st_mode) ?
 		    strerror(errno) : "not a regular file");
 		close(f->fd);
 		f->fd = -1;
@@ -881,7 +868,7 @@ report_file_open(struct report_file *f, const char *path, char **cause)
 	    errno == EINTR)
 		;
 	if (n == -1) {
-		report_fail(cause, "cannot read %s: %s", path, strerror(errno));
+		cause_set(cause, "cannot read %s: %s", path, strerror(errno));
 		close(f->fd);
 		f->fd = -1;
 		return (-1);
@@ -970,10 +957,10 @@ report_spawn(struct report_ctx *r, struct report_stream *s)
 {
 	char	*db = NULL, *html = NULL, *json = NULL, *logp = NULL;
 	char	*a_db = NULL, *a_title = NULL, *a_keep = NULL;
-	char	*a_js = NULL, *a_css = NULL;
+	char	*a_js = NULL, *a_css = NULL, *why = NULL;
 	char	*argv[48], **env = NULL;
-	int	 p[2] = { -1, -1 }, logfd = -1, devnull = -1, i = 0;
-	pid_t	 parent = getpid(), pid;
+	struct proc_opts po;
+	int	 p[2] = { -1, -1 }, logfd = -1, i = 0;
 
 	if ((s->buf = malloc(REPORT_PIPEBUF)) == NULL ||
 	    (db = report_db_path(r, s->name)) == NULL ||
@@ -1030,39 +1017,31 @@ report_spawn(struct report_ctx *r, struct report_stream *s)
 	argv[i++] = json;
 	argv[i] = NULL;
 
+	/*
+	 * Its output goes to its log file, the pipe becomes its fd 3, and it
+	 * dies with us: an interrupted run leaves no GoAccess storing half
+	 * of what it was given.
+	 */
 	if (pipe2(p, O_CLOEXEC) == -1 ||
 	    (logfd = open(logp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC |
-	    O_NOFOLLOW, 0600)) == -1 ||
-	    (devnull = open("/dev/null", O_RDONLY | O_CLOEXEC)) == -1) {
+	    O_NOFOLLOW, 0600)) == -1) {
 		report_stream_fail(s, "cannot start GoAccess: %s",
 		    strerror(errno));
 		goto out;
 	}
-	if ((pid = fork()) == -1) {
-		report_stream_fail(s, "cannot fork: %s", strerror(errno));
+	memset(&po, 0, sizeof(po));
+	po.argv = argv;
+	po.env = env;
+	po.what = "GoAccess";
+	po.flags = PROC_OUT_FD | PROC_EXTRA_FD | PROC_PDEATHSIG;
+	po.out_fd = logfd;
+	po.extra_fd = p[0];
+	if (proc_start(&po, &s->proc, &why) != ST_OK) {
+		report_stream_fail(s, "%s", cause_text(why));
+		free(why);
 		goto out;
 	}
-	if (pid == 0) {
-		(void)prctl(PR_SET_PDEATHSIG, SIGKILL);
-		if (getppid() != parent)
-			_exit(127);
-		signal(SIGPIPE, SIG_DFL);
-		/*
-		 * Move our three descriptors above 3 first: with a closed
-		 * stdin (cron, `<&-`) the pipe may be fd 0, which the dup2
-		 * of /dev/null would clobber. The copies close at exec.
-		 */
-		if ((p[0] = fcntl(p[0], F_DUPFD_CLOEXEC, 10)) == -1 ||
-		    (logfd = fcntl(logfd, F_DUPFD_CLOEXEC, 10)) == -1 ||
-		    (devnull = fcntl(devnull, F_DUPFD_CLOEXEC, 10)) == -1 ||
-		    dup2(devnull, 0) == -1 || dup2(logfd, 1) == -1 ||
-		    dup2(logfd, 2) == -1 || dup2(p[0], 3) == -1)
-			_exit(127);
-		execve(r->goaccess, argv, env);
-		dprintf(2, "cannot run %s: %s\n", r->goaccess, strerror(errno));
-		_exit(127);
-	}
-	s->pid = pid;
+	s->pid = s->proc.pid;
 	s->fd = p[1];
 	p[1] = -1;
 out:
@@ -1072,8 +1051,6 @@ out:
 		close(p[1]);
 	if (logfd != -1)
 		close(logfd);
-	if (devnull != -1)
-		close(devnull);
 	free(env);
 	free(db);
 	free(html);
@@ -1116,16 +1093,6 @@ report_feed(struct report_ctx *r, struct report_stream *s, const char *line,
 	s->blen += len;
 }
 
-/* Milliseconds of the monotonic clock. */
-static long long
-report_clock_ms(void)
-{
-	struct timespec	 ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ((long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
-}
-
 /*
  * Calls the progress callback: while reading at most every
  * REPORT_PROGRESS_MS; always when forced (reading done, a GoAccess
@@ -1138,7 +1105,7 @@ report_progress(struct report_ctx *r, int last, int force)
 
 	if (r->opts == NULL || r->opts->progress == NULL)
 		return;
-	now = report_clock_ms();
+	now = clock_ms();
 	if (!last && !force && now - r->prog_ms < REPORT_PROGRESS_MS)
 		return;
 	r->prog_ms = now;
@@ -1296,7 +1263,7 @@ report_scan(struct report_ctx *r, struct report_file *f, int fi,
 	if (f->fd == -1 || lo >= f->end)
 		return (0);
 	if ((buf = malloc(REPORT_CHUNK + REPORT_LINE_MAX)) == NULL)
-		return (report_fail(cause, "out of memory"));
+		return (cause_set(cause, "out of memory"));
 	for (pos = lo; pos < f->end; ) {
 		want = REPORT_CHUNK;
 		if (f->end - pos < want)
@@ -1305,7 +1272,7 @@ report_scan(struct report_ctx *r, struct report_file *f, int fi,
 			if (errno == EINTR)
 				continue;
 			free(buf);
-			return (report_fail(cause, "cannot read %s: %s",
+			return (cause_set(cause, "cannot read %s: %s",
 			    f->path, strerror(errno)));
 		}
 		if (n == 0)
@@ -1397,18 +1364,18 @@ report_install(const struct report_ctx *r, const char *tmp, const char *dst,
 	int	 fd;
 
 	if ((fd = open(tmp, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) == -1)
-		return (report_fail(cause, "GoAccess wrote no %s: %s", tmp,
+		return (cause_set(cause, "GoAccess wrote no %s: %s", tmp,
 		    strerror(errno)));
 	if (fchmod(fd, 0640) == -1 ||
 	    (r->gid != (gid_t)-1 && fchown(fd, (uid_t)-1, r->gid) == -1) ||
 	    fsync(fd) == -1) {
-		report_fail(cause, "%s: %s", tmp, strerror(errno));
+		cause_set(cause, "%s: %s", tmp, strerror(errno));
 		close(fd);
 		return (-1);
 	}
 	close(fd);
 	if (rename(tmp, dst) == -1)
-		return (report_fail(cause, "cannot rename %s to %s: %s", tmp,
+		return (cause_set(cause, "cannot rename %s to %s: %s", tmp,
 		    dst, strerror(errno)));
 	if (strlen(dst) < sizeof(dir)) {
 		strcpy(dir, dst);
@@ -1482,39 +1449,40 @@ report_state_save(const struct report_ctx *r, char **cause)
 	int	 rc;
 
 	if ((text = report_state_format(&r->state)) == NULL)
-		return (report_fail(cause, "out of memory"));
+		return (cause_set(cause, "out of memory"));
 	rc = fs_write_atomic(r->state_file, text, strlen(text), 0600, cause);
 	free(text);
 	return (rc);
 }
 
 /*
- * GoAccess of s exited with status: install its reports and record its
- * positions, or mark it failed.
+ * Waits for the GoAccess of s (REPORT_GOACCESS_MS at most), then installs
+ * its reports and records its positions, or marks it failed with why and
+ * the last line it printed.
  */
 static void
-report_finish(struct report_ctx *r, struct report_stream *s, int status)
+report_finish(struct report_ctx *r, struct report_stream *s)
 {
 	struct report_state_entry	*e;
 	char				*tmp = NULL, *dst = NULL, *cause = NULL;
-	char				*tail;
+	char				*tail, *why = NULL;
 	static const char *const	 exts[] = { "json", "html" };
 	char				 file[32];
 	size_t				 i;
+	enum st				 st;
 
+	st = proc_wait(&s->proc, REPORT_GOACCESS_MS, "GoAccess", NULL, &why);
 	s->pid = 0;
-	if (s->failed)
+	if (s->failed) {
+		free(why);
 		return;
-	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+	}
+	if (st != ST_OK) {
 		tail = report_log_tail(r, s->name);
-		if (WIFEXITED(status))
-			report_stream_fail(s, "GoAccess exited %d%s%s",
-			    WEXITSTATUS(status), tail != NULL ? ": " : "",
-			    tail != NULL ? tail : "");
-		else
-			report_stream_fail(s, "GoAccess killed by signal %d",
-			    WTERMSIG(status));
+		report_stream_fail(s, "%s%s%s", cause_text(why),
+		    tail != NULL ? ": " : "", tail != NULL ? tail : "");
 		free(tail);
+		free(why);
 		return;
 	}
 	for (i = 0; i < sizeof(exts) / sizeof(exts[0]); i++) {
@@ -1592,29 +1560,29 @@ report_setup(struct report_ctx *r, const struct config *cfg, char **cause)
 	r->query = config_bool(cfg, "report", "query_strings");
 	r->keep_days = config_int(cfg, "report", "keep_days");
 	if (r->goaccess == NULL || r->goaccess[0] != '/')
-		return (report_fail(cause, "[report] goaccess must be an "
+		return (cause_set(cause, "[report] goaccess must be an "
 		    "absolute path"));
 	if ((v = config_str(cfg, "report", "state_dir")) == NULL ||
 	    v[0] != '/')
-		return (report_fail(cause, "[report] state_dir must be an "
+		return (cause_set(cause, "[report] state_dir must be an "
 		    "absolute path"));
 	if ((r->state_dir = strdup(v)) == NULL)
-		return (report_fail(cause, "out of memory"));
+		return (cause_set(cause, "out of memory"));
 	if ((v = config_str(cfg, "report", "output_dir")) == NULL)
 		v = config_str(cfg, "nginx", "ops_root");
 	if (v == NULL || v[0] != '/')
-		return (report_fail(cause, "[report] output_dir (or [nginx] "
+		return (cause_set(cause, "[report] output_dir (or [nginx] "
 		    "ops_root) must be an absolute path"));
 	if ((log = config_str(cfg, "nginx", "access_log")) == NULL ||
 	    log[0] != '/')
-		return (report_fail(cause, "[nginx] access_log must be an "
+		return (cause_set(cause, "[nginx] access_log must be an "
 		    "absolute path"));
 	if ((r->out_dir = strdup(v)) == NULL ||
 	    asprintf(&r->db_dir, "%s/db", r->state_dir) == -1 ||
 	    asprintf(&r->state_file, "%s/positions", r->state_dir) == -1 ||
 	    asprintf(&r->tmp_dir, "%s/" REPORT_TMP, r->out_dir) == -1 ||
 	    asprintf(&r->rot_path, "%s.1", log) == -1)
-		return (report_fail(cause, "out of memory"));
+		return (cause_set(cause, "out of memory"));
 	if (geteuid() == 0 && (v = config_str(cfg, "nginx", "group")) != NULL &&
 	    getgrnam_r(v, &gr, gbuf, sizeof(gbuf), &res) == 0 && res != NULL)
 		r->gid = res->gr_gid;
@@ -1623,11 +1591,11 @@ report_setup(struct report_ctx *r, const struct config *cfg, char **cause)
 	if ((v = config_str(cfg, "api", "log_file")) != NULL && v[0] == '/') {
 		r->ev_log = v;
 		if (asprintf(&r->ev_rot, "%s.1", v) == -1)
-			return (report_fail(cause, "out of memory"));
+			return (cause_set(cause, "out of memory"));
 	}
 	if (asprintf(&r->ov_file, "%s/overview.json", r->state_dir) == -1 ||
 	    (r->rewrite = malloc(REPORT_REWRITE_MAX)) == NULL)
-		return (report_fail(cause, "out of memory"));
+		return (cause_set(cause, "out of memory"));
 	return (0);
 }
 
@@ -1684,7 +1652,7 @@ report_streams(struct report_ctx *r, struct report_result *res, char **cause)
 		return (-1);
 	if ((r->s = calloc(n + 1, sizeof(*r->s))) == NULL ||
 	    (res->s = calloc(n + 1, sizeof(*res->s))) == NULL) {
-		report_fail(cause, "out of memory");
+		cause_set(cause, "out of memory");
 		goto out;
 	}
 	for (i = 0; i <= n; i++) {
@@ -1700,7 +1668,7 @@ report_streams(struct report_ctx *r, struct report_result *res, char **cause)
 		    == NULL) {
 			r->ns = i + 1;
 			res->n = i + 1;
-			report_fail(cause, "out of memory");
+			cause_set(cause, "out of memory");
 			goto out;
 		}
 		r->ns = res->n = i + 1;
@@ -1753,7 +1721,7 @@ report_state_load(struct report_ctx *r, char **cause)
 	rc = report_state_parse(text, &r->state, &why);
 	free(text);
 	if (rc == -1) {
-		report_fail(cause, "%s: %s (`bootstack report --rebuild` "
+		cause_set(cause, "%s: %s (`bootstack report --rebuild` "
 		    "starts again)", r->state_file, why != NULL ? why :
 		    "out of memory");
 		free(why);
@@ -1785,7 +1753,7 @@ report_starts(struct report_ctx *r, struct report_result *res, int rebuild,
 		s->known = e != NULL && e->npos > 0;
 		if (!s->known) {
 			if ((db = report_db_path(r, s->name)) == NULL)
-				return (report_fail(cause, "out of memory"));
+				return (cause_set(cause, "out of memory"));
 			if (report_rmdb(db, cause) == -1) {
 				free(db);
 				return (-1);
@@ -1894,14 +1862,14 @@ report_ov_load(struct report_ctx *r, struct report_result *res, int rebuild,
 		free(text);
 	}
 	if ((names = calloc(r->ns, sizeof(*names))) == NULL)
-		return (report_fail(cause, "out of memory"));
+		return (cause_set(cause, "out of memory"));
 	for (i = 0; i < r->ns; i++)
 		names[i] = r->s[i].name;
 	ov_prune(&r->ov, names, r->ns);
 	free(names);
 	for (i = 0; i < r->ns; i++)
 		if (ov_stream_get(&r->ov, r->s[i].name) == NULL)
-			return (report_fail(cause, "out of memory"));
+			return (cause_set(cause, "out of memory"));
 	present = r->files[0].fd != -1 || r->files[1].fd != -1;
 	for (i = 0; i < r->ns; i++) {
 		for (r->s[i].ov = 0; strcmp(r->ov.s[r->s[i].ov].name,
@@ -1926,9 +1894,9 @@ report_put(const struct report_ctx *r, const char *name, const char *text,
 	int	 rc;
 
 	if (text == NULL)
-		return (report_fail(cause, "out of memory"));
+		return (cause_set(cause, "out of memory"));
 	if (asprintf(&tmp, "%s/%s", r->tmp_dir, name) == -1)
-		return (report_fail(cause, "out of memory"));
+		return (cause_set(cause, "out of memory"));
 	(void)unlink(tmp);
 	rc = fs_write_atomic(tmp, text, strlen(text), 0600, cause);
 	if (rc == 0)
@@ -1958,7 +1926,7 @@ report_ov_pages(struct report_ctx *r, size_t si, char **cause)
 		    "(docs/logs.md).";
 	if (si == 0 && r->ns > 1) {
 		if ((hosts = calloc(r->ns - 1, sizeof(*hosts))) == NULL)
-			return (report_fail(cause, "out of memory"));
+			return (cause_set(cause, "out of memory"));
 		for (i = 1; i < r->ns; i++)
 			hosts[i - 1] = r->s[i].name;
 		pg.hosts = hosts;
@@ -1994,7 +1962,7 @@ report_ov_pages(struct report_ctx *r, size_t si, char **cause)
 	rc = 0;
 out:
 	if (rc == -1 && *cause == NULL)
-		report_fail(cause, "out of memory");
+		cause_set(cause, "out of memory");
 	free(text);
 	free(dst);
 	free(hosts);
@@ -2018,7 +1986,7 @@ report_overview(struct report_ctx *r, char **cause)
 		    report_take_event, cause) == -1)
 			return (-1);
 	if (r->ov_failed)
-		return (report_fail(cause, "out of memory while counting"));
+		return (cause_set(cause, "out of memory while counting"));
 	for (i = 0; i < r->ns; i++) {
 		struct ov_stream	*ovs = &r->ov.s[r->s[i].ov];
 
@@ -2026,7 +1994,7 @@ report_overview(struct report_ctx *r, char **cause)
 	}
 	r->ov.nev = report_reached(r->ev, r->ov.ev_start, r->ov.ev);
 	if ((text = ov_state_format(&r->ov)) == NULL)
-		return (report_fail(cause, "out of memory"));
+		return (cause_set(cause, "out of memory"));
 	rc = fs_write_atomic(r->ov_file, text, strlen(text), 0600, cause);
 	free(text);
 	if (rc == -1)
@@ -2035,13 +2003,13 @@ report_overview(struct report_ctx *r, char **cause)
 		if (report_ov_pages(r, i, cause) == -1)
 			return (-1);
 	if (asprintf(&dst, "%s/" REPORT_ASSET_JS, r->out_dir) == -1)
-		return (report_fail(cause, "out of memory"));
+		return (cause_set(cause, "out of memory"));
 	rc = report_put(r, REPORT_ASSET_JS, report_asset_js, dst, cause);
 	free(dst);
 	if (rc == -1)
 		return (-1);
 	if (asprintf(&dst, "%s/" REPORT_ASSET_CSS, r->out_dir) == -1)
-		return (report_fail(cause, "out of memory"));
+		return (cause_set(cause, "out of memory"));
 	rc = report_put(r, REPORT_ASSET_CSS, report_asset_css, dst, cause);
 	free(dst);
 	return (rc);
@@ -2050,20 +2018,23 @@ report_overview(struct report_ctx *r, char **cause)
 /* Set by a signal: `report --live` stops. */
 static volatile sig_atomic_t	*report_live_stop;
 
-/* Starts the real-time GoAccess reading a pipe as its stdin; -1 on failure. */
-static pid_t
-report_live_spawn(struct report_ctx *r, int *wfd, char **cause)
+/*
+ * Starts the real-time GoAccess reading a pipe as its stdin (p->in), its
+ * output into state_dir/goaccess-live.log. 0, or -1 with *cause.
+ */
+static int
+report_live_spawn(struct report_ctx *r, struct proc *pr, char **cause)
 {
 	char	*html = NULL, *logp = NULL, *a_port = NULL, **env = NULL;
 	char	*argv[40];
-	int	 p[2] = { -1, -1 }, logfd = -1, i = 0;
-	pid_t	 parent = getpid(), pid = -1;
+	struct proc_opts po;
+	int	 logfd = -1, i = 0, rc = -1;
 
 	if (asprintf(&html, "%s/live.html", r->out_dir) == -1 ||
 	    asprintf(&logp, "%s/goaccess-live.log", r->state_dir) == -1 ||
 	    asprintf(&a_port, "--port=%lld", config_int(r->cfg, "report",
 	    "live_port")) == -1 || (env = report_env()) == NULL) {
-		report_fail(cause, "out of memory");
+		cause_set(cause, "out of memory");
 		goto out;
 	}
 	argv[i++] = (char *)r->goaccess;
@@ -2094,46 +2065,30 @@ report_live_spawn(struct report_ctx *r, int *wfd, char **cause)
 	argv[i++] = (char *)"-o";
 	argv[i++] = html;
 	argv[i] = NULL;
-	if (pipe2(p, O_CLOEXEC) == -1 ||
-	    (logfd = open(logp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC |
+	if ((logfd = open(logp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC |
 	    O_NOFOLLOW, 0600)) == -1) {
-		report_fail(cause, "cannot start GoAccess: %s", strerror(errno));
+		cause_set(cause, "cannot start GoAccess: %s: %s", logp,
+		    strerror(errno));
 		goto out;
 	}
-	if ((pid = fork()) == -1) {
-		report_fail(cause, "cannot fork: %s", strerror(errno));
+	memset(&po, 0, sizeof(po));
+	po.argv = argv;
+	po.env = env;
+	po.what = "GoAccess";
+	po.input = "";			/* stdin: a pipe we keep writing to */
+	po.flags = PROC_OUT_FD | PROC_PDEATHSIG;
+	po.out_fd = logfd;
+	if (proc_start(&po, pr, cause) != ST_OK)
 		goto out;
-	}
-	if (pid == 0) {
-		(void)prctl(PR_SET_PDEATHSIG, SIGKILL);
-		if (getppid() != parent)
-			_exit(127);
-		signal(SIGPIPE, SIG_DFL);
-		signal(SIGTERM, SIG_DFL);
-		signal(SIGINT, SIG_DFL);
-		if ((p[0] = fcntl(p[0], F_DUPFD_CLOEXEC, 10)) == -1 ||
-		    (logfd = fcntl(logfd, F_DUPFD_CLOEXEC, 10)) == -1 ||
-		    dup2(p[0], 0) == -1 || dup2(logfd, 1) == -1 ||
-		    dup2(logfd, 2) == -1)
-			_exit(127);
-		execve(r->goaccess, argv, env);
-		dprintf(2, "cannot run %s: %s\n", r->goaccess, strerror(errno));
-		_exit(127);
-	}
-	*wfd = p[1];
-	p[1] = -1;
+	rc = 0;
 out:
-	if (p[0] != -1)
-		close(p[0]);
-	if (p[1] != -1)
-		close(p[1]);
 	if (logfd != -1)
 		close(logfd);
 	free(env);
 	free(html);
 	free(logp);
 	free(a_port);
-	return (pid);
+	return (rc);
 }
 
 /* One access-log line for the real-time GoAccess, as the reports see it. */
@@ -2224,8 +2179,8 @@ report_live(const struct config *cfg, const struct report_opts *opts,
 	char			*buf = NULL, *dst = NULL, *tail;
 	unsigned long long	 ino = 0, off = 0;
 	size_t			 carry = 0;
-	pid_t			 pid = -1;
-	int			 fd = -1, wfd = -1, status, sig_set = 0;
+	struct proc		 pr = { -1, -1, -1 };
+	int			 fd = -1, status, sig_set = 0;
 	enum st			 st = ST_IO;
 
 	*cause = NULL;
@@ -2252,7 +2207,7 @@ report_live(const struct config *cfg, const struct report_opts *opts,
 	    0644, cause) == -1)
 		goto out;
 	if ((buf = malloc(REPORT_CHUNK + REPORT_LINE_MAX)) == NULL) {
-		report_fail(cause, "out of memory");
+		cause_set(cause, "out of memory");
 		goto out;
 	}
 	memset(&ign, 0, sizeof(ign));
@@ -2260,7 +2215,7 @@ report_live(const struct config *cfg, const struct report_opts *opts,
 	sigemptyset(&ign.sa_mask);
 	if (sigaction(SIGPIPE, &ign, &old) == 0)
 		sig_set = 1;
-	if ((pid = report_live_spawn(&r, &wfd, cause)) == -1)
+	if (report_live_spawn(&r, &pr, cause) == -1)
 		goto out;
 	while (!*stop) {
 		if (fd == -1 && (fd = open(log, O_RDONLY | O_CLOEXEC |
@@ -2272,18 +2227,18 @@ report_live(const struct config *cfg, const struct report_opts *opts,
 				ino = (unsigned long long)sb.st_ino;
 		}
 		if (fd != -1 && report_live_follow(&r, log, &fd, &ino, &off,
-		    buf, &carry, wfd) == -1) {
+		    buf, &carry, pr.in) == -1) {
 			tail = report_log_tail(&r, "live");
-			report_fail(cause, "GoAccess stopped%s%s", tail != NULL ?
+			cause_set(cause, "GoAccess stopped%s%s", tail != NULL ?
 			    ": " : "", tail != NULL ? tail : "");
 			free(tail);
 			st = ST_UPSTREAM;
 			goto out;
 		}
-		if (waitpid(pid, &status, WNOHANG) == pid) {
-			pid = -1;
+		if (waitpid(pr.pid, &status, WNOHANG) == pr.pid) {
+			pr.pid = -1;
 			tail = report_log_tail(&r, "live");
-			report_fail(cause, "GoAccess exited%s%s", tail != NULL ?
+			cause_set(cause, "GoAccess exited%s%s", tail != NULL ?
 			    ": " : "", tail != NULL ? tail : "");
 			free(tail);
 			st = ST_UPSTREAM;
@@ -2293,13 +2248,12 @@ report_live(const struct config *cfg, const struct report_opts *opts,
 	}
 	st = ST_OK;
 out:
-	if (wfd != -1)
-		close(wfd);
-	if (pid > 0) {
-		kill(pid, SIGTERM);
-		while (waitpid(pid, &status, 0) == -1 && errno == EINTR)
-			;
-	}
+	if (pr.pid > 0) {
+		/* it saves nothing: a second is plenty, then SIGKILL */
+		(void)kill(pr.pid, SIGTERM);
+		(void)proc_wait(&pr, 1000, "GoAccess", NULL, NULL);
+	} else if (pr.in != -1)
+		close(pr.in);
 	if (fd != -1)
 		close(fd);
 	if (sig_set)
@@ -2308,7 +2262,7 @@ out:
 	free(dst);
 	report_teardown(&r);
 	if (st != ST_OK && *cause == NULL)
-		report_fail(cause, "out of memory");
+		cause_set(cause, "out of memory");
 	return (st);
 }
 
@@ -2329,14 +2283,14 @@ report_routes_openapi(const char *json, size_t len, char ***routesp,
 	*routesp = NULL;
 	*np = 0;
 	if ((tok = json_tokener_new()) == NULL)
-		return (report_fail(cause, "out of memory"));
+		return (cause_set(cause, "out of memory"));
 	root = json_tokener_parse_ex(tok, json, (int)(len > INT_MAX ? INT_MAX :
 	    len));
 	json_tokener_free(tok);
 	if (root == NULL || !json_object_is_type(root, json_type_object) ||
 	    !json_object_object_get_ex(root, "paths", &paths) ||
 	    !json_object_is_type(paths, json_type_object)) {
-		report_fail(cause, "the OpenAPI document has no \"paths\" "
+		cause_set(cause, "the OpenAPI document has no \"paths\" "
 		    "object");
 		goto out;
 	}
@@ -2368,7 +2322,7 @@ report_routes_openapi(const char *json, size_t len, char ***routesp,
 	rc = 0;
 	goto out;
 nomem:
-	report_fail(cause, "out of memory");
+	cause_set(cause, "out of memory");
 out:
 	for (i = 0; i < n; i++)
 		free(routes[i]);
@@ -2388,15 +2342,14 @@ report_run(const struct config *cfg, const struct report_opts *opts,
 	const char		*log;
 	char			*hdir = NULL;
 	size_t			 i;
-	pid_t			 pid;
-	int			 lock = -1, status, sig_set = 0, failed = 0;
+	int			 lock = -1, sig_set = 0, failed = 0;
 	enum st			 st = ST_IO;
 
 	*cause = NULL;
 	memset(res, 0, sizeof(*res));
 	memset(&r, 0, sizeof(r));
 	r.opts = opts;
-	r.t0 = r.prog_ms = report_clock_ms();
+	r.t0 = r.prog_ms = clock_ms();
 	r.now = opts != NULL && opts->now > 0 ? opts->now : (long long)time(NULL);
 	if (report_setup(&r, cfg, cause) == -1) {
 		st = ST_BADREQ;
@@ -2405,7 +2358,7 @@ report_run(const struct config *cfg, const struct report_opts *opts,
 	log = config_str(cfg, "nginx", "access_log");
 	if (asprintf(&hdir, "%s/hosts", r.out_dir) == -1) {
 		hdir = NULL;
-		report_fail(cause, "out of memory");
+		cause_set(cause, "out of memory");
 		goto out;
 	}
 	if (report_mkdirs(r.state_dir, 0700, cause) == -1 ||
@@ -2419,7 +2372,7 @@ report_run(const struct config *cfg, const struct report_opts *opts,
 
 		if (lf == NULL && asprintf(&lp, "%s/report.lock",
 		    r.state_dir) == -1) {
-			report_fail(cause, "out of memory");
+			cause_set(cause, "out of memory");
 			goto out;
 		}
 		lock = fs_lock(lf != NULL ? lf : lp, 0, cause);
@@ -2434,13 +2387,13 @@ report_run(const struct config *cfg, const struct report_opts *opts,
 	if (report_rmdb(r.tmp_dir, cause) == -1 ||
 	    mkdir(r.tmp_dir, 0700) == -1) {
 		if (*cause == NULL)
-			report_fail(cause, "cannot make %s: %s", r.tmp_dir,
+			cause_set(cause, "cannot make %s: %s", r.tmp_dir,
 			    strerror(errno));
 		goto out;
 	}
 	if (flags & REPORT_REBUILD) {
 		if (unlink(r.state_file) == -1 && errno != ENOENT) {
-			report_fail(cause, "cannot remove %s: %s", r.state_file,
+			cause_set(cause, "cannot remove %s: %s", r.state_file,
 			    strerror(errno));
 			goto out;
 		}
@@ -2522,32 +2475,22 @@ report_run(const struct config *cfg, const struct report_opts *opts,
 		if (r.s[i].pid != 0 || r.s[i].failed)
 			continue;
 		if ((e = report_state_get(&r.state, r.s[i].name)) == NULL) {
-			report_fail(cause, "out of memory");
+			cause_set(cause, "out of memory");
 			goto out;
 		}
 		report_positions(&r, &r.s[i], e);
 	}
-	/* Reap in the order they finish, recording each at once. */
-	for (;;) {
-		int	 left = 0;
+	/* Wait for each GoAccess, recording each at once. */
+	for (i = 0; i < r.ns; i++) {
+		size_t	 j;
 
-		for (i = 0; i < r.ns; i++)
-			left |= r.s[i].pid > 0;
-		if (!left)
-			break;
+		if (r.s[i].pid <= 0)
+			continue;
 		r.prog.waiting = 0;
-		for (i = 0; i < r.ns; i++)
-			r.prog.waiting += r.s[i].pid > 0;
+		for (j = 0; j < r.ns; j++)
+			r.prog.waiting += r.s[j].pid > 0;
 		report_progress(&r, 0, 1);
-		if ((pid = waitpid(-1, &status, 0)) == -1) {
-			if (errno == EINTR)
-				continue;
-			report_fail(cause, "waitpid: %s", strerror(errno));
-			goto out;
-		}
-		for (i = 0; i < r.ns; i++)
-			if (r.s[i].pid == pid)
-				report_finish(&r, &r.s[i], status);
+		report_finish(&r, &r.s[i]);
 	}
 	if (report_state_save(&r, cause) == -1)
 		goto out;
@@ -2564,7 +2507,7 @@ report_run(const struct config *cfg, const struct report_opts *opts,
 	r.prog.waiting = 0;
 	report_progress(&r, 1, 1);
 out:
-	res->ms = report_clock_ms() - r.t0;
+	res->ms = clock_ms() - r.t0;
 	if (sig_set)
 		sigaction(SIGPIPE, &old, NULL);
 	report_teardown(&r);
@@ -2572,6 +2515,6 @@ out:
 		close(lock);
 	free(hdir);
 	if (st != ST_OK && st != ST_UPSTREAM && *cause == NULL)
-		report_fail(cause, "out of memory");
+		cause_set(cause, "out of memory");
 	return (st);
 }

@@ -25,6 +25,8 @@
 #include <json-c/json.h>
 
 #include "buf.h"
+#include "cause.h"
+#include "clock.h"
 #include "report/obuf.h"
 #include "report/overview.h"
 
@@ -40,25 +42,6 @@ const char *
 ov_window_name(enum ov_window w)
 {
 	return (w < OV__WINDOWS ? ov_window_names[w] : "?");
-}
-
-/* Sets *cause from a format; returns -1. */
-static int
-ov_fail(char **cause, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-static int
-ov_fail(char **cause, const char *fmt, ...)
-{
-	va_list	 ap;
-
-	if (cause != NULL) {
-		free(*cause);
-		va_start(ap, fmt);
-		if (vasprintf(cause, fmt, ap) == -1)
-			*cause = NULL;
-		va_end(ap);
-	}
-	return (-1);
 }
 
 /* Frees the route table. */
@@ -89,14 +72,14 @@ ov_set_routes(struct ov *o, const char *const *routes, size_t n, char **cause)
 	if ((o->table = calloc(n, sizeof(*o->table))) == NULL ||
 	    (o->tstr = calloc(n, sizeof(*o->tstr))) == NULL) {
 		ov_table_free(o);
-		return (ov_fail(cause, "out of memory"));
+		return (cause_set(cause, "out of memory"));
 	}
 	for (i = 0; i < n; i++) {
 		sp = strchr(routes[i], ' ');
 		ml = sp != NULL ? (size_t)(sp - routes[i]) : 0;
 		if (ml == 0 || ml > 16 || sp[1] != '/' ||
 		    strchr(sp + 1, ' ') != NULL) {
-			ov_fail(cause, "route '%s' is not \"METHOD /path\"",
+			cause_set(cause, "route '%s' is not \"METHOD /path\"",
 			    routes[i]);
 			ov_table_free(o);
 			return (-1);
@@ -104,7 +87,7 @@ ov_set_routes(struct ov *o, const char *const *routes, size_t n, char **cause)
 		if ((o->tstr[i] = strdup(routes[i])) == NULL) {
 			o->ntable = i;
 			ov_table_free(o);
-			return (ov_fail(cause, "out of memory"));
+			return (cause_set(cause, "out of memory"));
 		}
 		o->tstr[i][ml] = '\0';
 		o->table[i].method = o->tstr[i];
@@ -424,13 +407,11 @@ ov_add_event(struct ov_stream *s, const struct ov_event *e, long long now)
 static long long
 ov_parse_ts(const char *s)
 {
-	struct tm	 tm;
-	const char	*e;
+	time_t	 t;
 
-	memset(&tm, 0, sizeof(tm));
-	if (s == NULL || (e = strptime(s, "%Y-%m-%dT%H:%M:%S", &tm)) == NULL)
+	if (clock_rfc3339_parse(s, &t) == -1)
 		return (-1);
-	return ((long long)timegm(&tm));
+	return ((long long)t);
 }
 
 /* A string member of o, borrowed, or NULL. */
@@ -866,11 +847,11 @@ ov_state_parse(const char *text, struct ov *o, char **cause)
 	if ((root = json_tokener_parse(text)) == NULL ||
 	    !json_object_is_type(root, json_type_object)) {
 		json_object_put(root);
-		return (ov_fail(cause, "not JSON"));
+		return (cause_set(cause, "not JSON"));
 	}
 	if (ov_jmember(root, "version") != OV_STATE_VERSION) {
 		json_object_put(root);
-		return (ov_fail(cause, "not version %d", OV_STATE_VERSION));
+		return (cause_set(cause, "not version %d", OV_STATE_VERSION));
 	}
 	if (ov_get_pos(ov_jarr(root, "events"), o->ev, &o->nev) == -1 ||
 	    (a = ov_jarr(root, "streams")) == NULL)
@@ -890,7 +871,7 @@ bad:
 	o->n = 0;
 	o->nev = 0;
 	o->ev_known = 0;
-	return (ov_fail(cause, "malformed (or out of memory)"));
+	return (cause_set(cause, "malformed (or out of memory)"));
 }
 
 /* --- sums per window ----------------------------------------------------- */
@@ -1123,14 +1104,11 @@ ov_json(const struct ov_stream *s, const struct ov_page *pg)
 {
 	struct ov_win	 win;
 	struct buf	 b;
-	char		 ts[32];
-	struct tm	 tm;
-	time_t		 now = (time_t)pg->now;
+	char		 ts[CLOCK_RFC3339_LEN];
 	size_t		 i;
 	int		 w;
 
-	gmtime_r(&now, &tm);
-	strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	clock_rfc3339_fmt((time_t)pg->now, ts, sizeof(ts));
 	buf_init(&b, OV_TEXT_LIMIT);
 	ob_adds(&b, "{\"stream\":");
 	ov_jesc(&b, s->name);
