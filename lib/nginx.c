@@ -390,6 +390,12 @@ nginx_vars_make(const struct config *cfg, const char *dir,
 		    config_int(cfg, "nginx", "burst"));
 	else
 		SET("limit_req", "limit_req zone=bootstack_api;");
+	SET("anon_rate", "%lld", config_int(cfg, "nginx", "anon_rate"));
+	if (config_int(cfg, "nginx", "anon_burst") > 0)
+		SET("limit_req_anon", "limit_req zone=bootstack_anon burst=%lld "
+		    "nodelay;", config_int(cfg, "nginx", "anon_burst"));
+	else
+		SET("limit_req_anon", "limit_req zone=bootstack_anon;");
 	max_body = config_int(cfg, "api", "max_body");
 	SET("max_body", "%lld", max_body);
 	SET("body_buffer", "%lld", max_body < 65536 ? max_body : 65536);

@@ -11,7 +11,9 @@
 . "$(dirname "$0")/lib.sh"
 
 nginx_tls_prepare "rate = 50
-burst = 100"
+burst = 100
+anon_rate = 50
+anon_burst = 100"
 {
 	api_config "request_timeout = 2"
 	printf '[database]\nhost = %s/nopg\nconnect_timeout = 1\n\n' "$T"

@@ -10,7 +10,12 @@
 . "$(dirname "$0")/lib.sh"
 
 pg_start
-nginx_tls_prepare
+# Per-key rates the tests below can exceed on purpose; the walk's requests
+# without a key must not meet the per-address one.
+nginx_tls_prepare "rate = 15
+burst = 40
+anon_rate = 1000
+anon_burst = 1000"
 # A body above 64 KiB goes to nginx's buffer folder (the 500 case below).
 write_config "$(api_config "max_body = 1048576")
 $NGINX_TLS_INI"
@@ -153,6 +158,65 @@ row 404 GET "$T1" -H 'If-None-Match: *'
 echo "preconditions: $rows rows, all as RFC 9110 section 13 says" >>"$T/walk.log"
 [ "$(psql -Atc "SELECT count(*) FROM tasks WHERE title = 'no'")" = 0 ] || fail "a refused POST created a task"
 
+# --- rate limits: per API key, not per address ---------------------------------
+# 5 keys from one address at 50 requests/s (10 per key, below [nginx] rate =
+# 15 here): no 429. Then one key far over its rate: 429 with Retry-After, while
+# another key from the same address still gets through.
+for i in 1 2 3 4 5; do
+	"$BS_BIN" key create --tenant acme --scope read >>"$T/keys" || fail "key create"
+done
+python3 - "$P" "$BS_CA" "$T/keys" "$KB" >"$T/rate.out" 2>&1 <<'PY' || fail "rate limits: $(cat "$T/rate.out")"
+import json, ssl, sys, threading, time, http.client
+port, ca, keys, other = sys.argv[1], sys.argv[2], open(sys.argv[3]).read().split(), sys.argv[4]
+ctx = ssl.create_default_context(cafile=ca)
+def get(key, out):
+    c = http.client.HTTPSConnection("127.0.0.1", int(port), context=ctx, timeout=30)
+    c.sock = ctx.wrap_socket(__import__("socket").create_connection(("127.0.0.1", int(port))),
+                             server_hostname="api.bootstack.test")
+    c.request("GET", "/v1/tasks?limit=1", headers={"Host": "api.bootstack.test",
+              "Authorization": "Bearer " + key})
+    r = c.getresponse()
+    out.append((r.status, r.getheader("Retry-After"), r.getheader("Content-Type"), r.read()))
+    c.close()
+# 100 requests in 2 s, round robin over the 5 keys: 10/s per key.
+res, threads, t0 = [], [], time.time()
+for i in range(100):
+    while time.time() < t0 + i * 0.02:
+        time.sleep(0.002)
+    t = threading.Thread(target=get, args=(keys[i % 5], res))
+    t.start()
+    threads.append(t)
+for t in threads:
+    t.join()
+codes = [r[0] for r in res]
+spent = time.time() - t0
+print("5 keys, 100 requests in %.1f s from one address: %d x 200, %d x 429" %
+      (spent, codes.count(200), codes.count(429)))
+assert codes.count(200) == 100, sorted(set(codes))
+# One key, 150 requests at once: beyond rate + burst (15 + 40), 429.
+res, threads = [], []
+for i in range(150):
+    t = threading.Thread(target=get, args=(keys[0], res))
+    t.start()
+    threads.append(t)
+mine = []
+get(other, mine)
+for t in threads:
+    t.join()
+codes = [r[0] for r in res]
+print("1 key, 150 requests at once: %d x 200, %d x 429; another key meanwhile: %d" %
+      (codes.count(200), codes.count(429), mine[0][0]))
+assert codes.count(429) > 0 and codes.count(200) + codes.count(429) == 150, sorted(set(codes))
+assert codes.count(200) >= 40, codes.count(200)
+assert mine[0][0] == 200, mine
+for status, ra, ct, body in res:
+    if status == 429:
+        assert ra == "1" and ct.startswith("application/problem+json"), (ra, ct)
+        assert json.loads(body)["status"] == 429
+PY
+cat "$T/rate.out" >>"$T/walk.log"
+sleep 2	# let the key's bucket drain before the next requests
+
 # --- times: RFC 3339 with Z, whatever the database's zone and date style ------
 [ "$(api POST /v1/tasks "$KA" -H "$J" -d '{"title":"when","due":"2027-02-28"}')" = 201 ] || fail "create"
 wid=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["id"])' "$T/body")
@@ -184,6 +248,6 @@ walk noapi
 python3 "$BS_TOP_SRCDIR/tests/e2e/openapi-check.py" "$BS_TOP_SRCDIR/docs/openapi.json" "$T/routes" \
     --log "$T/nginx-access.log" >>"$T/walk.log" 2>&1 || fail "answers the OpenAPI document does not declare: \
 $(tail -5 "$T/walk.log")"
-grep -e 'nginx-errors' -e '^preconditions' -e '^times' -e '^openapi-check' "$T/walk.log" | cut -c1-400
+grep -e 'nginx-errors' -e '^preconditions' -e '^times' -e '^openapi-check' -e 'key' "$T/walk.log" | cut -c1-400
 grep -q '^FAIL' "$T/walk.log" && fail "$(grep -m3 FAIL "$T/walk.log")"
 pass

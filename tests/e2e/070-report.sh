@@ -18,7 +18,9 @@
 command -v goaccess >/dev/null || fail "goaccess is not installed"
 mkdir -p "$T/log"
 nginx_tls_prepare "rate = 1000
-burst = 1000"
+burst = 1000
+anon_rate = 1000
+anon_burst = 1000"
 # The logs in one folder, as /var/log/bootstack/ in production.
 NGINX_TLS_INI=${NGINX_TLS_INI//"$T/nginx-"/"$T/log/nginx-"}
 {

@@ -33,7 +33,9 @@ command -v certutil >/dev/null || { echo "# certutil (libnss3-tools) not install
 command -v goaccess >/dev/null || fail "goaccess is not installed"
 
 nginx_tls_prepare "rate = 1000
-burst = 1000"
+burst = 1000
+anon_rate = 1000
+anon_burst = 1000"
 LIVE_PORT=$(free_port)
 {
 	api_config "request_timeout = 2
