@@ -19,8 +19,11 @@
  * computed, counter resets included. No database is needed, so alerting
  * works while PostgreSQL is down.
  *
- * lib/alert.c holds the pure parts and the state file; lib/alert_notify.c
- * talks to the world (the scrape, the webhook, sendmail, the command).
+ * lib/alert/ holds it: alert_rule.c (rules), alert_state.c (the state
+ * machine, the state file), alert_eval.c (numbers, evaluation),
+ * alert_msg.c (messages) are pure or touch local files only;
+ * alert_notify.c talks to the world (the scrape, the webhook, sendmail,
+ * the command).
  * docs/alerts.md is the operator's guide.
  */
 #ifndef LIB_ALERT_H

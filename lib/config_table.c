@@ -153,7 +153,7 @@ const struct config_key config_keys[] = {
 	{ "nginx", "reload_command", CONFIG_STRING, 0, 0, "nginx -s reload",
 	  NULL, "makes nginx load its configuration again (sh -c)" },
 
-	/* [acme] (lib/acme.c, app/cli_cert.c) */
+	/* [acme] (lib/acme/, lib/cert.c) */
 	{ "acme", "directory_url", CONFIG_STRING, 0, 0,
 	  "https://acme-v02.api.letsencrypt.org/directory", NULL,
 	  "the ACME server's directory URL" },
@@ -188,7 +188,7 @@ const struct config_key config_keys[] = {
 	  "seconds to wait for the CA to validate or issue before "
 	  "leaving the order to the next run" },
 
-	/* [dns] (lib/dns.c, lib/dns_check.c, app/cli_dns.c) */
+	/* [dns] (lib/dns/, app/cli_dns.c) */
 	{ "dns", "provider", CONFIG_ENUM, 0, 0, "dynadot", "dynadot",
 	  "who serves the zone (its API section: [dynadot])" },
 	{ "dns", "zone", CONFIG_STRING, 0, 0, NULL, NULL,
@@ -266,7 +266,7 @@ const struct config_key config_keys[] = {
 	  "loopback port of `bootstack report --live` (GoAccess in real "
 	  "time), proxied by nginx at /ops/ws" },
 
-	/* [cert NAME] (app/cli_cert.c) */
+	/* [cert NAME] (lib/cert.c) */
 	{ "cert", "names", CONFIG_STRING, 0, 0, NULL, NULL,
 	  "the DNS names of the certificate, first = subject, "
 	  "separated by blanks or commas" },
@@ -294,7 +294,7 @@ const struct config_key config_keys[] = {
 	  "deploy: makes the server use the new files; unset = [nginx] "
 	  "reload_command, else \"nginx -s reload\"; empty = none" },
 
-	/* [dns_record NAME] (lib/dns.c) */
+	/* [dns_record NAME] (lib/dns/dns_desired.c) */
 	{ "dns_record", "name", CONFIG_STRING, 0, 0, NULL, NULL,
 	  "the record's name relative to the zone, \"@\" = apex" },
 	{ "dns_record", "type", CONFIG_STRING, 0, 0, NULL, NULL,
@@ -302,7 +302,7 @@ const struct config_key config_keys[] = {
 	{ "dns_record", "value", CONFIG_STRING, 0, 0, NULL, NULL,
 	  "the address, target name or text" },
 
-	/* [alerts] (lib/alert.c, app/cli_alert.c) */
+	/* [alerts] (lib/alert/, app/cli_alert.c) */
 	{ "alerts", "metrics_url", CONFIG_STRING, 0, 0, NULL, NULL,
 	  "where alert check scrapes the API's /metrics; unset = no "
 	  "metrics rules" },
@@ -336,7 +336,7 @@ const struct config_key config_keys[] = {
 	  "program run with the alert JSON on stdin: an absolute path and "
 	  "arguments, blank-separated, no shell; unset = none" },
 
-	/* [alert NAME] (lib/alert.c) */
+	/* [alert NAME] (lib/alert/alert_rule.c) */
 	{ "alert", "kind", CONFIG_ENUM, 0, 0, NULL,
 	  "http_5xx_ratio|http_p95|db_down|cert_expiry|cert_renew_failed|"
 	  "disk_space|crash_loop|stale_job|api_down",

@@ -155,13 +155,6 @@ const char *dns_config_zone(const struct config *);
  */
 char	*dns_relative(const char *name, const char *zone);
 
-/*
- * Copy of text with every occurrence of secret (as is and URL-encoded)
- * and every "key=..." query parameter value replaced by "(hidden)".
- * Caller frees; NULL on ENOMEM. secret may be NULL or "".
- */
-char	*dns_scrub(const char *text, const char *secret);
-
 /* --- providers ----------------------------------------------------------- */
 
 /*
@@ -182,6 +175,12 @@ struct dns_provider_ops {
 	enum st		(*write)(void *, const struct dns_zone *old,
 			    const struct dns_zone *new, char **cause);
 	void		(*free)(void *);
+	/*
+	 * A copy of text with the backend's secrets hidden (caller frees;
+	 * NULL on ENOMEM). Every error text of the backend goes through it
+	 * before it leaves lib/dns. NULL: nothing to hide.
+	 */
+	char		*(*scrub)(void *, const char *text);
 };
 
 struct dns_provider {
@@ -189,6 +188,19 @@ struct dns_provider {
 	void				*priv;		/* backend state */
 	long				 min_interval_ms; /* between calls */
 };
+
+/*
+ * The backends dns_open() can make, by [dns] provider name: each fills *p
+ * from its configuration section (ST_OK), or says why not (ST_BADREQ with
+ * *cause). The table, NULL-ended, is lib/dns/dns_providers.c: the only
+ * file that knows every backend, so the zone code knows none of them.
+ */
+struct dns_provider_entry {
+	const char	*name;		/* "dynadot" */
+	enum st		(*make)(const struct config *, struct dns_provider *p,
+			    char **cause);
+};
+extern const struct dns_provider_entry dns_providers[];
 
 /* --- the zone at its provider -------------------------------------------- */
 

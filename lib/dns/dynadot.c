@@ -26,7 +26,8 @@
  *
  * The API key travels in the query string (api3 has no other way). It is
  * never logged: request lines are logged without it, libcurl's error
- * buffer and debug output go through dns_scrub(), an http:// api_url is
+ * buffer and debug output go through dynadot_scrub() (the scrub hook of
+ * lib/httpc.h, and the provider's scrub op for lib/dns), an http:// api_url is
  * refused unless it is on loopback, redirects are not followed, and the
  * URL buffer is wiped after use.
  *
@@ -71,6 +72,48 @@ struct dynadot {
 	long		 retry_delay;	/* seconds before retry 1 */
 	struct httpc	*http;		/* made on first use */
 };
+
+/* See dynadot.h. */
+char *
+dynadot_scrub(const char *text, const char *secret)
+{
+	struct buf	 b;
+	char		*enc = NULL;
+	size_t		 sl = 0, el = 0, i = 0;
+
+	buf_init(&b, strlen(text) * 2 + 64);
+	if (secret != NULL && *secret != '\0') {
+		sl = strlen(secret);
+		if ((enc = httpc_escape(secret)) == NULL)
+			return (NULL);
+		el = strlen(enc);
+	}
+	while (text[i] != '\0') {
+		if (sl > 0 && strncmp(text + i, secret, sl) == 0) {
+			(void)buf_adds(&b, "(hidden)");
+			i += sl;
+		} else if (el > 0 && strncmp(text + i, enc, el) == 0) {
+			(void)buf_adds(&b, "(hidden)");
+			i += el;
+		} else if (strncasecmp(text + i, "key=", 4) == 0 &&
+		    (i == 0 || !isalnum((unsigned char)text[i - 1]))) {
+			(void)buf_add(&b, text + i, 4);
+			(void)buf_adds(&b, "(hidden)");
+			i += 4;
+			while (text[i] != '\0' && text[i] != '&' &&
+			    text[i] != '"' && text[i] != '\'' &&
+			    !isspace((unsigned char)text[i]))
+				i++;
+		} else
+			(void)buf_add(&b, text + i++, 1);
+	}
+	if (enc != NULL)
+		explicit_bzero(enc, el);
+	free(enc);
+	if (b.data == NULL)
+		(void)buf_adds(&b, "");
+	return (buf_steal(&b));
+}
 
 /* True when the word is a set_dns2 record type. */
 static int
@@ -503,13 +546,23 @@ out:
 	return (st);
 }
 
-/* The httpc scrub hook: the key kept out of error and debug texts. */
+/*
+ * The scrub hook of httpc and of the provider interface: the key kept out
+ * of every error and debug text.
+ */
 static char *
-dynadot_scrub_cb(const char *text, void *arg)
+dynadot_scrub_cb(void *arg, const char *text)
 {
 	const struct dynadot	*dd = arg;
 
-	return (dns_scrub(text, dd->key));
+	return (dynadot_scrub(text, dd->key));
+}
+
+/* The same, in the argument order of httpc's hook. */
+static char *
+dynadot_httpc_scrub(const char *text, void *arg)
+{
+	return (dynadot_scrub_cb(arg, text));
 }
 
 /*
@@ -539,7 +592,7 @@ dynadot_call(struct dynadot *dd, const char *command, const char *domain,
 		ho.timeout = dd->timeout;
 		ho.debug = 1;
 		ho.debug_name = "dynadot";
-		ho.scrub = dynadot_scrub_cb;
+		ho.scrub = dynadot_httpc_scrub;
 		ho.scrub_arg = dd;
 		if ((dd->http = httpc_new(&ho, cause)) == NULL) {
 			cause_prefix(cause, "dynadot");
@@ -697,6 +750,7 @@ static const struct dns_provider_ops dynadot_ops = {
 	dynadot_read,
 	dynadot_write,
 	dynadot_free,
+	dynadot_scrub_cb,
 };
 
 /* See dynadot.h. */

@@ -2,8 +2,10 @@
  * dynadot.h: the Dynadot backend of lib/dns.h, on the legacy api3 JSON API
  * (get_dns, set_dns2). See dynadot.c for the design and the caveats.
  *
- * Only dns.c makes providers; the parsers and the request builder are
- * public for tests/unit/check_dns.c.
+ * Only lib/dns/dns_providers.c names this backend (lib/dns/dns.c knows
+ * none);
+ * the parsers, the request builder and the scrubber are public for
+ * tests/unit/check_dns.c.
  */
 #ifndef LIB_DNS_DYNADOT_H
 #define LIB_DNS_DYNADOT_H
@@ -60,5 +62,12 @@ enum st	 dynadot_parse_zone(const char *body, size_t len,
  */
 enum st	 dynadot_set_dns2_query(const struct dns_zone *z, struct buf *q,
 	    char **cause);
+/*
+ * Copy of text with every occurrence of secret (as is and URL-encoded)
+ * and every "key=..." query parameter value replaced by "(hidden)".
+ * Caller frees; NULL on ENOMEM. secret may be NULL or "". The provider's
+ * scrub op is this with the configured key.
+ */
+char	*dynadot_scrub(const char *text, const char *secret);
 
 #endif

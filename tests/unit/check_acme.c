@@ -1,5 +1,5 @@
 /*
- * check_acme.c: unit tests of lib/acme.c: the parsers (problem documents,
+ * check_acme.c: unit tests of lib/acme/: the parsers (problem documents,
  * Retry-After, RFC 3339 times, ARI windows, orders, Link headers) with valid
  * and hostile input, and the client against a tiny HTTP server forked on
  * 127.0.0.1 that answers canned, broken replies: oversized, malformed JSON,

@@ -1,5 +1,5 @@
 /*
- * check_alert.c: unit tests for lib/alert.c and lib/alert_notify.c.
+ * check_alert.c: unit tests for lib/alert/ (alert.h).
  *
  * Suites: "machine" (the state machine: pending, for, firing, repeat,
  * resolved, silences, per-channel delivery and retries), "numbers"

@@ -1,9 +1,9 @@
 /*
- * check_dns.c: unit tests of lib/dns.c (zones, merge, diff, snapshots, the
+ * check_dns.c: unit tests of lib/dns/ (zones, merge, diff, snapshots, the
  * desired records of a config, secret scrubbing, the dns_update()
  * transaction over an in-memory provider), lib/dns/dynadot.c (api3 reply
  * parsing, refusals, the set_dns2 request) and the pure parts of
- * lib/dns_check.c (normalising, matching, nameserver lists).
+ * lib/dns/dns_check.c (normalising, matching, nameserver lists).
  *
  * Nothing here touches the network: the end-to-end scripts
  * tests/e2e/060-dns-sync.sh and 061-dns-cert.sh drive the real HTTP and
@@ -465,19 +465,19 @@ START_TEST(test_scrub)
 {
 	char	*s;
 
-	s = dns_scrub("GET /api3.json?key=k+y/1&command=get_dns", "k+y/1");
+	s = dynadot_scrub("GET /api3.json?key=k+y/1&command=get_dns", "k+y/1");
 	ck_assert_str_eq(s, "GET /api3.json?key=(hidden)&command=get_dns");
 	free(s);
-	s = dns_scrub("url ...?key=k%2By%2F1&x=1 and k+y/1 again", "k+y/1");
+	s = dynadot_scrub("url ...?key=k%2By%2F1&x=1 and k+y/1 again", "k+y/1");
 	ck_assert_str_eq(s, "url ...?key=(hidden)&x=1 and (hidden) again");
 	free(s);
-	s = dns_scrub("Could not connect: k%2By%2F1", "k+y/1");
+	s = dynadot_scrub("Could not connect: k%2By%2F1", "k+y/1");
 	ck_assert_str_eq(s, "Could not connect: (hidden)");
 	free(s);
-	s = dns_scrub("monkey=1 key=abc", NULL);
+	s = dynadot_scrub("monkey=1 key=abc", NULL);
 	ck_assert_str_eq(s, "monkey=1 key=(hidden)");
 	free(s);
-	s = dns_scrub("", "x");
+	s = dynadot_scrub("", "x");
 	ck_assert_str_eq(s, "");
 	free(s);
 }
@@ -787,6 +787,7 @@ struct fake {
 	int		 refuse;	/* read says ST_UNPROCESSABLE */
 	int		 fail_write;	/* write says ST_UPSTREAM, changes nothing */
 	int		 mangle;	/* write drops the last record */
+	int		 leak;		/* write fails, naming its secret */
 };
 
 static struct fake	 fake;
@@ -817,6 +818,10 @@ fake_write(void *arg, const struct dns_zone *old, const struct dns_zone *new,
 		(void)!asprintf(cause, "Dynadot says: no");
 		return (ST_UPSTREAM);
 	}
+	if (fake.leak) {
+		(void)!asprintf(cause, "bad key s3cret");
+		return (ST_UPSTREAM);
+	}
 	dns_zone_cleanup(&fake.zone);
 	ck_assert_int_eq(dns_zone_copy(&fake.zone, new), 0);
 	if (fake.mangle && fake.zone.n > 0) {
@@ -835,8 +840,16 @@ fake_free(void *arg)
 	(void)arg;
 }
 
+/* The scrub op: the fake's secret is "s3cret". */
+static char *
+fake_scrub(void *arg, const char *text)
+{
+	(void)arg;
+	return (dynadot_scrub(text, "s3cret"));
+}
+
 static const struct dns_provider_ops fake_ops = {
-	"fake", fake_read, fake_write, fake_free
+	"fake", fake_read, fake_write, fake_free, fake_scrub
 };
 
 /* A struct dns on the fake provider, snapshots in tdir/snap. */
@@ -944,6 +957,14 @@ START_TEST(test_update_failures)
 	    "nothing was changed; the zone before this change is in "));
 	free(cause);
 	fake.fail_write = 0;
+	/* The provider's scrub op sees every error text it makes. */
+	fake.leak = 1;
+	ck_assert_int_eq(dns_update(d, &c, DNS_NO_WAIT, NULL, NULL, &cause),
+	    ST_UPSTREAM);
+	ck_assert_ptr_nonnull(strstr(cause, "example.com: bad key (hidden); "));
+	ck_assert_ptr_null(strstr(cause, "s3cret"));
+	free(cause);
+	fake.leak = 0;
 	fake.mangle = 1;
 	ck_assert_int_eq(dns_update(d, &c, DNS_NO_WAIT, NULL, NULL, &cause),
 	    ST_CONFLICT);

@@ -33,7 +33,6 @@
 #include "acme.h"
 #include "cause.h"
 #include "dns.h"
-#include "fs.h"
 #include "jsonutil.h"
 #include "log.h"
 
