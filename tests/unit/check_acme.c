@@ -24,6 +24,7 @@
 #include "acme.h"
 #include "clock.h"
 #include "crypto.h"
+#include "unit.h"
 
 static int	 srv_port;
 static pid_t	 srv_pid;
@@ -497,18 +498,27 @@ acme_suite(void)
 	return (s);
 }
 
-int
-main(void)
+/* Starts the hostile server before the run. */
+static int
+setup_all(void)
 {
-	SRunner	*sr;
-	int	 failed;
-
 	srv_start();
-	sr = srunner_create(acme_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
+	return (0);
+}
+
+/* Stops it afterwards. */
+static void
+teardown_all(void)
+{
 	kill(srv_pid, SIGTERM);
 	waitpid(srv_pid, NULL, 0);
-	return (failed == 0 ? 0 : 1);
 }
+
+/* Adds the suites of this file (tests/unit/unit.c runs them). */
+static void
+add_suites(SRunner *sr)
+{
+	srunner_add_suite(sr, acme_suite());
+}
+
+const struct unit unit = { "check_acme", setup_all, teardown_all, add_suites };

@@ -32,6 +32,7 @@
 #include "jobstatus.h"
 #include "jsonutil.h"
 #include "promtext.h"
+#include "unit.h"
 
 static char	 tmpdir[64];
 
@@ -1138,15 +1139,14 @@ add(Suite *s, const char *name, const TTest *t, int fixture)
 	suite_add_tcase(s, tc);
 }
 
-int
-main(void)
+/* Adds the suites of this file (tests/unit/unit.c runs them). */
+static void
+add_suites(SRunner *sr)
 {
 	Suite	*m = suite_create("machine"), *n = suite_create("numbers");
 	Suite	*st = suite_create("store"), *r = suite_create("rules");
 	Suite	*e = suite_create("eval"), *msg = suite_create("messages");
 	Suite	*nt = suite_create("notify");
-	SRunner	*sr;
-	int	 failed;
 
 	add(m, "for", test_machine_for, 0);
 	add(m, "flap", test_machine_flap, 0);
@@ -1168,15 +1168,13 @@ main(void)
 	add(msg, "messages", test_messages, 0);
 	add(nt, "exec", test_exec, 1);
 	add(nt, "http_errors", test_http_errors, 0);
-	sr = srunner_create(m);
+	srunner_add_suite(sr, m);
 	srunner_add_suite(sr, n);
 	srunner_add_suite(sr, st);
 	srunner_add_suite(sr, r);
 	srunner_add_suite(sr, e);
 	srunner_add_suite(sr, msg);
 	srunner_add_suite(sr, nt);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return (failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE);
 }
+
+const struct unit unit = { "check_alert", NULL, NULL, add_suites };

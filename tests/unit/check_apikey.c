@@ -11,6 +11,7 @@
 #include <check.h>
 
 #include "apikey.h"
+#include "unit.h"
 
 /* A generated key formats to bsk_<12>_<40> and parses back to itself. */
 START_TEST(test_roundtrip)
@@ -130,14 +131,11 @@ apikey_suite(void)
 	return (s);
 }
 
-int
-main(void)
+/* Adds the suites of this file (tests/unit/unit.c runs them). */
+static void
+add_suites(SRunner *sr)
 {
-	SRunner	*sr = srunner_create(apikey_suite());
-	int	 failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return (failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE);
+	srunner_add_suite(sr, apikey_suite());
 }
+
+const struct unit unit = { "check_apikey", NULL, NULL, add_suites };

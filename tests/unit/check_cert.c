@@ -35,6 +35,7 @@
 #include "fs.h"
 #include "jsonutil.h"
 #include "log.h"
+#include "unit.h"
 
 #define DAY	86400
 
@@ -702,15 +703,21 @@ add(Suite *s, const char *name, const TTest *t, int fixture)
 	suite_add_tcase(s, tc);
 }
 
-int
-main(void)
+/* The log quiet but for errors. */
+static int
+setup_all(void)
+{
+	log_init("check_cert", LOG_LEVEL_ERROR);
+	return (0);
+}
+
+/* Adds the suites of this file (tests/unit/unit.c runs them). */
+static void
+add_suites(SRunner *sr)
 {
 	Suite	*d = suite_create("due"), *o = suite_create("orders");
 	Suite	*f = suite_create("files");
-	SRunner	*sr;
-	int	 failed;
 
-	log_init("check_cert", LOG_LEVEL_ERROR);
 	add(d, "reasons", test_due_reasons, 1);
 	add(d, "lifetime", test_due_lifetime, 1);
 	add(d, "ari", test_due_ari, 1);
@@ -722,11 +729,9 @@ main(void)
 	add(f, "install_fails", test_install_fails, 1);
 	add(f, "deploy_test", test_deploy_test, 1);
 	add(f, "status", test_status, 1);
-	sr = srunner_create(d);
+	srunner_add_suite(sr, d);
 	srunner_add_suite(sr, o);
 	srunner_add_suite(sr, f);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return (failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE);
 }
+
+const struct unit unit = { "check_cert", setup_all, NULL, add_suites };

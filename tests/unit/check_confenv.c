@@ -15,6 +15,7 @@
 #include <check.h>
 
 #include "confenv.h"
+#include "unit.h"
 
 static char	 dir[PATH_MAX];		/* a private folder of NAME.conf files */
 
@@ -170,15 +171,11 @@ confenv_suite(void)
 	return (s);
 }
 
-int
-main(void)
+/* Adds the suites of this file (tests/unit/unit.c runs them). */
+static void
+add_suites(SRunner *sr)
 {
-	SRunner	*sr;
-	int	 failed;
-
-	sr = srunner_create(confenv_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return (failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE);
+	srunner_add_suite(sr, confenv_suite());
 }
+
+const struct unit unit = { "check_confenv", NULL, NULL, add_suites };

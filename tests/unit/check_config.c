@@ -33,6 +33,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "unit.h"
 
 #ifndef BS_SQLDIR
 #define BS_SQLDIR "/usr/local/share/bootstack/sql"
@@ -1381,73 +1382,32 @@ config_suite(int forking)
 	return (s);
 }
 
-/* Removes the files the tests left in tdir, then tdir. */
-static void
-cleanup_tdir(void)
-{
-	struct dirent	*de;
-	DIR		*d;
-	char		 path[PATH_MAX];
 
-	if ((d = opendir(tdir)) == NULL)
-		return;
-	while ((de = readdir(d)) != NULL) {
-		if (strcmp(de->d_name, ".") == 0 ||
-		    strcmp(de->d_name, "..") == 0)
-			continue;
-		if (snprintf(path, sizeof(path), "%s/%s", tdir,
-		    de->d_name) < (int)sizeof(path))
-			unlink(path);
-	}
-	closedir(d);
-	rmdir(tdir);
-}
-
-/* Unsets every BOOTSTACK_* variable the caller's environment holds. */
-static void
-clear_env(void)
-{
-	char	 name[256];
-	size_t	 n;
-	int	 again = 1;
-
-	while (again) {
-		again = 0;
-		for (n = 0; environ[n] != NULL; n++) {
-			if (strncmp(environ[n], "BOOTSTACK_", 10) != 0)
-				continue;
-			snprintf(name, sizeof(name), "%.*s",
-			    (int)strcspn(environ[n], "="), environ[n]);
-			unsetenv(name);
-			again = 1;
-			break;
-		}
-	}
-}
 
 /* Runs the suite in a private temporary directory; 0 if all passed. */
-int
-main(void)
+/* The private folder of the run. */
+static int
+setup_all(void)
 {
-	SRunner		*sr;
-	const char	*tmp, *ckfork;
-	int		 failed;
-
-	clear_env();
-	if ((tmp = getenv("TMPDIR")) == NULL || *tmp == '\0')
-		tmp = "/tmp";
-	if (snprintf(tdir, sizeof(tdir), "%s/check_config.XXXXXX", tmp) >=
-	    (int)sizeof(tdir) || mkdtemp(tdir) == NULL) {
-		fprintf(stderr, "check_config: mkdtemp %s: %s\n", tdir,
-		    strerror(errno));
-		return (1);
-	}
-	ckfork = getenv("CK_FORK");
-	sr = srunner_create(config_suite(ckfork == NULL ||
-	    strcmp(ckfork, "no") != 0));
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	cleanup_tdir();
-	return (failed == 0 ? 0 : 1);
+	return (unit_mkdtemp(tdir, sizeof(tdir)));
 }
+
+/* Removes it. */
+static void
+teardown_all(void)
+{
+	unit_rmtree(tdir);
+}
+
+/* Adds the suites of this file (tests/unit/unit.c runs them). */
+static void
+add_suites(SRunner *sr)
+{
+	const char	*ckfork = getenv("CK_FORK");
+
+	srunner_add_suite(sr, config_suite(ckfork == NULL ||
+	    strcmp(ckfork, "no") != 0));
+}
+
+const struct unit unit = { "check_config", setup_all, teardown_all,
+    add_suites };

@@ -39,6 +39,7 @@
 #include "log.h"
 #include "proc.h"
 #include "st.h"
+#include "unit.h"
 
 /* One row per test case: its name and its test. */
 struct tcase_row {
@@ -1697,21 +1698,17 @@ proc_suite(void)
 	return (s);
 }
 
-int
-main(void)
+/* Adds the suites of this file (tests/unit/unit.c runs them). */
+static void
+add_suites(SRunner *sr)
 {
-	SRunner	*sr;
-	int	 failed;
-
-	sr = srunner_create(st_suite());
+	srunner_add_suite(sr, st_suite());
 	srunner_add_suite(sr, buf_suite());
 	srunner_add_suite(sr, log_suite());
 	srunner_add_suite(sr, fs_suite());
 	srunner_add_suite(sr, cause_suite());
 	srunner_add_suite(sr, clock_suite());
 	srunner_add_suite(sr, proc_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return (failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE);
 }
+
+const struct unit unit = { "check_core", NULL, NULL, add_suites };

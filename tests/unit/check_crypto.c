@@ -28,6 +28,7 @@
 
 #include "base64url.h"
 #include "crypto.h"
+#include "unit.h"
 
 static char	 tdir[256];
 
@@ -577,20 +578,26 @@ crypto_suite(void)
 	return (s);
 }
 
-int
-main(void)
+/* The private folder of the run. */
+static int
+setup_all(void)
 {
-	SRunner	*sr;
-	int	 failed;
-
-	snprintf(tdir, sizeof(tdir), "%s/check_crypto.XXXXXX",
-	    getenv("TMPDIR") != NULL ? getenv("TMPDIR") : "/tmp");
-	if (mkdtemp(tdir) == NULL)
-		return (1);
-	sr = srunner_create(crypto_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	rmdir(tdir);
-	return (failed == 0 ? 0 : 1);
+	return (unit_mkdtemp(tdir, sizeof(tdir)));
 }
+
+/* Removes it. */
+static void
+teardown_all(void)
+{
+	unit_rmtree(tdir);
+}
+
+/* Adds the suites of this file (tests/unit/unit.c runs them). */
+static void
+add_suites(SRunner *sr)
+{
+	srunner_add_suite(sr, crypto_suite());
+}
+
+const struct unit unit = { "check_crypto", setup_all, teardown_all,
+    add_suites };

@@ -28,29 +28,12 @@
 #include "httpc.h"
 #include "log.h"
 #include "nginx.h"
+#include "unit.h"
 
 extern char **environ;
 
 static char	 tdir[256];		/* the mkdtemp folder */
 
-/* Clears BOOTSTACK_* so the developer's environment cannot change a config. */
-static void
-clear_env(void)
-{
-	char	**e, name[256];
-	size_t	  n;
-
-	for (e = environ; *e != NULL;) {
-		if (strncmp(*e, "BOOTSTACK_", 10) != 0) {
-			e++;
-			continue;
-		}
-		n = strcspn(*e, "=");
-		snprintf(name, sizeof(name), "%.*s", (int)n, *e);
-		unsetenv(name);
-		e = environ;
-	}
-}
 
 /* A config from text over the defaults. */
 static struct config *
@@ -1059,30 +1042,26 @@ dns_suite(void)
 }
 
 /* Runs the suite in a private temporary folder; 0 if all passed. */
-int
-main(void)
+/* The log quiet but for warnings, and the private folder of the run. */
+static int
+setup_all(void)
 {
-	SRunner		*sr;
-	const char	*tmp;
-	char		 cmd[300];
-	int		 failed;
-
-	clear_env();
 	log_init("check_dns", LOG_LEVEL_WARN);
-	if ((tmp = getenv("TMPDIR")) == NULL || *tmp == '\0')
-		tmp = "/tmp";
-	if (snprintf(tdir, sizeof(tdir), "%s/check_dns.XXXXXX", tmp) >=
-	    (int)sizeof(tdir) || mkdtemp(tdir) == NULL) {
-		fprintf(stderr, "check_dns: mkdtemp %s: %s\n", tdir,
-		    strerror(errno));
-		return (1);
-	}
-	sr = srunner_create(dns_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tdir);
-	if (system(cmd) != 0)
-		fprintf(stderr, "check_dns: could not remove %s\n", tdir);
-	return (failed == 0 ? 0 : 1);
+	return (unit_mkdtemp(tdir, sizeof(tdir)));
 }
+
+/* Removes the folder. */
+static void
+teardown_all(void)
+{
+	unit_rmtree(tdir);
+}
+
+/* Adds the suites of this file (tests/unit/unit.c runs them). */
+static void
+add_suites(SRunner *sr)
+{
+	srunner_add_suite(sr, dns_suite());
+}
+
+const struct unit unit = { "check_dns", setup_all, teardown_all, add_suites };

@@ -30,6 +30,7 @@
 
 #include "buf.h"
 #include "httpc.h"
+#include "unit.h"
 
 static int	 srv_port;
 static pid_t	 srv_pid;
@@ -521,14 +522,28 @@ add(Suite *s, const char *name, const TTest *t)
 	suite_add_tcase(s, tc);
 }
 
-int
-main(void)
+/* Starts the test server before the run. */
+static int
+setup_all(void)
+{
+	srv_start();
+	return (0);
+}
+
+/* Stops it afterwards. */
+static void
+teardown_all(void)
+{
+	kill(srv_pid, SIGTERM);
+	waitpid(srv_pid, NULL, 0);
+}
+
+/* Adds the suites of this file (tests/unit/unit.c runs them). */
+static void
+add_suites(SRunner *sr)
 {
 	Suite	*s = suite_create("httpc");
-	SRunner	*sr;
-	int	 failed;
 
-	srv_start();
 	add(s, "get", test_get);
 	add(s, "post_reuse", test_post_reuse);
 	add(s, "keepalive", test_keepalive);
@@ -538,11 +553,8 @@ main(void)
 	add(s, "url_kind", test_url_kind);
 	add(s, "url_redact", test_url_redact);
 	add(s, "url_append_escape", test_url_append_escape);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	kill(srv_pid, SIGTERM);
-	waitpid(srv_pid, NULL, 0);
-	return (failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE);
+	srunner_add_suite(sr, s);
 }
+
+const struct unit unit = { "check_httpc", setup_all, teardown_all,
+    add_suites };

@@ -16,6 +16,7 @@
 #include <json-c/json.h>
 
 #include "jsonutil.h"
+#include "unit.h"
 
 static const struct jsonutil_field fields[] = {
 	{ "title",	JSONUTIL_STRING, 1, 0, 1, 200, NULL },
@@ -810,15 +811,11 @@ jsonutil_suite(void)
 	return (s);
 }
 
-int
-main(void)
+/* Adds the suites of this file (tests/unit/unit.c runs them). */
+static void
+add_suites(SRunner *sr)
 {
-	SRunner	*sr;
-	int	 failed;
-
-	sr = srunner_create(jsonutil_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return (failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE);
+	srunner_add_suite(sr, jsonutil_suite());
 }
+
+const struct unit unit = { "check_jsonutil", NULL, NULL, add_suites };

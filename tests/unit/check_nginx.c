@@ -25,6 +25,7 @@
 #include "fs.h"
 #include "htpasswd.h"
 #include "nginx.h"
+#include "unit.h"
 
 extern char **environ;
 
@@ -457,27 +458,6 @@ START_TEST(test_htpasswd)
 }
 END_TEST
 
-/* Removes every BOOTSTACK_* variable from the environment. */
-static void
-clear_env(void)
-{
-	char	 name[256];
-	size_t	 n;
-	int	 again = 1;
-
-	while (again) {
-		again = 0;
-		for (n = 0; environ[n] != NULL; n++) {
-			if (strncmp(environ[n], "BOOTSTACK_", 10) != 0)
-				continue;
-			snprintf(name, sizeof(name), "%.*s",
-			    (int)strcspn(environ[n], "="), environ[n]);
-			unsetenv(name);
-			again = 1;
-			break;
-		}
-	}
-}
 
 /* The suite: one case per behaviour. */
 static Suite *
@@ -508,36 +488,35 @@ nginx_suite(void)
 }
 
 /* Runs the suite in a private temporary folder; 0 if all passed. */
-int
-main(void)
+/* The built templates (BS_TOP_BUILDDIR/nginx), the private folder. */
+static int
+setup_all(void)
 {
-	SRunner		*sr;
-	const char	*tmp, *top;
-	char		 cmd[PATH_MAX + 16];
-	int		 failed;
+	const char	*top;
 
-	clear_env();
 	if ((top = getenv("BS_TOP_BUILDDIR")) == NULL || *top == '\0')
 		top = ".";
 	if (realpath(top, tmpl_dir) == NULL) {
 		fprintf(stderr, "check_nginx: %s: %s\n", top, strerror(errno));
-		return (1);
+		return (-1);
 	}
 	strncat(tmpl_dir, "/nginx", sizeof(tmpl_dir) - strlen(tmpl_dir) - 1);
-	if ((tmp = getenv("TMPDIR")) == NULL || *tmp == '\0')
-		tmp = "/tmp";
-	if (snprintf(tdir, sizeof(tdir), "%s/check_nginx.XXXXXX", tmp) >=
-	    (int)sizeof(tdir) || mkdtemp(tdir) == NULL) {
-		fprintf(stderr, "check_nginx: mkdtemp %s: %s\n", tdir,
-		    strerror(errno));
-		return (1);
-	}
-	sr = srunner_create(nginx_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tdir);
-	if (system(cmd) != 0)
-		fprintf(stderr, "check_nginx: could not remove %s\n", tdir);
-	return (failed == 0 ? 0 : 1);
+	return (unit_mkdtemp(tdir, sizeof(tdir)));
 }
+
+/* Removes the folder. */
+static void
+teardown_all(void)
+{
+	unit_rmtree(tdir);
+}
+
+/* Adds the suites of this file (tests/unit/unit.c runs them). */
+static void
+add_suites(SRunner *sr)
+{
+	srunner_add_suite(sr, nginx_suite());
+}
+
+const struct unit unit = { "check_nginx", setup_all, teardown_all,
+    add_suites };

@@ -18,6 +18,7 @@
 #include "http.h"
 #include "jsonutil.h"
 #include "problem.h"
+#include "unit.h"
 
 #define PJSON	"application/problem+json"
 /* FastCGI hands over char **; the tests' literals are never written to. */
@@ -1055,15 +1056,11 @@ problem_suite(void)
 	return (s);
 }
 
-int
-main(void)
+/* Adds the suites of this file (tests/unit/unit.c runs them). */
+static void
+add_suites(SRunner *sr)
 {
-	SRunner	*sr;
-	int	 failed;
-
-	sr = srunner_create(problem_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return (failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE);
+	srunner_add_suite(sr, problem_suite());
 }
+
+const struct unit unit = { "check_problem", NULL, NULL, add_suites };

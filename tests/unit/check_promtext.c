@@ -16,6 +16,7 @@
 #include <check.h>
 
 #include "promtext.h"
+#include "unit.h"
 
 /* Parses text; asserts success. */
 static void
@@ -308,13 +309,12 @@ START_TEST(test_hostile_noise)
 }
 END_TEST
 
-int
-main(void)
+/* Adds the suites of this file (tests/unit/unit.c runs them). */
+static void
+add_suites(SRunner *sr)
 {
 	Suite	*s = suite_create("promtext");
 	TCase	*tc;
-	SRunner	*sr;
-	int	 failed;
 
 	tc = tcase_create("page");
 	tcase_add_test(tc, test_page);
@@ -336,9 +336,7 @@ main(void)
 	tcase_add_test(tc, test_hostile_noise);
 	tcase_set_timeout(tc, 60);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return (failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE);
+	srunner_add_suite(sr, s);
 }
+
+const struct unit unit = { "check_promtext", NULL, NULL, add_suites };

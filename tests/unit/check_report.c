@@ -23,6 +23,7 @@
 #include "report.h"
 #include "report/hist.h"
 #include "report/overview.h"
+#include "unit.h"
 
 #define LINE \
 	"api.example.com 203.0.113.9 - - [10/Oct/2024:13:55:36 +0000] " \
@@ -675,15 +676,11 @@ report_suite(void)
 	return (s);
 }
 
-int
-main(void)
+/* Adds the suites of this file (tests/unit/unit.c runs them). */
+static void
+add_suites(SRunner *sr)
 {
-	SRunner	*sr;
-	int	 failed;
-
-	sr = srunner_create(report_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return (failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE);
+	srunner_add_suite(sr, report_suite());
 }
+
+const struct unit unit = { "check_report", NULL, NULL, add_suites };

@@ -13,6 +13,7 @@
 #include <check.h>
 
 #include "router.h"
+#include "unit.h"
 
 /* A handler that is never run: the router only hands routes back. */
 static enum st
@@ -451,15 +452,11 @@ router_suite(void)
 	return (s);
 }
 
-int
-main(void)
+/* Adds the suites of this file (tests/unit/unit.c runs them). */
+static void
+add_suites(SRunner *sr)
 {
-	SRunner	*sr;
-	int	 failed;
-
-	sr = srunner_create(router_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return (failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE);
+	srunner_add_suite(sr, router_suite());
 }
+
+const struct unit unit = { "check_router", NULL, NULL, add_suites };
