@@ -50,13 +50,8 @@ pass() { _bs_failed=0; echo "ok - $(basename "$0")"; exit 0; }
 # Prints a failure line and exits.
 fail() { echo "not ok - $(basename "$0"): $*" >&2; exit 1; }
 
-# A free TCP port on 127.0.0.1.
-free_port() {
-	python3 - <<'PY'
-import socket
-s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()
-PY
-}
+# free_port: a free TCP port on 127.0.0.1.
+. "$(dirname "${BASH_SOURCE[0]}")/free-port.sh"
 
 # Runs a command as the PostgreSQL owner (postgres when we are root).
 _pg_as() {

@@ -26,9 +26,7 @@ cmd=${1:-}
 dir=${2:-}
 [ -n "$cmd" ] && [ -n "$dir" ] || { sed -n '2,23s/^# \{0,1\}//p' "$0" >&2; exit 2; }
 
-port() {
-	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
-}
+. "$(dirname "$0")/free-port.sh"
 
 stop() {
 	local p
@@ -65,15 +63,15 @@ mkdir -p "$dir"
 	openssl x509 -req -in localhost.csr -CA tls-ca.pem -CAkey tls-ca.key \
 	    -CAcreateserial -out localhost.pem -days 30 -extfile ext.cnf
 ) >"$dir/openssl.log" 2>&1 || { echo "pebble.sh: openssl failed (see $dir/openssl.log)" >&2; exit 1; }
-acme=$(port)
-mgmt=$(port)
-dns=$(port)
-cts=$(port)
+acme=$(free_port)
+mgmt=$(free_port)
+dns=$(free_port)
+cts=$(free_port)
 cat >"$dir/pebble.json" <<JSON
 {"pebble": {"listenAddress": "127.0.0.1:$acme",
  "managementListenAddress": "127.0.0.1:$mgmt",
  "certificate": "$dir/localhost.pem", "privateKey": "$dir/localhost.key",
- "httpPort": $http_port, "tlsPort": $(port), "ocspResponderURL": "",
+ "httpPort": $http_port, "tlsPort": $(free_port), "ocspResponderURL": "",
  "externalAccountBindingRequired": false}}
 JSON
 nohup pebble-challtestsrv -defaultIPv4 127.0.0.1 -defaultIPv6 "" \
