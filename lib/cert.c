@@ -229,12 +229,10 @@ cert_load(const struct config *cfg, size_t i, const char *state_dir,
 static json_object *
 cert_json_load(const char *path)
 {
-	json_object	*obj = NULL;
-	char		*cause = NULL;
+	json_object	*obj;
 
 	(void)jsonutil_load_file(path, CERT_MAX_STATE, 8, JSONUTIL_OBJECT, &obj,
-	    &cause);
-	free(cause);
+	    NULL);
 	return (obj);
 }
 
@@ -492,29 +490,11 @@ cert_due(struct cert_run *run, const struct cert *c,
 int
 cert_command(const char *what, const char *cmd, char **cause)
 {
-	struct proc_opts	 o;
-	char			*argv[4], *name = NULL;
-	enum st			 st;
-
 	if (cmd == NULL || *cmd == '\0')
 		return (0);
 	log_debug("cert: %s: %s", what, cmd);
-	if (asprintf(&name, "%s '%s'", what, cmd) == -1)
-		return (cause_set(cause, "out of memory"));
-	argv[0] = (char *)"/bin/sh";
-	argv[1] = (char *)"-c";
-	argv[2] = (char *)cmd;
-	argv[3] = NULL;
-	memset(&o, 0, sizeof(o));
-	o.argv = argv;
-	o.what = name;
-	o.timeout_ms = CERT_CMD_TIMEOUT * 1000LL;
-	o.keep = CERT_MAX_OUTPUT;
-	fflush(stdout);
-	fflush(stderr);
-	st = proc_run(&o, NULL, cause);
-	free(name);
-	return (st == ST_OK ? 0 : -1);
+	return (proc_shell(what, cmd, CERT_CMD_TIMEOUT * 1000LL,
+	    CERT_MAX_OUTPUT, cause) == ST_OK ? 0 : -1);
 }
 
 /* Keeps the current path as path.prev (hard link, else a copy). */

@@ -768,27 +768,11 @@ nginx_prepare(const struct config *cfg, char **cause)
 int
 nginx_run(const struct config *cfg, const char *key, char **cause)
 {
-	const char		*cmd = config_str(cfg, "nginx", key);
-	char			*argv[4], *what = NULL;
-	struct proc_opts	 o;
-	enum st			 st;
+	const char	*cmd = config_str(cfg, "nginx", key);
 
 	*cause = NULL;
 	if (cmd == NULL || cmd[0] == '\0')
 		return (cause_set(cause, "[nginx] %s is not set", key));
-	if (asprintf(&what, "'%s'", cmd) == -1)
-		return (cause_set(cause, "out of memory"));
-	argv[0] = (char *)"/bin/sh";
-	argv[1] = (char *)"-c";
-	argv[2] = (char *)cmd;
-	argv[3] = NULL;
-	memset(&o, 0, sizeof(o));
-	o.argv = argv;
-	o.what = what;
-	o.timeout_ms = NGINX_RUN_TIMEOUT * 1000LL;
-	o.keep = NGINX_RUN_TAIL;
-	fflush(NULL);
-	st = proc_run(&o, NULL, cause);
-	free(what);
-	return (st == ST_OK ? 0 : -1);
+	return (proc_shell(NULL, cmd, NGINX_RUN_TIMEOUT * 1000LL,
+	    NGINX_RUN_TAIL, cause) == ST_OK ? 0 : -1);
 }

@@ -341,6 +341,33 @@ proc_loop(const struct proc_opts *o, struct proc *p, long long deadline,
 
 /* See proc.h. */
 enum st
+proc_shell(const char *what, const char *cmd, long long timeout_ms,
+    size_t keep, char **cause)
+{
+	struct proc_opts	 o;
+	char			*argv[4], *name = NULL;
+	enum st			 st;
+
+	if ((what != NULL ? asprintf(&name, "%s '%s'", what, cmd) :
+	    asprintf(&name, "'%s'", cmd)) == -1)
+		return (cause_st(cause, ST_NOMEM, "out of memory"));
+	argv[0] = (char *)"/bin/sh";
+	argv[1] = (char *)"-c";
+	argv[2] = (char *)cmd;
+	argv[3] = NULL;
+	memset(&o, 0, sizeof(o));
+	o.argv = argv;
+	o.what = name;
+	o.timeout_ms = timeout_ms;
+	o.keep = keep;
+	fflush(NULL);			/* our buffered output before its */
+	st = proc_run(&o, NULL, cause);
+	free(name);
+	return (st);
+}
+
+/* See proc.h. */
+enum st
 proc_run(const struct proc_opts *o, struct proc_result *res, char **cause)
 {
 	struct proc_tail t;

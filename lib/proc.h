@@ -77,6 +77,14 @@ enum st	 proc_run(const struct proc_opts *, struct proc_result *res,
 	    char **cause);
 void	 proc_result_cleanup(struct proc_result *);	/* safe twice */
 /*
+ * Runs an operator's command line (a configuration value such as
+ * "nginx -t") with /bin/sh -c: the one place a shell is used, and only
+ * because the operator wrote shell. Named "WHAT 'CMD'" in the error line
+ * (just "'CMD'" when what is NULL); as proc_run otherwise.
+ */
+enum st	 proc_shell(const char *what, const char *cmd, long long timeout_ms,
+	    size_t keep, char **cause);
+/*
  * Starts opts->argv: stdin is a pipe (p->in) when opts->input is set, else
  * /dev/null; output goes to a pipe (p->out) unless PROC_OUT_FD. ST_OK, or
  * ST_IO with *cause. The caller proc_wait()s the child.
