@@ -42,7 +42,8 @@ fs_write_atomic(const char *path, const void *data, size_t len, mode_t mode,
 	ssize_t		 n;
 	int		 fd = -1, saved;
 
-	*cause = NULL;
+	if (cause != NULL)
+		*cause = NULL;
 	if (asprintf(&tmp, "%s.tmp.%ld", path, (long)getpid()) == -1) {
 		tmp = NULL;
 		errno = ENOMEM;
@@ -91,7 +92,8 @@ fs_lock(const char *path, int wait, char **cause)
 {
 	int	 fd;
 
-	*cause = NULL;
+	if (cause != NULL)
+		*cause = NULL;
 	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (fd == -1) {
 		return (cause_set(cause, "cannot open lock file %s: %s", path,
@@ -122,7 +124,8 @@ fs_read_file(const char *path, size_t max, char **out, size_t *lenp,
 	ssize_t		 n;
 	int		 fd, saved;
 
-	*cause = NULL;
+	if (cause != NULL)
+		*cause = NULL;
 	*out = NULL;
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1 ||
 	    fstat(fd, &sb) == -1) {

@@ -6,7 +6,8 @@
  * half. fs_lock() takes an flock(2) on a lock file, so two cron runs of one
  * command cannot overlap. fs_mkdirs() is mkdir -p.
  *
- * Errors follow lib/cause.h: *cause (caller frees), first error wins.
+ * Errors follow lib/cause.h: *cause (caller frees), first error wins; a
+ * NULL cause is allowed.
  */
 #ifndef LIB_FS_H
 #define LIB_FS_H

@@ -21,12 +21,10 @@
 static json_object *
 jobstatus_load(const char *path)
 {
-	json_object	*obj = NULL;
-	char		*cause = NULL;
+	json_object	*obj;
 
 	(void)jsonutil_load_file(path, JOBSTATUS_MAX, 4, JSONUTIL_OBJECT, &obj,
-	    &cause);
-	free(cause);
+	    NULL);
 	return (obj);
 }
 

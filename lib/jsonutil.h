@@ -70,7 +70,7 @@ const char *jsonutil_get_str(json_object *obj, const char *key);
  * json_object_put()s); else *out is NULL and *cause (lib/cause.h) says why:
  * ST_NOTFOUND the file does not exist, ST_IO it cannot be read (or is too
  * large), ST_BADREQ it is not such JSON ("PATH: malformed JSON at byte 3:
- * ..."), ST_NOMEM.
+ * ..."), ST_NOMEM. cause may be NULL (the reason is not wanted).
  */
 enum st	 jsonutil_load_file(const char *path, size_t max, int depth, int flags,
 	    json_object **out, char **cause);
