@@ -26,20 +26,8 @@
 #include "crypto.h"
 #include "unit.h"
 
-static int	 srv_port;
-static pid_t	 srv_pid;
-
-/* Writes all of s to fd. */
-static void
-srv_write(int fd, const char *s, size_t len)
-{
-	ssize_t	 n;
-
-	while (len > 0 && (n = write(fd, s, len)) > 0) {
-		s += n;
-		len -= (size_t)n;
-	}
-}
+static struct unit_srv	 srv;
+#define srv_port	 srv.port
 
 /* Sends a reply with status, extra headers and body. */
 static void
@@ -50,13 +38,13 @@ srv_reply(int fd, int status, const char *headers, const char *body,
 
 	snprintf(head, sizeof(head), "HTTP/1.1 %d X\r\nConnection: close\r\n"
 	    "Content-Length: %zu\r\n%s\r\n", status, len, headers);
-	srv_write(fd, head, strlen(head));
-	srv_write(fd, body, len);
+	unit_write(fd, head, strlen(head));
+	unit_write(fd, body, len);
 }
 
 /* Answers one request on fd according to its path. */
 static void
-srv_handle(int fd)
+srv_handle(int fd, int n_conn)
 {
 	char	 req[16384], path[256], dir[2048], *big;
 	size_t	 n = 0;
@@ -130,37 +118,6 @@ srv_handle(int fd)
 		srv_reply(fd, 404, "", "", 0);
 }
 
-/* Forks the server; it serves until killed. */
-static void
-srv_start(void)
-{
-	struct sockaddr_in	 sin;
-	socklen_t		 len = sizeof(sin);
-	int			 s, c, one = 1;
-
-	s = socket(AF_INET, SOCK_STREAM, 0);
-	setsockopt(s, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	memset(&sin, 0, sizeof(sin));
-	sin.sin_family = AF_INET;
-	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	if (bind(s, (struct sockaddr *)&sin, sizeof(sin)) != 0 ||
-	    listen(s, 16) != 0 ||
-	    getsockname(s, (struct sockaddr *)&sin, &len) != 0) {
-		perror("check_acme: server");
-		exit(1);
-	}
-	srv_port = ntohs(sin.sin_port);
-	if ((srv_pid = fork()) == 0) {
-		signal(SIGPIPE, SIG_IGN);
-		for (;;) {
-			if ((c = accept(s, NULL, NULL)) == -1)
-				continue;
-			srv_handle(c);
-			close(c);
-		}
-	}
-	close(s);
-}
 
 /* A client for http://127.0.0.1:port/PREFIX/dir. */
 static struct acme *
@@ -502,7 +459,7 @@ acme_suite(void)
 static int
 setup_all(void)
 {
-	srv_start();
+	unit_srv_start(&srv, srv_handle, 0);
 	return (0);
 }
 
@@ -510,8 +467,7 @@ setup_all(void)
 static void
 teardown_all(void)
 {
-	kill(srv_pid, SIGTERM);
-	waitpid(srv_pid, NULL, 0);
+	unit_srv_stop(&srv);
 }
 
 /* Adds the suites of this file (tests/unit/unit.c runs them). */

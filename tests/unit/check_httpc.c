@@ -32,20 +32,8 @@
 #include "httpc.h"
 #include "unit.h"
 
-static int	 srv_port;
-static pid_t	 srv_pid;
-
-/* Writes all of s to fd. */
-static void
-srv_write(int fd, const char *s, size_t len)
-{
-	ssize_t	 n;
-
-	while (len > 0 && (n = write(fd, s, len)) > 0) {
-		s += n;
-		len -= (size_t)n;
-	}
-}
+static struct unit_srv	 srv;
+#define srv_port	 srv.port
 
 /* Sends a reply that keeps the connection open. */
 static void
@@ -56,8 +44,8 @@ srv_reply(int fd, int conn, int status, const char *headers, const char *body,
 
 	snprintf(head, sizeof(head), "HTTP/1.1 %d X\r\nContent-Length: %zu\r\n"
 	    "X-Conn: %d\r\n%s\r\n", status, len, conn, headers);
-	srv_write(fd, head, strlen(head));
-	srv_write(fd, body, len);
+	unit_write(fd, head, strlen(head));
+	unit_write(fd, body, len);
 }
 
 /* Serves requests on one connection until the client closes it. */
@@ -102,7 +90,7 @@ srv_conn(int fd, int conn)
 			srv_reply(fd, conn, 200, "", big, 100000);
 			free(big);
 		} else if (strcmp(path, "/cont") == 0) {
-			srv_write(fd, "HTTP/1.1 100 Continue\r\nX-Early: 1\r\n\r\n",
+			unit_write(fd, "HTTP/1.1 100 Continue\r\nX-Early: 1\r\n\r\n",
 			    37);
 			srv_reply(fd, conn, 201, "X-Late: 2\r\n", "", 0);
 		} else if (strcmp(path, "/slow") == 0) {
@@ -115,40 +103,6 @@ srv_conn(int fd, int conn)
 	}
 }
 
-/* Starts the server child on a free loopback port. */
-static void
-srv_start(void)
-{
-	struct sockaddr_in	 sin;
-	socklen_t		 len = sizeof(sin);
-	int			 s, c, conn = 0;
-
-	s = socket(AF_INET, SOCK_STREAM, 0);
-	memset(&sin, 0, sizeof(sin));
-	sin.sin_family = AF_INET;
-	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	if (s == -1 || bind(s, (struct sockaddr *)&sin, sizeof(sin)) == -1 ||
-	    listen(s, 16) == -1 ||
-	    getsockname(s, (struct sockaddr *)&sin, &len) == -1) {
-		perror("check_httpc: server");
-		exit(1);
-	}
-	srv_port = ntohs(sin.sin_port);
-	if ((srv_pid = fork()) == 0) {
-		signal(SIGCHLD, SIG_IGN);
-		for (;;) {
-			if ((c = accept(s, NULL, NULL)) == -1)
-				continue;
-			conn++;
-			if (fork() == 0) {
-				srv_conn(c, conn);
-				_exit(0);
-			}
-			close(c);
-		}
-	}
-	close(s);
-}
 
 /* A URL on the test server. */
 static const char *
@@ -526,7 +480,7 @@ add(Suite *s, const char *name, const TTest *t)
 static int
 setup_all(void)
 {
-	srv_start();
+	unit_srv_start(&srv, srv_conn, 1);
 	return (0);
 }
 
@@ -534,8 +488,7 @@ setup_all(void)
 static void
 teardown_all(void)
 {
-	kill(srv_pid, SIGTERM);
-	waitpid(srv_pid, NULL, 0);
+	unit_srv_stop(&srv);
 }
 
 /* Adds the suites of this file (tests/unit/unit.c runs them). */

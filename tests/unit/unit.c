@@ -4,8 +4,16 @@
  */
 #include "autoconf.h"
 
+#include <sys/socket.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
 #include <errno.h>
 #include <ftw.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -68,6 +76,78 @@ void
 unit_rmtree(const char *path)
 {
 	(void)nftw(path, unit_rm, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+/* See unit.h. */
+void
+unit_write(int fd, const char *s, size_t len)
+{
+	ssize_t	 n;
+
+	while (len > 0 && (n = write(fd, s, len)) > 0) {
+		s += n;
+		len -= (size_t)n;
+	}
+}
+
+/* See unit.h. */
+void
+unit_srv_start(struct unit_srv *srv, void (*handle)(int, int), int fork_each)
+{
+	struct sockaddr_in	 sin;
+	socklen_t		 len = sizeof(sin);
+	int			 s, c, n = 0, one = 1;
+
+	s = socket(AF_INET, SOCK_STREAM, 0);
+	setsockopt(s, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (s == -1 || bind(s, (struct sockaddr *)&sin, sizeof(sin)) != 0 ||
+	    listen(s, 16) != 0 ||
+	    getsockname(s, (struct sockaddr *)&sin, &len) != 0) {
+		fprintf(stderr, "%s: server: %s\n", unit.name, strerror(errno));
+		exit(1);
+	}
+	srv->port = ntohs(sin.sin_port);
+	if ((srv->pid = fork()) == -1) {
+		fprintf(stderr, "%s: fork: %s\n", unit.name, strerror(errno));
+		exit(1);
+	}
+	if (srv->pid == 0) {
+		signal(SIGPIPE, SIG_IGN);
+		if (fork_each)
+			signal(SIGCHLD, SIG_IGN);	/* no zombies */
+		setpgid(0, 0);			/* stopped as a group */
+		for (;;) {
+			if ((c = accept(s, NULL, NULL)) == -1)
+				continue;
+			n++;
+			if (!fork_each) {
+				handle(c, n);
+				close(c);
+				continue;
+			}
+			if (fork() == 0) {
+				handle(c, n);
+				_exit(0);
+			}
+			close(c);
+		}
+	}
+	close(s);
+}
+
+/* See unit.h. */
+void
+unit_srv_stop(struct unit_srv *srv)
+{
+	if (srv->pid <= 0)
+		return;
+	(void)kill(-srv->pid, SIGTERM);
+	(void)kill(srv->pid, SIGTERM);
+	(void)waitpid(srv->pid, NULL, 0);
+	srv->pid = 0;
 }
 
 int

@@ -14,6 +14,7 @@
 #define TESTS_UNIT_UNIT_H
 
 #include <stddef.h>
+#include <sys/types.h>
 
 #include <check.h>
 
@@ -33,5 +34,22 @@ extern const struct unit unit;			/* defined by the suite file */
 int	unit_mkdtemp(char *buf, size_t size);
 /* Removes path and everything below it (no error if it is gone). */
 void	unit_rmtree(const char *path);
+
+/* A TCP server on a free loopback port, run by a child process. */
+struct unit_srv {
+	int	 port;		/* where it listens */
+	pid_t	 pid;		/* the child; 0 when not running */
+};
+/*
+ * Starts srv: handle(fd, n) is called for each connection (n counts from
+ * 1) and the connection closed after it; with fork_each each connection
+ * gets a child of its own (keep-alive, slow answers), else they are served
+ * one after the other. SIGPIPE is ignored in the server. Exits on failure.
+ */
+void	unit_srv_start(struct unit_srv *, void (*handle)(int fd, int n),
+	    int fork_each);
+void	unit_srv_stop(struct unit_srv *);	/* the server and its children */
+/* Writes all of s[0..len) to fd. */
+void	unit_write(int fd, const char *s, size_t len);
 
 #endif
