@@ -20,8 +20,6 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include <fcgiapp.h>
-
 #include "api.h"
 #include "config.h"
 #include "confenv.h"
@@ -50,9 +48,13 @@ api_apply_logging(const struct config *cfg, char **cause)
 	return (0);
 }
 
-/* Binds a unix socket at path, refusing to steal one that is in use. */
+/*
+ * Binds a unix socket at path, refusing to steal one that is in use; on
+ * success api->listen_path and its identity are set.
+ */
 static int
-api_listen_unix(const char *path, const char *modestr, int backlog, char **cause)
+api_listen_unix(struct api *api, const char *path, const char *modestr,
+    int backlog, char **cause)
 {
 	struct sockaddr_un	 sun;
 	struct stat		 sb;
@@ -94,14 +96,73 @@ api_listen_unix(const char *path, const char *modestr, int backlog, char **cause
 	}
 	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1 ||
 	    bind(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1 ||
-	    chmod(path, (mode_t)mode) == -1 || listen(fd, backlog) == -1) {
+	    chmod(path, (mode_t)mode) == -1 || lstat(path, &sb) == -1 ||
+	    listen(fd, backlog) == -1) {
 		(void)!asprintf(cause, "cannot listen on %s: %s", path,
 		    strerror(errno));
 		if (fd != -1)
 			close(fd);
 		return (-1);
 	}
+	if ((api->listen_path = strdup(path)) == NULL) {
+		(void)!asprintf(cause, "out of memory");
+		unlink(path);
+		close(fd);
+		return (-1);
+	}
+	api->listen_dev = sb.st_dev;
+	api->listen_ino = sb.st_ino;
 	return (fd);
+}
+
+/*
+ * The inherited socket's path is ours if the previous image said so
+ * ("FD:DEV:INO", see master_upgrade) and the path still is that file.
+ */
+static void
+api_listen_adopt_path(struct api *api, int fd, const char *ident)
+{
+	struct sockaddr_un	 sun;
+	struct stat		 sb;
+	socklen_t		 len = sizeof(sun);
+	unsigned long long	 dev, ino;
+
+	if (ident == NULL || sscanf(ident, ":%llu:%llu", &dev, &ino) != 2)
+		return;
+	memset(&sun, 0, sizeof(sun));
+	if (getsockname(fd, (struct sockaddr *)&sun, &len) == -1 ||
+	    sun.sun_family != AF_UNIX || sun.sun_path[0] == '\0' ||
+	    lstat(sun.sun_path, &sb) == -1 || (unsigned long long)sb.st_dev != dev ||
+	    (unsigned long long)sb.st_ino != ino)
+		return;
+	if ((api->listen_path = strdup(sun.sun_path)) == NULL)
+		return;
+	api->listen_dev = sb.st_dev;
+	api->listen_ino = sb.st_ino;
+}
+
+/* 1 if path is still the socket file this daemon bound. */
+static int
+api_path_is_ours(const struct api *api)
+{
+	struct stat	 sb;
+
+	return (api->listen_path != NULL && lstat(api->listen_path, &sb) == 0 &&
+	    S_ISSOCK(sb.st_mode) && sb.st_dev == api->listen_dev &&
+	    sb.st_ino == api->listen_ino);
+}
+
+/* See api.h. */
+void
+api_listen_stop(struct api *api)
+{
+	if (api_path_is_ours(api))
+		unlink(api->listen_path);
+	free(api->listen_path);
+	api->listen_path = NULL;
+	if (api->listen_fd != -1)
+		close(api->listen_fd);
+	api->listen_fd = -1;
 }
 
 /* Binds HOST:PORT (loopback in the local stack; nginx is the client). */
@@ -155,7 +216,7 @@ api_listen_tcp(const char *spec, int backlog, char **cause)
  * Returns the fd, or -1 with *cause.
  */
 static int
-api_listen_inherited(const char *val, char **cause)
+api_listen_inherited(struct api *api, const char *val, char **cause)
 {
 	char		*end;
 	long		 fd;
@@ -164,24 +225,26 @@ api_listen_inherited(const char *val, char **cause)
 
 	errno = 0;
 	fd = strtol(val, &end, 10);
-	if (errno != 0 || end == val || *end != '\0' || fd < 0 || fd > 65535 ||
+	if (errno != 0 || end == val || (*end != '\0' && *end != ':') ||
+	    fd < 0 || fd > 65535 ||
 	    getsockopt((int)fd, SOL_SOCKET, SO_ACCEPTCONN, &on, &len) == -1 ||
 	    !on) {
 		(void)!asprintf(cause, "%s=%s is not a listening socket",
 		    API_ENV_LISTEN_FD, val);
 		return (-1);
 	}
-	unsetenv(API_ENV_LISTEN_FD);
 	if ((int)fd != 0 && fcntl((int)fd, F_SETFD, FD_CLOEXEC) == -1) {
 		(void)!asprintf(cause, "fcntl: %s", strerror(errno));
 		return (-1);
 	}
+	api_listen_adopt_path(api, (int)fd, *end == ':' ? end : NULL);
+	unsetenv(API_ENV_LISTEN_FD);
 	return ((int)fd);
 }
 
 /* Opens the FastCGI socket named by [api] listen, non-blocking. */
 static int
-api_listen(const struct config *cfg, char **cause)
+api_listen(struct api *api, const struct config *cfg, char **cause)
 {
 	const char	*spec = config_str(cfg, "api", "listen");
 	const char	*inherited = getenv(API_ENV_LISTEN_FD);
@@ -191,7 +254,7 @@ api_listen(const struct config *cfg, char **cause)
 
 	*cause = NULL;
 	if (inherited != NULL)
-		fd = api_listen_inherited(inherited, cause);
+		fd = api_listen_inherited(api, inherited, cause);
 	else if (strcmp(spec, "stdin") == 0) {
 		if (getsockopt(0, SOL_SOCKET, SO_TYPE, &type, &len) == -1) {
 			(void)!asprintf(cause, "[api] listen = stdin, but fd 0 "
@@ -200,7 +263,7 @@ api_listen(const struct config *cfg, char **cause)
 		}
 		fd = 0;
 	} else if (spec[0] == '/')
-		fd = api_listen_unix(spec, config_str(cfg, "api",
+		fd = api_listen_unix(api, spec, config_str(cfg, "api",
 		    "listen_mode"), backlog, cause);
 	else
 		fd = api_listen_tcp(spec, backlog, cause);
@@ -210,6 +273,51 @@ api_listen(const struct config *cfg, char **cause)
 		return (-1);
 	}
 	return (fd);
+}
+
+/*
+ * Writes [api] pid_file, if set, and keeps an owned copy of its path: a
+ * reload frees the config, and the file to remove at exit is this one.
+ */
+static int
+api_write_pid(struct api *api, char **cause)
+{
+	const char	*file = config_str(api->cfg, "api", "pid_file");
+	char		 pid[32];
+
+	*cause = NULL;
+	if (file == NULL || file[0] == '\0')
+		return (0);
+	snprintf(pid, sizeof(pid), "%ld\n", (long)getpid());
+	if (fs_write_atomic(file, pid, strlen(pid), 0644, cause) != 0)
+		return (-1);
+	if ((api->pid_file = strdup(file)) == NULL) {
+		(void)!asprintf(cause, "out of memory");
+		return (-1);
+	}
+	return (0);
+}
+
+/* Removes the pid file written at start, if it still names this process. */
+static void
+api_remove_pid(struct api *api)
+{
+	char	 want[32], have[32];
+	FILE	*f;
+	size_t	 n = 0;
+
+	if (api->pid_file == NULL)
+		return;
+	snprintf(want, sizeof(want), "%ld\n", (long)getpid());
+	if ((f = fopen(api->pid_file, "re")) != NULL) {
+		n = fread(have, 1, sizeof(have) - 1, f);
+		fclose(f);
+	}
+	have[n] = '\0';
+	if (strcmp(have, want) == 0)
+		unlink(api->pid_file);
+	free(api->pid_file);
+	api->pid_file = NULL;
 }
 
 /* True if fd is a unix-domain socket. */
@@ -268,8 +376,8 @@ main(int argc, char **argv)
 		{ NULL, 0, NULL, 0 }
 	};
 	struct api	 api;
-	char		*cause = NULL, pid[32], *path;
-	const char	*file = NULL, *env = NULL, *pidfile, *spec;
+	char		*cause = NULL, *path;
+	const char	*file = NULL, *env = NULL;
 	size_t		 nroutes;
 	int		 ch, test_only = 0, rc;
 
@@ -327,34 +435,22 @@ main(int argc, char **argv)
 		free(path);
 		return (0);
 	}
+	api.listen_fd = -1;
 	if (api_apply_logging(api.cfg, &cause) != 0 ||
-	    (api.listen_fd = api_listen(api.cfg, &cause)) == -1) {
+	    (api.listen_fd = api_listen(&api, api.cfg, &cause)) == -1 ||
+	    api_write_pid(&api, &cause) != 0) {
 		log_errorx("%s", cause);
 		free(cause);
+		api_listen_stop(&api);
 		config_free(api.cfg);
 		free(path);
 		return (1);
 	}
 	api.listen_unix = api_is_unix(api.listen_fd);
-	FCGX_Init();
-	pidfile = config_str(api.cfg, "api", "pid_file");
-	if (pidfile != NULL && pidfile[0] != '\0') {
-		snprintf(pid, sizeof(pid), "%ld\n", (long)getpid());
-		if (fs_write_atomic(pidfile, pid, strlen(pid), 0644, &cause) != 0) {
-			log_errorx("%s", cause);
-			free(cause);
-			config_free(api.cfg);
-			free(path);
-			return (1);
-		}
-	}
 	rc = master_run(&api);
-	spec = config_str(api.cfg, "api", "listen");
-	if (spec[0] == '/')
-		unlink(spec);
-	if (pidfile != NULL && pidfile[0] != '\0')
-		unlink(pidfile);
-	close(api.listen_fd);
+	/* the paths in use, not the reloaded config's (owned copies) */
+	api_listen_stop(&api);
+	api_remove_pid(&api);
 	config_free(api.cfg);
 	free(path);
 	return (rc);

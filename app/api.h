@@ -26,10 +26,15 @@ struct api {
 	const char	*config_path;	/* -c, --env or default; owned by main() */
 	char		**argv;		/* main()'s, exec'd again on SIGUSR2 */
 	struct db	*db;		/* the worker's connection; NULL in the master */
-	int		 listen_fd;	/* the FastCGI socket, non-blocking */
+	int		 listen_fd;	/* the FastCGI socket, non-blocking; -1 once closed */
 	int		 listen_unix;	/* it is a unix socket */
+	char		*listen_path;	/* its path, when we bound it (owned); else NULL */
+	dev_t		 listen_dev;	/* the path's file at bind time, so that */
+	ino_t		 listen_ino;	/* ... only our own socket is unlinked */
+	char		*pid_file;	/* the pid file written (owned); NULL if none */
 	struct scoreboard *board;	/* shared with the master, mapped by it */
 	unsigned int	 generation;	/* bumped by every reload */
+	pid_t		 master_pid;	/* the master, which workers outlive never */
 };
 
 /* master.c: runs the supervisor until SIGTERM; returns the exit code. */
@@ -40,5 +45,12 @@ void	worker_run(struct api *, unsigned int slot) __attribute__((noreturn));
 
 /* api.c: applies [api] log_level and log_file; -1 with *cause on failure. */
 int	api_apply_logging(const struct config *, char **cause);
+/*
+ * api.c: stops new connections from reaching this daemon (a stop): the
+ * unix socket's path is unlinked if it is still ours, and the master's copy
+ * of the socket is closed (each worker closes its own once it has taken
+ * what was queued).
+ */
+void	api_listen_stop(struct api *);
 
 #endif

@@ -14,17 +14,23 @@
  *		to finish their request and exit. The socket never closes, so
  *		no request is refused.
  *   SIGTERM, SIGINT, SIGQUIT
- *		graceful stop: workers finish what they serve and exit; after
- *		[api] drain_timeout the rest are killed.
+ *		graceful stop: new connections are refused first (the unix
+ *		socket's path is removed and the master closes its copy of the
+ *		socket); the workers get SIGQUIT: they take what is queued,
+ *		finish it and exit; after [api] drain_timeout the rest are
+ *		killed.
  *   SIGUSR1	reopen log files (logrotate), here and in every worker.
  *   SIGUSR2	binary upgrade: exec the program file again (the newly
  *		installed one) in this same process, keeping the socket and
  *		the workers; see master_upgrade().
  *
- * On every tick it also reads the scoreboard: a worker busy on one request
- * for longer than [api] request_timeout is killed and replaced (nginx has
+ * On every tick it also reads the scoreboard: a worker whose handler runs
+ * longer than [api] request_timeout is killed and replaced (nginx has
  * answered 504 by then if its fastcgi_read_timeout is shorter, as it
- * should be).
+ * should be), whatever its generation; so is a worker asked to exit (by a
+ * reload, a stop or an upgrade) that has not within [api] drain_timeout.
+ * The reading of requests needs no help: workers never block on a client
+ * (worker.c). Workers die with the master (PR_SET_PDEATHSIG).
  */
 #include "autoconf.h"
 
@@ -51,6 +57,7 @@
 #define MASTER_ENV_WORKERS	"BOOTSTACK_UPGRADE_WORKERS"	/* "pid,pid" */
 #define MASTER_ENV_FROM		"BOOTSTACK_UPGRADE_FROM"	/* old version */
 #define GENERATION_ADOPTED	(~0U)	/* workers of the image before exec */
+#define WRITE_GRACE_MS		2000	/* a writing worker past request_timeout */
 
 struct master_slot {
 	pid_t		 pid;		/* the worker; 0 when none runs */
@@ -59,6 +66,7 @@ struct master_slot {
 	int		 overran;	/* killed by us for request_timeout */
 	int		 adopted;	/* forked by the image before a SIGUSR2 */
 	long long	 respawn_at;	/* ms, monotonic */
+	long long	 retire_by;	/* asked to exit: killed past this; 0 = not */
 };
 
 static struct master_slot	 slots[MASTER_MAX_SLOTS];
@@ -76,6 +84,22 @@ master_now_ms(void)
 	return ((long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
 }
 
+/*
+ * Clears what slot i says about its worker: no pid, idle, nothing pending.
+ * Done at spawn and at reap, so a worker killed mid-request is not counted
+ * in flight afterwards.
+ */
+static void
+master_clear(struct api *api, unsigned int i)
+{
+	struct scoreboard_slot	*s = &api->board->slots[i];
+
+	atomic_store(&s->pid, 0);
+	atomic_store(&s->state, SCOREBOARD_IDLE);
+	atomic_store(&s->pending, 0);
+	atomic_store(&s->busy_since_ms, 0);
+}
+
 /* Forks one worker into slot i. */
 static void
 master_spawn(struct api *api, unsigned int i)
@@ -85,7 +109,8 @@ master_spawn(struct api *api, unsigned int i)
 	slots[i].generation = api->generation;
 	slots[i].overran = 0;
 	slots[i].adopted = 0;
-	atomic_store(&api->board->slots[i].busy_since_ms, 0);
+	slots[i].retire_by = 0;
+	master_clear(api, i);
 	atomic_store(&api->board->slots[i].used, 1);
 	pid = fork();
 	if (pid == -1) {
@@ -98,6 +123,7 @@ master_spawn(struct api *api, unsigned int i)
 		worker_run(api, i);
 	slots[i].pid = pid;
 	slots[i].waiting = 0;
+	atomic_store(&api->board->slots[i].pid, (int)pid);
 	log_debug("worker %u started, pid %ld", i, (long)pid);
 }
 
@@ -193,7 +219,10 @@ master_reap(struct api *api, int stopping)
 		if (i == MASTER_MAX_SLOTS)
 			continue;
 		slots[i].pid = 0;
+		slots[i].retire_by = 0;
 		delay = 0;
+		if (!slots[i].adopted)
+			master_clear(api, i);
 		if (slots[i].adopted) {
 			/* an old image's worker, done draining: not ours to replace */
 			slots[i].adopted = 0;
@@ -227,35 +256,66 @@ master_reap(struct api *api, int stopping)
 	}
 }
 
-/* Sends sig to every worker, or only to those of older generations. */
+/*
+ * Sends sig to every worker, or only to those of older generations. A
+ * SIGTERM or SIGQUIT asks a worker to exit: it gets [api] drain_timeout to
+ * do so, then master_deadlines() kills it.
+ */
 static void
 master_signal(struct api *api, int sig, int old_only)
 {
 	unsigned int	 i;
+	long long	 by = master_now_ms() + 1000 *
+	    config_int(api->cfg, "api", "drain_timeout");
 
 	for (i = 0; i < MASTER_MAX_SLOTS; i++) {
 		if (slots[i].pid == 0)
 			continue;
 		if (old_only && slots[i].generation == api->generation)
 			continue;
+		if ((sig == SIGTERM || sig == SIGQUIT) && slots[i].retire_by == 0)
+			slots[i].retire_by = by;
 		kill(slots[i].pid, sig);
 	}
 }
 
-/* Kills the workers whose current request overran request_timeout. */
+/*
+ * Kills the workers whose handler overran [api] request_timeout (the
+ * worker bounds its own writing by the same deadline: it is killed only if
+ * it is still writing WRITE_GRACE_MS later), and the workers that were
+ * asked to exit and did not within drain_timeout. Workers of every
+ * generation are checked; adopted ones write into the previous image's
+ * scoreboard, so only their drain deadline applies.
+ */
 static void
 master_deadlines(struct api *api)
 {
-	long long	 now = scoreboard_now_ms(), since, limit;
-	unsigned int	 i;
+	struct scoreboard_slot	*s;
+	long long		 now = scoreboard_now_ms(), since, limit;
+	unsigned int		 i;
+	int			 state;
 
 	limit = 1000 * config_int(api->cfg, "api", "request_timeout");
 	for (i = 0; i < MASTER_MAX_SLOTS; i++) {
 		if (slots[i].pid == 0 || slots[i].overran)
 			continue;
-		since = atomic_load_explicit(&api->board->slots[i].busy_since_ms,
+		if (slots[i].retire_by != 0 && master_now_ms() > slots[i].retire_by) {
+			log_warnx("worker %u (pid %ld) still busy %llds after it "
+			    "was asked to exit: killed", i, (long)slots[i].pid,
+			    config_int(api->cfg, "api", "drain_timeout"));
+			slots[i].overran = 1;
+			kill(slots[i].pid, SIGKILL);
+			continue;
+		}
+		if (slots[i].adopted)
+			continue;
+		s = &api->board->slots[i];
+		since = atomic_load_explicit(&s->busy_since_ms,
 		    memory_order_relaxed);
-		if (since == 0 || now - since <= limit)
+		state = atomic_load_explicit(&s->state, memory_order_relaxed);
+		if (since == 0 || now - since <= limit ||
+		    (state == SCOREBOARD_WRITING &&
+		    now - since <= limit + WRITE_GRACE_MS))
 			continue;
 		log_errorx("worker %u (pid %ld) killed: a request ran past "
 		    "request_timeout (%llds)", i, (long)slots[i].pid, limit / 1000);
@@ -382,7 +442,7 @@ master_selftest(struct api *api)
 static void
 master_upgrade(struct api *api)
 {
-	char		 fdbuf[16], *list = NULL, *next;
+	char		 fdbuf[64], *list = NULL, *next;
 	unsigned int	 i, n = 0;
 	int		 flags;
 
@@ -402,7 +462,13 @@ master_upgrade(struct api *api)
 		list = next;
 		n++;
 	}
-	snprintf(fdbuf, sizeof(fdbuf), "%d", api->listen_fd);
+	/* "FD", or "FD:DEV:INO" when the socket's path is ours to remove */
+	if (api->listen_path != NULL)
+		snprintf(fdbuf, sizeof(fdbuf), "%d:%llu:%llu", api->listen_fd,
+		    (unsigned long long)api->listen_dev,
+		    (unsigned long long)api->listen_ino);
+	else
+		snprintf(fdbuf, sizeof(fdbuf), "%d", api->listen_fd);
 	flags = fcntl(api->listen_fd, F_GETFD);
 	if (flags == -1 || setenv(API_ENV_LISTEN_FD, fdbuf, 1) == -1 ||
 	    setenv(MASTER_ENV_WORKERS, list != NULL ? list : "", 1) == -1 ||
@@ -491,9 +557,9 @@ master_run(struct api *api)
 	sigset_t	 set;
 	siginfo_t	 info;
 	struct timespec	 tick = { 0, 200 * 1000 * 1000 };
-	long long	 drain_deadline = 0, adopt_deadline = 0;
+	long long	 drain_deadline = 0;
 	const char	*from;
-	unsigned int	 adopted, i;
+	unsigned int	 adopted;
 	int		 sig, stopping = 0;
 
 	sigemptyset(&set);
@@ -506,6 +572,7 @@ master_run(struct api *api)
 	sigaddset(&set, SIGUSR2);
 	sigprocmask(SIG_BLOCK, &set, NULL);
 	signal(SIGPIPE, SIG_IGN);
+	api->master_pid = getpid();
 	if (api->board == NULL && (api->board = scoreboard_map()) == NULL) {
 		log_error("mapping the scoreboard");
 		return (1);
@@ -517,8 +584,6 @@ master_run(struct api *api)
 	if (from != NULL) {
 		/* new workers run: now the old ones finish and exit */
 		master_signal(api, SIGTERM, 1);
-		adopt_deadline = master_now_ms() + 1000 *
-		    config_int(api->cfg, "api", "drain_timeout");
 		log_info("upgraded: bootstack-api %s (was %s), %lld workers on "
 		    "%s, %u old workers draining", PACKAGE_VERSION, from,
 		    config_int(api->cfg, "api", "workers"),
@@ -541,12 +606,18 @@ master_run(struct api *api)
 		case SIGINT:
 		case SIGQUIT:
 			if (!stopping) {
+				/*
+				 * New connections are refused from here on;
+				 * the workers take what is queued, finish
+				 * it and exit (SIGQUIT: drain).
+				 */
+				api_listen_stop(api);
 				log_info("stopping: draining %u workers",
 				    master_alive());
 				stopping = 1;
 				drain_deadline = master_now_ms() + 1000 *
 				    config_int(api->cfg, "api", "drain_timeout");
-				master_signal(api, SIGTERM, 0);
+				master_signal(api, SIGQUIT, 0);
 			}
 			break;
 		case SIGUSR1:
@@ -563,17 +634,6 @@ master_run(struct api *api)
 		}
 		master_reap(api, stopping);
 		master_deadlines(api);
-		if (adopt_deadline != 0 && master_now_ms() > adopt_deadline) {
-			/* old workers past drain_timeout, as a stop would */
-			for (i = 0; i < MASTER_MAX_SLOTS; i++)
-				if (slots[i].adopted && slots[i].pid != 0) {
-					log_warnx("old worker (pid %ld) still "
-					    "busy after drain_timeout: killed",
-					    (long)slots[i].pid);
-					kill(slots[i].pid, SIGKILL);
-				}
-			adopt_deadline = 0;
-		}
 		if (stopping) {
 			if (master_alive() == 0)
 				break;

@@ -17,6 +17,15 @@ const char *const scoreboard_methods[SCOREBOARD_METHODS] = {
 	"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "other"
 };
 
+const char *const scoreboard_states[SCOREBOARD_STATE__COUNT] = {
+	"idle", "handler", "writing"
+};
+
+const char *const scoreboard_drops[SCOREBOARD_DROP__COUNT] = {
+	"header_timeout", "body_timeout", "evicted", "protocol", "aborted",
+	"params_too_big", "eof", "write", "refused"
+};
+
 /* See scoreboard.h. Anonymous shared memory is zeroed by the kernel. */
 struct scoreboard *
 scoreboard_map(void)

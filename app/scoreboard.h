@@ -11,7 +11,10 @@
  *
  * The master uses it to enforce the per-request deadline (a worker busy on
  * one request for longer than [api] request_timeout is killed), which costs
- * a worker no system call per request.
+ * a worker no system call per request: the worker only stores its state and
+ * the start of the request in its slot. The master also writes each slot's
+ * pid when it forks and clears the slot's busy mark when it reaps, so a
+ * worker killed mid-request is never counted in flight afterwards.
  */
 #ifndef APP_SCOREBOARD_H
 #define APP_SCOREBOARD_H
@@ -25,6 +28,28 @@
 #define SCOREBOARD_CLASSES	5	/* 1xx .. 5xx */
 #define SCOREBOARD_BUCKETS	11	/* finite histogram bounds, +Inf after */
 
+/* What a worker is doing now (its slot's state). */
+enum scoreboard_state {
+	SCOREBOARD_IDLE,	/* waiting for a connection (or none runs) */
+	SCOREBOARD_HANDLER,	/* running a request's handler */
+	SCOREBOARD_WRITING,	/* writing the answer */
+	SCOREBOARD_STATE__COUNT
+};
+
+/* Why a connection ended without an answer (or its answer was lost). */
+enum scoreboard_drop {
+	SCOREBOARD_DROP_HEADER_TIMEOUT,	/* params not complete in header_timeout */
+	SCOREBOARD_DROP_BODY_TIMEOUT,	/* body not complete in body_timeout */
+	SCOREBOARD_DROP_EVICTED,	/* the worker held too many unfinished */
+	SCOREBOARD_DROP_PROTOCOL,	/* malformed FastCGI records */
+	SCOREBOARD_DROP_ABORTED,	/* FCGI_ABORT_REQUEST */
+	SCOREBOARD_DROP_PARAMS_TOOBIG,	/* params over [api] max_params */
+	SCOREBOARD_DROP_EOF,		/* the peer closed mid-request */
+	SCOREBOARD_DROP_WRITE,		/* the answer could not be written */
+	SCOREBOARD_DROP_REFUSED,	/* the peer is not in FCGI_WEB_SERVER_ADDRS */
+	SCOREBOARD_DROP__COUNT
+};
+
 enum scoreboard_restart {
 	SCOREBOARD_RESTART_CRASH,
 	SCOREBOARD_RESTART_RECYCLE,
@@ -34,17 +59,24 @@ enum scoreboard_restart {
 
 extern const double	 scoreboard_bounds[SCOREBOARD_BUCKETS];	/* seconds */
 extern const char *const scoreboard_methods[SCOREBOARD_METHODS];
+extern const char *const scoreboard_states[SCOREBOARD_STATE__COUNT];
+extern const char *const scoreboard_drops[SCOREBOARD_DROP__COUNT];
 
 typedef _Atomic unsigned long long scoreboard_counter;
 
 struct scoreboard_slot {
 	_Atomic int		 used;		/* a worker ran here once */
+	_Atomic int		 pid;		/* master: the worker now; 0 = none */
+	_Atomic int		 state;		/* enum scoreboard_state */
+	_Atomic int		 pending;	/* connections read, not complete */
 	_Atomic long long	 busy_since_ms;	/* monotonic; 0 = idle */
 	_Atomic long long	 db_last_ms;	/* last database answer, monotonic */
 	_Atomic int		 db_last_ok;	/* ... and whether it was good */
 	scoreboard_counter	 requests;	/* served since the slot's start */
 	scoreboard_counter	 db_errors;	/* failed statements and connects */
 	scoreboard_counter	 db_reconnects;	/* new connections after the first */
+	/* connections ended without an answer, by reason */
+	scoreboard_counter	 drops[SCOREBOARD_DROP__COUNT];
 	/* answers by route row and status class */
 	scoreboard_counter	 hits[SCOREBOARD_ROUTES][SCOREBOARD_CLASSES];
 	/* answers that matched no route, by method and status class */

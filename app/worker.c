@@ -4,49 +4,117 @@
  * The listening socket is non-blocking and shared by all workers; each one
  * waits in epoll_wait() with EPOLLEXCLUSIVE (so one connection wakes one
  * worker, not all) together with a self-pipe that the signal handlers write
- * to. That way a stop signal interrupts an idle worker at once, while a busy
- * worker (signals installed with SA_RESTART, so its reads and writes are not
- * cut short) finishes the request in hand first: SIGTERM drains, never drops.
+ * to, and the connections it has accepted but not yet read in full.
  *
- * The per-request deadline is kept by the master: the worker writes the
- * start of each request into its scoreboard slot (no system call), and the
- * master kills a worker whose request overruns [api] request_timeout, as
- * php-fpm's request_terminate_timeout does.
+ * A worker never blocks on a client. Accepted sockets are non-blocking: a
+ * connection is read as far as it has arrived (lib/fcgi.h), and one whose
+ * request is incomplete is parked in the epoll set and read on when more
+ * comes, while the worker serves others. Only a complete request (begin,
+ * parameters, body) reaches a handler. A parked connection has
+ * [api] header_timeout from accept to send its parameters, then
+ * [api] body_timeout for its body; past that it is closed. The parked
+ * ones are kept on two lists in deadline order, so expiry costs nothing
+ * per request. As many may be parked as the file descriptor limit allows
+ * (up to WORKER_PENDING_CAP), holding WORKER_HELD_MAX bytes at most: past
+ * either, the oldest is given up. So idle or trickling connections (on a
+ * TCP listener anyone who reaches the port can open them) cost a file
+ * descriptor and under a kilobyte each, not a worker. nginx sends the whole request with the connection, so on the
+ * hot path nothing is parked: accept, one read, one writev, close.
  *
- * On a unix socket the worker ends each connection itself: it reads the
- * request's stdin to its end, flushes the answer and closes. libfcgi would
- * instead shutdown(2) and wait for nginx to close first, a guard against
- * TCP resets that costs a context switch per request and means nothing on
- * a unix socket once nothing is left unread.
+ * The handler's deadline is kept by the master: the worker writes its state
+ * and the start of the request into its scoreboard slot (no system call),
+ * and the master kills a worker whose handler overruns [api]
+ * request_timeout, as php-fpm's request_terminate_timeout does. The answer
+ * is written without blocking too; a peer that does not take it by the end
+ * of request_timeout loses it.
+ *
+ * Signals: SIGTERM retires the worker (a reload, or a recycle): it stops
+ * accepting, finishes what it holds and exits. SIGQUIT (the master's stop)
+ * and SIGINT first accept what is queued on the socket, so nothing queued
+ * is reset, then retire. The signal handlers are installed with SA_RESTART and only
+ * set flags. A worker whose master is gone exits at once: PR_SET_PDEATHSIG
+ * is SIGKILL, and every wait in epoll_wait() is bounded so the parent is
+ * checked at least once a second.
  */
 #include "autoconf.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <netinet/in.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
-
-#include <fcgiapp.h>
 
 #include "api.h"
 #include "auth.h"
 #include "config.h"
 #include "db.h"
+#include "fcgi.h"
 #include "http.h"
 #include "log.h"
 #include "problem.h"
 #include "routes.h"
 #include "scoreboard.h"
 
-static volatile sig_atomic_t	 worker_stop;		/* SIGTERM/SIGQUIT/SIGINT */
+#define WORKER_PENDING_MIN	32	/* parked connections per worker, at least */
+#define WORKER_PENDING_CAP	4096	/* ... and at most (else RLIMIT_NOFILE) */
+#define WORKER_HELD_MAX		(16 * 1024 * 1024) /* bytes parked ones hold */
+#define WORKER_SPARE_MAX	64	/* connection structs kept for reuse */
+#define WORKER_KEEP_BYTES	16384	/* a buffer larger is freed at close */
+#define WORKER_EVENTS		64
+#define WORKER_CHECK_MS		1000	/* longest sleep before checking the master */
+
+/* One accepted connection, from accept to close. */
+struct worker_conn {
+	struct fcgi_conn	 fc;		/* its FastCGI request */
+	long long		 accepted_ms;	/* monotonic */
+	long long		 params_ms;	/* parameters complete; 0 before */
+	int			 polled;	/* in the epoll set */
+	unsigned int		 list;		/* parked on lists[list - 1]; 0 = not */
+	size_t			 held;		/* bytes counted in worker.held */
+	struct worker_conn	*prev, *next;	/* on its list; next: spare list */
+};
+
+/* Parked connections of one stage, oldest (first deadline) first. */
+struct worker_list {
+	struct worker_conn	*head, *tail;
+};
+
+/* The worker's process-wide state. */
+struct worker {
+	struct api		*api;
+	unsigned int		 slot;
+	struct scoreboard_slot	*me;		/* its scoreboard slot */
+	int			 ep;		/* epoll */
+	int			 watching;	/* the listener is in the epoll set */
+	pid_t			 master;	/* the parent to outlive us never */
+	long long		 header_ms;	/* [api] header_timeout */
+	long long		 body_ms;	/* [api] body_timeout */
+	long long		 request_ms;	/* [api] request_timeout */
+	size_t			 max_params;
+	size_t			 max_body;
+	struct worker_list	 lists[2];	/* waiting for params, for the body */
+	unsigned int		 nparked;	/* on both lists */
+	unsigned int		 pending_max;	/* parked at most */
+	size_t			 held;		/* bytes the parked ones hold */
+	struct worker_conn	*spare;		/* free list */
+	unsigned int		 nspare;
+	char			**allowed;	/* FCGI_WEB_SERVER_ADDRS, NULL = any */
+	long long		 served;	/* requests served */
+};
+
+static volatile sig_atomic_t	 worker_retire;		/* SIGTERM */
+static volatile sig_atomic_t	 worker_drain;		/* SIGQUIT, SIGINT */
 static volatile sig_atomic_t	 worker_reopen;		/* SIGUSR1 */
 static int			 worker_pipe[2] = { -1, -1 };
+static char			 worker_tag_listen, worker_tag_pipe;
 
 /* Records a signal and wakes epoll_wait() through the self-pipe. */
 static void
@@ -56,8 +124,10 @@ worker_on_signal(int sig)
 
 	if (sig == SIGUSR1)
 		worker_reopen = 1;
+	else if (sig == SIGQUIT || sig == SIGINT)
+		worker_drain = 1;	/* SIGINT: ^C reaches the whole group */
 	else
-		worker_stop = 1;
+		worker_retire = 1;
 	(void)!write(worker_pipe[1], "x", 1);
 	errno = saved;
 }
@@ -87,36 +157,47 @@ worker_signals(void)
 	sigprocmask(SIG_SETMASK, &all, NULL);
 }
 
-/* Reads the request body into r->body; ST_TOOBIG past [api] max_body. */
-static enum st
-worker_read_body(struct http_req *r, FCGX_Stream *in)
+/* Counts a connection that ended without its answer. */
+static void
+worker_drop(struct worker *w, enum scoreboard_drop why)
 {
-	const char	*cl = http_param(r, "CONTENT_LENGTH");
-	char		 chunk[16384], *end;
-	unsigned long long len = 0;
-	enum st		 st;
-	int		 n;
+	atomic_fetch_add_explicit(&w->me->drops[why], 1, memory_order_relaxed);
+}
+
+/*
+ * Checks the body against CONTENT_LENGTH before any handler sees it: a
+ * malformed length is 400, one over [api] max_body 413, a body of another
+ * length than announced 400 (a short body means a lost part).
+ */
+static enum st
+worker_check_body(struct http_req *r, const struct fcgi_conn *fc)
+{
+	const char		*cl = http_param(r, "CONTENT_LENGTH"), *p;
+	unsigned long long	 len = 0;
 
 	if (cl != NULL && cl[0] != '\0') {
-		errno = 0;
-		len = strtoull(cl, &end, 10);
-		if (errno != 0 || *end != '\0')
-			return (http_fail(r, ST_BADREQ, "bad Content-Length"));
-		if (len > r->body.max)
-			return (http_fail(r, ST_TOOBIG, "the body is larger than "
-			    "%zu bytes", r->body.max));
-	}
-	while ((n = FCGX_GetStr(chunk, sizeof(chunk), in)) > 0) {
-		if ((st = buf_add(&r->body, chunk, (size_t)n)) != ST_OK)
-			return (http_fail(r, st, "the body is larger than %zu "
-			    "bytes", r->body.max));
-	}
+		for (p = cl; *p != '\0'; p++) {
+			if (*p < '0' || *p > '9' || p - cl >= 19)
+				return (http_fail(r, ST_BADREQ, "bad "
+				    "Content-Length: %.32s", cl));
+			len = len * 10 + (unsigned long long)(*p - '0');
+		}
+		if (len > r->body.max || fc->body_toobig)
+			return (http_fail(r, ST_TOOBIG, "the body is larger "
+			    "than %zu bytes", r->body.max));
+		if (len != fc->body_len)
+			return (http_fail(r, ST_BADREQ, "the body has %llu "
+			    "bytes, Content-Length says %llu", fc->body_len,
+			    len));
+	} else if (fc->body_toobig)
+		return (http_fail(r, ST_TOOBIG, "the body is larger than %zu "
+		    "bytes", r->body.max));
 	return (ST_OK);
 }
 
 /* Routes and runs one request; the response is left in r. */
 static void
-worker_dispatch(struct api *api, struct http_req *r, FCGX_Stream *in)
+worker_dispatch(struct api *api, struct http_req *r, const struct fcgi_conn *fc)
 {
 	const struct route	*table;
 	size_t			 n;
@@ -127,7 +208,7 @@ worker_dispatch(struct api *api, struct http_req *r, FCGX_Stream *in)
 		    "than %d bytes", HTTP_PATH_MAX - 1);
 		goto out;
 	}
-	if ((st = worker_read_body(r, in)) != ST_OK)
+	if ((st = worker_check_body(r, fc)) != ST_OK)
 		goto out;
 	table = routes_all(&n);
 	switch (router_match(table, n, r->method, r->path, &r->match, r->allow,
@@ -193,23 +274,46 @@ worker_count(struct api *api, struct scoreboard_slot *me, struct http_req *r)
 	}
 }
 
-/* Serves one accepted FastCGI request from start to end. */
+/*
+ * Serves one complete request: the handler, then the answer. The body the
+ * connection read is lent to the request and taken back after, so its
+ * memory serves the next connection too.
+ */
 static void
-worker_serve(struct api *api, FCGX_Request *fr, unsigned int slot)
+worker_serve(struct worker *w, struct worker_conn *c)
 {
+	static int	 warned;
+	struct api	*api = w->api;
 	struct http_req	 r;
 	struct buf	 out;
 	char		 fields[256] = "";
+	long long	 since = scoreboard_now_ms();
+	enum st		 st;
 
-	http_req_init(&r, fr->envp, (size_t)config_int(api->cfg, "api",
-	    "max_body"));
+	atomic_store_explicit(&w->me->busy_since_ms, since, memory_order_relaxed);
+	atomic_store_explicit(&w->me->state, SCOREBOARD_HANDLER,
+	    memory_order_relaxed);
+	if (c->fc.keep_conn && !warned++)
+		log_warnx("nginx asked for FastCGI keep-alive; connections are "
+		    "closed after each request (remove fastcgi_keep_conn)");
+	http_req_init(&r, c->fc.env, w->max_body);
+	buf_cleanup(&r.body);
+	r.body = c->fc.body;		/* lent */
 	r.app = api;
 	log_set_request_id(r.request_id);
-	worker_dispatch(api, &r, fr->in);
+	worker_dispatch(api, &r, &c->fc);
 
 	buf_init(&out, HTTP_OUT_MAX + HTTP_HEADERS_MAX + 256);
-	if (http_render(&r, &out) == ST_OK)
-		FCGX_PutStr(out.data, (int)out.len, fr->out);
+	atomic_store_explicit(&w->me->state, SCOREBOARD_WRITING,
+	    memory_order_relaxed);
+	if (http_render(&r, &out) == ST_OK && (st = fcgi_conn_answer(&c->fc,
+	    out.data, out.len, since + w->request_ms)) != ST_OK) {
+		log_debug("the answer could not be written: %s",
+		    st == ST_TIMEOUT ? "request_timeout passed" :
+		    strerror(errno));
+		worker_drop(w, SCOREBOARD_DROP_WRITE);
+	}
+	w->served++;
 	buf_cleanup(&out);
 	if (log_min_level <= LOG_LEVEL_DEBUG) {
 		log_field(fields, sizeof(fields), "method", r.method);
@@ -219,99 +323,436 @@ worker_serve(struct api *api, FCGX_Request *fr, unsigned int slot)
 		    http_now_us() - r.start_us);
 		log_msg(LOG_LEVEL_DEBUG, 0, fields, "request");
 	}
-	worker_count(api, &api->board->slots[slot], &r);
+	worker_count(api, w->me, &r);
 	log_set_request_id(NULL);
+	c->fc.body = r.body;		/* taken back */
+	buf_init(&r.body, 0);
+	if (c->fc.body.cap > 1024 * 1024)
+		buf_cleanup(&c->fc.body);	/* a big one: give it back */
 	http_req_cleanup(&r);
+	atomic_store_explicit(&w->me->state, SCOREBOARD_IDLE,
+	    memory_order_relaxed);
+	atomic_store_explicit(&w->me->busy_since_ms, 0, memory_order_relaxed);
+}
+
+/* Appends c to list l (the newest at the tail). */
+static void
+worker_list_add(struct worker_list *l, struct worker_conn *c)
+{
+	c->prev = l->tail;
+	c->next = NULL;
+	if (l->tail != NULL)
+		l->tail->next = c;
+	else
+		l->head = c;
+	l->tail = c;
+}
+
+/* Takes c out of list l. */
+static void
+worker_list_del(struct worker_list *l, struct worker_conn *c)
+{
+	if (c->prev != NULL)
+		c->prev->next = c->next;
+	else
+		l->head = c->next;
+	if (c->next != NULL)
+		c->next->prev = c->prev;
+	else
+		l->tail = c->prev;
+	c->prev = c->next = NULL;
+}
+
+/* Bytes c's buffers hold, as counted against WORKER_HELD_MAX. */
+static size_t
+worker_conn_bytes(const struct worker_conn *c)
+{
+	return (sizeof(*c) + c->fc.params.cap + c->fc.body.cap);
+}
+
+/* Takes c off the parked lists (it is on one). */
+static void
+worker_unpark(struct worker *w, struct worker_conn *c)
+{
+	worker_list_del(&w->lists[c->list - 1], c);
+	c->list = 0;
+	w->held -= c->held;
+	c->held = 0;
+	w->nparked--;
+	atomic_store_explicit(&w->me->pending, (int)w->nparked,
+	    memory_order_relaxed);
+}
+
+/* Closes the connection and keeps c (a few of them) for the next one. */
+static void
+worker_close(struct worker *w, struct worker_conn *c)
+{
+	if (c->list != 0)
+		worker_unpark(w, c);	/* close() takes it out of epoll */
+	if (c->fc.fd >= 0)
+		close(c->fc.fd);
+	c->fc.fd = -1;
+	c->polled = 0;
+	if (w->nspare >= WORKER_SPARE_MAX) {
+		fcgi_conn_cleanup(&c->fc);
+		free(c);
+		return;
+	}
+	if (c->fc.params.cap > WORKER_KEEP_BYTES)
+		buf_cleanup(&c->fc.params);
+	if (c->fc.body.cap > WORKER_KEEP_BYTES)
+		buf_cleanup(&c->fc.body);
+	c->next = w->spare;
+	w->spare = c;
+	w->nspare++;
+}
+
+/* A connection struct for a new connection; NULL when out of memory. */
+static struct worker_conn *
+worker_conn_get(struct worker *w)
+{
+	struct worker_conn	*c;
+
+	if ((c = w->spare) != NULL) {
+		w->spare = c->next;
+		w->nspare--;
+		c->next = NULL;
+		return (c);
+	}
+	if ((c = calloc(1, sizeof(*c))) == NULL)
+		return (NULL);
+	fcgi_conn_init(&c->fc, w->max_params, w->max_body);
+	return (c);
+}
+
+/* The moment the connection's current stage must be over (monotonic ms). */
+static long long
+worker_deadline(const struct worker *w, const struct worker_conn *c)
+{
+	if (c->params_ms == 0)
+		return (c->accepted_ms + w->header_ms);
+	return (c->params_ms + w->body_ms);
+}
+
+/* The parked connection to give up first: the oldest waiting for params. */
+static struct worker_conn *
+worker_oldest(const struct worker *w)
+{
+	return (w->lists[0].head != NULL ? w->lists[0].head : w->lists[1].head);
 }
 
 /*
- * Accepts the next request. On a unix socket the worker accepts the
- * connection itself and hands it to libfcgi as if it were a kept one, which
- * skips libfcgi's extra wait for the first bytes (nginx sends them with the
- * connection); elsewhere libfcgi accepts, with its FCGI_WEB_SERVER_ADDRS
- * check. Returns 0, or a negative errno (-EAGAIN: nothing waiting).
+ * Parks c (or keeps it parked) on the list of its stage: waiting for its
+ * parameters (ordered by accept) or for its body (ordered by the end of
+ * the parameters), so both lists are in deadline order. Then gives up the
+ * oldest others while the parked connections hold more than
+ * WORKER_HELD_MAX bytes. Returns 0, or -1 if c could not be watched.
  */
 static int
-worker_accept(struct api *api, FCGX_Request *fr)
+worker_park(struct worker *w, struct worker_conn *c)
 {
-	int	 fd;
+	struct epoll_event	 ev;
+	struct worker_conn	*old;
+	unsigned int		 list = c->params_ms == 0 ? 1 : 2;
+	size_t			 bytes;
 
-	if (!api->listen_unix)
-		return (FCGX_Accept_r(fr));
-	if ((fd = accept4(api->listen_fd, NULL, NULL, SOCK_CLOEXEC)) == -1)
-		return (-errno);
-	fr->ipcFd = fd;
-	fr->keepConnection = 1;	/* so FCGX_Accept_r keeps fd instead of closing */
-	return (FCGX_Accept_r(fr));
+	if (!c->polled) {
+		memset(&ev, 0, sizeof(ev));
+		ev.events = EPOLLIN;
+		ev.data.ptr = c;
+		if (epoll_ctl(w->ep, EPOLL_CTL_ADD, c->fc.fd, &ev) == -1) {
+			log_warn("worker %u: epoll_ctl", w->slot);
+			return (-1);
+		}
+		c->polled = 1;
+	}
+	if (c->list != list) {
+		if (c->list != 0)
+			worker_list_del(&w->lists[c->list - 1], c);
+		else {
+			w->nparked++;
+			atomic_store_explicit(&w->me->pending,
+			    (int)w->nparked, memory_order_relaxed);
+		}
+		worker_list_add(&w->lists[list - 1], c);
+		c->list = list;
+	}
+	bytes = worker_conn_bytes(c);
+	w->held += bytes - c->held;
+	c->held = bytes;
+	while (w->held > WORKER_HELD_MAX && (old = worker_oldest(w)) != NULL &&
+	    old != c) {
+		worker_drop(w, SCOREBOARD_DROP_EVICTED);
+		worker_close(w, old);
+	}
+	return (0);
 }
 
-/* Ends the request on a unix socket without libfcgi's shutdown-and-wait. */
-static void
-worker_finish(struct api *api, FCGX_Request *fr)
+/*
+ * Reads what the connection holds; serves the request once complete, or
+ * parks the connection until more arrives. Returns 1 if it is finished
+ * (closed), 0 if parked.
+ */
+static int
+worker_progress(struct worker *w, struct worker_conn *c)
 {
-	static int	 warned;
-	char		 drain[4096];
+	enum fcgi_result	 rc;
 
-	/*
-	 * FastCGI keep-alive (nginx's fastcgi_keep_conn on) is refused: a
-	 * single-threaded worker holding an idle kept connection cannot
-	 * accept another, so nginx's pool could stall behind busy workers
-	 * (docs/nginx.md has the measurements). Closing is always safe.
-	 */
-	if (fr->keepConnection) {
-		if (!warned++)
-			log_warnx("nginx asked for FastCGI keep-alive; connections "
-			    "are closed after each request (remove "
-			    "fastcgi_keep_conn)");
-		fr->keepConnection = 0;
+	rc = fcgi_conn_read(&c->fc);
+	switch (rc) {
+	case FCGI_AGAIN:
+		if (c->params_ms == 0 && c->fc.stage >= FCGI_STAGE_STDIN)
+			c->params_ms = scoreboard_now_ms();
+		if (worker_park(w, c) == 0)
+			return (0);
+		break;
+	case FCGI_DONE:
+		if (c->list != 0)
+			worker_unpark(w, c);
+		worker_serve(w, c);
+		break;
+	case FCGI_ABORTED:
+		fcgi_conn_end(&c->fc);
+		worker_drop(w, SCOREBOARD_DROP_ABORTED);
+		log_debug("connection ended: %s", c->fc.why);
+		break;
+	case FCGI_TOOBIG:
+		worker_drop(w, SCOREBOARD_DROP_PARAMS_TOOBIG);
+		log_debug("connection closed: %s", c->fc.why);
+		break;
+	case FCGI_PROTOCOL:
+		worker_drop(w, SCOREBOARD_DROP_PROTOCOL);
+		log_debug("connection closed: %s", c->fc.why);
+		break;
+	case FCGI_EOF:
+		worker_drop(w, SCOREBOARD_DROP_EOF);
+		log_debug("connection closed: %s", c->fc.why);
+		break;
 	}
-	if (!api->listen_unix) {
-		FCGX_Finish_r(fr);
+	worker_close(w, c);
+	return (1);
+}
+
+/* Closes the parked connections whose stage ran past its deadline. */
+static void
+worker_expire(struct worker *w, long long now)
+{
+	struct worker_conn	*c;
+	unsigned int		 l;
+
+	for (l = 0; l < 2; l++) {
+		while ((c = w->lists[l].head) != NULL &&
+		    worker_deadline(w, c) <= now) {
+			worker_drop(w, l == 0 ? SCOREBOARD_DROP_HEADER_TIMEOUT :
+			    SCOREBOARD_DROP_BODY_TIMEOUT);
+			log_debug("connection closed: no %s within %llds",
+			    l == 0 ? "parameters" : "body",
+			    (l == 0 ? w->header_ms : w->body_ms) / 1000);
+			worker_close(w, c);
+		}
+	}
+}
+
+/* Milliseconds epoll_wait() may sleep: to the next deadline, at most 1 s. */
+static int
+worker_sleep_ms(const struct worker *w, long long now)
+{
+	long long	 d, best = WORKER_CHECK_MS;
+	unsigned int	 l;
+
+	for (l = 0; l < 2; l++) {
+		if (w->lists[l].head == NULL)
+			continue;
+		d = worker_deadline(w, w->lists[l].head) - now;
+		if (d < best)
+			best = d < 0 ? 0 : d;
+	}
+	return ((int)best + (best > 0 ? 1 : 0));
+}
+
+/* The peer passes FCGI_WEB_SERVER_ADDRS (libfcgi's allow list), if set. */
+static int
+worker_allowed(const struct worker *w, const struct sockaddr_storage *ss)
+{
+	char	 addr[INET6_ADDRSTRLEN];
+	size_t	 i;
+
+	if (w->allowed == NULL || ss->ss_family == AF_UNIX)
+		return (1);
+	if (ss->ss_family == AF_INET)
+		inet_ntop(AF_INET, &((const struct sockaddr_in *)ss)->sin_addr,
+		    addr, sizeof(addr));
+	else if (ss->ss_family == AF_INET6)
+		inet_ntop(AF_INET6,
+		    &((const struct sockaddr_in6 *)ss)->sin6_addr, addr,
+		    sizeof(addr));
+	else
+		return (0);
+	if (strncmp(addr, "::ffff:", 7) == 0 && strchr(addr + 7, '.') != NULL)
+		memmove(addr, addr + 7, strlen(addr + 7) + 1);
+	for (i = 0; w->allowed[i] != NULL; i++)
+		if (strcmp(w->allowed[i], addr) == 0)
+			return (1);
+	return (0);
+}
+
+/* Reads FCGI_WEB_SERVER_ADDRS ("a,b,c") once; NULL if unset or empty. */
+static char **
+worker_allow_list(void)
+{
+	const char	*env = getenv("FCGI_WEB_SERVER_ADDRS");
+	char		**list, *copy, *p, *tok;
+	size_t		 n = 1;
+
+	if (env == NULL || env[0] == '\0')
+		return (NULL);
+	for (p = (char *)env; *p != '\0'; p++)
+		n += *p == ',';
+	if ((list = calloc(n + 1, sizeof(*list))) == NULL ||
+	    (copy = strdup(env)) == NULL) {
+		log_errorx("out of memory");
+		_exit(1);
+	}
+	n = 0;
+	for (tok = strtok_r(copy, ", ", &p); tok != NULL;
+	    tok = strtok_r(NULL, ", ", &p))
+		list[n++] = tok;
+	return (list);
+}
+
+/*
+ * Accepts one connection and reads it; parks it or serves it. Returns 0
+ * if it was served (or refused), 1 if it was parked, -1 when nothing is
+ * queued (or accept failed).
+ */
+static int
+worker_accept(struct worker *w)
+{
+	struct sockaddr_storage	 ss;
+	socklen_t		 len = sizeof(ss);
+	struct worker_conn	*c;
+	int			 fd;
+
+	fd = accept4(w->api->listen_fd, w->allowed != NULL ?
+	    (struct sockaddr *)&ss : NULL, w->allowed != NULL ? &len : NULL,
+	    SOCK_NONBLOCK | SOCK_CLOEXEC);
+	if (fd == -1) {
+		if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR &&
+		    errno != ECONNABORTED)
+			log_warn("worker %u: accept", w->slot);
+		return (-1);
+	}
+	if (w->allowed != NULL && !worker_allowed(w, &ss)) {
+		worker_drop(w, SCOREBOARD_DROP_REFUSED);
+		close(fd);
+		return (0);
+	}
+	if (w->nparked >= w->pending_max) {
+		worker_drop(w, SCOREBOARD_DROP_EVICTED);
+		worker_close(w, worker_oldest(w));	/* likely idle */
+	}
+	if ((c = worker_conn_get(w)) == NULL) {
+		log_errorx("worker %u: out of memory", w->slot);
+		close(fd);
+		return (0);
+	}
+	fcgi_conn_start(&c->fc, fd);
+	c->accepted_ms = scoreboard_now_ms();
+	c->params_ms = 0;
+	c->polled = 0;
+	c->list = 0;
+	c->held = 0;
+	return (worker_progress(w, c) ? 0 : 1);
+}
+
+/*
+ * Stops watching the listening socket and closes this worker's copy of it
+ * (retiring): once the master and every worker have done so on a stop, the
+ * socket is closed the moment the last of them has taken what was queued.
+ */
+static void
+worker_unwatch(struct worker *w)
+{
+	if (!w->watching)
 		return;
-	}
-	while (FCGX_GetStr(drain, sizeof(drain), fr->in) > 0)
-		;
-	FCGX_FClose(fr->err);
-	FCGX_FClose(fr->out);
-	FCGX_Free(fr, 0);
-	if (fr->ipcFd >= 0)
-		close(fr->ipcFd);
-	fr->ipcFd = -1;
+	epoll_ctl(w->ep, EPOLL_CTL_DEL, w->api->listen_fd, NULL);
+	close(w->api->listen_fd);
+	w->api->listen_fd = -1;
+	w->watching = 0;
+}
+
+/*
+ * How many connections may be parked: what the file descriptor limit
+ * leaves (a little is kept for the database, the log and epoll), within
+ * WORKER_PENDING_MIN..WORKER_PENDING_CAP.
+ */
+static unsigned int
+worker_pending_max(void)
+{
+	struct rlimit	 rl;
+	rlim_t		 n = WORKER_PENDING_CAP;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY &&
+	    rl.rlim_cur < n + 64)
+		n = rl.rlim_cur > 64 ? rl.rlim_cur - 64 : 0;
+	return (n < WORKER_PENDING_MIN ? WORKER_PENDING_MIN : (unsigned int)n);
+}
+
+/* Exits at once if the master is gone (PR_SET_PDEATHSIG's race at fork). */
+static void
+worker_check_master(struct worker *w)
+{
+	if (getppid() != w->master)
+		_exit(1);
 }
 
 /* See api.h. */
 void
 worker_run(struct api *api, unsigned int slot)
 {
-	struct epoll_event	 ev, evs[2];
-	FCGX_Request		 fr;
-	struct scoreboard_slot	*me = &api->board->slots[slot];
-	long long		 served = 0, max_requests;
-	int			 ep, rc, i, idle;
+	struct epoll_event	 ev, evs[WORKER_EVENTS];
+	struct worker		 w;
+	struct worker_conn	*c;
+	long long		 max_requests;
+	int			 rc, i, idle = 1, empty = 0, retiring = 0;
 	char			 drain[64];
 
-	prctl(PR_SET_PDEATHSIG, SIGTERM);
+	memset(&w, 0, sizeof(w));
+	w.api = api;
+	w.slot = slot;
+	w.me = &api->board->slots[slot];
+	w.master = api->master_pid;
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	worker_check_master(&w);
 	if (pipe2(worker_pipe, O_CLOEXEC | O_NONBLOCK) == -1) {
 		log_error("worker %u: pipe", slot);
 		_exit(1);
 	}
 	worker_signals();
 	max_requests = config_int(api->cfg, "api", "max_requests");
+	w.header_ms = 1000 * config_int(api->cfg, "api", "header_timeout");
+	w.body_ms = 1000 * config_int(api->cfg, "api", "body_timeout");
+	w.request_ms = 1000 * config_int(api->cfg, "api", "request_timeout");
+	w.max_params = (size_t)config_int(api->cfg, "api", "max_params");
+	w.max_body = (size_t)config_int(api->cfg, "api", "max_body");
+	w.allowed = api->listen_unix ? NULL : worker_allow_list();
+	w.pending_max = worker_pending_max();
 
-	if ((ep = epoll_create1(EPOLL_CLOEXEC)) == -1) {
+	if ((w.ep = epoll_create1(EPOLL_CLOEXEC)) == -1) {
 		log_error("worker %u: epoll_create1", slot);
 		_exit(1);
 	}
 	memset(&ev, 0, sizeof(ev));
 	ev.events = EPOLLIN | EPOLLEXCLUSIVE;
-	ev.data.fd = api->listen_fd;
-	if (epoll_ctl(ep, EPOLL_CTL_ADD, api->listen_fd, &ev) == -1) {
+	ev.data.ptr = &worker_tag_listen;
+	if (epoll_ctl(w.ep, EPOLL_CTL_ADD, api->listen_fd, &ev) == -1) {
 		log_error("worker %u: epoll_ctl", slot);
 		_exit(1);
 	}
+	w.watching = 1;
 	ev.events = EPOLLIN;
-	ev.data.fd = worker_pipe[0];
-	epoll_ctl(ep, EPOLL_CTL_ADD, worker_pipe[0], &ev);
+	ev.data.ptr = &worker_tag_pipe;
+	epoll_ctl(w.ep, EPOLL_CTL_ADD, worker_pipe[0], &ev);
 
 	if ((api->db = db_new(api->cfg, routes_stmts)) == NULL) {
 		log_errorx("worker %u: out of memory", slot);
@@ -320,59 +761,71 @@ worker_run(struct api *api, unsigned int slot)
 	if (db_connect(api->db) != ST_OK)
 		log_warnx("worker %u: database not reachable yet: %s", slot,
 		    db_error(api->db));
-	if (FCGX_InitRequest(&fr, api->listen_fd, 0) != 0) {
-		log_errorx("worker %u: FCGX_InitRequest failed", slot);
-		_exit(1);
-	}
 	log_debug("worker %u ready (generation %u)", slot, api->generation);
 
 	/*
 	 * Under load a connection is usually waiting already: try to accept
 	 * first and sleep in epoll_wait() only when there is none.
 	 */
-	idle = 1;
-	while (!worker_stop) {
-		if (idle) {
-			rc = epoll_wait(ep, evs, 2, -1);
-			if (rc == -1 && errno != EINTR) {
-				log_error("worker %u: epoll_wait", slot);
-				break;
-			}
-			for (i = 0; i < rc; i++)
-				if (evs[i].data.fd == worker_pipe[0])
-					while (read(worker_pipe[0], drain,
-					    sizeof(drain)) > 0)
-						;
+	for (;;) {
+		if (!retiring && max_requests > 0 && w.served >= max_requests) {
+			log_info("worker %u recycled after %lld requests", slot,
+			    w.served);
+			retiring = 1;
+			worker_unwatch(&w);
 		}
+		if (!retiring && (worker_retire || (worker_drain && empty))) {
+			/* a drain has accepted until the queue was empty */
+			retiring = 1;
+			worker_unwatch(&w);
+		}
+		if (retiring && w.nparked == 0)
+			break;
+		if (!idle && !retiring) {
+			/*
+			 * After a connection was parked, look at the parked
+			 * ones (epoll_wait returns at once if any is ready)
+			 * before accepting more: a flood of new connections
+			 * must not starve, and evict, one whose rest is
+			 * already there.
+			 */
+			rc = worker_accept(&w);
+			empty = rc < 0;		/* a drain retires then */
+			if (rc != 0)
+				idle = 1;
+			continue;
+		}
+		rc = epoll_wait(w.ep, evs, WORKER_EVENTS,
+		    worker_sleep_ms(&w, scoreboard_now_ms()));
+		if (rc == -1 && errno != EINTR) {
+			log_error("worker %u: epoll_wait", slot);
+			break;
+		}
+		if (rc <= 0)
+			worker_check_master(&w);
+		for (i = 0; i < rc; i++) {
+			if (evs[i].data.ptr == &worker_tag_pipe) {
+				while (read(worker_pipe[0], drain,
+				    sizeof(drain)) > 0)
+					;
+			} else if (evs[i].data.ptr == &worker_tag_listen)
+				idle = 0;
+			else {
+				c = evs[i].data.ptr;
+				if (c->list != 0 && c->fc.fd >= 0)
+					worker_progress(&w, c);
+			}
+		}
+		if (worker_drain && !retiring)
+			idle = 0;	/* accept what is queued, then retire */
+		worker_expire(&w, scoreboard_now_ms());
 		if (worker_reopen) {
 			worker_reopen = 0;
 			if (log_reopen() == -1)
 				log_warn("worker %u: reopening the log", slot);
 		}
-		if (worker_stop)
-			break;
-		rc = worker_accept(api, &fr);
-		if (rc < 0) {
-			if (rc != -EAGAIN && rc != -EWOULDBLOCK && rc != -EINTR)
-				log_warnx("worker %u: accept failed: %s", slot,
-				    strerror(-rc));
-			idle = 1;
-			continue;
-		}
-		idle = 0;
-		atomic_store_explicit(&me->busy_since_ms, scoreboard_now_ms(),
-		    memory_order_relaxed);
-		worker_serve(api, &fr, slot);
-		worker_finish(api, &fr);
-		atomic_store_explicit(&me->busy_since_ms, 0, memory_order_relaxed);
-		if (max_requests > 0 && ++served >= max_requests) {
-			log_info("worker %u recycled after %lld requests", slot,
-			    served);
-			break;
-		}
 	}
-	FCGX_Free(&fr, 1);
 	db_free(api->db);
-	close(ep);
+	close(w.ep);
 	_exit(0);
 }

@@ -70,6 +70,15 @@ const struct config_key config_keys[] = {
 	  "file the master writes its pid to; unset = none" },
 	{ "api", "backlog", CONFIG_INT, 1, 65535, "511", NULL,
 	  "listen(2) backlog of the socket" },
+	{ "api", "header_timeout", CONFIG_INT, 1, 3600, "5", NULL,
+	  "seconds a connection has to send its FastCGI parameters, from "
+	  "accept" },
+	{ "api", "body_timeout", CONFIG_INT, 1, 3600, "10", NULL,
+	  "seconds a connection has to send its request body, after the "
+	  "parameters" },
+	{ "api", "max_params", CONFIG_INT, 4096, 1048576, "65536", NULL,
+	  "largest total size of a request's FastCGI parameters (its "
+	  "headers and CGI variables), in bytes" },
 
 	/* [database] */
 	{ "database", "host", CONFIG_STRING, 0, 0, "/run/postgresql", NULL,

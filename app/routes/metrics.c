@@ -60,6 +60,8 @@ metrics_sum(struct scoreboard *b, struct scoreboard_slot *t, int *db_up,
 			    memory_order_relaxed);
 		}
 		t->db_errors += metrics_get(&s->db_errors);
+		for (k = 0; k < SCOREBOARD_DROP__COUNT; k++)
+			t->drops[k] += metrics_get(&s->drops[k]);
 		t->db_reconnects += metrics_get(&s->db_reconnects);
 		for (r = 0; r < SCOREBOARD_ROUTES; r++) {
 			for (c = 0; c < SCOREBOARD_CLASSES; c++)
@@ -157,6 +159,12 @@ metrics_get_route(struct http_req *r)
 	buf_printf(&o, "# HELP bootstack_db_up Whether the newest database "
 	    "call of any worker succeeded.\n# TYPE bootstack_db_up gauge\n"
 	    "bootstack_db_up %d\n", db_up);
+	buf_adds(&o, "# HELP bootstack_connections_dropped_total FastCGI "
+	    "connections closed without an answer, by reason.\n"
+	    "# TYPE bootstack_connections_dropped_total counter\n");
+	for (k = 0; k < SCOREBOARD_DROP__COUNT; k++)
+		buf_printf(&o, "bootstack_connections_dropped_total{reason="
+		    "\"%s\"} %llu\n", scoreboard_drops[k], total.drops[k]);
 	buf_adds(&o, "# HELP bootstack_worker_restarts_total Workers "
 	    "replaced, by reason.\n"
 	    "# TYPE bootstack_worker_restarts_total counter\n");

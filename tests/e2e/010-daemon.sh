@@ -71,10 +71,11 @@ done
 grep -q "killed by signal 9" "$T/api.log" || fail "worker crash not logged"
 
 # --- SIGHUP under a steady request loop: zero failed requests -------------
-load() {	# $1: output file; runs for $2 seconds
-	local end=$(( $(date +%s) + $2 ))
-	while [ "$(date +%s)" -lt "$end" ]; do
+load() {	# $1: output file; runs for at least $2 seconds and 25 requests
+	local end=$(( $(date +%s) + $2 )) n=0
+	while [ "$(date +%s)" -lt "$end" ] || [ "$n" -lt 25 ]; do
 		curl -s -o /dev/null -w '%{http_code}\n' "$URL/readyz"
+		n=$((n + 1))
 	done >"$1"
 }
 old=$(api_workers)
@@ -124,18 +125,28 @@ curl -s "$URL/readyz" >/dev/null
 backends=$(api_backends)
 [ -n "$backends" ] || fail "no PostgreSQL backend for the API"
 kill -STOP $backends
-code=$(http_status /readyz --max-time 10)
+curl -s -o /dev/null -w '%{http_code}' --max-time 10 "$URL/readyz" >"$T/deadline.code" &
+slow=$!
+sleep 0.3
+# a reload while the request hangs: its worker, now of an old generation,
+# keeps its deadline, and is not counted in flight once killed
+kill -HUP "$API_PID"
+wait "$slow"
+code=$(cat "$T/deadline.code")
 kill -CONT $backends
 [ "$code" = 502 ] || [ "$code" = 504 ] || fail "overrunning request gave $code"
 wait_for 30 grep -q "ran past request_timeout" "$T/api.log" \
     || fail "deadline kill not logged"
+wait_for 30 grep -q "reloaded: generation 5" "$T/api.log" || fail "reload 5 not seen"
 wait_for 50 sh -c "[ \"\$(curl -s -o /dev/null -w '%{http_code}' $URL/readyz)\" = 200 ]" \
     || fail "API not healthy after a deadline kill"
+inflight=$(curl -s "$URL/metrics" | awk '$1 == "bootstack_requests_in_flight" { print $2 }')
+[ "$inflight" = 1 ] || fail "in flight after a deadline kill: $inflight (the scrape itself is 1)"
 
 # --- SIGTERM while a slow request runs: it completes ------------------------
 write_config "$(api_config 'request_timeout = 30')"
 kill -HUP "$API_PID"
-wait_for 30 grep -q "reloaded: generation 5" "$T/api.log" || fail "reload 5 not seen"
+wait_for 30 grep -q "reloaded: generation 6" "$T/api.log" || fail "reload 6 not seen"
 sleep 0.5
 curl -s "$URL/readyz" >/dev/null
 curl -s "$URL/readyz" >/dev/null
