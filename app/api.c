@@ -21,12 +21,15 @@
 #include <unistd.h>
 
 #include "api.h"
+#include "cause.h"
 #include "config.h"
 #include "confenv.h"
+#include "db.h"
 #include "fs.h"
 #include "log.h"
 #include "routes.h"
 #include "scoreboard.h"
+#include "xmalloc.h"
 
 /* See api.h. */
 int
@@ -39,12 +42,9 @@ api_apply_logging(const struct config *cfg, char **cause)
 	if (log_level_parse(config_str(cfg, "api", "log_level"), &level) == 0)
 		log_min_level = level;
 	file = config_str(cfg, "api", "log_file");
-	if (file != NULL && file[0] != '\0' && log_open_file(file) == -1) {
-		if (asprintf(cause, "cannot open log file %s: %s", file,
-		    strerror(errno)) == -1)
-			*cause = NULL;
-		return (-1);
-	}
+	if (file != NULL && file[0] != '\0' && log_open_file(file) == -1)
+		return (cause_set(cause, "cannot open log file %s: %s", file,
+		    strerror(errno)));
 	return (0);
 }
 
@@ -65,20 +65,20 @@ api_listen_unix(struct api *api, const char *path, const char *modestr,
 	memset(&sun, 0, sizeof(sun));
 	sun.sun_family = AF_UNIX;
 	if (strlen(path) >= sizeof(sun.sun_path)) {
-		(void)!asprintf(cause, "socket path too long: %s", path);
+		cause_set(cause, "socket path too long: %s", path);
 		return (-1);
 	}
 	strcpy(sun.sun_path, path);
 	errno = 0;
 	mode = strtoul(modestr, &end, 8);
 	if (errno != 0 || *end != '\0' || mode > 0777) {
-		(void)!asprintf(cause, "[api] listen_mode: %s is not an octal "
+		cause_set(cause, "[api] listen_mode: %s is not an octal "
 		    "mode", modestr);
 		return (-1);
 	}
 	if (lstat(path, &sb) == 0) {
 		if (!S_ISSOCK(sb.st_mode)) {
-			(void)!asprintf(cause, "%s exists and is not a socket",
+			cause_set(cause, "%s exists and is not a socket",
 			    path);
 			return (-1);
 		}
@@ -86,7 +86,7 @@ api_listen_unix(struct api *api, const char *path, const char *modestr,
 		if (probe != -1 && connect(probe, (struct sockaddr *)&sun,
 		    sizeof(sun)) == 0) {
 			close(probe);
-			(void)!asprintf(cause, "%s is in use by another process",
+			cause_set(cause, "%s is in use by another process",
 			    path);
 			return (-1);
 		}
@@ -98,18 +98,13 @@ api_listen_unix(struct api *api, const char *path, const char *modestr,
 	    bind(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1 ||
 	    chmod(path, (mode_t)mode) == -1 || lstat(path, &sb) == -1 ||
 	    listen(fd, backlog) == -1) {
-		(void)!asprintf(cause, "cannot listen on %s: %s", path,
+		cause_set(cause, "cannot listen on %s: %s", path,
 		    strerror(errno));
 		if (fd != -1)
 			close(fd);
 		return (-1);
 	}
-	if ((api->listen_path = strdup(path)) == NULL) {
-		(void)!asprintf(cause, "out of memory");
-		unlink(path);
-		close(fd);
-		return (-1);
-	}
+	api->listen_path = xstrdup(path);
 	api->listen_dev = sb.st_dev;
 	api->listen_ino = sb.st_ino;
 	return (fd);
@@ -135,8 +130,7 @@ api_listen_adopt_path(struct api *api, int fd, const char *ident)
 	    lstat(sun.sun_path, &sb) == -1 || (unsigned long long)sb.st_dev != dev ||
 	    (unsigned long long)sb.st_ino != ino)
 		return;
-	if ((api->listen_path = strdup(sun.sun_path)) == NULL)
-		return;
+	api->listen_path = xstrdup(sun.sun_path);
 	api->listen_dev = sb.st_dev;
 	api->listen_ino = sb.st_ino;
 }
@@ -176,7 +170,7 @@ api_listen_tcp(const char *spec, int backlog, char **cause)
 	size_t		 hl;
 
 	if (colon == NULL || (hl = (size_t)(colon - spec)) >= sizeof(host)) {
-		(void)!asprintf(cause, "[api] listen: %s is neither a path nor "
+		cause_set(cause, "[api] listen: %s is neither a path nor "
 		    "HOST:PORT", spec);
 		return (-1);
 	}
@@ -192,7 +186,7 @@ api_listen_tcp(const char *spec, int backlog, char **cause)
 	hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
 	if ((rc = getaddrinfo(host[0] == '\0' ? NULL : host, colon + 1,
 	    &hints, &ai)) != 0) {
-		(void)!asprintf(cause, "[api] listen: %s: %s", spec,
+		cause_set(cause, "[api] listen: %s: %s", spec,
 		    gai_strerror(rc));
 		return (-1);
 	}
@@ -200,7 +194,7 @@ api_listen_tcp(const char *spec, int backlog, char **cause)
 	    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on)) == -1 ||
 	    bind(fd, ai->ai_addr, ai->ai_addrlen) == -1 ||
 	    listen(fd, backlog) == -1) {
-		(void)!asprintf(cause, "cannot listen on %s: %s", spec,
+		cause_set(cause, "cannot listen on %s: %s", spec,
 		    strerror(errno));
 		if (fd != -1)
 			close(fd);
@@ -229,12 +223,12 @@ api_listen_inherited(struct api *api, const char *val, char **cause)
 	    fd < 0 || fd > 65535 ||
 	    getsockopt((int)fd, SOL_SOCKET, SO_ACCEPTCONN, &on, &len) == -1 ||
 	    !on) {
-		(void)!asprintf(cause, "%s=%s is not a listening socket",
+		cause_set(cause, "%s=%s is not a listening socket",
 		    API_ENV_LISTEN_FD, val);
 		return (-1);
 	}
 	if ((int)fd != 0 && fcntl((int)fd, F_SETFD, FD_CLOEXEC) == -1) {
-		(void)!asprintf(cause, "fcntl: %s", strerror(errno));
+		cause_set(cause, "fcntl: %s", strerror(errno));
 		return (-1);
 	}
 	api_listen_adopt_path(api, (int)fd, *end == ':' ? end : NULL);
@@ -257,7 +251,7 @@ api_listen(struct api *api, const struct config *cfg, char **cause)
 		fd = api_listen_inherited(api, inherited, cause);
 	else if (strcmp(spec, "stdin") == 0) {
 		if (getsockopt(0, SOL_SOCKET, SO_TYPE, &type, &len) == -1) {
-			(void)!asprintf(cause, "[api] listen = stdin, but fd 0 "
+			cause_set(cause, "[api] listen = stdin, but fd 0 "
 			    "is not a socket");
 			return (-1);
 		}
@@ -268,7 +262,7 @@ api_listen(struct api *api, const struct config *cfg, char **cause)
 	else
 		fd = api_listen_tcp(spec, backlog, cause);
 	if (fd != -1 && fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK) == -1) {
-		(void)!asprintf(cause, "fcntl: %s", strerror(errno));
+		cause_set(cause, "fcntl: %s", strerror(errno));
 		close(fd);
 		return (-1);
 	}
@@ -291,10 +285,7 @@ api_write_pid(struct api *api, char **cause)
 	snprintf(pid, sizeof(pid), "%ld\n", (long)getpid());
 	if (fs_write_atomic(file, pid, strlen(pid), 0644, cause) != 0)
 		return (-1);
-	if ((api->pid_file = strdup(file)) == NULL) {
-		(void)!asprintf(cause, "out of memory");
-		return (-1);
-	}
+	api->pid_file = xstrdup(file);
 	return (0);
 }
 
@@ -332,6 +323,126 @@ api_is_unix(int fd)
 	return (ss.ss_family == AF_UNIX);
 }
 
+/* -t: the folder of path takes a new file (as fs_write_atomic needs). */
+static int
+api_check_folder(const char *what, const char *path, char **cause)
+{
+	char	*dir, *slash, *probe;
+	int	 fd;
+
+	dir = xstrdup(path);
+	if ((slash = strrchr(dir, '/')) == NULL)
+		strcpy(dir, ".");
+	else if (slash == dir)
+		slash[1] = '\0';
+	else
+		*slash = '\0';
+	probe = xprintf("%s/.bootstack-api-t.%ld", dir, (long)getpid());
+	fd = open(probe, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (fd == -1)
+		cause_set(cause, "%s %s: cannot create files in %s: %s", what,
+		    path, dir, strerror(errno));
+	else {
+		close(fd);
+		unlink(probe);
+	}
+	free(probe);
+	free(dir);
+	return (fd == -1 ? -1 : 0);
+}
+
+/* -t: the socket the daemon would serve on could be had. */
+static int
+api_check_listen(const struct config *cfg, char **cause)
+{
+	const char	*spec = config_str(cfg, "api", "listen");
+	const char	*inherited = getenv(API_ENV_LISTEN_FD);
+	struct addrinfo	 hints, *ai = NULL;
+	struct stat	 sb;
+	char		 host[256], *end;
+	const char	*colon;
+	long		 fd;
+	int		 on = 0, rc;
+	socklen_t	 len = sizeof(on);
+
+	if (inherited != NULL) {
+		/* an upgrade's self-test: the socket the new image gets */
+		fd = strtol(inherited, &end, 10);
+		if (end == inherited || fd < 0 || fd > 65535 ||
+		    getsockopt((int)fd, SOL_SOCKET, SO_ACCEPTCONN, &on,
+		    &len) == -1 || !on)
+			return (cause_set(cause, "the inherited socket (%s=%s) "
+			    "is not a listening socket", API_ENV_LISTEN_FD,
+			    inherited));
+		return (0);
+	}
+	if (strcmp(spec, "stdin") == 0)
+		return (0);	/* fd 0 is only there when started for real */
+	if (spec[0] == '/') {
+		if (lstat(spec, &sb) == 0)
+			return (S_ISSOCK(sb.st_mode) ? 0 : cause_set(cause,
+			    "[api] listen: %s exists and is not a socket", spec));
+		return (api_check_folder("[api] listen", spec, cause));
+	}
+	if ((colon = strrchr(spec, ':')) == NULL ||
+	    (size_t)(colon - spec) >= sizeof(host))
+		return (cause_set(cause, "[api] listen: %s is neither a path "
+		    "nor HOST:PORT", spec));
+	memcpy(host, spec, (size_t)(colon - spec));
+	host[colon - spec] = '\0';
+	if (host[0] == '[' && strlen(host) >= 2 && host[strlen(host) - 1] == ']') {
+		memmove(host, host + 1, strlen(host) - 2);
+		host[strlen(host) - 2] = '\0';
+	}
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
+	if ((rc = getaddrinfo(host[0] == '\0' ? NULL : host, colon + 1, &hints,
+	    &ai)) != 0)
+		return (cause_set(cause, "[api] listen: %s: %s", spec,
+		    gai_strerror(rc)));
+	freeaddrinfo(ai);
+	return (0);
+}
+
+/*
+ * -t: everything the daemon needs to start, checked without starting it:
+ * the configuration (already loaded), the log file, the pid file's folder,
+ * the socket (the inherited one during an upgrade's self-test) and the
+ * database (a connection, with every prepared statement, so a schema the
+ * program does not fit is caught too). 0, or -1 with *cause.
+ */
+static int
+api_preflight(const struct config *cfg, char **cause)
+{
+	const char	*file;
+	struct db	*db;
+	int		 fd;
+
+	file = config_str(cfg, "api", "log_file");
+	if (file != NULL && file[0] != '\0') {
+		if ((fd = open(file, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC,
+		    0640)) == -1)
+			return (cause_set(cause, "cannot open log file %s: %s",
+			    file, strerror(errno)));
+		close(fd);
+	}
+	file = config_str(cfg, "api", "pid_file");
+	if (file != NULL && file[0] != '\0' &&
+	    api_check_folder("[api] pid_file", file, cause) != 0)
+		return (-1);
+	if (api_check_listen(cfg, cause) != 0)
+		return (-1);
+	db = xnonnull(db_new(cfg, routes_stmts), "a database handle");
+	if (db_connect(db) != ST_OK) {
+		cause_set(cause, "database check failed: %s", db_error(db));
+		db_free(db);
+		return (-1);
+	}
+	db_free(db);
+	return (0);
+}
+
 /* Prints the route table, one "METHOD PATTERN SCOPE STATUSES" line per route. */
 static int
 api_print_routes(void)
@@ -356,7 +467,8 @@ api_usage(FILE *f)
 	    "  -c FILE     configuration (default $BOOTSTACK_CONF, else "
 	    "%s/bootstack.conf)\n"
 	    "  --env NAME  configuration %s/NAME.conf (or $BOOTSTACK_ENV)\n"
-	    "  -t          check the configuration and exit\n"
+	    "  -t          check what a start needs (configuration, log and "
+	    "pid files,\n              socket, database) and exit\n"
 	    "  -V          print the version and exit\n"
 	    "  --routes    print the route table (METHOD PATTERN SCOPE "
 	    "STATUSES) and exit\n"
@@ -379,7 +491,7 @@ main(int argc, char **argv)
 	char		*cause = NULL, *path;
 	const char	*file = NULL, *env = NULL;
 	size_t		 nroutes;
-	int		 ch, test_only = 0, rc;
+	int		 ch, test_only = 0, upgrading, rc;
 
 	memset(&api, 0, sizeof(api));
 	api.argv = argv;
@@ -430,21 +542,38 @@ main(int argc, char **argv)
 		return (1);
 	}
 	if (test_only) {
-		printf("%s: ok\n", path);
-		config_free(api.cfg);
-		free(path);
-		return (0);
-	}
-	api.listen_fd = -1;
-	if (api_apply_logging(api.cfg, &cause) != 0 ||
-	    (api.listen_fd = api_listen(&api, api.cfg, &cause)) == -1 ||
-	    api_write_pid(&api, &cause) != 0) {
-		log_errorx("%s", cause);
+		/* one line says it all; the modules' own log lines would repeat it */
+		log_min_level = (enum log_level)(LOG_LEVEL_ERROR + 1);
+		rc = api_preflight(api.cfg, &cause);
+		if (rc == 0)
+			printf("%s: ok\n", path);
+		else
+			fprintf(stderr, "bootstack-api: %s\n", cause_text(cause));
 		free(cause);
-		api_listen_stop(&api);
 		config_free(api.cfg);
 		free(path);
-		return (1);
+		return (rc == 0 ? 0 : 1);
+	}
+	/*
+	 * After a SIGUSR2 exec the old workers serve on in this process: a
+	 * log or pid file that cannot be written now (the self-test passed a
+	 * moment ago) costs a warning, as on SIGHUP, not the service.
+	 */
+	upgrading = getenv(API_ENV_UPGRADE_FROM) != NULL;
+	api.listen_fd = -1;
+	if (api_apply_logging(api.cfg, &cause) != 0) {
+		if (!upgrading)
+			goto fail;
+		log_warnx("%s", cause_text(cause));
+		cause_clear(&cause);
+	}
+	if ((api.listen_fd = api_listen(&api, api.cfg, &cause)) == -1)
+		goto fail;
+	if (api_write_pid(&api, &cause) != 0) {
+		if (!upgrading)
+			goto fail;
+		log_warnx("%s", cause_text(cause));
+		cause_clear(&cause);
 	}
 	api.listen_unix = api_is_unix(api.listen_fd);
 	rc = master_run(&api);
@@ -454,4 +583,11 @@ main(int argc, char **argv)
 	config_free(api.cfg);
 	free(path);
 	return (rc);
+fail:
+	log_errorx("%s", cause_text(cause));
+	free(cause);
+	api_listen_stop(&api);
+	config_free(api.cfg);
+	free(path);
+	return (1);
 }

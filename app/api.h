@@ -19,6 +19,8 @@ struct scoreboard;
  * master for its own SIGUSR2 upgrade (master.c), read by main (api.c).
  */
 #define API_ENV_LISTEN_FD	"BOOTSTACK_LISTEN_FD"
+/* Set across a SIGUSR2 exec: the version of the image before (master.c). */
+#define API_ENV_UPGRADE_FROM	"BOOTSTACK_UPGRADE_FROM"
 
 /* One process's view of the application; a worker's lives for its life. */
 struct api {

@@ -41,13 +41,16 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "api.h"
+#include "cause.h"
+#include "clock.h"
 #include "config.h"
 #include "log.h"
+#include "proc.h"
 #include "scoreboard.h"
+#include "xmalloc.h"
 
 #define MASTER_MAX_SLOTS	SCOREBOARD_SLOTS
 #define CRASH_WINDOW_MS		10000
@@ -55,7 +58,6 @@
 #define BACKOFF_MAX_MS		30000
 #define SELFTEST_MAX_MS		10000	/* "PROGRAM -t" before an upgrade */
 #define MASTER_ENV_WORKERS	"BOOTSTACK_UPGRADE_WORKERS"	/* "pid,pid" */
-#define MASTER_ENV_FROM		"BOOTSTACK_UPGRADE_FROM"	/* old version */
 #define GENERATION_ADOPTED	(~0U)	/* workers of the image before exec */
 #define WRITE_GRACE_MS		2000	/* a writing worker past request_timeout */
 
@@ -73,16 +75,6 @@ static struct master_slot	 slots[MASTER_MAX_SLOTS];
 static long long		 crash_times[CRASH_BURST];	/* ring */
 static unsigned int		 crash_next;
 static long long		 backoff_ms;
-
-/* Monotonic milliseconds. */
-static long long
-master_now_ms(void)
-{
-	struct timespec	 ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ((long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
-}
 
 /*
  * Clears what slot i says about its worker: no pid, idle, nothing pending.
@@ -116,7 +108,7 @@ master_spawn(struct api *api, unsigned int i)
 	if (pid == -1) {
 		log_error("fork");
 		slots[i].waiting = 1;
-		slots[i].respawn_at = master_now_ms() + 1000;
+		slots[i].respawn_at = clock_ms() + 1000;
 		return;
 	}
 	if (pid == 0)
@@ -147,7 +139,7 @@ static void
 master_fill(struct api *api)
 {
 	unsigned int	 i, have = 0, want;
-	long long	 now = master_now_ms();
+	long long	 now = clock_ms();
 
 	want = (unsigned int)config_int(api->cfg, "api", "workers");
 	atomic_store(&api->board->workers, (int)want);
@@ -184,7 +176,7 @@ master_count(struct api *api, enum scoreboard_restart why)
 static long long
 master_crash_delay(struct api *api)
 {
-	long long	 now = master_now_ms(), oldest;
+	long long	 now = clock_ms(), oldest;
 
 	crash_times[crash_next % CRASH_BURST] = now;
 	crash_next++;
@@ -251,7 +243,7 @@ master_reap(struct api *api, int stopping)
 		}
 		if (!stopping && slots[i].generation == api->generation) {
 			slots[i].waiting = 1;
-			slots[i].respawn_at = master_now_ms() + delay;
+			slots[i].respawn_at = clock_ms() + delay;
 		}
 	}
 }
@@ -265,7 +257,7 @@ static void
 master_signal(struct api *api, int sig, int old_only)
 {
 	unsigned int	 i;
-	long long	 by = master_now_ms() + 1000 *
+	long long	 by = clock_ms() + 1000 *
 	    config_int(api->cfg, "api", "drain_timeout");
 
 	for (i = 0; i < MASTER_MAX_SLOTS; i++) {
@@ -291,7 +283,7 @@ static void
 master_deadlines(struct api *api)
 {
 	struct scoreboard_slot	*s;
-	long long		 now = scoreboard_now_ms(), since, limit;
+	long long		 now = clock_ms(), since, limit;
 	unsigned int		 i;
 	int			 state;
 
@@ -299,7 +291,7 @@ master_deadlines(struct api *api)
 	for (i = 0; i < MASTER_MAX_SLOTS; i++) {
 		if (slots[i].pid == 0 || slots[i].overran)
 			continue;
-		if (slots[i].retire_by != 0 && master_now_ms() > slots[i].retire_by) {
+		if (slots[i].retire_by != 0 && clock_ms() > slots[i].retire_by) {
 			log_warnx("worker %u (pid %ld) still busy %llds after it "
 			    "was asked to exit: killed", i, (long)slots[i].pid,
 			    config_int(api->cfg, "api", "drain_timeout"));
@@ -361,63 +353,50 @@ master_reload(struct api *api)
 }
 
 /*
- * Runs "PROGRAM -t ARGS..." on the file a SIGUSR2 would exec: it must load
- * and accept the configuration. Its stdout ("FILE: ok") is dropped, its
- * stderr (the reason it fails) goes where ours goes. Waits for at most
- * SELFTEST_MAX_MS (usually milliseconds; the workers serve on meanwhile,
- * only respawns wait). Returns 0 if it passed.
+ * Runs "PROGRAM -t ARGS..." on the file a SIGUSR2 would exec, through
+ * lib/proc: it must load the configuration and find everything a start
+ * needs (api.c's preflight: log file, pid file's folder, the socket it
+ * inherits, here on fd 3, and the database). Its verdict ("FILE: ok" on
+ * stdout is dropped) becomes one log line. Waits SELFTEST_MAX_MS at most
+ * (usually a few milliseconds; the workers serve on meanwhile, only
+ * respawns wait). Returns 0 if it passed.
  */
 static int
 master_selftest(struct api *api)
 {
-	char		 opt_t[] = "-t", **argv;
-	sigset_t	 none;
-	long long	 deadline;
-	size_t		 argc, i;
-	pid_t		 pid, got;
-	int		 status, fd;
+	struct proc_opts	 o;
+	char			 opt_t[] = "-t", fd3[] = "3", **argv;
+	char			*cause = NULL, *what;
+	size_t			 argc, i;
+	enum st			 st;
 
 	for (argc = 0; api->argv[argc] != NULL; argc++)
 		;
-	if ((argv = calloc(argc + 2, sizeof(*argv))) == NULL)
-		return (-1);
+	argv = xcalloc(argc + 2, sizeof(*argv));
 	argv[0] = api->argv[0];
 	argv[1] = opt_t;
 	for (i = 1; i < argc; i++)
 		argv[i + 1] = api->argv[i];
-	if ((pid = fork()) == -1) {
-		log_error("upgrade: fork");
+	memset(&o, 0, sizeof(o));
+	o.argv = argv;
+	o.what = what = xprintf("%s -t", api->argv[0]);
+	o.timeout_ms = SELFTEST_MAX_MS;
+	o.flags = PROC_PATH | PROC_OUT_NULL | PROC_EXTRA_FD | PROC_PDEATHSIG;
+	o.extra_fd = api->listen_fd;
+	if (setenv(API_ENV_LISTEN_FD, fd3, 1) == -1) {
+		log_error("upgrade refused: setenv");
+		free(what);
 		free(argv);
 		return (-1);
 	}
-	if (pid == 0) {
-		sigemptyset(&none);
-		sigprocmask(SIG_SETMASK, &none, NULL);
-		if ((fd = open("/dev/null", O_WRONLY)) != -1)
-			dup2(fd, STDOUT_FILENO);
-		execvp(argv[0], argv);
-		fprintf(stderr, "bootstack-api: exec %s: %s\n", argv[0],
-		    strerror(errno));
-		_exit(127);
-	}
+	st = proc_run(&o, NULL, &cause);
+	unsetenv(API_ENV_LISTEN_FD);
+	free(what);
 	free(argv);
-	deadline = master_now_ms() + SELFTEST_MAX_MS;
-	while ((got = waitpid(pid, &status, WNOHANG)) == 0 &&
-	    master_now_ms() < deadline)
-		usleep(10000);
-	if (got == 0) {
-		kill(pid, SIGKILL);
-		waitpid(pid, &status, 0);
-		log_errorx("upgrade refused: %s -t did not finish within %d s",
-		    api->argv[0], SELFTEST_MAX_MS / 1000);
-		return (-1);
-	}
-	if (got == -1 || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+	if (st != ST_OK) {
 		log_errorx("upgrade refused, the running program keeps serving: "
-		    "%s -t failed (%s %d)", api->argv[0],
-		    got != -1 && WIFSIGNALED(status) ? "signal" : "status",
-		    got == -1 ? -1 : WIFSIGNALED(status) ? WTERMSIG(status) :
-		    WEXITSTATUS(status));
+		    "%s", cause_text(cause));
+		free(cause);
 		return (-1);
 	}
 	return (0);
@@ -452,12 +431,8 @@ master_upgrade(struct api *api)
 	for (i = 0; i < MASTER_MAX_SLOTS; i++) {
 		if (slots[i].pid == 0)
 			continue;
-		if (asprintf(&next, "%s%s%ld", list != NULL ? list : "",
-		    list != NULL ? "," : "", (long)slots[i].pid) == -1) {
-			log_errorx("upgrade: out of memory");
-			free(list);
-			return;
-		}
+		next = xprintf("%s%s%ld", list != NULL ? list : "",
+		    list != NULL ? "," : "", (long)slots[i].pid);
 		free(list);
 		list = next;
 		n++;
@@ -472,7 +447,7 @@ master_upgrade(struct api *api)
 	flags = fcntl(api->listen_fd, F_GETFD);
 	if (flags == -1 || setenv(API_ENV_LISTEN_FD, fdbuf, 1) == -1 ||
 	    setenv(MASTER_ENV_WORKERS, list != NULL ? list : "", 1) == -1 ||
-	    setenv(MASTER_ENV_FROM, PACKAGE_VERSION, 1) == -1 ||
+	    setenv(API_ENV_UPGRADE_FROM, PACKAGE_VERSION, 1) == -1 ||
 	    fcntl(api->listen_fd, F_SETFD, flags & ~FD_CLOEXEC) == -1) {
 		log_error("upgrade: preparing the exec");
 		goto undo;
@@ -486,7 +461,7 @@ undo:
 		fcntl(api->listen_fd, F_SETFD, flags);
 	unsetenv(API_ENV_LISTEN_FD);
 	unsetenv(MASTER_ENV_WORKERS);
-	unsetenv(MASTER_ENV_FROM);
+	unsetenv(API_ENV_UPGRADE_FROM);
 	free(list);
 }
 
@@ -578,7 +553,7 @@ master_run(struct api *api)
 		return (1);
 	}
 
-	from = getenv(MASTER_ENV_FROM);
+	from = getenv(API_ENV_UPGRADE_FROM);
 	adopted = from != NULL ? master_adopt() : 0;
 	master_fill(api);
 	if (from != NULL) {
@@ -588,7 +563,7 @@ master_run(struct api *api)
 		    "%s, %u old workers draining", PACKAGE_VERSION, from,
 		    config_int(api->cfg, "api", "workers"),
 		    config_str(api->cfg, "api", "listen"), adopted);
-		unsetenv(MASTER_ENV_FROM);
+		unsetenv(API_ENV_UPGRADE_FROM);
 	} else
 		log_info("bootstack-api %s started: %lld workers on %s",
 		    PACKAGE_VERSION, config_int(api->cfg, "api", "workers"),
@@ -615,7 +590,7 @@ master_run(struct api *api)
 				log_info("stopping: draining %u workers",
 				    master_alive());
 				stopping = 1;
-				drain_deadline = master_now_ms() + 1000 *
+				drain_deadline = clock_ms() + 1000 *
 				    config_int(api->cfg, "api", "drain_timeout");
 				master_signal(api, SIGQUIT, 0);
 			}
@@ -637,11 +612,11 @@ master_run(struct api *api)
 		if (stopping) {
 			if (master_alive() == 0)
 				break;
-			if (master_now_ms() > drain_deadline) {
+			if (clock_ms() > drain_deadline) {
 				log_warnx("drain_timeout passed: killing %u "
 				    "workers", master_alive());
 				master_signal(api, SIGKILL, 0);
-				drain_deadline = master_now_ms() + 60000;
+				drain_deadline = clock_ms() + 60000;
 			}
 		} else
 			master_fill(api);

@@ -43,16 +43,6 @@ scoreboard_map(void)
 }
 
 /* See scoreboard.h. */
-long long
-scoreboard_now_ms(void)
-{
-	struct timespec	 ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ((long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
-}
-
-/* See scoreboard.h. */
 unsigned int
 scoreboard_method(const char *m)
 {

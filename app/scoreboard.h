@@ -96,8 +96,6 @@ struct scoreboard {
 
 /* Maps a zeroed board shared with future children; NULL on failure. */
 struct scoreboard	*scoreboard_map(void);
-/* Monotonic milliseconds, the board's clock. */
-long long		 scoreboard_now_ms(void);
 /* Index of an HTTP method in scoreboard_methods ("other" if unknown). */
 unsigned int		 scoreboard_method(const char *);
 /*

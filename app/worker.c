@@ -54,6 +54,7 @@
 
 #include "api.h"
 #include "auth.h"
+#include "clock.h"
 #include "config.h"
 #include "db.h"
 #include "fcgi.h"
@@ -62,6 +63,7 @@
 #include "problem.h"
 #include "routes.h"
 #include "scoreboard.h"
+#include "xmalloc.h"
 
 #define WORKER_PENDING_MIN	32	/* parked connections per worker, at least */
 #define WORKER_PENDING_CAP	4096	/* ... and at most (else RLIMIT_NOFILE) */
@@ -264,12 +266,12 @@ worker_count(struct api *api, struct scoreboard_slot *me, struct http_req *r)
 		seen_reconnects = c;
 		atomic_store_explicit(&me->db_last_ok, db_last_ok(api->db),
 		    memory_order_relaxed);
-		atomic_store_explicit(&me->db_last_ms, scoreboard_now_ms(),
+		atomic_store_explicit(&me->db_last_ms, clock_ms(),
 		    memory_order_relaxed);
 	} else if (db_last_ok(api->db) &&
 	    !atomic_load_explicit(&me->db_last_ok, memory_order_relaxed)) {
 		atomic_store_explicit(&me->db_last_ok, 1, memory_order_relaxed);
-		atomic_store_explicit(&me->db_last_ms, scoreboard_now_ms(),
+		atomic_store_explicit(&me->db_last_ms, clock_ms(),
 		    memory_order_relaxed);
 	}
 }
@@ -287,7 +289,7 @@ worker_serve(struct worker *w, struct worker_conn *c)
 	struct http_req	 r;
 	struct buf	 out;
 	char		 fields[256] = "";
-	long long	 since = scoreboard_now_ms();
+	long long	 since = clock_ms();
 	enum st		 st;
 
 	atomic_store_explicit(&w->me->busy_since_ms, since, memory_order_relaxed);
@@ -407,7 +409,7 @@ worker_close(struct worker *w, struct worker_conn *c)
 	w->nspare++;
 }
 
-/* A connection struct for a new connection; NULL when out of memory. */
+/* A connection struct for a new connection. */
 static struct worker_conn *
 worker_conn_get(struct worker *w)
 {
@@ -419,8 +421,7 @@ worker_conn_get(struct worker *w)
 		c->next = NULL;
 		return (c);
 	}
-	if ((c = calloc(1, sizeof(*c))) == NULL)
-		return (NULL);
+	c = xcalloc(1, sizeof(*c));
 	fcgi_conn_init(&c->fc, w->max_params, w->max_body);
 	return (c);
 }
@@ -502,7 +503,7 @@ worker_progress(struct worker *w, struct worker_conn *c)
 	switch (rc) {
 	case FCGI_AGAIN:
 		if (c->params_ms == 0 && c->fc.stage >= FCGI_STAGE_STDIN)
-			c->params_ms = scoreboard_now_ms();
+			c->params_ms = clock_ms();
 		if (worker_park(w, c) == 0)
 			return (0);
 		break;
@@ -608,11 +609,8 @@ worker_allow_list(void)
 		return (NULL);
 	for (p = (char *)env; *p != '\0'; p++)
 		n += *p == ',';
-	if ((list = calloc(n + 1, sizeof(*list))) == NULL ||
-	    (copy = strdup(env)) == NULL) {
-		log_errorx("out of memory");
-		_exit(1);
-	}
+	list = xcalloc(n + 1, sizeof(*list));
+	copy = xstrdup(env);
 	n = 0;
 	for (tok = strtok_r(copy, ", ", &p); tok != NULL;
 	    tok = strtok_r(NULL, ", ", &p))
@@ -651,13 +649,9 @@ worker_accept(struct worker *w)
 		worker_drop(w, SCOREBOARD_DROP_EVICTED);
 		worker_close(w, worker_oldest(w));	/* likely idle */
 	}
-	if ((c = worker_conn_get(w)) == NULL) {
-		log_errorx("worker %u: out of memory", w->slot);
-		close(fd);
-		return (0);
-	}
+	c = worker_conn_get(w);
 	fcgi_conn_start(&c->fc, fd);
-	c->accepted_ms = scoreboard_now_ms();
+	c->accepted_ms = clock_ms();
 	c->params_ms = 0;
 	c->polled = 0;
 	c->list = 0;
@@ -754,10 +748,7 @@ worker_run(struct api *api, unsigned int slot)
 	ev.data.ptr = &worker_tag_pipe;
 	epoll_ctl(w.ep, EPOLL_CTL_ADD, worker_pipe[0], &ev);
 
-	if ((api->db = db_new(api->cfg, routes_stmts)) == NULL) {
-		log_errorx("worker %u: out of memory", slot);
-		_exit(1);
-	}
+	api->db = xnonnull(db_new(api->cfg, routes_stmts), "a database handle");
 	if (db_connect(api->db) != ST_OK)
 		log_warnx("worker %u: database not reachable yet: %s", slot,
 		    db_error(api->db));
@@ -796,7 +787,7 @@ worker_run(struct api *api, unsigned int slot)
 			continue;
 		}
 		rc = epoll_wait(w.ep, evs, WORKER_EVENTS,
-		    worker_sleep_ms(&w, scoreboard_now_ms()));
+		    worker_sleep_ms(&w, clock_ms()));
 		if (rc == -1 && errno != EINTR) {
 			log_error("worker %u: epoll_wait", slot);
 			break;
@@ -818,7 +809,7 @@ worker_run(struct api *api, unsigned int slot)
 		}
 		if (worker_drain && !retiring)
 			idle = 0;	/* accept what is queued, then retire */
-		worker_expire(&w, scoreboard_now_ms());
+		worker_expire(&w, clock_ms());
 		if (worker_reopen) {
 			worker_reopen = 0;
 			if (log_reopen() == -1)

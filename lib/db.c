@@ -13,8 +13,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
+#include "clock.h"
 #include "config.h"
 #include "db.h"
 #include "log.h"
@@ -32,16 +32,6 @@ struct db {
 	char				 err[512];	/* last error text */
 	char				 sqlstate[6];	/* last SQLSTATE */
 };
-
-/* Monotonic milliseconds. */
-static long long
-db_now_ms(void)
-{
-	struct timespec	 ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ((long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
-}
 
 /* Records an error text, trimmed of libpq's trailing newline. */
 static void
@@ -128,7 +118,7 @@ db_connect(struct db *db)
 	if (db->conn != NULL && PQstatus(db->conn) == CONNECTION_OK)
 		return (ST_OK);
 	db_disconnect(db);
-	now = db_now_ms();
+	now = clock_ms();
 	if (now - db->last_try_ms < DB_RETRY_MS)
 		return (ST_UNAVAILABLE);
 	db->last_try_ms = now;

@@ -26,9 +26,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/uio.h>
-#include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "fcgi.h"
 
 #define FCGI_VERSION_1		1
@@ -50,16 +50,6 @@
 #define FCGI_MGMT_MAX		8	/* management records per connection */
 #define FCGI_CONTENT_MAX	65535	/* per record */
 #define FCGI_IOV_MAX		256	/* iovecs per writev (IOV_MAX is 1024) */
-
-/* See fcgi.h. */
-long long
-fcgi_now_ms(void)
-{
-	struct timespec	 ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ((long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
-}
 
 /* See fcgi.h. */
 void
@@ -162,7 +152,7 @@ fcgi_writev_all(int fd, struct iovec *iov, int n, long long deadline_ms)
 			continue;
 		if (errno != EAGAIN && errno != EWOULDBLOCK)
 			return (ST_IO);
-		if (deadline_ms < 0 || (left = deadline_ms - fcgi_now_ms()) <= 0)
+		if (deadline_ms < 0 || (left = deadline_ms - clock_ms()) <= 0)
 			return (ST_TIMEOUT);
 		pfd.fd = fd;
 		pfd.events = POLLOUT;

@@ -95,7 +95,7 @@ enum fcgi_result fcgi_conn_feed(struct fcgi_conn *, const unsigned char *,
 /*
  * Writes the answer (CGI text: Status line, headers, body) and ends the
  * request. Waits for a full socket until deadline_ms (monotonic ms, -1 =
- * no wait). ST_OK, ST_TIMEOUT, or ST_IO (errno kept).
+ * no wait; clock_ms). ST_OK, ST_TIMEOUT, or ST_IO (errno kept).
  */
 enum st		 fcgi_conn_answer(struct fcgi_conn *, const char *, size_t,
 		    long long deadline_ms);
@@ -103,7 +103,5 @@ enum st		 fcgi_conn_answer(struct fcgi_conn *, const char *, size_t,
 void		 fcgi_conn_end(struct fcgi_conn *);
 /* A parameter's value by name; borrowed, or NULL. Valid after FCGI_DONE. */
 const char	*fcgi_param(const struct fcgi_conn *, const char *name);
-/* Monotonic milliseconds (the deadline clock). */
-long long	 fcgi_now_ms(void);
 
 #endif
