@@ -524,8 +524,7 @@ main(int argc, char **argv)
 	if ((path = confenv_path(file, env, BS_SYSCONFDIR, &cause)) == NULL ||
 	    (api.cfg = config_new()) == NULL ||
 	    config_load(api.cfg, path, &cause) != 0) {
-		fprintf(stderr, "bootstack-api: %s\n", cause != NULL ? cause :
-		    "out of memory");
+		fprintf(stderr, "bootstack-api: %s\n", cause_text(cause));
 		free(cause);
 		config_free(api.cfg);
 		free(path);

@@ -37,6 +37,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cause.h"
 #include "cli.h"
 #include "config.h"
 #include "report.h"
@@ -111,7 +112,7 @@ cli_report_routes(char ***routes, size_t *n)
 	if (report_routes_openapi((const char *)openapi_json, openapi_json_len,
 	    routes, n, &cause) == -1) {
 		cli_err("report", "the compiled-in OpenAPI document: %s",
-		    cause != NULL ? cause : "out of memory");
+		    cause_text(cause));
 		free(cause);
 		return (-1);
 	}

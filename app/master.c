@@ -328,7 +328,7 @@ master_reload(struct api *api)
 	if ((cfg = config_new()) == NULL ||
 	    config_load(cfg, api->config_path, &cause) != 0) {
 		log_errorx("reload refused, keeping the running configuration: "
-		    "%s", cause != NULL ? cause : "out of memory");
+		    "%s", cause_text(cause));
 		free(cause);
 		config_free(cfg);
 		return;

@@ -15,6 +15,7 @@
 #include <sys/random.h>
 #include <time.h>
 
+#include "clock.h"
 #include "http.h"
 #include "jsonutil.h"
 
@@ -37,10 +38,7 @@ http_id_ok(const char *s)
 long long
 http_now_us(void)
 {
-	struct timespec	 ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ((long long)ts.tv_sec * 1000000 + ts.tv_nsec / 1000);
+	return (clock_us());
 }
 
 /* See http.h. */
