@@ -218,7 +218,9 @@ enum st		 acme_renewal_info(struct acme *, const char *ari_id,
  */
 /* Parses a problem document; 0 if it has a "type", else -1. */
 int		 acme_problem_parse(const char *, size_t, struct acme_problem *);
-void		 acme_problem_cleanup(struct acme_problem *);	/* safe twice */
+void		 acme_problem_init(struct acme_problem *);	/* zeroes it */
+void		 acme_problem_cleanup(struct acme_problem *);	/* safe twice,
+								   and after _init */
 /* "type: detail [subproblems]" as a new string (caller frees). */
 char		*acme_problem_str(const struct acme_problem *);
 /* Seconds to wait from a Retry-After value at now; -1 if unparsable. */

@@ -501,6 +501,8 @@ acme_authz_error(json_object *authz)
 		return (NULL);
 	n = json_object_array_length(chs);
 	for (i = 0; i < n && s == NULL; i++) {
+		/* A challenge without "error" leaves p as it was: start clean. */
+		acme_problem_init(&p);
 		ch = json_object_array_get_idx(chs, i);
 		if (json_object_object_get_ex(ch, "error", &e) &&
 		    acme_problem_from(e, &p) == 0) {

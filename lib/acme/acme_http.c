@@ -156,6 +156,7 @@ acme_fail_reply(struct acme_reply *r, const char *what, char **cause)
 	long			 secs;
 	enum st			 st = ST_UPSTREAM;
 
+	acme_problem_init(&p);
 	ra[0] = '\0';
 	if (r->retry_after != NULL &&
 	    (secs = acme_retry_after(r->retry_after, time(NULL))) >= 0)
@@ -283,6 +284,7 @@ acme_post(struct acme *a, const char *url, const char *payload, int use_jwk,
 	int			 attempt, bad;
 	enum st			 st;
 
+	acme_problem_init(&p);
 	for (attempt = 0;; attempt++) {
 		acme_reply_cleanup(r);
 		buf_init(&r->body, a->max_reply);

@@ -28,6 +28,13 @@
 
 /* See acme.h. */
 void
+acme_problem_init(struct acme_problem *p)
+{
+	memset(p, 0, sizeof(*p));
+}
+
+/* See acme.h. */
+void
 acme_problem_cleanup(struct acme_problem *p)
 {
 	free(p->type);
@@ -240,6 +247,7 @@ acme_order_parse(const char *text, size_t len, struct acme_order *o,
 	size_t			 i, n;
 	int			 rc = -1;
 
+	acme_problem_init(&p);
 	acme_order_clear(o);
 	if (jsonutil_parse(text, len, ACME_JSON_DEPTH, &obj, err,
 	    sizeof(err)) != ST_OK) {

@@ -3,8 +3,9 @@
  * Retry-After, RFC 3339 times, ARI windows, orders, Link headers) with valid
  * and hostile input, and the client against a tiny HTTP server forked on
  * 127.0.0.1 that answers canned, broken replies: oversized, malformed JSON,
- * not a directory, problem documents, rate limits, endless badNonce, and a
- * closed port. Every case must end in a clean error line, never a crash.
+ * not a directory, problem documents, rate limits, endless badNonce, a
+ * closed port, and (under /az/) authorizations in every failed shape.
+ * Every case must end in a clean error line, never a crash.
  */
 #include "autoconf.h"
 
@@ -42,6 +43,112 @@ srv_reply(int fd, int status, const char *headers, const char *body,
 	unit_write(fd, body, len);
 }
 
+/*
+ * The authorization shapes of /az/: what a CA may say about an
+ * authorization that is not (or no longer) pending. "late-X" answers
+ * pending (with a pending http-01 challenge) on its first read and X
+ * afterwards; "slow" stays pending for ever.
+ */
+static const struct {
+	const char	*name;
+	const char	*status;
+	const char	*challenges;	/* the JSON array, %s: challenge URL */
+} az_shapes[] = {
+	{ "noerr", "invalid", "[{\"type\":\"http-01\",\"status\":\"invalid\","
+	    "\"url\":\"%s\",\"token\":\"tok\"}]" },
+	{ "err", "invalid", "[{\"type\":\"http-01\",\"status\":\"invalid\","
+	    "\"url\":\"%s\",\"token\":\"tok\",\"error\":{\"type\":\"urn:ietf:"
+	    "params:acme:error:connection\",\"detail\":\"refused\"}}]" },
+	{ "sub", "invalid", "[{\"type\":\"http-01\",\"status\":\"invalid\","
+	    "\"url\":\"%s\",\"token\":\"tok\",\"error\":{\"type\":\"urn:ietf:"
+	    "params:acme:error:rejectedIdentifier\",\"detail\":\"no\","
+	    "\"subproblems\":[{\"type\":\"urn:ietf:params:acme:error:dns\","
+	    "\"detail\":\"NXDOMAIN\",\"identifier\":{\"type\":\"dns\","
+	    "\"value\":\"b.test\"}},7,{\"identifier\":5}]}}]" },
+	{ "odd", "deactivated", "[5,\"x\",null,{\"type\":\"http-01\","
+	    "\"error\":\"boom\",\"url\":\"%s\"},{\"type\":\"dns-01\",\"error\":"
+	    "{\"detail\":\"no type\"}},{\"error\":{\"type\":\"t\"}}]" },
+	{ "nochal", "expired", "\"not an array %s\"" },
+	{ "empty", "revoked", "[]" },
+};
+
+/* Counts reads of one /az/authz/ path (the server is one process). */
+static int
+az_hits(const char *path)
+{
+	static char	 seen[32][128];
+	static int	 hits[32];
+	int		 i;
+
+	for (i = 0; i < 32 && seen[i][0] != '\0'; i++)
+		if (strcmp(seen[i], path) == 0)
+			return (++hits[i]);
+	if (i == 32)
+		return (1);
+	snprintf(seen[i], sizeof(seen[i]), "%s", path);
+	return (hits[i] = 1);
+}
+
+/* The /az/ CA: a directory, an account, orders of one authorization. */
+static void
+srv_az(int fd, const char *path)
+{
+	static const char nonce[] = "Replay-Nonce: azNonce\r\n";
+	const char	*shape, *name;
+	char		 base[64], body[4096], chal[512], list[2048];
+	char		 hdr[256];
+	size_t		 i;
+
+	snprintf(base, sizeof(base), "http://127.0.0.1:%d/az", srv_port);
+	if (strcmp(path, "/az/dir") == 0) {
+		snprintf(body, sizeof(body), "{\"newNonce\":\"%s/nonce\","
+		    "\"newAccount\":\"%s/acct\",\"newOrder\":\"%s/order\"}",
+		    base, base, base);
+		srv_reply(fd, 200, "", body, strlen(body));
+	} else if (strcmp(path, "/az/nonce") == 0)
+		srv_reply(fd, 200, nonce, "", 0);
+	else if (strcmp(path, "/az/acct") == 0) {
+		snprintf(hdr, sizeof(hdr), "%sLocation: %s/acct/1\r\n", nonce,
+		    base);
+		srv_reply(fd, 201, hdr, "{\"status\":\"valid\"}", 18);
+	} else if (strncmp(path, "/az/order/", 10) == 0) {
+		snprintf(body, sizeof(body), "{\"status\":\"pending\","
+		    "\"finalize\":\"%s/fin\",\"authorizations\":"
+		    "[\"%s/authz/%s\"]}", base, base, path + 10);
+		srv_reply(fd, 200, nonce, body, strlen(body));
+	} else if (strncmp(path, "/az/chall/", 10) == 0)
+		srv_reply(fd, 200, nonce, "{\"status\":\"processing\"}", 23);
+	else if (strncmp(path, "/az/authz/", 10) == 0) {
+		shape = path + 10;
+		snprintf(chal, sizeof(chal), "%s/chall/%s", base, shape);
+		name = shape;
+		if (strncmp(shape, "late-", 5) == 0)
+			name = az_hits(path) == 1 ? "" : shape + 5;
+		if (strcmp(shape, "slow") == 0 || *name == '\0') {
+			snprintf(body, sizeof(body), "{\"status\":\"pending\","
+			    "\"identifier\":{\"type\":\"dns\",\"value\":"
+			    "\"a.test\"},\"challenges\":[{\"type\":\"http-01\","
+			    "\"status\":\"%s\",\"url\":\"%s\",\"token\":\"tok\"}]}",
+			    az_hits(path) == 1 ? "pending" : "processing", chal);
+			srv_reply(fd, 200, nonce, body, strlen(body));
+			return;
+		}
+		for (i = 0; i < sizeof(az_shapes) / sizeof(az_shapes[0]); i++)
+			if (strcmp(az_shapes[i].name, name) == 0)
+				break;
+		if (i == sizeof(az_shapes) / sizeof(az_shapes[0])) {
+			srv_reply(fd, 404, nonce, "", 0);
+			return;
+		}
+		snprintf(list, sizeof(list), az_shapes[i].challenges, chal);
+		snprintf(body, sizeof(body), "{\"status\":\"%s\",\"identifier\":"
+		    "{\"type\":\"dns\",\"value\":\"a.test\"},\"challenges\":%s}",
+		    az_shapes[i].status, list);
+		srv_reply(fd, 200, nonce, body, strlen(body));
+	} else
+		srv_reply(fd, 404, nonce, "", 0);
+}
+
 /* Answers one request on fd according to its path. */
 static void
 srv_handle(int fd, int n_conn)
@@ -66,6 +173,10 @@ srv_handle(int fd, int n_conn)
 	req[n] = '\0';
 	if (sscanf(req, "%*s %255s", path) != 1)
 		return;
+	if (strncmp(path, "/az/", 4) == 0) {
+		srv_az(fd, path);
+		return;
+	}
 	snprintf(dir, sizeof(dir), "{\"newNonce\":\"http://127.0.0.1:%d/ok/"
 	    "nonce\",\"newAccount\":\"http://127.0.0.1:%d/ok/acct\","
 	    "\"newOrder\":\"http://127.0.0.1:%d/ok/order\",\"meta\":"
@@ -395,6 +506,132 @@ START_TEST(test_account_errors)
 }
 END_TEST
 
+/* A solver that only counts: the webroot is not the point here. */
+static int	 stub_presented, stub_cleaned;
+
+static int
+stub_present(struct acme_solver *s, const struct acme_challenge *c,
+    char **cause)
+{
+	(void)s;
+	(void)c;
+	*cause = NULL;
+	stub_presented++;
+	return (0);
+}
+
+static int
+stub_cleanup(struct acme_solver *s, const struct acme_challenge *c,
+    char **cause)
+{
+	(void)s;
+	(void)c;
+	*cause = NULL;
+	stub_cleaned++;
+	return (0);
+}
+
+/*
+ * Authorizes the one-authorization order /az/order/SHAPE; returns the
+ * status and the cause (caller frees).
+ */
+static enum st
+az_authorize(const char *shape, long poll_timeout, char **cause)
+{
+	struct acme_account_opts	 ao;
+	struct acme_config		 cfg;
+	struct acme_solver		 sv, *svs[1];
+	struct acme_order		 o;
+	struct acme			*a;
+	EVP_PKEY			*key;
+	char				 url[256];
+	enum st				 st;
+
+	snprintf(url, sizeof(url), "http://127.0.0.1:%d/az/dir", srv_port);
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.directory_url = url;
+	cfg.timeout = 5;
+	cfg.poll_timeout = poll_timeout;
+	a = acme_new(&cfg, cause);
+	ck_assert_ptr_nonnull(a);
+	key = crypto_key_new(CRYPTO_KEY_EC256, cause);
+	ck_assert_ptr_nonnull(key);
+	ck_assert_int_eq(acme_directory(a, cause), ST_OK);
+	memset(&ao, 0, sizeof(ao));
+	ck_assert_int_eq(acme_account(a, key, &ao, cause), ST_OK);
+	acme_order_init(&o);
+	snprintf(url, sizeof(url), "http://127.0.0.1:%d/az/order/%s", srv_port,
+	    shape);
+	ck_assert_msg(acme_order_fetch(a, url, &o, cause) == ST_OK, "%s",
+	    *cause);
+	memset(&sv, 0, sizeof(sv));
+	sv.type = "http-01";
+	sv.present = stub_present;
+	sv.cleanup = stub_cleanup;
+	svs[0] = &sv;
+	stub_presented = stub_cleaned = 0;
+	st = acme_order_authorize(a, &o, svs, 1, cause);
+	acme_order_cleanup(&o);
+	acme_free(a);
+	EVP_PKEY_free(key);
+	return (st);
+}
+
+/* SHAPE must fail with want_st and want (not nowant) in the cause. */
+static void
+az_fails_st(const char *shape, enum st want_st, const char *want,
+    const char *nowant)
+{
+	char	*cause = NULL;
+	enum st	 st;
+
+	st = az_authorize(shape, 10, &cause);
+	ck_assert_msg(st == want_st, "%s: st %d: %s", shape, st, cause);
+	ck_assert_msg(strstr(cause, want) != NULL, "%s: '%s' lacks '%s'",
+	    shape, cause, want);
+	ck_assert_msg(nowant == NULL || strstr(cause, nowant) == NULL,
+	    "%s: '%s' has '%s'", shape, cause, nowant);
+	free(cause);
+}
+#define az_fails(shape, want, nowant) \
+	az_fails_st(shape, ST_UNPROCESSABLE, want, nowant)
+
+/*
+ * Every shape of a failed authorization, read before solving or after
+ * polling: with and without "error", with subproblems, with junk in the
+ * challenges. Under ASan a cleanup of an unset problem document fails
+ * here (it used to free stack garbage).
+ */
+START_TEST(test_authz_errors)
+{
+	static const char *const when[] = { "", "late-" };
+	char	 shape[64], want[128];
+	size_t	 i;
+
+	for (i = 0; i < 2; i++) {
+		snprintf(shape, sizeof(shape), "%snoerr", when[i]);
+		snprintf(want, sizeof(want), "/az/authz/%s (a.test): invalid",
+		    shape);
+		az_fails(shape, want, "challenge");
+		snprintf(shape, sizeof(shape), "%serr", when[i]);
+		az_fails(shape, "(a.test): invalid: challenge http-01 invalid: "
+		    "urn:ietf:params:acme:error:connection: refused", NULL);
+		snprintf(shape, sizeof(shape), "%ssub", when[i]);
+		az_fails(shape, "rejectedIdentifier: no [b.test: urn:ietf:"
+		    "params:acme:error:dns: NXDOMAIN; ?: ?: ]", NULL);
+		snprintf(shape, sizeof(shape), "%sodd", when[i]);
+		az_fails(shape, "deactivated: challenge ? ?: t: (no detail)",
+		    NULL);
+		snprintf(shape, sizeof(shape), "%snochal", when[i]);
+		az_fails_st(shape, i == 0 ? ST_UPSTREAM : ST_UNPROCESSABLE,
+		    i == 0 ? "not an authorization" : "(a.test): expired",
+		    "challenge http");
+		snprintf(shape, sizeof(shape), "%sempty", when[i]);
+		az_fails(shape, "(a.test): revoked", "challenge");
+	}
+}
+END_TEST
+
 START_TEST(test_http01_solver)
 {
 	struct acme_solver	 s;
@@ -451,6 +688,7 @@ acme_suite(void)
 	ADD("unreachable", test_unreachable);
 	ADD("account_errors", test_account_errors);
 	ADD("http01_solver", test_http01_solver);
+	ADD("authz_errors", test_authz_errors);
 #undef ADD
 	return (s);
 }
