@@ -41,6 +41,8 @@ api_apply_logging(const struct config *cfg, char **cause)
 	*cause = NULL;
 	if (log_level_parse(config_str(cfg, "api", "log_level"), &level) == 0)
 		log_min_level = level;
+	log_set_rate_limit((unsigned int)config_int(cfg, "api",
+	    "log_rate_limit"));
 	file = config_str(cfg, "api", "log_file");
 	if (file != NULL && file[0] != '\0' && log_open_file(file) == -1)
 		return (cause_set(cause, "cannot open log file %s: %s", file,

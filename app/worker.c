@@ -810,6 +810,7 @@ worker_run(struct api *api, unsigned int slot)
 		if (worker_drain && !retiring)
 			idle = 0;	/* accept what is queued, then retire */
 		worker_expire(&w, clock_ms());
+		log_flush_suppressed();
 		if (worker_reopen) {
 			worker_reopen = 0;
 			if (log_reopen() == -1)

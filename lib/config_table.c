@@ -63,6 +63,9 @@ const struct config_key config_keys[] = {
 	{ "api", "log_level", CONFIG_ENUM, 0, 0, "info",
 	  "debug|info|warn|error",
 	  "lowest level of log lines written" },
+	{ "api", "log_rate_limit", CONFIG_INT, 0, 1000000, "10", NULL,
+	  "warning and error lines of one kind written per second, the rest "
+	  "counted in one summary line; 0 = no limit" },
 	{ "api", "log_file", CONFIG_STRING, 0, 0, NULL, NULL,
 	  "file log lines are appended to (SIGUSR1 reopens it); "
 	  "unset = stderr" },

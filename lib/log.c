@@ -7,6 +7,14 @@
  * backslashes and bytes that are not valid UTF-8 are escaped, so a hostile
  * request path cannot forge a log line. A line longer than the buffer is cut
  * and marked "truncated":true.
+ *
+ * The rate limiter (log.h) keeps a small table of the kinds of line seen in
+ * the current second, a kind being the format string's address (one call
+ * site, or a few sharing a format): no hashing, no allocation. Each entry
+ * counts its own second from its first line; when that second is over, the
+ * next warning or error (or log_flush_suppressed(), which the daemon's
+ * workers call from their loop) writes its summary and frees the entry. A
+ * full table gives up the entry whose second began first, summary written.
  */
 #include "autoconf.h"
 
@@ -18,12 +26,26 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "log.h"
 
 #define LOG_LINE_MAX	4096	/* ts+prog+ids ~200, msg, error, fields */
 #define LOG_MSG_MAX	2048	/* message, after escaping */
 #define LOG_FIELD_MAX	512	/* one field value, after escaping */
 #define LOG_FIELDS_MAX	1500	/* all extra fields */
+#define LOG_KINDS	32	/* kinds of line the limiter tells apart */
+#define LOG_KIND_MSG	256	/* the first suppressed line kept, bytes */
+#define LOG_WINDOW_MS	1000	/* the limiter's second */
+
+/* One kind of line within its current second (the rate limiter). */
+struct log_kind {
+	const char	*fmt;		/* the kind; NULL = a free entry */
+	enum log_level	 level;		/* of its lines */
+	long long	 start_ms;	/* its second began, log_now() */
+	unsigned int	 written;	/* lines written in this second */
+	unsigned long	 suppressed;	/* ... and left out */
+	char		 first[LOG_KIND_MSG];	/* the first left out, raw */
+};
 
 enum log_level	 log_min_level = LOG_LEVEL_INFO;
 
@@ -33,6 +55,10 @@ static char	*log_path;		/* file being written, NULL = stderr */
 static char	 log_reqid[64];		/* current request id */
 
 static const char *const log_names[] = { "debug", "info", "warn", "error" };
+
+static unsigned int	 log_rate;		/* lines per kind and second; 0 = all */
+static long long	(*log_now)(void) = clock_ms;
+static struct log_kind	 log_kinds[LOG_KINDS];
 
 /* Sets the program name (borrowed: a string literal or argv[0]) and level. */
 void
@@ -239,50 +265,163 @@ log_field_int(char *fields, size_t size, const char *key, long long val)
 }
 
 /*
- * Formats and writes one line; see log.h. fields is pre-escaped ,"k":v text
- * made by log_field(); fields longer than LOG_FIELDS_MAX are dropped. Every
- * part has a bound, so the line always fits LOG_LINE_MAX and stays valid JSON.
+ * Writes one line: msg is raw text (escaped here), cut marks it truncated,
+ * err is an errno value to name (0 = none), fields is pre-escaped ,"k":v
+ * text made by log_field(); fields longer than LOG_FIELDS_MAX are dropped.
+ * Every part has a bound, so the line always fits LOG_LINE_MAX and stays
+ * valid JSON.
  */
-void
-log_vmsg(enum log_level level, int with_errno, const char *fields,
-    const char *fmt, va_list ap)
+static void
+log_line(enum log_level level, const char *reqid, const char *msg, int cut,
+    int err, const char *fields)
 {
-	char		 line[LOG_LINE_MAX], msg[LOG_MSG_MAX];
-	char		 emsg[LOG_MSG_MAX], eerr[256], ts[40];
+	char		 line[LOG_LINE_MAX], emsg[LOG_MSG_MAX], eerr[256];
+	char		 ts[40];
 	struct timespec	 now;
 	struct tm	 tm;
 	const char	*end;
-	int		 saved = errno, n, cut;
+	int		 n;
 	size_t		 len;
 
-	if (level < log_min_level)
-		return;
 	clock_gettime(CLOCK_REALTIME, &now);
 	gmtime_r(&now.tv_sec, &tm);
 	len = strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%S", &tm);
 	snprintf(ts + len, sizeof(ts) - len, ".%03ldZ", now.tv_nsec / 1000000);
 
-	n = vsnprintf(msg, sizeof(msg), fmt, ap);
-	cut = n < 0 || (size_t)n >= sizeof(msg);
 	log_escape_end(emsg, sizeof(emsg), msg, &end);
 	if (*end != '\0')
 		cut = 1;
 	eerr[0] = '\0';
-	if (with_errno && saved != 0)
-		log_escape(eerr, sizeof(eerr), strerror(saved));
+	if (err != 0)
+		log_escape(eerr, sizeof(eerr), strerror(err));
 	if (fields != NULL && strlen(fields) > LOG_FIELDS_MAX)
 		fields = ",\"fields_dropped\":true";
 	n = snprintf(line, sizeof(line),
 	    "{\"ts\":\"%s\",\"level\":\"%s\",\"prog\":\"%.32s\",\"pid\":%ld"
 	    "%s%s%s,\"msg\":\"%s\"%s%s%s%s%s}\n",
 	    ts, log_names[level], log_prog, (long)getpid(),
-	    log_reqid[0] != '\0' ? ",\"request_id\":\"" : "", log_reqid,
-	    log_reqid[0] != '\0' ? "\"" : "", emsg,
+	    reqid[0] != '\0' ? ",\"request_id\":\"" : "", reqid,
+	    reqid[0] != '\0' ? "\"" : "", emsg,
 	    eerr[0] != '\0' ? ",\"error\":\"" : "", eerr,
 	    eerr[0] != '\0' ? "\"" : "", cut ? ",\"truncated\":true" : "",
 	    fields == NULL ? "" : fields);
 	if (n > 0 && (size_t)n < sizeof(line))
 		(void)!write(log_fd, line, (size_t)n);
+}
+
+/* See log.h. */
+void
+log_set_rate_limit(unsigned int n)
+{
+	log_rate = n;
+}
+
+/* See log.h. */
+void
+log_set_clock(long long (*now_ms)(void))
+{
+	log_now = now_ms != NULL ? now_ms : clock_ms;
+}
+
+/* Writes k's summary if it left lines out, and frees the entry. */
+static void
+log_kind_end(struct log_kind *k)
+{
+	char	 msg[LOG_KIND_MSG + 64], fields[64] = "";
+
+	if (k->suppressed > 0) {
+		snprintf(msg, sizeof(msg), "%lu more like this suppressed: %s",
+		    k->suppressed, k->first);
+		log_field_int(fields, sizeof(fields), "suppressed",
+		    (long long)k->suppressed);
+		log_line(k->level, "", msg, 0, 0, fields);
+	}
+	k->fmt = NULL;
+}
+
+/* Ends the kinds whose second is over at now. */
+static void
+log_flush_due(long long now)
+{
+	size_t	 i;
+
+	for (i = 0; i < LOG_KINDS; i++)
+		if (log_kinds[i].fmt != NULL &&
+		    now - log_kinds[i].start_ms >= LOG_WINDOW_MS)
+			log_kind_end(&log_kinds[i]);
+}
+
+/* See log.h. */
+void
+log_flush_suppressed(void)
+{
+	int	 saved = errno;
+
+	if (log_rate > 0)
+		log_flush_due(log_now());
+	errno = saved;
+}
+
+/* The limiter's entry for lines of format fmt, made if new. */
+static struct log_kind *
+log_kind_get(const char *fmt, enum log_level level, long long now)
+{
+	struct log_kind	*k, *free_k = NULL, *oldest = NULL;
+	size_t		 i;
+
+	for (i = 0; i < LOG_KINDS; i++) {
+		k = &log_kinds[i];
+		if (k->fmt == fmt)
+			return (k);
+		if (k->fmt == NULL) {
+			if (free_k == NULL)
+				free_k = k;
+		} else if (oldest == NULL || k->start_ms < oldest->start_ms)
+			oldest = k;
+	}
+	if ((k = free_k) == NULL) {
+		k = oldest;
+		log_kind_end(k);
+	}
+	k->fmt = fmt;
+	k->level = level;
+	k->start_ms = now;
+	k->written = 0;
+	k->suppressed = 0;
+	k->first[0] = '\0';
+	return (k);
+}
+
+/*
+ * Formats and writes one line; see log.h. A warning or error over the rate
+ * limit is counted, not written.
+ */
+void
+log_vmsg(enum log_level level, int with_errno, const char *fields,
+    const char *fmt, va_list ap)
+{
+	struct log_kind	*k;
+	char		 msg[LOG_MSG_MAX];
+	long long	 now;
+	int		 saved = errno, n;
+
+	if (level < log_min_level)
+		return;
+	if (log_rate > 0 && level >= LOG_LEVEL_WARN) {
+		now = log_now();
+		log_flush_due(now);
+		k = log_kind_get(fmt, level, now);
+		if (k->written >= log_rate) {
+			if (k->suppressed++ == 0)
+				vsnprintf(k->first, sizeof(k->first), fmt, ap);
+			errno = saved;
+			return;
+		}
+		k->written++;
+	}
+	n = vsnprintf(msg, sizeof(msg), fmt, ap);
+	log_line(level, log_reqid, msg, n < 0 || (size_t)n >= sizeof(msg),
+	    with_errno ? saved : 0, fields);
 	errno = saved;
 }
 

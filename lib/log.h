@@ -6,6 +6,12 @@
  * The plain functions append strerror(errno); the *x variants do not. All of
  * them keep errno as it was. log_debug() does not evaluate its arguments when
  * debug lines are off.
+ *
+ * Warnings and errors can be rate-limited (log_set_rate_limit): of one kind
+ * of line (one format string), the first N of each second are written, the
+ * rest counted, and one summary line per kind and second says how many were
+ * suppressed ("3120 more like this suppressed: ..."), so an outage that fails
+ * every request costs a few lines a second, not one per request.
  */
 #ifndef LIB_LOG_H
 #define LIB_LOG_H
@@ -27,6 +33,15 @@ int	 log_reopen(void);			/* after logrotate; -1 on failure */
 int	 log_level_parse(const char *, enum log_level *);	/* -1 if unknown */
 void	 log_set_request_id(const char *);	/* NULL clears; copied */
 const char *log_request_id(void);		/* borrowed; "" outside a request */
+/*
+ * Writes at most n warn and error lines of each kind per second (0 = no
+ * limit, the default); see above.
+ */
+void	 log_set_rate_limit(unsigned int n);
+/* Writes the summaries of the seconds that have ended; cheap, call often. */
+void	 log_flush_suppressed(void);
+/* The clock the limiter reads (monotonic ms); NULL = clock_ms. For tests. */
+void	 log_set_clock(long long (*now_ms)(void));
 
 void	 log_msg(enum log_level, int with_errno, const char *fields,
 	     const char *fmt, ...) __attribute__((format(printf, 4, 5)));

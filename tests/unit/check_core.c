@@ -19,6 +19,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -770,6 +771,118 @@ START_TEST(test_log_reopen)
 }
 END_TEST
 
+static long long	 fake_ms;	/* the limiter's clock in these tests */
+
+/* The injected clock. */
+static long long
+fake_now(void)
+{
+	return (fake_ms);
+}
+
+/* One line of the kind named by fmt, which is not a literal here. */
+static void log_kind_line(const char *fmt, ...)
+    __attribute__((format(printf, 1, 2)));
+static void
+log_kind_line(const char *fmt, ...)
+{
+	va_list	 ap;
+
+	va_start(ap, fmt);
+	log_vmsg(LOG_LEVEL_ERROR, 0, NULL, fmt, ap);
+	va_end(ap);
+}
+
+START_TEST(test_log_rate_limit)
+{
+	struct cap	 c;
+	json_object	*v;
+	int		 i;
+
+	cap_start(&c, LOG_LEVEL_INFO);
+	log_set_clock(fake_now);
+	log_set_rate_limit(3);
+	fake_ms = 1000;
+	log_set_request_id("req-1");
+	for (i = 0; i < 10; i++)
+		log_errorx("database down %d", i);		/* 3 written */
+	log_warnx("another kind");				/* its own 3 */
+	for (i = 0; i < 10; i++)
+		log_info("info is never limited %d", i);	/* 10 */
+	fake_ms = 1999;
+	errno = EIO;
+	log_error("database down %d", 10);			/* suppressed */
+	ck_assert_int_eq(errno, EIO);
+	log_flush_suppressed();			/* its second is not over */
+	fake_ms = 2000;
+	log_errorx("database down %d", 11);	/* the summary, then this */
+	fake_ms = 3100;
+	log_flush_suppressed();			/* nothing was left out */
+	cap_read(&c);
+	ck_assert_uint_eq(c.n, 3 + 1 + 10 + 1 + 1);
+	for (i = 0; i < 3; i++) {
+		ck_assert_str_eq(cap_str(&c, (size_t)i, "level"), "error");
+		ck_assert_str_eq(cap_str(&c, (size_t)i, "request_id"), "req-1");
+	}
+	ck_assert_str_eq(cap_str(&c, 2, "msg"), "database down 2");
+	ck_assert_str_eq(cap_str(&c, 3, "msg"), "another kind");
+	ck_assert_str_eq(cap_str(&c, 13, "msg"), "info is never limited 9");
+	/* the summary of the second at 1000: the first left out, the count */
+	ck_assert_str_eq(cap_str(&c, 14, "level"), "error");
+	ck_assert_str_eq(cap_str(&c, 14, "msg"),
+	    "8 more like this suppressed: database down 3");
+	ck_assert(json_object_object_get_ex(c.lines[14], "suppressed", &v));
+	ck_assert_int_eq(json_object_get_int(v), 8);
+	ck_assert(!cap_has(&c, 14, "request_id"));
+	/* "another kind" left nothing out: no summary of its own */
+	ck_assert_str_eq(cap_str(&c, 15, "msg"), "database down 11");
+	cap_end(&c);
+	log_set_rate_limit(0);
+	log_set_clock(NULL);
+}
+END_TEST
+
+START_TEST(test_log_rate_limit_kinds)
+{
+	static const char *const kinds[] = {
+		"k00", "k01", "k02", "k03", "k04", "k05", "k06", "k07", "k08",
+		"k09", "k10", "k11", "k12", "k13", "k14", "k15", "k16", "k17",
+		"k18", "k19", "k20", "k21", "k22", "k23", "k24", "k25", "k26",
+		"k27", "k28", "k29", "k30", "k31", "k32 %d",
+	};
+	struct cap	 c;
+	size_t		 i, n = sizeof(kinds) / sizeof(kinds[0]);
+
+	cap_start(&c, LOG_LEVEL_INFO);
+	log_set_clock(fake_now);
+	log_set_rate_limit(1);
+	fake_ms = 0;
+	log_errorx("first kind");
+	log_errorx("first kind");			/* suppressed */
+	/* 33 more kinds within the same second: the table (32) is full */
+	for (i = 0; i < n; i++) {
+		fake_ms = (long long)i + 1;
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wformat-nonliteral"
+#pragma GCC diagnostic ignored "-Wformat-security"
+		log_kind_line(kinds[i], 0);
+#pragma GCC diagnostic pop
+	}
+	cap_read(&c);
+	/* the first kind is given up for k31, its summary written first */
+	ck_assert_uint_eq(c.n, 1 + 31 + 1 + 2);
+	ck_assert_str_eq(cap_str(&c, 0, "msg"), "first kind");
+	ck_assert_str_eq(cap_str(&c, 31, "msg"), "k30");
+	ck_assert_str_eq(cap_str(&c, 32, "msg"),
+	    "1 more like this suppressed: first kind");
+	ck_assert_str_eq(cap_str(&c, 33, "msg"), "k31");
+	ck_assert_str_eq(cap_str(&c, 34, "msg"), "k32 0");
+	cap_end(&c);
+	log_set_rate_limit(0);
+	log_set_clock(NULL);
+}
+END_TEST
+
 /* The log suite. */
 static Suite *
 log_suite(void)
@@ -785,6 +898,8 @@ log_suite(void)
 		{ "escape_tiny", test_log_escape_tiny },
 		{ "fields", test_log_fields },
 		{ "reopen", test_log_reopen },
+		{ "rate_limit", test_log_rate_limit },
+		{ "rate_limit_kinds", test_log_rate_limit_kinds },
 	};
 	Suite	*s = suite_create("log");
 
