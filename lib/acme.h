@@ -105,13 +105,23 @@ struct acme_challenge {
  *      until what was presented is visible to the CA (DNS-01: poll the
  *      authoritative servers; HTTP-01: nothing). May be NULL.
  *   3. The client tells the CA to validate, and polls the authorizations.
- *   4. cleanup() for every challenge present() succeeded on, whether the
- *      order succeeded or not, in reverse order. May be NULL.
+ *   4. cleanup(), in reverse order, for every challenge present()
+ *      succeeded on that the CA is done with: all of them when the order
+ *      is done (every authorization valid, or one invalid, which kills
+ *      the order); else (a timeout, the CA unreachable, a rate limit) only
+ *      those whose authorization became valid, and those the CA was never
+ *      asked to validate. The others stay answerable: the CA may still be
+ *      validating them, and the next run resumes the order (and calls
+ *      present() again). May be NULL.
+ *   5. stale() for an authorization that was valid when read (an earlier
+ *      run solved it, or the CA reused it): remove what an earlier run may
+ *      have left for that challenge, if anything; present() was not called
+ *      for it in this run. May be NULL (DNS-01 keeps a journal instead).
  *
  * present() and ready() return 0, or -1 with *cause (caller frees), which
- * fails the order step with that text. cleanup() failures are logged as
- * warnings only. arg is the solver's own state (the webroot, a DNS
- * provider handle); the client never looks at it.
+ * fails the order step with that text. cleanup() and stale() failures are
+ * logged as warnings only. arg is the solver's own state (the webroot, a
+ * DNS provider handle); the client never looks at it.
  */
 struct acme_solver {
 	const char	*type;		/* challenge type answered: "http-01" */
@@ -120,13 +130,15 @@ struct acme_solver {
 	int		(*ready)(struct acme_solver *, char **cause);
 	int		(*cleanup)(struct acme_solver *,
 			    const struct acme_challenge *, char **cause);
+	int		(*stale)(struct acme_solver *,
+			    const struct acme_challenge *, char **cause);
 	void		*arg;		/* solver state, borrowed */
 };
 
 /*
  * The HTTP-01 solver (acme_http01.c): writes the key authorization to
  * webroot/.well-known/acme-challenge/TOKEN (0644, atomically), which nginx
- * serves, and removes it in cleanup. webroot is borrowed.
+ * serves, and removes it in cleanup and stale. webroot is borrowed.
  */
 void		 acme_http01_init(struct acme_solver *, const char *webroot);
 

@@ -753,6 +753,20 @@ cert_issue(struct cert_run *run, const struct cert *c,
 		if (st == ST_UNPROCESSABLE)
 			cert_order_forget(c);
 		goto out;
+	} else if (strcmp(o.status, "pending") != 0) {
+		/*
+		 * A resumed order the CA validated after an earlier run timed
+		 * out: its authorizations are all valid, so this only removes
+		 * the challenges that run left answerable (stale()). A
+		 * failure here must not stand between us and the certificate.
+		 */
+		if (acme_order_authorize(run->acme, &o, solvers, 1,
+		    &why) != ST_OK)
+			log_warnx("cert %s: tidying the challenges of order "
+			    "%s: %s", c->name, o.url, why != NULL ? why :
+			    "failed");
+		free(why);
+		why = NULL;
 	}
 	if (strcmp(o.status, "pending") == 0) {
 		if ((url = strdup(o.url)) == NULL) {

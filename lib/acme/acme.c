@@ -57,6 +57,9 @@ struct acme_pending {
 	char			*dnsval;	/* b64u(sha256(keyauth)) */
 	int			 respond;	/* challenge still pending */
 	int			 presented;	/* present() succeeded */
+	int			 sent;		/* we asked the CA to validate */
+	int			 final;		/* the authz is valid or invalid */
+	int			 done;		/* valid when read: only stale() */
 	struct acme_solver	*solver;
 };
 
@@ -523,7 +526,9 @@ acme_authz_error(json_object *authz)
 
 /*
  * Reads one authorization and, if pending, picks its challenge. *skip is
- * set when it is valid already.
+ * set when it is valid already; p is then filled too (p->done) when one
+ * of its challenges is of a solver's type, so that what an earlier run
+ * left for it can be removed (the solver's stale()).
  */
 static enum st
 acme_authz_load(struct acme *a, const char *url, struct acme_solver *const *sv,
@@ -558,12 +563,9 @@ acme_authz_load(struct acme *a, const char *url, struct acme_solver *const *sv,
 		goto out;
 	}
 	(void)snprintf(what, sizeof(what), "authz %s (%.253s)", url, ident);
-	if (strcmp(status, "valid") == 0) {
-		*skip = 1;
-		st = ST_OK;
-		goto out;
-	}
-	if (strcmp(status, "pending") != 0) {
+	if (strcmp(status, "valid") == 0)
+		*skip = p->done = 1;
+	else if (strcmp(status, "pending") != 0) {
 		err = acme_authz_error(obj);
 		st = cause_st(cause, ST_UNPROCESSABLE, "%s: %s%s%s", what,
 		    status, err != NULL ? ": " : "", err != NULL ? err : "");
@@ -582,6 +584,13 @@ acme_authz_load(struct acme *a, const char *url, struct acme_solver *const *sv,
 			cst = jsonutil_get_str(ch, "status");
 			if (token == NULL || !base64url_valid(token) ||
 			    strlen(token) > ACME_MAX_TOKEN || curl_ == NULL) {
+				if (p->done) {
+					/* Nothing to solve: just no stale(). */
+					acme_pending_cleanup(p);
+					*skip = 1;
+					st = ST_OK;
+					goto out;
+				}
 				st = cause_st(cause, ST_UPSTREAM, "%s: challenge "
 				    "%s has a bad token or no URL", what, type);
 				goto out;
@@ -611,7 +620,10 @@ acme_authz_load(struct acme *a, const char *url, struct acme_solver *const *sv,
 			break;
 		}
 	}
-	if (p->solver == NULL) {
+	if (p->solver == NULL && p->done) {
+		acme_pending_cleanup(p);
+		*skip = 1;
+	} else if (p->solver == NULL) {
 		struct buf	 offered;
 
 		buf_init(&offered, 256);
@@ -673,11 +685,13 @@ acme_order_authorize(struct acme *a, struct acme_order *o,
 			acme_pending_cleanup(&pv[np]);
 			goto out;
 		}
-		if (!skip)
+		if (!skip || pv[np].done)
 			np++;
 	}
 	/* 2. Make every challenge answerable, then 3. wait until visible. */
 	for (i = 0; i < np; i++) {
+		if (pv[i].done)
+			continue;
 		acme_pending_view(&pv[i], &c);
 		if (pv[i].solver->present(pv[i].solver, &c, &why) != 0) {
 			st = cause_st(cause, ST_IO, "authz %s (%s): %s: %s",
@@ -690,7 +704,10 @@ acme_order_authorize(struct acme *a, struct acme_order *o,
 		pv[i].presented = 1;
 	}
 	for (i = 0; i < np; i++) {
-		for (j = 0; j < i && pv[j].solver != pv[i].solver; j++)
+		if (pv[i].done)
+			continue;
+		for (j = 0; j < i && (pv[j].done || pv[j].solver !=
+		    pv[i].solver); j++)
 			;
 		if (j < i || pv[i].solver->ready == NULL)
 			continue;
@@ -705,13 +722,14 @@ acme_order_authorize(struct acme *a, struct acme_order *o,
 	}
 	/* 4. Ask the CA to validate (7.5.1). */
 	for (i = 0; i < np; i++) {
-		if (!pv[i].respond)
+		if (pv[i].done || !pv[i].respond)
 			continue;
 		(void)snprintf(what, sizeof(what), "challenge %s (%s %s)",
 		    pv[i].url, pv[i].type, pv[i].ident);
 		if ((st = acme_post(a, pv[i].url, "{}", 0, NULL, &r,
 		    cause)) != ST_OK)
 			goto out;
+		pv[i].sent = 1;		/* even if refused: it may count */
 		if (r.code != 200) {
 			st = acme_fail_reply(&r, what, cause);
 			goto out;
@@ -719,11 +737,14 @@ acme_order_authorize(struct acme *a, struct acme_order *o,
 	}
 	/* 5. Wait for every authorization to settle. */
 	for (i = 0; i < np; i++) {
+		if (pv[i].done)
+			continue;
 		(void)snprintf(what, sizeof(what), "authz %s (%s)",
 		    pv[i].authz, pv[i].ident);
 		if ((st = acme_poll(a, pv[i].authz, what, "pending", &obj,
 		    cause)) != ST_OK)
 			goto out;
+		pv[i].final = 1;
 		if (strcmp(jsonutil_get_str(obj, "status"), "valid") != 0) {
 			err = acme_authz_error(obj);
 			st = cause_st(cause, ST_UNPROCESSABLE, "%s: %s%s%s",
@@ -737,17 +758,35 @@ acme_order_authorize(struct acme *a, struct acme_order *o,
 	}
 	st = ST_OK;
 out:
-	/* 6. Clean up whatever was presented, last first. */
+	/*
+	 * 6. Clean up, last first, what the CA is done with: everything when
+	 * the order is done (valid, or dead: an invalid authorization makes
+	 * it invalid), else only the final authorizations and the challenges
+	 * the CA was never asked to validate. A timeout or a lost CA leaves
+	 * the rest answerable, so the validation under way can still pass
+	 * and the next run resumes the order (RFC 8555 7.5.1: the CA may
+	 * take its time). Authorizations valid when read get stale().
+	 */
 	for (i = np; i-- > 0;) {
-		if (pv[i].presented && pv[i].solver->cleanup != NULL) {
-			acme_pending_view(&pv[i], &c);
-			if (pv[i].solver->cleanup(pv[i].solver, &c, &why) != 0)
-				log_warnx("acme: cleanup of %s for %s: %s",
-				    pv[i].type, pv[i].ident, why != NULL ? why :
-				    "failed");
-			free(why);
-			why = NULL;
-		}
+		acme_pending_view(&pv[i], &c);
+		if (pv[i].done && pv[i].solver->stale != NULL) {
+			if (pv[i].solver->stale(pv[i].solver, &c, &why) != 0)
+				log_warnx("acme: removing what an earlier run "
+				    "left for %s: %s", pv[i].ident, why !=
+				    NULL ? why : "failed");
+		} else if (pv[i].presented && pv[i].solver->cleanup != NULL &&
+		    !(st == ST_OK || st == ST_UNPROCESSABLE || pv[i].final ||
+		    (pv[i].respond && !pv[i].sent)))
+			log_info("acme: leaving the %s challenge of %s in "
+			    "place: the CA may still validate it", pv[i].type,
+			    pv[i].ident);
+		else if (pv[i].presented && pv[i].solver->cleanup != NULL &&
+		    pv[i].solver->cleanup(pv[i].solver, &c, &why) != 0)
+			log_warnx("acme: cleanup of %s for %s: %s",
+			    pv[i].type, pv[i].ident, why != NULL ? why :
+			    "failed");
+		free(why);
+		why = NULL;
 		acme_pending_cleanup(&pv[i]);
 	}
 	free(pv);

@@ -6,9 +6,11 @@
  * WEBROOT/.well-known/acme-challenge/TOKEN (0644, atomically, folders made
  * 0755 as needed), which nginx serves as a static file on port 80 (the
  * nginx configuration has a location for it that skips the HTTPS redirect);
- * cleanup() removes it. The token is checked to be base64url by acme.c before
- * it reaches here, so it cannot name another path. It is the model for
- * other solvers: DNS-01 (lib/dns) follows the same three calls.
+ * cleanup() removes it, and stale() the file an earlier run left for an
+ * authorization the CA has since validated. The token is checked to be
+ * base64url by acme.c before it reaches here, so it cannot name another
+ * path. It is the model for other solvers: DNS-01 (lib/dns) follows the
+ * same calls.
  */
 #include "autoconf.h"
 
@@ -114,5 +116,6 @@ acme_http01_init(struct acme_solver *s, const char *webroot)
 	s->present = http01_present;
 	s->ready = NULL;
 	s->cleanup = http01_cleanup;
+	s->stale = http01_cleanup;	/* a missing file is fine */
 	s->arg = (void *)(uintptr_t)webroot;
 }

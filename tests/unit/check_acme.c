@@ -70,6 +70,8 @@ static const struct {
 	    "{\"detail\":\"no type\"}},{\"error\":{\"type\":\"t\"}}]" },
 	{ "nochal", "expired", "\"not an array %s\"" },
 	{ "empty", "revoked", "[]" },
+	{ "valid", "valid", "[{\"type\":\"http-01\",\"status\":\"valid\","
+	    "\"url\":\"%s\",\"token\":\"tok\"}]" },
 };
 
 /* Counts reads of one /az/authz/ path (the server is one process). */
@@ -89,15 +91,20 @@ az_hits(const char *path)
 	return (hits[i] = 1);
 }
 
-/* The /az/ CA: a directory, an account, orders of one authorization. */
+/*
+ * The /az/ CA: a directory, an account, and orders: /az/order/TAG/A+B has
+ * the authorizations /az/authz/TAG/A and /az/authz/TAG/B (the tag keeps
+ * the read counts of one test apart from another's; "A.2" is shape A).
+ */
 static void
 srv_az(int fd, const char *path)
 {
 	static const char nonce[] = "Replay-Nonce: azNonce\r\n";
-	const char	*shape, *name;
+	const char	*shape, *name, *tag, *p, *plus;
 	char		 base[64], body[4096], chal[512], list[2048];
-	char		 hdr[256];
+	char		 hdr[256], nm[64];
 	size_t		 i;
+	int		 m;
 
 	snprintf(base, sizeof(base), "http://127.0.0.1:%d/az", srv_port);
 	if (strcmp(path, "/az/dir") == 0) {
@@ -111,19 +118,31 @@ srv_az(int fd, const char *path)
 		snprintf(hdr, sizeof(hdr), "%sLocation: %s/acct/1\r\n", nonce,
 		    base);
 		srv_reply(fd, 201, hdr, "{\"status\":\"valid\"}", 18);
-	} else if (strncmp(path, "/az/order/", 10) == 0) {
-		snprintf(body, sizeof(body), "{\"status\":\"pending\","
-		    "\"finalize\":\"%s/fin\",\"authorizations\":"
-		    "[\"%s/authz/%s\"]}", base, base, path + 10);
+	} else if (strncmp(path, "/az/order/", 10) == 0 &&
+	    (p = strchr(path + 10, '/')) != NULL) {
+		tag = path + 10;
+		m = snprintf(body, sizeof(body), "{\"status\":\"pending\","
+		    "\"finalize\":\"%s/fin\",\"authorizations\":[", base);
+		for (p++; *p != '\0'; p = *plus != '\0' ? plus + 1 : plus) {
+			if ((plus = strchr(p, '+')) == NULL)
+				plus = p + strlen(p);
+			m += snprintf(body + m, sizeof(body) - (size_t)m,
+			    "%s\"%s/authz/%.*s/%.*s\"", body[m - 1] == '[' ?
+			    "" : ",", base, (int)(strchr(tag, '/') - tag), tag,
+			    (int)(plus - p), p);
+		}
+		snprintf(body + m, sizeof(body) - (size_t)m, "]}");
 		srv_reply(fd, 200, nonce, body, strlen(body));
 	} else if (strncmp(path, "/az/chall/", 10) == 0)
 		srv_reply(fd, 200, nonce, "{\"status\":\"processing\"}", 23);
 	else if (strncmp(path, "/az/authz/", 10) == 0) {
-		shape = path + 10;
-		snprintf(chal, sizeof(chal), "%s/chall/%s", base, shape);
+		shape = strrchr(path, '/') + 1;
+		snprintf(chal, sizeof(chal), "%s/chall/%s", base, path + 10);
 		name = shape;
 		if (strncmp(shape, "late-", 5) == 0)
 			name = az_hits(path) == 1 ? "" : shape + 5;
+		snprintf(nm, sizeof(nm), "%.*s", (int)strcspn(name, "."), name);
+		name = nm;
 		if (strcmp(shape, "slow") == 0 || *name == '\0') {
 			snprintf(body, sizeof(body), "{\"status\":\"pending\","
 			    "\"identifier\":{\"type\":\"dns\",\"value\":"
@@ -507,7 +526,7 @@ START_TEST(test_account_errors)
 END_TEST
 
 /* A solver that only counts: the webroot is not the point here. */
-static int	 stub_presented, stub_cleaned;
+static int	 stub_presented, stub_cleaned, stub_staled;
 
 static int
 stub_present(struct acme_solver *s, const struct acme_challenge *c,
@@ -531,9 +550,20 @@ stub_cleanup(struct acme_solver *s, const struct acme_challenge *c,
 	return (0);
 }
 
+static int
+stub_stale(struct acme_solver *s, const struct acme_challenge *c,
+    char **cause)
+{
+	(void)s;
+	(void)c;
+	*cause = NULL;
+	stub_staled++;
+	return (0);
+}
+
 /*
- * Authorizes the one-authorization order /az/order/SHAPE; returns the
- * status and the cause (caller frees).
+ * Authorizes the order /az/order/TAG/SHAPE[+SHAPE...]; returns the status
+ * and the cause (caller frees).
  */
 static enum st
 az_authorize(const char *shape, long poll_timeout, char **cause)
@@ -562,14 +592,18 @@ az_authorize(const char *shape, long poll_timeout, char **cause)
 	acme_order_init(&o);
 	snprintf(url, sizeof(url), "http://127.0.0.1:%d/az/order/%s", srv_port,
 	    shape);
+	if (strchr(shape, '/') == NULL)
+		snprintf(url, sizeof(url), "http://127.0.0.1:%d/az/order/e/%s",
+		    srv_port, shape);
 	ck_assert_msg(acme_order_fetch(a, url, &o, cause) == ST_OK, "%s",
 	    *cause);
 	memset(&sv, 0, sizeof(sv));
 	sv.type = "http-01";
 	sv.present = stub_present;
 	sv.cleanup = stub_cleanup;
+	sv.stale = stub_stale;
 	svs[0] = &sv;
-	stub_presented = stub_cleaned = 0;
+	stub_presented = stub_cleaned = stub_staled = 0;
 	st = acme_order_authorize(a, &o, svs, 1, cause);
 	acme_order_cleanup(&o);
 	acme_free(a);
@@ -610,7 +644,7 @@ START_TEST(test_authz_errors)
 
 	for (i = 0; i < 2; i++) {
 		snprintf(shape, sizeof(shape), "%snoerr", when[i]);
-		snprintf(want, sizeof(want), "/az/authz/%s (a.test): invalid",
+		snprintf(want, sizeof(want), "/az/authz/e/%s (a.test): invalid",
 		    shape);
 		az_fails(shape, want, "challenge");
 		snprintf(shape, sizeof(shape), "%serr", when[i]);
@@ -629,6 +663,58 @@ START_TEST(test_authz_errors)
 		snprintf(shape, sizeof(shape), "%sempty", when[i]);
 		az_fails(shape, "(a.test): revoked", "challenge");
 	}
+}
+END_TEST
+
+/*
+ * Clean-up only once the CA is done: a poll that times out leaves the
+ * challenge answerable (the CA may still validate it, the next run
+ * resumes); a final authorization is cleaned, an invalid one cleans the
+ * whole dead order; a valid one read at the start gets stale().
+ */
+START_TEST(test_authz_cleanup)
+{
+	char	*cause = NULL;
+	enum st	 st;
+
+	st = az_authorize("t1/slow", 1, &cause);
+	ck_assert_msg(st == ST_TIMEOUT, "st %d: %s", st, cause);
+	ck_assert_msg(strstr(cause, "next run resumes it") != NULL, "%s",
+	    cause);
+	ck_assert_int_eq(stub_presented, 1);
+	ck_assert_int_eq(stub_cleaned, 0);
+	free(cause);
+	/* Resumed: the challenge is processing, so not sent again; still
+	   slow, still kept. */
+	st = az_authorize("t1/slow", 1, &cause);
+	ck_assert_int_eq(st, ST_TIMEOUT);
+	ck_assert_int_eq(stub_presented, 1);
+	ck_assert_int_eq(stub_cleaned, 0);
+	free(cause);
+	/* One valid (read so), one slow: stale() for the first only. */
+	st = az_authorize("t2/valid+slow", 1, &cause);
+	ck_assert_int_eq(st, ST_TIMEOUT);
+	ck_assert_int_eq(stub_presented, 1);
+	ck_assert_int_eq(stub_cleaned, 0);
+	ck_assert_int_eq(stub_staled, 1);
+	free(cause);
+	/* One becomes valid, one slow: the final one is cleaned. */
+	st = az_authorize("t3/late-valid+slow", 1, &cause);
+	ck_assert_int_eq(st, ST_TIMEOUT);
+	ck_assert_int_eq(stub_presented, 2);
+	ck_assert_int_eq(stub_cleaned, 1);
+	free(cause);
+	/* One invalid, one slow: the order is dead, everything goes. */
+	st = az_authorize("t4/late-noerr+slow", 1, &cause);
+	ck_assert_msg(st == ST_UNPROCESSABLE, "st %d: %s", st, cause);
+	ck_assert_int_eq(stub_presented, 2);
+	ck_assert_int_eq(stub_cleaned, 2);
+	free(cause);
+	/* All valid: everything cleaned. */
+	st = az_authorize("t5/late-valid+late-valid.2", 1, &cause);
+	ck_assert_msg(st == ST_OK, "st %d: %s", st, cause);
+	ck_assert_int_eq(stub_presented, 2);
+	ck_assert_int_eq(stub_cleaned, 2);
 }
 END_TEST
 
@@ -689,6 +775,7 @@ acme_suite(void)
 	ADD("account_errors", test_account_errors);
 	ADD("http01_solver", test_http01_solver);
 	ADD("authz_errors", test_authz_errors);
+	ADD("authz_cleanup", test_authz_cleanup);
 #undef ADD
 	return (s);
 }

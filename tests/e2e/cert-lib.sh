@@ -1,0 +1,178 @@
+# tests/e2e/cert-lib.sh: what the certificate scripts (050, 051) share
+# (sourced after lib.sh): a real ACME server, Pebble + pebble-challtestsrv
+# (its DNS: every *.test name is 127.0.0.1), and a real nginx that serves
+# the HTTP-01 webroot on Pebble's httpPort and, once tls.conf is written,
+# the certificate on $TLS_PORT.
+#
+# Set before sourcing: CERT_VA_PROXY=1 puts tests/e2e/fault-proxy.py
+# between Pebble's VA and nginx (rules: $T/va.rules), CERT_ACME_PROXY=1
+# between bootstack and Pebble (rules: $T/acme.rules; new_orders counts
+# the newOrder requests it saw).
+#
+# Provided: pebble_start [VAR=value...] / pebble_stop, cert_config [LINES],
+# cert ARGS (sets $rc $out $err), file_serial, served_serial, served_is,
+# status_field KEY, $LIVE, $NGX, the ports.
+
+command -v pebble >/dev/null && command -v pebble-challtestsrv >/dev/null ||
+    fail "pebble not installed (Debian package pebble; ./stack deps)"
+
+# --- Pebble's own TLS certificate (the package ships none) ----------------
+mkdir -p "$T/pki" "$T/webroot" "$T/state" "$T/nginx"
+(
+	cd "$T/pki" || exit 1
+	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+	    -keyout ca.key -out ca.pem -days 2 -subj "/CN=bootstack test minica"
+	openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+	    -keyout localhost.key -out localhost.csr -subj "/CN=localhost"
+	printf 'subjectAltName=DNS:localhost,IP:127.0.0.1\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n' >ext.cnf
+	openssl x509 -req -in localhost.csr -CA ca.pem -CAkey ca.key \
+	    -CAcreateserial -out localhost.pem -days 2 -extfile ext.cnf
+) >"$T/openssl.log" 2>&1 || fail "cannot make Pebble's TLS certificate"
+
+ACME_PORT=$(free_port)
+MGMT_PORT=$(free_port)
+HTTP_PORT=$(free_port)		# where Pebble validates HTTP-01: nginx
+NGINX_HTTP_PORT=$HTTP_PORT	# nginx's webroot (behind the VA proxy if any)
+[ -z "${CERT_VA_PROXY:-}" ] || NGINX_HTTP_PORT=$(free_port)
+TLS_PORT=$(free_port)		# nginx's HTTPS
+DNS_PORT=$(free_port)
+CTS_PORT=$(free_port)
+cat >"$T/pebble.json" <<JSON
+{"pebble": {"listenAddress": "127.0.0.1:$ACME_PORT",
+ "managementListenAddress": "127.0.0.1:$MGMT_PORT",
+ "certificate": "$T/pki/localhost.pem", "privateKey": "$T/pki/localhost.key",
+ "httpPort": $HTTP_PORT, "tlsPort": $(free_port), "ocspResponderURL": "",
+ "externalAccountBindingRequired": false}}
+JSON
+
+pebble-challtestsrv -defaultIPv4 127.0.0.1 -defaultIPv6 "" \
+    -dns01 "127.0.0.1:$DNS_PORT" -http01 "" -https01 "" -tlsalpn01 "" \
+    -management "127.0.0.1:$CTS_PORT" >"$T/challtestsrv.log" 2>&1 &
+CTS_PID=$!
+at_exit 'kill $CTS_PID; wait $CTS_PID'
+
+# Starts Pebble with the environment given as arguments (VAR=value ...).
+pebble_start() {
+	env PEBBLE_VA_NOSLEEP=1 PEBBLE_AUTHZREUSE=0 "$@" \
+	    pebble -config "${PEBBLE_CONF:-$T/pebble.json}" -dnsserver "127.0.0.1:$DNS_PORT" \
+	    -strict=false >>"$T/pebble.log" 2>&1 &
+	PEBBLE_PID=$!
+	wait_for 100 curl -sf --cacert "$T/pki/ca.pem" \
+	    "https://127.0.0.1:$ACME_PORT/dir" || fail "Pebble did not start"
+	curl -sf --cacert "$T/pki/ca.pem" -o "$T/root.pem" \
+	    "https://127.0.0.1:$MGMT_PORT/roots/0" || fail "no Pebble root"
+}
+pebble_stop() {
+	[ -n "${PEBBLE_PID:-}" ] || return 0
+	kill "$PEBBLE_PID" 2>/dev/null
+	wait "$PEBBLE_PID" 2>/dev/null
+	PEBBLE_PID=
+}
+at_exit pebble_stop
+
+# Starts fault-proxy.py NAME on port $1 in front of $2 (more options after);
+# its rules are $T/NAME.rules, its log $T/NAME-proxy.log.
+fault_proxy() {
+	local name=$1 port=$2 up=$3
+	shift 3
+	: >"$T/$name.rules"
+	python3 "$BS_TOP_SRCDIR/tests/e2e/fault-proxy.py" --listen "$port" \
+	    --upstream "$up" --rules "$T/$name.rules" --log "$T/$name-proxy.log" \
+	    "$@" >"$T/$name-proxy.out" 2>&1 &
+	at_exit "kill $!"
+	wait_for 100 grep -q listening "$T/$name-proxy.out" ||
+	    fail "fault-proxy.py $name did not start"
+}
+# CERT_VA_PROXY: Pebble's VA reaches nginx through the "va" proxy.
+[ -z "${CERT_VA_PROXY:-}" ] ||
+    fault_proxy va "$HTTP_PORT" "http://127.0.0.1:$NGINX_HTTP_PORT"
+# CERT_ACME_PROXY: bootstack reaches Pebble through the "acme" proxy.
+ACME_URL=https://127.0.0.1:$ACME_PORT/dir
+if [ -n "${CERT_ACME_PROXY:-}" ]; then
+	ACME_PROXY_PORT=$(free_port)
+	fault_proxy acme "$ACME_PROXY_PORT" "https://127.0.0.1:$ACME_PORT" \
+	    --cert "$T/pki/localhost.pem" --key "$T/pki/localhost.key" \
+	    --cafile "$T/pki/ca.pem"
+	ACME_URL=https://127.0.0.1:$ACME_PROXY_PORT/dir
+fi
+# How many orders bootstack placed (through the acme proxy).
+new_orders() { grep -c '^POST /order-plz ' "$T/acme-proxy.log" 2>/dev/null; }
+pebble_start
+
+# --- nginx: the webroot on HTTP_PORT; HTTPS added after the first issuance --
+NGX="nginx -c $T/nginx/nginx.conf -e $T/nginx-error.log"
+cat >"$T/nginx/nginx.conf" <<NGINX
+$( [ "$(id -u)" = 0 ] && echo "user root;" )
+worker_processes 1;
+pid $T/nginx/nginx.pid;
+error_log $T/nginx-error.log warn;
+events { worker_connections 64; }
+http {
+	access_log $T/nginx-access.log;
+	client_body_temp_path $T/nginx/body;
+	proxy_temp_path $T/nginx/proxy;
+	fastcgi_temp_path $T/nginx/fastcgi;
+	uwsgi_temp_path $T/nginx/uwsgi;
+	scgi_temp_path $T/nginx/scgi;
+	server {
+		listen 127.0.0.1:$NGINX_HTTP_PORT;
+		location ^~ /.well-known/acme-challenge/ {
+			root $T/webroot;
+			default_type text/plain;
+			try_files \$uri =404;
+		}
+		location / { return 301 https://\$host\$request_uri; }
+	}
+	include $T/nginx/tls*.conf;
+}
+NGINX
+$NGX || fail "nginx did not start"
+at_exit 'kill -QUIT $(cat $T/nginx/nginx.pid)'
+
+# $1: extra [cert www] lines (default: nginx -t and reload); $POLL_TIMEOUT.
+cert_config() {
+	cat >"$BS_CONF" <<CONF
+[acme]
+directory_url = $ACME_URL
+email = ops@example.test
+agree_tos = yes
+ca_bundle = $T/pki/ca.pem
+state_dir = $T/state
+poll_timeout = ${POLL_TIMEOUT:-20}
+
+[cert www]
+names = www.example.test, example.test
+webroot = $T/webroot
+${1:-test_command = $NGX -t -q
+reload_command = $NGX -s reload}
+CONF
+}
+
+LIVE=$T/state/live/www
+# Runs bootstack cert "$@"; sets $rc, $out, $err.
+cert() {
+	"$BS_BIN" cert "$@" >"$T/out" 2>"$T/err"
+	rc=$?
+	out=$(cat "$T/out")
+	err=$(cat "$T/err")
+}
+file_serial() { openssl x509 -in "$LIVE/cert.pem" -noout -serial | cut -d= -f2; }
+served_serial() {
+	openssl s_client -connect "127.0.0.1:$TLS_PORT" \
+	    -servername www.example.test </dev/null 2>/dev/null |
+	    openssl x509 -noout -serial 2>/dev/null | cut -d= -f2
+}
+# Waits until nginx serves serial $1 (a reload takes a moment).
+served_is() {
+	local i
+	for i in $(seq 50); do
+		[ "$(served_serial)" = "$1" ] && return 0
+		sleep 0.1
+	done
+	return 1
+}
+status_field() {
+	python3 -c 'import json,sys; v=json.load(open(sys.argv[1]))[sys.argv[2]]; print("" if v is None else v)' \
+	    "$T/state/www.status.json" "$1"
+}
+
