@@ -258,22 +258,19 @@ static enum st
 cli_alert_command(struct alert_run *r, const char *json, char **cause)
 {
 	const struct config	*cfg = r->cli->cfg;
-	char			**argv;
+	const char		*cmd = config_str(cfg, "alerts", "command");
+	char			**argv, *why = NULL;
 	enum st			 st;
 
 	*cause = NULL;
-	if ((argv = alert_split(config_str(cfg, "alerts", "command"), 64)) ==
-	    NULL) {
-		cause_set(cause, "[alerts] command: empty or too many "
-		    "words");
+	if (alert_check_command(cmd, &why) != 0) {
+		cause_set(cause, "[alerts] command: %s", cause_text(why));
+		free(why);
 		return (ST_BADREQ);
 	}
-	if (argv[0][0] != '/') {
-		cause_set(cause, "[alerts] command: '%s' is not an "
-		    "absolute path (no shell and no PATH search is used)",
-		    argv[0]);
-		alert_split_free(argv);
-		return (ST_BADREQ);
+	if ((argv = alert_split(cmd, 64)) == NULL) {
+		cause_set(cause, "out of memory");
+		return (ST_NOMEM);
 	}
 	st = alert_exec(argv, json, strlen(json),
 	    (long)config_int(cfg, "alerts", "timeout"), cause);

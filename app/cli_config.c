@@ -7,18 +7,25 @@
  *
  * cli.c loads the config before every command, but for this one
  * (need_config = 0) it drops the error; so the file is loaded again here,
- * into a fresh config, to report the error text. The dump never shows a
- * secret's value, only "(secret)".
+ * into a fresh config, with config_load_all(), which lists every error of
+ * the file, then lib/confcheck.c runs the checks the commands would run on
+ * the values. Each error is one line on stderr, "FILE:LINE: [section] key:
+ * what is wrong, what is allowed" (the form editors jump to), then a count;
+ * the exit status is 1 on any. The dump never shows a secret's value, only
+ * "(secret)".
  */
 #include "autoconf.h"
 
+#include <ctype.h>
 #include <getopt.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cause.h"
 #include "cli.h"
+#include "confcheck.h"
 #include "config.h"
 #include "xmalloc.h"
 
@@ -75,7 +82,56 @@ cli_config_keys(void)
 	}
 }
 
-/* Loads cli->config_path afresh; prints "FILE: ok" or the one error line. */
+/* One error and its sort key. */
+struct cli_config_err {
+	const char	*text;		/* borrowed from the error list */
+	long		 line;		/* in the file; LONG_MAX: elsewhere */
+	size_t		 seq;		/* order found, to keep the sort stable */
+};
+
+/* By line in the file, then in the order found. */
+static int
+cli_config_cmp(const void *a, const void *b)
+{
+	const struct cli_config_err	*x = a, *y = b;
+
+	if (x->line != y->line)
+		return (x->line < y->line ? -1 : 1);
+	return (x->seq < y->seq ? -1 : x->seq > y->seq);
+}
+
+/*
+ * Prints the errors in the order of the lines of path they name (the load's
+ * and the checks' errors interleave), the others (environment, secret
+ * files) after them.
+ */
+static void
+cli_config_print(const struct config_errors *errs, const char *path)
+{
+	struct cli_config_err	*v;
+	size_t			 i, plen = strlen(path);
+	char			*end;
+
+	v = xcalloc(errs->n + 1, sizeof(*v));
+	for (i = 0; i < errs->n; i++) {
+		v[i].text = errs->v[i];
+		v[i].seq = i;
+		v[i].line = LONG_MAX;
+		if (strncmp(errs->v[i], path, plen) == 0 &&
+		    errs->v[i][plen] == ':' &&
+		    isdigit((unsigned char)errs->v[i][plen + 1])) {
+			v[i].line = strtol(errs->v[i] + plen + 1, &end, 10);
+			if (*end != ':')
+				v[i].line = LONG_MAX;
+		}
+	}
+	qsort(v, errs->n, sizeof(*v), cli_config_cmp);
+	for (i = 0; i < errs->n; i++)
+		fprintf(stderr, "%s\n", v[i].text);
+	free(v);
+}
+
+/* Loads cli->config_path afresh; prints "FILE: ok" or every error. */
 static int
 cli_config_run(struct cli *cli, int argc, char **argv)
 {
@@ -84,9 +140,11 @@ cli_config_run(struct cli *cli, int argc, char **argv)
 		{ "keys",	no_argument,	NULL, 'k' },
 		{ NULL, 0, NULL, 0 }
 	};
-	struct config	*cfg;
-	char		*cause = NULL;
-	int		 ch, dump = 0, keys = 0;
+	struct config_errors	 errs = { NULL, 0, 0 };
+	struct config		*cfg;
+	size_t			 n;
+	long			 rc;
+	int			 ch, dump = 0, keys = 0;
 
 	opterr = 0;
 	while ((ch = getopt_long(argc, argv, "+", longopts, NULL)) != -1) {
@@ -115,12 +173,21 @@ cli_config_run(struct cli *cli, int argc, char **argv)
 	}
 
 	cfg = xnonnull(config_new(), "a configuration");
-	if (config_load(cfg, cli->config_path, &cause) != 0) {
-		cli_err(argv[0], "%s", cause_text(cause));
-		free(cause);
+	rc = config_load_all(cfg, cli->config_path, &errs);
+	if (rc >= 0)
+		(void)confcheck_run(cfg, &errs);
+	n = errs.n + errs.dropped;
+	if (n > 0) {
+		cli_config_print(&errs, cli->config_path);
+		if (errs.dropped > 0)
+			fprintf(stderr, "... and %zu more\n", errs.dropped);
+		cli_err(argv[0], "%s: %zu error%s", cli->config_path, n,
+		    n == 1 ? "" : "s");
+		config_errors_cleanup(&errs);
 		config_free(cfg);
 		return (1);
 	}
+	config_errors_cleanup(&errs);
 	printf("%s: ok\n", cli->config_path);
 	if (dump)
 		config_dump(cfg, stdout);

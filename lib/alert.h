@@ -156,6 +156,13 @@ const char	*alert_phase_name(enum alert_phase);	/* "pending" */
 int		 alert_rules_load(const struct config *, struct alert_rules *,
 		    char **cause);
 void		 alert_rules_cleanup(struct alert_rules *);	/* safe twice */
+/*
+ * check-config (lib/confcheck.c): the i-th [alert NAME] as alert_rules_load
+ * reads it; [alerts] command as the command channel runs it. 0, or -1 with
+ * *cause / *why (caller frees).
+ */
+int		 alert_check_rule(const struct config *, size_t i, char **cause);
+int		 alert_check_command(const char *value, char **why);
 /* The rule called name, or NULL; borrowed. */
 const struct alert_rule *alert_rules_find(const struct alert_rules *,
 		    const char *name);

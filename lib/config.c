@@ -16,8 +16,11 @@
  *
  * Loading is all-or-nothing: the file is parsed into a deep copy of the
  * config, the environment and the secret files are applied to the copy, and
- * only when all of that succeeded is the copy swapped in. The first error
- * stops the load; its text names the file, line, section and key.
+ * only when all of that succeeded is the copy swapped in. An error does not
+ * stop the parse: the bad line (or the lines of a bad section header) is
+ * skipped and the next one read, so config_load_all() can list every error
+ * (check-config); config_load() keeps the first, with a count of the others.
+ * Each text names the file, line, section and key.
  *
  * Caveats: every value string is wiped before it is freed, not only the
  * secrets, because the buffer a line was parsed in may have held one; the
@@ -49,6 +52,9 @@
 #define CONFIG_ESC_MAX		256		/* hostile text in errors */
 #define CONFIG_WHY_MAX		1024		/* a reason, without prefix */
 #define CONFIG_ENV_MAX		256		/* BOOTSTACK_<SEC>_<KEY>_FILE */
+#define CONFIG_ERRORS_MAX	200		/* errors listed by one load */
+#define CONFIG_CUR_NONE		SIZE_MAX	/* no section header yet */
+#define CONFIG_CUR_SKIP		(SIZE_MAX - 1)	/* in a refused section */
 
 /* One value slot: a key, or the _file twin of a secret. */
 struct config_val {
@@ -69,6 +75,8 @@ struct config_inst {
 	char			*name;		/* owned; NULL if single */
 	int			 line;		/* header line in the text being
 						   loaded; 0 = not seen in it */
+	char			*where;		/* owned; "FILE:LINE" of the
+						   header; NULL = never seen */
 	struct config_val	*vals;		/* owned; 2 per key table
 						   row: key at 2i, _file
 						   twin at 2i+1 */
@@ -343,6 +351,7 @@ config_inst_clear(struct config_inst *in, size_t nkeys)
 	}
 	free(in->vals);
 	free(in->name);
+	free(in->where);
 	memset(in, 0, sizeof(*in));
 }
 
@@ -475,7 +484,8 @@ config_copy(const struct config *src)
 		di = &dst->insts[i];
 		dst->ninsts++;
 		di->sec = si->sec;
-		if (config_strdup(&di->name, si->name) != 0)
+		if (config_strdup(&di->name, si->name) != 0 ||
+		    config_strdup(&di->where, si->where) != 0)
 			goto fail;
 		if ((di->vals = calloc(n, sizeof(*di->vals))) == NULL)
 			goto fail;
@@ -575,6 +585,64 @@ config_valid_iname(const char *s)
 	return (1);
 }
 
+/* See config.h. */
+void
+config_errors_add(struct config_errors *errs, const char *fmt, ...)
+{
+	va_list	 ap;
+	char	*line = NULL, **v;
+
+	if (errs->n >= CONFIG_ERRORS_MAX) {
+		errs->dropped++;
+		return;
+	}
+	va_start(ap, fmt);
+	if (vasprintf(&line, fmt, ap) == -1)
+		line = NULL;
+	va_end(ap);
+	if (line == NULL || (v = reallocarray(errs->v, errs->n + 1,
+	    sizeof(*v))) == NULL) {
+		free(line);
+		errs->dropped++;	/* out of memory: counted, not shown */
+		return;
+	}
+	errs->v = v;
+	errs->v[errs->n++] = line;
+}
+
+/* Moves *cause into errs ("out of memory" when it is NULL). */
+static void
+config_errors_take(struct config_errors *errs, char **cause)
+{
+	config_errors_add(errs, "%s", cause_text(*cause));
+	cause_clear(cause);
+}
+
+/* See config.h. */
+void
+config_errors_cleanup(struct config_errors *errs)
+{
+	size_t	 i;
+
+	for (i = 0; i < errs->n; i++)
+		free(errs->v[i]);
+	free(errs->v);
+	memset(errs, 0, sizeof(*errs));
+}
+
+/* Records "FILE:LINE" as where the header of in is; -1 on ENOMEM. */
+static int
+config_inst_where(struct config_inst *in, const char *file, int lineno)
+{
+	char	*w;
+
+	if (asprintf(&w, "%s:%d", file, lineno) == -1)
+		return (-1);
+	free(in->where);
+	in->where = w;
+	return (0);
+}
+
 /*
  * Parses a "[section]" or "[section name]" line (trimmed) and makes its
  * instance the current one, *cur (an index into cfg->insts).
@@ -617,6 +685,10 @@ config_parse_header(struct config *cfg, const char *file, int lineno,
 		for (i = 0; i < cfg->ninsts; i++)
 			if (cfg->insts[i].sec == sec)
 				*cur = i;
+		if (*cur < cfg->ninsts && config_inst_where(&cfg->insts[*cur],
+		    file, lineno) != 0)
+			return (cause_set(cause, "%s:%d: out of memory", file,
+			    lineno));
 		return (0);
 	}
 	if (iname == NULL)
@@ -638,9 +710,13 @@ config_parse_header(struct config *cfg, const char *file, int lineno,
 		/* From an earlier load: this one reads over it. */
 		in->line = lineno;
 		*cur = i;
+		if (config_inst_where(in, file, lineno) != 0)
+			return (cause_set(cause, "%s:%d: out of memory", file,
+			    lineno));
 		return (0);
 	}
-	if ((in = config_add_inst(cfg, sec, iname)) == NULL)
+	if ((in = config_add_inst(cfg, sec, iname)) == NULL ||
+	    config_inst_where(in, file, lineno) != 0)
 		return (cause_set(cause, "%s:%d: out of memory", file,
 		    lineno));
 	in->line = lineno;
@@ -650,7 +726,9 @@ config_parse_header(struct config *cfg, const char *file, int lineno,
 
 /*
  * Parses one line (NUL-terminated, no newline). *cur is the index of the
- * current section instance, SIZE_MAX before the first header.
+ * current section instance, CONFIG_CUR_NONE before the first header and
+ * CONFIG_CUR_SKIP after a refused one (its keys are not judged: the header's
+ * error says it all).
  */
 static int
 config_parse_line(struct config *cfg, const char *file, int lineno,
@@ -668,8 +746,15 @@ config_parse_line(struct config *cfg, const char *file, int lineno,
 		return (0);
 	for (e = s + strlen(s); e > s && (e[-1] == ' ' || e[-1] == '\t'); e--)
 		e[-1] = '\0';
-	if (*s == '[')
-		return (config_parse_header(cfg, file, lineno, s, cur, cause));
+	if (*s == '[') {
+		if (config_parse_header(cfg, file, lineno, s, cur,
+		    cause) == 0)
+			return (0);
+		*cur = CONFIG_CUR_SKIP;
+		return (-1);
+	}
+	if (*cur == CONFIG_CUR_SKIP)
+		return (0);
 
 	if ((eq = strchr(s, '=')) == NULL)
 		return (cause_set(cause, "%s:%d: expected [section], "
@@ -683,7 +768,7 @@ config_parse_line(struct config *cfg, const char *file, int lineno,
 		    file, lineno));
 	val = eq + 1;
 	val += strspn(val, " \t");
-	if (*cur == SIZE_MAX)
+	if (*cur == CONFIG_CUR_NONE)
 		return (cause_set(cause, "%s:%d: key '%s' is outside of any "
 		    "[section]", file, lineno, config_esc(key, esc,
 		    sizeof(esc))));
@@ -705,16 +790,18 @@ config_parse_line(struct config *cfg, const char *file, int lineno,
 
 /*
  * Parses len bytes of text (not NUL-terminated) into cfg. Lines end with LF
- * or CRLF; the last one may lack it. A UTF-8 byte order mark is skipped.
+ * or CRLF; the last one may lack it. A UTF-8 byte order mark is skipped. A
+ * bad line is recorded in errs and skipped.
  */
-static int
+static void
 config_parse(struct config *cfg, const char *file, const char *text,
-    size_t len, char **cause)
+    size_t len, struct config_errors *errs)
 {
 	char		 line[CONFIG_LINE_MAX + 1];
 	const char	*p = text, *end = text + len, *eol, *next;
-	size_t		 n, cur = SIZE_MAX;
-	int		 lineno = 0, rc = -1;
+	char		*one = NULL, **cause = &one;
+	size_t		 n, cur = CONFIG_CUR_NONE;
+	int		 lineno = 0;
 
 	if (len >= 3 && memcmp(p, "\xef\xbb\xbf", 3) == 0)
 		p += 3;
@@ -724,37 +811,37 @@ config_parse(struct config *cfg, const char *file, const char *text,
 		n = (size_t)((eol == NULL ? end : eol) - p);
 		next = eol == NULL ? end : eol + 1;
 		if (memchr(p, '\0', n) != NULL) {
-			cause_set(cause, "%s:%d: NUL byte in the line", file,
-			    lineno);
-			goto out;
+			config_errors_add(errs, "%s:%d: NUL byte in the line",
+			    file, lineno);
+			p = next;
+			continue;
 		}
 		if (n > 0 && p[n - 1] == '\r')
 			n--;
 		if (n > CONFIG_LINE_MAX) {
-			cause_set(cause, "%s:%d: line longer than %d bytes",
-			    file, lineno, CONFIG_LINE_MAX);
-			goto out;
+			config_errors_add(errs, "%s:%d: line longer than %d "
+			    "bytes", file, lineno, CONFIG_LINE_MAX);
+			p = next;
+			continue;
 		}
 		memcpy(line, p, n);
 		line[n] = '\0';
 		p = next;
 		if (config_parse_line(cfg, file, lineno, line, &cur,
 		    cause) != 0)
-			goto out;
+			config_errors_take(errs, cause);
 	}
-	rc = 0;
-out:
 	explicit_bzero(line, sizeof(line));
-	return (rc);
 }
 
 /*
  * Applies BOOTSTACK_<SECTION>_<KEY> (and <KEY>_FILE for secrets) to the
  * single sections. Other BOOTSTACK_* variables are not ours to judge.
  */
-static int
-config_env(struct config *cfg, char **cause)
+static void
+config_env(struct config *cfg, struct config_errors *errs)
 {
+	char			*one = NULL, **cause = &one;
 	struct config_inst	*in;
 	const struct config_key	*k;
 	char			 var[CONFIG_ENV_MAX];
@@ -784,11 +871,10 @@ config_env(struct config *cfg, char **cause)
 				    "environment %s", var);
 				if (config_set(cfg, in, ki, twin, val, where, 0,
 				    cause) != 0)
-					return (-1);
+					config_errors_take(errs, cause);
 			}
 		}
 	}
-	return (0);
 }
 
 /*
@@ -876,8 +962,8 @@ out:
 }
 
 /* Reads every secret whose _file twin is set, in every instance. */
-static int
-config_secrets(struct config *cfg, char **cause)
+static void
+config_secrets(struct config *cfg, struct config_errors *errs)
 {
 	struct config_inst	*in;
 	const struct config_key	*k;
@@ -900,55 +986,82 @@ config_secrets(struct config *cfg, char **cause)
 			if (f->text == NULL)
 				continue;
 			if (v->text != NULL)
-				return (cause_set(cause, "%s: [%s] %s_file: "
+				config_errors_add(errs, "%s: [%s] %s_file: "
 				    "cannot be set with %s (set at %s); use "
 				    "one", f->where, sn, k->name, k->name,
-				    v->where == NULL ? "default" : v->where));
-			if (config_read_secret(f->text, &v->secret, why,
+				    v->where == NULL ? "default" : v->where);
+			else if (config_read_secret(f->text, &v->secret, why,
 			    sizeof(why)) != 0)
-				return (cause_set(cause, "%s: [%s] %s_file: "
-				    "%s", f->where, sn, k->name, why));
+				config_errors_add(errs, "%s: [%s] %s_file: "
+				    "%s", f->where, sn, k->name, why);
 		}
 	}
-	return (0);
 }
 
 /*
- * The common tail of config_load and config_load_string: parse into a copy,
- * apply the environment and the secrets, then swap. path (may be NULL) is
- * recorded as config_path on success.
+ * The common tail of the loads: parse into a copy, apply the environment and
+ * the secrets, recording every error in errs, then swap when there was none
+ * or when all is set (config_load_all: what was valid is kept). path (may be
+ * NULL) is recorded as config_path when swapped. Returns the number of
+ * errors; -1 only when even the copy could not be made.
  */
-static int
+static long
 config_load_text(struct config *cfg, const char *name, const char *text,
-    size_t len, const char *path, char **cause)
+    size_t len, const char *path, struct config_errors *errs, int all)
 {
 	struct config	*new, tmp;
+	size_t		 before = errs->n + errs->dropped;
 
-	if ((new = config_copy(cfg)) == NULL)
-		return (cause_set(cause, "%s: out of memory", name));
-	if (config_parse(new, name, text, len, cause) != 0 ||
-	    config_env(new, cause) != 0 ||
-	    config_secrets(new, cause) != 0) {
-		config_free(new);
+	if ((new = config_copy(cfg)) == NULL) {
+		config_errors_add(errs, "%s: out of memory", name);
 		return (-1);
+	}
+	config_parse(new, name, text, len, errs);
+	config_env(new, errs);
+	config_secrets(new, errs);
+	if (errs->n + errs->dropped > before && !all) {
+		config_free(new);
+		return ((long)(errs->n + errs->dropped - before));
 	}
 	if (path != NULL) {
 		free(new->path);
 		if ((new->path = strdup(path)) == NULL) {
 			config_free(new);
-			return (cause_set(cause, "%s: out of memory", name));
+			config_errors_add(errs, "%s: out of memory", name);
+			return (-1);
 		}
 	}
 	tmp = *cfg;
 	*cfg = *new;
 	*new = tmp;
 	config_free(new);
-	return (0);
+	return ((long)(errs->n + errs->dropped - before));
 }
 
-/* Reads path over the current values; see config.h. */
-int
-config_load(struct config *cfg, const char *path, char **cause)
+/*
+ * Sets *cause from errs: the first error, and how many more there are.
+ * Returns -1.
+ */
+static int
+config_errors_cause(const struct config_errors *errs, char **cause)
+{
+	size_t	 more = errs->n + errs->dropped - 1;
+
+	if (errs->n == 0)
+		return (cause_set(cause, "out of memory"));
+	if (more == 0)
+		return (cause_set(cause, "%s", errs->v[0]));
+	return (cause_set(cause, "%s (and %zu more error%s: bootstack "
+	    "check-config lists them)", errs->v[0], more, more == 1 ? "" :
+	    "s"));
+}
+
+/*
+ * Reads the file at path into *buf (caller wipes and frees), at most
+ * CONFIG_FILE_MAX bytes. 0, or -1 with *cause.
+ */
+static int
+config_read_file(const char *path, char **bufp, size_t *lenp, char **cause)
 {
 	struct stat	 st;
 	char		*buf = NULL;
@@ -956,8 +1069,8 @@ config_load(struct config *cfg, const char *path, char **cause)
 	ssize_t		 r;
 	int		 fd, rc = -1;
 
-	if (cause != NULL)
-		*cause = NULL;
+	*bufp = NULL;
+	*lenp = 0;
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY)) == -1)
 		return (cause_set(cause, "%s: cannot open: %s", path,
 		    strerror(errno)));
@@ -993,7 +1106,10 @@ config_load(struct config *cfg, const char *path, char **cause)
 		    CONFIG_FILE_MAX);
 		goto out;
 	}
-	rc = config_load_text(cfg, path, buf, len, path, cause);
+	*bufp = buf;
+	*lenp = len;
+	buf = NULL;
+	rc = 0;
 out:
 	if (buf != NULL) {
 		explicit_bzero(buf, len);
@@ -1003,14 +1119,95 @@ out:
 	return (rc);
 }
 
+/* Reads path over the current values; see config.h. */
+int
+config_load(struct config *cfg, const char *path, char **cause)
+{
+	struct config_errors	 errs = { NULL, 0, 0 };
+	char			*buf;
+	size_t			 len;
+	int			 rc = 0;
+
+	if (cause != NULL)
+		*cause = NULL;
+	if (config_read_file(path, &buf, &len, cause) != 0)
+		return (-1);
+	if (config_load_text(cfg, path, buf, len, path, &errs, 0) != 0)
+		rc = config_errors_cause(&errs, cause);
+	config_errors_cleanup(&errs);
+	explicit_bzero(buf, len);
+	free(buf);
+	return (rc);
+}
+
+/* Reads path over the current values, keeping what is valid; see config.h. */
+long
+config_load_all(struct config *cfg, const char *path,
+    struct config_errors *errs)
+{
+	char	*buf, *cause = NULL;
+	size_t	 len;
+	long	 n;
+
+	if (config_read_file(path, &buf, &len, &cause) != 0) {
+		config_errors_take(errs, &cause);
+		return (-1);
+	}
+	n = config_load_text(cfg, path, buf, len, path, errs, 1);
+	explicit_bzero(buf, len);
+	free(buf);
+	return (n);
+}
+
 /* Same as config_load for text in memory; config_path is left alone. */
 int
 config_load_string(struct config *cfg, const char *name, const char *text,
     char **cause)
 {
+	struct config_errors	 errs = { NULL, 0, 0 };
+	int			 rc = 0;
+
 	if (cause != NULL)
 		*cause = NULL;
-	return (config_load_text(cfg, name, text, strlen(text), NULL, cause));
+	if (config_load_text(cfg, name, text, strlen(text), NULL, &errs,
+	    0) != 0)
+		rc = config_errors_cause(&errs, cause);
+	config_errors_cleanup(&errs);
+	return (rc);
+}
+
+/* Same as config_load_all for text in memory; config_path is left alone. */
+long
+config_load_string_all(struct config *cfg, const char *name,
+    const char *text, struct config_errors *errs)
+{
+	return (config_load_text(cfg, name, text, strlen(text), NULL, errs,
+	    1));
+}
+
+/* See config.h. */
+const char *
+config_where(const struct config *cfg, const char *section, size_t i,
+    const char *key)
+{
+	const struct config_section	*sec;
+	const struct config_inst	*in;
+	size_t				 j, ki, n = 0;
+	int				 twin;
+
+	if ((sec = config_find_section(cfg->sections, section)) == NULL)
+		config_die("unknown section [%s]", section);
+	for (j = 0; j < cfg->ninsts; j++) {
+		in = &cfg->insts[j];
+		if (in->sec != sec || (sec->multi && n++ != i))
+			continue;
+		if (key != NULL && config_find_key(cfg, section, key, &ki,
+		    &twin) == 0 && in->vals[2 * ki + (twin ? 1 : 0)].where !=
+		    NULL)
+			return (in->vals[2 * ki + (twin ? 1 : 0)].where);
+		return (in->where != NULL ? in->where : cfg->path);
+	}
+	return (cfg->path);
 }
 
 /* The last file loaded; borrowed. */

@@ -7,7 +7,10 @@
  * single keys; then each "<key>_file" secret is read into "<key>" (a secret
  * file readable by group or others is refused). Any error names the file, the
  * line and the key: "bootstack.conf:12: [api] workers: 0 is out of range
- * 1..256".
+ * 1..256". A load reads the whole file whatever it meets: config_load()
+ * reports the first error and how many followed, config_load_all() lists
+ * them all (check-config, lib/confcheck.c, which then runs the checks of
+ * each command on the values).
  *
  * Sections marked multi in the table may appear several times with a name,
  * "[cert www]": they are read with the config_i* functions.
@@ -68,6 +71,35 @@ int		 config_load(struct config *, const char *path, char **cause);
 /* Same as config_load for text in memory (tests); name is used in errors. */
 int		 config_load_string(struct config *, const char *name,
 		    const char *text, char **cause);
+
+/* Every error of a load or a check, one line each, in the order found. */
+struct config_errors {
+	char		**v;		/* owned; "FILE:LINE: [sec] key: why" */
+	size_t		  n;
+	size_t		  dropped;	/* past the first 200, or no memory */
+};
+/* Appends one line (printf format); on ENOMEM counts it in dropped. */
+void		 config_errors_add(struct config_errors *, const char *fmt, ...)
+		    __attribute__((format(printf, 2, 3)));
+void		 config_errors_cleanup(struct config_errors *);	/* safe twice */
+/*
+ * check-config's load: like config_load, but every error is appended to
+ * errs and what was valid is kept (a bad line leaves its key as it was).
+ * Returns the number of errors added, or -1 when the file could not be
+ * read at all (the reason appended too).
+ */
+long		 config_load_all(struct config *, const char *path,
+		    struct config_errors *);
+long		 config_load_string_all(struct config *, const char *name,
+		    const char *text, struct config_errors *);
+/*
+ * Where the value of key in instance i of section comes from: "FILE:LINE"
+ * or "environment VAR"; for a key left at its default (or key NULL), where
+ * the section's header is, else the file loaded (NULL before a load).
+ * i is ignored for single sections. Borrowed.
+ */
+const char	*config_where(const struct config *, const char *section,
+		    size_t i, const char *key);
 const char	*config_path(const struct config *);	/* borrowed; NULL before load */
 
 /* Single sections. Unknown section/key is a programming error (aborts). */

@@ -137,6 +137,10 @@ const struct config_key config_keys[] = {
 	  "[IPV6]:PORT" },
 	{ "nginx", "listen_https", CONFIG_STRING, 0, 0, "443", NULL,
 	  "HTTPS listen addresses, same form as listen_http" },
+	{ "nginx", "default_server", CONFIG_BOOL, 0, 0, "no", NULL,
+	  "also render default.conf: the default_server of each listen "
+	  "address, refusing names nobody declared; no = leave the default "
+	  "to the other sites of this nginx" },
 	{ "nginx", "webroot", CONFIG_STRING, 0, 0, "/var/lib/bootstack/webroot",
 	  NULL, "ACME HTTP-01 webroot: port 80 serves "
 	  "/.well-known/acme-challenge/ from it" },

@@ -53,7 +53,7 @@
  * http.conf that includes it, so a reload mid-way sees no dangling include). */
 static const char *const nginx_names[NGINX_NFILES] = {
 	"tls.conf", "headers.conf", "fastcgi.conf", "errors.conf",
-	"limits.conf", "https.conf", "servers.conf", "http.conf"
+	"limits.conf", "https.conf", "default.conf", "servers.conf", "http.conf"
 };
 
 /* One placeholder and its value (owned by the table). */
@@ -125,18 +125,33 @@ nginx_path_ok(const char *path)
 	return (1);
 }
 
+/* See nginx.h. */
+int
+nginx_check_path(const char *v, char **why)
+{
+	if (v[0] == '\0')
+		return (cause_set(why, "empty: want an absolute path"));
+	if (!nginx_path_ok(v))
+		return (cause_set(why, "'%s' must be an absolute path without "
+		    "blanks, quotes, '\\', '$', ';', '#', '{' or '}'", v));
+	return (0);
+}
+
 /* Reads [section] key as a checked path into *out (borrowed). */
 static int
 nginx_path(const struct config *cfg, const char *section, const char *key,
     const char **out, char **cause)
 {
+	char	*why = NULL;
+
 	*out = config_str(cfg, section, key);
 	if (*out == NULL || (*out)[0] == '\0')
 		return (cause_set(cause, "[%s] %s is not set", section, key));
-	if (!nginx_path_ok(*out))
-		return (cause_set(cause, "[%s] %s: '%s' must be an absolute "
-		    "path without blanks, quotes, '\\', '$', ';', '#', '{' or "
-		    "'}'", section, key, *out));
+	if (nginx_check_path(*out, &why) != 0) {
+		cause_set(cause, "[%s] %s: %s", section, key, cause_text(why));
+		free(why);
+		return (-1);
+	}
 	return (0);
 }
 
@@ -193,6 +208,28 @@ nginx_listen_ok(const char *w, int *bare, long *port)
 	return (nginx_port_ok(colon + 1, port));
 }
 
+/* See nginx.h. */
+int
+nginx_check_listen(const char *v, char **why)
+{
+	char	*copy, *w, *save = NULL;
+	long	 port;
+	int	 bare, n = 0, rc = 0;
+
+	if ((copy = strdup(v)) == NULL)
+		return (cause_set(why, "out of memory"));
+	for (w = strtok_r(copy, " \t", &save); w != NULL && rc == 0;
+	    w = strtok_r(NULL, " \t", &save), n++)
+		if (!nginx_listen_ok(w, &bare, &port))
+			rc = cause_set(why, "'%s' is not PORT, IPV4:PORT, "
+			    "[IPV6]:PORT or *:PORT (ports 1..65535)", w);
+	free(copy);
+	if (rc == 0 && n == 0)
+		rc = cause_set(why, "empty: want PORT, IPV4:PORT, "
+		    "[IPV6]:PORT or *:PORT, blank-separated");
+	return (rc);
+}
+
 /*
  * Builds the listen lines of [nginx] key into *lines (caller frees): one
  * "listen WORD SUFFIX;" per word, plus "[::]:PORT" for a bare port when
@@ -204,24 +241,27 @@ nginx_listen(const struct config *cfg, const char *key, const char *suffix,
 {
 	struct buf	 b;
 	const char	*v = config_str(cfg, "nginx", key);
-	char		*copy = NULL, *w, *save = NULL;
+	char		*copy = NULL, *w, *save = NULL, *why = NULL;
 	long		 port;
 	int		 bare, n = 0, ipv6 = config_bool(cfg, "site", "ipv6");
 
 	*lines = NULL;
+	if (v == NULL)
+		return (cause_set(cause, "[nginx] %s is not set", key));
+	if (nginx_check_listen(v, &why) != 0) {
+		cause_set(cause, "[nginx] %s: %s", key, cause_text(why));
+		free(why);
+		return (-1);
+	}
 	buf_init(&b, 64 * 1024);
-	if (v == NULL || (copy = strdup(v)) == NULL) {
+	if ((copy = strdup(v)) == NULL) {
 		buf_cleanup(&b);
-		return (cause_set(cause, v == NULL ? "[nginx] %s is not set" :
-		    "out of memory (%s)", key));
+		return (cause_set(cause, "out of memory ([nginx] %s)", key));
 	}
 	for (w = strtok_r(copy, " \t", &save); w != NULL;
 	    w = strtok_r(NULL, " \t", &save)) {
-		if (!nginx_listen_ok(w, &bare, &port)) {
-			cause_set(cause, "[nginx] %s: '%s' is not PORT, "
-			    "IPV4:PORT, [IPV6]:PORT or *:PORT", key, w);
-			goto fail;
-		}
+		if (!nginx_listen_ok(w, &bare, &port))
+			goto fail;	/* checked above */
 		if (n++ == 0)
 			*first_port = port;
 		if (buf_printf(&b, "%slisten %s%s;", b.len > 0 ? "\n\t" : "",
@@ -231,10 +271,6 @@ nginx_listen(const struct config *cfg, const char *key, const char *suffix,
 			cause_set(cause, "out of memory ([nginx] %s)", key);
 			goto fail;
 		}
-	}
-	if (n == 0) {
-		cause_set(cause, "[nginx] %s is empty", key);
-		goto fail;
 	}
 	free(copy);
 	*lines = buf_steal(&b);
@@ -278,6 +314,34 @@ out:
 	return (rc);
 }
 
+/* See nginx.h. */
+int
+nginx_check_upstream(const char *v, char **why)
+{
+	const char	*p;
+	long		 port;
+	int		 bare;
+
+	if (v[0] == '\0')
+		return (0);		/* unset: [api] listen */
+	if (strncmp(v, "unix:", 5) == 0) {
+		if (!nginx_path_ok(v + 5))
+			return (cause_set(why, "'%s' is not unix:PATH with an "
+			    "absolute path", v));
+		return (0);
+	}
+	if (nginx_listen_ok(v, &bare, &port) && !bare)
+		return (0);
+	/* A host name: letters, digits, '.', '-' then :PORT. */
+	if ((p = strrchr(v, ':')) == NULL || p == v ||
+	    strspn(v, "abcdefghijklmnopqrstuvwxyz"
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-") != (size_t)(p - v) ||
+	    !nginx_port_ok(p + 1, &port))
+		return (cause_set(why, "'%s' is not unix:PATH or HOST:PORT",
+		    v));
+	return (0);
+}
+
 /*
  * Where nginx sends FastCGI requests: [nginx] upstream, else derived from
  * [api] listen ("unix:PATH" for a socket path, HOST:PORT as it is).
@@ -287,9 +351,7 @@ nginx_upstream(const struct config *cfg, char **out, char **cause)
 {
 	const char	*v = config_str(cfg, "nginx", "upstream");
 	const char	*key = "[nginx] upstream";
-	const char	*p;
-	long		 port;
-	int		 bare;
+	char		*why = NULL;
 
 	*out = NULL;
 	if (v == NULL || v[0] == '\0') {
@@ -307,18 +369,10 @@ nginx_upstream(const struct config *cfg, char **out, char **cause)
 			return (0);
 		}
 	}
-	if (strncmp(v, "unix:", 5) == 0) {
-		if (!nginx_path_ok(v + 5))
-			return (cause_set(cause, "%s: '%s' is not unix:PATH "
-			    "with an absolute path", key, v));
-	} else if (!nginx_listen_ok(v, &bare, &port) || bare) {
-		/* A host name: letters, digits, '.', '-' then :PORT. */
-		if ((p = strrchr(v, ':')) == NULL || p == v ||
-		    strspn(v, "abcdefghijklmnopqrstuvwxyz"
-		    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-") !=
-		    (size_t)(p - v) || !nginx_port_ok(p + 1, &port))
-			return (cause_set(cause, "%s: '%s' is not unix:PATH "
-			    "or HOST:PORT", key, v));
+	if (nginx_check_upstream(v, &why) != 0) {
+		cause_set(cause, "%s: %s", key, cause_text(why));
+		free(why);
+		return (-1);
 	}
 	if ((*out = strdup(v)) == NULL)
 		return (cause_set(cause, "out of memory"));
@@ -429,6 +483,12 @@ nginx_vars_make(const struct config *cfg, const char *dir,
 		return (-1);
 	SET("listen_https_default", "%s", lines);
 	free(lines);
+	if (config_bool(cfg, "nginx", "default_server"))
+		SET("default_include", "include %s/default.conf;", dir);
+	else
+		SET("default_include", "# [nginx] default_server = no: names "
+		    "nobody declared go to this nginx's\n# default server, "
+		    "which is another site's (docs/deploy.md).");
 
 	cert = config_str(cfg, "site", "cert_file");
 	key = config_str(cfg, "site", "key_file");
@@ -526,6 +586,9 @@ nginx_render(const struct config *cfg, const char *dir, struct nginx_out *o,
 		o->nfiles = i + 1;
 		if (!o->tls && strcmp(nginx_names[i], "https.conf") == 0)
 			continue;	/* data NULL: removed if present */
+		if (!config_bool(cfg, "nginx", "default_server") &&
+		    strcmp(nginx_names[i], "default.conf") == 0)
+			continue;	/* the other sites keep the default */
 		if ((size_t)snprintf(path, sizeof(path), "%s/%s", tdir,
 		    nginx_names[i]) >= sizeof(path)) {
 			cause_set(cause, "[nginx] template_dir is too long");

@@ -18,7 +18,7 @@
 
 struct config;
 
-#define NGINX_NFILES	8	/* templates rendered, see nginx.c */
+#define NGINX_NFILES	9	/* templates rendered, see nginx.c */
 
 struct nginx_file {
 	const char	*name;		/* "servers.conf"; static */
@@ -75,6 +75,15 @@ int	nginx_lock(const char *dir, char **cause);
 /* Puts back what undo holds. 0, or -1 with *cause (caller frees). */
 int	nginx_restore(const char *dir, const struct nginx_undo *, char **cause);
 void	nginx_undo_cleanup(struct nginx_undo *);
+/*
+ * The value checks of render, shared with check-config (lib/confcheck.c):
+ * 0, or -1 with *why (caller frees) saying what is wrong and allowed.
+ * listen_http/listen_https words; upstream (empty = [api] listen); a path
+ * nginx can be given.
+ */
+int	nginx_check_listen(const char *value, char **why);
+int	nginx_check_upstream(const char *value, char **why);
+int	nginx_check_path(const char *value, char **why);
 /*
  * Makes the folders the rendered configuration names (ACME webroot and its
  * .well-known/acme-challenge, ops_root, the log folders) and an empty

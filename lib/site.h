@@ -21,6 +21,9 @@ struct config;
 
 #define SITE_SEPARATORS	" \t,"	/* between the words of a list */
 #define SITE_MAX_NAMES	256	/* names of one site */
+/* What a name may be, for error messages. */
+#define SITE_HOST_RULE	"letters, digits and inner '-', labels of 1..63 " \
+			"separated by single dots"
 
 /* One name of the site. */
 struct site_name {

@@ -465,6 +465,38 @@ alert_rules_load(const struct config *cfg, struct alert_rules *rules,
 }
 
 /* See alert.h. */
+int
+alert_check_rule(const struct config *cfg, size_t i, char **cause)
+{
+	struct alert_rule	 r;
+	int			 rc;
+
+	*cause = NULL;
+	memset(&r, 0, sizeof(r));
+	rc = alert_rule_load(cfg, i, &r, cause);
+	free(r.path);
+	free(r.what);
+	return (rc);
+}
+
+/* See alert.h. */
+int
+alert_check_command(const char *v, char **why)
+{
+	char	**argv;
+	int	  rc = 0;
+
+	if (v == NULL || (argv = alert_split(v, 64)) == NULL)
+		return (cause_set(why, "empty or more than 64 words: want an "
+		    "absolute path and arguments"));
+	if (argv[0][0] != '/')
+		rc = cause_set(why, "'%s' is not an absolute path (no shell "
+		    "and no PATH search is used)", argv[0]);
+	alert_split_free(argv);
+	return (rc);
+}
+
+/* See alert.h. */
 void
 alert_rules_cleanup(struct alert_rules *rules)
 {

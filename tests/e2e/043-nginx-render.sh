@@ -6,7 +6,11 @@
 # nothing; a configuration nginx refuses is rolled back; a bad value is
 # refused before anything is written; the bootstrap path (HTTP only for the
 # ACME challenge, then a certificate and `render --reload`) works on a live
-# nginx; htpasswd files are never open to others. No API, no PostgreSQL.
+# nginx; beside another site of the same nginx (a certbot-managed vhost that
+# is the default server), bootstack claims no default_server: both serve
+# their names and undeclared names reach the other site, until [nginx]
+# default_server = yes; htpasswd files are never open to others. No API,
+# no PostgreSQL.
 . "$(dirname "$0")/lib.sh"
 
 bash "$BS_TOP_SRCDIR/tests/e2e/local-ca.sh" "$T/tls" $BS_NAMES example.com \
@@ -60,8 +64,8 @@ fi
 VARIANT_NGINX="$PROD_NGINX" variant prod "[site]" "domain = example.com" "subdomains = www api" \
     "ipv6 = $V6" "$SITE_TLS"
 render prod || fail "production shape: $(cat "$T/prod.err")"
-[ "$V6" = no ] || grep -q "listen \[::\]:$PROD_HTTPS ssl http2 default_server;" \
-    "$T/prod/conf/servers.conf" || fail "no IPv6 listener"
+[ "$V6" = no ] || grep -q "listen \[::\]:$PROD_HTTPS ssl http2;" \
+    "$T/prod/conf/https.conf" || fail "no IPv6 listener"
 [ "$PROD_HTTPS" != 443 ] || grep -q 'return 308 https://$host$request_uri;' \
     "$T/prod/conf/servers.conf" || fail "port 443 redirect must not name the port"
 [ "$(stat -c %a "$T/prod/conf/http.conf")" = 644 ] || fail "conf mode"
@@ -146,6 +150,123 @@ wait_for 50 sh -c "[ \"\$(${C[*]} -o /dev/null -w '%{http_code}' http://api.boot
 # (502: there is no API behind this nginx; old workers may take a moment.)
 wait_for 50 sh -c "[ \"\$(${C[*]} -o /dev/null -w '%{http_code}' https://api.bootstack.test:$SP/healthz)\" = 502 ]" \
     || fail "HTTPS after the reload: $("${C[@]}" -o /dev/null -w '%{http_code}' "https://api.bootstack.test:$SP/healthz")"
+
+# --- beside other sites: a certbot-managed vhost in the same nginx ------------------
+# Debian's layout: the main nginx.conf includes conf.d/*.conf (bootstack's
+# http.conf) and sites-enabled/* (the operator's sites, one of them the
+# default_server, its certificate where certbot keeps it). bootstack claims
+# no default by default: both serve, each its own names, and names nobody
+# declared reach the other site's default server.
+B=$T/beside
+OP=$(free_port)
+OS=$(free_port)
+mkdir -p "$B/conf.d" "$B/sites-enabled" "$B/www" "$B/letsencrypt/live/other.test" "$B/letsencrypt/archive"
+bash "$BS_TOP_SRCDIR/tests/e2e/local-ca.sh" "$B/le" other.test >"$T/local-ca-other.log" 2>&1 || fail "local-ca.sh other"
+cp "$B/le/server.pem" "$B/letsencrypt/archive/fullchain1.pem"
+cp "$B/le/server.key" "$B/letsencrypt/archive/privkey1.pem"
+ln -s ../../archive/fullchain1.pem "$B/letsencrypt/live/other.test/fullchain.pem"
+ln -s ../../archive/privkey1.pem "$B/letsencrypt/live/other.test/privkey.pem"
+# certbot's options-ssl-nginx.conf (its shape: session cache, protocols)
+cat >"$B/letsencrypt/options-ssl-nginx.conf" <<'NGINX'
+ssl_session_cache shared:le_nginx_SSL:10m;
+ssl_session_timeout 1440m;
+ssl_session_tickets off;
+ssl_protocols TLSv1.2 TLSv1.3;
+ssl_prefer_server_ciphers off;
+NGINX
+echo "the other site" >"$B/www/index.html"
+cat >"$B/sites-enabled/other.test" <<NGINX
+server {
+	listen 127.0.0.1:$OP default_server;
+	server_name other.test;
+	root $B/www;
+	location /.well-known/acme-challenge/ { root $B/www; }
+	location / {
+		if (\$host = other.test) { return 301 https://\$host:$OS\$request_uri; }
+		return 200 "the other site, plain\n";
+	}
+}
+server {
+	listen 127.0.0.1:$OS ssl default_server;
+	server_name other.test;
+	root $B/www;
+	ssl_certificate $B/letsencrypt/live/other.test/fullchain.pem;
+	ssl_certificate_key $B/letsencrypt/live/other.test/privkey.pem;
+	include $B/letsencrypt/options-ssl-nginx.conf;
+}
+NGINX
+cat >"$B/nginx.conf" <<NGINX
+$( [ "$(id -u)" = 0 ] && echo "user root;" )
+worker_processes 1;
+pid $B/nginx.pid;
+error_log $T/nginx-error.log warn;
+events { worker_connections 512; }
+http {
+	client_body_temp_path $B/body;
+	fastcgi_temp_path $B/fastcgi;
+	proxy_temp_path $B/proxy;
+	uwsgi_temp_path $B/uwsgi;
+	scgi_temp_path $B/scgi;
+	access_log $B/access.log;
+	include $B/conf.d/*.conf;
+	include $B/sites-enabled/*;
+}
+NGINX
+beside() {	# beside [INI...]: $T/beside.conf, bootstack on the other site's ports
+	{
+		printf '[api]\nlisten = %s/api.sock\n' "$T"
+		printf '[site]\ndomain = bootstack.test\nsubdomains = api\nipv6 = no\n%s\n' "$SITE_TLS"
+		printf '[nginx]\nconf_dir = %s/bootstack\ntemplate_dir = %s/nginx\n' "$B" "$BS_TOP_BUILDDIR"
+		printf 'listen_http = 127.0.0.1:%s\nlisten_https = 127.0.0.1:%s\n' "$OP" "$OS"
+		printf 'webroot = %s/acme\nops_root = %s/ops\nhtpasswd_file = %s/htpasswd\n' "$B" "$B" "$B"
+		printf 'access_log = %s/log/access.log\nerror_log = %s/log/error.log\n' "$B" "$B"
+		printf 'test_command = nginx -t -q -c %s/nginx.conf\n' "$B"
+		printf 'reload_command = nginx -s reload -c %s/nginx.conf\n' "$B"
+		printf '%s\n' "$@"
+	} >"$T/beside.conf"
+}
+beside
+echo "include $B/bootstack/http.conf;" >"$B/conf.d/bootstack.conf"
+"$BS_BIN" -c "$T/beside.conf" nginx render --check >"$T/beside.out" 2>"$T/beside.err" \
+    || fail "render beside another site: $(cat "$T/beside.err")"
+grep -rqE "^\s*listen .*default_server" "$B/bootstack" && fail "default_server claimed: $(grep -rE "listen .*default_server" "$B/bootstack")"
+[ ! -e "$B/bootstack/default.conf" ] || fail "default.conf rendered with default_server = no"
+nginx -c "$B/nginx.conf" -e "$T/nginx-error.log" || fail "nginx with both did not start"
+at_exit "kill -QUIT \$(cat $B/nginx.pid)"
+echo beside-token >"$B/acme/.well-known/acme-challenge/t2"
+R=(--resolve "api.bootstack.test:$OP:127.0.0.1" --resolve "api.bootstack.test:$OS:127.0.0.1"
+   --resolve "other.test:$OP:127.0.0.1" --resolve "other.test:$OS:127.0.0.1"
+   --resolve "nobody.test:$OP:127.0.0.1" --resolve "nobody.test:$OS:127.0.0.1")
+served=0
+[ "$(curl -s "${R[@]}" "http://api.bootstack.test:$OP/.well-known/acme-challenge/t2")" = beside-token ] \
+    || fail "bootstack's ACME challenge not served beside the other site"; served=$((served + 1))
+[ "$(curl -s "${R[@]}" -o /dev/null -w '%{http_code}' --cacert "$T/tls/ca.pem" "https://api.bootstack.test:$OS/healthz")" = 502 ] \
+    || fail "bootstack's HTTPS server (its certificate, its 502 without an API) not reached"; served=$((served + 1))
+[ "$(curl -s "${R[@]}" -o /dev/null -w '%{http_code} %{redirect_url}' "http://other.test:$OP/x")" = "301 https://other.test:$OS/x" ] \
+    || fail "the other site's certbot redirect is gone"; served=$((served + 1))
+[ "$(curl -s "${R[@]}" --cacert "$B/le/ca.pem" "https://other.test:$OS/")" = "the other site" ] \
+    || fail "the other site's HTTPS (its certbot certificate) is gone"; served=$((served + 1))
+[ "$(curl -s "${R[@]}" "http://nobody.test:$OP/")" = "the other site, plain" ] \
+    || fail "an undeclared name did not reach the other site's default server"; served=$((served + 1))
+[ "$(curl -s "${R[@]}" -k "https://nobody.test:$OS/")" = "the other site" ] \
+    || fail "an undeclared name over HTTPS did not reach the other site's default"; served=$((served + 1))
+echo "# beside a certbot site: $served of 6 answers from the right server"
+# default_server = yes while the other site has it: nginx -t refuses, the
+# files come back, both sites still serve.
+beside "default_server = yes"
+"$BS_BIN" -c "$T/beside.conf" nginx render --check >"$T/beside.out" 2>"$T/beside.err" \
+    && fail "two default servers were accepted"
+grep -q "duplicate default server" "$T/beside.err" || fail "no nginx verdict: $(cat "$T/beside.err")"
+[ ! -e "$B/bootstack/default.conf" ] || fail "default.conf left after the roll back"
+# ... and once the other site gives it up, bootstack refuses the unknown names
+sed -i 's/ default_server;/;/' "$B/sites-enabled/other.test"
+"$BS_BIN" -c "$T/beside.conf" nginx render --reload >"$T/beside.out" 2>"$T/beside.err" \
+    || fail "render default_server = yes: $(cat "$T/beside.err")"
+grep -q "listen 127.0.0.1:$OP default_server;" "$B/bootstack/default.conf" || fail "default.conf: no default_server"
+wait_for 50 sh -c "[ \"\$(curl -s --resolve nobody.test:$OP:127.0.0.1 -o /dev/null -w '%{http_code}' http://nobody.test:$OP/)\" = 000 ]" \
+    || fail "an undeclared name is still served with default_server = yes"
+[ "$(curl -s "${R[@]}" --cacert "$B/le/ca.pem" "https://other.test:$OS/")" = "the other site" ] \
+    || fail "the other site stopped serving under default_server = yes"
 
 # --- ops passwords -----------------------------------------------------------------
 pw=$("$BS_BIN" -c "$T/prod.conf" nginx password --user alice --generate) || fail "password --generate"

@@ -206,6 +206,7 @@ conf_dir = $T/nginx/conf
 template_dir = $BS_TOP_BUILDDIR/nginx
 listen_http = 127.0.0.1:$NGINX_HTTP_PORT
 listen_https = 127.0.0.1:$NGINX_HTTPS_PORT
+default_server = yes
 webroot = $T/www/acme
 ops_root = $T/www/ops
 htpasswd_file = $T/htpasswd

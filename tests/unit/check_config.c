@@ -32,6 +32,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "confcheck.h"
 #include "config.h"
 #include "unit.h"
 
@@ -691,9 +692,11 @@ START_TEST(test_duplicate)
 	    "workers: duplicate key (first set at line 2)");
 	load_err("[api]\nworkers = 4\n[database]\n[api]\nworkers = 4\n",
 	    "t.conf:5: [api] workers: duplicate key (first set at line 2)");
+	/* ... and the load goes on: /a is then read, and missing. */
 	load_err("[database]\npassword_file = /a\npassword_file = /b\n",
 	    "t.conf:3: [database] password_file: duplicate key "
-	    "(first set at line 2)");
+	    "(first set at line 2) (and 1 more error: bootstack "
+	    "check-config lists them)");
 	/* The message never carries a secret's value. */
 	load_err("[database]\npassword = hunter2\npassword = hunter3\n",
 	    "t.conf:3: [database] password: duplicate key "
@@ -737,7 +740,8 @@ START_TEST(test_env)
 
 	/* The environment still goes through file errors first. */
 	setenv("BOOTSTACK_API_WORKERS", "0", 1);
-	load_err("[api]\nnope = 1\n", "t.conf:2: [api] nope: unknown key");
+	load_err("[api]\nnope = 1\n", "t.conf:2: [api] nope: unknown key "
+	    "(and 1 more error: bootstack check-config lists them)");
 	unsetenv("BOOTSTACK_API_WORKERS");
 
 	/* Multi sections are not overridable. */
@@ -1065,7 +1069,7 @@ START_TEST(test_path)
 	ck_assert_int_eq(config_load_string(cfg, "s", "", &cause), 0);
 	ck_assert_str_eq(config_path(cfg), path);
 	/* Errors in a file name it with the line. */
-	tfile("bad.conf", "[api]\n\nworkers = 0\n", 20, 0644, path,
+	tfile("bad.conf", "[api]\n\nworkers = 0\n", 19, 0644, path,
 	    sizeof(path));
 	ck_assert_int_eq(config_load(cfg, path, &cause), -1);
 	snprintf(want, sizeof(want), "%s:3: [api] workers: 0 is out of range "
@@ -1148,6 +1152,13 @@ START_TEST(test_example_config)
 	cfg = config_new();
 	ck_assert_ptr_nonnull(cfg);
 	ck_assert_msg(config_load(cfg, path, &cause) == 0, "%s", cause);
+	/* What the example says is also what the commands accept. */
+	{
+		struct config_errors	 errs = { NULL, 0, 0 };
+
+		ck_assert_int_eq(confcheck_run(cfg, &errs), 0);
+		config_errors_cleanup(&errs);
+	}
 	config_free(cfg);
 
 	f = fopen(path, "r");
@@ -1331,6 +1342,180 @@ START_TEST(test_abort)
 }
 END_TEST
 
+/* Loads text with config_load_string_all; every error must be in want, in order. */
+static struct config *
+all_errors(const char *text, const char *const *want, size_t nwant,
+    int check)
+{
+	struct config_errors	 errs = { NULL, 0, 0 };
+	struct config		*cfg;
+	size_t			 i;
+
+	cfg = config_new();
+	ck_assert_ptr_nonnull(cfg);
+	(void)config_load_string_all(cfg, "t.conf", text, &errs);
+	if (check)
+		(void)confcheck_run(cfg, &errs);
+	for (i = 0; i < errs.n && i < nwant; i++)
+		ck_assert_str_eq(errs.v[i], want[i]);
+	for (; i < errs.n; i++)
+		ck_abort_msg("unexpected error: %s", errs.v[i]);
+	ck_assert_msg(errs.n == nwant, "%zu errors, want %zu (first missing: "
+	    "%s)", errs.n, nwant, errs.n < nwant ? want[errs.n] : "");
+	ck_assert_uint_eq(errs.dropped, 0);
+	config_errors_cleanup(&errs);
+	config_errors_cleanup(&errs);		/* safe twice */
+	return (cfg);
+}
+
+/* One load lists every error of the file, and keeps what was valid. */
+START_TEST(test_all_errors)
+{
+	static const char *const want[] = {
+		"t.conf:2: [api] workers: 0 is out of range 1..256",
+		"t.conf:3: [api] nope: unknown key",
+		"t.conf:5: unknown section [nosuch]",
+		"t.conf:8: [database] port: 'x' is not an integer",
+		"t.conf:9: expected [section], key = value or a # comment",
+	};
+	struct config	*cfg;
+	char		*cause = NULL;
+
+	cfg = all_errors("[api]\nworkers = 0\nnope = 1\nbacklog = 7\n"
+	    "[nosuch]\nanything = at all\n[database]\nport = x\njunk\n"
+	    "port = 6000\nname = kept\n", want, 5, 0);
+	/* A refused line is not a first setting: line 10 is no duplicate. */
+	ck_assert_int_eq(config_int(cfg, "database", "port"), 6000);
+	ck_assert_int_eq(config_int(cfg, "api", "workers"), 4);
+	ck_assert_int_eq(config_int(cfg, "api", "backlog"), 7);
+	ck_assert_str_eq(config_str(cfg, "database", "name"), "kept");
+	config_free(cfg);
+
+	/* config_load: the first, and a count of the rest. */
+	cfg = config_new();
+	ck_assert_int_eq(config_load_string(cfg, "t.conf", "[api]\n"
+	    "workers = 0\nmax_body = 1\nbacklog = 0\n", &cause), -1);
+	ck_assert_str_eq(cause, "t.conf:2: [api] workers: 0 is out of range "
+	    "1..256 (and 2 more errors: bootstack check-config lists them)");
+	free(cause);
+	ck_assert_int_eq(config_int(cfg, "api", "workers"), 4);
+	config_free(cfg);
+}
+END_TEST
+
+/* config_where: the key's line, else its section's header, else the file. */
+START_TEST(test_where)
+{
+	struct config_errors	 errs = { NULL, 0, 0 };
+	struct config		*cfg;
+
+	cfg = config_new();
+	ck_assert_ptr_null(config_where(cfg, "api", 0, "workers"));
+	ck_assert_int_eq(config_load_string_all(cfg, "t.conf", "# c\n[api]\n"
+	    "\nworkers = 3\n[alert a]\nkind = db_down\n[alert b]\n", &errs), 0);
+	ck_assert_str_eq(config_where(cfg, "api", 0, "workers"), "t.conf:4");
+	ck_assert_str_eq(config_where(cfg, "api", 0, "backlog"), "t.conf:2");
+	ck_assert_str_eq(config_where(cfg, "api", 0, NULL), "t.conf:2");
+	ck_assert_str_eq(config_where(cfg, "alert", 0, "kind"), "t.conf:6");
+	ck_assert_str_eq(config_where(cfg, "alert", 1, "kind"), "t.conf:7");
+	ck_assert_ptr_null(config_where(cfg, "report", 0, "hosts"));
+	setenv("BOOTSTACK_API_BACKLOG", "9", 1);
+	ck_assert_int_eq(config_load_string_all(cfg, "u.conf", "", &errs), 0);
+	unsetenv("BOOTSTACK_API_BACKLOG");
+	ck_assert_str_eq(config_where(cfg, "api", 0, "backlog"),
+	    "environment BOOTSTACK_API_BACKLOG");
+	config_errors_cleanup(&errs);
+	config_free(cfg);
+}
+END_TEST
+
+/*
+ * check-config's checks: the cases of issue 12 (an [alert] without kind, a
+ * port out of range in a listen list, a domain with a blank and an empty
+ * label) and one bad value per section, all listed with their lines.
+ */
+START_TEST(test_confcheck)
+{
+	static const char *const want[] = {
+		"t.conf:2: [api] workers: 0 is out of range 1..256",
+		"t.conf:4: [database] sslmode: 'maybe' is not one of "
+		    "disable|allow|prefer|require|verify-ca|verify-full",
+		"t.conf:14: [acme] key_type: 'dsa' is not one of "
+		    "ec256|ec384|rsa2048|rsa3072|rsa4096",
+		"t.conf:16: [dns] ttl: -1 is out of range 0..604800",
+		"t.conf:18: [dynadot] retries: 99 is out of range 0..20",
+		"t.conf:6: [site] domain: 'exa mple..com' is not a host name "
+		    "(letters, digits and inner '-', labels of 1..63 separated "
+		    "by single dots)",
+		"t.conf:8: [nginx] listen_https: '99999' is not PORT, "
+		    "IPV4:PORT, [IPV6]:PORT or *:PORT (ports 1..65535)",
+		"t.conf:11: [nginx] upstream: 'unix:api.sock' is not unix:PATH "
+		    "with an absolute path",
+		"t.conf:9: [nginx] access_log: 'logs/a.log' must be an "
+		    "absolute path without blanks, quotes, '\\', '$', ';', '#', "
+		    "'{' or '}'",
+		"t.conf:13: [acme] directory_url: 'http://ca.test/dir' is not a "
+		    "URL: want https://HOST/PATH",
+		"t.conf:20: [report] goaccess: 'goaccess' is not an absolute "
+		    "path (want /...)",
+		"t.conf:22: [alerts] webhook_url: 'hooks.test/x' is not a URL: "
+		    "want http://HOST/PATH or https://HOST/PATH",
+		"t.conf:23: [alerts] command: 'notify' is not an absolute path "
+		    "(no shell and no PATH search is used)",
+		"t.conf:27: [alert x] kind: not set (one of http_5xx_ratio, "
+		    "http_p95, db_down, cert_expiry, cert_renew_failed, "
+		    "disk_space, crash_loop, stale_job, api_down)",
+		"t.conf:30: [alert late] threshold: 'soon' is not seconds "
+		    "above 0 (0.5, 500ms)",
+	};
+	struct config	*cfg;
+
+	cfg = all_errors(
+	    "[api]\nworkers = 0\n"				/* 1-2 */
+	    "[database]\nsslmode = maybe\n"			/* 3-4 */
+	    "[site]\ndomain = exa mple..com\n"			/* 5-6 */
+	    "[nginx]\nlisten_https = 443 99999\n"		/* 7-8 */
+	    "access_log = logs/a.log\nlisten_http = 80\n"	/* 9-10 */
+	    "upstream = unix:api.sock\n"			/* 11 */
+	    "[acme]\ndirectory_url = http://ca.test/dir\n"	/* 12-13 */
+	    "key_type = dsa\n"					/* 14 */
+	    "[dns]\nttl = -1\n"					/* 15-16 */
+	    "[dynadot]\nretries = 99\n"				/* 17-18 */
+	    "[report]\ngoaccess = goaccess\n"			/* 19-20 */
+	    "[alerts]\nwebhook_url = hooks.test/x\n"		/* 21-22 */
+	    "command = notify --all\n"				/* 23 */
+	    "metrics_url = http://127.0.0.1:1/metrics\n"	/* 24 */
+	    "[alert ok]\nkind = db_down\n"			/* 25-26 */
+	    "[alert x]\nseverity = info\n"			/* 27-28 */
+	    "[alert late]\nthreshold = soon\nkind = http_p95\n",/* 29-31 */
+	    want, sizeof(want) / sizeof(want[0]), 1);
+	config_free(cfg);
+
+	/* The line of a loader's error is the key's; unset: the header's. */
+	{
+		struct config_errors	 errs = { NULL, 0, 0 };
+
+		cfg = config_new();
+		(void)config_load_string_all(cfg, "t.conf", "[site]\n"
+		    "domain = example.com\n[cert www]\nchallenge = dns-01\n",
+		    &errs);
+		(void)confcheck_run(cfg, &errs);
+		ck_assert_uint_eq(errs.n, 1);
+		ck_assert_msg(strncmp(errs.v[0], "t.conf:3: [cert www] ",
+		    21) == 0, "%s", errs.v[0]);
+		config_errors_cleanup(&errs);
+		config_free(cfg);
+	}
+
+	/* A good file: nothing. */
+	cfg = all_errors("[site]\ndomain = example.com\nsubdomains = api\n"
+	    "[nginx]\nlisten_https = 127.0.0.1:8443 [::1]:8443\n"
+	    "[alerts]\ncommand = /bin/true -x\n[alert db]\nkind = db_down\n",
+	    NULL, 0, 1);
+	config_free(cfg);
+}
+END_TEST
+
 /* One TCase named name holding fn. */
 static void
 add(Suite *s, const char *name, const TTest *fn)
@@ -1377,6 +1562,9 @@ config_suite(int forking)
 	add(s, "path", test_path);
 	add(s, "multi", test_multi);
 	add(s, "example_config", test_example_config);
+	add(s, "all_errors", test_all_errors);
+	add(s, "where", test_where);
+	add(s, "confcheck", test_confcheck);
 	if (forking)
 		add(s, "abort", test_abort);
 	return (s);

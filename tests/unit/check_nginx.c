@@ -165,6 +165,33 @@ START_TEST(test_names)
 }
 END_TEST
 
+/*
+ * Beside other sites: by default no file claims default_server and
+ * default.conf is not rendered (removed if an earlier render made it).
+ */
+START_TEST(test_render_no_default)
+{
+	struct nginx_out	 out;
+	char			*cause = NULL;
+	size_t			 i;
+
+	ck_assert_msg(render_of(SITE TLS "[nginx]\nlisten_https = 8443\n",
+	    &out, &cause) == 0, "%s", cause);
+	for (i = 0; i < out.nfiles; i++) {
+		if (strcmp(out.files[i].name, "default.conf") == 0) {
+			ck_assert_ptr_null(out.files[i].data);
+			continue;
+		}
+		ck_assert_ptr_nonnull(out.files[i].data);
+		ck_assert_msg(strstr(out.files[i].data, "default_server;") ==
+		    NULL, "%s claims default_server", out.files[i].name);
+	}
+	ck_assert_ptr_nonnull(strstr(file_of(&out, "servers.conf"),
+	    "# [nginx] default_server = no: "));
+	nginx_out_cleanup(&out);
+}
+END_TEST
+
 /* A full render: every placeholder filled, the values in place. */
 START_TEST(test_render_tls)
 {
@@ -173,8 +200,8 @@ START_TEST(test_render_tls)
 	char			*cause = NULL;
 	size_t			 i;
 
-	ck_assert_msg(render_of(SITE TLS "[nginx]\nlisten_https = 8443\n",
-	    &out, &cause) == 0, "%s", cause);
+	ck_assert_msg(render_of(SITE TLS "[nginx]\nlisten_https = 8443\n"
+	    "default_server = yes\n", &out, &cause) == 0, "%s", cause);
 	ck_assert_int_eq(out.tls, 1);
 	ck_assert_uint_eq(out.nfiles, NGINX_NFILES);
 	for (i = 0; i < out.nfiles; i++) {
@@ -197,9 +224,14 @@ START_TEST(test_render_tls)
 	s = file_of(&out, "http.conf");
 	ck_assert_ptr_nonnull(strstr(s, "zone=bootstack_api:10m rate=20r/s;"));
 	ck_assert_ptr_nonnull(strstr(s, "zone=bootstack_anon:10m rate=30r/s;"));
-	s = file_of(&out, "servers.conf");
+	s = file_of(&out, "default.conf");
 	ck_assert_ptr_nonnull(strstr(s, "listen 80 default_server;\n"
 	    "\tlisten [::]:80 default_server;"));
+	ck_assert_ptr_nonnull(strstr(s, "listen 8443 ssl http2 "
+	    "default_server;\n"));
+	s = file_of(&out, "servers.conf");
+	ck_assert_ptr_nonnull(strstr(s, "/conf/default.conf;"));
+	ck_assert_ptr_null(strstr(s, "default_server;"));
 	ck_assert_ptr_nonnull(strstr(s, "return 308 "
 	    "https://$host:8443$request_uri;"));
 	ck_assert_ptr_nonnull(strstr(s, "include "));
@@ -277,7 +309,7 @@ START_TEST(test_render_refuses)
 	render_err(SITE "[nginx]\nlisten_https = 70000\n", "is not PORT");
 	render_err(SITE "[nginx]\nlisten_https = 1.2.3:80\n", "is not PORT");
 	render_err(SITE "[nginx]\nlisten_https = [::1:80\n", "is not PORT");
-	render_err(SITE "[nginx]\nlisten_https =\n", "listen_https is empty");
+	render_err(SITE "[nginx]\nlisten_https =\n", "listen_https: empty");
 	render_err(SITE "[nginx]\nwebroot = relative/web\n",
 	    "[nginx] webroot: 'relative/web' must be an absolute path");
 	render_err(SITE "[nginx]\nops_root = /srv/ops;deny\n",
@@ -471,6 +503,7 @@ nginx_suite(void)
 	suite_add_tcase(s, tc);
 	tc = tcase_create("render");
 	tcase_add_test(tc, test_render_tls);
+	tcase_add_test(tc, test_render_no_default);
 	tcase_add_test(tc, test_render_no_tls);
 	tcase_add_test(tc, test_render_upstream);
 	tcase_add_test(tc, test_render_refuses);
