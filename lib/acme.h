@@ -187,7 +187,10 @@ void		 acme_order_cleanup(struct acme_order *);	/* safe twice */
 enum st		 acme_order_new(struct acme *, const char *const *names,
 		    size_t n, const char *replaces, struct acme_order *,
 		    char **cause);
-/* Reloads an order by URL (to resume it). */
+/*
+ * Reloads an order by URL (to resume it). ST_NOTFOUND when the CA says
+ * it has no such order (HTTP 404 or 410); any other failure may pass.
+ */
 enum st		 acme_order_fetch(struct acme *, const char *url,
 		    struct acme_order *, char **cause);
 /*

@@ -590,7 +590,8 @@ cert_deploy_test(const struct cert *c, struct cert_file *f, size_t n,
 
 /* See cert.h. */
 int
-cert_order_save(const struct cert *c, const char *url, char **cause)
+cert_order_save(const struct cert *c, const char *url, time_t expires,
+    char **cause)
 {
 	json_object	*obj, *names;
 	size_t		 i;
@@ -606,6 +607,7 @@ cert_order_save(const struct cert *c, const char *url, char **cause)
 		json_object_array_add(names, json_object_new_string(c->names[i]));
 	json_object_object_add(obj, "names", names);
 	cert_json_time(obj, "created", time(NULL));
+	cert_json_time(obj, "expires", expires);
 	rc = jsonutil_save_file(c->order_file, obj, 0644, cause);
 	json_object_put(obj);
 	return (rc);
@@ -613,15 +615,20 @@ cert_order_save(const struct cert *c, const char *url, char **cause)
 
 /* See cert.h. */
 char *
-cert_order_saved(const struct cert *c)
+cert_order_saved(const struct cert *c, time_t *expires)
 {
 	json_object	*obj, *names;
 	const char	*url;
 	char		*out = NULL;
 	size_t		 i;
 
+	if (expires != NULL)
+		*expires = 0;
 	if ((obj = cert_json_load(c->order_file)) == NULL)
 		return (NULL);
+	if (expires != NULL && clock_rfc3339_parse(jsonutil_get_str(obj,
+	    "expires"), expires) != 0)
+		*expires = 0;
 	url = jsonutil_get_str(obj, "url");
 	if (url != NULL && json_object_object_get_ex(obj, "names", &names) &&
 	    json_object_is_type(names, json_type_array) &&
@@ -658,25 +665,49 @@ cert_order_usable(const struct acme_order *o, time_t now)
 
 /* See cert.h. */
 int
+cert_order_drop(enum st fetched, const struct acme_order *o, time_t expires,
+    time_t now)
+{
+	if (expires != 0 && expires <= now)
+		return (1);
+	if (fetched == ST_NOTFOUND)
+		return (1);
+	return (fetched == ST_OK && !cert_order_usable(o, now));
+}
+
+/* See cert.h. */
+int
 cert_order(struct cert_run *run, const struct cert *c, const char *replaces,
     struct acme_order *o, EVP_PKEY **key, char **cause)
 {
 	char	*url, *why = NULL;
-	time_t	 now = time(NULL);
+	time_t	 now = time(NULL), expires;
+	enum st	 st;
 
 	*key = NULL;
-	if ((url = cert_order_saved(c)) != NULL) {
-		if (acme_order_fetch(run->acme, url, o, &why) == ST_OK &&
-		    cert_order_usable(o, now) &&
-		    (*key = crypto_key_load(c->pending_key, &why)) != NULL) {
-			log_info("cert %s: resuming order %s (%s)", c->name,
-			    url, o->status);
+	if ((url = cert_order_saved(c, &expires)) != NULL) {
+		st = acme_order_fetch(run->acme, url, o, &why);
+		if (st == ST_OK && cert_order_usable(o, now)) {
+			if ((*key = crypto_key_load(c->pending_key,
+			    &why)) != NULL) {
+				log_info("cert %s: resuming order %s (%s)",
+				    c->name, url, o->status);
+				free(url);
+				return (0);
+			}
+			/* Without its key the order is of no use to us. */
+		} else if (!cert_order_drop(st, o, expires, now)) {
+			cause_set(cause, "%s; the saved order is kept for the "
+			    "next run", why != NULL ? why : "cannot read the "
+			    "saved order");
+			free(why);
 			free(url);
-			return (0);
+			acme_order_cleanup(o);
+			return (-1);
 		}
 		log_info("cert %s: dropping the saved order %s: %s", c->name,
 		    url, why != NULL ? why : o->status != NULL ? o->status :
-		    "unusable");
+		    "expired");
 		free(why);
 		free(url);
 		acme_order_cleanup(o);
@@ -687,7 +718,7 @@ cert_order(struct cert_run *run, const struct cert *c, const char *replaces,
 	if (crypto_key_save(c->pending_key, *key, cause) != 0 ||
 	    acme_order_new(run->acme, (const char *const *)c->names, c->nnames,
 	    replaces, o, cause) != ST_OK ||
-	    cert_order_save(c, o->url, cause) != 0) {
+	    cert_order_save(c, o->url, o->expires, cause) != 0) {
 		EVP_PKEY_free(*key);
 		*key = NULL;
 		(void)unlink(c->pending_key);

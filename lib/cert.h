@@ -156,11 +156,17 @@ int		 cert_due(struct cert_run *, const struct cert *,
 		    const char **reason, time_t *next);
 
 /* --- orders ---------------------------------------------------------------- */
-/* Saves the order URL and names, so the next run can resume it. */
+/*
+ * Saves the order URL, names and expiry (0: unknown), so the next run can
+ * resume it.
+ */
 int		 cert_order_save(const struct cert *, const char *url,
-		    char **cause);
-/* The saved order URL if it is for exactly c's names (caller frees). */
-char		*cert_order_saved(const struct cert *);
+		    time_t expires, char **cause);
+/*
+ * The saved order URL if it is for exactly c's names (caller frees);
+ * *expires (may be NULL) gets its saved expiry, 0 if unknown.
+ */
+char		*cert_order_saved(const struct cert *, time_t *expires);
 /* Forgets the pending order and its key. */
 void		 cert_order_forget(const struct cert *);
 /*
@@ -169,9 +175,21 @@ void		 cert_order_forget(const struct cert *);
  */
 int		 cert_order_usable(const struct acme_order *, time_t now);
 /*
+ * Whether a saved order that could not be resumed is dropped: fetched is
+ * the status of re-reading it (o then holds what the CA said, when
+ * ST_OK), expires its saved expiry. Only for good reasons: the CA has no
+ * such order (ST_NOTFOUND), it is not usable (invalid, expired), its
+ * saved expiry has passed. Anything else (a 5xx, a rate limit, the CA
+ * unreachable) keeps it for the next run: a new order could mean a second
+ * certificate for the same names (rate limits: duplicate certificates).
+ */
+int		 cert_order_drop(enum st fetched, const struct acme_order *,
+		    time_t expires, time_t now);
+/*
  * The order to work on: the saved one if usable (with its saved key),
- * else a new one with a new key (saved first). 0 with *key (caller
- * frees), or -1 with *cause.
+ * else, when cert_order_drop says so, a new one with a new key (saved
+ * first). 0 with *key (caller frees), or -1 with *cause (the saved order
+ * is then kept).
  */
 int		 cert_order(struct cert_run *, const struct cert *,
 		    const char *replaces, struct acme_order *, EVP_PKEY **key,

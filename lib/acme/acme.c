@@ -458,6 +458,9 @@ acme_order_fetch(struct acme *a, const char *url, struct acme_order *o,
 		goto out;
 	if (r.code != 200) {
 		st = acme_fail_reply(&r, what, cause);
+		/* Gone for good, unlike a 5xx or a rate limit. */
+		if (r.code == 404 || r.code == 410)
+			st = ST_NOTFOUND;
 		goto out;
 	}
 	if (acme_order_parse(buf_str(&r.body), r.body.len, o, &why) != 0) {

@@ -5,6 +5,8 @@
 # of 1 s: the first run times out and leaves the challenge answerable, the
 # validation passes after it, and the next run resumes the same order and
 # issues: one order in all (counted by the proxy in front of Pebble).
+# A 500 on the re-read of a saved (valid) order: the run fails, the order
+# is kept, no new order; the next run installs it.
 . "$(dirname "$0")/lib.sh"
 CERT_VA_PROXY=1 CERT_ACME_PROXY=1
 . "$(dirname "$0")/cert-lib.sh"
@@ -39,5 +41,35 @@ grep -q "resuming order $ORDER " "$T/err" || fail "the order $ORDER was not resu
 [ -z "$(ls -A "$CHALLENGES")" ] || fail "challenge files left after the issuance: $(ls "$CHALLENGES")"
 [ ! -e "$T/state/www.order.json" ] || fail "the order state is left after success"
 echo "# slow VA: new orders 1, challenge fetches answered $(challenge_fetches), 404s 0"
+
+# --- item 2: a 500 on the saved order's re-read keeps the order ---------------
+: >"$T/va.rules"
+# A failing deploy test leaves a valid order saved (its certificate issued).
+cert_config "test_command = false
+reload_command = $NGX -s reload"
+cert renew --force
+[ "$rc" = 1 ] && echo "$err" | grep -q "test command 'false' failed" ||
+    fail "the failing deploy test: rc $rc: $err"
+[ -e "$T/state/www.order.json" ] || fail "no saved order after the failed deploy"
+S1=$(file_serial)
+N0=$(new_orders)
+echo 'POST ^/my-order/ status:500 1' >"$T/acme.rules"
+cert_config
+cert renew
+[ "$rc" = 1 ] || fail "the run with a 500 on the order exited $rc: $out"
+echo "$err" | grep -q "serverInternal: injected by fault-proxy.py (HTTP 500); the saved order is kept for the next run" ||
+    fail "the run with a 500 on the order said: $err"
+[ -e "$T/state/www.order.json" ] && [ -e "$T/state/www.key.pending" ] ||
+    fail "a 500 dropped the saved order"
+[ "$(new_orders)" = "$N0" ] || fail "a 500 on the saved order placed a new order"
+[ "$(file_serial)" = "$S1" ] || fail "the failed run changed the certificate"
+cert renew
+[ "$rc" = 0 ] || fail "the run after the 500 exited $rc: $err"
+echo "$out" | grep -q "renewed (resuming a pending order)" || fail "no resume after the 500: $out"
+[ "$(new_orders)" = "$N0" ] || fail "the resume placed a new order"
+[ "$(file_serial)" != "$S1" ] || fail "the resumed order was not installed"
+[ ! -e "$T/state/www.order.json" ] || fail "the order state is left after the install"
+grep -q '^POST /my-order/.* -> 500' "$T/acme-proxy.log" || fail "the proxy injected no 500"
+echo "# 500 on the saved order: new orders $(( $(new_orders) - N0 )) after it, installed next run"
 
 pass

@@ -290,39 +290,79 @@ START_TEST(test_order_usable)
 }
 END_TEST
 
+/*
+ * A saved order that cannot be resumed is dropped only when it is gone
+ * for good: never for a 5xx, a rate limit or an unreachable CA (a new
+ * order could mean a second certificate).
+ */
+START_TEST(test_order_drop)
+{
+	static const enum st keep[] = { ST_UPSTREAM, ST_UNAVAILABLE,
+	    ST_RATELIMIT, ST_TIMEOUT, ST_TOOBIG, ST_NOMEM, ST_FORBIDDEN };
+	struct acme_order	 o;
+	time_t			 now = 1700000000;
+	size_t			 i;
+
+	acme_order_init(&o);
+	for (i = 0; i < sizeof(keep) / sizeof(keep[0]); i++) {
+		ck_assert_int_eq(cert_order_drop(keep[i], &o, 0, now), 0);
+		ck_assert_int_eq(cert_order_drop(keep[i], &o, now + 3600, now),
+		    0);
+		/* ... unless its saved expiry has passed. */
+		ck_assert_int_eq(cert_order_drop(keep[i], &o, now, now), 1);
+	}
+	ck_assert_int_eq(cert_order_drop(ST_NOTFOUND, &o, 0, now), 1);
+	o.status = (char *)"invalid";
+	ck_assert_int_eq(cert_order_drop(ST_OK, &o, 0, now), 1);
+	o.status = (char *)"valid";
+	ck_assert_int_eq(cert_order_drop(ST_OK, &o, 0, now), 0);
+	o.expires = now + 10;			/* expiring: not usable */
+	ck_assert_int_eq(cert_order_drop(ST_OK, &o, 0, now), 1);
+	o.status = NULL;
+}
+END_TEST
+
 /* The saved order is resumed only for exactly the same names. */
 START_TEST(test_order_saved)
 {
 	struct config	*cfg;
 	struct cert	 c;
 	char		*cause = NULL, *url, path[256];
+	time_t		 exp;
 	FILE		*f;
 
 	cfg = cert_cfg("www.example.test, api.example.test", NULL);
 	snprintf(path, sizeof(path), "%s/state", tdir);
 	ck_assert_int_eq(cert_load(cfg, 0, path, &c, &cause), 0);
 	ck_assert_int_eq(fs_mkdirs(path, 0700, 0, &cause), 0);
-	ck_assert_ptr_null(cert_order_saved(&c));		/* none */
-	ck_assert_int_eq(cert_order_save(&c, "https://ca/order/1", &cause), 0);
-	url = cert_order_saved(&c);
+	ck_assert_ptr_null(cert_order_saved(&c, NULL));	/* none */
+	ck_assert_int_eq(cert_order_save(&c, "https://ca/order/1", 1700000000,
+	    &cause), 0);
+	url = cert_order_saved(&c, &exp);
 	ck_assert_str_eq(url, "https://ca/order/1");
+	ck_assert_int_eq(exp, 1700000000);
+	free(url);
+	ck_assert_int_eq(cert_order_save(&c, "https://ca/order/1", 0,
+	    &cause), 0);
+	url = cert_order_saved(&c, &exp);
+	ck_assert_int_eq(exp, 0);			/* unknown */
 	free(url);
 	cert_cleanup(&c);
 	config_free(cfg);
 	/* Other names (or the same in another order): not this order. */
 	cfg = cert_cfg("api.example.test www.example.test", NULL);
 	ck_assert_int_eq(cert_load(cfg, 0, path, &c, &cause), 0);
-	ck_assert_ptr_null(cert_order_saved(&c));
+	ck_assert_ptr_null(cert_order_saved(&c, NULL));
 	cert_cleanup(&c);
 	config_free(cfg);
 	cfg = cert_cfg("www.example.test", NULL);
 	ck_assert_int_eq(cert_load(cfg, 0, path, &c, &cause), 0);
-	ck_assert_ptr_null(cert_order_saved(&c));
+	ck_assert_ptr_null(cert_order_saved(&c, NULL));
 	/* A damaged file is no order. */
 	ck_assert_ptr_nonnull(f = fopen(c.order_file, "w"));
 	fputs("{\"url\": \"https://ca/order/1\", \"names\": [", f);
 	fclose(f);
-	ck_assert_ptr_null(cert_order_saved(&c));
+	ck_assert_ptr_null(cert_order_saved(&c, NULL));
 	/* Forgetting removes the order and its pending key. */
 	ck_assert_ptr_nonnull(f = fopen(c.pending_key, "w"));
 	fclose(f);
@@ -680,7 +720,8 @@ START_TEST(test_due_files)
 	    &reason, &next), 1);
 	ck_assert_str_eq(reason, "less than a third of its lifetime left");
 	/* A saved order makes it due without asking anyone. */
-	ck_assert_int_eq(cert_order_save(&c, "https://ca/order/9", &cause), 0);
+	ck_assert_int_eq(cert_order_save(&c, "https://ca/order/9", 0, &cause),
+	    0);
 	ck_assert_int_eq(cert_due(&run, &c, &cur, 1, now, &reason, &next), 1);
 	ck_assert_str_eq(reason, "resuming a pending order");
 	crypto_cert_cleanup(&cur);
@@ -723,6 +764,7 @@ add_suites(SRunner *sr)
 	add(d, "ari", test_due_ari, 1);
 	add(d, "files", test_due_files, 1);
 	add(o, "usable", test_order_usable, 0);
+	add(o, "drop", test_order_drop, 0);
 	add(o, "saved", test_order_saved, 1);
 	add(f, "load", test_load, 0);
 	add(f, "install_rollback", test_install_rollback, 1);
