@@ -533,6 +533,13 @@ main(int argc, char **argv)
 		return (1);
 	}
 	api.config_path = path;
+	if (master_check(api.cfg, &cause) != 0) {
+		fprintf(stderr, "bootstack-api: %s: %s\n", path, cause);
+		free(cause);
+		config_free(api.cfg);
+		free(path);
+		return (1);
+	}
 	routes_all(&nroutes);
 	if (nroutes > SCOREBOARD_ROUTES) {
 		fprintf(stderr, "bootstack-api: %zu routes, the scoreboard "

@@ -41,6 +41,12 @@ struct api {
 
 /* master.c: runs the supervisor until SIGTERM; returns the exit code. */
 int	master_run(struct api *);
+/*
+ * master.c: what the config table cannot check of [api]: the pm's bounds
+ * (php-fpm's rules for a dynamic pool) and the rlimits' form. 0, or -1
+ * with *cause (caller frees).
+ */
+int	master_check(const struct config *, char **cause);
 
 /* worker.c: serves requests until told to stop; never returns. */
 void	worker_run(struct api *, unsigned int slot) __attribute__((noreturn));

@@ -1,9 +1,23 @@
 /*
  * master.c: the supervisor of the bootstack-api workers (php-fpm's model).
  *
- * The master never serves a request. It forks [api] workers processes on the
- * shared socket and then waits for signals with sigtimedwait() (all of them
- * blocked, so no handler races with the bookkeeping):
+ * The master never serves a request. It forks workers on the shared socket
+ * as [api] pm says (php-fpm's process manager):
+ *
+ *   static	[api] workers processes, always.
+ *   dynamic	start_servers at start (and on reload), then once a second:
+ *		fewer idle workers than min_spare_servers and more are forked
+ *		(max_spawn_rate at most, workers in all), more than
+ *		max_spare_servers and the one idle the longest is stopped.
+ *   ondemand	none at start; a connection that arrives while no worker is
+ *		idle forks one (the master watches the socket, edge-triggered,
+ *		and its accept queue on every tick), up to workers; a worker
+ *		idle for process_idle_timeout is stopped.
+ *
+ * A spawn that workers refused is counted ("max children reached") and
+ * logged once until the pool shrinks again. The master then waits for
+ * signals on a signalfd (all of them blocked, so no handler races with the
+ * bookkeeping), in an epoll set with the socket when pm = ondemand:
  *
  *   SIGCHLD	reap; a worker that exited 0 (recycled after max_requests) is
  *		replaced at once; a crash is replaced at once too, unless
@@ -40,13 +54,17 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
+#include <sys/signalfd.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "api.h"
 #include "cause.h"
 #include "clock.h"
 #include "config.h"
+#include "listenq.h"
 #include "log.h"
 #include "proc.h"
 #include "scoreboard.h"
@@ -60,6 +78,8 @@
 #define MASTER_ENV_WORKERS	"BOOTSTACK_UPGRADE_WORKERS"	/* "pid,pid" */
 #define GENERATION_ADOPTED	(~0U)	/* workers of the image before exec */
 #define WRITE_GRACE_MS		2000	/* a writing worker past request_timeout */
+#define TICK_MS			200	/* longest wait between two looks */
+#define MAINTAIN_MS		1000	/* pm = dynamic: one round per second */
 
 struct master_slot {
 	pid_t		 pid;		/* the worker; 0 when none runs */
@@ -69,12 +89,86 @@ struct master_slot {
 	int		 adopted;	/* forked by the image before a SIGUSR2 */
 	long long	 respawn_at;	/* ms, monotonic */
 	long long	 retire_by;	/* asked to exit: killed past this; 0 = not */
+	int		 reaping;	/* stopped by the pm: not replaced */
+	long long	 idle_since;	/* ms: last seen busy or counting */
+	unsigned long long seen;	/* its requests counter then */
+};
+
+/* [api] pm and its bounds, as the running configuration says. */
+struct master_pm {
+	enum scoreboard_pm	 mode;
+	unsigned int		 max;		/* workers: pm.max_children */
+	unsigned int		 start;		/* start_servers */
+	unsigned int		 min_spare, max_spare, spawn_rate;
+	long long		 idle_ms;	/* process_idle_timeout */
+};
+
+/* What the pool of the current generation looks like now. */
+struct master_count {
+	unsigned int	 total;		/* running or due to respawn, not retiring */
+	unsigned int	 idle;		/* running and not busy, not retiring */
+	unsigned int	 active;	/* busy on a request */
 };
 
 static struct master_slot	 slots[MASTER_MAX_SLOTS];
 static long long		 crash_times[CRASH_BURST];	/* ring */
 static unsigned int		 crash_next;
 static long long		 backoff_ms;
+static long long		 spawn_after;	/* ms: pm spawns wait for a back-off */
+static long long		 maintain_at;	/* ms: next dynamic round */
+static int			 warned_max;	/* "max children reached" logged */
+static int			 master_sigfd = -1;	/* the blocked signals */
+static int			 master_ep = -1;	/* sigfd, and the socket */
+static int			 master_watching;	/* the socket is in master_ep */
+static char			 master_tag_sig, master_tag_listen;
+
+/* Reads [api] pm and its bounds. */
+static void
+master_pm_get(const struct config *cfg, struct master_pm *pm)
+{
+	const char	*mode = config_str(cfg, "api", "pm");
+
+	pm->mode = strcmp(mode, "dynamic") == 0 ? SCOREBOARD_PM_DYNAMIC :
+	    strcmp(mode, "ondemand") == 0 ? SCOREBOARD_PM_ONDEMAND :
+	    SCOREBOARD_PM_STATIC;
+	pm->max = (unsigned int)config_int(cfg, "api", "workers");
+	pm->start = (unsigned int)config_int(cfg, "api", "start_servers");
+	pm->min_spare = (unsigned int)config_int(cfg, "api",
+	    "min_spare_servers");
+	pm->max_spare = (unsigned int)config_int(cfg, "api",
+	    "max_spare_servers");
+	pm->spawn_rate = (unsigned int)config_int(cfg, "api", "max_spawn_rate");
+	pm->idle_ms = 1000 * config_int(cfg, "api", "process_idle_timeout");
+}
+
+/* See api.h. php-fpm's checks of a dynamic pool, and the rlimits' form. */
+int
+master_check(const struct config *cfg, char **cause)
+{
+	struct master_pm	 pm;
+	const char		*core = config_str(cfg, "api", "rlimit_core");
+
+	*cause = NULL;
+	master_pm_get(cfg, &pm);
+	if (core != NULL && core[0] != '\0' && strcmp(core, "unlimited") != 0 &&
+	    strspn(core, "0123456789") != strlen(core))
+		return (cause_set(cause, "[api] rlimit_core: %s is neither a "
+		    "size in bytes nor \"unlimited\"", core));
+	if (pm.mode != SCOREBOARD_PM_DYNAMIC)
+		return (0);
+	if (pm.min_spare > pm.max_spare)
+		return (cause_set(cause, "[api] min_spare_servers (%u) is "
+		    "greater than max_spare_servers (%u)", pm.min_spare,
+		    pm.max_spare));
+	if (pm.max_spare > pm.max)
+		return (cause_set(cause, "[api] max_spare_servers (%u) is "
+		    "greater than workers (%u)", pm.max_spare, pm.max));
+	if (pm.start < pm.min_spare || pm.start > pm.max_spare)
+		return (cause_set(cause, "[api] start_servers (%u) is not "
+		    "between min_spare_servers (%u) and max_spare_servers (%u)",
+		    pm.start, pm.min_spare, pm.max_spare));
+	return (0);
+}
 
 /*
  * Clears what slot i says about its worker: no pid, idle, nothing pending.
@@ -90,20 +184,28 @@ master_clear(struct api *api, unsigned int i)
 	atomic_store(&s->state, SCOREBOARD_IDLE);
 	atomic_store(&s->pending, 0);
 	atomic_store(&s->busy_since_ms, 0);
+	atomic_store(&s->ready, 0);
+	atomic_store(&s->waiting_on, NULL);
 }
 
 /* Forks one worker into slot i. */
 static void
 master_spawn(struct api *api, unsigned int i)
 {
-	pid_t	 pid;
+	struct scoreboard_slot	*s = &api->board->slots[i];
+	pid_t			 pid;
 
 	slots[i].generation = api->generation;
 	slots[i].overran = 0;
 	slots[i].adopted = 0;
 	slots[i].retire_by = 0;
+	slots[i].reaping = 0;
+	slots[i].idle_since = clock_ms();
 	master_clear(api, i);
-	atomic_store(&api->board->slots[i].used, 1);
+	atomic_store(&s->used, 1);
+	slots[i].seen = atomic_load(&s->requests);
+	atomic_store(&s->requests_base, slots[i].seen);
+	atomic_store(&s->started, (long long)time(NULL));
 	pid = fork();
 	if (pid == -1) {
 		log_error("fork");
@@ -111,11 +213,14 @@ master_spawn(struct api *api, unsigned int i)
 		slots[i].respawn_at = clock_ms() + 1000;
 		return;
 	}
-	if (pid == 0)
+	if (pid == 0) {
+		close(master_sigfd);
+		close(master_ep);
 		worker_run(api, i);
+	}
 	slots[i].pid = pid;
 	slots[i].waiting = 0;
-	atomic_store(&api->board->slots[i].pid, (int)pid);
+	atomic_store(&s->pid, (int)pid);
 	log_debug("worker %u started, pid %ld", i, (long)pid);
 }
 
@@ -131,18 +236,84 @@ master_alive(void)
 	return (n);
 }
 
+/* Forks up to n workers of the current generation into free slots. */
+static unsigned int
+master_spawn_n(struct api *api, unsigned int n)
+{
+	unsigned int	 i, done = 0;
+
+	for (i = 0; i < MASTER_MAX_SLOTS && done < n; i++) {
+		if (slots[i].pid == 0 && !slots[i].waiting) {
+			master_spawn(api, i);
+			done++;
+		}
+	}
+	if (done < n)
+		log_errorx("no free worker slot: too many draining workers");
+	return (done);
+}
+
 /*
- * Brings the current generation to [api] workers processes: due respawns
- * first, then new workers in free slots.
+ * Counts the current generation's workers (struct master_count). One that
+ * is still starting (connecting to the database) counts as idle: it will
+ * take the next connection, so none is forked for it; it is never stopped
+ * for idleness, though (it could not obey before it is up).
+ */
+static void
+master_count_pool(struct api *api, struct master_count *c)
+{
+	unsigned int	 i;
+
+	memset(c, 0, sizeof(*c));
+	for (i = 0; i < MASTER_MAX_SLOTS; i++) {
+		if (slots[i].generation != api->generation ||
+		    slots[i].retire_by != 0)
+			continue;
+		if (slots[i].waiting) {
+			c->total++;
+			continue;
+		}
+		if (slots[i].pid == 0)
+			continue;
+		c->total++;
+		if (atomic_load_explicit(&api->board->slots[i].busy_since_ms,
+		    memory_order_relaxed) != 0)
+			c->active++;
+		else
+			c->idle++;
+	}
+}
+
+/*
+ * A spawn the pool wanted and [api] workers refused: counted and logged
+ * once, until the pool is below its cap again (php-fpm's "max children
+ * reached").
+ */
+static void
+master_max_reached(struct api *api, unsigned int max)
+{
+	if (warned_max)
+		return;
+	warned_max = 1;
+	atomic_fetch_add_explicit(&api->board->max_children_reached, 1,
+	    memory_order_relaxed);
+	log_warnx("the pool reached workers (%u): consider raising it", max);
+}
+
+/*
+ * Respawns the current generation's workers that are due (a crash or a
+ * recycle), and with pm = static brings it to [api] workers processes.
  */
 static void
 master_fill(struct api *api)
 {
-	unsigned int	 i, have = 0, want;
-	long long	 now = clock_ms();
+	struct master_pm	 pm;
+	unsigned int		 i, have = 0;
+	long long		 now = clock_ms();
 
-	want = (unsigned int)config_int(api->cfg, "api", "workers");
-	atomic_store(&api->board->workers, (int)want);
+	master_pm_get(api->cfg, &pm);
+	atomic_store(&api->board->workers, (int)pm.max);
+	atomic_store(&api->board->pm, (int)pm.mode);
 	if (crash_next > 0 &&
 	    now - crash_times[(crash_next - 1) % CRASH_BURST] > CRASH_WINDOW_MS)
 		atomic_store(&api->board->crash_loop, 0);
@@ -151,17 +322,192 @@ master_fill(struct api *api)
 			continue;
 		if (slots[i].waiting && slots[i].respawn_at <= now)
 			master_spawn(api, i);
-		if (slots[i].pid != 0 || slots[i].waiting)
+		if ((slots[i].pid != 0 && slots[i].retire_by == 0) ||
+		    slots[i].waiting)
 			have++;
 	}
-	for (i = 0; i < MASTER_MAX_SLOTS && have < want; i++) {
-		if (slots[i].pid == 0 && !slots[i].waiting) {
-			master_spawn(api, i);
-			have++;
+	if (pm.mode == SCOREBOARD_PM_STATIC && have < pm.max)
+		master_spawn_n(api, pm.max - have);
+}
+
+/*
+ * Starts a generation: [api] workers processes with pm = static,
+ * start_servers with dynamic, none with ondemand.
+ */
+static void
+master_start_generation(struct api *api)
+{
+	struct master_pm	 pm;
+
+	master_pm_get(api->cfg, &pm);
+	warned_max = 0;
+	maintain_at = clock_ms() + MAINTAIN_MS;
+	if (pm.mode == SCOREBOARD_PM_DYNAMIC)
+		master_spawn_n(api, pm.start);
+	master_fill(api);
+}
+
+/*
+ * Asks worker i to finish what it holds and exit, for the pm (idle): it
+ * is not replaced, and killed if it has not exited within drain_timeout.
+ */
+static void
+master_stop_idle(struct api *api, unsigned int i, const char *why)
+{
+	slots[i].reaping = 1;
+	slots[i].retire_by = clock_ms() + 1000 *
+	    config_int(api->cfg, "api", "drain_timeout");
+	kill(slots[i].pid, SIGTERM);
+	log_debug("worker %u (pid %ld) stopped: %s", i, (long)slots[i].pid,
+	    why);
+}
+
+/*
+ * pm = ondemand: a connection waits (the socket's event, or its queue seen
+ * on a tick) and no worker is idle: one more is forked, up to workers.
+ */
+static void
+master_ondemand(struct api *api, const struct master_pm *pm)
+{
+	struct master_count	 c;
+
+	master_count_pool(api, &c);
+	if (c.idle > 0)
+		return;
+	if (c.total >= pm->max) {
+		master_max_reached(api, pm->max);
+		return;
+	}
+	if (clock_ms() < spawn_after)
+		return;		/* crashes: backed off */
+	master_spawn_n(api, 1);
+}
+
+/*
+ * The pm's look at the pool, on every wake-up: the listen queue and the
+ * busiest moment are sampled for the status page, idle times updated;
+ * then pm = dynamic keeps its spare bounds (once a second) and pm =
+ * ondemand stops the workers idle for process_idle_timeout and forks one
+ * if connections wait (listen_event: the socket said so).
+ */
+static void
+master_maintain(struct api *api, int listen_event)
+{
+	struct scoreboard	*b = api->board;
+	struct master_pm	 pm;
+	struct master_count	 c;
+	unsigned long long	 req;
+	unsigned int		 i, oldest = MASTER_MAX_SLOTS, n;
+	long long		 now = clock_ms();
+	int			 q = -1, len = -1;
+
+	master_pm_get(api->cfg, &pm);
+	if (api->listen_fd >= 0 && listenq_get(api->listen_fd, &q, &len) == 0) {
+		atomic_store(&b->listen_queue, q);
+		atomic_store(&b->listen_queue_len, len);
+		if (q > atomic_load(&b->listen_queue_max))
+			atomic_store(&b->listen_queue_max, q);
+	}
+	for (i = 0; i < MASTER_MAX_SLOTS; i++) {
+		if (slots[i].pid == 0 || slots[i].adopted)
+			continue;
+		req = atomic_load_explicit(&b->slots[i].requests,
+		    memory_order_relaxed);
+		if (req != slots[i].seen || atomic_load_explicit(
+		    &b->slots[i].busy_since_ms, memory_order_relaxed) != 0) {
+			slots[i].seen = req;
+			slots[i].idle_since = now;
 		}
 	}
-	if (have < want)
-		log_errorx("no free worker slot: too many draining workers");
+	master_count_pool(api, &c);
+	if ((int)c.active > atomic_load(&b->active_max))
+		atomic_store(&b->active_max, (int)c.active);
+	if (c.total < pm.max)
+		warned_max = 0;
+	switch (pm.mode) {
+	case SCOREBOARD_PM_STATIC:
+		break;
+	case SCOREBOARD_PM_DYNAMIC:
+		if (now < maintain_at)
+			break;
+		maintain_at = now + MAINTAIN_MS;
+		if (c.idle > pm.max_spare) {
+			for (i = 0; i < MASTER_MAX_SLOTS; i++) {
+				if (slots[i].pid == 0 || slots[i].retire_by != 0 ||
+				    slots[i].generation != api->generation ||
+				    slots[i].idle_since == now ||
+				    !atomic_load(&b->slots[i].ready))
+					continue;
+				if (oldest == MASTER_MAX_SLOTS ||
+				    slots[i].idle_since < slots[oldest].idle_since)
+					oldest = i;
+			}
+			if (oldest != MASTER_MAX_SLOTS)
+				master_stop_idle(api, oldest, "more idle workers "
+				    "than max_spare_servers");
+		} else if (c.idle < pm.min_spare) {
+			n = pm.min_spare - c.idle;
+			if (n > pm.spawn_rate)
+				n = pm.spawn_rate;
+			if (c.total + n > pm.max) {
+				master_max_reached(api, pm.max);
+				n = c.total < pm.max ? pm.max - c.total : 0;
+			}
+			if (n > 0 && now >= spawn_after)
+				master_spawn_n(api, n);
+		}
+		break;
+	case SCOREBOARD_PM_ONDEMAND:
+		for (i = 0; i < MASTER_MAX_SLOTS; i++) {
+			if (slots[i].pid == 0 || slots[i].retire_by != 0 ||
+			    slots[i].generation != api->generation ||
+			    now - slots[i].idle_since < pm.idle_ms ||
+			    atomic_load(&b->slots[i].pending) != 0 ||
+			    !atomic_load(&b->slots[i].ready))
+				continue;
+			master_stop_idle(api, i, "idle for "
+			    "process_idle_timeout");
+		}
+		if (listen_event || q > 0)
+			master_ondemand(api, &pm);
+		break;
+	default:
+		break;
+	}
+}
+
+/*
+ * Watches the socket for pm = ondemand (edge-triggered: one wake-up per
+ * new connection), or stops watching it (another pm, or the stop).
+ */
+static void
+master_watch(struct api *api, int on)
+{
+	struct epoll_event	 ev;
+
+	if (on && !master_watching && api->listen_fd >= 0) {
+		memset(&ev, 0, sizeof(ev));
+		ev.events = EPOLLIN | EPOLLET;
+		ev.data.ptr = &master_tag_listen;
+		if (epoll_ctl(master_ep, EPOLL_CTL_ADD, api->listen_fd,
+		    &ev) == 0)
+			master_watching = 1;
+		else
+			log_warn("watching the socket");
+	} else if (!on && master_watching) {
+		epoll_ctl(master_ep, EPOLL_CTL_DEL, api->listen_fd, NULL);
+		master_watching = 0;
+	}
+}
+
+/* Watches the socket if the running configuration says pm = ondemand. */
+static void
+master_watch_pm(struct api *api)
+{
+	struct master_pm	 pm;
+
+	master_pm_get(api->cfg, &pm);
+	master_watch(api, pm.mode == SCOREBOARD_PM_ONDEMAND);
 }
 
 /* Counts a worker restart for /metrics. */
@@ -195,15 +541,21 @@ master_crash_delay(struct api *api)
 	return (backoff_ms);
 }
 
-/* Reaps every exited worker and schedules replacements. */
+/*
+ * Reaps every exited worker and schedules replacements: at once, or after
+ * the crash back-off; with pm = ondemand a new connection forks the next
+ * one (after the back-off), and a worker the pm stopped is not replaced.
+ */
 static void
 master_reap(struct api *api, int stopping)
 {
-	unsigned int	 i;
-	pid_t		 pid;
-	int		 status;
-	long long	 delay;
+	struct master_pm	 pm;
+	unsigned int		 i;
+	pid_t			 pid;
+	int			 status;
+	long long		 delay;
 
+	master_pm_get(api->cfg, &pm);
 	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
 		for (i = 0; i < MASTER_MAX_SLOTS; i++)
 			if (slots[i].pid == pid)
@@ -238,13 +590,19 @@ master_reap(struct api *api, int stopping)
 			master_count(api, SCOREBOARD_RESTART_CRASH);
 		} else {
 			log_debug("worker %u (pid %ld) exited", i, (long)pid);
-			if (!stopping && slots[i].generation == api->generation)
+			if (!stopping && !slots[i].reaping &&
+			    slots[i].generation == api->generation)
 				master_count(api, SCOREBOARD_RESTART_RECYCLE);
 		}
-		if (!stopping && slots[i].generation == api->generation) {
+		if (delay > 0)
+			spawn_after = clock_ms() + delay;
+		if (!stopping && !slots[i].reaping &&
+		    slots[i].generation == api->generation &&
+		    pm.mode != SCOREBOARD_PM_ONDEMAND) {
 			slots[i].waiting = 1;
 			slots[i].respawn_at = clock_ms() + delay;
 		}
+		slots[i].reaping = 0;
 	}
 }
 
@@ -326,7 +684,8 @@ master_reload(struct api *api)
 
 	log_info("reloading %s", api->config_path);
 	if ((cfg = config_new()) == NULL ||
-	    config_load(cfg, api->config_path, &cause) != 0) {
+	    config_load(cfg, api->config_path, &cause) != 0 ||
+	    master_check(cfg, &cause) != 0) {
 		log_errorx("reload refused, keeping the running configuration: "
 		    "%s", cause_text(cause));
 		free(cause);
@@ -344,12 +703,17 @@ master_reload(struct api *api)
 	config_free(api->cfg);
 	api->cfg = cfg;
 	api->generation++;
+	atomic_store(&api->board->generation, api->generation);
 	for (i = 0; i < MASTER_MAX_SLOTS; i++)
 		slots[i].waiting = 0;	/* old respawns are moot now */
-	master_fill(api);
+	master_start_generation(api);
+	master_watch_pm(api);
 	master_signal(api, SIGTERM, 1);
-	log_info("reloaded: generation %u, %lld workers", api->generation,
-	    config_int(api->cfg, "api", "workers"));
+	log_info("reloaded: generation %u, pm %s, %lld workers%s",
+	    api->generation, config_str(api->cfg, "api", "pm"),
+	    config_int(api->cfg, "api", "workers"),
+	    strcmp(config_str(api->cfg, "api", "pm"), "static") == 0 ? "" :
+	    " at most");
 }
 
 /*
@@ -525,17 +889,62 @@ master_adopt(void)
 	return (n);
 }
 
+/*
+ * Handles one signal; *stopping and *drain_deadline are the stop's state.
+ */
+static void
+master_on_signal(struct api *api, int sig, int *stopping,
+    long long *drain_deadline)
+{
+	switch (sig) {
+	case SIGCHLD:
+		break;		/* reaped by the caller */
+	case SIGHUP:
+		if (!*stopping)
+			master_reload(api);
+		break;
+	case SIGTERM:
+	case SIGINT:
+	case SIGQUIT:
+		if (*stopping)
+			break;
+		/*
+		 * New connections are refused from here on; the workers
+		 * take what is queued, finish it and exit (SIGQUIT: drain).
+		 */
+		master_watch(api, 0);
+		api_listen_stop(api);
+		log_info("stopping: draining %u workers", master_alive());
+		*stopping = 1;
+		*drain_deadline = clock_ms() + 1000 *
+		    config_int(api->cfg, "api", "drain_timeout");
+		master_signal(api, SIGQUIT, 0);
+		break;
+	case SIGUSR1:
+		if (log_reopen() == -1)
+			log_warn("reopening the log");
+		master_signal(api, SIGUSR1, 0);
+		break;
+	case SIGUSR2:
+		if (!*stopping)
+			master_upgrade(api);	/* returns on failure */
+		break;
+	default:
+		break;
+	}
+}
+
 /* See api.h. */
 int
 master_run(struct api *api)
 {
-	sigset_t	 set;
-	siginfo_t	 info;
-	struct timespec	 tick = { 0, 200 * 1000 * 1000 };
-	long long	 drain_deadline = 0;
-	const char	*from;
-	unsigned int	 adopted;
-	int		 sig, stopping = 0;
+	struct epoll_event		 ev, evs[4];
+	struct signalfd_siginfo		 si;
+	sigset_t			 set;
+	long long			 drain_deadline = 0;
+	const char			*from;
+	unsigned int			 adopted;
+	int				 i, n, stopping = 0, listen_event;
 
 	sigemptyset(&set);
 	sigaddset(&set, SIGCHLD);
@@ -552,61 +961,51 @@ master_run(struct api *api)
 		log_error("mapping the scoreboard");
 		return (1);
 	}
+	if ((master_sigfd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC)) ==
+	    -1 || (master_ep = epoll_create1(EPOLL_CLOEXEC)) == -1) {
+		log_error("signalfd, epoll_create1");
+		return (1);
+	}
+	memset(&ev, 0, sizeof(ev));
+	ev.events = EPOLLIN;
+	ev.data.ptr = &master_tag_sig;
+	if (epoll_ctl(master_ep, EPOLL_CTL_ADD, master_sigfd, &ev) == -1) {
+		log_error("epoll_ctl");
+		return (1);
+	}
+	atomic_store(&api->board->generation, api->generation);
 
 	from = getenv(API_ENV_UPGRADE_FROM);
 	adopted = from != NULL ? master_adopt() : 0;
-	master_fill(api);
+	master_start_generation(api);
+	master_watch_pm(api);
 	if (from != NULL) {
 		/* new workers run: now the old ones finish and exit */
 		master_signal(api, SIGTERM, 1);
-		log_info("upgraded: bootstack-api %s (was %s), %lld workers on "
-		    "%s, %u old workers draining", PACKAGE_VERSION, from,
+		log_info("upgraded: bootstack-api %s (was %s), pm %s, %lld "
+		    "workers on %s, %u old workers draining", PACKAGE_VERSION,
+		    from, config_str(api->cfg, "api", "pm"),
 		    config_int(api->cfg, "api", "workers"),
 		    config_str(api->cfg, "api", "listen"), adopted);
 		unsetenv(API_ENV_UPGRADE_FROM);
 	} else
-		log_info("bootstack-api %s started: %lld workers on %s",
-		    PACKAGE_VERSION, config_int(api->cfg, "api", "workers"),
+		log_info("bootstack-api %s started: pm %s, %lld workers on %s",
+		    PACKAGE_VERSION, config_str(api->cfg, "api", "pm"),
+		    config_int(api->cfg, "api", "workers"),
 		    config_str(api->cfg, "api", "listen"));
 	for (;;) {
-		sig = sigtimedwait(&set, &info, &tick);
-		switch (sig) {
-		case SIGCHLD:
-			break;		/* reaped below */
-		case SIGHUP:
-			if (!stopping)
-				master_reload(api);
-			break;
-		case SIGTERM:
-		case SIGINT:
-		case SIGQUIT:
-			if (!stopping) {
-				/*
-				 * New connections are refused from here on;
-				 * the workers take what is queued, finish
-				 * it and exit (SIGQUIT: drain).
-				 */
-				api_listen_stop(api);
-				log_info("stopping: draining %u workers",
-				    master_alive());
-				stopping = 1;
-				drain_deadline = clock_ms() + 1000 *
-				    config_int(api->cfg, "api", "drain_timeout");
-				master_signal(api, SIGQUIT, 0);
-			}
-			break;
-		case SIGUSR1:
-			if (log_reopen() == -1)
-				log_warn("reopening the log");
-			master_signal(api, SIGUSR1, 0);
-			break;
-		case SIGUSR2:
-			if (!stopping)
-				master_upgrade(api);	/* returns on failure */
-			break;
-		default:
+		n = epoll_wait(master_ep, evs, 4, TICK_MS);
+		if (n == -1 && errno != EINTR) {
+			log_error("epoll_wait");
 			break;
 		}
+		listen_event = 0;
+		for (i = 0; i < n; i++)
+			if (evs[i].data.ptr == &master_tag_listen)
+				listen_event = 1;
+		while (read(master_sigfd, &si, sizeof(si)) == sizeof(si))
+			master_on_signal(api, (int)si.ssi_signo, &stopping,
+			    &drain_deadline);
 		master_reap(api, stopping);
 		master_deadlines(api);
 		if (stopping) {
@@ -618,9 +1017,14 @@ master_run(struct api *api)
 				master_signal(api, SIGKILL, 0);
 				drain_deadline = clock_ms() + 60000;
 			}
-		} else
+		} else {
 			master_fill(api);
+			master_maintain(api, listen_event);
+		}
 	}
+	close(master_ep);
+	close(master_sigfd);
+	master_ep = master_sigfd = -1;
 	log_info("stopped");
 	return (0);
 }

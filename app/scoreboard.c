@@ -26,6 +26,10 @@ const char *const scoreboard_drops[SCOREBOARD_DROP__COUNT] = {
 	"params_too_big", "eof", "write", "refused"
 };
 
+const char *const scoreboard_pms[SCOREBOARD_PM__COUNT] = {
+	"static", "dynamic", "ondemand"
+};
+
 /* See scoreboard.h. Anonymous shared memory is zeroed by the kernel. */
 struct scoreboard *
 scoreboard_map(void)
@@ -39,6 +43,8 @@ scoreboard_map(void)
 		return (NULL);
 	clock_gettime(CLOCK_REALTIME, &ts);
 	b->start_time = ts.tv_sec;
+	atomic_store(&b->listen_queue, -1);
+	atomic_store(&b->listen_queue_len, -1);
 	return (b);
 }
 
@@ -78,4 +84,64 @@ scoreboard_count(struct scoreboard_slot *s, int route, const char *method,
 	    memory_order_relaxed);
 	atomic_fetch_add_explicit(&s->sum_us[route],
 	    us > 0 ? (unsigned long long)us : 0, memory_order_relaxed);
+}
+
+/* Copies at most size - 1 bytes of src, NUL-terminated. */
+static void
+scoreboard_copy(char *dst, const char *src, size_t size)
+{
+	size_t	 n = src != NULL ? strnlen(src, size - 1) : 0;
+
+	memcpy(dst, src != NULL ? src : "", n);
+	dst[n] = '\0';
+}
+
+/* See scoreboard.h. The writer is the slot's worker alone. */
+void
+scoreboard_begin(struct scoreboard_slot *s, const char *method,
+    const char *uri, const char *request_id)
+{
+	unsigned int	 seq;
+
+	seq = atomic_load_explicit(&s->seq, memory_order_relaxed);
+	atomic_store_explicit(&s->seq, seq + 1, memory_order_relaxed);
+	atomic_thread_fence(memory_order_release);
+	scoreboard_copy(s->cur.method, method, sizeof(s->cur.method));
+	scoreboard_copy(s->cur.uri, uri, sizeof(s->cur.uri));
+	scoreboard_copy(s->cur.request_id, request_id,
+	    sizeof(s->cur.request_id));
+	atomic_store_explicit(&s->seq, seq + 2, memory_order_release);
+}
+
+/* See scoreboard.h. */
+int
+scoreboard_read_req(struct scoreboard_slot *s, struct scoreboard_req *out)
+{
+	unsigned int	 a, b, try;
+
+	for (try = 0; try < 100; try++) {
+		a = atomic_load_explicit(&s->seq, memory_order_acquire);
+		if (a & 1)
+			continue;
+		memcpy(out, &s->cur, sizeof(*out));
+		atomic_thread_fence(memory_order_acquire);
+		b = atomic_load_explicit(&s->seq, memory_order_relaxed);
+		if (a == b) {
+			out->method[sizeof(out->method) - 1] = '\0';
+			out->uri[sizeof(out->uri) - 1] = '\0';
+			out->request_id[sizeof(out->request_id) - 1] = '\0';
+			return (0);
+		}
+	}
+	memset(out, 0, sizeof(*out));
+	return (-1);
+}
+
+/* See scoreboard.h. */
+void
+scoreboard_watch_db(void *slot, const char *what)
+{
+	struct scoreboard_slot	*s = slot;
+
+	atomic_store_explicit(&s->waiting_on, what, memory_order_relaxed);
 }

@@ -15,6 +15,14 @@
  * the start of the request in its slot. The master also writes each slot's
  * pid when it forks and clears the slot's busy mark when it reaps, so a
  * worker killed mid-request is never counted in flight afterwards.
+ *
+ * For the status page and the slow-request log, a worker also publishes
+ * the request it is serving (method, URI, request id) under a per-slot
+ * sequence counter (a seqlock: the reader retries if the writer was
+ * between its two increments), and what it waits on in the database: the
+ * db layer's watcher stores the prepared statement's name. That name is a
+ * pointer to a string in the program's image, so it may be read only by
+ * processes forked from the same image: the master and its workers.
  */
 #ifndef APP_SCOREBOARD_H
 #define APP_SCOREBOARD_H
@@ -27,6 +35,16 @@
 #define SCOREBOARD_METHODS	7	/* GET HEAD POST PUT PATCH DELETE other */
 #define SCOREBOARD_CLASSES	5	/* 1xx .. 5xx */
 #define SCOREBOARD_BUCKETS	11	/* finite histogram bounds, +Inf after */
+#define SCOREBOARD_URI_MAX	192	/* request URI kept per slot (cut) */
+#define SCOREBOARD_RID_MAX	65	/* request id, as http.h keeps it */
+
+/* The process manager's mode ([api] pm), as php-fpm's pm. */
+enum scoreboard_pm {
+	SCOREBOARD_PM_STATIC,	/* [api] workers, always */
+	SCOREBOARD_PM_DYNAMIC,	/* start_servers, kept between the spare bounds */
+	SCOREBOARD_PM_ONDEMAND,	/* forked per waiting connection, reaped idle */
+	SCOREBOARD_PM__COUNT
+};
 
 /* What a worker is doing now (its slot's state). */
 enum scoreboard_state {
@@ -61,8 +79,16 @@ extern const double	 scoreboard_bounds[SCOREBOARD_BUCKETS];	/* seconds */
 extern const char *const scoreboard_methods[SCOREBOARD_METHODS];
 extern const char *const scoreboard_states[SCOREBOARD_STATE__COUNT];
 extern const char *const scoreboard_drops[SCOREBOARD_DROP__COUNT];
+extern const char *const scoreboard_pms[SCOREBOARD_PM__COUNT];
 
 typedef _Atomic unsigned long long scoreboard_counter;
+
+/* The request a worker serves (or served last), as it published it. */
+struct scoreboard_req {
+	char		 method[8];			/* cut; "" before the first */
+	char		 uri[SCOREBOARD_URI_MAX];	/* REQUEST_URI, cut */
+	char		 request_id[SCOREBOARD_RID_MAX];
+};
 
 struct scoreboard_slot {
 	_Atomic int		 used;		/* a worker ran here once */
@@ -84,12 +110,28 @@ struct scoreboard_slot {
 	/* latency per route row: one count per bucket (not cumulative) */
 	scoreboard_counter	 buckets[SCOREBOARD_ROUTES][SCOREBOARD_BUCKETS + 1];
 	scoreboard_counter	 sum_us[SCOREBOARD_ROUTES];	/* total microseconds */
+	scoreboard_counter	 accepted;	/* connections accepted */
+	_Atomic unsigned long long requests_base; /* master: requests at the fork */
+	_Atomic long long	 started;	/* master: the fork, Unix seconds */
+	_Atomic int		 ready;		/* the worker has begun serving */
+	_Atomic(const char *)	 waiting_on;	/* statement waited on; NULL = none */
+	_Atomic unsigned int	 seq;		/* odd while cur is being written */
+	struct scoreboard_req	 cur;		/* under seq */
 };
 
 struct scoreboard {
 	long long		 start_time;	/* master's start, Unix seconds */
 	_Atomic int		 workers;	/* configured workers */
 	_Atomic int		 crash_loop;	/* 1 while respawns are backed off */
+	_Atomic int		 pm;		/* enum scoreboard_pm */
+	_Atomic unsigned int	 generation;	/* bumped by every reload */
+	_Atomic int		 listen_queue;	/* last sample; -1 = unknown */
+	_Atomic int		 listen_queue_max; /* highest sample since start */
+	_Atomic int		 listen_queue_len; /* the socket's backlog */
+	_Atomic int		 active_max;	/* most workers busy at once */
+	scoreboard_counter	 max_children_reached;	/* a spawn the cap refused */
+	scoreboard_counter	 slow_requests;	/* past request_slowlog_timeout */
+	scoreboard_counter	 emergency_restarts; /* emergency_restart_threshold */
 	scoreboard_counter	 restarts[SCOREBOARD_RESTART__COUNT];
 	struct scoreboard_slot	 slots[SCOREBOARD_SLOTS];
 };
@@ -104,5 +146,17 @@ unsigned int		 scoreboard_method(const char *);
  */
 void			 scoreboard_count(struct scoreboard_slot *, int route,
 			    const char *method, int status, long long us);
+/* Publishes the request a worker begins (strings are copied, cut). */
+void			 scoreboard_begin(struct scoreboard_slot *,
+			    const char *method, const char *uri,
+			    const char *request_id);
+/* Copies what slot s published; -1 if it kept changing meanwhile. */
+int			 scoreboard_read_req(struct scoreboard_slot *,
+			    struct scoreboard_req *);
+/*
+ * db_set_watch()'s watcher for a worker: arg is its slot, what the
+ * statement's name (borrowed from the image) or NULL.
+ */
+void			 scoreboard_watch_db(void *slot, const char *what);
 
 #endif

@@ -302,6 +302,8 @@ worker_serve(struct worker *w, struct worker_conn *c)
 	buf_cleanup(&r.body);
 	r.body = c->fc.body;		/* lent */
 	r.app = api;
+	scoreboard_begin(w->me, r.method, http_param(&r, "REQUEST_URI") != NULL ?
+	    http_param(&r, "REQUEST_URI") : r.path, r.request_id);
 	log_set_request_id(r.request_id);
 	worker_dispatch(api, &r, &c->fc);
 
@@ -640,6 +642,7 @@ worker_accept(struct worker *w)
 			log_warn("worker %u: accept", w->slot);
 		return (-1);
 	}
+	atomic_fetch_add_explicit(&w->me->accepted, 1, memory_order_relaxed);
 	if (w->allowed != NULL && !worker_allowed(w, &ss)) {
 		worker_drop(w, SCOREBOARD_DROP_REFUSED);
 		close(fd);
@@ -749,9 +752,11 @@ worker_run(struct api *api, unsigned int slot)
 	epoll_ctl(w.ep, EPOLL_CTL_ADD, worker_pipe[0], &ev);
 
 	api->db = xnonnull(db_new(api->cfg, routes_stmts), "a database handle");
+	db_set_watch(api->db, scoreboard_watch_db, w.me);
 	if (db_connect(api->db) != ST_OK)
 		log_warnx("worker %u: database not reachable yet: %s", slot,
 		    db_error(api->db));
+	atomic_store_explicit(&w.me->ready, 1, memory_order_relaxed);
 	log_debug("worker %u ready (generation %u)", slot, api->generation);
 
 	/*

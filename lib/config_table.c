@@ -50,7 +50,38 @@ const struct config_key config_keys[] = {
 	{ "api", "listen_mode", CONFIG_STRING, 0, 0, "0660", NULL,
 	  "octal permissions of the unix socket" },
 	{ "api", "workers", CONFIG_INT, 1, 256, "4", NULL,
-	  "worker processes serving requests" },
+	  "worker processes serving requests (pm = static), or at most "
+	  "(dynamic, ondemand): php-fpm's pm.max_children" },
+	{ "api", "pm", CONFIG_ENUM, 0, 0, "static", "static|dynamic|ondemand",
+	  "process manager: a fixed number of workers, a number kept between "
+	  "spare bounds, or workers forked for waiting connections" },
+	{ "api", "start_servers", CONFIG_INT, 0, 256, "2", NULL,
+	  "pm = dynamic: workers started at start and reload" },
+	{ "api", "min_spare_servers", CONFIG_INT, 1, 256, "1", NULL,
+	  "pm = dynamic: fewer idle workers than this and more are forked" },
+	{ "api", "max_spare_servers", CONFIG_INT, 1, 256, "3", NULL,
+	  "pm = dynamic: more idle workers than this and one is stopped per "
+	  "second" },
+	{ "api", "max_spawn_rate", CONFIG_INT, 1, 256, "32", NULL,
+	  "pm = dynamic: workers forked at most per second" },
+	{ "api", "process_idle_timeout", CONFIG_INT, 1, 86400, "10", NULL,
+	  "pm = ondemand: seconds a worker may stay idle before it is stopped" },
+	{ "api", "request_slowlog_timeout", CONFIG_INT, 0, 3600, "0", NULL,
+	  "seconds after which a request still running is written to the "
+	  "slow-request log; 0 = off" },
+	{ "api", "slowlog", CONFIG_STRING, 0, 0, NULL, NULL,
+	  "file the slow-request log is appended to (SIGUSR1 reopens it); "
+	  "unset = the log" },
+	{ "api", "emergency_restart_threshold", CONFIG_INT, 0, 1000, "0", NULL,
+	  "workers dying of a crash signal within emergency_restart_interval "
+	  "that restart every worker; 0 = off" },
+	{ "api", "emergency_restart_interval", CONFIG_INT, 1, 86400, "60", NULL,
+	  "seconds of emergency_restart_threshold's window" },
+	{ "api", "rlimit_files", CONFIG_INT, 0, 1048576, "0", NULL,
+	  "open files limit (RLIMIT_NOFILE) of each worker; 0 = inherited" },
+	{ "api", "rlimit_core", CONFIG_STRING, 0, 0, NULL, NULL,
+	  "core file size limit (RLIMIT_CORE) of each worker: bytes or "
+	  "\"unlimited\"; unset = inherited" },
 	{ "api", "max_requests", CONFIG_INT, 0, 100000000, "10000", NULL,
 	  "requests a worker serves before it is replaced; 0 = never recycle" },
 	{ "api", "request_timeout", CONFIG_INT, 1, 3600, "30", NULL,

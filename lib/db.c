@@ -31,7 +31,15 @@ struct db {
 	long long			 last_try_ms;	/* last failed attempt */
 	char				 err[512];	/* last error text */
 	char				 sqlstate[6];	/* last SQLSTATE */
+	void	(*watch)(void *, const char *);		/* db_set_watch() */
+	void				*watch_arg;
 };
+
+/* Tells the watcher, if any, what the handle waits on (NULL: nothing). */
+#define DB_WATCH(db, what) do {						\
+	if ((db)->watch != NULL)					\
+		(db)->watch((db)->watch_arg, (what));			\
+} while (0)
 
 /* Records an error text, trimmed of libpq's trailing newline. */
 static void
@@ -145,7 +153,9 @@ db_connect(struct db *db)
 	keys[n] = "application_name"; vals[n++] = "bootstack";
 	keys[n] = NULL;		vals[n] = NULL;
 
+	DB_WATCH(db, "connect");
 	db->conn = PQconnectdbParams(keys, vals, 0);
+	DB_WATCH(db, NULL);
 	if (db->conn == NULL) {
 		db_set_error(db, "out of memory", NULL);
 		return (ST_NOMEM);
@@ -253,15 +263,19 @@ enum st
 db_run(struct db *db, const struct db_stmt *stmt, const char *const *params,
     PGresult **out)
 {
-	enum st	 st;
-	int	 try;
+	PGresult	*res;
+	enum st		 st;
+	int		 try;
 
 	*out = NULL;
 	for (try = 0; try < 2; try++) {
 		if ((st = db_connect(db)) != ST_OK)
 			return (st);
-		st = db_result(db, PQexecPrepared(db->conn, stmt->name,
-		    stmt->nparams, params, NULL, NULL, 0), out);
+		DB_WATCH(db, stmt->name);
+		res = PQexecPrepared(db->conn, stmt->name, stmt->nparams,
+		    params, NULL, NULL, 0);
+		DB_WATCH(db, NULL);
+		st = db_result(db, res, out);
 		if (st != ST_UNAVAILABLE || db->conn != NULL ||
 		    !stmt->idempotent)
 			return (st);
@@ -276,11 +290,22 @@ enum st
 db_exec(struct db *db, const char *sql, int nparams, const char *const *params,
     PGresult **out)
 {
-	enum st	 st;
+	PGresult	*res;
+	enum st		 st;
 
 	*out = NULL;
 	if ((st = db_connect(db)) != ST_OK)
 		return (st);
-	return (db_result(db, PQexecParams(db->conn, sql, nparams, NULL,
-	    params, NULL, NULL, 0), out));
+	DB_WATCH(db, "exec");
+	res = PQexecParams(db->conn, sql, nparams, NULL, params, NULL, NULL, 0);
+	DB_WATCH(db, NULL);
+	return (db_result(db, res, out));
+}
+
+/* See db.h. */
+void
+db_set_watch(struct db *db, void (*fn)(void *, const char *), void *arg)
+{
+	db->watch = fn;
+	db->watch_arg = arg;
 }

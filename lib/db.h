@@ -41,6 +41,15 @@ const char	*db_error(const struct db *);		/* borrowed; last error text */
 unsigned long	 db_reconnects(const struct db *);	/* new connections after the first */
 unsigned long	 db_errors(const struct db *);	/* failed connects and statements */
 int		 db_last_ok(const struct db *);	/* the last call succeeded */
+/*
+ * Calls fn(arg, what) just before the handle waits on the server, and
+ * fn(arg, NULL) when the wait is over: what is the prepared statement's
+ * name, "connect" or "exec" (db_exec); a borrowed string that lives as long
+ * as the program. The daemon publishes it in the worker's scoreboard slot
+ * (its slow-request log). fn NULL: no watcher.
+ */
+void		 db_set_watch(struct db *, void (*fn)(void *, const char *),
+		    void *arg);
 
 /*
  * Runs a prepared statement (or, for db_exec, a parameterised text). On

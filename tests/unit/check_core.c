@@ -5,7 +5,8 @@
  * lib/fs.c (atomic writes, lock files, bounded reads, mkdir -p, and the
  * JSON files of lib/jsonutil.c on top of them), lib/cause.c (the error
  * convention), lib/clock.c (monotonic time, RFC 3339) and lib/proc.c
- * (children: deadline, output tail, descriptors, SIGPIPE). One suite per
+ * (children: deadline, output tail, descriptors, SIGPIPE) and
+ * lib/listenq.c (a listener's accept queue, unix and TCP). One suite per
  * module.
  *
  * The log tests send the logger to a temporary file and parse every line
@@ -24,7 +25,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -37,6 +42,7 @@
 #include "clock.h"
 #include "fs.h"
 #include "jsonutil.h"
+#include "listenq.h"
 #include "log.h"
 #include "proc.h"
 #include "st.h"
@@ -1813,6 +1819,104 @@ proc_suite(void)
 	return (s);
 }
 
+/* n clients connect to sa and are not accepted; their fds go in fds. */
+static void
+listenq_connect(const struct sockaddr *sa, socklen_t len, int *fds, int n)
+{
+	int	 i;
+
+	for (i = 0; i < n; i++) {
+		fds[i] = socket(sa->sa_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		ck_assert_int_ge(fds[i], 0);
+		ck_assert_int_eq(connect(fds[i], sa, len), 0);
+	}
+}
+
+/*
+ * A unix listener with a backlog of 7: 3 connections not accepted are 3
+ * in the queue, one accepted leaves 2; a socket that does not listen is
+ * refused.
+ */
+START_TEST(test_listenq_unix)
+{
+	struct sockaddr_un	 sun;
+	char			 dir[256];
+	int			 fd, c[3], a, q = -1, max = -1, i;
+
+	ck_assert_int_eq(unit_mkdtemp(dir, sizeof(dir)), 0);
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	ck_assert_uint_lt(strlen(dir) + 3, sizeof(sun.sun_path));
+	memcpy(sun.sun_path, dir, strlen(dir));
+	memcpy(sun.sun_path + strlen(dir), "/s", 3);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	ck_assert_int_eq(bind(fd, (struct sockaddr *)&sun, sizeof(sun)), 0);
+	ck_assert_int_eq(listen(fd, 7), 0);
+	ck_assert_int_eq(listenq_get(fd, &q, &max), 0);
+	ck_assert_int_eq(q, 0);
+	ck_assert_int_eq(max, 7);
+	listenq_connect((struct sockaddr *)&sun, sizeof(sun), c, 3);
+	ck_assert_int_eq(listenq_get(fd, &q, &max), 0);
+	ck_assert_int_eq(q, 3);
+	a = accept(fd, NULL, NULL);
+	ck_assert_int_ge(a, 0);
+	ck_assert_int_eq(listenq_get(fd, &q, &max), 0);
+	ck_assert_int_eq(q, 2);
+	ck_assert_int_eq(listenq_get(c[0], &q, &max), -1);	/* not listening */
+	for (i = 0; i < 3; i++)
+		close(c[i]);
+	close(a);
+	close(fd);
+	unit_rmtree(dir);
+}
+END_TEST
+
+/* The same on a TCP listener on loopback (TCP_INFO), backlog 5. */
+START_TEST(test_listenq_tcp)
+{
+	struct sockaddr_in	 sin;
+	socklen_t		 len = sizeof(sin);
+	int			 fd, c[2], q = -1, max = -1, i, n;
+
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	ck_assert_int_eq(bind(fd, (struct sockaddr *)&sin, sizeof(sin)), 0);
+	ck_assert_int_eq(listen(fd, 5), 0);
+	ck_assert_int_eq(getsockname(fd, (struct sockaddr *)&sin, &len), 0);
+	ck_assert_int_eq(listenq_get(fd, &q, &max), 0);
+	ck_assert_int_eq(q, 0);
+	ck_assert_int_eq(max, 5);
+	listenq_connect((struct sockaddr *)&sin, sizeof(sin), c, 2);
+	/* the handshake completes on loopback; give a loaded box time */
+	for (n = 0; n < 200; n++) {
+		ck_assert_int_eq(listenq_get(fd, &q, &max), 0);
+		if (q == 2)
+			break;
+		usleep(10000);
+	}
+	ck_assert_int_eq(q, 2);
+	ck_assert_int_eq(listenq_get(c[0], &q, &max), -1);	/* connected */
+	for (i = 0; i < 2; i++)
+		close(c[i]);
+	close(fd);
+}
+END_TEST
+
+static Suite *
+listenq_suite(void)
+{
+	const struct tcase_row rows[] = {
+		{ "unix", test_listenq_unix },
+		{ "tcp", test_listenq_tcp },
+	};
+	Suite	*s = suite_create("listenq");
+
+	add_cases(s, rows, sizeof(rows) / sizeof(rows[0]), NULL, NULL);
+	return (s);
+}
+
 /* Adds the suites of this file (tests/unit/unit.c runs them). */
 static void
 add_suites(SRunner *sr)
@@ -1824,6 +1928,7 @@ add_suites(SRunner *sr)
 	srunner_add_suite(sr, cause_suite());
 	srunner_add_suite(sr, clock_suite());
 	srunner_add_suite(sr, proc_suite());
+	srunner_add_suite(sr, listenq_suite());
 }
 
 const struct unit unit = { "check_core", NULL, NULL, add_suites };

@@ -1,0 +1,138 @@
+#!/usr/bin/env bash
+# 014-pm: the process manager as php-fpm's pm: ondemand starts no worker,
+# forks one per waiting connection while none is idle, up to [api] workers
+# (one more waits, and "max children reached" is counted), and stops them
+# after process_idle_timeout; dynamic starts start_servers, forks while
+# fewer than min_spare_servers are idle, and stops one a second while more
+# than max_spare_servers are; a dynamic pool whose bounds contradict is
+# refused by -t and by a reload. Workers are held busy the way production
+# holds them: updates of one task wait on its row, locked from psql (a
+# table lock would also hold up the PREPAREs of a starting worker).
+. "$(dirname "$0")/lib.sh"
+
+pg_start
+# Requests wait on a lock for longer than the default statement_timeout.
+export BOOTSTACK_DATABASE_STATEMENT_TIMEOUT=60000
+pm_conf() { write_config "$(api_config "$1")"; }	# [api] lines $1
+API_WORKERS=4
+pm_conf 'pm = ondemand
+process_idle_timeout = 2'
+"$BS_BIN" migrate >"$T/migrate.log" 2>&1 || fail "migrate failed"
+"$BS_BIN" tenant create acme >/dev/null || fail "tenant create"
+K=$("$BS_BIN" key create --tenant acme --scope write) || fail "key create"
+nworkers() { api_workers | wc -l; }
+has_workers() { [ "$(nworkers)" = "$1" ]; }
+# wait_workers N: waits (up to 60 s) until the daemon has N workers.
+wait_workers() { wait_for 600 has_workers "$1"; }
+
+api_start
+sleep 1
+[ "$(nworkers)" = 0 ] || fail "ondemand: $(nworkers) workers at start, want 0"
+nginx_start	# its first request forks one
+TASK=$(curl -s -X POST -H "Authorization: Bearer $K" -H 'Content-Type: application/json' \
+    -d '{"title":"held"}' "$URL/v1/tasks" | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])') \
+    || fail "no task created"
+
+# Locks the task's row from psql until unlock; every PATCH of it then
+# waits on the lock in its worker.
+lock() {
+	psql -Atc "BEGIN; SELECT 1 FROM tasks WHERE id = $TASK FOR UPDATE; SELECT pg_sleep(300)" \
+	    >/dev/null 2>&1 &
+	wait_for 300 lock_held || fail "the lock was not taken"
+}
+lock_held() {
+	[ "$(psql -Atc "SELECT count(*) FROM pg_stat_activity
+	    WHERE query LIKE '%pg_sleep(300)%' AND state = 'active' AND
+	    pid <> pg_backend_pid()")" = 1 ]
+}
+unlock() {
+	psql -Atc "SELECT pg_cancel_backend(pid) FROM pg_stat_activity
+	    WHERE query LIKE '%pg_sleep(300)%' AND pid <> pg_backend_pid()" >/dev/null
+}
+# waiting N: waits until N API sessions wait on the lock.
+waiting() { wait_for 600 n_waiting "$1"; }
+n_waiting() {
+	[ "$(psql -Atc "SELECT count(*) FROM pg_stat_activity
+	    WHERE application_name = 'bootstack' AND wait_event_type = 'Lock'")" = "$1" ]
+}
+lines() { [ "$(wc -l <"$1")" = "$2" ]; }
+# blocked N: N requests that wait on the lock, in the background; their
+# statuses go to $T/blocked.
+blocked() {
+	local i
+	for i in $(seq "$1"); do
+		curl -s -o /dev/null -w '%{http_code}\n' -m 90 -X PATCH \
+		    -H "Authorization: Bearer $K" \
+		    -H 'Content-Type: application/merge-patch+json' \
+		    -d '{"title":"waited"}' "$URL/v1/tasks/$TASK" >>"$T/blocked" &
+	done
+}
+: >"$T/blocked"
+
+# --- ondemand --------------------------------------------------------------
+[ "$(http_status /healthz)" = 200 ] || fail "ondemand: healthz not 200"
+[ "$(nworkers)" -ge 1 ] || fail "ondemand: no worker after a request"
+lock
+blocked 3
+waiting 3 || fail "ondemand: 3 requests did not reach the database (workers: $(nworkers))"
+busy3=$(nworkers)
+[ "$busy3" = 3 ] || fail "ondemand: $busy3 workers for 3 waiting requests, want 3"
+blocked 2	# 5 requests, 4 workers: one waits in the listen queue
+waiting 4 || fail "ondemand: 4 requests did not reach the database"
+wait_for 300 grep -q 'the pool reached workers (4)' "$T/api.log" \
+    || fail "ondemand: max children reached not logged"
+busy5=$(nworkers)
+[ "$busy5" = 4 ] || fail "ondemand: $busy5 workers for 5 requests, want 4 (the cap)"
+unlock
+wait_for 900 lines "$T/blocked" 5 || fail "ondemand: requests did not end"
+ok=$(grep -c '^200$' "$T/blocked")
+[ "$ok" = 5 ] || fail "ondemand: $ok of 5 blocked requests got 200: $(sort "$T/blocked" | uniq -c)"
+t0=$SECONDS
+wait_workers 0 || fail "ondemand: $(nworkers) workers left after idling"
+echo "# ondemand: 0 workers at start, $busy3 for 3 waiting requests, $busy5 for 5 (max 4), 0 after $((SECONDS - t0)) s idle (process_idle_timeout 2); $ok of 5 requests 200"
+
+# --- a dynamic pool with contradicting bounds is refused ---------------------
+cp "$BS_CONF" "$T/good.conf"
+pm_conf 'pm = dynamic
+start_servers = 4
+min_spare_servers = 1
+max_spare_servers = 2'
+"$BS_API_BIN" -t -c "$BS_CONF" >"$T/t.out" 2>&1 && fail "-t passed start_servers > max_spare_servers"
+grep -q 'start_servers (4) is not between' "$T/t.out" || fail "-t: $(cat "$T/t.out")"
+kill -HUP "$API_PID"
+wait_for 300 grep -q 'reload refused.*start_servers' "$T/api.log" \
+    || fail "a reload took contradicting pm bounds"
+
+# --- dynamic, by a reload --------------------------------------------------
+API_WORKERS=5
+pm_conf 'pm = dynamic
+start_servers = 2
+min_spare_servers = 1
+max_spare_servers = 2'
+kill -HUP "$API_PID"
+wait_for 300 grep -q 'generation 1, pm dynamic' "$T/api.log" || fail "dynamic: no reload"
+wait_workers 2 || fail "dynamic: $(nworkers) workers after the reload, want start_servers 2"
+[ "$(http_status /healthz)" = 200 ] || fail "dynamic: healthz not 200"
+: >"$T/blocked"
+lock
+blocked 4
+waiting 4 || fail "dynamic: 4 requests did not reach the database (workers: $(nworkers))"
+# 4 busy: fewer idle than min_spare_servers (1), so one more: 5 = workers
+wait_workers 5 || fail "dynamic: $(nworkers) workers with 4 busy, want 5"
+busy=$(nworkers)
+sleep 2
+[ "$(nworkers)" = 5 ] || fail "dynamic: $(nworkers) workers, more than workers (5)"
+unlock
+wait_for 900 lines "$T/blocked" 4 || fail "dynamic: requests did not end"
+ok=$(grep -c '^200$' "$T/blocked")
+[ "$ok" = 4 ] || fail "dynamic: $ok of 4 blocked requests got 200: $(sort "$T/blocked" | uniq -c)"
+t0=$SECONDS
+# 5 idle, more than max_spare_servers (2): one stopped a second, down to 2
+wait_workers 2 || fail "dynamic: $(nworkers) workers after idling, want max_spare_servers 2"
+idle_s=$((SECONDS - t0))
+sleep 2
+[ "$(nworkers)" = 2 ] || fail "dynamic: $(nworkers) workers, fewer than max_spare_servers"
+[ "$(http_status /healthz)" = 200 ] || fail "dynamic: healthz not 200 after reaping"
+echo "# dynamic: 2 workers after the reload (start_servers 2), $busy with 4 busy (workers 5), 2 after $idle_s s idle (max_spare_servers 2); $ok of 4 requests 200"
+grep -q 'killed by signal' "$T/api.log" && fail "a worker crashed: $(grep 'killed by signal' "$T/api.log")"
+pass
