@@ -88,6 +88,9 @@ cert_print(const struct cert *c, const struct cert_outcome *o)
 	char	 b1[CLOCK_RFC3339_LEN], b2[CLOCK_RFC3339_LEN];
 	int	 rc = 0;
 
+	if (o->reloaded)
+		printf("%s: reloaded: the certificate an earlier run installed "
+		    "is served now\n", c->name);
 	switch (o->result) {
 	case CERT_NOT_DUE:
 		printf("%s: not due (expires %s, renewal from %s)\n", c->name,
@@ -258,6 +261,7 @@ cert_status(struct cli *cli, int argc, char **argv)
 		cause_clear(&cause);
 		cert_last_read(&c, &last);
 		(void)snprintf(res, sizeof(res), "%s%s%s%s",
+		    last.reload_pending ? "installed, not served" :
 		    last.result[0] != '\0' ? last.result : "never",
 		    last.when[0] != '\0' ? " (" : "", last.when,
 		    last.when[0] != '\0' ? ")" : "");

@@ -253,9 +253,12 @@ cert_json_time(json_object *obj, const char *key, time_t t)
  */
 void
 cert_status_write(const struct cert *c, const char *result, const char *error,
-    const struct crypto_cert *cur, time_t next, time_t now)
+    const struct crypto_cert *cur, const struct crypto_cert *installed,
+    time_t next, time_t now)
 {
-	json_object	*obj, *old, *names, *v;
+	static const char *const served[] = { "not_before", "not_after",
+	    "serial" };
+	json_object	*obj, *old, *names, *v, *inst;
 	char		*cause = NULL;
 	size_t		 i;
 
@@ -285,10 +288,30 @@ cert_status_write(const struct cert *c, const char *result, const char *error,
 		json_object_object_add(obj, "last_renewal", json_object_get(v));
 	else
 		json_object_object_add(obj, "last_renewal", NULL);
-	cert_json_time(obj, "not_before", cur != NULL ? cur->not_before : 0);
-	cert_json_time(obj, "not_after", cur != NULL ? cur->not_after : 0);
-	json_object_object_add(obj, "serial", cur != NULL && cur->serial !=
-	    NULL ? json_object_new_string(cur->serial) : NULL);
+	if (installed != NULL) {
+		/* nginx still serves what the previous file said. */
+		for (i = 0; i < sizeof(served) / sizeof(served[0]); i++)
+			json_object_object_add(obj, served[i], old != NULL &&
+			    json_object_object_get_ex(old, served[i], &v) ?
+			    json_object_get(v) : NULL);
+	} else {
+		cert_json_time(obj, "not_before", cur != NULL ?
+		    cur->not_before : 0);
+		cert_json_time(obj, "not_after", cur != NULL ?
+		    cur->not_after : 0);
+		json_object_object_add(obj, "serial", cur != NULL &&
+		    cur->serial != NULL ? json_object_new_string(cur->serial) :
+		    NULL);
+	}
+	json_object_object_add(obj, "deploy", json_object_new_string(
+	    installed != NULL ? "reload-pending" : "served"));
+	inst = NULL;
+	if (installed != NULL && (inst = json_object_new_object()) != NULL) {
+		json_object_object_add(inst, "serial", installed->serial !=
+		    NULL ? json_object_new_string(installed->serial) : NULL);
+		cert_json_time(inst, "not_after", installed->not_after);
+	}
+	json_object_object_add(obj, "installed", inst);
 	cert_json_time(obj, "next_renewal", next);
 	json_object_object_add(obj, "cert_file",
 	    json_object_new_string(c->fullchain_file));
@@ -731,7 +754,8 @@ cert_order(struct cert_run *run, const struct cert *c, const char *replaces,
 /* See cert.h. */
 int
 cert_issue(struct cert_run *run, const struct cert *c,
-    const struct crypto_cert *cur, struct crypto_cert *out, char **cause)
+    const struct crypto_cert *cur, struct crypto_cert *out, int *installed,
+    char **cause)
 {
 	struct acme_solver	 solver, *solvers[1];
 	struct acme_order	 o;
@@ -747,6 +771,7 @@ cert_issue(struct cert_run *run, const struct cert *c,
 	enum st			 st;
 	int			 rc = -1;
 
+	*installed = 0;
 	acme_order_init(&o);
 	memset(files, 0, sizeof(files));
 	if (strcmp(c->challenge, "dns-01") == 0) {
@@ -854,8 +879,13 @@ cert_issue(struct cert_run *run, const struct cert *c,
 	cert_order_forget(c);
 	if (crypto_cert_parse(leaf, strlen(leaf), out, cause) != 0)
 		goto out;
-	if (cert_command("reload command", c->reload_cmd, cause) != 0)
+	if (cert_command("reload command", c->reload_cmd, cause) != 0) {
+		/* In place, tested, not served: the next run reloads. */
+		*installed = 1;
+		cause_suffix(cause, "; the new certificate is installed but "
+		    "not served, the next run reloads again");
 		goto out;
+	}
 	rc = 0;
 out:
 	if (keypem != NULL)
@@ -879,20 +909,44 @@ cert_renew_one(struct cert_run *run, const struct cert *c,
     struct cert_outcome *out)
 {
 	struct crypto_cert	 cur, fresh;
+	struct cert_last	 last;
 	char			*cause = NULL;
-	int			 have_cur;
+	int			 have_cur, installed = 0;
 
 	memset(out, 0, sizeof(*out));
 	crypto_cert_init(&fresh);
 	have_cur = crypto_cert_load(c->fullchain_file, &cur, &cause) == 0;
 	cause_clear(&cause);
 	out->not_after = have_cur ? cur.not_after : 0;
+	cert_last_read(c, &last);
+	if (last.reload_pending && !run->dry_run) {
+		/* An earlier run installed files nginx never reloaded. */
+		if (cert_command("reload command", c->reload_cmd,
+		    &cause) != 0) {
+			out->result = CERT_FAILED;
+			out->not_served = 1;
+			cause_suffix(&cause, "; the certificate installed by an "
+			    "earlier run is still not served");
+			out->error = cause;
+			cause = NULL;
+			cert_status_write(c, "failed", out->error, NULL,
+			    have_cur ? &cur : NULL, have_cur ?
+			    cert_renew_at(&cur) : 0, time(NULL));
+			goto out;
+		}
+		log_info("cert %s: reloaded: the certificate installed by an "
+		    "earlier run is served now", c->name);
+		out->reloaded = 1;
+		if (have_cur)
+			cert_status_write(c, "ok", NULL, &cur, NULL,
+			    cert_renew_at(&cur), time(NULL));
+	}
 	if (!cert_due(run, c, &cur, have_cur, time(NULL), &out->reason,
 	    &out->next)) {
 		out->result = CERT_NOT_DUE;
-		if (!run->dry_run)
-			cert_status_write(c, "not-due", NULL, &cur, out->next,
-			    time(NULL));
+		if (!run->dry_run && !out->reloaded)
+			cert_status_write(c, "not-due", NULL, &cur, NULL,
+			    out->next, time(NULL));
 		goto out;
 	}
 	if (run->dry_run) {
@@ -900,21 +954,26 @@ cert_renew_one(struct cert_run *run, const struct cert *c,
 		goto out;
 	}
 	log_info("cert %s: renewing (%s)", c->name, out->reason);
-	if (cert_issue(run, c, have_cur ? &cur : NULL, &fresh, &cause) != 0) {
+	if (cert_issue(run, c, have_cur ? &cur : NULL, &fresh, &installed,
+	    &cause) != 0) {
 		out->result = CERT_FAILED;
+		out->not_served = installed;
 		out->error = cause != NULL ? cause : strdup("renewal failed");
 		cause = NULL;
+		if (installed)
+			out->next = cert_renew_at(&fresh);
 		cert_status_write(c, "failed", out->error != NULL ? out->error :
-		    "renewal failed", have_cur ? &cur : NULL, out->next,
-		    time(NULL));
+		    "renewal failed", have_cur ? &cur : NULL, installed ?
+		    &fresh : NULL, out->next, time(NULL));
 		goto out;
 	}
 	out->result = CERT_RENEWED;
 	out->next = cert_renew_at(&fresh);
 	out->not_after = fresh.not_after;
+	/* Written before the serial moves to out (it used to say null). */
+	cert_status_write(c, "ok", NULL, &fresh, NULL, out->next, time(NULL));
 	out->serial = fresh.serial;
 	fresh.serial = NULL;
-	cert_status_write(c, "ok", NULL, &fresh, out->next, time(NULL));
 out:
 	free(cause);
 	crypto_cert_cleanup(&cur);
@@ -966,6 +1025,11 @@ cert_last_read(const struct cert *c, struct cert_last *l)
 		(void)snprintf(l->result, sizeof(l->result), "%s", v);
 	if ((v = jsonutil_get_str(st, "last_attempt")) != NULL)
 		(void)snprintf(l->when, sizeof(l->when), "%s", v);
+	l->reload_pending = (v = jsonutil_get_str(st, "deploy")) != NULL &&
+	    strcmp(v, "reload-pending") == 0;
+	if ((v = jsonutil_get_str(st, "serial")) != NULL)
+		(void)snprintf(l->served_serial, sizeof(l->served_serial), "%s",
+		    v);
 	json_object_put(st);
 }
 

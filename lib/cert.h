@@ -220,11 +220,13 @@ int		 cert_deploy_test(const struct cert *, struct cert_file *,
 /* --- issuance --------------------------------------------------------------- */
 /*
  * Issues and installs c (cur: the certificate it replaces, or NULL).
- * 0 with *out (the new certificate), or -1 with *cause.
+ * 0 with *out (the new certificate, installed and reloaded), or -1 with
+ * *cause; *installed is then set when the new files are in place (out
+ * filled) and only the reload failed: nginx still serves cur.
  */
 int		 cert_issue(struct cert_run *, const struct cert *,
 		    const struct crypto_cert *cur, struct crypto_cert *out,
-		    char **cause);
+		    int *installed, char **cause);
 
 /* What cert_renew_one did. */
 enum cert_result {
@@ -235,6 +237,10 @@ enum cert_result {
 };
 struct cert_outcome {
 	enum cert_result	 result;
+	int			 reloaded;	/* a reload owed by an earlier
+						   run was done first */
+	int			 not_served;	/* CERT_FAILED: installed, nginx
+						   not yet reloaded */
 	const char		*reason;	/* static: why it was due */
 	time_t			 not_after;	/* the certificate in place */
 	time_t			 next;		/* the next renewal */
@@ -253,18 +259,25 @@ void		 cert_outcome_cleanup(struct cert_outcome *);
 /* --- the status file -------------------------------------------------------- */
 /*
  * Writes NAME.status.json: the attempt (now), its result ("ok", "not-due"
- * or "failed"), the error, what the installed certificate says (cur may
- * be NULL), the next renewal. last_success and last_renewal are carried
- * over from the previous file unless result is "ok". A file that cannot
- * be written is a warning.
+ * or "failed"), the error, what nginx serves (serial, not_before,
+ * not_after: served, which may be NULL), the next renewal. With
+ * installed (not NULL) the deploy is "reload-pending": those files are in
+ * place but nginx has not reloaded them, so the served certificate is the
+ * one the previous file said (served is then ignored); else the deploy is
+ * "served". last_success and last_renewal are carried over from the
+ * previous file unless result is "ok". A file that cannot be written is a
+ * warning.
  */
 void		 cert_status_write(const struct cert *, const char *result,
-		    const char *error, const struct crypto_cert *cur,
-		    time_t next, time_t now);
+		    const char *error, const struct crypto_cert *served,
+		    const struct crypto_cert *installed, time_t next,
+		    time_t now);
 /* The last attempt as the status file says: result and when ("" if none). */
 struct cert_last {
 	char		 result[32];
 	char		 when[40];
+	int		 reload_pending;	/* installed, not served */
+	char		 served_serial[128];	/* "" if none */
 };
 void		 cert_last_read(const struct cert *, struct cert_last *);
 

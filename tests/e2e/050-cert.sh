@@ -41,6 +41,8 @@ grep -q 'GET /.well-known/acme-challenge/' "$T/nginx-access.log" ||
 openssl x509 -in "$LIVE/cert.pem" -noout -ext subjectAltName | grep -q 'DNS:www.example.test, DNS:example.test' ||
     fail "certificate names: $(openssl x509 -in "$LIVE/cert.pem" -noout -ext subjectAltName)"
 S1=$(file_serial)
+[ "$(status_field serial)" = "$S1" ] || fail "status file serial: '$(status_field serial)', want $S1"
+[ "$(status_field deploy)" = served ] || fail "status file deploy: $(status_field deploy)"
 
 cat >"$T/nginx/tls.conf" <<NGINX
 server {

@@ -6,7 +6,10 @@
 # validation passes after it, and the next run resumes the same order and
 # issues: one order in all (counted by the proxy in front of Pebble).
 # A 500 on the re-read of a saved (valid) order: the run fails, the order
-# is kept, no new order; the next run installs it.
+# is kept, no new order; the next run installs it. A reload_command that
+# fails once: status.json still names what nginx serves, `cert status`
+# says "installed, not served", the cert_renew_failed alert fires; the next
+# run (not due) reloads, nginx serves the new serial, the alert resolves.
 . "$(dirname "$0")/lib.sh"
 CERT_VA_PROXY=1 CERT_ACME_PROXY=1
 . "$(dirname "$0")/cert-lib.sh"
@@ -71,5 +74,63 @@ echo "$out" | grep -q "renewed (resuming a pending order)" || fail "no resume af
 [ ! -e "$T/state/www.order.json" ] || fail "the order state is left after the install"
 grep -q '^POST /my-order/.* -> 500' "$T/acme-proxy.log" || fail "the proxy injected no 500"
 echo "# 500 on the saved order: new orders $(( $(new_orders) - N0 )) after it, installed next run"
+
+# --- item 3: a reload that fails once: installed, not served, then served -------
+cat >"$T/nginx/tls.conf" <<NGINX
+server {
+	listen 127.0.0.1:$TLS_PORT ssl;
+	server_name www.example.test example.test;
+	ssl_certificate $LIVE/fullchain.pem;
+	ssl_certificate_key $LIVE/privkey.pem;
+	location / { return 200 "hello\n"; }
+}
+NGINX
+$NGX -s reload || fail "nginx reload failed"
+S2=$(file_serial)
+served_is "$S2" || fail "nginx serves $(served_serial), not $S2"
+# reload_command fails while $T/reload-fail exists, once.
+RELOAD="if [ -e $T/reload-fail ]; then rm -f $T/reload-fail; echo 'reload refused' >&2; exit 1; fi; $NGX -s reload"
+alerts="
+[alerts]
+state_file = $T/alerts.json
+
+[alert renew]
+kind = cert_renew_failed
+cert = www
+"
+cert_config "test_command = $NGX -t -q
+reload_command = $RELOAD
+$alerts"
+touch "$T/reload-fail"
+cert renew --force
+[ "$rc" = 1 ] || fail "a failed reload exited $rc: $out"
+echo "$err" | grep -q "reload command .* failed .*reload refused.*; the new certificate is installed but not served, the next run reloads again" ||
+    fail "a failed reload said: $err"
+S3=$(file_serial)
+[ "$S3" != "$S2" ] || fail "the new certificate was not installed"
+[ "$(served_serial)" = "$S2" ] || fail "nginx serves $(served_serial) without a reload"
+[ "$(status_field deploy)" = reload-pending ] || fail "status deploy: $(status_field deploy)"
+[ "$(status_field serial)" = "$S2" ] || fail "status.json says $(status_field serial) is served, nginx serves $S2"
+python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["installed"]["serial"])' \
+    "$T/state/www.status.json" | grep -qx "$S3" || fail "status.json does not name the installed $S3"
+cert status
+echo "$out" | grep -q "^www .* installed, not served (" || fail "cert status: $out"
+"$BS_BIN" alert check >"$T/out" 2>"$T/err"
+grep -q "^renew: firing: the last renewal of www failed .*not served" "$T/out" ||
+    fail "alert check: $(cat "$T/out" "$T/err")"
+# Not due, yet the owed reload is done, and the alert resolves.
+cert renew
+[ "$rc" = 0 ] || fail "the run after the failed reload exited $rc: $err"
+echo "$out" | grep -q "^www: reloaded: the certificate an earlier run installed is served now" ||
+    fail "the next run printed: $out"
+echo "$out" | grep -q "^www: not due" || fail "the next run printed: $out"
+served_is "$S3" || fail "after the owed reload nginx serves $(served_serial), not $S3"
+[ "$(status_field deploy)" = served ] && [ "$(status_field serial)" = "$S3" ] ||
+    fail "status after the reload: $(status_field deploy) $(status_field serial)"
+cert status
+echo "$out" | grep -q "^www .* ok (" || fail "cert status after the reload: $out"
+"$BS_BIN" alert check >"$T/out" 2>"$T/err"
+grep -q "^renew: resolved" "$T/out" || fail "alert check after the reload: $(cat "$T/out" "$T/err")"
+echo "# failed reload: installed $S3 not served, alert fired; next run reloaded, alert resolved"
 
 pass

@@ -562,10 +562,10 @@ status_of(const struct cert *c)
 START_TEST(test_status)
 {
 	struct config		*cfg;
-	struct crypto_cert	 cur;
+	struct crypto_cert	 cur, fresh;
 	struct cert_last	 last;
 	struct cert		 c;
-	json_object		*st;
+	json_object		*st, *inst;
 	char			*cause = NULL;
 	time_t			 t0 = 1700000000;
 
@@ -575,8 +575,9 @@ START_TEST(test_status)
 	ck_assert_str_eq(last.result, "");		/* never ran */
 	fake_cur(&cur, &c, t0, 90 * DAY);
 	cur.serial = strdup("0A1B");
-	cert_status_write(&c, "ok", NULL, &cur, t0 + 60 * DAY, t0);
-	cert_status_write(&c, "failed", "the CA said no", NULL, 0, t0 + 3600);
+	cert_status_write(&c, "ok", NULL, &cur, NULL, t0 + 60 * DAY, t0);
+	cert_status_write(&c, "failed", "the CA said no", NULL, NULL, 0,
+	    t0 + 3600);
 	st = status_of(&c);
 	ck_assert_str_eq(jsonutil_get_str(st, "result"), "failed");
 	ck_assert_str_eq(jsonutil_get_str(st, "error"), "the CA said no");
@@ -592,15 +593,48 @@ START_TEST(test_status)
 	ck_assert_str_eq(last.result, "failed");
 	ck_assert_str_eq(last.when, "2023-11-14T23:13:20Z");
 	/* not-due keeps them too, and says what is installed. */
-	cert_status_write(&c, "not-due", NULL, &cur, t0 + 60 * DAY, t0 + 7200);
+	cert_status_write(&c, "not-due", NULL, &cur, NULL, t0 + 60 * DAY,
+	    t0 + 7200);
 	st = status_of(&c);
 	ck_assert_str_eq(jsonutil_get_str(st, "last_success"),
 	    "2023-11-14T22:13:20Z");
 	ck_assert_str_eq(jsonutil_get_str(st, "serial"), "0A1B");
+	ck_assert_str_eq(jsonutil_get_str(st, "deploy"), "served");
 	ck_assert_str_eq(jsonutil_get_str(st, "next_renewal"),
 	    "2024-01-13T22:13:20Z");
 	ck_assert_str_eq(jsonutil_get_str(st, "cert_file"), c.fullchain_file);
 	json_object_put(st);
+	/*
+	 * Installed, not reloaded: the file still says what nginx serves
+	 * (0A1B) and names what waits for the reload (0C2D).
+	 */
+	fake_cur(&fresh, &c, t0 + 60 * DAY, 90 * DAY);
+	fresh.serial = strdup("0C2D");
+	cert_status_write(&c, "failed", "reload command failed", NULL, &fresh,
+	    t0 + 120 * DAY, t0 + 60 * DAY);
+	st = status_of(&c);
+	ck_assert_str_eq(jsonutil_get_str(st, "deploy"), "reload-pending");
+	ck_assert_str_eq(jsonutil_get_str(st, "serial"), "0A1B");
+	ck_assert_str_eq(jsonutil_get_str(st, "not_after"),
+	    "2024-02-12T22:13:20Z");
+	ck_assert(json_object_object_get_ex(st, "installed", &inst));
+	ck_assert_str_eq(jsonutil_get_str(inst, "serial"), "0C2D");
+	json_object_put(st);
+	cert_last_read(&c, &last);
+	ck_assert_int_eq(last.reload_pending, 1);
+	ck_assert_str_eq(last.served_serial, "0A1B");
+	/* A second failed reload still says 0A1B is served. */
+	cert_status_write(&c, "failed", "again", NULL, &fresh, 0,
+	    t0 + 61 * DAY);
+	cert_last_read(&c, &last);
+	ck_assert_int_eq(last.reload_pending, 1);
+	ck_assert_str_eq(last.served_serial, "0A1B");
+	/* The reload done: served. */
+	cert_status_write(&c, "ok", NULL, &fresh, NULL, 0, t0 + 62 * DAY);
+	cert_last_read(&c, &last);
+	ck_assert_int_eq(last.reload_pending, 0);
+	ck_assert_str_eq(last.served_serial, "0C2D");
+	crypto_cert_cleanup(&fresh);
 	/* A status file nobody can parse is read as "never". */
 	ck_assert_int_eq(fs_write_atomic(c.status_file, "{", 1, 0644, &cause),
 	    0);
