@@ -35,6 +35,7 @@ static const struct cli_cmd *const cli_cmds[] = {
 	&cli_cmd_dns,
 	&cli_cmd_alert,
 	&cli_cmd_report,
+	&cli_cmd_help,
 };
 #define CLI_NCMDS (sizeof(cli_cmds) / sizeof(cli_cmds[0]))
 
@@ -99,21 +100,29 @@ cli_job_status(const char *cmd, const char *dir, const char *file,
 	free(path);
 }
 
-/* Handles -h/--help anywhere in a command's arguments. */
+/*
+ * Handles -h/--help anywhere in a command's arguments: the help of the
+ * sub-command the leading words name (app/cli_help.c), else the list of
+ * the group's.
+ */
 int
 cli_wants_help(const struct cli_cmd *cmd, int argc, char **argv)
 {
-	int	 i;
+	const struct cli_help	*h;
+	int			 i;
 
 	for (i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--") == 0)
 			break;
-		if (strcmp(argv[i], "-h") == 0 ||
-		    strcmp(argv[i], "--help") == 0) {
+		if (strcmp(argv[i], "-h") != 0 &&
+		    strcmp(argv[i], "--help") != 0)
+			continue;
+		if ((h = cli_help_find(argc, argv)) != NULL)
+			cli_help_print(stdout, h);
+		else if (cli_help_group(stdout, cmd->name) == 0)
 			printf("usage: bootstack [-c FILE] %s\n%s\n",
 			    cmd->usage, cmd->summary);
-			return (1);
-		}
+		return (1);
 	}
 	return (0);
 }
@@ -163,21 +172,23 @@ cli_take_config(struct cli *cli, int *argc, char **argv)
 	return (0);
 }
 
-/* The top-level usage text. */
-static void
+/* The top-level usage text: the options, then a table of the commands. */
+void
 cli_usage(FILE *f)
 {
-	size_t	 i;
-
-	fprintf(f, "usage: bootstack [-c FILE | --env NAME] [-v] COMMAND [ARGS]\n\n"
-	    "commands:\n");
-	for (i = 0; i < CLI_NCMDS; i++)
-		fprintf(f, "  %-22s %s\n", cli_cmds[i]->usage,
-		    cli_cmds[i]->summary);
-	fprintf(f, "\nThe configuration is read from -c FILE, else --env NAME "
-	    "(%s/NAME.conf),\nelse $BOOTSTACK_CONF, else $BOOTSTACK_ENV, else "
-	    "%s/bootstack.conf.\n`bootstack COMMAND --help` tells more.\n",
-	    BS_SYSCONFDIR, BS_SYSCONFDIR);
+	fprintf(f, "usage: bootstack [-c FILE | --env NAME] [-v] COMMAND "
+	    "[ARGS]\n       bootstack --help | --version\n\n"
+	    "  -c, --config FILE       the configuration file\n"
+	    "  --env NAME              the file of environment NAME:\n"
+	    "                          %s/NAME.conf\n"
+	    "  -v, --verbose           debug log lines on stderr\n\n"
+	    "commands:\n", BS_SYSCONFDIR);
+	cli_help_table(f);
+	fprintf(f, "  %-17s %s\n", "help COMMAND", cli_cmd_help.summary);
+	fprintf(f, "\nThe configuration is read from -c FILE, else --env NAME, "
+	    "else $BOOTSTACK_CONF,\nelse $BOOTSTACK_ENV, else "
+	    "%s/bootstack.conf.\n`bootstack COMMAND --help`: its options, "
+	    "exit status and an example.\n", BS_SYSCONFDIR);
 }
 
 int

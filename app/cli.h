@@ -5,6 +5,8 @@
 #ifndef APP_CLI_H
 #define APP_CLI_H
 
+#include <stdio.h>
+
 struct config;
 
 struct cli {
@@ -32,6 +34,37 @@ extern const struct cli_cmd cli_cmd_cert;
 extern const struct cli_cmd cli_cmd_dns;
 extern const struct cli_cmd cli_cmd_alert;
 extern const struct cli_cmd cli_cmd_report;
+extern const struct cli_cmd cli_cmd_help;
+
+/* One option of a sub-command's help (app/cli_help.c). */
+struct cli_help_opt {
+	const char	*flag;		/* "--random-delay SECONDS"; NULL ends */
+	const char	*help;		/* what it does, the argument's format */
+};
+
+/* The help of one sub-command: --help, the top-level table, bootstack(1). */
+struct cli_help {
+	const char		*name;		/* the words typed: "cert renew" */
+	const char		*synopsis;	/* after "bootstack [options] " */
+	const char		*summary;	/* one line, for the table */
+	const char		*text;		/* what it does */
+	struct cli_help_opt	 opts[6];
+	const char		*exits;		/* beyond 0/1/2; NULL = those */
+	const char		*example;	/* one command line */
+};
+
+extern const struct cli_help cli_helps[];	/* NULL-ended */
+
+/* The entry named by the longest run of argv's first words, or NULL. */
+const struct cli_help *cli_help_find(int argc, char **argv);
+/* Prints an entry as `COMMAND --help` does. */
+void	cli_help_print(FILE *, const struct cli_help *);
+/* Lists the entries of a group ("key"); returns how many (0: none). */
+int	cli_help_group(FILE *, const char *group);
+/* The table of every entry, one line each, for `bootstack --help`. */
+void	cli_help_table(FILE *);
+/* The top-level usage text (cli.c). */
+void	cli_usage(FILE *);
 
 /* Prints "bootstack NAME: message" on stderr (one line per error). */
 void	cli_err(const char *cmd, const char *fmt, ...)

@@ -36,7 +36,8 @@ has_table() { q "SELECT to_regclass('public.$1') IS NOT NULL"; }
 
 # --- help --------------------------------------------------------------------
 "$BS_BIN" migrate --help >"$T/out" 2>&1 || fail "migrate --help exited non-zero"
-grep -q "migrate \[status\]" "$T/out" || fail "migrate --help: no usage line: $(cat "$T/out")"
+grep -q "^usage: bootstack .* migrate$" "$T/out" && grep -q "bootstack migrate status --help" "$T/out" \
+    || fail "migrate --help: no usage line: $(cat "$T/out")"
 
 # --- status before anything: all pending, nothing created -----------------
 migrate status
