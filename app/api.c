@@ -25,6 +25,7 @@
 #include "config.h"
 #include "confenv.h"
 #include "db.h"
+#include "fcgic.h"
 #include "fs.h"
 #include "log.h"
 #include "routes.h"
@@ -460,12 +461,78 @@ api_print_routes(void)
 	return (0);
 }
 
+/*
+ * `bootstack-api status [--full] [--json] [--socket ADDR]`: prints the
+ * status page (routes/status.c), read straight from the FastCGI socket of
+ * [api] listen (or ADDR), so it needs no web server. Exit 0 if the daemon
+ * answered 200, else 1 with one line.
+ */
+static int
+api_status(const struct config *cfg, int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "full",	no_argument,		NULL, 'f' },
+		{ "json",	no_argument,		NULL, 'j' },
+		{ "socket",	required_argument,	NULL, 's' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct fcgic_answer	 a;
+	const char		*addr = config_str(cfg, "api", "listen");
+	char			*cause = NULL, uri[64];
+	int			 ch, full = 0, json = 0, rc;
+
+	optind = 1;
+	while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'f':
+			full = 1;
+			break;
+		case 'j':
+			json = 1;
+			break;
+		case 's':
+			addr = optarg;
+			break;
+		default:
+			fprintf(stderr, "usage: bootstack-api [-c FILE] status "
+			    "[--full] [--json] [--socket ADDR]\n");
+			return (2);
+		}
+	}
+	if (strcmp(addr, "stdin") == 0) {
+		fprintf(stderr, "bootstack-api: status: [api] listen = stdin "
+		    "(a socket unit): give its address with --socket ADDR\n");
+		return (1);
+	}
+	snprintf(uri, sizeof(uri), "/status%s%s%s", full || json ? "?" : "",
+	    full ? "full" : "", json ? (full ? "&json" : "json") : "");
+	fcgic_answer_init(&a, 8 * 1024 * 1024);
+	rc = fcgic_get(addr, uri, NULL, 10000, &a, &cause);
+	if (rc == 0 && a.status != 200) {
+		cause_set(&cause, "%s answered %d: %.200s", addr, a.status,
+		    buf_str(&a.body));
+		rc = -1;
+	}
+	if (rc == 0) {
+		fwrite(a.body.data != NULL ? a.body.data : "", 1, a.body.len,
+		    stdout);
+		if (json)
+			putchar('\n');
+	} else
+		fprintf(stderr, "bootstack-api: status: %s\n", cause_text(cause));
+	free(cause);
+	fcgic_answer_cleanup(&a);
+	return (rc == 0 ? 0 : 1);
+}
+
 /* Prints the usage line. */
 static void
 api_usage(FILE *f)
 {
 	fprintf(f, "usage: bootstack-api [-c FILE | --env NAME] [-t] [-V] "
 	    "[--routes]\n"
+	    "       bootstack-api [-c FILE | --env NAME] status [--full] "
+	    "[--json] [--socket ADDR]\n"
 	    "  -c FILE     configuration (default $BOOTSTACK_CONF, else "
 	    "%s/bootstack.conf)\n"
 	    "  --env NAME  configuration %s/NAME.conf (or $BOOTSTACK_ENV)\n"
@@ -474,6 +541,8 @@ api_usage(FILE *f)
 	    "  -V          print the version and exit\n"
 	    "  --routes    print the route table (METHOD PATTERN SCOPE "
 	    "STATUSES) and exit\n"
+	    "  status      print the status page, read from the FastCGI "
+	    "socket\n"
 	    "Signals: HUP reload, TERM drain and stop, USR1 reopen logs, "
 	    "USR2 upgrade\n(exec the installed program again, keeping the "
 	    "socket; see bootstack-api(8)).\n",
@@ -500,7 +569,7 @@ main(int argc, char **argv)
 	log_init("bootstack-api", LOG_LEVEL_INFO);
 	if (argc == 2 && strcmp(argv[1], "--routes") == 0)
 		return (api_print_routes());
-	while ((ch = getopt_long(argc, argv, "c:thV", longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "+c:thV", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'c':
 			file = optarg;
@@ -521,6 +590,10 @@ main(int argc, char **argv)
 			api_usage(stderr);
 			return (2);
 		}
+	}
+	if (optind < argc && strcmp(argv[optind], "status") != 0) {
+		api_usage(stderr);
+		return (2);
 	}
 	/* -c, --env, $BOOTSTACK_CONF, $BOOTSTACK_ENV, default: confenv.h */
 	if ((path = confenv_path(file, env, BS_SYSCONFDIR, &cause)) == NULL ||
@@ -548,6 +621,12 @@ main(int argc, char **argv)
 		config_free(api.cfg);
 		free(path);
 		return (1);
+	}
+	if (optind < argc) {
+		rc = api_status(api.cfg, argc - optind, argv + optind);
+		config_free(api.cfg);
+		free(path);
+		return (rc);
 	}
 	if (test_only) {
 		/* one line says it all; the modules' own log lines would repeat it */

@@ -33,6 +33,9 @@ extern const struct route_table	 metrics_table;
 /* app/routes/openapi.c */
 extern const struct route_table	 openapi_table;
 
+/* app/routes/status.c */
+extern const struct route_table	 status_table;
+
 /* app/routes/tasks.c */
 extern const struct route_table	 tasks_table;
 extern const struct db_stmt	 tasks_stmt_get, tasks_stmt_list,

@@ -4,7 +4,8 @@
 # (one more waits, and "max children reached" is counted), and stops them
 # after process_idle_timeout; dynamic starts start_servers, forks while
 # fewer than min_spare_servers are idle, and stops one a second while more
-# than max_spare_servers are; a dynamic pool whose bounds contradict is
+# than max_spare_servers are; `bootstack-api status` lists every worker
+# with what it waits on, and the listen queue; a dynamic pool whose bounds contradict is
 # refused by -t and by a reload. Workers are held busy the way production
 # holds them: updates of one task wait on its row, locked from psql (a
 # table lock would also hold up the PREPAREs of a starting worker).
@@ -77,6 +78,39 @@ blocked 3
 waiting 3 || fail "ondemand: 3 requests did not reach the database (workers: $(nworkers))"
 busy3=$(nworkers)
 [ "$busy3" = 3 ] || fail "ondemand: $busy3 workers for 3 waiting requests, want 3"
+# The status page, read from the socket: the three busy workers and the
+# one forked to answer it, what each does and waits on.
+"$BS_API_BIN" -c "$BS_CONF" status --full --json >"$T/status.json" 2>"$T/status.err" \
+    || fail "status --full --json: $(cat "$T/status.err")"
+api_workers >"$T/pids"
+python3 - "$T/status.json" "$T/pids" <<'PY' || fail "status page: $(cat "$T/status.json")"
+import json, sys
+d = json.load(open(sys.argv[1]))
+pids = sorted(int(p) for p in open(sys.argv[2]).read().split())
+got = sorted(p["pid"] for p in d["processes"])
+assert got == pids, ("workers listed", got, "running", pids)
+assert d["process manager"] == "ondemand", d
+assert d["total processes"] == 4 and d["active processes"] == 4, d
+assert d["idle processes"] == 0 and d["max active processes"] >= 4, d
+assert d["listen queue"] == 0 and d["listen queue len"] == 511, d
+assert d["accepted conn"] >= 5 and d["slow requests"] == 0, d
+me = [p for p in d["processes"] if p["route"] == "/status"]
+held = [p for p in d["processes"] if p["route"] == "/v1/tasks/{id}"]
+assert len(me) == 1 and len(held) == 3, d["processes"]
+for p in held:
+	assert p["state"] == "handler" and p["request method"] == "PATCH", p
+	assert p["waiting on"] == "tasks_update", p
+	assert p["request duration"] > 0 and p["rss"] > 1000000, p
+	assert len(p["request id"]) == 32 and p["requests"] >= 0, p
+assert me[0]["request uri"] == "/status?full&json" and me[0]["waiting on"] == "", me
+print("# status: %d of %d workers listed, %d waiting on tasks_update" %
+      (len(got), len(pids), sum(p["waiting on"] == "tasks_update" for p in d["processes"])))
+PY
+"$BS_API_BIN" -c "$BS_CONF" status >"$T/status.txt" || fail "status (text)"
+grep -qx 'active processes: *4' "$T/status.txt" || fail "status text: $(cat "$T/status.txt")"
+grep -qx 'process manager: *ondemand' "$T/status.txt" || fail "status text: $(cat "$T/status.txt")"
+[ "$("$BS_API_BIN" -c "$BS_CONF" status --full | grep -c '^pid:')" = 4 ] \
+    || fail "status --full (text) does not list 4 workers"
 blocked 2	# 5 requests, 4 workers: one waits in the listen queue
 waiting 4 || fail "ondemand: 4 requests did not reach the database"
 wait_for 300 grep -q 'the pool reached workers (4)' "$T/api.log" \

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# 044-nginx-metrics: /metrics through the public server block is refused
+# 044-nginx-metrics: /metrics (and /status) through the public server block is refused
 # (403, problem+json) to a client with a real, non-loopback address, and
 # reaches the API from loopback.
 #
@@ -79,4 +79,9 @@ grep -q '^api.bootstack.test 10.254.77.2 .*"GET /metrics HTTP/[0-9.]*" 403 ' "$T
 r=$(in_ns "$NS_S" 127.0.0.1 /metrics)
 [ "$r" = 404 ] || [ "$r" = 200 ] || fail "/metrics from loopback: $r"
 [ "$r" = 200 ] || grep -q '"instance":"/metrics"' "$T/body" || fail "loopback 404 not the API's"
+# /status (the pool's status page) has the same policy.
+[ "$(in_ns "$NS_C" 10.254.77.1 /status)" = 403 ] || fail "/status from 10.254.77.2 not refused"
+[ "$(in_ns "$NS_C" 10.254.77.1 '/status?full&json')" = 403 ] || fail "/status?full from 10.254.77.2 not refused"
+[ "$(in_ns "$NS_S" 127.0.0.1 '/status?full')" = 200 ] || fail "/status from loopback: $(cat "$T/body")"
+grep -q '^pool: *bootstack-api' "$T/body" || fail "/status from loopback: $(cat "$T/body")"
 pass
