@@ -156,7 +156,23 @@ struct acme_ari {
 	time_t	 retry_after;	/* when to ask again (absolute), 0 if not said */
 };
 
-/* A client for cfg (copied). Caller acme_free()s; NULL with *cause. */
+/*
+ * The identifier type of a name (RFC 8555 7.1.4, RFC 8738): "ip" for an
+ * IPv4 or IPv6 address literal, else "dns".
+ */
+const char	*acme_identifier_type(const char *name);
+/*
+ * Checks a directory URL: https://, or http:// to a loopback host only
+ * (127.0.0.0/8, [::1], localhost: a test CA on this machine); the JWS
+ * protects the requests, not the replies, so a plain-HTTP CA elsewhere
+ * could hand out anything. 0, or -1 with *why (caller frees).
+ */
+int		 acme_check_directory_url(const char *, char **why);
+
+/*
+ * A client for cfg (copied); the directory URL must pass
+ * acme_check_directory_url. Caller acme_free()s; NULL with *cause.
+ */
 struct acme	*acme_new(const struct acme_config *, char **cause);
 void		 acme_free(struct acme *);		/* NULL-safe */
 
@@ -180,7 +196,9 @@ const char	*acme_account_url(const struct acme *);
 void		 acme_order_init(struct acme_order *);	/* zeroes it */
 void		 acme_order_cleanup(struct acme_order *);	/* safe twice */
 /*
- * Creates an order for n DNS names (7.4). replaces (RFC 9773 section 5),
+ * Creates an order for n names (7.4): "dns" identifiers, "ip" ones for
+ * address literals (RFC 8738; give them in their canonical text form, as
+ * cert_load does). replaces (RFC 9773 section 5),
  * the ARI id of the certificate being renewed, may be NULL; if the CA
  * refuses the order because of it, the order is retried without.
  */

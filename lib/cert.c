@@ -14,6 +14,7 @@
  */
 #include "autoconf.h"
 
+#include <arpa/inet.h>
 #include <sys/random.h>
 #include <sys/stat.h>
 
@@ -87,12 +88,16 @@ cert_cleanup(struct cert *c)
 	memset(c, 0, sizeof(*c));
 }
 
-/* True if s is a DNS name we accept ("*." only as a whole first label). */
+/*
+ * True if s is a DNS name we accept ("*." only as a whole first label; the
+ * last label not all digits, RFC 3696 2, so 192.0.2.300 is no name).
+ */
 static int
 cert_name_ok(const char *s)
 {
 	const char	*p = s;
 	size_t		 label = 0;
+	int		 digits = 1;
 
 	if (strlen(s) == 0 || strlen(s) > 253)
 		return (0);
@@ -103,20 +108,44 @@ cert_name_ok(const char *s)
 			if (label == 0)
 				return (0);
 			label = 0;
+			digits = 1;
 			continue;
 		}
 		if (!(islower((unsigned char)*p) || isdigit((unsigned char)*p) ||
 		    *p == '-') || ++label > 63)
 			return (0);
+		if (!isdigit((unsigned char)*p))
+			digits = 0;
 	}
-	return (label > 0);
+	return (label > 0 && !digits);
 }
 
-/* Splits the names value into c->names (lower-cased, checked, no repeats). */
+/*
+ * An IP address literal in its canonical text (RFC 5952 for IPv6, as RFC
+ * 8738 wants it in the identifier) into buf; 0, or -1 if s is none.
+ */
+static int
+cert_ip_canon(const char *s, char *buf, size_t size)
+{
+	unsigned char	 a[16];
+
+	if (inet_pton(AF_INET, s, a) == 1)
+		return (inet_ntop(AF_INET, a, buf, (socklen_t)size) != NULL ?
+		    0 : -1);
+	if (inet_pton(AF_INET6, s, a) == 1)
+		return (inet_ntop(AF_INET6, a, buf, (socklen_t)size) != NULL ?
+		    0 : -1);
+	return (-1);
+}
+
+/*
+ * Splits the names value into c->names (lower-cased, checked, no
+ * repeats): DNS names, and IP addresses (RFC 8738) in canonical form.
+ */
 static int
 cert_parse_names(struct cert *c, const char *value, char **cause)
 {
-	char	*copy, *tok, *save = NULL, *p, **nv;
+	char	*copy, *tok, *save = NULL, *p, **nv, ip[INET6_ADDRSTRLEN];
 	size_t	 i;
 
 	if (value == NULL || (copy = strdup(value)) == NULL) {
@@ -127,9 +156,11 @@ cert_parse_names(struct cert *c, const char *value, char **cause)
 	    tok = strtok_r(NULL, " \t,", &save)) {
 		for (p = tok; *p != '\0'; p++)
 			*p = (char)tolower((unsigned char)*p);
-		if (!cert_name_ok(tok)) {
-			cause_set(cause, "[cert %s] names: '%s' is not a "
-			    "DNS name", c->name, tok);
+		if (cert_ip_canon(tok, ip, sizeof(ip)) == 0)
+			tok = ip;
+		else if (!cert_name_ok(tok)) {
+			cause_set(cause, "[cert %s] names: '%s' is neither a "
+			    "DNS name nor an IP address", c->name, tok);
 			goto fail;
 		}
 		for (i = 0; i < c->nnames; i++)
@@ -183,6 +214,7 @@ cert_load(const struct config *cfg, size_t i, const char *state_dir,
     struct cert *c, char **cause)
 {
 	const char	*kt;
+	size_t		 j;
 
 	memset(c, 0, sizeof(*c));
 	*cause = NULL;
@@ -191,6 +223,15 @@ cert_load(const struct config *cfg, size_t i, const char *state_dir,
 	    cause) != 0)
 		return (-1);
 	c->challenge = config_istr(cfg, "cert", i, "challenge");
+	for (j = 0; j < c->nnames && strcmp(c->challenge, "dns-01") == 0; j++)
+		if (strcmp(acme_identifier_type(c->names[j]), "ip") == 0) {
+			/* RFC 8738 7: no DNS-01 for an address. */
+			cause_set(cause, "[cert %s] challenge: '%s' is an IP "
+			    "address, which dns-01 cannot prove (RFC 8738); "
+			    "use http-01, or a separate [cert] for it",
+			    c->name, c->names[j]);
+			return (-1);
+		}
 	if ((kt = config_istr(cfg, "cert", i, "key_type")) == NULL)
 		kt = config_str(cfg, "acme", "key_type");
 	if (crypto_key_type_parse(kt, &c->ktype) != 0) {

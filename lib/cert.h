@@ -52,7 +52,8 @@ struct config;
 /* One [cert NAME] section, resolved. */
 struct cert {
 	const char		*name;		/* the section's instance name */
-	char			**names;	/* DNS names, owned, lower case */
+	char			**names;	/* DNS names (lower case) and IP
+					   addresses (canonical), owned */
 	size_t			  nnames;
 	const char		*challenge;	/* "http-01" or "dns-01" */
 	enum crypto_key_type	  ktype;

@@ -24,6 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "acme.h"
 #include "alert.h"
 #include "cause.h"
 #include "cert.h"
@@ -96,6 +97,22 @@ confcheck_abs_path(const char *v, char **why)
 	return (0);
 }
 
+/*
+ * [acme] directory_url: https://, or http:// to this machine (a test CA),
+ * as acme_new() takes it (acme_check_directory_url).
+ */
+static int
+confcheck_acme_directory(const char *v, char **why)
+{
+	char	*tmp = NULL;
+	int	 loopback;
+
+	loopback = strncmp(v, "http://", 7) == 0 &&
+	    acme_check_directory_url(v, &tmp) == 0;
+	free(tmp);
+	return (loopback ? confcheck_url(v, why) : confcheck_https_url(v, why));
+}
+
 /* [site] domain: one host name, as site_load() wants it. */
 static int
 confcheck_host(const char *v, char **why)
@@ -132,7 +149,7 @@ const struct confcheck_key confcheck_keys[] = {
 	{ "nginx",	"htpasswd_file",	nginx_check_path },
 	{ "nginx",	"access_log",		nginx_check_path },
 	{ "nginx",	"error_log",		nginx_check_path },
-	{ "acme",	"directory_url",	confcheck_https_url },
+	{ "acme",	"directory_url",	confcheck_acme_directory },
 	{ "report",	"goaccess",		confcheck_abs_path },
 	{ "alerts",	"metrics_url",		confcheck_url },
 	{ "alerts",	"webhook_url",		confcheck_url },

@@ -203,7 +203,8 @@ const struct config_key config_keys[] = {
 	/* [acme] (lib/acme/, lib/cert.c) */
 	{ "acme", "directory_url", CONFIG_STRING, 0, 0,
 	  "https://acme-v02.api.letsencrypt.org/directory", NULL,
-	  "the ACME server's directory URL" },
+	  "the ACME server's directory URL: https://, or http:// to this "
+	  "machine only (a test CA)" },
 	{ "acme", "email", CONFIG_STRING, 0, 0, NULL, NULL,
 	  "contact address given to the CA; unset = none" },
 	{ "acme", "agree_tos", CONFIG_BOOL, 0, 0, "no", NULL,
@@ -315,8 +316,8 @@ const struct config_key config_keys[] = {
 
 	/* [cert NAME] (lib/cert.c) */
 	{ "cert", "names", CONFIG_STRING, 0, 0, NULL, NULL,
-	  "the DNS names of the certificate, first = subject, "
-	  "separated by blanks or commas" },
+	  "the DNS names (and IP addresses, http-01 only) of the "
+	  "certificate, first = subject, separated by blanks or commas" },
 	{ "cert", "challenge", CONFIG_ENUM, 0, 0, "http-01", "http-01|dns-01",
 	  "how the names are proved: http-01 (webroot) or dns-01" },
 	{ "cert", "key_type", CONFIG_ENUM, 0, 0, NULL,

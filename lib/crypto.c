@@ -15,6 +15,8 @@
  */
 #include "autoconf.h"
 
+#include <arpa/inet.h>
+
 #include <errno.h>
 #include <limits.h>
 #include <stdarg.h>
@@ -544,6 +546,29 @@ crypto_jws_hmac(const unsigned char *key, size_t keylen, const char *protected,
 	    cause));
 }
 
+/* An address literal's bytes into ip: 4 or 16, or 0 if name is none. */
+static int
+crypto_ip(const char *name, unsigned char *ip)
+{
+	if (inet_pton(AF_INET, name, ip) == 1)
+		return (4);
+	if (inet_pton(AF_INET6, name, ip) == 1)
+		return (16);
+	return (0);
+}
+
+/* An iPAddress SAN as text (inet_ntop); 0, or -1 if not 4 or 16 bytes. */
+static int
+crypto_ip_text(const ASN1_OCTET_STRING *o, char *buf, size_t size)
+{
+	int	 len = ASN1_STRING_length(o);
+
+	if (len != 4 && len != 16)
+		return (-1);
+	return (inet_ntop(len == 4 ? AF_INET : AF_INET6,
+	    ASN1_STRING_get0_data(o), buf, (socklen_t)size) != NULL ? 0 : -1);
+}
+
 /* See crypto.h. */
 int
 crypto_csr(EVP_PKEY *key, const char *const *names, size_t n,
@@ -554,10 +579,11 @@ crypto_csr(EVP_PKEY *key, const char *const *names, size_t n,
 	GENERAL_NAMES			*gens = NULL;
 	GENERAL_NAME			*gen;
 	ASN1_IA5STRING			*ia5;
+	ASN1_OCTET_STRING		*oct;
 	STACK_OF(X509_EXTENSION)	*exts = NULL;
-	unsigned char			*p;
+	unsigned char			*p, ip[16];
 	size_t				 i;
-	int				 len, rc = -1;
+	int				 len, iplen, rc = -1;
 
 	*cause = NULL;
 	*der = NULL;
@@ -570,8 +596,12 @@ crypto_csr(EVP_PKEY *key, const char *const *names, size_t n,
 		crypto_fail(cause, "out of memory");
 		goto out;
 	}
-	/* RFC 5280: CN is at most 64 characters; SANs carry the rest. */
-	if (strlen(names[0]) <= 64 && X509_NAME_add_entry_by_NID(subj,
+	/*
+	 * RFC 5280: CN is at most 64 characters; SANs carry the rest. An
+	 * address goes in the SANs only (RFC 8738 7: no CN with an IP).
+	 */
+	if (strlen(names[0]) <= 64 && crypto_ip(names[0], ip) == 0 &&
+	    X509_NAME_add_entry_by_NID(subj,
 	    NID_commonName, MBSTRING_UTF8, (const unsigned char *)names[0],
 	    -1, -1, 0) != 1) {
 		crypto_fail(cause, "bad name '%s'", names[0]);
@@ -582,13 +612,22 @@ crypto_csr(EVP_PKEY *key, const char *const *names, size_t n,
 	for (i = 0; i < n; i++) {
 		if ((gen = GENERAL_NAME_new()) == NULL)
 			goto ossl;
-		if ((ia5 = ASN1_IA5STRING_new()) == NULL ||
+		if ((iplen = crypto_ip(names[i], ip)) > 0) {
+			if ((oct = ASN1_OCTET_STRING_new()) == NULL ||
+			    ASN1_OCTET_STRING_set(oct, ip, iplen) != 1) {
+				ASN1_OCTET_STRING_free(oct);
+				GENERAL_NAME_free(gen);
+				goto ossl;
+			}
+			GENERAL_NAME_set0_value(gen, GEN_IPADD, oct);
+		} else if ((ia5 = ASN1_IA5STRING_new()) == NULL ||
 		    ASN1_STRING_set(ia5, names[i], -1) != 1) {
 			ASN1_IA5STRING_free(ia5);
 			GENERAL_NAME_free(gen);
 			goto ossl;
 		}
-		GENERAL_NAME_set0_value(gen, GEN_DNS, ia5);
+		else
+			GENERAL_NAME_set0_value(gen, GEN_DNS, ia5);
 		if (sk_GENERAL_NAME_push(gens, gen) == 0) {
 			GENERAL_NAME_free(gen);
 			goto ossl;
@@ -710,6 +749,7 @@ crypto_cert_fill(X509 *x, struct crypto_cert *c, char **cause)
 	BIGNUM			*bn = NULL;
 	char			*hex = NULL;
 	int			 i, n;
+	char			 iptext[INET6_ADDRSTRLEN];
 
 	c->not_before = crypto_asn1_time(X509_get0_notBefore(x));
 	c->not_after = crypto_asn1_time(X509_get0_notAfter(x));
@@ -723,11 +763,17 @@ crypto_cert_fill(X509 *x, struct crypto_cert *c, char **cause)
 	}
 	for (i = 0; i < n; i++) {
 		g = sk_GENERAL_NAME_value(gens, i);
-		if (g->type != GEN_DNS)
+		if (g->type == GEN_IPADD) {
+			if (crypto_ip_text(g->d.iPAddress, iptext,
+			    sizeof(iptext)) != 0)
+				continue;
+			c->names[c->nnames] = strdup(iptext);
+		} else if (g->type == GEN_DNS)
+			c->names[c->nnames] = strndup((const char *)
+			    ASN1_STRING_get0_data(g->d.dNSName),
+			    (size_t)ASN1_STRING_length(g->d.dNSName));
+		else
 			continue;
-		c->names[c->nnames] = strndup((const char *)
-		    ASN1_STRING_get0_data(g->d.dNSName),
-		    (size_t)ASN1_STRING_length(g->d.dNSName));
 		if (c->names[c->nnames] == NULL) {
 			GENERAL_NAMES_free(gens);
 			return (crypto_fail(cause, "out of memory"));
@@ -858,10 +904,17 @@ crypto_bio_str(BIO *bio)
 	return (out);
 }
 
-/* True if x carries name as a dNSName SAN (ASCII case-insensitive). */
+/*
+ * True if x carries name as a dNSName SAN (ASCII case-insensitive), or
+ * an address as an iPAddress SAN.
+ */
 static int
 crypto_x509_has_name(X509 *x, const char *name)
 {
+	unsigned char	 ip[16];
+
+	if (crypto_ip(name, ip) > 0)
+		return (X509_check_ip_asc(x, name, 0) == 1);
 	return (X509_check_host(x, name, strlen(name),
 	    X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS |
 	    X509_CHECK_FLAG_NEVER_CHECK_SUBJECT, NULL) == 1 ||

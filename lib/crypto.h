@@ -101,7 +101,8 @@ int		 crypto_csr(EVP_PKEY *, const char *const *names, size_t n,
 struct crypto_cert {
 	time_t		 not_before;
 	time_t		 not_after;
-	char		**names;	/* dNSName SANs, owned */
+	char		**names;	/* dNSName SANs, and iPAddress ones as
+					   text (inet_ntop), owned */
 	size_t		 nnames;
 	char		*serial;	/* upper-case hex, owned */
 	char		*issuer_cn;	/* issuer commonName or "", owned */

@@ -18,12 +18,14 @@
  * yields an error line, not a crash. Anything a retry loop allocates is
  * freed in the same iteration.
  *
- * Caveats: only "dns" identifiers; no key rollover (7.3.5) and no account
+ * Caveats: "dns" and "ip" (RFC 8738) identifiers only; no key rollover (7.3.5) and no account
  * deactivation; a CA that answers newOrder with an order whose identifiers
  * differ from the request is not detected here, but the chain check after
  * download (crypto_chain_check) refuses a certificate without every name.
  */
 #include "autoconf.h"
+
+#include <arpa/inet.h>
 
 #include <ctype.h>
 #include <errno.h>
@@ -66,6 +68,44 @@ struct acme_pending {
 /* --- the client -------------------------------------------------------------- */
 
 /* See acme.h. */
+const char *
+acme_identifier_type(const char *name)
+{
+	unsigned char	 a[16];
+
+	return (inet_pton(AF_INET, name, a) == 1 ||
+	    inet_pton(AF_INET6, name, a) == 1 ? "ip" : "dns");
+}
+
+/* See acme.h. */
+int
+acme_check_directory_url(const char *v, char **why)
+{
+	struct in_addr	 in;
+	char		 host[64];
+	size_t		 n;
+
+	if (v == NULL || *v == '\0')
+		return (cause_set(why, "no ACME directory URL"));
+	if (strncmp(v, "https://", 8) == 0)
+		return (0);
+	if (strncmp(v, "http://", 7) != 0)
+		return (cause_set(why, "'%.200s' is not an https:// URL", v));
+	/* The host: up to the port or the path ("[::1]" whole). */
+	n = v[7] == '[' ? strcspn(v + 7, "]") + 1 : strcspn(v + 7, ":/?#");
+	if (n < sizeof(host)) {
+		(void)snprintf(host, sizeof(host), "%.*s", (int)n, v + 7);
+		if (strcmp(host, "[::1]") == 0 ||
+		    strcasecmp(host, "localhost") == 0 ||
+		    (inet_pton(AF_INET, host, &in) == 1 &&
+		    (ntohl(in.s_addr) >> 24) == 127))
+			return (0);
+	}
+	return (cause_set(why, "'%.200s': plain http:// only for a CA on "
+	    "this machine (127.0.0.1, [::1], localhost); want https://", v));
+}
+
+/* See acme.h. */
 struct acme *
 acme_new(const struct acme_config *cfg, char **cause)
 {
@@ -73,8 +113,8 @@ acme_new(const struct acme_config *cfg, char **cause)
 	struct acme		*a;
 
 	*cause = NULL;
-	if (cfg->directory_url == NULL || *cfg->directory_url == '\0') {
-		cause_st(cause, ST_BADREQ, "no ACME directory URL");
+	if (acme_check_directory_url(cfg->directory_url, cause) != 0) {
+		cause_prefix(cause, "[acme] directory_url");
 		return (NULL);
 	}
 	if ((a = calloc(1, sizeof(*a))) == NULL)
@@ -371,7 +411,8 @@ acme_order_payload(const char *const *names, size_t n, const char *replaces)
 			json_object_put(id);
 			goto out;
 		}
-		if (acme_obj_str(id, "type", "dns") != 0 ||
+		if (acme_obj_str(id, "type",
+		    acme_identifier_type(names[i])) != 0 ||
 		    acme_obj_str(id, "value", names[i]) != 0)
 			goto out;
 	}

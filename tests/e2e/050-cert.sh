@@ -10,7 +10,9 @@
 # back and the next run resumes the still-valid order; 50% of nonces
 # rejected still issues; Pebble stopped: a clear error, exit 1, the old
 # certificate untouched and still served, the status file says failed;
-# a CA that requires external account binding (EAB, kid + HMAC key file).
+# an IP address certificate (RFC 8738), check-config refusing an IP with
+# dns-01 and a plain-http directory off this machine; a CA that requires
+# external account binding (EAB, kid + HMAC key file).
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/cert-lib.sh"
 cert_config
@@ -126,6 +128,35 @@ pebble_start PEBBLE_WFE_NONCEREJECT=50
 grep -q 'badNonce, retrying' "$T/err" || fail "no badNonce was retried (did Pebble reject any?)"
 S5=$(file_serial)
 served_is "$S5" || fail "nginx serves $(served_serial), not $S5"
+
+# --- an IP address: an "ip" identifier (RFC 8738), HTTP-01 --------------------
+cat >>"$BS_CONF" <<CONF
+
+[cert ip]
+names = 127.0.0.1, www.example.test
+webroot = $T/webroot
+test_command = $NGX -t -q
+reload_command = $NGX -s reload
+CONF
+cert renew ip
+[ "$rc" = 0 ] || fail "the IP certificate: exit $rc: $err"
+openssl x509 -in "$T/state/live/ip/cert.pem" -noout -ext subjectAltName >"$T/ip-san" 2>&1
+grep -q "IP Address:127.0.0.1" "$T/ip-san" && grep -q "DNS:www.example.test" "$T/ip-san" ||
+    fail "the IP certificate's names: $(cat "$T/ip-san")"
+cert status ip
+echo "$out" | grep -q "^ip .* ok (.*127.0.0.1,www.example.test" || fail "status of the IP certificate: $out"
+# check-config: no IP with dns-01; http:// only to this machine.
+sed -e "s|^directory_url = .*|directory_url = http://ca.example/dir|" "$BS_CONF" >"$T/bad.conf"
+printf '\n[cert ipdns]\nnames = 127.0.0.1\nchallenge = dns-01\n' >>"$T/bad.conf"
+"$BS_BIN" -c "$T/bad.conf" check-config >"$T/cc.out" 2>&1 && fail "check-config accepted $(cat "$T/bad.conf")"
+grep -q "\[cert ipdns\] challenge: '127.0.0.1' is an IP address, which dns-01 cannot prove" "$T/cc.out" ||
+    fail "check-config on an IP with dns-01: $(cat "$T/cc.out")"
+grep -q "\[acme\] directory_url: 'http://ca.example/dir'" "$T/cc.out" ||
+    fail "check-config on an http:// directory: $(cat "$T/cc.out")"
+sed -i -e "s|^directory_url = .*|directory_url = http://127.0.0.1:$ACME_PORT/dir|" "$T/bad.conf"
+"$BS_BIN" -c "$T/bad.conf" check-config >"$T/cc.out" 2>&1
+grep -q "directory_url" "$T/cc.out" && fail "check-config refused a loopback http:// directory: $(cat "$T/cc.out")"
+sed -i '/^\[cert ip\]/,$d' "$BS_CONF"
 
 # --- the CA is down: a clear error, nothing touched, status says failed -------
 pebble_stop

@@ -458,6 +458,43 @@ START_TEST(test_hostile_directory)
 }
 END_TEST
 
+/* https:// anywhere, http:// only to this machine; identifier types. */
+START_TEST(test_directory_url)
+{
+	static const char *const ok[] = { "https://acme.example/dir",
+	    "http://127.0.0.1:14000/dir", "http://127.9.9.9/dir",
+	    "http://[::1]:80/dir", "http://localhost/dir", "http://LOCALHOST" };
+	static const char *const bad[] = { "http://acme.example/dir",
+	    "http://127.0.0.1.evil.example/dir", "http://10.0.0.1/dir",
+	    "http://[::2]/dir", "http://localhost.example/", "ftp://x/",
+	    "", "acme.example" };
+	struct acme_config	 cfg;
+	char			*why = NULL;
+	size_t			 i;
+
+	for (i = 0; i < sizeof(ok) / sizeof(ok[0]); i++)
+		ck_assert_msg(acme_check_directory_url(ok[i], &why) == 0,
+		    "%s: %s", ok[i], why);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		ck_assert_msg(acme_check_directory_url(bad[i], &why) == -1,
+		    "accepted %s", bad[i]);
+		free(why);
+		why = NULL;
+	}
+	/* The client refuses it too, before any request. */
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.directory_url = "http://acme.example/dir";
+	ck_assert_ptr_null(acme_new(&cfg, &why));
+	ck_assert_msg(strstr(why, "plain http:// only for a CA on this "
+	    "machine") != NULL, "%s", why);
+	free(why);
+	ck_assert_str_eq(acme_identifier_type("192.0.2.1"), "ip");
+	ck_assert_str_eq(acme_identifier_type("2001:db8::1"), "ip");
+	ck_assert_str_eq(acme_identifier_type("www.example.test"), "dns");
+	ck_assert_str_eq(acme_identifier_type("192.0.2"), "dns");
+}
+END_TEST
+
 START_TEST(test_unreachable)
 {
 	struct acme_config	 cfg;
@@ -772,6 +809,7 @@ acme_suite(void)
 	ADD("link_alternates", test_link_alternates);
 	ADD("hostile_directory", test_hostile_directory);
 	ADD("unreachable", test_unreachable);
+	ADD("directory_url", test_directory_url);
 	ADD("account_errors", test_account_errors);
 	ADD("http01_solver", test_http01_solver);
 	ADD("authz_errors", test_authz_errors);

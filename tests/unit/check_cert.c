@@ -387,7 +387,12 @@ START_TEST(test_load)
 	    "[cert www]\nnames = WWW.example.test,api.example.test "
 	    "www.example.test *.example.test\n"
 	    "[cert bad]\nnames = a_b.example.test\n"
-	    "[cert empty]\nnames = ,\n");
+	    "[cert empty]\nnames = ,\n"
+	    "[cert ip]\nnames = 192.0.2.7 www.example.test 2001:DB8:0:0::1 "
+	    "2001:db8::1\n"
+	    "[cert ipdns]\nnames = www.example.test 192.0.2.7\n"
+	    "challenge = dns-01\n"
+	    "[cert notip]\nnames = 192.0.2.300\n");
 	ck_assert_int_eq(cert_load(cfg, 0, "/st", &c, &cause), 0);
 	ck_assert_uint_eq(c.nnames, 3);
 	ck_assert_str_eq(c.names[0], "www.example.test");
@@ -404,13 +409,31 @@ START_TEST(test_load)
 	cert_cleanup(&c);
 	cert_cleanup(&c);					/* safe twice */
 	ck_assert_int_eq(cert_load(cfg, 1, "/st", &c, &cause), -1);
-	ck_assert_str_eq(cause, "[cert bad] names: 'a_b.example.test' is not "
-	    "a DNS name");
+	ck_assert_str_eq(cause, "[cert bad] names: 'a_b.example.test' is neither "
+	    "a DNS name nor an IP address");
 	free(cause);
 	cause = NULL;
 	cert_cleanup(&c);
 	ck_assert_int_eq(cert_load(cfg, 2, "/st", &c, &cause), -1);
 	ck_assert_str_eq(cause, "[cert empty] names is empty");
+	free(cause);
+	cause = NULL;
+	cert_cleanup(&c);
+	/* RFC 8738: addresses, canonical (RFC 5952), repeats folded. */
+	ck_assert_int_eq(cert_load(cfg, 3, "/st", &c, &cause), 0);
+	ck_assert_uint_eq(c.nnames, 3);
+	ck_assert_str_eq(c.names[0], "192.0.2.7");
+	ck_assert_str_eq(c.names[2], "2001:db8::1");
+	cert_cleanup(&c);
+	/* ... never with dns-01, which check-config says too. */
+	ck_assert_int_eq(cert_load(cfg, 4, "/st", &c, &cause), -1);
+	ck_assert_msg(strstr(cause, "[cert ipdns] challenge: '192.0.2.7' is an "
+	    "IP address, which dns-01 cannot prove") == cause, "%s", cause);
+	free(cause);
+	cause = NULL;
+	cert_cleanup(&c);
+	ck_assert_int_eq(cert_load(cfg, 5, "/st", &c, &cause), -1);
+	ck_assert_ptr_nonnull(strstr(cause, "'192.0.2.300' is neither"));
 	free(cause);
 	cert_cleanup(&c);
 	config_free(cfg);
