@@ -410,7 +410,8 @@ api_check_listen(const struct config *cfg, char **cause)
 
 /*
  * -t: everything the daemon needs to start, checked without starting it:
- * the configuration (already loaded), the log file, the pid file's folder,
+ * the configuration (already loaded), the log file and the slow-request
+ * log, the pid file's folder,
  * the socket (the inherited one during an upgrade's self-test) and the
  * database (a connection, with every prepared statement, so a schema the
  * program does not fit is caught too). 0, or -1 with *cause.
@@ -428,6 +429,14 @@ api_preflight(const struct config *cfg, char **cause)
 		    0640)) == -1)
 			return (cause_set(cause, "cannot open log file %s: %s",
 			    file, strerror(errno)));
+		close(fd);
+	}
+	file = config_str(cfg, "api", "slowlog");
+	if (file != NULL && file[0] != '\0') {
+		if ((fd = open(file, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC,
+		    0640)) == -1)
+			return (cause_set(cause, "cannot open [api] slowlog %s: "
+			    "%s", file, strerror(errno)));
 		close(fd);
 	}
 	file = config_str(cfg, "api", "pid_file");

@@ -38,7 +38,9 @@
  *		installed one) in this same process, keeping the socket and
  *		the workers; see master_upgrade().
  *
- * On every tick it also reads the scoreboard: a worker whose handler runs
+ * On every tick it also reads the scoreboard: a request running longer than
+ * [api] request_slowlog_timeout is written once to the slow-request log
+ * (master_slowlog), and a worker whose handler runs
  * longer than [api] request_timeout is killed and replaced (nginx has
  * answered 504 by then if its fastcgi_read_timeout is shorter, as it
  * should be), whatever its generation; so is a worker asked to exit (by a
@@ -67,6 +69,7 @@
 #include "listenq.h"
 #include "log.h"
 #include "proc.h"
+#include "routes.h"
 #include "scoreboard.h"
 #include "xmalloc.h"
 
@@ -92,6 +95,7 @@ struct master_slot {
 	int		 reaping;	/* stopped by the pm: not replaced */
 	long long	 idle_since;	/* ms: last seen busy or counting */
 	unsigned long long seen;	/* its requests counter then */
+	long long	 slow_logged;	/* busy_since_ms of the request logged slow */
 };
 
 /* [api] pm and its bounds, as the running configuration says. */
@@ -121,6 +125,7 @@ static int			 master_sigfd = -1;	/* the blocked signals */
 static int			 master_ep = -1;	/* sigfd, and the socket */
 static int			 master_watching;	/* the socket is in master_ep */
 static char			 master_tag_sig, master_tag_listen;
+static int			 slowlog_fd = -1;	/* [api] slowlog; -1 = the log */
 
 /* Reads [api] pm and its bounds. */
 static void
@@ -200,6 +205,7 @@ master_spawn(struct api *api, unsigned int i)
 	slots[i].adopted = 0;
 	slots[i].retire_by = 0;
 	slots[i].reaping = 0;
+	slots[i].slow_logged = 0;
 	slots[i].idle_since = clock_ms();
 	master_clear(api, i);
 	atomic_store(&s->used, 1);
@@ -216,6 +222,8 @@ master_spawn(struct api *api, unsigned int i)
 	if (pid == 0) {
 		close(master_sigfd);
 		close(master_ep);
+		if (slowlog_fd != -1)
+			close(slowlog_fd);
 		worker_run(api, i);
 	}
 	slots[i].pid = pid;
@@ -674,6 +682,89 @@ master_deadlines(struct api *api)
 	}
 }
 
+/*
+ * (Re)opens [api] slowlog: at start, on reload and on SIGUSR1. Unset, or
+ * a file that does not open (logged), sends slow requests to the log.
+ */
+static void
+master_slowlog_open(struct api *api)
+{
+	const char	*path = config_str(api->cfg, "api", "slowlog");
+
+	if (slowlog_fd != -1)
+		close(slowlog_fd);
+	slowlog_fd = -1;
+	if (path == NULL || path[0] == '\0')
+		return;
+	if ((slowlog_fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC,
+	    0640)) == -1)
+		log_warn("[api] slowlog %s: slow requests go to the log", path);
+}
+
+/*
+ * php-fpm's slowlog: a request still running request_slowlog_timeout
+ * seconds after its handler began is written once, with what the worker
+ * does at that moment: its request line, route and request id, the time
+ * it has taken, and whether it is in the handler, waiting on PostgreSQL
+ * (with the prepared statement's name: the worker publishes it, see
+ * scoreboard.h) or writing the answer. A JSON line to [api] slowlog, or a
+ * warning in the log when that is unset. Counted for the status page.
+ */
+static void
+master_slowlog(struct api *api)
+{
+	struct scoreboard_slot	*s;
+	struct scoreboard_req	 req;
+	const char		*on, *doing;
+	char			 fields[1024], line[1400], ts[40];
+	long long		 now = clock_ms(), since, limit;
+	unsigned int		 i;
+	int			 state, n;
+
+	limit = 1000 * config_int(api->cfg, "api", "request_slowlog_timeout");
+	if (limit == 0)
+		return;
+	for (i = 0; i < MASTER_MAX_SLOTS; i++) {
+		if (slots[i].pid == 0 || slots[i].adopted)
+			continue;
+		s = &api->board->slots[i];
+		since = atomic_load_explicit(&s->busy_since_ms,
+		    memory_order_relaxed);
+		if (since == 0 || now - since < limit ||
+		    slots[i].slow_logged == since)
+			continue;
+		slots[i].slow_logged = since;
+		atomic_fetch_add_explicit(&api->board->slow_requests, 1,
+		    memory_order_relaxed);
+		scoreboard_read_req(s, &req);
+		on = atomic_load(&s->waiting_on);
+		state = atomic_load(&s->state);
+		doing = state == SCOREBOARD_WRITING ? "writing the answer" :
+		    on != NULL ? "waiting on PostgreSQL" : "in the handler";
+		fields[0] = '\0';
+		log_field_int(fields, sizeof(fields), "worker_pid", slots[i].pid);
+		log_field(fields, sizeof(fields), "request_id", req.request_id);
+		log_field(fields, sizeof(fields), "method", req.method);
+		log_field(fields, sizeof(fields), "uri", req.uri);
+		log_field(fields, sizeof(fields), "route",
+		    routes_pattern(req.method, req.uri));
+		log_field_int(fields, sizeof(fields), "elapsed_ms", now - since);
+		log_field(fields, sizeof(fields), "doing", doing);
+		if (on != NULL && state != SCOREBOARD_WRITING)
+			log_field(fields, sizeof(fields), "statement", on);
+		if (slowlog_fd == -1) {
+			log_msg(LOG_LEVEL_WARN, 0, fields, "slow request");
+			continue;
+		}
+		n = snprintf(line, sizeof(line), "{\"ts\":\"%s\",\"msg\":"
+		    "\"slow request\"%s}\n",
+		    clock_rfc3339_fmt(time(NULL), ts, sizeof(ts)), fields);
+		if (n > 0 && (size_t)n < sizeof(line) &&
+		    write(slowlog_fd, line, (size_t)n) != n)
+			log_warn("writing the slow-request log");
+	}
+}
+
 /* SIGHUP: new config, new workers, then the old ones drain. */
 static void
 master_reload(struct api *api)
@@ -702,6 +793,7 @@ master_reload(struct api *api)
 	}
 	config_free(api->cfg);
 	api->cfg = cfg;
+	master_slowlog_open(api);
 	api->generation++;
 	atomic_store(&api->board->generation, api->generation);
 	for (i = 0; i < MASTER_MAX_SLOTS; i++)
@@ -923,6 +1015,7 @@ master_on_signal(struct api *api, int sig, int *stopping,
 	case SIGUSR1:
 		if (log_reopen() == -1)
 			log_warn("reopening the log");
+		master_slowlog_open(api);
 		master_signal(api, SIGUSR1, 0);
 		break;
 	case SIGUSR2:
@@ -974,6 +1067,7 @@ master_run(struct api *api)
 		return (1);
 	}
 	atomic_store(&api->board->generation, api->generation);
+	master_slowlog_open(api);
 
 	from = getenv(API_ENV_UPGRADE_FROM);
 	adopted = from != NULL ? master_adopt() : 0;
@@ -1007,6 +1101,7 @@ master_run(struct api *api)
 			master_on_signal(api, (int)si.ssi_signo, &stopping,
 			    &drain_deadline);
 		master_reap(api, stopping);
+		master_slowlog(api);
 		master_deadlines(api);
 		if (stopping) {
 			if (master_alive() == 0)
@@ -1025,6 +1120,9 @@ master_run(struct api *api)
 	close(master_ep);
 	close(master_sigfd);
 	master_ep = master_sigfd = -1;
+	if (slowlog_fd != -1)
+		close(slowlog_fd);
+	slowlog_fd = -1;
 	log_info("stopped");
 	return (0);
 }

@@ -10,7 +10,9 @@
 #include <string.h>
 
 #include "auth.h"
+#include "http.h"
 #include "idempotency.h"
+#include "router.h"
 #include "routes.h"
 
 static const struct route_table *const routes_tables[] = {
@@ -60,4 +62,27 @@ routes_all(size_t *n)
 	}
 	*n = nall;
 	return (all);
+}
+
+/* See routes.h. */
+const char *
+routes_pattern(const char *method, const char *uri)
+{
+	const struct route	*table;
+	struct router_match	 m;
+	char			 path[HTTP_PATH_MAX], allow[64];
+	size_t			 n, len;
+
+	if (method == NULL || method[0] == '\0' || uri == NULL || uri[0] != '/')
+		return ("");
+	len = strcspn(uri, "?");
+	if (len >= sizeof(path))
+		return ("");
+	memcpy(path, uri, len);
+	path[len] = '\0';
+	table = routes_all(&n);
+	if (router_match(table, n, method, path, &m, allow,
+	    sizeof(allow)) != ROUTER_FOUND)
+		return ("");
+	return (m.route->pattern);
 }

@@ -20,6 +20,13 @@ struct route_table {
 
 /* Every route of the API, joined at start-up; borrowed. */
 const struct route	*routes_all(size_t *n);
+/*
+ * The pattern of the route a request would take ("/v1/tasks/{id}"),
+ * from its method and URI (the query is ignored); "" if none. Borrowed
+ * from the table. For the status page and the slow-request log, which
+ * see a worker's request as it published it.
+ */
+const char		*routes_pattern(const char *method, const char *uri);
 /* Every prepared statement, NULL-ended; borrowed. */
 extern const struct db_stmt *const routes_stmts[];
 

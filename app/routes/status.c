@@ -36,7 +36,6 @@
 #include "clock.h"
 #include "http.h"
 #include "listenq.h"
-#include "router.h"
 
 #define STATUS_MAX	(512 * 1024)
 
@@ -80,29 +79,6 @@ status_rss(int pid)
 	return (n == 2 ? rss * sysconf(_SC_PAGESIZE) : -1);
 }
 
-/* The route pattern of a published request, "" if none. */
-static const char *
-status_route(const struct scoreboard_req *req)
-{
-	const struct route	*table;
-	struct router_match	 m;
-	char			 path[HTTP_PATH_MAX], allow[64];
-	size_t			 n, len;
-
-	if (req->method[0] == '\0' || req->uri[0] != '/')
-		return ("");
-	len = strcspn(req->uri, "?");
-	if (len >= sizeof(path))
-		return ("");
-	memcpy(path, req->uri, len);
-	path[len] = '\0';
-	table = routes_all(&n);
-	if (router_match(table, n, req->method, path, &m, allow,
-	    sizeof(allow)) != ROUTER_FOUND)
-		return ("");
-	return (m.route->pattern);
-}
-
 /* Reads slot s (of a running worker) into w. */
 static void
 status_worker(struct scoreboard_slot *s, long long now_ms, long long now,
@@ -126,7 +102,7 @@ status_worker(struct scoreboard_slot *s, long long now_ms, long long now,
 		    SCOREBOARD_STATE__COUNT];
 	w->duration_us = busy != 0 ? (now_ms - busy) * 1000 : 0;
 	scoreboard_read_req(s, &w->req);
-	w->route = status_route(&w->req);
+	w->route = routes_pattern(w->req.method, w->req.uri);
 	on = atomic_load(&s->waiting_on);
 	w->waiting_on = busy != 0 && on != NULL ? on : "";
 	w->rss = status_rss(w->pid);
