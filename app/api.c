@@ -445,6 +445,8 @@ api_preflight(const struct config *cfg, char **cause)
 		return (-1);
 	if (api_check_listen(cfg, cause) != 0)
 		return (-1);
+	if (master_limits(cfg, cause) != 0)	/* -t's process: tried for real */
+		return (-1);
 	db = xnonnull(db_new(cfg, routes_stmts), "a database handle");
 	if (db_connect(db) != ST_OK) {
 		cause_set(cause, "database check failed: %s", db_error(db));

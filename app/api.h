@@ -47,6 +47,12 @@ int	master_run(struct api *);
  * with *cause (caller frees).
  */
 int	master_check(const struct config *, char **cause);
+/*
+ * master.c: sets [api] rlimit_files and rlimit_core (soft and hard) in
+ * this process, as each worker does at its start and -t does to try them.
+ * 0, or -1 with *cause (caller frees).
+ */
+int	master_limits(const struct config *, char **cause);
 
 /* worker.c: serves requests until told to stop; never returns. */
 void	worker_run(struct api *, unsigned int slot) __attribute__((noreturn));

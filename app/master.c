@@ -23,6 +23,9 @@
  *		replaced at once; a crash is replaced at once too, unless
  *		crashes come in a burst (CRASH_BURST in CRASH_WINDOW_MS): then
  *		the master logs a crash loop and backs off, doubling up to 30 s.
+ *   (crashes)	[api] emergency_restart_threshold workers killed by a crash
+ *		signal within emergency_restart_interval: every worker is
+ *		restarted, as on SIGHUP (php-fpm's emergency restart).
  *   SIGHUP	graceful reload: re-read the config (a bad file keeps the old
  *		one), start a new generation of workers, then ask the old ones
  *		to finish their request and exit. The socket never closes, so
@@ -57,6 +60,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -83,6 +87,7 @@
 #define WRITE_GRACE_MS		2000	/* a writing worker past request_timeout */
 #define TICK_MS			200	/* longest wait between two looks */
 #define MAINTAIN_MS		1000	/* pm = dynamic: one round per second */
+#define FAULTS_MAX		1000	/* emergency_restart_threshold, at most */
 
 struct master_slot {
 	pid_t		 pid;		/* the worker; 0 when none runs */
@@ -126,6 +131,8 @@ static int			 master_ep = -1;	/* sigfd, and the socket */
 static int			 master_watching;	/* the socket is in master_ep */
 static char			 master_tag_sig, master_tag_listen;
 static int			 slowlog_fd = -1;	/* [api] slowlog; -1 = the log */
+static long long		 fault_times[FAULTS_MAX];	/* ring */
+static unsigned int		 fault_next;
 
 /* Reads [api] pm and its bounds. */
 static void
@@ -193,11 +200,44 @@ master_clear(struct api *api, unsigned int i)
 	atomic_store(&s->waiting_on, NULL);
 }
 
+/* Sets one resource limit, soft and hard; 0, or -1 with *cause. */
+static int
+master_rlimit(int resource, const char *name, rlim_t v, char **cause)
+{
+	struct rlimit	 rl;
+
+	rl.rlim_cur = rl.rlim_max = v;
+	if (setrlimit(resource, &rl) == -1)
+		return (cause_set(cause, "[api] %s: setrlimit: %s%s", name,
+		    strerror(errno), errno == EPERM ? " (above the hard limit "
+		    "needs root or CAP_SYS_RESOURCE)" : ""));
+	return (0);
+}
+
+/* See api.h. */
+int
+master_limits(const struct config *cfg, char **cause)
+{
+	long long	 files = config_int(cfg, "api", "rlimit_files");
+	const char	*core = config_str(cfg, "api", "rlimit_core");
+
+	*cause = NULL;
+	if (files > 0 && master_rlimit(RLIMIT_NOFILE, "rlimit_files",
+	    (rlim_t)files, cause) != 0)
+		return (-1);
+	if (core != NULL && core[0] != '\0' && master_rlimit(RLIMIT_CORE,
+	    "rlimit_core", strcmp(core, "unlimited") == 0 ? RLIM_INFINITY :
+	    (rlim_t)strtoull(core, NULL, 10), cause) != 0)
+		return (-1);
+	return (0);
+}
+
 /* Forks one worker into slot i. */
 static void
 master_spawn(struct api *api, unsigned int i)
 {
 	struct scoreboard_slot	*s = &api->board->slots[i];
+	char			*cause = NULL;
 	pid_t			 pid;
 
 	slots[i].generation = api->generation;
@@ -224,6 +264,10 @@ master_spawn(struct api *api, unsigned int i)
 		close(master_ep);
 		if (slowlog_fd != -1)
 			close(slowlog_fd);
+		if (master_limits(api->cfg, &cause) != 0) {
+			log_errorx("worker %u: %s", i, cause);
+			_exit(1);
+		}
 		worker_run(api, i);
 	}
 	slots[i].pid = pid;
@@ -550,17 +594,46 @@ master_crash_delay(struct api *api)
 }
 
 /*
+ * php-fpm's emergency_restart_threshold: records a worker's death by a
+ * crash signal (SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT: a corrupt state
+ * every worker may share, not one bad request) and returns 1 when
+ * [api] emergency_restart_threshold of them fell within
+ * emergency_restart_interval seconds; the ring starts over then, so one
+ * burst restarts once.
+ */
+static int
+master_fault(struct api *api, int sig)
+{
+	long long	 now = clock_ms(), thr, window;
+
+	thr = config_int(api->cfg, "api", "emergency_restart_threshold");
+	window = 1000 * config_int(api->cfg, "api",
+	    "emergency_restart_interval");
+	if (thr <= 0 || (sig != SIGSEGV && sig != SIGBUS && sig != SIGILL &&
+	    sig != SIGFPE && sig != SIGABRT))
+		return (0);
+	fault_times[fault_next % (unsigned int)thr] = now;
+	fault_next++;
+	if (fault_next < (unsigned int)thr ||
+	    now - fault_times[fault_next % (unsigned int)thr] > window)
+		return (0);
+	fault_next = 0;
+	return (1);
+}
+
+/*
  * Reaps every exited worker and schedules replacements: at once, or after
  * the crash back-off; with pm = ondemand a new connection forks the next
  * one (after the back-off), and a worker the pm stopped is not replaced.
+ * Returns 1 when the crashes call for an emergency restart (master_fault).
  */
-static void
+static int
 master_reap(struct api *api, int stopping)
 {
 	struct master_pm	 pm;
 	unsigned int		 i;
 	pid_t			 pid;
-	int			 status;
+	int			 status, emergency = 0;
 	long long		 delay;
 
 	master_pm_get(api->cfg, &pm);
@@ -591,6 +664,8 @@ master_reap(struct api *api, int stopping)
 			    strsignal(WTERMSIG(status)));
 			delay = master_crash_delay(api);
 			master_count(api, SCOREBOARD_RESTART_CRASH);
+			if (!stopping && master_fault(api, WTERMSIG(status)))
+				emergency = 1;
 		} else if (WEXITSTATUS(status) != 0) {
 			log_errorx("worker %u (pid %ld) exited with status %d",
 			    i, (long)pid, WEXITSTATUS(status));
@@ -612,6 +687,7 @@ master_reap(struct api *api, int stopping)
 		}
 		slots[i].reaping = 0;
 	}
+	return (emergency);
 }
 
 /*
@@ -765,13 +841,36 @@ master_slowlog(struct api *api)
 	}
 }
 
-/* SIGHUP: new config, new workers, then the old ones drain. */
+/* A new generation of workers on the running config; the old ones drain. */
 static void
-master_reload(struct api *api)
+master_new_generation(struct api *api)
+{
+	unsigned int	 i;
+
+	api->generation++;
+	atomic_store(&api->board->generation, api->generation);
+	for (i = 0; i < MASTER_MAX_SLOTS; i++)
+		slots[i].waiting = 0;	/* old respawns are moot now */
+	master_start_generation(api);
+	master_watch_pm(api);
+	master_signal(api, SIGTERM, 1);
+	log_info("reloaded: generation %u, pm %s, %lld workers%s",
+	    api->generation, config_str(api->cfg, "api", "pm"),
+	    config_int(api->cfg, "api", "workers"),
+	    strcmp(config_str(api->cfg, "api", "pm"), "static") == 0 ? "" :
+	    " at most");
+}
+
+/*
+ * SIGHUP: new config, new workers, then the old ones drain. A config that
+ * does not load keeps the running one; with force (an emergency restart)
+ * the workers are restarted all the same.
+ */
+static void
+master_reload(struct api *api, int force)
 {
 	struct config	*cfg;
 	char		*cause = NULL;
-	unsigned int	 i;
 
 	log_info("reloading %s", api->config_path);
 	if ((cfg = config_new()) == NULL ||
@@ -781,6 +880,8 @@ master_reload(struct api *api)
 		    "%s", cause_text(cause));
 		free(cause);
 		config_free(cfg);
+		if (force)
+			master_new_generation(api);
 		return;
 	}
 	if (strcmp(config_str(cfg, "api", "listen"),
@@ -794,18 +895,7 @@ master_reload(struct api *api)
 	config_free(api->cfg);
 	api->cfg = cfg;
 	master_slowlog_open(api);
-	api->generation++;
-	atomic_store(&api->board->generation, api->generation);
-	for (i = 0; i < MASTER_MAX_SLOTS; i++)
-		slots[i].waiting = 0;	/* old respawns are moot now */
-	master_start_generation(api);
-	master_watch_pm(api);
-	master_signal(api, SIGTERM, 1);
-	log_info("reloaded: generation %u, pm %s, %lld workers%s",
-	    api->generation, config_str(api->cfg, "api", "pm"),
-	    config_int(api->cfg, "api", "workers"),
-	    strcmp(config_str(api->cfg, "api", "pm"), "static") == 0 ? "" :
-	    " at most");
+	master_new_generation(api);
 }
 
 /*
@@ -993,7 +1083,7 @@ master_on_signal(struct api *api, int sig, int *stopping,
 		break;		/* reaped by the caller */
 	case SIGHUP:
 		if (!*stopping)
-			master_reload(api);
+			master_reload(api, 0);
 		break;
 	case SIGTERM:
 	case SIGINT:
@@ -1100,7 +1190,17 @@ master_run(struct api *api)
 		while (read(master_sigfd, &si, sizeof(si)) == sizeof(si))
 			master_on_signal(api, (int)si.ssi_signo, &stopping,
 			    &drain_deadline);
-		master_reap(api, stopping);
+		if (master_reap(api, stopping)) {
+			log_errorx("emergency restart: %lld workers died of a "
+			    "crash signal within %lld s "
+			    "(emergency_restart_threshold): restarting every "
+			    "worker", config_int(api->cfg, "api",
+			    "emergency_restart_threshold"), config_int(api->cfg,
+			    "api", "emergency_restart_interval"));
+			atomic_fetch_add_explicit(&api->board->emergency_restarts,
+			    1, memory_order_relaxed);
+			master_reload(api, 1);
+		}
 		master_slowlog(api);
 		master_deadlines(api);
 		if (stopping) {
