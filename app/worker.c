@@ -116,7 +116,7 @@ static volatile sig_atomic_t	 worker_retire;		/* SIGTERM */
 static volatile sig_atomic_t	 worker_drain;		/* SIGQUIT, SIGINT */
 static volatile sig_atomic_t	 worker_reopen;		/* SIGUSR1 */
 static int			 worker_pipe[2] = { -1, -1 };
-static char			 worker_tag_listen, worker_tag_pipe;
+static char			 worker_tag_listen, worker_tag_pipe, worker_tag_db;
 
 /* Records a signal and wakes epoll_wait() through the self-pipe. */
 static void
@@ -239,22 +239,16 @@ out:
 	}
 }
 
-/* Adds what the request did to the worker's scoreboard slot. */
+/*
+ * Publishes the database connection's state in the worker's slot when it
+ * changed: errors, reconnects, and whether the last call succeeded.
+ */
 static void
-worker_count(struct api *api, struct scoreboard_slot *me, struct http_req *r)
+worker_count_db(struct api *api, struct scoreboard_slot *me)
 {
 	static unsigned long	 seen_errors, seen_reconnects;
-	const struct route	*table;
 	unsigned long		 e, c;
-	size_t			 n;
-	int			 row = -1;
 
-	if (r->match.route != NULL) {
-		table = routes_all(&n);
-		row = (int)(r->match.route - table);
-	}
-	scoreboard_count(me, row, r->method, r->status,
-	    http_now_us() - r->start_us);
 	e = db_errors(api->db);
 	c = db_reconnects(api->db);
 	if (e != seen_errors || c != seen_reconnects) {
@@ -274,6 +268,89 @@ worker_count(struct api *api, struct scoreboard_slot *me, struct http_req *r)
 		atomic_store_explicit(&me->db_last_ms, clock_ms(),
 		    memory_order_relaxed);
 	}
+}
+
+/* Adds what the request did to the worker's scoreboard slot. */
+static void
+worker_count(struct api *api, struct scoreboard_slot *me, struct http_req *r)
+{
+	const struct route	*table;
+	size_t			 n;
+	int			 row = -1;
+
+	if (r->match.route != NULL) {
+		table = routes_all(&n);
+		row = (int)(r->match.route - table);
+	}
+	scoreboard_count(me, row, r->method, r->status,
+	    http_now_us() - r->start_us);
+	worker_count_db(api, me);
+}
+
+/*
+ * While this worker's database connection is down, a success of another
+ * worker's since then says the server is back: try at once, and wait for
+ * the attempt as a fresh worker does, rather than answer 503 until this
+ * worker's own next attempt.
+ */
+static void
+worker_db_hint(struct worker *w)
+{
+	struct scoreboard_slot	*s;
+	long long		 since = db_down_since(w->api->db);
+	unsigned int		 i;
+
+	if (since == 0)
+		return;
+	for (i = 0; i < SCOREBOARD_SLOTS; i++) {
+		s = &w->api->board->slots[i];
+		if (s == w->me ||
+		    !atomic_load_explicit(&s->used, memory_order_relaxed))
+			continue;
+		if (atomic_load_explicit(&s->db_last_ok, memory_order_relaxed) &&
+		    atomic_load_explicit(&s->db_last_ms, memory_order_relaxed) >
+		    since) {
+			db_retry_now(w->api->db);
+			return;
+		}
+	}
+}
+
+/*
+ * Takes the database's connection attempt further if its socket is ready
+ * or its time has come (db_poll never waits on the server), and publishes
+ * the result.
+ */
+static void
+worker_db_poll(struct worker *w, long long now, int ready)
+{
+	long long	 next = db_next_ms(w->api->db);
+
+	if (!ready && (next < 0 || next > now))
+		return;
+	db_poll(w->api->db);
+	worker_count_db(w->api, w->me);
+}
+
+/*
+ * Watches the socket of the database's connection attempt in progress
+ * during one epoll_wait(); returns the fd added, or -1. The caller takes it
+ * out again right after the wait, before libpq may close it.
+ */
+static int
+worker_db_watch(struct worker *w)
+{
+	struct epoll_event	 ev;
+	int			 fd, want_write;
+
+	if ((fd = db_poll_fd(w->api->db, &want_write)) < 0)
+		return (-1);
+	memset(&ev, 0, sizeof(ev));
+	ev.events = want_write ? EPOLLOUT : EPOLLIN;
+	ev.data.ptr = &worker_tag_db;
+	if (epoll_ctl(w->ep, EPOLL_CTL_ADD, fd, &ev) == -1)
+		return (-1);
+	return (fd);
 }
 
 /*
@@ -305,6 +382,7 @@ worker_serve(struct worker *w, struct worker_conn *c)
 	scoreboard_begin(w->me, r.method, http_param(&r, "REQUEST_URI") != NULL ?
 	    http_param(&r, "REQUEST_URI") : r.path, r.request_id);
 	log_set_request_id(r.request_id);
+	worker_db_hint(w);
 	worker_dispatch(api, &r, &c->fc);
 
 	buf_init(&out, HTTP_OUT_MAX + HTTP_HEADERS_MAX + 256);
@@ -556,12 +634,18 @@ worker_expire(struct worker *w, long long now)
 	}
 }
 
-/* Milliseconds epoll_wait() may sleep: to the next deadline, at most 1 s. */
+/*
+ * Milliseconds epoll_wait() may sleep: to the next deadline (a parked
+ * connection's, or the database's next attempt), at most 1 s.
+ */
 static int
 worker_sleep_ms(const struct worker *w, long long now)
 {
 	long long	 d, best = WORKER_CHECK_MS;
 	unsigned int	 l;
+
+	if ((d = db_next_ms(w->api->db)) >= 0 && d - now < best)
+		best = d < now ? 0 : d - now;
 
 	for (l = 0; l < 2; l++) {
 		if (w->lists[l].head == NULL)
@@ -712,6 +796,7 @@ worker_run(struct api *api, unsigned int slot)
 	struct worker_conn	*c;
 	long long		 max_requests;
 	int			 rc, i, idle = 1, empty = 0, retiring = 0;
+	int			 db_fd, db_ready;
 	char			 drain[64];
 
 	memset(&w, 0, sizeof(w));
@@ -751,11 +836,10 @@ worker_run(struct api *api, unsigned int slot)
 	ev.data.ptr = &worker_tag_pipe;
 	epoll_ctl(w.ep, EPOLL_CTL_ADD, worker_pipe[0], &ev);
 
+	/* the first attempt starts now, and goes on while we serve */
 	api->db = xnonnull(db_new(api->cfg, routes_stmts), "a database handle");
 	db_set_watch(api->db, scoreboard_watch_db, w.me);
-	if (db_connect(api->db) != ST_OK)
-		log_warnx("worker %u: database not reachable yet: %s", slot,
-		    db_error(api->db));
+	db_poll(api->db);
 	atomic_store_explicit(&w.me->ready, 1, memory_order_relaxed);
 	log_debug("worker %u ready (generation %u)", slot, api->generation);
 
@@ -789,17 +873,29 @@ worker_run(struct api *api, unsigned int slot)
 			empty = rc < 0;		/* a drain retires then */
 			if (rc != 0)
 				idle = 1;
+			if (db_conn(api->db) == NULL)
+				worker_db_poll(&w, clock_ms(), 0);
 			continue;
 		}
+		db_fd = worker_db_watch(&w);
 		rc = epoll_wait(w.ep, evs, WORKER_EVENTS,
 		    worker_sleep_ms(&w, clock_ms()));
+		if (db_fd >= 0)
+			epoll_ctl(w.ep, EPOLL_CTL_DEL, db_fd, NULL);
 		if (rc == -1 && errno != EINTR) {
 			log_error("worker %u: epoll_wait", slot);
 			break;
 		}
 		if (rc <= 0)
 			worker_check_master(&w);
+		db_ready = 0;
+		for (i = 0; i < rc; i++)
+			if (evs[i].data.ptr == &worker_tag_db)
+				db_ready = 1;
+		worker_db_poll(&w, clock_ms(), db_ready);
 		for (i = 0; i < rc; i++) {
+			if (evs[i].data.ptr == &worker_tag_db)
+				continue;
 			if (evs[i].data.ptr == &worker_tag_pipe) {
 				while (read(worker_pipe[0], drain,
 				    sizeof(drain)) > 0)

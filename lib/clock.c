@@ -5,6 +5,8 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <limits.h>
+#include <poll.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -43,6 +45,29 @@ clock_sleep_ms(long long ms)
 	ts.tv_nsec = (long)(ms % 1000) * 1000000L;
 	while (nanosleep(&ts, &ts) == -1 && errno == EINTR)
 		;
+}
+
+/* See clock.h. */
+int
+clock_wait_fd(int fd, short events, long long deadline_ms)
+{
+	struct pollfd	 pfd;
+	long long	 left;
+	int		 rc;
+
+	for (;;) {
+		left = deadline_ms - clock_ms();
+		if (left < 0)
+			left = 0;
+		pfd.fd = fd;
+		pfd.events = events;
+		pfd.revents = 0;
+		rc = poll(&pfd, 1, left > INT_MAX ? INT_MAX : (int)left);
+		if (rc > 0 || (rc == -1 && errno != EINTR))
+			return (1);
+		if (rc == 0 && left == 0)
+			return (0);
+	}
 }
 
 /* See clock.h. */

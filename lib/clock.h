@@ -24,6 +24,13 @@ long long	 clock_us(void);
 /* Sleeps ms milliseconds (all of them: EINTR resumes the sleep). */
 void		 clock_sleep_ms(long long ms);
 /*
+ * Waits until fd is ready for events (POLLIN, POLLOUT) or the monotonic
+ * deadline_ms (clock_ms) passes; a deadline already past still looks once.
+ * 1 when ready (or in error: the next read or write says which), 0 when
+ * the time is up. EINTR resumes the wait.
+ */
+int		 clock_wait_fd(int fd, short events, long long deadline_ms);
+/*
  * Formats t as "2026-01-02T03:04:05Z" (UTC) into buf; t <= 0 gives "-".
  * Returns buf.
  */

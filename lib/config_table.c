@@ -132,6 +132,12 @@ const struct config_key config_keys[] = {
 	  "seconds to wait for a connection" },
 	{ "database", "statement_timeout", CONFIG_INT, 0, 3600000, "5000", NULL,
 	  "milliseconds one SQL statement may run; 0 = no limit" },
+	{ "database", "tcp_keepalive", CONFIG_INT, 0, 7200, "10", NULL,
+	  "seconds a TCP connection to the server may be idle before "
+	  "keepalive probes (a third of it apart, 3 of them); 0 = none" },
+	{ "database", "tcp_user_timeout", CONFIG_INT, 0, 3600000, "10000", NULL,
+	  "milliseconds data sent on a TCP connection to the server may stay "
+	  "unacknowledged before the kernel drops it; 0 = the system's" },
 	{ "database", "migrations_dir", CONFIG_STRING, 0, 0, BS_SQLDIR, NULL,
 	  "directory of the NNNN_what.sql migrations" },
 

@@ -1,15 +1,31 @@
 /*
  * db.c: the per-process PostgreSQL connection; see db.h for the contract.
  *
- * Design: one blocking libpq connection, opened lazily. After any failure
- * that leaves the connection bad, it is closed; the next call reconnects, but
- * not more often than once per DB_RETRY_MS, so a database outage costs each
- * request a clock read, not a connect timeout. Prepared statements are
- * prepared right after each connect. Connection parameters go to libpq as
- * keyword/value arrays, never pasted into a conninfo string.
+ * Design: one libpq connection, opened lazily, in non-blocking mode, and
+ * every wait on the server a poll(2) with an end. Connecting is
+ * PQconnectStartParams + PQconnectPoll, driven either by a caller that
+ * needs the connection (waiting up to its bound) or by the event loop
+ * (db_poll), so an attempt outlives the call that gave up on it and the
+ * next call finds it done. Statements are sent with PQsend* and their
+ * results awaited the same way. After any failure that leaves the
+ * connection bad, it is closed; the next attempt comes not sooner than
+ * DB_RETRY_MS after the last, so an outage costs a request a clock read,
+ * not a connect timeout. Prepared statements are prepared right after each
+ * connect. Connection parameters go to libpq as keyword/value arrays, never
+ * pasted into a conninfo string.
+ *
+ * Caveats: a host name is resolved by PQconnectStartParams itself, which
+ * blocks (getaddrinfo); give an address or a socket folder where that
+ * matters. A statement that timed out is not cancelled (PQcancel waits on
+ * the same server): the connection is dropped, and the server ends the
+ * statement at its statement_timeout or when it notices the client gone.
+ * PQexec on db_conn() (lib/migrate) still blocks: libpq's PQexec ignores
+ * non-blocking mode.
  */
 #include "autoconf.h"
 
+#include <limits.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,16 +35,22 @@
 #include "db.h"
 #include "log.h"
 
-#define DB_RETRY_MS	1000	/* minimum gap between reconnect attempts */
+#define DB_RETRY_MS	1000	/* minimum gap between connection attempts */
+#define DB_GRACE_MS	1000	/* awaited past statement_timeout */
 
 struct db {
 	const struct config		*cfg;		/* borrowed */
 	const struct db_stmt *const	*stmts;		/* borrowed, NULL-ended */
 	PGconn				*conn;		/* NULL when down */
+	int				 connecting;	/* conn is an attempt in progress */
+	int				 want_write;	/* ... waiting to write, else to read */
+	long long			 attempt_end_ms; /* ... given up then */
+	long long			 deadline_ms;	/* db_set_deadline(); 0 = none */
+	long long			 down_ms;	/* server down since; 0 = not */
 	unsigned long			 connects;	/* successful connects */
 	unsigned long			 errors;	/* failed connects and statements */
 	int				 last_ok;	/* the last call succeeded */
-	long long			 last_try_ms;	/* last failed attempt */
+	long long			 last_try_ms;	/* last attempt's start */
 	char				 err[512];	/* last error text */
 	char				 sqlstate[6];	/* last SQLSTATE */
 	void	(*watch)(void *, const char *);		/* db_set_watch() */
@@ -76,6 +98,7 @@ db_disconnect(struct db *db)
 		PQfinish(db->conn);
 		db->conn = NULL;
 	}
+	db->connecting = 0;
 }
 
 /* See db.h. */
@@ -88,9 +111,91 @@ db_free(struct db *db)
 	free(db);
 }
 
-/* Prepares every declared statement on the new connection. */
+/* The end of a wait of ms from now, cut at the caller's deadline. */
+static long long
+db_until(const struct db *db, long long now, long long ms)
+{
+	long long	 until = now + ms;
+
+	if (db->deadline_ms > 0 && db->deadline_ms < until)
+		until = db->deadline_ms;
+	return (until);
+}
+
+/* Waits for the connection's socket (clock_wait_fd); a missing one is ready. */
+static int
+db_wait(int fd, short events, long long until)
+{
+	return (fd < 0 ? 1 : clock_wait_fd(fd, events, until));
+}
+
+/*
+ * Sends what libpq holds and awaits the result of the statement sent,
+ * until the monotonic time until. 0 with *res set (to NULL when the
+ * connection failed: PQerrorMessage() says why; the first error if there
+ * were several results, else the last), or -1 when the time ran out (the
+ * connection is then unusable: the caller drops it).
+ */
+static int
+db_await(struct db *db, long long until, PGresult **res)
+{
+	PGconn		*c = db->conn;
+	PGresult	*r;
+	int		 fd = PQsocket(c), rc;
+
+	*res = NULL;
+	while ((rc = PQflush(c)) == 1) {
+		/* the socket is full: write on, reading what comes meanwhile */
+		if (db_wait(fd, POLLIN | POLLOUT, until) == 0)
+			return (-1);
+		if (!PQconsumeInput(c))
+			return (0);
+	}
+	if (rc == -1)
+		return (0);
+	for (;;) {
+		while (PQisBusy(c)) {
+			if (db_wait(fd, POLLIN, until) == 0)
+				return (-1);
+			if (!PQconsumeInput(c))
+				return (0);
+		}
+		if ((r = PQgetResult(c)) == NULL)
+			break;
+		if (*res == NULL || PQresultStatus(*res) == PGRES_COMMAND_OK ||
+		    PQresultStatus(*res) == PGRES_TUPLES_OK) {
+			PQclear(*res);
+			*res = r;
+		} else
+			PQclear(r);
+	}
+	return (0);
+}
+
+/* The server is down from now on (if it was not already). */
+static void
+db_mark_down(struct db *db)
+{
+	long long	 now = clock_ms();
+
+	if (db->down_ms == 0)
+		db->down_ms = now > 0 ? now : 1;
+}
+
+/* A connection attempt failed: records why and closes it. */
+static void
+db_attempt_fail(struct db *db, const char *prefix, const char *msg)
+{
+	db_set_error(db, prefix, msg);
+	db_disconnect(db);
+	db->errors++;
+	db->last_ok = 0;
+	db_mark_down(db);
+}
+
+/* Prepares every declared statement on the new connection, until until. */
 static enum st
-db_prepare_all(struct db *db)
+db_prepare_all(struct db *db, long long until)
 {
 	const struct db_stmt *const	*s;
 	PGresult			*res;
@@ -98,13 +203,24 @@ db_prepare_all(struct db *db)
 	if (db->stmts == NULL)
 		return (ST_OK);
 	for (s = db->stmts; *s != NULL; s++) {
-		res = PQprepare(db->conn, (*s)->name, (*s)->sql,
-		    (*s)->nparams, NULL);
+		if (!PQsendPrepare(db->conn, (*s)->name, (*s)->sql,
+		    (*s)->nparams, NULL)) {
+			db_set_error(db, "prepare: ", PQerrorMessage(db->conn));
+			return (ST_UNAVAILABLE);
+		}
+		if (db_await(db, until, &res) == -1) {
+			db_set_error(db, "prepare: ", "the database did not "
+			    "answer within connect_timeout");
+			return (ST_UNAVAILABLE);
+		}
 		if (PQresultStatus(res) != PGRES_COMMAND_OK) {
-			db_set_error(db, "prepare: ",
-			    PQresultErrorMessage(res));
+			db_set_error(db, "prepare: ", res != NULL ?
+			    PQresultErrorMessage(res) :
+			    PQerrorMessage(db->conn));
 			log_errorx("database: preparing %s failed: %s",
 			    (*s)->name, db->err);
+			if (res == NULL)
+				return (ST_UNAVAILABLE);
 			PQclear(res);
 			return (ST_DB);
 		}
@@ -113,24 +229,17 @@ db_prepare_all(struct db *db)
 	return (ST_OK);
 }
 
-/* See db.h. */
-enum st
-db_connect(struct db *db)
+/* Starts a connection attempt (PQconnectStartParams). */
+static enum st
+db_attempt_start(struct db *db, long long now)
 {
-	const char	*keys[10], *vals[10];
-	char		 port[16], timeout[16], options[128];
-	long long	 now;
+	const char	*keys[16], *vals[16];
+	char		 port[16], timeout[16], options[128], idle[24];
+	char		 interval[24], user_timeout[24];
+	long long	 ka;
 	int		 n = 0;
-	enum st		 st;
 
-	if (db->conn != NULL && PQstatus(db->conn) == CONNECTION_OK)
-		return (ST_OK);
-	db_disconnect(db);
-	now = clock_ms();
-	if (now - db->last_try_ms < DB_RETRY_MS)
-		return (ST_UNAVAILABLE);
 	db->last_try_ms = now;
-
 	snprintf(port, sizeof(port), "%lld",
 	    config_int(db->cfg, "database", "port"));
 	snprintf(timeout, sizeof(timeout), "%lld",
@@ -142,6 +251,12 @@ db_connect(struct db *db)
 	snprintf(options, sizeof(options), "-c statement_timeout=%lld "
 	    "-c TimeZone=UTC -c DateStyle=ISO,YMD",
 	    config_int(db->cfg, "database", "statement_timeout"));
+	/* TCP only: libpq ignores these on a unix socket */
+	ka = config_int(db->cfg, "database", "tcp_keepalive");
+	snprintf(idle, sizeof(idle), "%lld", ka);
+	snprintf(interval, sizeof(interval), "%lld", ka / 3 > 0 ? ka / 3 : 1);
+	snprintf(user_timeout, sizeof(user_timeout), "%lld",
+	    config_int(db->cfg, "database", "tcp_user_timeout"));
 	keys[n] = "host";	vals[n++] = config_str(db->cfg, "database", "host");
 	keys[n] = "port";	vals[n++] = port;
 	keys[n] = "dbname";	vals[n++] = config_str(db->cfg, "database", "name");
@@ -151,37 +266,211 @@ db_connect(struct db *db)
 	keys[n] = "connect_timeout"; vals[n++] = timeout;
 	keys[n] = "options";	vals[n++] = options;
 	keys[n] = "application_name"; vals[n++] = "bootstack";
+	keys[n] = "keepalives";	vals[n++] = ka > 0 ? "1" : "0";
+	if (ka > 0) {
+		keys[n] = "keepalives_idle";	 vals[n++] = idle;
+		keys[n] = "keepalives_interval"; vals[n++] = interval;
+		keys[n] = "keepalives_count";	 vals[n++] = "3";
+	}
+	keys[n] = "tcp_user_timeout"; vals[n++] = user_timeout;
 	keys[n] = NULL;		vals[n] = NULL;
 
-	DB_WATCH(db, "connect");
-	db->conn = PQconnectdbParams(keys, vals, 0);
-	DB_WATCH(db, NULL);
-	if (db->conn == NULL) {
+	if ((db->conn = PQconnectStartParams(keys, vals, 0)) == NULL) {
 		db_set_error(db, "out of memory", NULL);
 		return (ST_NOMEM);
 	}
-	if (PQstatus(db->conn) != CONNECTION_OK) {
-		db_set_error(db, "", PQerrorMessage(db->conn));
+	if (PQstatus(db->conn) == CONNECTION_BAD) {
+		db_attempt_fail(db, "", PQerrorMessage(db->conn));
+		return (ST_UNAVAILABLE);
+	}
+	db->connecting = 1;
+	db->want_write = 1;	/* libpq: start as if it said POLLING_WRITING */
+	db->attempt_end_ms = now +
+	    1000 * config_int(db->cfg, "database", "connect_timeout");
+	return (ST_OK);
+}
+
+/*
+ * Takes the attempt one step (its socket is ready). 1 when connected (the
+ * statements prepared), 0 while in progress, -1 when it failed (*st why).
+ */
+static int
+db_attempt_step(struct db *db, enum st *st)
+{
+	long long	 until;
+
+	*st = ST_UNAVAILABLE;
+	switch (PQconnectPoll(db->conn)) {
+	case PGRES_POLLING_OK:
+		db->connecting = 0;
+		break;
+	case PGRES_POLLING_FAILED:
+		db_attempt_fail(db, "", PQerrorMessage(db->conn));
+		return (-1);
+	case PGRES_POLLING_WRITING:
+		db->want_write = 1;
+		goto pending;
+	default:
+		db->want_write = 0;
+		goto pending;
+	}
+	until = db->attempt_end_ms;
+	if (db->deadline_ms > 0 && db->deadline_ms < until)
+		until = db->deadline_ms;
+	if (PQsetnonblocking(db->conn, 1) != 0) {
+		db_attempt_fail(db, "", PQerrorMessage(db->conn));
+		return (-1);
+	}
+	if ((*st = db_prepare_all(db, until)) != ST_OK) {
 		db_disconnect(db);
 		db->errors++;
 		db->last_ok = 0;
-		return (ST_UNAVAILABLE);
-	}
-	if ((st = db_prepare_all(db)) != ST_OK) {
-		db_disconnect(db);
-		return (st);
+		db_mark_down(db);
+		return (-1);
 	}
 	if (db->connects++ > 0)
 		log_info("database: reconnected");
+	db->down_ms = 0;
 	db->err[0] = '\0';
-	return (ST_OK);
+	*st = ST_OK;
+	return (1);
+pending:
+	if (clock_ms() >= db->attempt_end_ms) {
+		db_attempt_fail(db, "", "timeout expired (connect_timeout)");
+		return (-1);
+	}
+	return (0);
+}
+
+/*
+ * Makes sure a connection is there (see db_connect in db.h): starts an
+ * attempt if one is due and drives it until it ends or the wait's bound.
+ */
+static enum st
+db_ready(struct db *db)
+{
+	long long	 now, until;
+	enum st		 st;
+	int		 rc;
+
+	if (db->conn != NULL && !db->connecting) {
+		if (PQstatus(db->conn) == CONNECTION_OK)
+			return (ST_OK);
+		db_disconnect(db);
+	}
+	now = clock_ms();
+	if (!db->connecting) {
+		if (now - db->last_try_ms < DB_RETRY_MS)
+			return (ST_UNAVAILABLE);
+		if ((st = db_attempt_start(db, now)) != ST_OK)
+			return (st);
+	}
+	until = db->attempt_end_ms;
+	if (db->deadline_ms > 0 && db->deadline_ms < until)
+		until = db->deadline_ms;
+	if (db->down_ms != 0 && now + DB_DOWN_WAIT_MS < until)
+		until = now + DB_DOWN_WAIT_MS;
+	DB_WATCH(db, "connect");
+	for (;;) {
+		if (db_wait(PQsocket(db->conn), db->want_write ? POLLOUT :
+		    POLLIN, until) == 1) {
+			if ((rc = db_attempt_step(db, &st)) == 0)
+				continue;
+			if (rc > 0)
+				st = ST_OK;
+			break;
+		}
+		st = ST_UNAVAILABLE;
+		if (clock_ms() >= db->attempt_end_ms)
+			db_attempt_fail(db, "", "timeout expired "
+			    "(connect_timeout)");
+		else	/* left in progress, for db_poll() or the next call */
+			db_set_error(db, "", "the database has not answered "
+			    "yet");
+		break;
+	}
+	DB_WATCH(db, NULL);
+	return (st);
+}
+
+/* See db.h. */
+enum st
+db_connect(struct db *db)
+{
+	return (db_ready(db));
+}
+
+/* See db.h. */
+void
+db_poll(struct db *db)
+{
+	long long	 now;
+	enum st		 st;
+
+	if (db->conn != NULL && !db->connecting)
+		return;
+	now = clock_ms();
+	if (!db->connecting) {
+		if (now - db->last_try_ms >= DB_RETRY_MS)
+			(void)db_attempt_start(db, now);
+		return;
+	}
+	if (db_wait(PQsocket(db->conn), db->want_write ? POLLOUT : POLLIN,
+	    now) == 1)
+		(void)db_attempt_step(db, &st);
+	else if (now >= db->attempt_end_ms)
+		db_attempt_fail(db, "", "timeout expired (connect_timeout)");
+}
+
+/* See db.h. */
+int
+db_poll_fd(const struct db *db, int *want_write)
+{
+	if (!db->connecting)
+		return (-1);
+	*want_write = db->want_write;
+	return (PQsocket(db->conn));
+}
+
+/* See db.h. */
+long long
+db_next_ms(const struct db *db)
+{
+	if (db->connecting)
+		return (db->attempt_end_ms);
+	if (db->conn == NULL)
+		return (db->last_try_ms + DB_RETRY_MS);
+	return (-1);
+}
+
+/* See db.h. */
+void
+db_set_deadline(struct db *db, long long deadline_ms)
+{
+	db->deadline_ms = deadline_ms;
+}
+
+/* See db.h. */
+long long
+db_down_since(const struct db *db)
+{
+	return (db->down_ms);
+}
+
+/* See db.h. */
+void
+db_retry_now(struct db *db)
+{
+	db->down_ms = 0;
+	if (!db->connecting)
+		db->last_try_ms = clock_ms() - DB_RETRY_MS;
 }
 
 /* See db.h. */
 PGconn *
 db_conn(struct db *db)
 {
-	return (db->conn);
+	return (db->connecting ? NULL : db->conn);
 }
 
 /* See db.h. */
@@ -258,24 +547,59 @@ db_result(struct db *db, PGresult *res, PGresult **out)
 	return (ST_DB);
 }
 
+/*
+ * Awaits the answer to the statement just sent (sent: PQsend* succeeded;
+ * what names it for the watcher) and turns it into a status, as
+ * db_result(). ST_TIMEOUT when the server
+ * did not answer within statement_timeout and DB_GRACE_MS (or by the
+ * deadline): the connection is dropped and the server marked down.
+ */
+static enum st
+db_finish(struct db *db, const char *what, int sent, PGresult **out)
+{
+	PGresult	*res = NULL;
+	long long	 now = clock_ms(), ms, until = LLONG_MAX;
+	int		 rc;
+
+	ms = config_int(db->cfg, "database", "statement_timeout");
+	if (ms > 0)
+		until = db_until(db, now, ms + DB_GRACE_MS);
+	else if (db->deadline_ms > 0)
+		until = db->deadline_ms;
+	DB_WATCH(db, what);
+	rc = sent ? db_await(db, until, &res) : 0;
+	DB_WATCH(db, NULL);
+	if (rc == -1) {
+		snprintf(db->err, sizeof(db->err), "no answer from the "
+		    "database in %lld ms: connection dropped", clock_ms() - now);
+		db->sqlstate[0] = '\0';
+		db->errors++;
+		db->last_ok = 0;
+		db_disconnect(db);
+		db_mark_down(db);
+		db->last_try_ms = clock_ms();
+		log_warnx("database: %s", db->err);
+		return (ST_TIMEOUT);
+	}
+	return (db_result(db, res, out));
+}
+
 /* See db.h. */
 enum st
 db_run(struct db *db, const struct db_stmt *stmt, const char *const *params,
     PGresult **out)
 {
-	PGresult	*res;
-	enum st		 st;
-	int		 try;
+	enum st	 st;
+	int	 try;
 
 	*out = NULL;
 	for (try = 0; try < 2; try++) {
-		if ((st = db_connect(db)) != ST_OK)
+		if ((st = db_ready(db)) != ST_OK)
 			return (st);
-		DB_WATCH(db, stmt->name);
-		res = PQexecPrepared(db->conn, stmt->name, stmt->nparams,
-		    params, NULL, NULL, 0);
-		DB_WATCH(db, NULL);
-		st = db_result(db, res, out);
+		st = db_finish(db, stmt->name, PQsendQueryPrepared(db->conn,
+		    stmt->name, stmt->nparams, params, NULL, NULL, 0), out);
+		if (st == ST_TIMEOUT)
+			return (ST_UNAVAILABLE);
 		if (st != ST_UNAVAILABLE || db->conn != NULL ||
 		    !stmt->idempotent)
 			return (st);
@@ -290,16 +614,14 @@ enum st
 db_exec(struct db *db, const char *sql, int nparams, const char *const *params,
     PGresult **out)
 {
-	PGresult	*res;
-	enum st		 st;
+	enum st	 st;
 
 	*out = NULL;
-	if ((st = db_connect(db)) != ST_OK)
+	if ((st = db_ready(db)) != ST_OK)
 		return (st);
-	DB_WATCH(db, "exec");
-	res = PQexecParams(db->conn, sql, nparams, NULL, params, NULL, NULL, 0);
-	DB_WATCH(db, NULL);
-	return (db_result(db, res, out));
+	st = db_finish(db, "exec", PQsendQueryParams(db->conn, sql, nparams,
+	    NULL, params, NULL, NULL, 0), out);
+	return (st == ST_TIMEOUT ? ST_UNAVAILABLE : st);
 }
 
 /* See db.h. */

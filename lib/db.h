@@ -7,6 +7,22 @@
  * and recovers by itself. Statements used on hot paths are declared once as
  * struct db_stmt and prepared on each new connection. Parameters always go
  * separately from the SQL text (PQexecParams/PQexecPrepared).
+ *
+ * No call waits on the server without a bound, so a hung server (stopped,
+ * or a network that drops everything) costs a caller a known time, not
+ * forever: a connection attempt gives up after [database] connect_timeout,
+ * a statement's answer is awaited [database] statement_timeout plus one
+ * second (the server enforces statement_timeout itself while it runs; the
+ * extra second is for it to say so), and db_set_deadline() can shorten
+ * both. A statement that times out drops the connection (a cancel request
+ * would wait on the same hung server) and marks the server down. While it
+ * is down, a call that needs a connection gives an attempt in progress
+ * DB_DOWN_WAIT_MS at most, then returns ST_UNAVAILABLE and leaves the
+ * attempt to db_poll(), which an event loop calls when db_poll_fd() is
+ * ready or db_next_ms() has come: an outage costs requests 503s, not
+ * connect timeouts. TCP connections have keepalives and tcp_user_timeout
+ * ([database] tcp_keepalive, tcp_user_timeout), so a peer that vanished is
+ * noticed by the kernel too.
  */
 #ifndef LIB_DB_H
 #define LIB_DB_H
@@ -16,6 +32,9 @@
 #include "st.h"
 
 struct config;
+
+/* How long a call waits on a connection attempt while the server is down. */
+#define DB_DOWN_WAIT_MS	500
 
 struct db_stmt {
 	const char	*name;		/* prepared statement name, unique */
@@ -33,7 +52,11 @@ struct db;
  */
 struct db	*db_new(const struct config *, const struct db_stmt *const *stmts);
 void		 db_free(struct db *);			/* NULL-safe; closes */
-/* Connects now if not connected. ST_UNAVAILABLE when the server is down. */
+/*
+ * Connects now if not connected, waiting at most connect_timeout (or to the
+ * deadline; DB_DOWN_WAIT_MS while the server is down). ST_UNAVAILABLE when
+ * the server is down or has not answered yet.
+ */
 enum st		 db_connect(struct db *);
 void		 db_disconnect(struct db *);
 PGconn		*db_conn(struct db *);			/* borrowed; NULL if down */
@@ -52,11 +75,35 @@ void		 db_set_watch(struct db *, void (*fn)(void *, const char *),
 		    void *arg);
 
 /*
+ * Calls made from now on finish by deadline_ms (monotonic, clock_ms), or
+ * return ST_UNAVAILABLE; 0 clears it (each wait keeps its own bound).
+ */
+void		 db_set_deadline(struct db *, long long deadline_ms);
+/* Since when the server has been down (clock_ms), 0 if it is not. */
+long long	 db_down_since(const struct db *);
+/* The server is up again (another process got through): try now, fully. */
+void		 db_retry_now(struct db *);
+
+/*
+ * The event loop's side of reconnecting. db_poll() never waits on the
+ * server: it starts an attempt when one is due (also the first one, so a
+ * fresh process need not wait to connect) or takes the one in progress a
+ * step further, and gives it up past connect_timeout. db_poll_fd() is the
+ * socket of the attempt in progress (-1 if none) and sets *want_write when
+ * it waits to write rather than to read; db_next_ms() is when db_poll()
+ * must run at the latest (clock_ms), -1 if nothing is pending.
+ */
+void		 db_poll(struct db *);
+int		 db_poll_fd(const struct db *, int *want_write);
+long long	 db_next_ms(const struct db *);
+
+/*
  * Runs a prepared statement (or, for db_exec, a parameterised text). On
  * ST_OK *res holds a result the caller PQclear()s; on failure *res is NULL
  * and db_error() tells why. A lost connection gives ST_UNAVAILABLE (an
- * idempotent statement is retried once on a fresh connection first); a
- * statement error gives ST_DB, or ST_CONFLICT for a unique violation.
+ * idempotent statement is retried once on a fresh connection first), as
+ * does a server that does not answer in time; a statement error gives
+ * ST_DB, or ST_CONFLICT for a unique violation.
  */
 enum st		 db_run(struct db *, const struct db_stmt *,
 		    const char *const *params, PGresult **res);

@@ -3,7 +3,9 @@
  *
  * /healthz says the process answers (no database: a database outage must not
  * get healthy workers restarted); /readyz says it can serve real requests
- * (one prepared round trip to PostgreSQL); /version names the build.
+ * (one prepared round trip to PostgreSQL, given HEALTH_READY_MS: a probe
+ * wants its answer in a second or two, and a server that takes longer to
+ * say "1" is not ready); /version names the build.
  */
 #include "autoconf.h"
 
@@ -11,7 +13,10 @@
 
 #include "../api.h"
 #include "../routes.h"
+#include "clock.h"
 #include "http.h"
+
+#define HEALTH_READY_MS	1500	/* /readyz waits on the database this long */
 
 const struct db_stmt health_stmt_ping = {
 	"health_ping", "SELECT 1", 0, 1
@@ -35,7 +40,9 @@ health_ready(struct http_req *r)
 	PGresult		*res = NULL;
 	enum st			 st;
 
+	db_set_deadline(api->db, clock_ms() + HEALTH_READY_MS);
 	st = db_run(api->db, &health_stmt_ping, NULL, &res);
+	db_set_deadline(api->db, 0);
 	if (st != ST_OK) {
 		st = http_fail(r, ST_UNAVAILABLE, "the database is unavailable");
 		goto out;

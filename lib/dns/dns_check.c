@@ -352,29 +352,6 @@ out:
 	return (rc);
 }
 
-/* Waits for fd to be ready for events until deadline (ms). 1 ready, 0 not. */
-static int
-check_wait_fd(int fd, short events, long long deadline)
-{
-	struct pollfd	 pfd;
-	long long	 left;
-	int		 rc;
-
-	for (;;) {
-		left = deadline - clock_ms();
-		if (left <= 0)
-			return (0);
-		pfd.fd = fd;
-		pfd.events = events;
-		pfd.revents = 0;
-		rc = poll(&pfd, 1, (int)(left > 60000 ? 60000 : left));
-		if (rc > 0)
-			return (1);
-		if (rc == -1 && errno != EINTR)
-			return (0);
-	}
-}
-
 /* Sends q over UDP and receives the matching answer into ans. */
 static int
 check_udp(const struct dns_server *s, const unsigned char *q, int qlen,
@@ -396,7 +373,7 @@ check_udp(const struct dns_server *s, const unsigned char *q, int qlen,
 		    e == EADDRNOTAVAIL ? -2 : -1);
 	}
 	for (;;) {
-		if (!check_wait_fd(fd, POLLIN, deadline)) {
+		if (!clock_wait_fd(fd, POLLIN, deadline)) {
 			cause_set(why, "no answer (timeout)");
 			break;
 		}
@@ -427,7 +404,7 @@ check_tcp_io(int fd, unsigned char *p, size_t len, int writing,
 	ssize_t	 r;
 
 	while (len > 0) {
-		if (!check_wait_fd(fd, writing ? POLLOUT : POLLIN, deadline))
+		if (!clock_wait_fd(fd, writing ? POLLOUT : POLLIN, deadline))
 			return (-1);
 		r = writing ? send(fd, p, len, MSG_NOSIGNAL) :
 		    recv(fd, p, len, 0);
@@ -462,7 +439,7 @@ check_tcp(const struct dns_server *s, const unsigned char *q, int qlen,
 		cause_set(why, "TCP connect: %s", strerror(errno));
 		goto fail;
 	}
-	if (!check_wait_fd(fd, POLLOUT, deadline) ||
+	if (!clock_wait_fd(fd, POLLOUT, deadline) ||
 	    getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &el) == -1 || err != 0) {
 		cause_set(why, "TCP connect: %s", err != 0 ?
 		    strerror(err) : "timeout");

@@ -19,6 +19,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -1546,12 +1547,35 @@ START_TEST(test_clock_ms)
 }
 END_TEST
 
+START_TEST(test_clock_wait_fd)
+{
+	long long	 t0;
+	int		 p[2];
+
+	ck_assert_int_eq(pipe(p), 0);
+	/* nothing to read: 0 once the deadline has passed, not before */
+	t0 = clock_ms();
+	ck_assert_int_eq(clock_wait_fd(p[0], POLLIN, t0 + 50), 0);
+	ck_assert_int_ge(clock_ms() - t0, 50);
+	ck_assert_int_eq(clock_wait_fd(p[0], POLLIN, t0 - 1000), 0);
+	/* writable at once; readable once written, a past deadline looks once */
+	ck_assert_int_eq(clock_wait_fd(p[1], POLLOUT, t0 + 5000), 1);
+	ck_assert_int_eq(write(p[1], "x", 1), 1);
+	ck_assert_int_eq(clock_wait_fd(p[0], POLLIN, t0 - 1000), 1);
+	/* a closed peer is "ready": the read says EOF */
+	close(p[1]);
+	ck_assert_int_eq(clock_wait_fd(p[0], POLLIN, clock_ms() + 5000), 1);
+	close(p[0]);
+}
+END_TEST
+
 static Suite *
 clock_suite(void)
 {
 	const struct tcase_row rows[] = {
 		{ "rfc3339", test_clock_rfc3339 },
 		{ "ms", test_clock_ms },
+		{ "wait_fd", test_clock_wait_fd },
 	};
 	Suite	*s = suite_create("clock");
 
