@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <linux/filter.h>
 #include <netdb.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -149,10 +150,31 @@ api_path_is_ours(const struct api *api)
 	    sb.st_ino == api->listen_ino);
 }
 
+/*
+ * Makes a listening TCP socket take no new connection while keeping those
+ * queued: a classic BPF filter that drops every packet reaching it, so a
+ * SYN is dropped (not answered with a reset) and retried by the client
+ * after a second, when the socket is closed. Connections already queued
+ * were made before and keep no filter. Only for a socket of our own: one
+ * inherited from systemd lives on for the next start.
+ */
+static void
+api_listen_freeze(int fd)
+{
+	struct sock_filter	 drop = BPF_STMT(BPF_RET | BPF_K, 0);
+	struct sock_fprog	 prog = { 1, &drop };
+
+	if (setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, &prog,
+	    sizeof(prog)) == -1)
+		log_warn("stopping: the TCP socket keeps taking connections");
+}
+
 /* See api.h. */
 void
 api_listen_stop(struct api *api)
 {
+	if (api->listen_fd != -1 && api->listen_tcp_ours)
+		api_listen_freeze(api->listen_fd);
 	if (api_path_is_ours(api))
 		unlink(api->listen_path);
 	free(api->listen_path);
@@ -262,8 +284,10 @@ api_listen(struct api *api, const struct config *cfg, char **cause)
 	} else if (spec[0] == '/')
 		fd = api_listen_unix(api, spec, config_str(cfg, "api",
 		    "listen_mode"), backlog, cause);
-	else
+	else {
 		fd = api_listen_tcp(spec, backlog, cause);
+		api->listen_tcp_ours = fd != -1;
+	}
 	if (fd != -1 && fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK) == -1) {
 		cause_set(cause, "fcntl: %s", strerror(errno));
 		close(fd);

@@ -30,6 +30,7 @@ struct api {
 	struct db	*db;		/* the worker's connection; NULL in the master */
 	int		 listen_fd;	/* the FastCGI socket, non-blocking; -1 once closed */
 	int		 listen_unix;	/* it is a unix socket */
+	int		 listen_tcp_ours; /* a TCP socket this image bound */
 	char		*listen_path;	/* its path, when we bound it (owned); else NULL */
 	dev_t		 listen_dev;	/* the path's file at bind time, so that */
 	ino_t		 listen_ino;	/* ... only our own socket is unlinked */
@@ -61,9 +62,11 @@ void	worker_run(struct api *, unsigned int slot) __attribute__((noreturn));
 int	api_apply_logging(const struct config *, char **cause);
 /*
  * api.c: stops new connections from reaching this daemon (a stop): the
- * unix socket's path is unlinked if it is still ours, and the master's copy
- * of the socket is closed (each worker closes its own once it has taken
- * what was queued).
+ * unix socket's path is unlinked if it is still ours; a TCP socket we bound
+ * gets a filter that drops every new SYN (the client tries again and finds
+ * the port closed: refused, nothing sent), so what is queued is all the
+ * workers have to take; and the master's copy of the socket is closed (each
+ * worker closes its own once it has taken what was queued).
  */
 void	api_listen_stop(struct api *);
 

@@ -18,6 +18,15 @@ end-to-end tests of bootstack-api (011-hostile.sh) and bench/idle.
         CASE: ok, abort-mid-body, short-body, content-length=VALUE,
         params-error, huge-param, keep-conn, role-filter, get-values,
         stdin-first, slow-body=SECONDS.
+    fcgi-client.py ADDR load CLIENTS MAX_REQUESTS MAX_SECONDS URI [--until FILE]
+            [--started FILE]
+        CLIENTS threads send complete GET requests for URI, one per
+        connection, until MAX_REQUESTS in all, MAX_SECONDS or FILE exists
+        (--started: a file made once 20 answers came, to wait on);
+        prints "load: N requests, status 200=A ..., refused R, reset X":
+        refused counts connections the socket did not take (no such path,
+        ECONNREFUSED: a clean refusal), reset those that ended without a
+        whole answer after the request was sent.
 
 ADDR is a unix socket path or HOST:PORT.
 """
@@ -227,6 +236,70 @@ def request(addr, case, method="GET", uri="/healthz", body="", headers=()):
     print("body " + rest.decode(errors="replace"))
 
 
+def load(addr, clients, max_requests, seconds, uri, until=None, started=None):
+    """Many clients, each one request per connection, as nginx sends them."""
+    import os
+    import threading
+    env = {"REQUEST_METHOD": "GET", "REQUEST_URI": uri, "SCRIPT_NAME": uri,
+           "QUERY_STRING": "", "SERVER_PROTOCOL": "HTTP/1.1"}
+    request_bytes = begin() + params(env) + record(5, 1)
+    lock = threading.Lock()
+    counts = {}
+    state = {"sent": 0}
+    t0 = time.monotonic()
+
+    def count(what):
+        with lock:
+            counts[what] = counts.get(what, 0) + 1
+            if started and what == "status 200" and counts[what] == 20:
+                open(started, "w").close()
+
+    def client():
+        while True:
+            with lock:
+                if state["sent"] >= max_requests:
+                    return
+                state["sent"] += 1
+            if time.monotonic() - t0 >= seconds or (until and os.path.exists(until)):
+                return
+            try:
+                s = connect(addr)
+            except (FileNotFoundError, ConnectionRefusedError):
+                count("refused")
+                time.sleep(0.01)
+                continue
+            try:
+                s.sendall(request_bytes)
+                s.settimeout(15)
+                data = b""
+                while True:
+                    chunk = s.recv(65536)
+                    if not chunk:
+                        break
+                    data += chunk
+            except (ConnectionResetError, BrokenPipeError, socket.timeout):
+                data = None
+            finally:
+                s.close()
+            status = None
+            if data is not None and len(data) >= 16 and data[-16:-15] == b"\x01" \
+                    and data[-15] == 3:
+                m = data.find(b"Status: ")
+                status = data[m + 8:m + 11].decode() if m >= 0 else "200"
+            count("status " + status if status else "reset")
+
+    threads = [threading.Thread(target=client) for _ in range(clients)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    statuses = " ".join("%s=%d" % (k[7:], v) for k, v in sorted(counts.items())
+                        if k.startswith("status "))
+    print("load: %d requests, status %s, refused %d, reset %d" % (
+        sum(counts.values()), statuses or "none", counts.get("refused", 0),
+        counts.get("reset", 0)))
+
+
 def main():
     if len(sys.argv) < 3:
         sys.exit(__doc__)
@@ -236,6 +309,11 @@ def main():
              sys.argv[6] if len(sys.argv) > 6 and sys.argv[5] == "--until" else None)
     elif cmd == "hold":
         hold(addr, int(sys.argv[3]), float(sys.argv[4]))
+    elif cmd == "load":
+        a = sys.argv[3:]
+        until = a[a.index("--until") + 1] if "--until" in a else None
+        started = a[a.index("--started") + 1] if "--started" in a else None
+        load(addr, int(a[0]), int(a[1]), float(a[2]), a[3], until, started)
     elif cmd == "request":
         args, headers = [], []
         it = iter(sys.argv[3:])
