@@ -120,21 +120,14 @@ cli_alert_cleanup(struct alert_run *r)
 static int
 cli_alert_lock(struct alert_run *r, int wait)
 {
-	char	*path = NULL, *dir, *cause = NULL, *slash;
+	char	*path, *cause = NULL;
 
-	dir = xstrdup(r->state_file);
-	path = xprintf("%s.lock", r->state_file);
-	if ((slash = strrchr(dir, '/')) != NULL && slash != dir) {
-		*slash = '\0';
-		if (mkdir(dir, 0750) != 0 && errno != EEXIST) {
-			cli_err("alert", "cannot make %s: %s", dir,
-			    strerror(errno));
-			free(dir);
-			free(path);
-			return (1);
-		}
+	if (fs_mkdirs(r->state_file, 0750, FS_MKDIRS_PARENT, &cause) == -1) {
+		cli_err("alert", "%s", cause);
+		free(cause);
+		return (1);
 	}
-	free(dir);
+	path = xprintf("%s.lock", r->state_file);
 	r->lock = fs_lock(path, wait, &cause);
 	free(path);
 	if (r->lock == -1) {

@@ -753,33 +753,6 @@ report_result_cleanup(struct report_result *res)
 	res->overview_error = NULL;
 }
 
-/* mkdir -p path with mode for the folders it makes. */
-static int
-report_mkdirs(const char *path, mode_t mode, char **cause)
-{
-	char	 p[PATH_MAX], *s;
-
-	if (strlen(path) >= sizeof(p))
-		return (cause_set(cause, "%s: path too long", path));
-	strcpy(p, path);
-	for (s = p + 1; ; s++) {
-		if (*s != '/' && *s != '\0')
-			continue;
-		if (s[-1] != '/') {
-			char	 c = *s;
-
-			*s = '\0';
-			if (mkdir(p, mode) == -1 && errno != EEXIST)
-				return (cause_set(cause, "cannot make %s: %s",
-				    p, strerror(errno)));
-			*s = c;
-		}
-		if (*s == '\0')
-			break;
-	}
-	return (0);
-}
-
 /* Removes the files in dir, then dir (one level: a GoAccess database). */
 static int
 report_rmdb(const char *dir, char **cause)
@@ -897,18 +870,15 @@ report_write_all(int fd, const char *p, size_t len)
 	return (0);
 }
 
-/* Marks a stream failed with a reason (the first one is kept). */
-static void
+/* Marks a stream failed with a reason (lib/cause.h: the first one is kept). */
+static void __attribute__((format(printf, 2, 3)))
 report_stream_fail(struct report_stream *s, const char *fmt, ...)
 {
 	va_list	 ap;
 
 	s->failed = 1;
-	if (s->error != NULL)
-		return;
 	va_start(ap, fmt);
-	if (vasprintf(&s->error, fmt, ap) == -1)
-		s->error = NULL;
+	(void)cause_vset(&s->error, fmt, ap);
 	va_end(ap);
 }
 
@@ -946,6 +916,35 @@ report_env(void)
 	env[j++] = (char *)"LC_TIME=C";
 	env[j] = NULL;
 	return (env);
+}
+
+/* The options every GoAccess run of ours has: how to read our log format. */
+static const char *const report_goaccess_common[] = {
+	"--no-global-config",
+	"--no-progress",
+	"--no-parsing-spinner",
+	"--log-format=" REPORT_LOG_FORMAT,
+	"--date-format=%d/%b/%Y",
+	"--time-format=%H:%M:%S",
+	/* Garbage first lines (a TLS probe on port 80) must not stop a run. */
+	"--num-tests=0",
+	/* An API's report: no referrers nor keyphrases, one panel a row. */
+	"--ignore-panel=REFERRERS",
+	"--ignore-panel=REFERRING_SITES",
+	"--ignore-panel=KEYPHRASES",
+	"--html-prefs={\"layout\":\"vertical\",\"perPage\":10}",
+};
+
+/* Appends report_goaccess_common to argv at i; the next free index. */
+static int
+report_goaccess_args(char **argv, int i)
+{
+	size_t	 k;
+
+	for (k = 0; k < sizeof(report_goaccess_common) /
+	    sizeof(report_goaccess_common[0]); k++)
+		argv[i++] = (char *)report_goaccess_common[k];
+	return (i);
 }
 
 /*
@@ -987,24 +986,11 @@ report_spawn(struct report_ctx *r, struct report_stream *s)
 	(void)unlink(json);
 	argv[i++] = (char *)r->goaccess;
 	argv[i++] = (char *)"/dev/fd/3";
-	argv[i++] = (char *)"--no-global-config";
-	argv[i++] = (char *)"--no-progress";
-	argv[i++] = (char *)"--no-parsing-spinner";
-	argv[i++] = (char *)"--log-format=" REPORT_LOG_FORMAT;
-	argv[i++] = (char *)"--date-format=%d/%b/%Y";
-	argv[i++] = (char *)"--time-format=%H:%M:%S";
-	/* Garbage first lines (a TLS probe on port 80) must not stop a run. */
-	argv[i++] = (char *)"--num-tests=0";
+	i = report_goaccess_args(argv, i);
 	argv[i++] = (char *)"--restore";
 	argv[i++] = (char *)"--persist";
 	argv[i++] = a_db;
 	argv[i++] = a_title;
-	/* An API's report: no referrers nor keyphrases, one panel a row. */
-	argv[i++] = (char *)"--ignore-panel=REFERRERS";
-	argv[i++] = (char *)"--ignore-panel=REFERRING_SITES";
-	argv[i++] = (char *)"--ignore-panel=KEYPHRASES";
-	argv[i++] = (char *)"--html-prefs={\"layout\":\"vertical\","
-	    "\"perPage\":10}";
 	argv[i++] = a_js;
 	argv[i++] = a_css;
 	if (!r->query)
@@ -1932,7 +1918,7 @@ report_ov_pages(struct report_ctx *r, size_t si, char **cause)
 		pg.hosts = hosts;
 		pg.nhosts = r->ns - 1;
 	}
-	if (report_mkdirs(s->dir, 0755, cause) == -1)
+	if (fs_mkdirs(s->dir, 0755, 0, cause) == -1)
 		goto out;
 	snprintf(name, sizeof(name), "%s.index.html", s->name);
 	text = ov_html(&r->ov.s[s->ov], &pg);
@@ -2039,13 +2025,7 @@ report_live_spawn(struct report_ctx *r, struct proc *pr, char **cause)
 	}
 	argv[i++] = (char *)r->goaccess;
 	argv[i++] = (char *)"-";
-	argv[i++] = (char *)"--no-global-config";
-	argv[i++] = (char *)"--no-progress";
-	argv[i++] = (char *)"--no-parsing-spinner";
-	argv[i++] = (char *)"--log-format=" REPORT_LOG_FORMAT;
-	argv[i++] = (char *)"--date-format=%d/%b/%Y";
-	argv[i++] = (char *)"--time-format=%H:%M:%S";
-	argv[i++] = (char *)"--num-tests=0";
+	i = report_goaccess_args(argv, i);
 	argv[i++] = (char *)"--real-time-html";
 	argv[i++] = (char *)"--addr=127.0.0.1";
 	argv[i++] = a_port;
@@ -2053,11 +2033,6 @@ report_live_spawn(struct report_ctx *r, struct proc *pr, char **cause)
 	argv[i++] = (char *)"--ws-url=localhost";
 	argv[i++] = (char *)"--ping-interval=30";
 	argv[i++] = (char *)"--html-report-title=bootstack: live (GoAccess)";
-	argv[i++] = (char *)"--ignore-panel=REFERRERS";
-	argv[i++] = (char *)"--ignore-panel=REFERRING_SITES";
-	argv[i++] = (char *)"--ignore-panel=KEYPHRASES";
-	argv[i++] = (char *)"--html-prefs={\"layout\":\"vertical\","
-	    "\"perPage\":10}";
 	argv[i++] = (char *)"--html-custom-js=" REPORT_ASSET_JS;
 	argv[i++] = (char *)"--html-custom-css=" REPORT_ASSET_CSS;
 	if (!r->query)
@@ -2193,8 +2168,8 @@ report_live(const struct config *cfg, const struct report_opts *opts,
 	}
 	log = config_str(cfg, "nginx", "access_log");
 	if ((opts != NULL && ov_set_routes(&r.ov, opts->routes, opts->nroutes,
-	    cause) == -1) || report_mkdirs(r.state_dir, 0700, cause) == -1 ||
-	    report_mkdirs(r.out_dir, 0755, cause) == -1)
+	    cause) == -1) || fs_mkdirs(r.state_dir, 0700, 0, cause) == -1 ||
+	    fs_mkdirs(r.out_dir, 0755, 0, cause) == -1)
 		goto out;
 	/* The page's assets, as a report run writes them. */
 	if (asprintf(&dst, "%s/" REPORT_ASSET_JS, r.out_dir) == -1 ||
@@ -2361,10 +2336,10 @@ report_run(const struct config *cfg, const struct report_opts *opts,
 		cause_set(cause, "out of memory");
 		goto out;
 	}
-	if (report_mkdirs(r.state_dir, 0700, cause) == -1 ||
-	    report_mkdirs(r.db_dir, 0700, cause) == -1 ||
-	    report_mkdirs(r.out_dir, 0755, cause) == -1 ||
-	    report_mkdirs(hdir, 0755, cause) == -1)
+	if (fs_mkdirs(r.state_dir, 0700, 0, cause) == -1 ||
+	    fs_mkdirs(r.db_dir, 0700, 0, cause) == -1 ||
+	    fs_mkdirs(r.out_dir, 0755, 0, cause) == -1 ||
+	    fs_mkdirs(hdir, 0755, 0, cause) == -1)
 		goto out;
 	{
 		const char	*lf = config_str(cfg, "report", "lock_file");

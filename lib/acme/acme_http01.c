@@ -27,17 +27,6 @@
 #include "cause.h"
 #include "fs.h"
 
-/* Creates path as a folder (0755) unless it exists; 0 or -1 with *cause. */
-static int
-http01_mkdir(const char *path, char **cause)
-{
-	if (mkdir(path, 0755) == 0 || errno == EEXIST)
-		return (0);
-	cause_set(cause, "cannot create %s: %s", path,
-	    strerror(errno));
-	return (-1);
-}
-
 /* The file of a challenge (caller frees); folders made when mk is set. */
 static char *
 http01_path(const char *webroot, const char *token, int mk, char **cause)
@@ -48,15 +37,9 @@ http01_path(const char *webroot, const char *token, int mk, char **cause)
 		cause_set(cause, "refusing token '%.64s'", token);
 		return (NULL);
 	}
-	if (asprintf(&dir, "%s/.well-known", webroot) == -1)
-		goto nomem;
-	if (mk && (http01_mkdir(webroot, cause) != 0 ||
-	    http01_mkdir(dir, cause) != 0))
-		goto fail;
-	free(dir);
 	if (asprintf(&dir, "%s/.well-known/acme-challenge", webroot) == -1)
 		goto nomem;
-	if (mk && http01_mkdir(dir, cause) != 0)
+	if (mk && fs_mkdirs(dir, 0755, 0, cause) != 0)
 		goto fail;
 	if (asprintf(&path, "%s/%s", dir, token) == -1)
 		goto nomem;
