@@ -261,16 +261,20 @@ tls_curl() { curl -s "${TLS_CURL_ARGS[@]}" "$@"; }
 # body goes to $T/body.
 tls_status() { http_status "$@" "${TLS_CURL_ARGS[@]}"; }
 
-# Runs "$@" up to $1 times, 0.1 s apart, until it succeeds.
+# Runs "$@" 0.1 s apart until it succeeds, for at least $1 tries and at
+# most BS_WAIT_SCALE (default 4) times $1 tenths of a second: what starts in
+# 1 s on a quiet machine may take several on a loaded 2-core one (a waiting
+# test only fails later, it never passes sooner).
 wait_for() {
-	local n=$1
+	local n=$1 end
 	shift
-	while [ "$n" -gt 0 ]; do
+	end=$((SECONDS + (n * ${BS_WAIT_SCALE:-4} + 9) / 10))
+	while :; do
 		"$@" >/dev/null 2>&1 && return 0
-		sleep 0.1
 		n=$((n - 1))
+		[ "$n" -gt 0 ] || [ "$SECONDS" -lt "$end" ] || return 1
+		sleep 0.1
 	done
-	return 1
 }
 
 # HTTP status of a request through nginx: http_status PATH [curl args...]
