@@ -93,6 +93,13 @@ cert_print(const struct cert *c, const struct cert_outcome *o)
 		    "is served now\n", c->name);
 	switch (o->result) {
 	case CERT_NOT_DUE:
+		if (o->rate_limited) {
+			printf("%s: rate limited by the CA: not retried before "
+			    "%s (expires %s)\n", c->name,
+			    clock_rfc3339_fmt(o->next, b2, sizeof(b2)),
+			    clock_rfc3339_fmt(o->not_after, b1, sizeof(b1)));
+			break;
+		}
 		printf("%s: not due (expires %s, renewal from %s)\n", c->name,
 		    clock_rfc3339_fmt(o->not_after, b1, sizeof(b1)),
 		    clock_rfc3339_fmt(o->next, b2, sizeof(b2)));
@@ -265,7 +272,8 @@ cert_status(struct cli *cli, int argc, char **argv)
 		    last.result[0] != '\0' ? last.result : "never",
 		    last.when[0] != '\0' ? " (" : "", last.when,
 		    last.when[0] != '\0' ? ")" : "");
-		next = have ? cert_renew_at(&cur) : now;
+		/* The date the renew run uses: ARI pick, rate limit. */
+		next = have ? cert_next_renewal(&c, &cur) : now;
 		if (have)
 			(void)snprintf(days, sizeof(days), "%lld",
 			    (long long)((cur.not_after - now) / 86400));

@@ -180,6 +180,12 @@ void		 acme_free(struct acme *);		/* NULL-safe */
 enum st		 acme_directory(struct acme *, char **cause);
 /* The CA's terms of service URL, NULL if none (borrowed). */
 const char	*acme_terms(const struct acme *);
+/*
+ * True if the directory's meta.profiles offers the profile name
+ * (draft-ietf-acme-profiles: "classic", "tlsserver", "shortlived" at
+ * Let's Encrypt).
+ */
+int		 acme_has_profile(const struct acme *, const char *name);
 /* True if the directory offers renewalInfo (ARI, RFC 9773). */
 int		 acme_has_ari(const struct acme *);
 
@@ -190,6 +196,12 @@ int		 acme_has_ari(const struct acme *);
  */
 enum st		 acme_account(struct acme *, EVP_PKEY *key,
 		    const struct acme_account_opts *, char **cause);
+/*
+ * When the CA allows trying again after its last rateLimited (or HTTP
+ * 429) reply in this conversation: now + its Retry-After, else an hour;
+ * 0 if none came.
+ */
+time_t		 acme_rate_limited_until(const struct acme *);
 /* The account URL ("kid"), NULL before acme_account (borrowed). */
 const char	*acme_account_url(const struct acme *);
 
@@ -198,13 +210,15 @@ void		 acme_order_cleanup(struct acme_order *);	/* safe twice */
 /*
  * Creates an order for n names (7.4): "dns" identifiers, "ip" ones for
  * address literals (RFC 8738; give them in their canonical text form, as
- * cert_load does). replaces (RFC 9773 section 5),
+ * cert_load does). profile (may be NULL) is asked for only when the
+ * directory offers it (acme_has_profile; else a warning, and the CA's
+ * default). replaces (RFC 9773 section 5),
  * the ARI id of the certificate being renewed, may be NULL; if the CA
  * refuses the order because of it, the order is retried without.
  */
 enum st		 acme_order_new(struct acme *, const char *const *names,
-		    size_t n, const char *replaces, struct acme_order *,
-		    char **cause);
+		    size_t n, const char *profile, const char *replaces,
+		    struct acme_order *, char **cause);
 /*
  * Reloads an order by URL (to resume it). ST_NOTFOUND when the CA says
  * it has no such order (HTTP 404 or 410); any other failure may pass.

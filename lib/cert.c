@@ -85,6 +85,7 @@ cert_cleanup(struct cert *c)
 	free(c->status_file);
 	free(c->order_file);
 	free(c->pending_key);
+	free(c->ari_file);
 	memset(c, 0, sizeof(*c));
 }
 
@@ -223,6 +224,7 @@ cert_load(const struct config *cfg, size_t i, const char *state_dir,
 	    cause) != 0)
 		return (-1);
 	c->challenge = config_istr(cfg, "cert", i, "challenge");
+	c->profile = config_istr(cfg, "cert", i, "profile");
 	for (j = 0; j < c->nnames && strcmp(c->challenge, "dns-01") == 0; j++)
 		if (strcmp(acme_identifier_type(c->names[j]), "ip") == 0) {
 			/* RFC 8738 7: no DNS-01 for an address. */
@@ -252,6 +254,8 @@ cert_load(const struct config *cfg, size_t i, const char *state_dir,
 	    asprintf(&c->order_file, "%s/%s.order.json", state_dir,
 	    c->name) == -1 ||
 	    asprintf(&c->pending_key, "%s/%s.key.pending", state_dir,
+	    c->name) == -1 ||
+	    asprintf(&c->ari_file, "%s/%s.ari.json", state_dir,
 	    c->name) == -1) {
 		cause_set(cause, "out of memory");
 		return (-1);
@@ -344,6 +348,11 @@ cert_status_write(const struct cert *c, const char *result, const char *error,
 		    cur->serial != NULL ? json_object_new_string(cur->serial) :
 		    NULL);
 	}
+	/* A rate limit's "not before" lasts until a success. */
+	if (strcmp(result, "ok") != 0 && old != NULL &&
+	    json_object_object_get_ex(old, "rate_limited_until", &v))
+		json_object_object_add(obj, "rate_limited_until",
+		    json_object_get(v));
 	json_object_object_add(obj, "deploy", json_object_new_string(
 	    installed != NULL ? "reload-pending" : "served"));
 	inst = NULL;
@@ -361,6 +370,23 @@ cert_status_write(const struct cert *c, const char *result, const char *error,
 		free(cause);
 	}
 	json_object_put(old);
+	json_object_put(obj);
+}
+
+/* Adds the rate limit's "not before" to the status file just written. */
+static void
+cert_status_rate_limit(const struct cert *c, time_t until)
+{
+	json_object	*obj;
+	char		*cause = NULL;
+
+	if ((obj = cert_json_load(c->status_file)) == NULL)
+		return;
+	cert_json_time(obj, "rate_limited_until", until);
+	if (jsonutil_save_file(c->status_file, obj, 0644, &cause) != 0) {
+		log_warnx("cert %s: %s", c->name, cause_text(cause));
+		free(cause);
+	}
 	json_object_put(obj);
 }
 
@@ -461,6 +487,9 @@ cert_connect(struct cert_run *run, char **cause)
 	return (0);
 fail:
 	free(path);
+	if (run->acme != NULL && acme_rate_limited_until(run->acme) >
+	    run->rate_limited_until)
+		run->rate_limited_until = acme_rate_limited_until(run->acme);
 	acme_free(run->acme);
 	run->acme = NULL;
 	run->acme_error = *cause != NULL ? strdup(*cause) : NULL;
@@ -517,9 +546,10 @@ cert_due(struct cert_run *run, const struct cert *c,
     const char **reason, time_t *next)
 {
 	struct cert_due_facts	 f;
+	struct cert_ari_saved	 sv;
 	struct acme_ari		 ari;
 	char			*cause = NULL;
-	int			 due;
+	int			 due, saved;
 
 	memset(&f, 0, sizeof(f));
 	f.now = now;
@@ -532,20 +562,124 @@ cert_due(struct cert_run *run, const struct cert *c,
 	    CERT_ARI_NONE;
 	if ((due = cert_due_decide(c, &f, reason, next)) != -1)
 		return (due);
-	/* ARI when the CA has it; a CA outage falls back to the lifetime rule. */
+	/*
+	 * ARI: the saved decision until the CA's Retry-After, then ask; a CA
+	 * that fails keeps the saved decision, else the lifetime rule.
+	 */
 	f.ari_state = CERT_ARI_NONE;
-	if (cert_connect(run, &cause) == 0 && acme_has_ari(run->acme)) {
+	saved = cert_ari_load(c, &sv) == 0 && strcmp(sv.id, cur->ari_id) == 0;
+	if (saved && now < sv.ask_after)
+		log_debug("cert %s: ARI: the CA's window of the last run (ask "
+		    "again after the Retry-After)", c->name);
+	else if (cert_connect(run, &cause) == 0 && acme_has_ari(run->acme)) {
 		if (acme_renewal_info(run->acme, cur->ari_id, &ari,
 		    &cause) == ST_OK) {
-			f.ari_state = CERT_ARI_GOT;
-			f.ari = &ari;
-			f.rnd = cert_random((unsigned long)(ari.end - ari.start));
+			sv.pick = cert_ari_pick(saved ? &sv : NULL, cur->ari_id,
+			    &ari, cert_random((unsigned long)(ari.end -
+			    ari.start)));
+			(void)snprintf(sv.id, sizeof(sv.id), "%s", cur->ari_id);
+			sv.start = ari.start;
+			sv.end = ari.end;
+			sv.ask_after = ari.retry_after > now ? ari.retry_after :
+			    now + CERT_ARI_RETRY;
+			cert_ari_save(c, &sv);
+			saved = 1;
 		} else
-			log_warnx("cert %s: ARI: %s; using the lifetime rule",
-			    c->name, cause != NULL ? cause : "failed");
+			log_warnx("cert %s: ARI: %s; using %s", c->name,
+			    cause != NULL ? cause : "failed", saved ?
+			    "the window of the last run" : "the lifetime rule");
+	}
+	if (saved) {
+		ari.start = sv.start;
+		ari.end = sv.end;
+		f.ari_state = CERT_ARI_GOT;
+		f.ari = &ari;
+		f.rnd = (unsigned long)(sv.pick - sv.start);
 	}
 	free(cause);
 	return (cert_due_decide(c, &f, reason, next));
+}
+
+/* See cert.h. */
+int
+cert_ari_load(const struct cert *c, struct cert_ari_saved *sv)
+{
+	json_object	*obj;
+	const char	*id;
+	int		 rc = -1;
+
+	memset(sv, 0, sizeof(*sv));
+	if ((obj = cert_json_load(c->ari_file)) == NULL)
+		return (-1);
+	if ((id = jsonutil_get_str(obj, "cert")) != NULL &&
+	    strlen(id) < sizeof(sv->id) &&
+	    clock_rfc3339_parse(jsonutil_get_str(obj, "start"),
+	    &sv->start) == 0 &&
+	    clock_rfc3339_parse(jsonutil_get_str(obj, "end"), &sv->end) == 0 &&
+	    clock_rfc3339_parse(jsonutil_get_str(obj, "pick"), &sv->pick) == 0 &&
+	    clock_rfc3339_parse(jsonutil_get_str(obj, "ask_after"),
+	    &sv->ask_after) == 0 && sv->start <= sv->pick &&
+	    sv->pick <= sv->end) {
+		(void)snprintf(sv->id, sizeof(sv->id), "%s", id);
+		rc = 0;
+	}
+	json_object_put(obj);
+	if (rc != 0)
+		memset(sv, 0, sizeof(*sv));
+	return (rc);
+}
+
+/* See cert.h. */
+void
+cert_ari_save(const struct cert *c, const struct cert_ari_saved *sv)
+{
+	json_object	*obj;
+	char		*cause = NULL;
+
+	if ((obj = json_object_new_object()) == NULL)
+		return;
+	json_object_object_add(obj, "cert", json_object_new_string(sv->id));
+	cert_json_time(obj, "start", sv->start);
+	cert_json_time(obj, "end", sv->end);
+	cert_json_time(obj, "pick", sv->pick);
+	cert_json_time(obj, "ask_after", sv->ask_after);
+	if (jsonutil_save_file(c->ari_file, obj, 0644, &cause) != 0) {
+		log_warnx("cert %s: %s", c->name, cause_text(cause));
+		free(cause);
+	}
+	json_object_put(obj);
+}
+
+/* See cert.h. */
+time_t
+cert_ari_pick(const struct cert_ari_saved *saved, const char *id,
+    const struct acme_ari *got, unsigned long rnd)
+{
+	if (saved != NULL && strcmp(saved->id, id) == 0 &&
+	    saved->start == got->start && saved->end == got->end &&
+	    saved->pick >= got->start && saved->pick <= got->end)
+		return (saved->pick);
+	if (rnd > (unsigned long)(got->end - got->start))
+		rnd = (unsigned long)(got->end - got->start);
+	return (got->start + (time_t)rnd);
+}
+
+/* See cert.h. */
+time_t
+cert_next_renewal(const struct cert *c, const struct crypto_cert *cur)
+{
+	struct cert_ari_saved	 sv;
+	struct cert_last	 last;
+	time_t			 next;
+
+	if (cur->ari_id != NULL && cert_ari_load(c, &sv) == 0 &&
+	    strcmp(sv.id, cur->ari_id) == 0)
+		next = sv.pick;
+	else
+		next = cert_renew_at(cur);
+	cert_last_read(c, &last);
+	return (last.rate_limited_until > next ? last.rate_limited_until :
+	    next);
 }
 
 /* --- install and deploy ------------------------------------------------------- */
@@ -781,7 +915,7 @@ cert_order(struct cert_run *run, const struct cert *c, const char *replaces,
 		return (-1);
 	if (crypto_key_save(c->pending_key, *key, cause) != 0 ||
 	    acme_order_new(run->acme, (const char *const *)c->names, c->nnames,
-	    replaces, o, cause) != ST_OK ||
+	    c->profile, replaces, o, cause) != ST_OK ||
 	    cert_order_save(c, o->url, o->expires, cause) != 0) {
 		EVP_PKEY_free(*key);
 		*key = NULL;
@@ -951,7 +1085,7 @@ cert_renew_one(struct cert_run *run, const struct cert *c,
 {
 	struct crypto_cert	 cur, fresh;
 	struct cert_last	 last;
-	char			*cause = NULL;
+	char			*cause = NULL, when[CLOCK_RFC3339_LEN];
 	int			 have_cur, installed = 0;
 
 	memset(out, 0, sizeof(*out));
@@ -982,6 +1116,13 @@ cert_renew_one(struct cert_run *run, const struct cert *c,
 			cert_status_write(c, "ok", NULL, &cur, NULL,
 			    cert_renew_at(&cur), time(NULL));
 	}
+	if (!run->force && last.rate_limited_until > time(NULL)) {
+		/* The CA said when: asking sooner only spends the limit. */
+		out->result = CERT_NOT_DUE;
+		out->rate_limited = 1;
+		out->next = last.rate_limited_until;
+		goto out;
+	}
 	if (!cert_due(run, c, &cur, have_cur, time(NULL), &out->reason,
 	    &out->next)) {
 		out->result = CERT_NOT_DUE;
@@ -1003,9 +1144,21 @@ cert_renew_one(struct cert_run *run, const struct cert *c,
 		cause = NULL;
 		if (installed)
 			out->next = cert_renew_at(&fresh);
+		if (run->acme != NULL && acme_rate_limited_until(run->acme) >
+		    run->rate_limited_until)
+			run->rate_limited_until =
+			    acme_rate_limited_until(run->acme);
+		if (run->rate_limited_until > time(NULL)) {
+			cause_suffix(&out->error, "; rate limited: not retried "
+			    "before %s", clock_rfc3339_fmt(
+			    run->rate_limited_until, when, sizeof(when)));
+			out->next = run->rate_limited_until;
+		}
 		cert_status_write(c, "failed", out->error != NULL ? out->error :
 		    "renewal failed", have_cur ? &cur : NULL, installed ?
 		    &fresh : NULL, out->next, time(NULL));
+		if (run->rate_limited_until > time(NULL))
+			cert_status_rate_limit(c, run->rate_limited_until);
 		goto out;
 	}
 	out->result = CERT_RENEWED;
@@ -1066,6 +1219,9 @@ cert_last_read(const struct cert *c, struct cert_last *l)
 		(void)snprintf(l->result, sizeof(l->result), "%s", v);
 	if ((v = jsonutil_get_str(st, "last_attempt")) != NULL)
 		(void)snprintf(l->when, sizeof(l->when), "%s", v);
+	if (clock_rfc3339_parse(jsonutil_get_str(st, "rate_limited_until"),
+	    &l->rate_limited_until) != 0)
+		l->rate_limited_until = 0;
 	l->reload_pending = (v = jsonutil_get_str(st, "deploy")) != NULL &&
 	    strcmp(v, "reload-pending") == 0;
 	if ((v = jsonutil_get_str(st, "serial")) != NULL)

@@ -4,10 +4,12 @@
  * its command line.
  *
  * For each certificate a renew run:
- *   1. decides whether it is due (cert_due): files missing or unreadable,
- *      names changed, forced, a pending order left by an earlier run, the
- *      CA's ARI window (RFC 9773) when it offers one, else less than 1/3
- *      of the lifetime left (1/2 under 10 days, the certbot rule);
+ *   1. decides whether it is due (cert_due): not before a rate limit's
+ *      Retry-After, then files missing or unreadable, names changed,
+ *      forced, a pending order left by an earlier run, the CA's ARI window
+ *      (RFC 9773; the decision kept in NAME.ari.json) when it offers one,
+ *      else less than 1/3 of the lifetime left (1/2 under 10 days, the
+ *      certbot rule); a reload an earlier run owes is done first;
  *   2. gets an order (cert_order): the one saved in
  *      <state_dir>/NAME.order.json, with its key NAME.key.pending, if the
  *      CA still has it in a usable state (cert_order_usable), else a new
@@ -56,6 +58,8 @@ struct cert {
 					   addresses (canonical), owned */
 	size_t			  nnames;
 	const char		*challenge;	/* "http-01" or "dns-01" */
+	const char		*profile;	/* ACME profile asked for, or
+						   NULL (the CA's default) */
 	enum crypto_key_type	  ktype;
 	char			*cert_file;	/* owned paths */
 	char			*chain_file;
@@ -67,6 +71,7 @@ struct cert {
 	char			*status_file;	/* <state_dir>/NAME.status.json */
 	char			*order_file;	/* <state_dir>/NAME.order.json */
 	char			*pending_key;	/* <state_dir>/NAME.key.pending */
+	char			*ari_file;	/* <state_dir>/NAME.ari.json */
 };
 
 /* What one run shares between certificates. */
@@ -79,6 +84,8 @@ struct cert_run {
 	EVP_PKEY		*account_key;
 	int			 acme_tried;	/* cert_connect ran (maybe failed) */
 	char			*acme_error;	/* why acme is NULL */
+	time_t			 rate_limited_until; /* the CA said
+						   rateLimited: not before */
 };
 
 /* One file of an installation. */
@@ -155,6 +162,41 @@ int		 cert_due_decide(const struct cert *,
 int		 cert_due(struct cert_run *, const struct cert *,
 		    const struct crypto_cert *cur, int have_cur, time_t now,
 		    const char **reason, time_t *next);
+
+/*
+ * The ARI decision kept between runs in NAME.ari.json (RFC 9773 4.2,
+ * 4.3): the window the CA gave for certificate id, the point picked in it
+ * (drawn once: kept while the window stays the same), and when to ask the
+ * CA again (its Retry-After, else CERT_ARI_RETRY after asking). Until
+ * then no request is made and the saved window decides; a CA that fails
+ * to answer leaves the saved decision in force.
+ */
+#define CERT_ARI_RETRY		(6 * 3600)	/* no Retry-After: 6 h */
+struct cert_ari_saved {
+	char		 id[256];	/* the certificate's ARI id */
+	time_t		 start, end;	/* the suggested window */
+	time_t		 pick;		/* the renewal time drawn in it */
+	time_t		 ask_after;	/* the CA's Retry-After */
+};
+/* Reads NAME.ari.json; 0, or -1 if missing or damaged. */
+int		 cert_ari_load(const struct cert *, struct cert_ari_saved *);
+/* Writes it (a failure is a warning). */
+void		 cert_ari_save(const struct cert *, const struct cert_ari_saved *);
+/*
+ * The renewal time in the window got for id: the saved pick when saved is
+ * for the same id and window, else got->start + rnd (rnd drawn uniformly
+ * in 0..end-start by the caller).
+ */
+time_t		 cert_ari_pick(const struct cert_ari_saved *saved,
+		    const char *id, const struct acme_ari *got,
+		    unsigned long rnd);
+/*
+ * The next renewal as the renew run would decide it, without asking the
+ * CA: the saved ARI pick for cur, else the lifetime rule; never before a
+ * rate limit's "not before" (status file). For `cert status`.
+ */
+time_t		 cert_next_renewal(const struct cert *,
+		    const struct crypto_cert *cur);
 
 /* --- orders ---------------------------------------------------------------- */
 /*
@@ -242,6 +284,8 @@ struct cert_outcome {
 						   run was done first */
 	int			 not_served;	/* CERT_FAILED: installed, nginx
 						   not yet reloaded */
+	int			 rate_limited;	/* CERT_NOT_DUE: the CA's rate
+						   limit, until next */
 	const char		*reason;	/* static: why it was due */
 	time_t			 not_after;	/* the certificate in place */
 	time_t			 next;		/* the next renewal */
@@ -278,6 +322,7 @@ struct cert_last {
 	char		 result[32];
 	char		 when[40];
 	int		 reload_pending;	/* installed, not served */
+	time_t		 rate_limited_until;	/* 0 if none */
 	char		 served_serial[128];	/* "" if none */
 };
 void		 cert_last_read(const struct cert *, struct cert_last *);

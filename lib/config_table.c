@@ -326,6 +326,10 @@ const struct config_key config_keys[] = {
 	  "certificate, first = subject, separated by blanks or commas" },
 	{ "cert", "challenge", CONFIG_ENUM, 0, 0, "http-01", "http-01|dns-01",
 	  "how the names are proved: http-01 (webroot) or dns-01" },
+	{ "cert", "profile", CONFIG_STRING, 0, 0, NULL, NULL,
+	  "the ACME profile to order (Let's Encrypt: classic, tlsserver, "
+	  "shortlived), asked for only when the CA's directory offers it; "
+	  "(unset) = the CA's default" },
 	{ "cert", "key_type", CONFIG_ENUM, 0, 0, NULL,
 	  "ec256|ec384|rsa2048|rsa3072|rsa4096",
 	  "type of the certificate key; unset = [acme] key_type" },

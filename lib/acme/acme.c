@@ -141,6 +141,57 @@ nomem:
 	return (NULL);
 }
 
+/* Forgets the directory's profiles. */
+static void
+acme_profiles_clear(struct acme *a)
+{
+	size_t	 i;
+
+	for (i = 0; i < a->nprofiles; i++)
+		free(a->profiles[i]);
+	free(a->profiles);
+	a->profiles = NULL;
+	a->nprofiles = 0;
+}
+
+/* Keeps the names of meta.profiles (an object: name -> description). */
+static int
+acme_profiles_read(struct acme *a, json_object *meta)
+{
+	json_object	*profiles;
+	char		**v;
+
+	acme_profiles_clear(a);
+	if (!json_object_object_get_ex(meta, "profiles", &profiles) ||
+	    !json_object_is_type(profiles, json_type_object))
+		return (0);
+	json_object_object_foreach(profiles, key, val) {
+		(void)val;
+		if (a->nprofiles >= 64 || strlen(key) > 64)
+			continue;
+		if ((v = reallocarray(a->profiles, a->nprofiles + 1,
+		    sizeof(char *))) == NULL)
+			return (-1);
+		a->profiles = v;
+		if ((a->profiles[a->nprofiles] = strdup(key)) == NULL)
+			return (-1);
+		a->nprofiles++;
+	}
+	return (0);
+}
+
+/* See acme.h. */
+int
+acme_has_profile(const struct acme *a, const char *name)
+{
+	size_t	 i;
+
+	for (i = 0; i < a->nprofiles; i++)
+		if (strcmp(a->profiles[i], name) == 0)
+			return (1);
+	return (0);
+}
+
 /* See acme.h. */
 void
 acme_free(struct acme *a)
@@ -156,6 +207,7 @@ acme_free(struct acme *a)
 	free(a->u_revoke);
 	free(a->u_ari);
 	free(a->terms);
+	acme_profiles_clear(a);
 	free(a->jwk);
 	free(a->thumbprint);
 	free(a->kid);
@@ -219,6 +271,10 @@ acme_directory(struct acme *a, char **cause)
 		if (json_object_object_get_ex(meta, "externalAccountRequired",
 		    &v) && json_object_is_type(v, json_type_boolean))
 			a->eab_required = json_object_get_boolean(v);
+		if (acme_profiles_read(a, meta) != 0) {
+			st = cause_st(cause, ST_NOMEM, "out of memory");
+			goto out;
+		}
 	}
 	st = ST_OK;
 out:
@@ -239,6 +295,13 @@ int
 acme_has_ari(const struct acme *a)
 {
 	return (a->u_ari != NULL);
+}
+
+/* See acme.h. */
+time_t
+acme_rate_limited_until(const struct acme *a)
+{
+	return (a->rl_until);
 }
 
 /* See acme.h. */
@@ -388,9 +451,10 @@ out:
 	return (st);
 }
 
-/* The newOrder payload for names (and replaces, when not NULL). */
+/* The newOrder payload for names (profile, replaces: when not NULL). */
 static char *
-acme_order_payload(const char *const *names, size_t n, const char *replaces)
+acme_order_payload(const char *const *names, size_t n, const char *profile,
+    const char *replaces)
 {
 	json_object	*pl, *ids, *id;
 	char		*out = NULL;
@@ -416,6 +480,8 @@ acme_order_payload(const char *const *names, size_t n, const char *replaces)
 		    acme_obj_str(id, "value", names[i]) != 0)
 			goto out;
 	}
+	if (profile != NULL && acme_obj_str(pl, "profile", profile) != 0)
+		goto out;
 	if (replaces != NULL && acme_obj_str(pl, "replaces", replaces) != 0)
 		goto out;
 	out = acme_obj_text(pl);
@@ -427,7 +493,8 @@ out:
 /* See acme.h. */
 enum st
 acme_order_new(struct acme *a, const char *const *names, size_t n,
-    const char *replaces, struct acme_order *o, char **cause)
+    const char *profile, const char *replaces, struct acme_order *o,
+    char **cause)
 {
 	struct acme_reply	 r;
 	char			*payload = NULL, *why = NULL, what[512];
@@ -440,9 +507,18 @@ acme_order_new(struct acme *a, const char *const *names, size_t n,
 		    "acme_account"));
 	(void)snprintf(what, sizeof(what), "newOrder %s for %s%s", a->u_order,
 	    names[0], n > 1 ? " and others" : "");
+	if (profile != NULL && *profile != '\0' &&
+	    !acme_has_profile(a, profile)) {
+		log_warnx("acme: the CA offers no profile \"%s\" (its "
+		    "directory's meta.profiles); ordering with its default",
+		    profile);
+		profile = NULL;
+	} else if (profile != NULL && *profile == '\0')
+		profile = NULL;
 	acme_reply_init(&r, a);
 	for (;;) {
-		if ((payload = acme_order_payload(names, n, replaces)) == NULL) {
+		if ((payload = acme_order_payload(names, n, profile,
+		    replaces)) == NULL) {
 			st = cause_st(cause, ST_NOMEM, "out of memory");
 			goto out;
 		}

@@ -169,6 +169,11 @@ acme_fail_reply(struct acme_reply *r, const char *what, char **cause)
 	}
 	if (r->code == 429)
 		st = ST_RATELIMIT;
+	/* Kept for the caller's state: not before then (else an hour). */
+	if (st == ST_RATELIMIT)
+		r->a->rl_until = time(NULL) + (r->retry_after != NULL &&
+		    (secs = acme_retry_after(r->retry_after, time(NULL))) >= 0 ?
+		    secs : 3600);
 	cause_st(cause, st, "%s: %s (HTTP %ld%s)", what,
 	    ps != NULL ? ps : "no problem document in the reply", r->code, ra);
 	free(ps);

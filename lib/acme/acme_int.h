@@ -38,11 +38,15 @@ struct acme {
 	char		*u_revoke;	/* revokeCert */
 	char		*u_ari;		/* renewalInfo, NULL without ARI */
 	char		*terms;		/* meta.termsOfService */
+	char		**profiles;	/* meta.profiles names (the profiles
+					   draft), or NULL */
+	size_t		 nprofiles;
 	int		 eab_required;	/* meta.externalAccountRequired */
 	EVP_PKEY	*key;		/* account key, borrowed */
 	char		*jwk;		/* its canonical JWK */
 	char		*thumbprint;	/* its RFC 7638 thumbprint */
 	char		*kid;		/* account URL */
+	time_t		 rl_until;	/* a rateLimited reply: retry after */
 };
 
 /* One HTTP reply. */

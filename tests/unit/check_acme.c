@@ -173,23 +173,8 @@ static void
 srv_handle(int fd, int n_conn)
 {
 	char	 req[16384], path[256], dir[2048], *big;
-	size_t	 n = 0;
-	ssize_t	 r;
-	char	*end, *cl;
-	size_t	 want;
 
-	while (n < sizeof(req) - 1 && (r = read(fd, req + n,
-	    sizeof(req) - 1 - n)) > 0) {
-		n += (size_t)r;
-		req[n] = '\0';
-		if ((end = strstr(req, "\r\n\r\n")) != NULL) {
-			cl = strcasestr(req, "Content-Length:");
-			want = cl != NULL ? strtoul(cl + 15, NULL, 10) : 0;
-			if (n >= (size_t)(end + 4 - req) + want)
-				break;
-		}
-	}
-	req[n] = '\0';
+	(void)unit_read_request(fd, req, sizeof(req));
 	if (sscanf(req, "%*s %255s", path) != 1)
 		return;
 	if (strncmp(path, "/az/", 4) == 0) {

@@ -13,7 +13,11 @@
  */
 #include "autoconf.h"
 
+#include <sys/socket.h>
 #include <sys/stat.h>
+
+#include <netinet/in.h>
+#include <arpa/inet.h>
 
 #include <dirent.h>
 #include <errno.h>
@@ -29,6 +33,7 @@
 #include <openssl/x509v3.h>
 
 #include "acme.h"
+#include "base64url.h"
 #include "cert.h"
 #include "config.h"
 #include "crypto.h"
@@ -40,6 +45,120 @@
 #define DAY	86400
 
 static char	 tdir[64];
+
+/*
+ * A small ACME CA for what Debian's Pebble lacks (ARI, profiles), on the
+ * loopback test server, faithful to RFC 9773 and the profiles draft for
+ * just that part: a directory with renewalInfo and meta.profiles, nonces,
+ * an account; GET renewalInfo/ID answers a suggestedWindow with
+ * Retry-After: 3600 (the same window for the first two asks, an earlier
+ * one afterwards, as when a CA plans a revocation); newOrder answers
+ * rateLimited with Retry-After: 7200 and keeps the decoded payload in
+ * ca_order_file for the test to read. /ca/hits counts renewalInfo asks.
+ */
+static struct unit_srv	 ca;
+static time_t		 ca_base;
+static char		 ca_order_file[64];
+
+/* Answers one request of the test CA. */
+static void
+ca_handle(int fd, int n_conn)
+{
+	static int	 hits;
+	char		 req[16384], path[256], base[64], body[2048];
+	char		 hdr[512], t1[32], t2[32];
+	const char	*pl, *end;
+	unsigned char	*dec = NULL;
+	size_t		 declen = 0;
+	time_t		 s, e;
+	FILE		*f;
+
+	(void)n_conn;
+	(void)unit_read_request(fd, req, sizeof(req));
+	if (sscanf(req, "%*s %255s", path) != 1)
+		return;
+	snprintf(base, sizeof(base), "http://127.0.0.1:%d/ca", ca.port);
+	snprintf(hdr, sizeof(hdr), "HTTP/1.1 200 OK\r\nConnection: close\r\n"
+	    "Replay-Nonce: caNonce%d\r\n", n_conn);
+	if (strcmp(path, "/ca/dir") == 0)
+		snprintf(body, sizeof(body), "{\"newNonce\":\"%s/nonce\","
+		    "\"newAccount\":\"%s/acct\",\"newOrder\":\"%s/order\","
+		    "\"renewalInfo\":\"%s/ari\",\"meta\":{\"profiles\":{"
+		    "\"classic\":\"90 days\",\"shortlived\":\"6 days\"}}}",
+		    base, base, base, base);
+	else if (strcmp(path, "/ca/nonce") == 0)
+		body[0] = '\0';
+	else if (strcmp(path, "/ca/acct") == 0) {
+		snprintf(hdr, sizeof(hdr), "HTTP/1.1 201 Created\r\n"
+		    "Connection: close\r\nReplay-Nonce: caAcct\r\n"
+		    "Location: %s/acct/1\r\n", base);
+		snprintf(body, sizeof(body), "{\"status\":\"valid\"}");
+	} else if (strncmp(path, "/ca/ari/", 8) == 0) {
+		hits++;
+		s = ca_base + (hits <= 2 ? 10 * DAY : DAY);
+		e = hits <= 2 ? s + 2 * DAY : s + 3600;
+		strftime(t1, sizeof(t1), "%Y-%m-%dT%H:%M:%SZ", gmtime(&s));
+		strftime(t2, sizeof(t2), "%Y-%m-%dT%H:%M:%SZ", gmtime(&e));
+		snprintf(hdr, sizeof(hdr), "HTTP/1.1 200 OK\r\n"
+		    "Connection: close\r\nRetry-After: 3600\r\n");
+		snprintf(body, sizeof(body), "{\"suggestedWindow\":{\"start\":"
+		    "\"%s\",\"end\":\"%s\"},\"explanationURL\":"
+		    "\"https://ca.example/why\"}", t1, t2);
+	} else if (strcmp(path, "/ca/hits") == 0)
+		snprintf(body, sizeof(body), "%d", hits);
+	else if (strcmp(path, "/ca/order") == 0) {
+		if ((pl = strstr(req, "\"payload\":\"")) != NULL &&
+		    (end = strchr(pl + 11, '"')) != NULL &&
+		    base64url_decode(pl + 11, (size_t)(end - pl - 11), &dec,
+		    &declen) == 0 && (f = fopen(ca_order_file, "w")) != NULL) {
+			fwrite(dec, 1, declen, f);
+			fclose(f);
+		}
+		free(dec);
+		snprintf(hdr, sizeof(hdr), "HTTP/1.1 429 Too Many\r\n"
+		    "Connection: close\r\nReplay-Nonce: caRl\r\n"
+		    "Retry-After: 7200\r\n"
+		    "Content-Type: application/problem+json\r\n");
+		snprintf(body, sizeof(body), "{\"type\":\"urn:ietf:params:acme:"
+		    "error:rateLimited\",\"detail\":\"too many certificates "
+		    "for this set of names\"}");
+	} else {
+		snprintf(hdr, sizeof(hdr), "HTTP/1.1 404 Not Found\r\n"
+		    "Connection: close\r\n");
+		body[0] = '\0';
+	}
+	snprintf(hdr + strlen(hdr), sizeof(hdr) - strlen(hdr),
+	    "Content-Length: %zu\r\n\r\n", strlen(body));
+	unit_write(fd, hdr, strlen(hdr));
+	unit_write(fd, body, strlen(body));
+}
+
+/* How many times the test CA was asked for renewal info. */
+static int
+ca_hits(void)
+{
+	struct sockaddr_in	 sin;
+	char			 buf[1024], *body;
+	size_t			 n = 0;
+	ssize_t			 r;
+	int			 fd;
+
+	fd = socket(AF_INET, SOCK_STREAM, 0);
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_port = htons((unsigned short)ca.port);
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	ck_assert_int_eq(connect(fd, (struct sockaddr *)&sin, sizeof(sin)), 0);
+	snprintf(buf, sizeof(buf), "GET /ca/hits HTTP/1.1\r\nHost: x\r\n\r\n");
+	unit_write(fd, buf, strlen(buf));
+	while (n < sizeof(buf) - 1 && (r = read(fd, buf + n,
+	    sizeof(buf) - 1 - n)) > 0)
+		n += (size_t)r;
+	buf[n] = '\0';
+	close(fd);
+	ck_assert_ptr_nonnull(body = strstr(buf, "\r\n\r\n"));
+	return (atoi(body + 4));
+}
 
 /* A private folder per test. */
 static void
@@ -716,6 +835,25 @@ make_cert(EVP_PKEY *key, const char *san, int aki, long days)
 }
 
 /*
+ * Installs a 90-day certificate for www.example.test (with an ARI id when
+ * aki is set) and its key as c's files; *cur is what they say.
+ */
+static void
+put_cert(const struct cert *c, EVP_PKEY *key, int aki, struct crypto_cert *cur)
+{
+	char	*pem, *cause = NULL;
+
+	pem = make_cert(key, "DNS:www.example.test", aki, 90);
+	ck_assert_int_eq(fs_mkdirs(c->fullchain_file, 0755, FS_MKDIRS_PARENT,
+	    &cause), 0);
+	ck_assert_int_eq(fs_write_atomic(c->fullchain_file, pem, strlen(pem),
+	    0644, &cause), 0);
+	free(pem);
+	ck_assert_int_eq(crypto_key_save(c->key_file, key, &cause), 0);
+	ck_assert_int_eq(crypto_cert_load(c->fullchain_file, cur, &cause), 0);
+}
+
+/*
  * The files decide; an ARI id with no CA to ask falls back on the
  * lifetime rule (and the failure is remembered for the run).
  */
@@ -745,14 +883,7 @@ START_TEST(test_due_files)
 	ck_assert_str_eq(reason, "files missing");
 	crypto_cert_cleanup(&cur);
 	/* A fresh 90-day certificate, no ARI id: not due, no CA asked. */
-	pem = make_cert(key, "DNS:www.example.test", 0, 90);
-	ck_assert_int_eq(fs_mkdirs(c.fullchain_file, 0755, FS_MKDIRS_PARENT,
-	    &cause), 0);
-	ck_assert_int_eq(fs_write_atomic(c.fullchain_file, pem, strlen(pem),
-	    0644, &cause), 0);
-	free(pem);
-	ck_assert_int_eq(crypto_key_save(c.key_file, key, &cause), 0);
-	ck_assert_int_eq(crypto_cert_load(c.fullchain_file, &cur, &cause), 0);
+	put_cert(&c, key, 0, &cur);
 	ck_assert_int_eq(cert_due(&run, &c, &cur, 1, now, &reason, &next), 0);
 	ck_assert_int_eq(next, cert_renew_at(&cur));
 	ck_assert_int_eq(run.acme_tried, 0);
@@ -789,6 +920,209 @@ START_TEST(test_due_files)
 }
 END_TEST
 
+/* [cert www] (and [cert other], profile nosuch) against the test CA. */
+static struct config *
+ca_cfg(void)
+{
+	char	 text[2048];
+
+	snprintf(text, sizeof(text), "[acme]\ndirectory_url = "
+	    "http://127.0.0.1:%d/ca/dir\nstate_dir = %s/state\ntimeout = 5\n"
+	    "[cert www]\nnames = www.example.test\nwebroot = %s/web\n"
+	    "profile = shortlived\nreload_command =\ntest_command =\n"
+	    "[cert other]\nnames = other.example.test\nwebroot = %s/web\n"
+	    "profile = nosuch\nreload_command =\ntest_command =\n",
+	    ca.port, tdir, tdir, tdir);
+	return (cfg_of(text));
+}
+
+/*
+ * RFC 9773 end to end with the test CA: one window decision per
+ * certificate, kept across runs (not drawn again), no request before the
+ * CA's Retry-After, the pick kept when the CA says the same window again,
+ * a new one when the window moves; cert status's date is the renewal's.
+ */
+START_TEST(test_ari_kept)
+{
+	struct cert_ari_saved	 sv;
+	struct config		*cfg;
+	struct crypto_cert	 cur;
+	struct cert_run		 run;
+	struct cert		 c;
+	EVP_PKEY		*key;
+	const char		*reason;
+	char			*cause = NULL;
+	time_t			 next, first, now = time(NULL);
+	int			 h0 = ca_hits();
+
+	cfg = ca_cfg();
+	ck_assert_int_eq(cert_load(cfg, 0, config_str(cfg, "acme",
+	    "state_dir"), &c, &cause), 0);
+	ck_assert_ptr_nonnull(key = crypto_key_new(CRYPTO_KEY_EC256, &cause));
+	put_cert(&c, key, 1, &cur);
+	ck_assert_ptr_nonnull(cur.ari_id);
+	/* Run 1 asks; the pick is in the window, not due yet. */
+	cert_run_init(&run, cfg);
+	ck_assert_int_eq(cert_due(&run, &c, &cur, 1, now, &reason, &next), 0);
+	ck_assert_int_eq(ca_hits(), h0 + 1);
+	ck_assert(next >= ca_base + 10 * DAY && next <= ca_base + 12 * DAY);
+	first = next;
+	ck_assert_int_eq(cert_ari_load(&c, &sv), 0);
+	ck_assert_str_eq(sv.id, cur.ari_id);
+	ck_assert_int_eq(sv.pick, first);
+	ck_assert(sv.ask_after >= now + 3600 - 5 && sv.ask_after <= now + 3605);
+	cert_run_cleanup(&run);
+	/* Run 2, before the Retry-After: no request at all, the same date. */
+	cert_run_init(&run, cfg);
+	ck_assert_int_eq(cert_due(&run, &c, &cur, 1, now + 60, &reason, &next),
+	    0);
+	ck_assert_int_eq(next, first);
+	ck_assert_int_eq(run.acme_tried, 0);
+	ck_assert_int_eq(ca_hits(), h0 + 1);
+	cert_run_cleanup(&run);
+	/* cert status says the date the renewal uses. */
+	ck_assert_int_eq(cert_next_renewal(&c, &cur), first);
+	/* After it, the CA is asked again: same window, same pick. */
+	sv.ask_after = now - 1;
+	cert_ari_save(&c, &sv);
+	cert_run_init(&run, cfg);
+	ck_assert_int_eq(cert_due(&run, &c, &cur, 1, now, &reason, &next), 0);
+	ck_assert_int_eq(ca_hits(), h0 + 2);
+	ck_assert_int_eq(next, first);
+	cert_run_cleanup(&run);
+	/* The window moves (earlier, an hour long): a pick in the new one. */
+	ck_assert_int_eq(cert_ari_load(&c, &sv), 0);
+	sv.ask_after = now - 1;
+	cert_ari_save(&c, &sv);
+	cert_run_init(&run, cfg);
+	ck_assert_int_eq(cert_due(&run, &c, &cur, 1, now, &reason, &next), 0);
+	ck_assert_int_eq(ca_hits(), h0 + 3);
+	ck_assert(next >= ca_base + DAY && next <= ca_base + DAY + 3600);
+	ck_assert_int_eq(cert_next_renewal(&c, &cur), next);
+	/*
+	 * When the pick has come (a day on, past the Retry-After): asked
+	 * again, the same window, so the same pick, due.
+	 */
+	first = next;
+	ck_assert_int_eq(cert_due(&run, &c, &cur, 1, first, &reason, &next), 1);
+	ck_assert_str_eq(reason, "in the CA's renewal window (ARI)");
+	ck_assert_int_eq(next, first);
+	ck_assert_int_eq(ca_hits(), h0 + 4);
+	cert_run_cleanup(&run);
+	crypto_cert_cleanup(&cur);
+	EVP_PKEY_free(key);
+	cert_cleanup(&c);
+	config_free(cfg);
+}
+END_TEST
+
+/* The pick: kept for the same id and window, else drawn in the new one. */
+START_TEST(test_ari_pick)
+{
+	struct cert_ari_saved	 sv;
+	struct acme_ari		 got;
+
+	memset(&sv, 0, sizeof(sv));
+	snprintf(sv.id, sizeof(sv.id), "aki.serial");
+	sv.start = 1000;
+	sv.end = 2000;
+	sv.pick = 1500;
+	got.start = 1000;
+	got.end = 2000;
+	ck_assert_int_eq(cert_ari_pick(&sv, "aki.serial", &got, 7), 1500);
+	ck_assert_int_eq(cert_ari_pick(NULL, "aki.serial", &got, 7), 1007);
+	ck_assert_int_eq(cert_ari_pick(&sv, "aki.other", &got, 7), 1007);
+	got.end = 3000;
+	ck_assert_int_eq(cert_ari_pick(&sv, "aki.serial", &got, 9), 1009);
+	/* rnd past the window is clamped to its end. */
+	ck_assert_int_eq(cert_ari_pick(NULL, "x", &got, 99999), 3000);
+}
+END_TEST
+
+/* Reads the last newOrder payload the test CA got (caller frees). */
+static char *
+ca_last_order(void)
+{
+	char	*text = NULL, *cause = NULL;
+	size_t	 len = 0;
+
+	ck_assert_msg(fs_read_file(ca_order_file, 65536, &text, &len,
+	    &cause) == 0, "%s", cause);
+	return (text);
+}
+
+/*
+ * A rateLimited reply is kept as "not before" (its Retry-After) in the
+ * status file and honoured by the next runs without asking the CA, and
+ * said plainly; --force goes anyway. The profile goes into newOrder only
+ * when the directory offers it.
+ */
+START_TEST(test_rate_limited)
+{
+	struct cert_outcome	 o;
+	struct cert_last	 last;
+	struct config		*cfg;
+	struct cert_run		 run;
+	struct cert		 c;
+	char			*cause = NULL, *order;
+	time_t			 now = time(NULL);
+
+	cfg = ca_cfg();
+	ck_assert_int_eq(cert_load(cfg, 0, config_str(cfg, "acme",
+	    "state_dir"), &c, &cause), 0);
+	ck_assert_int_eq(fs_mkdirs(config_str(cfg, "acme", "state_dir"), 0700,
+	    0, &cause), 0);
+	ck_assert_str_eq(c.profile, "shortlived");
+	cert_run_init(&run, cfg);
+	cert_renew_one(&run, &c, &o);
+	ck_assert_int_eq(o.result, CERT_FAILED);
+	ck_assert_msg(strstr(o.error, "rateLimited: too many certificates for "
+	    "this set of names (HTTP 429, retry after 7200 s); rate limited: "
+	    "not retried before ") != NULL, "%s", o.error);
+	cert_outcome_cleanup(&o);
+	cert_run_cleanup(&run);
+	cert_last_read(&c, &last);
+	ck_assert(last.rate_limited_until >= now + 7200 - 5 &&
+	    last.rate_limited_until <= now + 7205);
+	order = ca_last_order();
+	ck_assert_msg(strstr(order, "\"profile\":\"shortlived\"") != NULL,
+	    "%s", order);
+	free(order);
+	/* The next run waits, without a request. */
+	cert_run_init(&run, cfg);
+	cert_renew_one(&run, &c, &o);
+	ck_assert_int_eq(o.result, CERT_NOT_DUE);
+	ck_assert_int_eq(o.rate_limited, 1);
+	ck_assert_int_eq(o.next, last.rate_limited_until);
+	ck_assert_int_eq(run.acme_tried, 0);
+	cert_outcome_cleanup(&o);
+	cert_run_cleanup(&run);
+	/* --force asks anyway (and is refused again). */
+	cert_run_init(&run, cfg);
+	run.force = 1;
+	cert_renew_one(&run, &c, &o);
+	ck_assert_int_eq(o.result, CERT_FAILED);
+	ck_assert_int_eq(run.acme_tried, 1);
+	cert_outcome_cleanup(&o);
+	cert_run_cleanup(&run);
+	cert_cleanup(&c);
+	/* A profile the CA does not offer is not asked for. */
+	ck_assert_int_eq(cert_load(cfg, 1, config_str(cfg, "acme",
+	    "state_dir"), &c, &cause), 0);
+	cert_run_init(&run, cfg);
+	cert_renew_one(&run, &c, &o);
+	ck_assert_int_eq(o.result, CERT_FAILED);
+	order = ca_last_order();
+	ck_assert_msg(strstr(order, "other.example.test") != NULL &&
+	    strstr(order, "profile") == NULL, "%s", order);
+	free(order);
+	cert_outcome_cleanup(&o);
+	cert_run_cleanup(&run);
+	cert_cleanup(&c);
+	config_free(cfg);
+}
+END_TEST
+
 /* Adds one test case to s, with the folder fixture when fixture is set. */
 static void
 add(Suite *s, const char *name, const TTest *t, int fixture)
@@ -801,12 +1135,24 @@ add(Suite *s, const char *name, const TTest *t, int fixture)
 	suite_add_tcase(s, tc);
 }
 
-/* The log quiet but for errors. */
+/* The log quiet but for errors; the test CA started. */
 static int
 setup_all(void)
 {
 	log_init("check_cert", LOG_LEVEL_ERROR);
+	ca_base = time(NULL);
+	snprintf(ca_order_file, sizeof(ca_order_file),
+	    "/tmp/check_cert.order.%ld", (long)getpid());
+	unit_srv_start(&ca, ca_handle, 0);
 	return (0);
+}
+
+/* Stops it. */
+static void
+teardown_all(void)
+{
+	unit_srv_stop(&ca);
+	(void)unlink(ca_order_file);
 }
 
 /* Adds the suites of this file (tests/unit/unit.c runs them). */
@@ -820,6 +1166,9 @@ add_suites(SRunner *sr)
 	add(d, "lifetime", test_due_lifetime, 1);
 	add(d, "ari", test_due_ari, 1);
 	add(d, "files", test_due_files, 1);
+	add(d, "ari_pick", test_ari_pick, 0);
+	add(d, "ari_kept", test_ari_kept, 1);
+	add(d, "rate_limited", test_rate_limited, 1);
 	add(o, "usable", test_order_usable, 0);
 	add(o, "drop", test_order_drop, 0);
 	add(o, "saved", test_order_saved, 1);
@@ -833,4 +1182,5 @@ add_suites(SRunner *sr)
 	srunner_add_suite(sr, f);
 }
 
-const struct unit unit = { "check_cert", setup_all, NULL, add_suites };
+const struct unit unit = { "check_cert", setup_all, teardown_all,
+    add_suites };

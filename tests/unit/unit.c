@@ -91,6 +91,28 @@ unit_write(int fd, const char *s, size_t len)
 }
 
 /* See unit.h. */
+size_t
+unit_read_request(int fd, char *req, size_t size)
+{
+	size_t	 n = 0, want;
+	ssize_t	 r;
+	char	*end, *cl;
+
+	while (n < size - 1 && (r = read(fd, req + n, size - 1 - n)) > 0) {
+		n += (size_t)r;
+		req[n] = '\0';
+		if ((end = strstr(req, "\r\n\r\n")) != NULL) {
+			cl = strcasestr(req, "Content-Length:");
+			want = cl != NULL ? strtoul(cl + 15, NULL, 10) : 0;
+			if (n >= (size_t)(end + 4 - req) + want)
+				break;
+		}
+	}
+	req[n] = '\0';
+	return (n);
+}
+
+/* See unit.h. */
 void
 unit_srv_start(struct unit_srv *srv, void (*handle)(int, int), int fork_each)
 {

@@ -49,6 +49,11 @@ struct unit_srv {
 void	unit_srv_start(struct unit_srv *, void (*handle)(int fd, int n),
 	    int fork_each);
 void	unit_srv_stop(struct unit_srv *);	/* the server and its children */
+/*
+ * Reads one HTTP request (head, and a body of Content-Length) into req,
+ * NUL-terminated; its length.
+ */
+size_t	unit_read_request(int fd, char *req, size_t size);
 /* Writes all of s[0..len) to fd. */
 void	unit_write(int fd, const char *s, size_t len);
 
