@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# 016-stop: SIGTERM under load resets no connection. Three times over, the
+# 017-stop: SIGTERM under load resets no connection. Three times over, the
 # daemon gets SIGTERM while 16 clients send requests through nginx
 # (tests/e2e/http-load.py) and 16 more straight to its unix socket
 # (tests/e2e/fcgi-client.py load), each request on its own connection;
@@ -50,8 +50,8 @@ for round in 1 2 3; do
 	refused=$(grep -c 'No such file or directory\|Connection refused' "$T/nginx-error.log")
 	bad=$(awk '$3 != 200 && $3 != 502' "$T/http.$round.log" | wc -l)
 	fcgi=$(cat "$T/fcgi.$round.out")
-	echo "# 016 round $round: nginx: $(cat "$T/http.$round.out") ($n0 before SIGTERM, $n1 when the daemon had exited); upstream resets $http_resets, refused $refused" >&2
-	echo "# 016 round $round: socket: $fcgi" >&2
+	echo "# 017 round $round: nginx: $(cat "$T/http.$round.out") ($n0 before SIGTERM, $n1 when the daemon had exited); upstream resets $http_resets, refused $refused" >&2
+	echo "# 017 round $round: socket: $fcgi" >&2
 	fr=$(echo "$fcgi" | sed -n 's/.*reset \([0-9]*\).*/\1/p')
 	[ -n "$fr" ] || fail "round $round: no count from the socket client: $fcgi"
 	resets=$((resets + http_resets + fr))
@@ -82,12 +82,12 @@ for round in 4 5; do
 	touch "$T/stop"
 	wait "$fl"
 	fcgi=$(cat "$T/fcgi.$round.out")
-	echo "# 016 round $round (TCP): socket: $fcgi" >&2
+	echo "# 017 round $round (TCP): socket: $fcgi" >&2
 	fr=$(echo "$fcgi" | sed -n 's/.*reset \([0-9]*\).*/\1/p')
 	[ -n "$fr" ] || fail "round $round: no count from the socket client: $fcgi"
 	echo "$fcgi" | grep -q 'status 200=' || fail "round $round: nothing served before the stop: $fcgi"
 	resets=$((resets + fr))
 done
-echo "# 016 resets in all: $resets" >&2
+echo "# 017 resets in all: $resets" >&2
 [ "$resets" = 0 ] || fail "$resets connections reset by a stop"
 pass
