@@ -35,6 +35,8 @@ static const struct cli_cmd *const cli_cmds[] = {
 	&cli_cmd_dns,
 	&cli_cmd_alert,
 	&cli_cmd_report,
+	&cli_cmd_backup,
+	&cli_cmd_restore,
 	&cli_cmd_help,
 };
 #define CLI_NCMDS (sizeof(cli_cmds) / sizeof(cli_cmds[0]))

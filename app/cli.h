@@ -35,6 +35,8 @@ extern const struct cli_cmd cli_cmd_dns;
 extern const struct cli_cmd cli_cmd_alert;
 extern const struct cli_cmd cli_cmd_report;
 extern const struct cli_cmd cli_cmd_help;
+extern const struct cli_cmd cli_cmd_backup;
+extern const struct cli_cmd cli_cmd_restore;
 
 /* One option of a sub-command's help (app/cli_help.c). */
 struct cli_help_opt {

@@ -264,6 +264,36 @@ const struct cli_help cli_helps[] = {
 	  "1 when there is no rule NAME",
 	  "bootstack alert silence api_5xx --for 2h --comment \"deploy\"" },
 
+	{ "backup", "backup [--to DIR]",
+	  "write one archive of the database, the configuration and the state",
+	  "Write one archive, DIR/bootstack-backup-YYYYMMDDTHHMMSSZ.tar.gz "
+	  "(mode 0600: it holds the secrets), and print its path: a pg_dump "
+	  "--format=custom of the database, the folder of the configuration "
+	  "file (secret files included), [acme] state_dir (the account key, "
+	  "the certificates, the orders), [dns] snapshot_dir and [alerts] "
+	  "state_file, with a MANIFEST of where each came from and which "
+	  "migrations were applied. Run it from cron and copy the archives "
+	  "off the box (docs/backup.md).",
+	  { { "--to DIR", "write into DIR (made 0700 if missing) instead of "
+	      "[backup] dir" } },
+	  "1 when the database cannot be dumped or a part read",
+	  "bootstack backup --to /var/backups/bootstack" },
+
+	{ "restore", "restore ARCHIVE",
+	  "put a backup archive back on an empty box",
+	  "Put ARCHIVE back: the configuration folder into the folder of the "
+	  "configuration file (-c, --env or the default; a file it replaces "
+	  "is kept as FILE.pre-restore), then the ACME state, the DNS "
+	  "snapshots and the alert state where the restored configuration "
+	  "says, then the database, with pg_restore, into the configured "
+	  "database, which must exist and be empty; its migrations are then "
+	  "checked against the installed ones. Stop the API and the jobs "
+	  "first.",
+	  { { "ARCHIVE", "a file bootstack backup wrote" } },
+	  "1 when a part cannot be put back, the database is not empty, or "
+	  "the backup has migrations this install does not",
+	  "bootstack restore /root/bootstack-backup-20261201T030000Z.tar.gz" },
+
 	{ NULL, NULL, NULL, NULL, { { NULL, NULL } }, NULL, NULL }
 };
 

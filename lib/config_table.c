@@ -36,6 +36,7 @@ const struct config_section config_sections[] = {
 	{ "dynadot",	0, "the Dynadot registrar and DNS API" },
 	{ "report",	0, "periodic reports" },
 	{ "alerts",	0, "where and when alerts are sent" },
+	{ "backup",	0, "bootstack backup: where the archives go" },
 	{ "cert",	1, "one certificate: [cert NAME]" },
 	{ "dns_record",	1, "one record the zone must hold: [dns_record NAME]" },
 	{ "alert",	1, "one alert rule: [alert NAME]" },
@@ -319,6 +320,11 @@ const struct config_key config_keys[] = {
 	{ "report", "live_port", CONFIG_INT, 1, 65535, "7890", NULL,
 	  "loopback port of `bootstack report --live` (GoAccess in real "
 	  "time), proxied by nginx at /ops/ws" },
+
+	/* [backup] (lib/backup.c, app/cli_backup.c) */
+	{ "backup", "dir", CONFIG_STRING, 0, 0, "/var/backups/bootstack", NULL,
+	  "folder `bootstack backup` writes its archives to (made 0700); "
+	  "--to DIR instead" },
 
 	/* [cert NAME] (lib/cert.c) */
 	{ "cert", "names", CONFIG_STRING, 0, 0, NULL, NULL,
