@@ -129,10 +129,17 @@ write_config "$(api_config 'request_timeout = 1')"
 kill -HUP "$API_PID"
 wait_for 30 grep -q "reloaded: generation 4" "$T/api.log" || fail "reload 4 not seen"
 sleep 0.5
-curl -s "$URL/readyz" >/dev/null	# both workers connect
-curl -s "$URL/readyz" >/dev/null
+# Every worker must have its connection before the freeze: a request
+# served by a worker that connects afterwards would not hang. Two readyz
+# at once until there are as many backends as workers.
+all_connected() {
+	curl -s -o /dev/null "$URL/readyz" &
+	curl -s -o /dev/null "$URL/readyz"
+	wait $!
+	[ "$(api_backends | wc -l)" -ge "$(api_workers | wc -l)" ]
+}
+wait_for 100 all_connected || fail "not every worker connected: $(api_backends | wc -l) backends for $(api_workers | wc -l) workers"
 backends=$(api_backends)
-[ -n "$backends" ] || fail "no PostgreSQL backend for the API"
 kill -STOP $backends
 # a database route (/readyz gives up on the database after 1.5 s): its
 # answer is awaited statement_timeout + 1 s, longer than request_timeout

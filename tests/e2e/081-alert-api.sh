@@ -106,12 +106,20 @@ echo "$out" | grep -q '^cert_www: firing: the certificate www expires in \(5\.0\
     || fail "first message: $(sed -n 1p "$HOOK_LOG")"
 "$BS_BIN" alert status >"$T/status"
 grep -q '^errors .* inactive .*waiting for a second scrape$' "$T/status" || fail "status: $(cat "$T/status")"
+# A check that ends inside the interval must not repeat; on a machine so
+# loaded that a check ends past it, a repeat is right and is not held
+# against it (the first check after the notice always ends inside it).
+inside=0
 for i in 1 2; do
 	for j in $(seq 30); do curl -s -o /dev/null "$URL/healthz"; done
 	check
 	[ "$rc" = 0 ] || fail "check exited $rc: $err"
+	[ $(( $(date +%s) - fired )) -lt 60 ] || break
+	inside=$((inside + 1))
+	[ "$(received)" = 1 ] || fail "repeated before its interval: $(received) ($(( $(date +%s) - fired )) s after the first)"
 done
-[ "$(received)" = 1 ] || fail "repeated before its interval: $(received) ($(( $(date +%s) - fired )) s after the first)"
+[ "$inside" -ge 1 ] || fail "no check ended inside the 60 s interval ($(( $(date +%s) - fired )) s)"
+echo "# repeat: $inside checks inside the interval, $(received) message"
 grep -q '^errors .* inactive .*0\.0% of [0-9]* requests answered 5xx' <("$BS_BIN" alert status) \
     || fail "errors status: $("$BS_BIN" alert status)"
 left=$(( fired + 61 - $(date +%s) ))
