@@ -269,6 +269,9 @@ const struct config_key config_keys[] = {
 	  "seconds before the second check; the pause doubles up to 30 s" },
 	{ "dns", "query_timeout", CONFIG_INT, 1, 60, "3", NULL,
 	  "seconds to wait for one nameserver's answer (two tries)" },
+	{ "dns", "broken_after", CONFIG_INT, 1, 86400, "60", NULL,
+	  "seconds a broken nameserver (refusing, SERVFAIL, silent, lame) "
+	  "is waited for before it is named and left out of the wait" },
 	{ "dns", "snapshot_dir", CONFIG_STRING, 0, 0, "/var/lib/bootstack/dns",
 	  NULL, "folder of the zone snapshots, the account lock and the "
 	  "DNS-01 journal (made 0700)" },
@@ -276,6 +279,11 @@ const struct config_key config_keys[] = {
 	  "snapshots kept per zone (the oldest are deleted)" },
 	{ "dns", "lock_timeout", CONFIG_INT, 1, 86400, "3600", NULL,
 	  "seconds to wait while another run holds the provider account" },
+	{ "dns", "lock", CONFIG_ENUM, 0, 0, "local", "local|database",
+	  "where the one-writer lock of the provider account lives: local "
+	  "(an flock in snapshot_dir: one host runs dns sync and cert renew "
+	  "with dns-01) or database (a PostgreSQL advisory lock through "
+	  "[database], shared by every host of the deployment)" },
 
 	/* [dynadot] (lib/dns/dynadot.c) */
 	{ "dynadot", "api_url", CONFIG_STRING, 0, 0,

@@ -7,10 +7,12 @@
  *     the provider's section. dns_update() is the only way anything is
  *     written: one transaction that locks the account, reads the whole
  *     zone, merges the asked changes into it (never touching a record it
- *     was not asked to change), prints the diff, snapshots the zone as it
- *     was, writes the new zone in one provider call, reads it back and
- *     compares, then waits until the zone's authoritative nameservers
- *     serve the change (dns_check.h). A read that holds anything the
+ *     was not asked to change), prints the diff, finds the nameservers
+ *     (or writes nothing), snapshots the zone as it was, reads it again
+ *     and writes nothing if it changed since the plan, writes the new
+ *     zone in one provider call, reads it back and requires the plan
+ *     exactly (else writes the snapshot's zone back), then waits until
+ *     the zone's authoritative nameservers serve the change (dns_check.h). A read that holds anything the
  *     provider does not fully understand refuses the write: a full-zone
  *     rewrite from a partial read would delete what it missed.
  *   - struct dns_provider: the backend's operations (read the zone, write
@@ -187,6 +189,11 @@ struct dns_provider {
 	const struct dns_provider_ops	*ops;
 	void				*priv;		/* backend state */
 	long				 min_interval_ms; /* between calls */
+	char				 account[64];	/* stable, non-secret
+							   name of the account
+							   (a hash of its key)
+							   for the lock; "" =
+							   one per provider */
 };
 
 /*
@@ -235,7 +242,10 @@ enum {
  * ST_OK; ST_UNPROCESSABLE when the zone or the change is refused;
  * ST_UPSTREAM / ST_UNAVAILABLE when the provider failed (the zone is as
  * the snapshot named in *cause says, or unchanged); ST_CONFLICT when the
- * zone read back differs from what was written; ST_TIMEOUT when the
+ * zone changed between the plan and the write (nothing written) or read
+ * back differs from what was written (the zone as it was written back,
+ * *cause says whether that worked); ST_BADREQ / ST_UNAVAILABLE when the
+ * nameservers to wait on cannot be found (nothing written); ST_TIMEOUT when the
  * nameservers did not all serve the change in time; ST_IO for a local
  * file. *changed (may be NULL) is set when a write was made.
  */

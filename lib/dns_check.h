@@ -10,6 +10,9 @@
  * server or a hidden primary) or from an NS lookup of the zone through
  * the system's resolver, every A and AAAA address of every NS name.
  *
+ * Each address is serving, lagging or broken; broken ones do not hold a
+ * wait past [dns] broken_after (see dns_check_wait).
+ *
  * Caveats: no EDNS0 (answers over 512 bytes go over TCP); a CNAME on the
  * checked name is not followed (the check asks for the type itself).
  */
@@ -55,10 +58,14 @@ struct dns_check_config {
 	long			 interval;	/* first pause in seconds; doubles
 						   up to DNS_CHECK_MAX_PAUSE */
 	long			 query_timeout;	/* seconds per query try */
+	long			 broken_after;	/* seconds a broken server is
+						   waited for, at most; 0 =
+						   DNS_CHECK_BROKEN_AFTER */
 	FILE			*out;		/* progress lines, or NULL = log */
 };
 
 #define DNS_CHECK_MAX_PAUSE	30	/* seconds between two rounds, at most */
+#define DNS_CHECK_BROKEN_AFTER	60	/* default of [dns] broken_after */
 
 /*
  * Parses "host[:port] [host[:port]...]" (IPv6 as "[addr]:port" or bare;
@@ -98,10 +105,16 @@ char	*dns_check_normalise(const char *type, const char *value);
 int	 dns_check_match(const struct dns_expect *e, char *const *values,
 	    size_t n, char **why);
 /*
- * Polls every server for every expectation until all match or cfg->timeout
- * passes. A server this host has no route to is skipped with a warning, as
- * long as another one is left. ST_OK, or ST_TIMEOUT with *cause naming
- * each lagging server and what it lacks, ST_BADREQ for a bad expectation.
+ * Polls every server for every expectation until every server still
+ * waited for serves them and at least one does, or cfg->timeout passes.
+ * A server whose answers fail (REFUSED, SERVFAIL, silent after the tries,
+ * lame) is broken: asked again each round until cfg->broken_after, then
+ * named in a warning and no longer waited for. IPv6 addresses are all
+ * skipped, with one warning, once one of them has no route from here.
+ * ST_OK (broken ones named on cfg->out); ST_UNAVAILABLE with *cause
+ * naming every server when none is left working; ST_TIMEOUT with *cause
+ * naming each lagging or broken server and what it lacks; ST_BADREQ for
+ * a bad expectation.
  */
 enum st	 dns_check_wait(const struct dns_check_config *,
 	    const struct dns_expect *, size_t n, char **cause);

@@ -9,9 +9,14 @@
  * every write is one locked transaction: read the zone (the backend
  * refuses a read it does not fully understand), merge only the asked
  * changes (records of other names and types are copied as read, in their
- * order), print the diff, save the zone as it was to a snapshot file
- * (`bootstack dns restore FILE` puts it back), write once, read back and
- * compare, and wait for the authoritative nameservers before the lock is
+ * order), print the diff, find the nameservers to wait on (none found:
+ * nothing written), save the zone as it was to a snapshot file
+ * (`bootstack dns restore FILE` puts it back), read again right before
+ * the write and abort if the zone changed since the plan (compare-and-
+ * swap, as far as an API without conditional writes allows: the window
+ * left is one pacing interval plus the write's own request), write once,
+ * read back and require the plan exactly (else write the snapshot's zone
+ * back), and wait for the authoritative nameservers before the lock is
  * released: Dynadot may apply two quick full-zone writes out of order
  * (see docs/dns.md), so no write starts before the previous one is
  * visible. All changes of a run go into that one write.
@@ -50,6 +55,7 @@
 #include "cause.h"
 #include "clock.h"
 #include "config.h"
+#include "db.h"
 #include "dns.h"
 #include "dns/dns_int.h"
 #include "dns_check.h"
@@ -72,8 +78,13 @@ struct dns {
 	long			 prop_timeout;	/* seconds */
 	long			 prop_interval;	/* first pause, seconds */
 	long			 query_timeout;	/* per query try */
+	long			 broken_after;	/* seconds, see dns_check.h */
 	int			 lockfd;	/* held in a transaction */
 	long long		 last_call;	/* ms since the epoch */
+	struct db		*db;		/* [dns] lock = database, or NULL */
+	char			*lock_name;	/* the advisory lock's text key */
+	int			 db_locked;	/* the advisory lock is held */
+	char			 host[256];	/* this host's name, in snapshots */
 };
 
 /* --- the zone at its provider -------------------------------------------- */
@@ -147,6 +158,18 @@ dns_open_with(const struct config *cfg, struct dns_provider *prov,
 	d->prop_timeout = (long)config_int(cfg, "dns", "propagation_timeout");
 	d->prop_interval = (long)config_int(cfg, "dns", "propagation_interval");
 	d->query_timeout = (long)config_int(cfg, "dns", "query_timeout");
+	d->broken_after = (long)config_int(cfg, "dns", "broken_after");
+	if (gethostname(d->host, sizeof(d->host)) != 0)
+		(void)snprintf(d->host, sizeof(d->host), "?");
+	d->host[sizeof(d->host) - 1] = '\0';
+	if (strcmp(config_str(cfg, "dns", "lock"), "database") == 0) {
+		if ((d->db = db_new(cfg, NULL)) == NULL ||
+		    asprintf(&d->lock_name, "bootstack dns %s %s",
+		    d->prov.ops->name, d->prov.account) == -1) {
+			d->lock_name = NULL;
+			goto nomem_d;
+		}
+	}
 	if (fs_mkdirs(d->snapshot_dir, 0700, 0, cause) != 0) {
 		dns_free(d);
 		return (NULL);
@@ -197,6 +220,8 @@ dns_free(struct dns *d)
 		d->prov.ops->free(d->prov.priv);
 	if (d->lockfd != -1)
 		close(d->lockfd);
+	db_free(d->db);
+	free(d->lock_name);
 	free(d->zone);
 	free(d->snapshot_dir);
 	free(d->ns_spec);
@@ -232,8 +257,80 @@ dns_now(void)
 }
 
 /*
- * Takes the account lock, waiting up to lock_timeout; the lock file's
- * mtime tells when the last call to the account was made.
+ * The account lock across hosts ([dns] lock = database): a session-level
+ * PostgreSQL advisory lock keyed by hashtextextended("bootstack dns
+ * PROVIDER ACCOUNT"), the account being a hash of its key, so the lock
+ * is the same on every host of a deployment that shares the database
+ * and names no secret. Tried every 200 ms until `until` (ms of
+ * clock_ms()). Held until dns_db_unlock() or the connection ends (a
+ * crashed run releases it).
+ */
+static enum st
+dns_db_lock(struct dns *d, long long until, char **cause)
+{
+	const char	*params[1] = { d->lock_name };
+	PGresult	*res = NULL;
+	int		 got, logged = 0;
+
+	if (db_connect(d->db) != ST_OK) {
+		cause_set(cause, "cannot take the %s account lock in the "
+		    "database ([dns] lock = database): %s", d->prov.ops->name,
+		    db_error(d->db));
+		return (ST_UNAVAILABLE);
+	}
+	for (;;) {
+		if (db_exec(d->db, "SELECT pg_try_advisory_lock("
+		    "hashtextextended($1, 0))", 1, params, &res) != ST_OK) {
+			cause_set(cause, "cannot take the %s account lock in "
+			    "the database: %s", d->prov.ops->name,
+			    db_error(d->db));
+			return (ST_UNAVAILABLE);
+		}
+		got = PQntuples(res) == 1 &&
+		    strcmp(PQgetvalue(res, 0, 0), "t") == 0;
+		PQclear(res);
+		res = NULL;
+		if (got)
+			break;
+		if (clock_ms() >= until) {
+			cause_set(cause, "the %s account is locked by a run "
+			    "on another host for more than %ld s (a PostgreSQL "
+			    "advisory lock; see pg_locks)", d->prov.ops->name,
+			    d->lock_timeout);
+			return (ST_UNAVAILABLE);
+		}
+		if (!logged++)
+			log_info("dns: waiting for a run on another host to "
+			    "release the %s account (database lock)",
+			    d->prov.ops->name);
+		clock_sleep_ms(200);
+	}
+	d->db_locked = 1;
+	return (ST_OK);
+}
+
+/* Releases the advisory lock (a failure leaves it to the session's end). */
+static void
+dns_db_unlock(struct dns *d)
+{
+	const char	*params[1] = { d->lock_name };
+	PGresult	*res = NULL;
+
+	if (!d->db_locked)
+		return;
+	d->db_locked = 0;
+	if (db_exec(d->db, "SELECT pg_advisory_unlock(hashtextextended($1, "
+	    "0))", 1, params, &res) == ST_OK)
+		PQclear(res);
+	else
+		db_disconnect(d->db);	/* the session's end releases it */
+}
+
+/*
+ * Takes the account lock, waiting up to lock_timeout: the local flock
+ * (which also paces this host's calls: the lock file's mtime tells when
+ * the last call to the account was made), then with [dns] lock =
+ * database the advisory lock every host sees.
  */
 static enum st
 dns_lock(struct dns *d, char **cause)
@@ -277,6 +374,11 @@ dns_lock(struct dns *d, char **cause)
 	    1000 + sb.st_mtim.tv_nsec / 1000000 : 0;
 	d->lockfd = fd;
 	free(path);
+	if (d->db != NULL && dns_db_lock(d, until, cause) != ST_OK) {
+		close(d->lockfd);
+		d->lockfd = -1;
+		return (ST_UNAVAILABLE);
+	}
 	return (ST_OK);
 fail:
 	close(fd);
@@ -292,6 +394,7 @@ dns_unlock(struct dns *d)
 
 	if (d->lockfd == -1)
 		return;
+	dns_db_unlock(d);
 	if (d->last_call > 0) {
 		ts[0].tv_sec = ts[1].tv_sec = (time_t)(d->last_call / 1000);
 		ts[0].tv_nsec = ts[1].tv_nsec = (long)(d->last_call % 1000) *
@@ -358,6 +461,17 @@ dns_prov_write(struct dns *d, const struct dns_zone *old,
 	return (st);
 }
 
+/* True when nm is a snapshot file name: PREFIX (ZONE-) YYYYMMDD... .json. */
+static int
+dns_is_snapshot(const char *nm, const char *prefix, size_t pl)
+{
+	size_t	 l = strlen(nm);
+
+	return (strncmp(nm, prefix, pl) == 0 && l >= 5 &&
+	    strcmp(nm + l - 5, ".json") == 0 &&
+	    strspn(nm + pl, "0123456789") == 8);
+}
+
 /* Keeps the newest d->keep snapshots of the zone. */
 static void
 dns_snapshot_prune(struct dns *d)
@@ -376,11 +490,8 @@ dns_snapshot_prune(struct dns *d)
 	}
 	for (i = n; i-- > 0;) {
 		const char	*nm = ents[i]->d_name;
-		size_t		 l = strlen(nm);
 
-		if (strncmp(nm, prefix, pl) != 0 || l < 5 ||
-		    strcmp(nm + l - 5, ".json") != 0 ||
-		    strspn(nm + pl, "0123456789") != 8)
+		if (!dns_is_snapshot(nm, prefix, pl))
 			continue;
 		if (++m > d->keep && asprintf(&path, "%s/%s", d->snapshot_dir,
 		    nm) != -1) {
@@ -433,6 +544,7 @@ dns_snapshot(struct dns *d, const struct dns_zone *z, char **path,
 	json_object_object_add(obj, "provider",
 	    json_object_new_string(d->prov.ops->name));
 	json_object_object_add(obj, "taken", json_object_new_string(taken));
+	json_object_object_add(obj, "host", json_object_new_string(d->host));
 	rc = jsonutil_save_file(*path, obj, 0600, cause);
 	json_object_put(obj);
 	if (rc != 0) {
@@ -442,6 +554,63 @@ dns_snapshot(struct dns *d, const struct dns_zone *z, char **path,
 	}
 	dns_snapshot_prune(d);
 	return (ST_OK);
+}
+
+/*
+ * With the local lock only: refuses when the newest snapshot of the zone
+ * in snapshot_dir was taken by another host (a folder two hosts share):
+ * that host wrote after this one, and the flock does not serialise the
+ * two. ST_OK, or ST_CONFLICT naming the host and the file.
+ */
+static enum st
+dns_other_host(struct dns *d, char **cause)
+{
+	struct dirent	**ents = NULL;
+	json_object	 *obj = NULL, *h;
+	char		 *prefix = NULL, *path = NULL, *why = NULL;
+	const char	 *nm, *host;
+	int		  n, i;
+	size_t		  pl;
+	enum st		  st = ST_OK;
+
+	if (d->db != NULL)
+		return (ST_OK);
+	if (asprintf(&prefix, "%s-", d->zone) == -1)
+		return (ST_OK);
+	pl = strlen(prefix);
+	if ((n = scandir(d->snapshot_dir, &ents, NULL, alphasort)) < 0) {
+		free(prefix);
+		return (ST_OK);
+	}
+	for (i = n; i-- > 0;) {
+		nm = ents[i]->d_name;
+		if (!dns_is_snapshot(nm, prefix, pl))
+			continue;
+		if (asprintf(&path, "%s/%s", d->snapshot_dir, nm) == -1) {
+			path = NULL;
+			break;
+		}
+		if (jsonutil_load_file(path, DNS_MAX_SNAPSHOT, 8, 0, &obj,
+		    &why) == ST_OK && json_object_object_get_ex(obj, "host",
+		    &h) && json_object_is_type(h, json_type_string) &&
+		    strcmp((host = json_object_get_string(h)), d->host) != 0) {
+			cause_set(cause, "the newest snapshot, %s, was taken "
+			    "by host %.64s: another host writes this zone "
+			    "after this one, and [dns] lock = local serialises "
+			    "one host only; set [dns] lock = database on every "
+			    "host, or run dns sync on one host", path, host);
+			st = ST_CONFLICT;
+		}
+		break;
+	}
+	json_object_put(obj);
+	free(why);
+	free(path);
+	for (i = 0; i < n; i++)
+		free(ents[i]);
+	free(ents);
+	free(prefix);
+	return (st);
 }
 
 /* Finds the nameservers to check, once. */
@@ -458,6 +627,24 @@ dns_servers(struct dns *d, char **cause)
 	    cause) != 0)
 		return (ST_UNAVAILABLE);
 	return (ST_OK);
+}
+
+/*
+ * Before a write that will be waited for: the nameservers to wait on must
+ * be known, or the write is not made (a write whose propagation cannot be
+ * checked would leave the lock released on an unconfirmed zone).
+ */
+static enum st
+dns_servers_first(struct dns *d, int flags, char **cause)
+{
+	enum st	 st;
+
+	if (flags & DNS_NO_WAIT)
+		return (ST_OK);
+	if ((st = dns_servers(d, cause)) != ST_OK)
+		cause_prefix(cause, "nothing written: the nameservers to "
+		    "check the change on are not known");
+	return (st);
 }
 
 /* True when the propagation check can ask for records of type. */
@@ -640,25 +827,74 @@ dns_wait_for(struct dns *d, const struct dns_expects *x, FILE *out,
 	cc.timeout = d->prop_timeout;
 	cc.interval = d->prop_interval;
 	cc.query_timeout = d->query_timeout;
+	cc.broken_after = d->broken_after;
 	cc.out = out;
 	return (dns_check_wait(&cc, x->v, x->n, cause));
 }
 
 /*
+ * The difference from a to b on one line ("+ www TXT "x"; - @ A ..."),
+ * into *line (caller frees); "?" when it cannot be made.
+ */
+static char *
+dns_diff_line(const struct dns_zone *a, const struct dns_zone *b)
+{
+	struct buf	 diff;
+	char		*s;
+
+	buf_init(&diff, DNS_MAX_DIFF);
+	if (dns_zone_diff(a, b, &diff) < 0 || diff.data == NULL) {
+		buf_cleanup(&diff);
+		return (strdup("?"));
+	}
+	while (diff.len > 0 && diff.data[diff.len - 1] == '\n')
+		diff.data[--diff.len] = '\0';
+	for (s = diff.data; (s = strchr(s, '\n')) != NULL;)
+		*s = ';';
+	s = strdup(diff.data);
+	buf_cleanup(&diff);
+	return (s);
+}
+
+/*
  * The write, read back and wait of a transaction that changes cur to new
  * (the account lock is held). snapshot: the file holding cur.
+ *
+ * Compare-and-swap: the zone is read once more right before the write
+ * (one min_interval after the plan's read, the least the pacing allows);
+ * if it is not cur any more (an edit in Dynadot's web UI, another
+ * writer), nothing is written and the error names the change. After the
+ * write the zone read back must be new exactly; if it is not, cur is
+ * written back (the snapshot's zone) and the run fails. Every message
+ * after the write names the snapshot.
  */
 static enum st
 dns_commit(struct dns *d, const struct dns_zone *cur,
     const struct dns_zone *new, const char *snapshot, FILE *out,
     char **cause)
 {
-	struct dns_zone	 back;
-	struct buf	 diff;
-	char		*why = NULL, *s;
+	struct dns_zone	 back, again;
+	char		*why = NULL, *line;
 	enum st		 st, rst;
 
+	(void)out;
 	dns_zone_init(&back);
+	dns_zone_init(&again);
+	if ((st = dns_prov_read(d, &again, cause)) != ST_OK) {
+		cause_prefix(cause, "nothing written: the read right before "
+		    "the write failed");
+		return (st);
+	}
+	if (!dns_zone_equal(&again, cur)) {
+		line = dns_diff_line(cur, &again);
+		cause_set(cause, "the zone changed since it was read (%s): "
+		    "nothing was written; the next run plans from the zone "
+		    "as it is then", line != NULL ? line : "?");
+		free(line);
+		dns_zone_cleanup(&again);
+		return (ST_CONFLICT);
+	}
+	dns_zone_cleanup(&again);
 	if ((st = dns_prov_write(d, cur, new, cause)) != ST_OK) {
 		/* Did it land after all? Tell the operator where things are. */
 		rst = dns_prov_read(d, &back, &why);
@@ -683,26 +919,41 @@ dns_commit(struct dns *d, const struct dns_zone *cur,
 	}
 	if ((st = dns_prov_read(d, &back, cause)) != ST_OK) {
 		cause_prefix(cause, "written, but reading it back failed");
+		cause_suffix(cause, "; the zone before this change is in %s "
+		    "(bootstack dns restore FILE puts it back)", snapshot);
 		return (st);
 	}
-	if (!dns_zone_equal(&back, new)) {
-		buf_init(&diff, 4096);
-		(void)dns_zone_diff(new, &back, &diff);
-		while (diff.len > 0 && diff.data[diff.len - 1] == '\n')
-			diff.data[--diff.len] = '\0';
-		/* One line: "- missing record; + unexpected record". */
-		for (s = diff.data; s != NULL && (s = strchr(s, '\n')) != NULL;)
-			*s = ';';
-		cause_set(cause, "the zone read back differs from what "
-		    "was written (%s); the zone before this change is in %s "
-		    "(bootstack dns restore FILE puts it back)",
-		    buf_str(&diff), snapshot);
-		buf_cleanup(&diff);
+	if (dns_zone_equal(&back, new)) {
 		dns_zone_cleanup(&back);
-		return (ST_CONFLICT);
+		return (ST_OK);
 	}
+	/* Not what was planned: put the zone back as it was. */
+	line = dns_diff_line(new, &back);
+	cause_set(cause, "the zone read back differs from what was written "
+	    "(%s)", line != NULL ? line : "?");
+	free(line);
+	if ((rst = dns_prov_write(d, &back, cur, &why)) == ST_OK) {
+		dns_zone_cleanup(&back);
+		if ((rst = dns_prov_read(d, &back, &why)) == ST_OK &&
+		    !dns_zone_equal(&back, cur)) {
+			rst = ST_CONFLICT;
+			line = dns_diff_line(cur, &back);
+			cause_set(&why, "it reads back as %s", line != NULL ?
+			    line : "?");
+			free(line);
+		}
+	}
+	if (rst == ST_OK)
+		cause_suffix(cause, "; restored the zone as it was from %s",
+		    snapshot);
+	else
+		cause_suffix(cause, "; restoring the zone as it was failed "
+		    "(%s); the zone before this change is in %s (bootstack dns "
+		    "restore FILE puts it back)", why != NULL ? why : "?",
+		    snapshot);
+	free(why);
 	dns_zone_cleanup(&back);
-	return (ST_OK);
+	return (ST_CONFLICT);
 }
 
 /* See dns.h. */
@@ -750,7 +1001,9 @@ dns_update(struct dns *d, const struct dns_changes *c, int flags, FILE *out,
 		goto out;
 	}
 	if (n > 0) {
-		if ((st = dns_snapshot(d, &cur, &snap, cause)) != ST_OK)
+		if ((st = dns_other_host(d, cause)) != ST_OK ||
+		    (st = dns_servers_first(d, flags, cause)) != ST_OK ||
+		    (st = dns_snapshot(d, &cur, &snap, cause)) != ST_OK)
 			goto out;
 		if ((st = dns_commit(d, &cur, &new, snap, out, cause)) != ST_OK)
 			goto out;
@@ -838,7 +1091,8 @@ dns_restore(struct dns *d, const char *path, int flags, FILE *out,
 		st = ST_OK;
 		goto out;
 	}
-	if ((st = dns_snapshot(d, &cur, &snap, cause)) != ST_OK ||
+	if ((st = dns_servers_first(d, flags, cause)) != ST_OK ||
+	    (st = dns_snapshot(d, &cur, &snap, cause)) != ST_OK ||
 	    (st = dns_commit(d, &cur, &want, snap, out, cause)) != ST_OK)
 		goto out;
 	dns_say(out, "%s: restored from %s (the zone before is in %s)",

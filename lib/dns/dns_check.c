@@ -11,10 +11,20 @@
  * deadline is [dns] propagation_timeout, and its error names every server
  * that still lags and what it lacks.
  *
+ * The policy: each address is serving the change, lagging (it answers,
+ * without the change yet) or broken (REFUSED, SERVFAIL, no answer after
+ * the tries, a lame referral, a garbled answer). Broken ones are asked
+ * again every round, but only until [dns] broken_after: then they are
+ * named and no longer waited for, so one dead server does not hold the
+ * run (and the account lock) until propagation_timeout. The wait
+ * succeeds when every server still waited for serves the change and at
+ * least one does; it fails at once when none is left. An IPv6 address
+ * this host has no route to marks every IPv6 address as such, once per
+ * wait.
+ *
  * Caveats: answers are not required to carry the AA bit (test servers
- * such as pebble-challtestsrv do not set it); a server answering SERVFAIL,
- * REFUSED or nothing counts as lagging, not as a hard error, until the
- * deadline.
+ * such as pebble-challtestsrv do not set it), so a lame server is known
+ * by its referral only.
  */
 #include "autoconf.h"
 
@@ -530,6 +540,20 @@ check_collect(ns_msg *m, const char *qname, int t, const char *type,
 	return (0);
 }
 
+/* True when the authority section of m holds NS records (a referral). */
+static int
+check_referral(ns_msg *m)
+{
+	ns_rr	 rr;
+	int	 k, count = ns_msg_count(*m, ns_s_ns);
+
+	for (k = 0; k < count; k++)
+		if (ns_parserr(m, ns_s_ns, k, &rr) == 0 &&
+		    ns_rr_type(rr) == ns_t_ns)
+			return (1);
+	return (0);
+}
+
 /* See dns_check.h. */
 int
 dns_check_query(const struct dns_server *s, const char *fqdn, const char *type,
@@ -604,6 +628,18 @@ dns_check_query(const struct dns_server *s, const char *fqdn, const char *type,
 	}
 	if (check_collect(&m, fqdn, t, type, values, n) != 0) {
 		cause_set(cause, "malformed answer");
+		goto out;
+	}
+	/*
+	 * Lame: not authoritative, nothing for the name, and a referral to
+	 * other servers: this one does not serve the zone at all. (An answer
+	 * without the AA bit is otherwise accepted: test servers such as
+	 * pebble-challtestsrv never set it.)
+	 */
+	if (*n == 0 && !ns_msg_getflag(m, ns_f_aa) &&
+	    ns_msg_count(m, ns_s_an) == 0 && check_referral(&m)) {
+		cause_set(cause, "lame: refers to other servers instead of "
+		    "answering (it does not serve the zone)");
 		goto out;
 	}
 	rc = 0;
@@ -703,17 +739,89 @@ check_say(const struct dns_check_config *cfg, const char *fmt, ...)
 		log_info("dns: %s", line);
 }
 
-/* See dns_check.h. */
+/* Server states of one wait (dns_check_wait). */
+enum check_state {
+	CHECK_ASKING,		/* not yet known this round */
+	CHECK_SERVING,		/* every expectation matches */
+	CHECK_LAGGING,		/* answers, but not the change yet */
+	CHECK_BROKEN,		/* refused, SERVFAIL, silent, lame, garbled */
+	CHECK_GIVEN_UP,		/* broken past broken_after: not waited for */
+	CHECK_NO_ROUTE,		/* no route from this host (IPv6) */
+};
+
+/* Appends "label: why; ..." of the servers in state st to b. */
+static void
+check_name_servers(struct buf *b, const struct dns_check_config *cfg,
+    const unsigned char *state, char **why, int st, size_t *j)
+{
+	size_t	 k;
+
+	for (k = 0; k < cfg->nservers; k++) {
+		if (state[k] != st)
+			continue;
+		if (buf_printf(b, "%s %s: %s", (*j)++ > 0 ? ";" : "",
+		    cfg->servers[k].label, why[k] != NULL ? why[k] : "?") !=
+		    ST_OK) {
+			(void)buf_adds(b, " ...");
+			break;
+		}
+	}
+}
+
+/* How many servers are in state st. */
+static size_t
+check_count(const struct dns_check_config *cfg, const unsigned char *state,
+    int st)
+{
+	size_t	 k, n = 0;
+
+	for (k = 0; k < cfg->nservers; k++)
+		if (state[k] == st)
+			n++;
+	return (n);
+}
+
+/*
+ * Marks every IPv6 server as without a route, once per run: one IPv6
+ * address this host cannot send to means none of them can be reached.
+ */
+static void
+check_no_ipv6(const struct dns_check_config *cfg, unsigned char *state,
+    char **why, const char *w)
+{
+	size_t	 k;
+
+	for (k = 0; k < cfg->nservers; k++) {
+		if (cfg->servers[k].addr.ss_family != AF_INET6)
+			continue;
+		state[k] = CHECK_NO_ROUTE;
+		free(why[k]);
+		why[k] = strdup(w);
+	}
+	log_warnx("dns: this host has no IPv6 route (%s): skipping the %zu "
+	    "IPv6 nameserver address%s for this run", w,
+	    check_count(cfg, state, CHECK_NO_ROUTE),
+	    check_count(cfg, state, CHECK_NO_ROUTE) == 1 ? "" : "es");
+}
+
+/*
+ * See dns_check.h. Each round asks every server still waited for: a
+ * server is serving once every expectation matches, lagging while it
+ * answers without the change, broken while its answers fail (REFUSED,
+ * SERVFAIL, no answer after the tries, a referral elsewhere). Broken ones
+ * are asked again each round until broken_after, then given up and named;
+ * the wait ends when every server left serves and at least one does.
+ */
 enum st
 dns_check_wait(const struct dns_check_config *cfg, const struct dns_expect *ex,
     size_t nex, char **cause)
 {
 	const char	***norm = NULL;
 	char		**why = NULL, **vals, *w;
-	unsigned char	 *done = NULL, *gone = NULL;
+	unsigned char	 *done = NULL, *state = NULL;
 	struct buf	  b;
-	size_t		  i, j, k, nv, left, lag, ngone = 0;
-	long long	  start, deadline, now, pause;
+	size_t		  i, j, k, nv, nserving, nlag, nbroken, nup, nroute;
+	long long	  start, deadline, broken_at, now, pause, wake;
 	int		  rcode, qrc;
 	enum st		  st = ST_NOMEM;
 
@@ -734,7 +842,7 @@ dns_check_wait(const struct dns_check_config *cfg, const struct dns_expect *ex,
 	if ((norm = calloc(nex, sizeof(*norm))) == NULL ||
 	    (done = calloc(cfg->nservers * nex, 1)) == NULL ||
 	    (why = calloc(cfg->nservers, sizeof(*why))) == NULL ||
-	    (gone = calloc(cfg->nservers, 1)) == NULL)
+	    (state = calloc(cfg->nservers, 1)) == NULL)
 		goto nomem;
 	for (i = 0; i < nex; i++) {
 		if (ex[i].nvalues > 0 &&
@@ -747,11 +855,17 @@ dns_check_wait(const struct dns_check_config *cfg, const struct dns_expect *ex,
 	}
 	start = clock_ms();
 	deadline = start + cfg->timeout * 1000;
+	broken_at = start + (cfg->broken_after > 0 ? cfg->broken_after :
+	    DNS_CHECK_BROKEN_AFTER) * 1000;
 	pause = (cfg->interval > 0 ? cfg->interval : 1) * 1000;
 	for (;;) {
-		left = 0;
 		for (k = 0; k < cfg->nservers; k++) {
-			for (i = 0; i < nex && !gone[k]; i++) {
+			if (state[k] == CHECK_GIVEN_UP ||
+			    state[k] == CHECK_NO_ROUTE ||
+			    state[k] == CHECK_SERVING)
+				continue;
+			state[k] = CHECK_SERVING;
+			for (i = 0; i < nex; i++) {
 				struct dns_expect	 e = ex[i];
 
 				if (done[k * nex + i])
@@ -761,13 +875,10 @@ dns_check_wait(const struct dns_check_config *cfg, const struct dns_expect *ex,
 				qrc = dns_check_query(&cfg->servers[k], e.fqdn,
 				    e.type, cfg->query_timeout, &vals, &nv,
 				    &rcode, &w);
-				if (qrc == -2 && ngone + 1 < cfg->nservers) {
-					/* Unreachable from here: the others
-					   must do. */
-					log_warnx("dns: skipping %s: %s",
-					    cfg->servers[k].label, w);
-					gone[k] = 1;
-					ngone++;
+				if (qrc == -2 && cfg->servers[k].addr.ss_family ==
+				    AF_INET6) {
+					check_no_ipv6(cfg, state, why, w != NULL ?
+					    w : "no route");
 					free(w);
 					break;
 				}
@@ -778,66 +889,105 @@ dns_check_wait(const struct dns_check_config *cfg, const struct dns_expect *ex,
 						done[k * nex + i] = 1;
 					check_free_list(vals, nv);
 				}
-				if (!done[k * nex + i]) {
-					free(why[k]);
-					why[k] = NULL;
-					(void)!asprintf(&why[k],
-					    "%.253s %s: %s", e.fqdn, e.type,
-					    w != NULL ? w : "out of memory");
-					free(w);
-					left++;
-					break;	/* next server */
-				}
+				if (done[k * nex + i])
+					continue;
+				state[k] = qrc == 0 ? CHECK_LAGGING :
+				    CHECK_BROKEN;
+				free(why[k]);
+				why[k] = NULL;
+				(void)!asprintf(&why[k], "%.253s %s: %s",
+				    e.fqdn, e.type, w != NULL ? w :
+				    "out of memory");
+				free(w);
+				break;	/* next server */
 			}
 		}
 		now = clock_ms();
-		if (left == 0) {
+		/* Broken past broken_after: named, no longer waited for. */
+		if (now >= broken_at && check_count(cfg, state,
+		    CHECK_BROKEN) > 0) {
+			buf_init(&b, DNS_CHECK_WHY_MAX);
+			j = 0;
+			check_name_servers(&b, cfg, state, why, CHECK_BROKEN,
+			    &j);
+			log_warnx("dns: broken after %lld s, not waited for:%s",
+			    (broken_at - start) / 1000, buf_str(&b));
+			buf_cleanup(&b);
+			for (k = 0; k < cfg->nservers; k++)
+				if (state[k] == CHECK_BROKEN)
+					state[k] = CHECK_GIVEN_UP;
+		}
+		nserving = check_count(cfg, state, CHECK_SERVING);
+		nlag = check_count(cfg, state, CHECK_LAGGING);
+		nbroken = check_count(cfg, state, CHECK_BROKEN);
+		nup = check_count(cfg, state, CHECK_GIVEN_UP);
+		nroute = check_count(cfg, state, CHECK_NO_ROUTE);
+		if (nlag == 0 && nbroken == 0 && nserving > 0) {
 			check_say(cfg, "visible on %zu nameserver%s after "
-			    "%.1f s", cfg->nservers - ngone, cfg->nservers -
-			    ngone == 1 ? "" : "s", (double)(now - start) /
-			    1000.0);
+			    "%.1f s", nserving, nserving == 1 ? "" : "s",
+			    (double)(now - start) / 1000.0);
+			if (nup > 0) {
+				buf_init(&b, DNS_CHECK_WHY_MAX);
+				j = 0;
+				check_name_servers(&b, cfg, state, why,
+				    CHECK_GIVEN_UP, &j);
+				check_say(cfg, "warning: %zu broken nameserver%s "
+				    "not waited for:%s", nup, nup == 1 ? "" :
+				    "s", buf_str(&b));
+				buf_cleanup(&b);
+			}
 			st = ST_OK;
+			goto out;
+		}
+		if (nserving + nlag + nbroken == 0) {
+			/* Nobody left to wait for: fail now, not at the end. */
+			buf_init(&b, DNS_CHECK_WHY_MAX);
+			(void)buf_printf(&b, "no working nameserver (%zu "
+			    "broken after %lld s, %zu without a route from "
+			    "here):", nup, (broken_at - start) / 1000, nroute);
+			j = 0;
+			check_name_servers(&b, cfg, state, why, CHECK_GIVEN_UP,
+			    &j);
+			check_name_servers(&b, cfg, state, why,
+			    CHECK_NO_ROUTE, &j);
+			*cause = buf_steal(&b);
+			buf_cleanup(&b);
+			st = ST_UNAVAILABLE;
 			goto out;
 		}
 		if (now >= deadline)
 			break;
-		check_say(cfg, "waiting for %zu of %zu nameserver%s (next "
-		    "check in %lld s)", left, cfg->nservers - ngone,
-		    cfg->nservers - ngone == 1 ? "" : "s",
-		    (pause < deadline - now ? pause : deadline - now) / 1000);
+		/* Sleep until the next round, the deadline or broken_after. */
+		wake = now + pause;
+		if (nbroken > 0 && broken_at > now && broken_at < wake)
+			wake = broken_at;
+		if (wake > deadline)
+			wake = deadline;
+		check_say(cfg, "waiting for %zu of %zu nameserver%s (%zu "
+		    "lagging, %zu broken; next check in %lld s)", nlag +
+		    nbroken, nserving + nlag + nbroken, nserving + nlag +
+		    nbroken == 1 ? "" : "s", nlag, nbroken,
+		    (wake - now + 999) / 1000);
 		for (k = 0; k < cfg->nservers; k++)
-			if (why[k] != NULL)
+			if (why[k] != NULL && (state[k] == CHECK_LAGGING ||
+			    state[k] == CHECK_BROKEN))
 				log_debug("dns: %s: %s", cfg->servers[k].label,
 				    why[k]);
-		if (pause > deadline - now)
-			pause = deadline - now;
-		clock_sleep_ms(pause);
+		clock_sleep_ms(wake - now);
 		pause *= 2;
 		if (pause > DNS_CHECK_MAX_PAUSE * 1000)
 			pause = DNS_CHECK_MAX_PAUSE * 1000;
-		/* Servers that lagged: ask them again from the first item. */
-		for (k = 0; k < cfg->nservers; k++) {
-			free(why[k]);
-			why[k] = NULL;
-		}
 	}
-	/* Timed out: name every lagging server and what it lacks. */
+	/* Timed out: name every lagging (and broken) server and its lack. */
 	buf_init(&b, DNS_CHECK_WHY_MAX);
-	for (k = lag = 0; k < cfg->nservers; k++)
-		if (why[k] != NULL)
-			lag++;
+	nlag = check_count(cfg, state, CHECK_LAGGING);
+	nbroken = check_count(cfg, state, CHECK_BROKEN);
 	(void)buf_printf(&b, "not visible after %ld s on %zu of %zu "
-	    "nameserver%s:", cfg->timeout, lag, cfg->nservers - ngone,
-	    cfg->nservers - ngone == 1 ? "" : "s");
-	for (k = j = 0; k < cfg->nservers; k++) {
-		if (why[k] == NULL)
-			continue;
-		if (buf_printf(&b, "%s %s: %s", j++ > 0 ? ";" : "",
-		    cfg->servers[k].label, why[k]) != ST_OK) {
-			(void)buf_adds(&b, " ...");
-			break;
-		}
-	}
+	    "nameserver%s:", cfg->timeout, nlag + nbroken, nserving + nlag +
+	    nbroken, nserving + nlag + nbroken == 1 ? "" : "s");
+	j = 0;
+	check_name_servers(&b, cfg, state, why, CHECK_LAGGING, &j);
+	check_name_servers(&b, cfg, state, why, CHECK_BROKEN, &j);
 	*cause = buf_steal(&b);
 	buf_cleanup(&b);
 	st = ST_TIMEOUT;
@@ -857,6 +1007,6 @@ out:
 			free(why[k]);
 	free(why);
 	free(done);
-	free(gone);
+	free(state);
 	return (st);
 }

@@ -12,7 +12,9 @@
  * refuses any reply it does not fully understand: an unknown record type
  * (srv included: its get_dns shape is undocumented), an unknown field in
  * a record or in NameServerSettings, more records than set_dns2 can take
- * (20 apex, 100 subdomain), or a domain not on Dynadot DNS.
+ * (20 apex, 100 subdomain), a domain not on Dynadot DNS, and a partial
+ * read: both lists (MainDomains, SubDomains) are in every reply, [] when
+ * empty, so one absent, null or of another type is an error naming it.
  *
  * The get_dns shape is inferred from the clients that parse it (see
  * ../shared/reference/acme-dns.md section 1a; UNVERIFIED against the live
@@ -32,10 +34,11 @@
  * URL buffer is wiped after use.
  *
  * Transient failures (no connection, timeouts, HTTP 5xx/429, a reply that
- * is not api3 JSON, "system_busy", "problem with connection to main
- * server") are retried [dynadot] retries times, the pause doubling from
- * retry_delay up to 300 s (or the server's Retry-After). Repeating a
- * set_dns2 is safe: it carries the whole zone.
+ * is not api3 JSON, the passing rows of dynadot_errors) are retried
+ * [dynadot] retries times, the pause doubling from retry_delay up to 300 s
+ * (or the server's Retry-After); a permanent error (a wrong key, the
+ * address not allowed, the domain not in the account) stops at the first
+ * reply. Repeating a set_dns2 is safe: it carries the whole zone.
  */
 #include "autoconf.h"
 
@@ -51,6 +54,7 @@
 #include "cause.h"
 #include "clock.h"
 #include "config.h"
+#include "crypto.h"
 #include "dns.h"
 #include "dns/dynadot.h"
 #include "httpc.h"
@@ -147,6 +151,21 @@ dynadot_get(json_object *obj, const char *key)
 	return (NULL);
 }
 
+/*
+ * True when obj has a member named key without case, whatever its value
+ * (json-c gives a JSON null as NULL, so dynadot_get cannot tell).
+ */
+static int
+dynadot_has(json_object *obj, const char *key)
+{
+	json_object_object_foreach(obj, k, v) {
+		(void)v;
+		if (strcasecmp(k, key) == 0)
+			return (1);
+	}
+	return (0);
+}
+
 /* A scalar (string or integer) as text into buf; -1 if neither. */
 static int
 dynadot_scalar(json_object *v, char *buf, size_t size)
@@ -163,14 +182,82 @@ dynadot_scalar(json_object *v, char *buf, size_t size)
 	return (-1);
 }
 
+/*
+ * Dynadot's error shapes, mapped once. The class of a reply comes from its
+ * Status and ResponseCode (the values api3 documents: Status "success",
+ * "error" or "system_busy"; ResponseCode 0, -1, 1 or 5), not from its
+ * wording: system_busy (or code 5) is Dynadot's queue giving no connection
+ * within 10 s, worth a retry; a reply with ResponseCode -1 and no Status
+ * at all, in a bare "Response" object, is the account's access refused
+ * before any command ran (invalid key, this host's address not on the
+ * allow-list), never worth a retry; Status "error" is the command's own
+ * refusal, permanent. Only two Error texts are told apart, because
+ * Dynadot and its clients quote them as passing ("currently processing
+ * another request from this account", one request per account at a time;
+ * "problem with connection to main server", maintenance) and because the
+ * operator's action differs for "invalid key" and "could not find domain
+ * in your account". Each row carries the action the operator should take.
+ */
+struct dynadot_error {
+	const char	*status;	/* Status; "" = absent; NULL = any */
+	const char	*error;		/* Error, without case; NULL = any */
+	int		 transient;	/* a retry may help */
+	const char	*action;	/* what the operator does, or NULL */
+};
+
+static const struct dynadot_error dynadot_errors[] = {
+	{ "system_busy", NULL, 1, "Dynadot is busy: retried with back-off; "
+	  "if it lasts, the next run tries again" },
+	{ NULL, "currently processing another request from this account", 1,
+	  "another client uses this account's API at the same time (one "
+	  "request per account): retried" },
+	{ NULL, "problem with connection to main server", 1,
+	  "Dynadot's maintenance: retried; if it lasts, the next run tries "
+	  "again" },
+	{ "", "invalid key", 0, "the API key is refused: put the production "
+	  "key of Tools > API in the file [dynadot] key_file names" },
+	{ "", NULL, 0, "Dynadot refused this account's access: check "
+	  "[dynadot] key_file and that this host's public address is on the "
+	  "API allow-list (Tools > API; a change takes at least 10 minutes)" },
+	{ "error", "could not find domain in your account", 0, "the domain "
+	  "is not in the account of this API key: check [dns] zone and "
+	  "[dynadot] key_file" },
+	{ NULL, NULL, 0, NULL },
+};
+
+/* The row of dynadot_errors for a failed reply. */
+static const struct dynadot_error *
+dynadot_error_of(const char *status, const char *code, const char *etext)
+{
+	const struct dynadot_error	*e;
+
+	if (status != NULL && strcasecmp(status, "success") == 0 &&
+	    strcmp(code, "5") != 0)
+		status = "error";	/* success with a bad code */
+	if (strcmp(code, "5") == 0)
+		status = "system_busy";
+	for (e = dynadot_errors; e->action != NULL; e++) {
+		if (e->status != NULL && (*e->status == '\0' ? status != NULL :
+		    status == NULL || strcasecmp(e->status, status) != 0))
+			continue;
+		if (e->error != NULL && (etext == NULL ||
+		    strcasecmp(e->error, etext) != 0))
+			continue;
+		return (e);
+	}
+	return (e);
+}
+
 /* See dynadot.h. */
 enum st
 dynadot_check_reply(json_object *root, const char *command,
     json_object **resp, int *transient, char **cause)
 {
+	const struct dynadot_error	*e;
 	json_object	*r = NULL, *hdr = NULL, *code, *status, *err;
 	char		 cbuf[32], sbuf[64];
 	const char	*etext;
+	int		 has_status;
 
 	*resp = NULL;
 	*transient = 0;
@@ -196,11 +283,15 @@ dynadot_check_reply(json_object *root, const char *command,
 	}
 	/* The status fields: here, or in a "...Header" object inside. */
 	hdr = r;
-	if (dynadot_get(r, "Status") == NULL) {
+	if (dynadot_get(r, "Status") == NULL &&
+	    dynadot_get(r, "ResponseCode") == NULL &&
+	    dynadot_get(r, "SuccessCode") == NULL) {
 		json_object_object_foreach(r, k2, v2) {
 			if (json_object_is_type(v2, json_type_object) &&
 			    dynadot_ends(k2, "Header") &&
-			    dynadot_get(v2, "Status") != NULL) {
+			    (dynadot_get(v2, "Status") != NULL ||
+			    dynadot_get(v2, "ResponseCode") != NULL ||
+			    dynadot_get(v2, "SuccessCode") != NULL)) {
 				hdr = v2;
 				break;
 			}
@@ -210,30 +301,33 @@ dynadot_check_reply(json_object *root, const char *command,
 		code = dynadot_get(hdr, "SuccessCode");
 	status = dynadot_get(hdr, "Status");
 	err = dynadot_get(hdr, "Error");
-	if (dynadot_scalar(status, sbuf, sizeof(sbuf)) != 0) {
-		*transient = 1;
-		cause_set(cause, "the %s reply has no Status", command);
-		return (ST_UPSTREAM);
+	has_status = dynadot_scalar(status, sbuf, sizeof(sbuf)) == 0;
+	if (code == NULL || dynadot_scalar(code, cbuf, sizeof(cbuf)) != 0) {
+		if (!has_status) {
+			*transient = 1;
+			cause_set(cause, "the %s reply has neither Status "
+			    "nor ResponseCode", command);
+			return (ST_UPSTREAM);
+		}
+		(void)snprintf(cbuf, sizeof(cbuf), "%s", code == NULL ?
+		    "(none)" : "?");
 	}
-	if (code != NULL && dynadot_scalar(code, cbuf, sizeof(cbuf)) != 0)
-		(void)snprintf(cbuf, sizeof(cbuf), "?");
-	if (strcasecmp(sbuf, "success") == 0 &&
+	if (has_status && strcasecmp(sbuf, "success") == 0 &&
 	    (code == NULL || strcmp(cbuf, "0") == 0)) {
 		*resp = r;
 		return (ST_OK);
 	}
 	etext = err != NULL && json_object_is_type(err, json_type_string) ?
 	    json_object_get_string(err) : NULL;
-	if (strcasecmp(sbuf, "system_busy") == 0 || (etext != NULL &&
-	    (strcasestr(etext, "problem with connection") != NULL ||
-	    strcasestr(etext, "try again") != NULL ||
-	    strcasestr(etext, "busy") != NULL)))
-		*transient = 1;
+	e = dynadot_error_of(has_status ? sbuf : NULL, cbuf, etext);
+	*transient = e->transient;
 	if (etext != NULL)
 		cause_set(cause, "Dynadot says: %.500s", etext);
 	else
 		cause_set(cause, "Dynadot says: status %.64s, code %s",
-		    sbuf, code != NULL ? cbuf : "(none)");
+		    has_status ? sbuf : "(none)", cbuf);
+	if (e->action != NULL)
+		cause_suffix(cause, " (%s)", e->action);
 	return (ST_UPSTREAM);
 }
 
@@ -242,17 +336,28 @@ dynadot_check_reply(json_object *root, const char *command,
  * field or type it does not know.
  */
 static enum st
-dynadot_records(json_object *arr, int sub, struct dns_zone *z, char **cause)
+dynadot_records(json_object *nss, int sub, struct dns_zone *z, char **cause)
 {
-	json_object	*r, *type, *value, *value2, *host;
+	json_object	*arr, *r, *type, *value, *value2, *host;
 	const char	*what = sub ? "SubDomains" : "MainDomains";
 	char		 tbuf[32], v2[256], *val = NULL, *hostname = NULL;
 	size_t		 i, n;
 
-	if (arr == NULL || json_object_is_type(arr, json_type_null))
-		return (ST_OK);
+	/*
+	 * Dynadot documents both lists in every get_dns reply, [] when
+	 * empty: one missing or null is a partial read, and a whole-zone
+	 * write made from it would delete every record it did not show.
+	 */
+	arr = dynadot_get(nss, what);
+	if (!dynadot_has(nss, what)) {
+		cause_set(cause, "NameServerSettings has no %s list (get_dns "
+		    "always carries it, [] when empty): a partial read", what);
+		return (ST_UNPROCESSABLE);
+	}
 	if (!json_object_is_type(arr, json_type_array)) {
-		cause_set(cause, "%s is not an array", what);
+		cause_set(cause, "%s is %s, not a list: a partial read", what,
+		    arr == NULL ? "null" :
+		    json_type_to_name(json_object_get_type(arr)));
 		return (ST_UNPROCESSABLE);
 	}
 	n = json_object_array_length(arr);
@@ -406,6 +511,23 @@ dynadot_parse_zone(const char *body, size_t len, const char *zone,
 		    "NameServerSettings");
 		goto out;
 	}
+	/*
+	 * The type first: a zone on other name servers carries other fields
+	 * (NameServers, ...), and the operator's answer is to move it, not
+	 * to wait for bootstack to learn them.
+	 */
+	if (dynadot_scalar(dynadot_get(nss, "Type"), buf, sizeof(buf)) != 0) {
+		cause_set(cause, "get_dns: NameServerSettings has no Type");
+		goto out;
+	}
+	if (strcasecmp(buf, "Dynadot DNS") != 0) {
+		cause_set(cause, "%s is not on Dynadot's DNS (its name "
+		    "servers are '%.64s'): its records cannot be managed "
+		    "through the API; choose \"Dynadot DNS\" for the domain "
+		    "in Dynadot's control panel, or manage the zone where its "
+		    "name servers are", zone, buf);
+		goto out;
+	}
 	json_object_object_foreach(nss, k3, v3) {
 		(void)v3;
 		if (strcasecmp(k3, "Type") != 0 &&
@@ -417,13 +539,6 @@ dynadot_parse_zone(const char *body, size_t len, const char *zone,
 			    k3);
 			goto out;
 		}
-	}
-	if (dynadot_scalar(dynadot_get(nss, "Type"), buf, sizeof(buf)) != 0 ||
-	    strcasecmp(buf, "Dynadot DNS") != 0) {
-		cause_set(cause, "%s is not on Dynadot DNS (name server "
-		    "type '%s'): its records cannot be managed through the API",
-		    zone, dynadot_get(nss, "Type") != NULL ? buf : "none");
-		goto out;
 	}
 	if ((t = dynadot_get(nss, "TTL")) != NULL &&
 	    !json_object_is_type(t, json_type_null)) {
@@ -442,10 +557,8 @@ dynadot_parse_zone(const char *body, size_t len, const char *zone,
 		}
 		z->ttl = *buf == '\0' ? 0 : ttl;
 	}
-	if ((st = dynadot_records(dynadot_get(nss, "MainDomains"), 0, z,
-	    cause)) != ST_OK ||
-	    (st = dynadot_records(dynadot_get(nss, "SubDomains"), 1, z,
-	    cause)) != ST_OK) {
+	if ((st = dynadot_records(nss, 0, z, cause)) != ST_OK ||
+	    (st = dynadot_records(nss, 1, z, cause)) != ST_OK) {
 		char	*s;
 
 		if (asprintf(&s, "get_dns: %s", *cause) != -1) {
@@ -760,6 +873,7 @@ dynadot_provider_new(const struct config *cfg, struct dns_provider *p,
 {
 	struct dynadot	*dd;
 	const char	*url, *key;
+	char		*h;
 
 	*cause = NULL;
 	memset(p, 0, sizeof(*p));
@@ -790,5 +904,13 @@ dynadot_provider_new(const struct config *cfg, struct dns_provider *p,
 	p->ops = &dynadot_ops;
 	p->priv = dd;
 	p->min_interval_ms = (long)config_int(cfg, "dynadot", "min_interval");
+	/* The account, for the lock of lib/dns: a hash of the key, not it. */
+	if ((h = crypto_sha256_b64u(key, strlen(key), cause)) == NULL) {
+		dynadot_free(dd);
+		memset(p, 0, sizeof(*p));
+		return (ST_NOMEM);
+	}
+	(void)snprintf(p->account, sizeof(p->account), "%s", h);
+	free(h);
 	return (ST_OK);
 }

@@ -38,9 +38,10 @@ enum st	 dynadot_provider_new(const struct config *,
  * "<Command>Response" object, its ResponseCode or SuccessCode (string or
  * number, possibly one level down in a "...Header" object) and Status.
  * ST_OK with *resp borrowed from root; else ST_UPSTREAM with *cause
- * holding Dynadot's own Error text, and *transient set when a retry may
- * help (system_busy, "problem with connection to main server", a reply
- * that is not api3 JSON at all).
+ * holding Dynadot's own Error text and the operator's action, and
+ * *transient set when a retry may help (classed by Status and
+ * ResponseCode: see dynadot_errors in dynadot.c; a reply that is not
+ * api3 JSON at all is transient too).
  */
 enum st	 dynadot_check_reply(json_object *root, const char *command,
 	    json_object **resp, int *transient, char **cause);

@@ -147,10 +147,11 @@ zone_dump | cmp -s - "$T/zone.seed" || fail "the zone after the resume: $(zone_d
 
 # --- the provider fails while adding the TXT values: clean failure ----------------
 S2=$(serial)
-double_ctl fault '{"command":"set_dns2","mode":"error","message":"Service temporarily unavailable, please try again later","count":5}' >/dev/null
+# (busy by its Status, system_busy: retried, then given up)
+double_ctl fault '{"command":"set_dns2","mode":"busy","count":5}' >/dev/null
 bs cert renew --force
 [ "$rc" = 1 ] || fail "a provider failure exited $rc"
-echo "$err" | grep -q "^bootstack cert: wild: dns-01 challenges of order .*: example.test: dynadot set_dns2 example.test: Dynadot says: Service temporarily unavailable, please try again later (gave up after retries); nothing was changed" ||
+echo "$err" | grep -q "^bootstack cert: wild: dns-01 challenges of order .*: example.test: dynadot set_dns2 example.test: Dynadot says: status system_busy, code -1 (Dynadot is busy: .*) (gave up after retries); nothing was changed" ||
     fail "a provider failure said: $err"
 [ "$(serial)" = "$S2" ] || fail "the certificate changed after a provider failure"
 zone_dump | cmp -s - "$T/zone.seed" || fail "a provider failure changed the zone"

@@ -22,7 +22,14 @@ It answers the two commands bootstack calls, the way the reference
       "Status": "success"}}.
   Errors: {"<Command>Response": {"ResponseCode": "-1", "Status": "error",
       "Error": "..."}}; a busy server {"...Response": {"ResponseCode": "-1",
-      "Status": "system_busy"}} (shape of 7c/dynadot's RegisterHeader).
+      "Status": "system_busy"}} (shape of 7c/dynadot's RegisterHeader); a
+      wrong key, refused before any command runs and counted as a call:
+      {"Response": {"ResponseCode": -1, "Error": "invalid key"}} (the
+      shape Dynadot answers; "ip address not allowed" in the same shape
+      for the allow-list is UNVERIFIED wording).
+  Partial reads (fault "partial"): a NameServerSettings without one of
+  its lists, with null or "" instead, or with only Type. Dynadot documents
+  both lists in every reply ([] when empty); bootstack must refuse these.
 
 Every zone change is published into pebble-challtestsrv's DNS (A, AAAA,
 CNAME, TXT through its management API) after --delay seconds, in order,
@@ -38,8 +45,15 @@ Control endpoint (not part of Dynadot's API), JSON bodies:
   POST /_control/fault              {"command": "set_dns2"|"get_dns"|"*",
                                      "mode": "error"|"http500"|"busy"|
                                      "timeout"|"slow"|"apply_then_timeout"|
-                                     "drop_record", "count": N,
-                                     "message": "...", "seconds": S}
+                                     "drop_record"|"ip_denied"|"partial"|
+                                     "external_ns"|"edit_after", "count": N,
+                                     "message": "...", "seconds": S,
+                                     "shape": "no_main"|"no_sub"|"null_main"|
+                                     "null_sub"|"sub_string"|"type_only"
+                                     (partial), "record": [host, type,
+                                     value] (edit_after: added to the zone
+                                     right after that get_dns is answered,
+                                     as a web UI edit would)}
   POST /_control/delay              {"seconds": S} publication delay
   POST /_control/flush              publishes everything pending now
   GET  /_control/calls              [{"command", "domain", "params"}] (key
@@ -185,6 +199,24 @@ def zone_json(zone):
             "TTL": str(zone["ttl"])}
 
 
+def partial(nss, shape):
+    """NameServerSettings with a list absent, null or of another type."""
+    nss = dict(nss)
+    if shape == "no_main":
+        del nss["MainDomains"]
+    elif shape == "no_sub":
+        del nss["SubDomains"]
+    elif shape == "null_main":
+        nss["MainDomains"] = None
+    elif shape == "null_sub":
+        nss["SubDomains"] = None
+    elif shape == "sub_string":
+        nss["SubDomains"] = ""
+    elif shape == "type_only":
+        nss = {"Type": nss["Type"]}
+    return nss
+
+
 def parse_set_dns2(q):
     """The records of a set_dns2 request, or an error text."""
     recs = []
@@ -277,15 +309,20 @@ class Handler(http.server.BaseHTTPRequestHandler):
             return self.reply(200, {rname: {"ResponseCode": code, "Status": status,
                                             "Error": text}})
 
-        if q.get("key") != st.key:
-            return err("invalid key")
         with st.lock:
             st.calls.append({"command": command, "domain": domain,
                              "params": hide_key(urllib.parse.urlencode(q))})
+        if q.get("key") != st.key:
+            # Refused before any command runs: a bare "Response", no Status.
+            return self.reply(200, {"Response": {"ResponseCode": -1,
+                                                 "Error": "invalid key"}})
         fault = st.take_fault(command)
         if fault:
             mode = fault.get("mode")
             st.say("fault %s on %s" % (mode, command))
+            if mode == "ip_denied":
+                return self.reply(200, {"Response": {"ResponseCode": -1,
+                                                     "Error": "ip address not allowed"}})
             if mode == "error":
                 return err(fault.get("message", "problem with connection to main server"))
             if mode == "busy":
@@ -304,6 +341,21 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 if z is None:
                     return err("could not find domain in your account")
                 nss = zone_json(z)
+                if fault and fault.get("mode") == "partial":
+                    nss = partial(nss, fault.get("shape", ""))
+                if fault and fault.get("mode") == "external_ns":
+                    nss = {"Type": "Name Servers",
+                           "NameServers": [{"ServerName": "ns1.example.net"},
+                                           {"ServerName": "ns2.example.net"}]}
+                if fault and fault.get("mode") == "edit_after":
+                    # The operator edits the zone in the web UI right after
+                    # this read: the record lands, the reply shows the zone
+                    # before it.
+                    h, t, v = fault["record"][:3]
+                    z["records"].append({"host": h.lower(), "type": t.lower(),
+                                         "value": v, "value2": None})
+                    st.say("web edit after get_dns: + %s %s %s" % (h or "@", t, v))
+                    st.schedule(domain)
             return self.reply(200, {"GetDnsResponse": {"ResponseCode": "0",
                                                        "Status": "success",
                                                        "GetDns": {"NameServerSettings": nss}}})

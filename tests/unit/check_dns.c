@@ -500,7 +500,7 @@ START_TEST(test_get_dns)
 		/* status in a header object */
 		"{\"GetDnsResponse\":{\"GetDnsHeader\":{\"SuccessCode\":\"0\","
 		"\"Status\":\"success\"},\"GetDnsContent\":{\"NameServerSettings\":"
-		"{\"Type\":\"Dynadot DNS\",\"MainDomains\":null}}}}",
+		"{\"Type\":\"Dynadot DNS\",\"MainDomains\":[],\"SubDomains\":[]}}}}",
 	};
 	struct dns_zone	 z;
 	char		*cause = NULL;
@@ -544,8 +544,21 @@ START_TEST(test_get_dns_refused)
 		  "bootstack does not know ('EmailForwarding')" },
 		{ "\"SubDomains\":[{\"RecordType\":\"A\",\"Value\":\"192.0.2.1\"}]",
 		  "lacks Subhost" },
-		{ "\"MainDomains\":{}", "MainDomains is not an array" },
+		{ "\"MainDomains\":{}", "MainDomains is object, not a list" },
 		{ "\"TTL\":\"soon\"", "TTL 'soon'" },
+		/*
+		 * Partial reads: a list absent, null or of another type. Each
+		 * used to read as "no records", and the write deleted them.
+		 */
+		{ "\"MainDomains\":null", "MainDomains is null, not a list" },
+		{ "\"SubDomains\":null", "SubDomains is null, not a list" },
+		{ "\"SubDomains\":\"\"", "SubDomains is string, not a list" },
+		{ "\"MainDomains\":3", "MainDomains is int, not a list" },
+		{ "\"MainDomains\":[],\"TTL\":\"300\"", "NameServerSettings has "
+		  "no SubDomains list (get_dns always carries it, [] when empty): "
+		  "a partial read" },
+		{ "\"SubDomains\":[],\"TTL\":\"300\"", "no MainDomains list" },
+		{ "\"TTL\":\"300\"", "no MainDomains list" },
 	};
 	struct dns_zone	 z;
 	char		 body[1024], *cause = NULL;
@@ -553,10 +566,17 @@ START_TEST(test_get_dns_refused)
 	size_t		 i;
 
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		/* Both lists present unless the case is about their absence. */
+		int	 nomain = strstr(bad[i][1], "no MainDomains") != NULL;
+		int	 nosub = strstr(bad[i][1], "no SubDomains") != NULL;
+
 		snprintf(body, sizeof(body), "{\"GetDnsResponse\":{\"ResponseCode"
 		    "\":\"0\",\"Status\":\"success\",\"GetDns\":{\""
-		    "NameServerSettings\":{\"Type\":\"Dynadot DNS\",%s}}}}",
-		    bad[i][0]);
+		    "NameServerSettings\":{\"Type\":\"Dynadot DNS\",%s%s%s}}}}",
+		    !nomain && strstr(bad[i][0], "\"MainDomains\"") == NULL ?
+		    "\"MainDomains\":[]," : "",
+		    !nosub && strstr(bad[i][0], "\"SubDomains\"") == NULL ?
+		    "\"SubDomains\":[]," : "", bad[i][0]);
 		ck_assert_int_eq(parse(body, &z, &transient, &cause),
 		    ST_UNPROCESSABLE);
 		ck_assert_msg(strstr(cause, bad[i][1]) != NULL, "%zu: %s", i,
@@ -564,17 +584,34 @@ START_TEST(test_get_dns_refused)
 		ck_assert_int_eq(transient, 0);
 		free(cause);
 	}
-	/* Not on Dynadot DNS. */
+	/* Not on Dynadot DNS: said so, before its other fields are read. */
 	ck_assert_int_eq(parse("{\"GetDnsResponse\":{\"ResponseCode\":0,"
 	    "\"Status\":\"success\",\"GetDns\":{\"NameServerSettings\":"
-	    "{\"Type\":\"Name Servers\"}}}}", &z, &transient, &cause),
+	    "{\"Type\":\"Name Servers\",\"NameServers\":[{\"ServerName\":"
+	    "\"ns1.example.net\"}]}}}}", &z, &transient, &cause),
 	    ST_UNPROCESSABLE);
-	ck_assert_ptr_nonnull(strstr(cause, "is not on Dynadot DNS"));
+	ck_assert_msg(strstr(cause, "example.com is not on Dynadot's DNS (its "
+	    "name servers are 'Name Servers')") != NULL, "%s", cause);
+	ck_assert_ptr_nonnull(strstr(cause, "choose \"Dynadot DNS\""));
+	free(cause);
+	/* Settings with only Type: no list at all, refused. */
+	ck_assert_int_eq(parse("{\"GetDnsResponse\":{\"ResponseCode\":0,"
+	    "\"Status\":\"success\",\"GetDns\":{\"NameServerSettings\":"
+	    "{\"Type\":\"Dynadot DNS\"}}}}", &z, &transient, &cause),
+	    ST_UNPROCESSABLE);
+	ck_assert_ptr_nonnull(strstr(cause, "no MainDomains list"));
+	free(cause);
+	ck_assert_int_eq(parse("{\"GetDnsResponse\":{\"ResponseCode\":0,"
+	    "\"Status\":\"success\",\"GetDns\":{\"NameServerSettings\":"
+	    "{\"MainDomains\":[],\"SubDomains\":[]}}}}", &z, &transient,
+	    &cause), ST_UNPROCESSABLE);
+	ck_assert_ptr_nonnull(strstr(cause, "NameServerSettings has no Type"));
 	free(cause);
 	/* An unknown object beside the settings. */
 	ck_assert_int_eq(parse("{\"GetDnsResponse\":{\"ResponseCode\":0,"
 	    "\"Status\":\"success\",\"Glue\":[1],\"GetDns\":{"
-	    "\"NameServerSettings\":{\"Type\":\"Dynadot DNS\"}}}}", &z,
+	    "\"NameServerSettings\":{\"Type\":\"Dynadot DNS\",\"MainDomains\":"
+	    "[],\"SubDomains\":[]}}}}", &z,
 	    &transient, &cause), ST_UNPROCESSABLE);
 	ck_assert_ptr_nonnull(strstr(cause, "('Glue')"));
 	free(cause);
@@ -589,7 +626,7 @@ START_TEST(test_get_dns_refused)
 		for (i = 0; i < 21; i++)
 			buf_printf(&b, "%s{\"RecordType\":\"TXT\",\"Value\":"
 			    "\"%zu\"}", i > 0 ? "," : "", i);
-		buf_adds(&b, "]}}}}");
+		buf_adds(&b, "],\"SubDomains\":[]}}}}");
 		ck_assert_int_eq(parse(b.data, &z, &transient, &cause),
 		    ST_UNPROCESSABLE);
 		ck_assert_ptr_nonnull(strstr(cause, "21 MainDomains records"));
@@ -611,8 +648,43 @@ START_TEST(test_replies)
 	    "\"Status\":\"error\",\"Error\":\"could not find domain in your "
 	    "account\"}}", &z, &transient, &cause), ST_UPSTREAM);
 	ck_assert_str_eq(cause, "Dynadot says: could not find domain in your "
-	    "account");
+	    "account (the domain is not in the account of this API key: check "
+	    "[dns] zone and [dynadot] key_file)");
 	ck_assert_int_eq(transient, 0);
+	free(cause);
+	/*
+	 * The access refused before any command ran: a bare "Response", no
+	 * Status. Permanent, with the operator's action.
+	 */
+	ck_assert_int_eq(parse("{\"Response\":{\"ResponseCode\":-1,\"Error\":"
+	    "\"invalid key\"}}", &z, &transient, &cause), ST_UPSTREAM);
+	ck_assert_int_eq(transient, 0);
+	ck_assert_str_eq(cause, "Dynadot says: invalid key (the API key is "
+	    "refused: put the production key of Tools > API in the file "
+	    "[dynadot] key_file names)");
+	free(cause);
+	ck_assert_int_eq(parse("{\"Response\":{\"ResponseCode\":\"-1\","
+	    "\"Error\":\"ip address not allowed\"}}", &z, &transient, &cause),
+	    ST_UPSTREAM);
+	ck_assert_int_eq(transient, 0);
+	ck_assert_ptr_nonnull(strstr(cause, "on the API allow-list"));
+	free(cause);
+	/* Busy by Status or code, whatever the words. */
+	ck_assert_int_eq(parse("{\"GetDnsResponse\":{\"ResponseCode\":\"-1\","
+	    "\"Status\":\"system_busy\",\"Error\":\"please wait\"}}", &z,
+	    &transient, &cause), ST_UPSTREAM);
+	ck_assert_int_eq(transient, 1);
+	free(cause);
+	ck_assert_int_eq(parse("{\"GetDnsResponse\":{\"ResponseCode\":\"-1\","
+	    "\"Status\":\"error\",\"Error\":\"busy, try again\"}}", &z,
+	    &transient, &cause), ST_UPSTREAM);
+	ck_assert_int_eq(transient, 0);
+	free(cause);
+	ck_assert_int_eq(parse("{\"GetDnsResponse\":{\"ResponseCode\":\"-1\","
+	    "\"Status\":\"error\",\"Error\":\"currently processing another "
+	    "request from this account\"}}", &z, &transient, &cause),
+	    ST_UPSTREAM);
+	ck_assert_int_eq(transient, 1);
 	free(cause);
 	ck_assert_int_eq(parse("{\"ListDomainInfoResponse\":{\"ResponseCode\":"
 	    "\"-1\",\"Status\":\"error\",\"Error\":\"problem with connection to "
@@ -623,7 +695,9 @@ START_TEST(test_replies)
 	    "\"Status\":\"system_busy\"}}", &z, &transient, &cause),
 	    ST_UPSTREAM);
 	ck_assert_int_eq(transient, 1);
-	ck_assert_str_eq(cause, "Dynadot says: status system_busy, code 5");
+	ck_assert_str_eq(cause, "Dynadot says: status system_busy, code 5 "
+	    "(Dynadot is busy: retried with back-off; if it lasts, the next "
+	    "run tries again)");
 	free(cause);
 	ck_assert_int_eq(parse("<html>maintenance</html>", &z, &transient,
 	    &cause), ST_UPSTREAM);
@@ -769,8 +843,9 @@ struct fake {
 	int		 reads, writes;
 	int		 refuse;	/* read says ST_UNPROCESSABLE */
 	int		 fail_write;	/* write says ST_UPSTREAM, changes nothing */
-	int		 mangle;	/* write drops the last record */
+	int		 mangle;	/* next write drops the last record */
 	int		 leak;		/* write fails, naming its secret */
+	int		 edit_at;	/* after read N, a web UI edit lands */
 };
 
 static struct fake	 fake;
@@ -787,6 +862,9 @@ fake_read(void *arg, const char *zone, struct dns_zone *z, char **cause)
 	}
 	ck_assert_str_eq(zone, "example.com");
 	ck_assert_int_eq(dns_zone_copy(z, &fake.zone), 0);
+	if (fake.edit_at == fake.reads)
+		ck_assert_int_eq(dns_zone_add(&fake.zone, "_verify", "txt",
+		    "added by hand", NULL), 0);
 	return (ST_OK);
 }
 
@@ -808,6 +886,7 @@ fake_write(void *arg, const struct dns_zone *old, const struct dns_zone *new,
 	dns_zone_cleanup(&fake.zone);
 	ck_assert_int_eq(dns_zone_copy(&fake.zone, new), 0);
 	if (fake.mangle && fake.zone.n > 0) {
+		fake.mangle = 0;	/* once: the restore lands */
 		fake.zone.n--;
 		free(fake.zone.rec[fake.zone.n].name);
 		free(fake.zone.rec[fake.zone.n].type);
@@ -839,7 +918,7 @@ static const struct dns_provider_ops fake_ops = {
 static struct dns *
 fake_dns(struct config **cfg)
 {
-	struct dns_provider	 p = { &fake_ops, NULL, 0 };
+	struct dns_provider	 p = { &fake_ops, NULL, 0, "" };
 	struct dns		*d;
 	char			 text[512], *cause = NULL;
 	static const char *const l[] = { "@ mx mail.example.com 10",
@@ -899,7 +978,8 @@ START_TEST(test_update)
 	    &cause), ST_OK);
 	ck_assert_int_eq(changed, 1);
 	ck_assert_int_eq(fake.writes, 1);
-	ck_assert_int_eq(fake.reads, 3);	/* dry run, read, read back */
+	/* dry run; read, read again right before the write, read back */
+	ck_assert_int_eq(fake.reads, 4);
 	ck_assert_uint_eq(snapshots(), 1);
 	ck_assert_uint_eq(fake.zone.n, 2);
 	ck_assert_str_eq(fake.zone.rec[1].value, "192.0.2.10");
@@ -919,6 +999,7 @@ START_TEST(test_update_failures)
 {
 	struct config		*cfg;
 	struct dns_changes	 c;
+	struct dns_zone		 before;
 	struct dns		*d;
 	char			*cause = NULL;
 
@@ -948,12 +1029,47 @@ START_TEST(test_update_failures)
 	ck_assert_ptr_null(strstr(cause, "s3cret"));
 	free(cause);
 	fake.leak = 0;
+	/*
+	 * A write applied differently than planned: the zone as it was is
+	 * written back, and the run fails naming the snapshot.
+	 */
+	ck_assert_int_eq(dns_zone_copy(&before, &fake.zone), 0);
 	fake.mangle = 1;
+	fake.writes = 0;
 	ck_assert_int_eq(dns_update(d, &c, DNS_NO_WAIT, NULL, NULL, &cause),
 	    ST_CONFLICT);
-	ck_assert_ptr_nonnull(strstr(cause, "the zone read back differs from "
-	    "what was written (- www A 192.0.2.10)"));
+	ck_assert_msg(strstr(cause, "the zone read back differs from what was "
+	    "written (- www A 192.0.2.10); restored the zone as it was from ")
+	    != NULL, "%s", cause);
+	ck_assert_ptr_nonnull(strstr(cause, "/snap/example.com-"));
 	free(cause);
+	ck_assert_int_eq(fake.writes, 2);
+	ck_assert(dns_zone_equal(&before, &fake.zone));
+	dns_zone_cleanup(&before);
+	fake.mangle = 0;
+	/*
+	 * Compare-and-swap: a record added by hand between the plan's read
+	 * and the write. Nothing written, the change named; the next run
+	 * writes and keeps it.
+	 */
+	fake.writes = 0;
+	fake.reads = 0;
+	fake.edit_at = 1;
+	ck_assert_int_eq(dns_update(d, &c, DNS_NO_WAIT, NULL, NULL, &cause),
+	    ST_CONFLICT);
+	ck_assert_str_eq(cause, "example.com: the zone changed since it was "
+	    "read (+ _verify TXT \"added by hand\"): nothing was written; the "
+	    "next run plans from the zone as it is then");
+	free(cause);
+	ck_assert_int_eq(fake.writes, 0);
+	fake.edit_at = 0;
+	ck_assert_int_eq(dns_update(d, &c, DNS_NO_WAIT, NULL, NULL, &cause),
+	    ST_OK);
+	ck_assert_int_eq(fake.writes, 1);
+	ck_assert_uint_eq(fake.zone.n, 3);
+	ck_assert(strcmp(fake.zone.rec[0].value, "added by hand") == 0 ||
+	    strcmp(fake.zone.rec[1].value, "added by hand") == 0 ||
+	    strcmp(fake.zone.rec[2].value, "added by hand") == 0);
 	/* A CNAME beside addresses: refused before any write. */
 	fake.mangle = 0;
 	fake.writes = 0;
@@ -962,6 +1078,78 @@ START_TEST(test_update_failures)
 	    ST_UNPROCESSABLE);
 	free(cause);
 	ck_assert_int_eq(fake.writes, 0);
+	dns_changes_cleanup(&c);
+	dns_free(d);
+	config_free(cfg);
+}
+END_TEST
+
+/*
+ * The nameservers to wait on are found before the write; when they cannot
+ * be, nothing is written.
+ */
+START_TEST(test_update_servers_first)
+{
+	struct dns_provider	 p = { &fake_ops, NULL, 0, "" };
+	struct config		*cfg, *cfg2;
+	struct dns_changes	 c;
+	struct dns		*d, *d2;
+	char			 text[512], *cause = NULL;
+
+	d = fake_dns(&cfg);
+	dns_free(d);
+	snprintf(text, sizeof(text), "[dns]\nzone = example.com\n"
+	    "snapshot_dir = %s/snap\nnameservers = 127.0.0.1:99999\n", tdir);
+	cfg2 = cfg_of(text);
+	d2 = dns_open_with(cfg2, &p, &cause);
+	ck_assert_msg(d2 != NULL, "%s", cause);
+	dns_changes_init(&c);
+	dns_changes_add(&c, DNS_OP_SET, "www", "a", "192.0.2.10");
+	ck_assert_int_eq(dns_update(d2, &c, 0, NULL, NULL, &cause),
+	    ST_BADREQ);
+	ck_assert_str_eq(cause, "example.com: nothing written: the nameservers "
+	    "to check the change on are not known: nameserver '127.0.0.1': "
+	    "bad port '99999'");
+	free(cause);
+	ck_assert_int_eq(fake.writes, 0);
+	dns_changes_cleanup(&c);
+	dns_free(d2);
+	config_free(cfg2);
+	config_free(cfg);
+}
+END_TEST
+
+/*
+ * With the local lock, a newer snapshot by another host in the folder
+ * (two hosts sharing it) refuses the write.
+ */
+START_TEST(test_update_other_host)
+{
+	struct config		*cfg;
+	struct dns_changes	 c;
+	struct dns		*d;
+	char			 path[400], *cause = NULL;
+	FILE			*f;
+
+	d = fake_dns(&cfg);
+	dns_changes_init(&c);
+	dns_changes_add(&c, DNS_OP_SET, "www", "a", "192.0.2.99");
+	snprintf(path, sizeof(path), "%s/snap/example.com-20991231T000000."
+	    "000Z.json", tdir);
+	ck_assert_ptr_nonnull(f = fopen(path, "w"));
+	fputs("{\"name\":\"example.com\",\"ttl\":300,\"records\":[],"
+	    "\"host\":\"other-host.example\"}\n", f);
+	fclose(f);
+	ck_assert_int_eq(dns_update(d, &c, DNS_NO_WAIT, NULL, NULL, &cause),
+	    ST_CONFLICT);
+	ck_assert_msg(strstr(cause, "was taken by host other-host.example: "
+	    "another host writes this zone") != NULL, "%s", cause);
+	free(cause);
+	ck_assert_int_eq(fake.writes, 0);
+	ck_assert_int_eq(unlink(path), 0);
+	ck_assert_int_eq(dns_update(d, &c, DNS_NO_WAIT, NULL, NULL, &cause),
+	    ST_OK);
+	ck_assert_int_eq(fake.writes, 1);
 	dns_changes_cleanup(&c);
 	dns_free(d);
 	config_free(cfg);
@@ -1036,6 +1224,8 @@ dns_suite(void)
 	tc = tcase_create("update");
 	tcase_add_test(tc, test_update);
 	tcase_add_test(tc, test_update_failures);
+	tcase_add_test(tc, test_update_servers_first);
+	tcase_add_test(tc, test_update_other_host);
 	tcase_add_test(tc, test_restore);
 	suite_add_tcase(s, tc);
 	return (s);
