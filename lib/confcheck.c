@@ -31,6 +31,7 @@
 #include "confcheck.h"
 #include "config.h"
 #include "dns.h"
+#include "dns_check.h"
 #include "nginx.h"
 #include "site.h"
 
@@ -154,6 +155,7 @@ const struct confcheck_key confcheck_keys[] = {
 	{ "alerts",	"metrics_url",		confcheck_url },
 	{ "alerts",	"webhook_url",		confcheck_url },
 	{ "alerts",	"command",		alert_check_command },
+	{ "dns",	"nameservers",		dns_check_servers_spec },
 	{ NULL,		NULL,			NULL }
 };
 

@@ -75,6 +75,12 @@ struct dns_check_config {
 int	 dns_check_parse_servers(const char *spec, struct dns_server **out,
 	    size_t *n, char **cause);
 /*
+ * The syntax of a [dns] nameservers value, as dns_check_parse_servers
+ * judges it, without resolving names (the check-config row of the key).
+ * 0, or -1 with *why (caller frees).
+ */
+int	 dns_check_servers_spec(const char *spec, char **why);
+/*
  * The authoritative nameservers of zone: its NS names from the system's
  * resolver, each resolved to all of its addresses, port 53. *out: caller
  * frees. 0, or -1 with *cause.

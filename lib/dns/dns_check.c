@@ -231,15 +231,20 @@ check_resolve(const char *host, const char *port, const char *name,
 	return (0);
 }
 
-/* See dns_check.h. */
-int
-dns_check_parse_servers(const char *spec, struct dns_server **out, size_t *n,
+/*
+ * Parses spec (see dns_check_parse_servers); with out NULL only the
+ * syntax is judged and nothing is resolved.
+ */
+static int
+check_parse_servers(const char *spec, struct dns_server **out, size_t *n,
     char **cause)
 {
 	char	*copy, *tok, *save = NULL, *host, *port, *end;
+	size_t	 ntok = 0;
 	int	 rc = -1;
 
-	*out = NULL;
+	if (out != NULL)
+		*out = NULL;
 	*n = 0;
 	*cause = NULL;
 	if ((copy = strdup(spec)) == NULL) {
@@ -277,23 +282,41 @@ dns_check_parse_servers(const char *spec, struct dns_server **out, size_t *n,
 			cause_set(cause, "nameserver: empty host");
 			goto out;
 		}
-		if (check_resolve(host, port != NULL ? port : "53", NULL, out,
-		    n, cause) != 0)
+		ntok++;
+		if (out != NULL && check_resolve(host, port != NULL ? port :
+		    "53", NULL, out, n, cause) != 0)
 			goto out;
 	}
-	if (*n == 0) {
+	if ((out != NULL ? *n : ntok) == 0) {
 		cause_set(cause, "no nameserver in '%.64s'", spec);
 		goto out;
 	}
 	rc = 0;
 out:
 	free(copy);
-	if (rc != 0) {
+	if (rc != 0 && out != NULL) {
 		free(*out);
 		*out = NULL;
 		*n = 0;
 	}
 	return (rc);
+}
+
+/* See dns_check.h. */
+int
+dns_check_parse_servers(const char *spec, struct dns_server **out, size_t *n,
+    char **cause)
+{
+	return (check_parse_servers(spec, out, n, cause));
+}
+
+/* See dns_check.h. */
+int
+dns_check_servers_spec(const char *spec, char **why)
+{
+	size_t	 n;
+
+	return (check_parse_servers(spec, NULL, &n, why));
 }
 
 /* See dns_check.h. */

@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "confcheck.h"
 #include "config.h"
 #include "dns.h"
 #include "dns/dynadot.h"
@@ -837,6 +838,36 @@ END_TEST
 
 /* --- dns_update over an in-memory provider ------------------------------- */
 
+/*
+ * [dns] nameservers judged by check-config the way the run parses it,
+ * without resolving anything.
+ */
+START_TEST(test_servers_spec)
+{
+	struct config_errors	 errs = { NULL, 0, 0 };
+	struct config		*cfg;
+	char			*why = NULL;
+
+	ck_assert_int_eq(dns_check_servers_spec("127.0.0.1:53 [::1]:5353, "
+	    "ns1.example.net", &why), 0);
+	ck_assert_int_eq(dns_check_servers_spec("127.0.0.1:99999", &why), -1);
+	ck_assert_str_eq(why, "nameserver '127.0.0.1': bad port '99999'");
+	free(why);
+	why = NULL;
+	ck_assert_int_eq(dns_check_servers_spec(" , ", &why), -1);
+	ck_assert_str_eq(why, "no nameserver in ' , '");
+	free(why);
+	cfg = config_new();
+	(void)config_load_string_all(cfg, "t.conf", "[dns]\nzone = "
+	    "example.com\nnameservers = [::1:53\n", &errs);
+	ck_assert_int_eq(confcheck_run(cfg, &errs), 1);
+	ck_assert_str_eq(errs.v[0], "t.conf:3: [dns] nameservers: "
+	    "nameserver '[::1:53': want [ADDRESS]:PORT");
+	config_errors_cleanup(&errs);
+	config_free(cfg);
+}
+END_TEST
+
 /* The fake account: the zone, what the next write does, call counts. */
 struct fake {
 	struct dns_zone	 zone;
@@ -1220,6 +1251,7 @@ dns_suite(void)
 	tc = tcase_create("check");
 	tcase_add_test(tc, test_check_match);
 	tcase_add_test(tc, test_servers);
+	tcase_add_test(tc, test_servers_spec);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("update");
 	tcase_add_test(tc, test_update);
