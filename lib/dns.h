@@ -215,8 +215,10 @@ struct dns;
 
 /*
  * Opens the configured zone: [dns] provider and its section ([dynadot]),
- * zone, snapshot_dir (made 0700), nameservers and timing. Nothing is
- * contacted yet. Caller dns_free()s; NULL with *cause.
+ * zone, snapshot_dir (made 0700), nameservers, timing and the lock
+ * ([dns] lock = database: the config is borrowed by the database handle
+ * and must outlive the struct dns). Nothing is contacted yet. Caller
+ * dns_free()s; NULL with *cause.
  */
 struct dns	*dns_open(const struct config *, char **cause);
 /* Same with a provider given (tests); takes ownership of prov. */

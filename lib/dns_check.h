@@ -62,6 +62,10 @@ struct dns_check_config {
 						   waited for, at most; 0 =
 						   DNS_CHECK_BROKEN_AFTER */
 	FILE			*out;		/* progress lines, or NULL = log */
+	int			*no_ipv6;	/* in/out, may be NULL: set once an
+						   IPv6 address had no route, so
+						   later waits of the run skip
+						   them without asking */
 };
 
 #define DNS_CHECK_MAX_PAUSE	30	/* seconds between two rounds, at most */

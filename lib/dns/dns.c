@@ -79,6 +79,7 @@ struct dns {
 	long			 prop_interval;	/* first pause, seconds */
 	long			 query_timeout;	/* per query try */
 	long			 broken_after;	/* seconds, see dns_check.h */
+	int			 no_ipv6;	/* no IPv6 route: found this run */
 	int			 lockfd;	/* held in a transaction */
 	long long		 last_call;	/* ms since the epoch */
 	struct db		*db;		/* [dns] lock = database, or NULL */
@@ -828,6 +829,7 @@ dns_wait_for(struct dns *d, const struct dns_expects *x, FILE *out,
 	cc.interval = d->prop_interval;
 	cc.query_timeout = d->query_timeout;
 	cc.broken_after = d->broken_after;
+	cc.no_ipv6 = &d->no_ipv6;
 	cc.out = out;
 	return (dns_check_wait(&cc, x->v, x->n, cause));
 }

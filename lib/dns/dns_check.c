@@ -821,6 +821,11 @@ check_no_ipv6(const struct dns_check_config *cfg, unsigned char *state,
 		free(why[k]);
 		why[k] = strdup(w);
 	}
+	if (cfg->no_ipv6 != NULL) {
+		if (*cfg->no_ipv6)
+			return;		/* said once this run */
+		*cfg->no_ipv6 = 1;
+	}
 	log_warnx("dns: this host has no IPv6 route (%s): skipping the %zu "
 	    "IPv6 nameserver address%s for this run", w,
 	    check_count(cfg, state, CHECK_NO_ROUTE),
@@ -881,6 +886,8 @@ dns_check_wait(const struct dns_check_config *cfg, const struct dns_expect *ex,
 	broken_at = start + (cfg->broken_after > 0 ? cfg->broken_after :
 	    DNS_CHECK_BROKEN_AFTER) * 1000;
 	pause = (cfg->interval > 0 ? cfg->interval : 1) * 1000;
+	if (cfg->no_ipv6 != NULL && *cfg->no_ipv6)
+		check_no_ipv6(cfg, state, why, "found earlier in this run");
 	for (;;) {
 		for (k = 0; k < cfg->nservers; k++) {
 			if (state[k] == CHECK_GIVEN_UP ||

@@ -868,6 +868,42 @@ START_TEST(test_servers_spec)
 }
 END_TEST
 
+/*
+ * IPv6 without a route is found once per run: a later wait skips the IPv6
+ * addresses without asking them, and with nothing else left fails at once.
+ */
+START_TEST(test_wait_no_ipv6)
+{
+	struct dns_check_config	 cc;
+	struct dns_server	*sv = NULL;
+	struct dns_expect	 e = { "www.example.com", "a", DNS_WANT_HAS,
+				    NULL, 0 };
+	const char		*v[1] = { "192.0.2.1" };
+	char			*cause = NULL;
+	size_t			 n = 0;
+	int			 no_ipv6 = 1;
+
+	e.values = v;
+	e.nvalues = 1;
+	ck_assert_int_eq(dns_check_parse_servers("[::1]:9", &sv, &n, &cause),
+	    0);
+	memset(&cc, 0, sizeof(cc));
+	cc.servers = sv;
+	cc.nservers = n;
+	cc.timeout = 60;
+	cc.interval = 1;
+	cc.query_timeout = 5;
+	cc.broken_after = 60;
+	cc.no_ipv6 = &no_ipv6;
+	ck_assert_int_eq(dns_check_wait(&cc, &e, 1, &cause), ST_UNAVAILABLE);
+	/* Not asked: the reason is the earlier finding, not an answer. */
+	ck_assert_str_eq(cause, "no working nameserver (0 broken after 60 s, "
+	    "1 without a route from here): [::1]:9: found earlier in this run");
+	free(cause);
+	free(sv);
+}
+END_TEST
+
 /* The fake account: the zone, what the next write does, call counts. */
 struct fake {
 	struct dns_zone	 zone;
@@ -1252,6 +1288,7 @@ dns_suite(void)
 	tcase_add_test(tc, test_check_match);
 	tcase_add_test(tc, test_servers);
 	tcase_add_test(tc, test_servers_spec);
+	tcase_add_test(tc, test_wait_no_ipv6);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("update");
 	tcase_add_test(tc, test_update);
