@@ -16,9 +16,6 @@
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/dns-lib.sh"
 
-command -v pebble-challtestsrv >/dev/null ||
-    fail "pebble-challtestsrv not installed (Debian package pebble; ./stack deps)"
-
 cts_start
 double_start "$CTS_URL" 2
 
@@ -36,13 +33,7 @@ query_timeout = 1
 snapshot_dir = $T/dns
 lock_timeout = 30
 
-[dynadot]
-api_url = $DYNADOT_API
-key_file = $T/dynadot.key
-timeout = 2
-retries = 2
-retry_delay = 1
-min_interval = 50
+$(dynadot_section 2 2)
 
 [dns_record spf]
 name = @
@@ -55,16 +46,6 @@ type = CNAME
 value = www.example.test.
 CONF
 
-# Runs bootstack "$@" (verbose: debug lines are grepped for the key too);
-# sets $rc, $out, $err; keeps both in $T/run-N.{out,err}.
-n=0
-bs() {
-	n=$((n + 1))
-	"$BS_BIN" -v "$@" >"$T/run-$n.out" 2>"$T/run-$n.err"
-	rc=$?
-	out=$(cat "$T/run-$n.out")
-	err=$(grep -v '"level":"debug"' "$T/run-$n.err")
-}
 
 # --- the operator's zone, as Dynadot holds it before bootstack ------------------
 SEED='{"domain":"example.test","ttl":3600,

@@ -49,26 +49,11 @@ propagation_interval = 1
 query_timeout = 1
 snapshot_dir = $T/dns
 
-[dynadot]
-api_url = $DYNADOT_API
-key_file = $T/dynadot.key
-timeout = 5
-retries = 1
-retry_delay = 1
-min_interval = 50
+$(dynadot_section 5 1)
 CONF
 }
 write_conf 20
 
-n=0
-# Runs bootstack -v "$@"; sets $rc, $out, $err (without debug lines).
-bs() {
-	n=$((n + 1))
-	"$BS_BIN" -v "$@" >"$T/run-$n.out" 2>"$T/run-$n.err"
-	rc=$?
-	out=$(cat "$T/run-$n.out")
-	err=$(grep -v '"level":"debug"' "$T/run-$n.err")
-}
 serial() { openssl x509 -in "$LIVE/cert.pem" -noout -serial | cut -d= -f2; }
 
 # The operator's zone: mail, SPF, a CNAME, a forward, the web server.

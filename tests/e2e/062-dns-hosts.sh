@@ -13,9 +13,6 @@
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/dns-lib.sh"
 
-command -v pebble-challtestsrv >/dev/null ||
-    fail "pebble-challtestsrv not installed (Debian package pebble; ./stack deps)"
-
 cts_start
 double_start "$CTS_URL" 5
 pg_start
@@ -41,13 +38,7 @@ snapshot_dir = $T/$1/dns
 lock = database
 lock_timeout = 120
 
-[dynadot]
-api_url = $DYNADOT_API
-key_file = $T/dynadot.key
-timeout = 5
-retries = 2
-retry_delay = 1
-min_interval = 50
+$(dynadot_section 5 2)
 
 [dns_record mine]
 name = $1

@@ -9,9 +9,6 @@
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/dns-lib.sh"
 
-command -v pebble-challtestsrv >/dev/null ||
-    fail "pebble-challtestsrv not installed (Debian package pebble; ./stack deps)"
-
 cts_start
 double_start "$CTS_URL" 2
 python3 "$BS_TOP_SRCDIR/tests/e2e/dns-broken.py" --port-file "$T/broken.ports" \
@@ -40,26 +37,10 @@ query_timeout = 1
 broken_after = 5
 snapshot_dir = $T/dns
 
-[dynadot]
-api_url = $DYNADOT_API
-key_file = $T/dynadot.key
-timeout = 5
-retries = 1
-retry_delay = 1
-min_interval = 50
+$(dynadot_section 5 1)
 CONF
 }
 
-n=0
-bs() {
-	n=$((n + 1))
-	local t0=$(date +%s%N)
-	"$BS_BIN" -v "$@" >"$T/run-$n.out" 2>"$T/run-$n.err"
-	rc=$?
-	secs=$(( ($(date +%s%N) - t0) / 1000000000 ))
-	out=$(cat "$T/run-$n.out")
-	err=$(grep -v '"level":"debug"' "$T/run-$n.err")
-}
 
 double_ctl zone '{"domain":"example.test","ttl":300,
  "main":[["mx","mail.example.test","10"]],"sub":[["www","a","198.51.100.7"]]}' >/dev/null

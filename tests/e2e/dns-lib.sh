@@ -5,6 +5,9 @@
 # Provided: $DYNADOT_KEY (the secret the scripts grep every output for),
 # $T/dynadot.key, and the functions below.
 
+command -v pebble-challtestsrv >/dev/null ||
+    fail "pebble-challtestsrv not installed (Debian package pebble; ./stack deps)"
+
 DYNADOT_KEY="bs-$(od -An -N12 -tx1 /dev/urandom | tr -d ' \n')+/="
 (umask 077 && printf '%s\n' "$DYNADOT_KEY" >"$T/dynadot.key")
 
@@ -76,4 +79,27 @@ key_leaks() {
 	local enc
 	enc=$(python3 -c 'import sys, urllib.parse; print(urllib.parse.quote(sys.argv[1], safe=""))' "$DYNADOT_KEY")
 	grep -rlF -D skip -e "$DYNADOT_KEY" -e "$enc" "$T" 2>/dev/null | grep -v '/dynadot\.key$'
+}
+
+# dynadot_section TIMEOUT RETRIES: the [dynadot] section for the double
+# (retry_delay 1 s, min_interval 50 ms), for a config heredoc.
+dynadot_section() {
+	printf '[dynadot]\napi_url = %s\nkey_file = %s\ntimeout = %s\n' \
+	    "$DYNADOT_API" "$T/dynadot.key" "$1"
+	printf 'retries = %s\nretry_delay = 1\nmin_interval = 50\n' "$2"
+}
+
+# bs ARGS...: runs bootstack -v ARGS (verbose: debug lines are grepped for
+# the key too); sets $rc, $out, $err (without debug lines) and $secs (whole
+# seconds it took); keeps both outputs in $T/run-N.{out,err}.
+n=0
+bs() {
+	local t0
+	n=$((n + 1))
+	t0=$(date +%s%N)
+	"$BS_BIN" -v "$@" >"$T/run-$n.out" 2>"$T/run-$n.err"
+	rc=$?
+	secs=$(( ($(date +%s%N) - t0) / 1000000000 ))
+	out=$(cat "$T/run-$n.out")
+	err=$(grep -v '"level":"debug"' "$T/run-$n.err")
 }
