@@ -39,7 +39,8 @@ static int	cli_cert_run(struct cli *, int, char **);
 const struct cli_cmd cli_cmd_cert = {
 	"cert",
 	"cert renew [--force] [--dry-run] [--random-delay SECONDS] [NAME...] | "
-	    "cert status [NAME...] | cert revoke NAME",
+	    "cert status [NAME...] | cert revoke NAME [--reason REASON] "
+	    "[--cert-key]",
 	"renew the [cert NAME] certificates that are due (ACME), show them, "
 	"or revoke one",
 	1,
@@ -236,7 +237,7 @@ cert_status(struct cli *cli, int argc, char **argv)
 	char			 b2[CLOCK_RFC3339_LEN], res[96];
 	size_t			 i, j, n;
 	time_t			 now = time(NULL), next;
-	int			 have, failed = 0;
+	int			 have, revoked, failed = 0;
 
 	if (argc > 1 && argv[1][0] == '-') {
 		cli_err("cert", "unknown option '%s'; usage: bootstack cert "
@@ -267,7 +268,10 @@ cert_status(struct cli *cli, int argc, char **argv)
 		have = crypto_cert_load(c.fullchain_file, &cur, &cause) == 0;
 		cause_clear(&cause);
 		cert_last_read(&c, &last);
-		(void)snprintf(res, sizeof(res), "%s%s%s%s",
+		revoked = have && cur.serial != NULL &&
+		    strcmp(last.revoked_serial, cur.serial) == 0;
+		(void)snprintf(res, sizeof(res), "%s%s%s%s%s",
+		    revoked ? "revoked: " : "", revoked ? last.revoked_reason :
 		    last.reload_pending ? "installed, not served" :
 		    last.result[0] != '\0' ? last.result : "never",
 		    last.when[0] != '\0' ? " (" : "", last.when,
@@ -292,35 +296,69 @@ cert_status(struct cli *cli, int argc, char **argv)
 	return (failed);
 }
 
-/* `cert revoke NAME`: revokes the installed certificate with the account. */
+/*
+ * `cert revoke NAME [--reason REASON] [--cert-key]`: revokes the installed
+ * certificate, signed by the account or by the certificate's own key.
+ */
 static int
 cert_revoke_cmd(struct cli *cli, int argc, char **argv)
 {
+	static const struct option longopts[] = {
+		{ "reason",	required_argument,	NULL, 'r' },
+		{ "cert-key",	no_argument,		NULL, 'k' },
+		{ NULL, 0, NULL, 0 }
+	};
 	struct cert_run	 run;
 	struct cert	 c;
+	const char	*reason = NULL;
 	char		*cause = NULL;
 	size_t		 i, n;
-	int		 rc = 1;
+	int		 ch, cert_key = 0, rc = 1;
 
-	if (argc != 2 || argv[1][0] == '-') {
-		cli_err("cert", "usage: bootstack cert revoke NAME");
+	/*
+	 * No "+": the options may follow NAME (GNU getopt permutes); optind
+	 * 0 makes glibc read the ordering again after main's "+" scan.
+	 */
+	optind = 0;
+	opterr = 0;
+	while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'r':
+			reason = optarg;
+			break;
+		case 'k':
+			cert_key = 1;
+			break;
+		default:
+			cli_err("cert", "usage: bootstack cert revoke NAME "
+			    "[--reason REASON] [--cert-key]");
+			return (2);
+		}
+	}
+	argc -= optind;
+	argv += optind;
+	if (argc != 1 || argv[0][0] == '-') {
+		cli_err("cert", "usage: bootstack cert revoke NAME "
+		    "[--reason REASON] [--cert-key]");
 		return (2);
 	}
-	if (cert_check_names(cli->cfg, 1, argv + 1) != 0)
+	if (cert_check_names(cli->cfg, 1, argv) != 0)
 		return (1);
 	cert_run_init(&run, cli->cfg);
 	memset(&c, 0, sizeof(c));
 	n = config_count(cli->cfg, "cert");
 	for (i = 0; i < n; i++)
-		if (strcmp(config_iname(cli->cfg, "cert", i), argv[1]) == 0)
+		if (strcmp(config_iname(cli->cfg, "cert", i), argv[0]) == 0)
 			break;
 	if (cert_load(cli->cfg, i, run.state_dir, &c, &cause) != 0 ||
-	    cert_revoke(&run, &c, &cause) != 0) {
-		cli_err("cert", "%s: %s", argv[1], cause != NULL ? cause :
+	    cert_revoke(&run, &c, reason, cert_key, &cause) != 0) {
+		cli_err("cert", "%s: %s", argv[0], cause != NULL ? cause :
 		    "revocation failed");
 		goto out;
 	}
-	printf("%s: revoked %s\n", argv[1], c.cert_file);
+	printf("%s: revoked %s (%s, signed with the %s key); the next cert "
+	    "renew replaces it\n", argv[0], c.cert_file, reason != NULL ?
+	    reason : "unspecified", cert_key ? "certificate" : "account");
 	rc = 0;
 out:
 	free(cause);

@@ -172,12 +172,21 @@ const struct cli_help cli_helps[] = {
 	  { { "NAME...", F_NAME "; default every one" } },
 	  NULL, "bootstack cert status" },
 
-	{ "cert revoke", "cert revoke NAME",
+	{ "cert revoke", "cert revoke NAME [--reason REASON] [--cert-key]",
 	  "revoke the installed certificate of [cert NAME]",
-	  "Ask the CA to revoke the certificate installed for [cert NAME]. "
-	  "The files stay; cert renew --force makes a new one.",
-	  { { "NAME", F_NAME } }, "1 when the CA refuses",
-	  "bootstack cert revoke site" },
+	  "Ask the CA to revoke the certificate installed for [cert NAME] "
+	  "(RFC 8555 7.6). The files stay; the status file records the "
+	  "revocation, cert status shows it, and the next cert renew replaces "
+	  "the certificate.",
+	  { { "NAME", F_NAME },
+	    { "--reason REASON", "the RFC 5280 reason: unspecified (the "
+	      "default), keyCompromise, affiliationChanged, superseded, "
+	      "cessationOfOperation" },
+	    { "--cert-key", "sign with the certificate's own key (key_file) "
+	      "instead of the account key: when the account is lost or the "
+	      "key is compromised" } },
+	  "1 when the CA refuses",
+	  "bootstack cert revoke site --reason superseded" },
 
 	{ "dns sync", "dns sync [--dry-run] [--no-wait]",
 	  "make the DNS zone hold the declared records",

@@ -248,9 +248,19 @@ enum st		 acme_order_finalize(struct acme *, struct acme_order *,
 enum st		 acme_cert_download(struct acme *, const struct acme_order *,
 		    const char *preferred, char **pem, size_t *len,
 		    char **cause);
-/* Revokes the first certificate of pem with the account key (7.6). */
+/*
+ * Revokes the first certificate of pem (7.6) with an RFC 5280 reason
+ * code (0: none sent), signed with the account key (kid), or, when
+ * cert_key is not NULL, with the certificate's own key (jwk): the way
+ * when the account is lost, or the key was compromised.
+ */
 enum st		 acme_revoke(struct acme *, const char *pem, size_t len,
-		    int reason, char **cause);
+		    int reason, EVP_PKEY *cert_key, char **cause);
+/*
+ * The RFC 5280 5.3.1 reason code of a name ("keyCompromise",
+ * "superseded", ...; "unspecified" is 0), or -1.
+ */
+int		 acme_revoke_reason(const char *name);
 /*
  * Asks renewalInfo for the window of the certificate whose RFC 9773 id is
  * ari_id (crypto_cert.ari_id). ST_NOTFOUND if the directory has no ARI.

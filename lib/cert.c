@@ -348,6 +348,9 @@ cert_status_write(const struct cert *c, const char *result, const char *error,
 		    cur->serial != NULL ? json_object_new_string(cur->serial) :
 		    NULL);
 	}
+	/* A revocation stays on record (cert_due compares its serial). */
+	if (old != NULL && json_object_object_get_ex(old, "revoked", &v))
+		json_object_object_add(obj, "revoked", json_object_get(v));
 	/* A rate limit's "not before" lasts until a success. */
 	if (strcmp(result, "ok") != 0 && old != NULL &&
 	    json_object_object_get_ex(old, "rate_limited_until", &v))
@@ -517,6 +520,10 @@ cert_due_decide(const struct cert *c, const struct cert_due_facts *f,
 		*reason = "names changed";
 		return (1);
 	}
+	if (f->revoked) {
+		*reason = "revoked";
+		return (1);
+	}
 	if (f->order_saved) {
 		*reason = "resuming a pending order";
 		return (1);
@@ -546,6 +553,7 @@ cert_due(struct cert_run *run, const struct cert *c,
     const char **reason, time_t *next)
 {
 	struct cert_due_facts	 f;
+	struct cert_last	 last;
 	struct cert_ari_saved	 sv;
 	struct acme_ari		 ari;
 	char			*cause = NULL;
@@ -558,6 +566,10 @@ cert_due(struct cert_run *run, const struct cert *c,
 	    access(c->fullchain_file, R_OK) == 0;
 	f.cur = cur;
 	f.order_saved = access(c->order_file, F_OK) == 0;
+	if (have_cur && cur->serial != NULL) {
+		cert_last_read(c, &last);
+		f.revoked = strcmp(last.revoked_serial, cur->serial) == 0;
+	}
 	f.ari_state = have_cur && cur->ari_id != NULL ? CERT_ARI_ASK :
 	    CERT_ARI_NONE;
 	if ((due = cert_due_decide(c, &f, reason, next)) != -1)
@@ -1209,7 +1221,7 @@ cert_run_cleanup(struct cert_run *run)
 void
 cert_last_read(const struct cert *c, struct cert_last *l)
 {
-	json_object	*st;
+	json_object	*st, *rv;
 	const char	*v;
 
 	memset(l, 0, sizeof(*l));
@@ -1222,6 +1234,14 @@ cert_last_read(const struct cert *c, struct cert_last *l)
 	if (clock_rfc3339_parse(jsonutil_get_str(st, "rate_limited_until"),
 	    &l->rate_limited_until) != 0)
 		l->rate_limited_until = 0;
+	if (json_object_object_get_ex(st, "revoked", &rv)) {
+		if ((v = jsonutil_get_str(rv, "serial")) != NULL)
+			(void)snprintf(l->revoked_serial,
+			    sizeof(l->revoked_serial), "%s", v);
+		if ((v = jsonutil_get_str(rv, "reason")) != NULL)
+			(void)snprintf(l->revoked_reason,
+			    sizeof(l->revoked_reason), "%s", v);
+	}
 	l->reload_pending = (v = jsonutil_get_str(st, "deploy")) != NULL &&
 	    strcmp(v, "reload-pending") == 0;
 	if ((v = jsonutil_get_str(st, "serial")) != NULL)
@@ -1232,16 +1252,51 @@ cert_last_read(const struct cert *c, struct cert_last *l)
 
 /* See cert.h. */
 int
-cert_revoke(struct cert_run *run, const struct cert *c, char **cause)
+cert_revoke(struct cert_run *run, const struct cert *c, const char *reason,
+    int cert_key, char **cause)
 {
-	char	*pem = NULL;
-	size_t	 len = 0;
-	int	 rc = -1;
+	struct crypto_cert	 cur;
+	json_object		*st = NULL, *rv;
+	EVP_PKEY		*key = NULL;
+	char			*pem = NULL, *why = NULL;
+	size_t			 len = 0;
+	int			 code = 0, rc = -1;
 
+	crypto_cert_init(&cur);
+	if (reason != NULL && (code = acme_revoke_reason(reason)) < 0) {
+		cause_set(cause, "unknown revocation reason '%s' (RFC 5280: "
+		    "unspecified, keyCompromise, affiliationChanged, "
+		    "superseded, cessationOfOperation, ...)", reason);
+		return (-1);
+	}
 	if (fs_read_file(c->cert_file, CERT_MAX_STATE * 16, &pem, &len,
-	    cause) == 0 && cert_connect(run, cause) == 0 &&
-	    acme_revoke(run->acme, pem, len, 0, cause) == ST_OK)
-		rc = 0;
+	    cause) != 0 || crypto_cert_parse(pem, len, &cur, cause) != 0)
+		goto out;
+	if (cert_key && (key = crypto_key_load(c->key_file, cause)) == NULL)
+		goto out;
+	if (cert_connect(run, cause) != 0 ||
+	    acme_revoke(run->acme, pem, len, code, key, cause) != ST_OK)
+		goto out;
+	/* Recorded, so that the next renew replaces it. */
+	if ((st = cert_json_load(c->status_file)) == NULL)
+		st = json_object_new_object();
+	if (st != NULL && (rv = json_object_new_object()) != NULL) {
+		json_object_object_add(rv, "serial", cur.serial != NULL ?
+		    json_object_new_string(cur.serial) : NULL);
+		json_object_object_add(rv, "reason", json_object_new_string(
+		    reason != NULL ? reason : "unspecified"));
+		cert_json_time(rv, "at", time(NULL));
+		json_object_object_add(st, "revoked", rv);
+		if (jsonutil_save_file(c->status_file, st, 0644, &why) != 0) {
+			log_warnx("cert %s: %s", c->name, cause_text(why));
+			free(why);
+		}
+	}
+	rc = 0;
+out:
+	json_object_put(st);
+	EVP_PKEY_free(key);
+	crypto_cert_cleanup(&cur);
 	free(pem);
 	return (rc);
 }

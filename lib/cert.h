@@ -139,6 +139,7 @@ struct cert_due_facts {
 	int			 files;		/* cur parsed; key and fullchain
 						   readable */
 	int			 order_saved;	/* NAME.order.json exists */
+	int			 revoked;	/* cur was revoked (status) */
 	const struct crypto_cert *cur;		/* when files */
 	enum cert_ari		 ari_state;
 	const struct acme_ari	*ari;		/* CERT_ARI_GOT */
@@ -146,8 +147,8 @@ struct cert_due_facts {
 };
 
 /*
- * The decision, in this order: files missing, forced, names changed, a
- * pending order, the ARI window (a point picked in it: start + rnd), the
+ * The decision, in this order: files missing, forced, names changed,
+ * revoked, a pending order, the ARI window (a point picked in it: start + rnd), the
  * lifetime rule. Returns 1 due (*reason: a static text), 0 not due, or -1
  * when only the CA's window can tell (CERT_ARI_ASK). *next: the time the
  * rule points at (0 when the files are missing).
@@ -322,13 +323,21 @@ struct cert_last {
 	char		 result[32];
 	char		 when[40];
 	int		 reload_pending;	/* installed, not served */
+	char		 revoked_serial[128];	/* "" if none */
+	char		 revoked_reason[32];
 	time_t		 rate_limited_until;	/* 0 if none */
 	char		 served_serial[128];	/* "" if none */
 };
 void		 cert_last_read(const struct cert *, struct cert_last *);
 
-/* Revokes the installed certificate of c with the run's account. */
+/*
+ * Revokes the installed certificate of c (RFC 8555 7.6) with reason (an
+ * acme_revoke_reason name, or NULL), signed by the run's account or, with
+ * cert_key set, by the certificate's own key (key_file); the status file
+ * then records it ("revoked": serial, reason, when), so the next renew
+ * replaces it and cert status says so. 0, or -1 with *cause.
+ */
 int		 cert_revoke(struct cert_run *, const struct cert *,
-		    char **cause);
+		    const char *reason, int cert_key, char **cause);
 
 #endif

@@ -1073,14 +1073,32 @@ out:
 }
 
 /* See acme.h. */
+int
+acme_revoke_reason(const char *name)
+{
+	static const char *const names[] = { "unspecified", "keyCompromise",
+	    "cACompromise", "affiliationChanged", "superseded",
+	    "cessationOfOperation", "certificateHold", NULL, "removeFromCRL",
+	    "privilegeWithdrawn", "aACompromise" };
+	size_t	 i;
+
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (names[i] != NULL && strcmp(names[i], name) == 0)
+			return ((int)i);
+	return (-1);
+}
+
+/* See acme.h. */
 enum st
 acme_revoke(struct acme *a, const char *pem, size_t len, int reason,
-    char **cause)
+    EVP_PKEY *cert_key, char **cause)
 {
 	struct acme_reply	 r;
+	EVP_PKEY		*akey = a->key;
 	unsigned char		*der = NULL;
 	size_t			 derlen = 0;
 	char			*b64 = NULL, *payload = NULL, *why = NULL;
+	char			*ajwk = a->jwk, *akid = a->kid, *cjwk = NULL;
 	char			 what[512];
 	enum st			 st;
 
@@ -1088,7 +1106,15 @@ acme_revoke(struct acme *a, const char *pem, size_t len, int reason,
 	if (a->u_revoke == NULL)
 		return (cause_st(cause, ST_UPSTREAM, "the CA's directory has "
 		    "no revokeCert"));
+	if (cert_key != NULL && (crypto_jws_alg(cert_key) == NULL ||
+	    (cjwk = crypto_jwk(cert_key, &why)) == NULL)) {
+		st = cause_st(cause, ST_BADREQ, "revoke: the certificate key: "
+		    "%s", why != NULL ? why : "unsupported");
+		free(why);
+		return (st);
+	}
 	if (crypto_cert_der(pem, len, &der, &derlen, &why) != 0) {
+		free(cjwk);
 		st = cause_st(cause, ST_BADREQ, "revoke: %s", why != NULL ?
 		    why : "unreadable certificate");
 		free(why);
@@ -1104,11 +1130,22 @@ acme_revoke(struct acme *a, const char *pem, size_t len, int reason,
 		st = cause_st(cause, ST_NOMEM, "out of memory");
 		goto out;
 	}
-	if ((st = acme_post(a, a->u_revoke, payload, 0, NULL, &r,
-	    cause)) != ST_OK)
+	if (cert_key != NULL) {
+		/* 7.6: signed by the certificate's key, with its jwk. */
+		a->key = cert_key;
+		a->jwk = cjwk;
+		a->kid = NULL;
+	}
+	st = acme_post(a, a->u_revoke, payload, cert_key != NULL, NULL, &r,
+	    cause);
+	a->key = akey;
+	a->jwk = ajwk;
+	a->kid = akid;
+	if (st != ST_OK)
 		goto out;
 	st = r.code == 200 ? ST_OK : acme_fail_reply(&r, what, cause);
 out:
+	free(cjwk);
 	free(der);
 	free(b64);
 	free(payload);

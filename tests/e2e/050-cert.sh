@@ -11,7 +11,9 @@
 # rejected still issues; Pebble stopped: a clear error, exit 1, the old
 # certificate untouched and still served, the status file says failed;
 # an IP address certificate (RFC 8738), check-config refusing an IP with
-# dns-01 and a plain-http directory off this machine; a CA that requires
+# dns-01 and a plain-http directory off this machine; revocation with a
+# reason signed by the certificate's key (Pebble says Revoked, reason 4),
+# cert status says so, the next run replaces it; a CA that requires
 # external account binding (EAB, kid + HMAC key file).
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/cert-lib.sh"
@@ -158,6 +160,31 @@ sed -i -e "s|^directory_url = .*|directory_url = http://127.0.0.1:$ACME_PORT/dir
 grep -q "directory_url" "$T/cc.out" && fail "check-config refused a loopback http:// directory: $(cat "$T/cc.out")"
 sed -i '/^\[cert ip\]/,$d' "$BS_CONF"
 
+# --- revocation with a reason, signed by the certificate's key; replaced -------
+S6=$(file_serial)
+cert revoke www --reason bogus
+[ "$rc" = 1 ] && echo "$err" | grep -q "unknown revocation reason 'bogus'" ||
+    fail "a bad reason: rc $rc: $err"
+cert revoke www --reason superseded --cert-key
+[ "$rc" = 0 ] || fail "cert revoke exited $rc: $err"
+echo "$out" | grep -q "^www: revoked .* (superseded, signed with the certificate key); the next cert renew replaces it" ||
+    fail "cert revoke printed: $out"
+hex=$(echo "$S6" | tr 'A-F' 'a-f' | sed 's/^0*//')
+curl -sf --cacert "$T/pki/ca.pem" "https://127.0.0.1:$MGMT_PORT/cert-status-by-serial/$hex" >"$T/revoked.json" ||
+    fail "Pebble does not know serial $hex"
+python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); sys.exit(0 if d["Status"]=="Revoked" and d["Reason"]==4 else 1)' "$T/revoked.json" ||
+    fail "Pebble's view of $S6: $(cat "$T/revoked.json")"
+cert status www
+echo "$out" | grep -q "^www .* revoked: superseded (" || fail "cert status after the revocation: $out"
+cert renew
+[ "$rc" = 0 ] || fail "the run after the revocation exited $rc: $err"
+echo "$out" | grep -q "^www: renewed (revoked): serial " || fail "the revoked certificate was not replaced: $out"
+S7=$(file_serial)
+[ "$S7" != "$S6" ] || fail "still the revoked serial"
+served_is "$S7" || fail "after the replacement nginx serves $(served_serial), not $S7"
+cert renew
+echo "$out" | grep -q "^www: not due" || fail "the replacement is renewed again: $out"
+
 # --- the CA is down: a clear error, nothing touched, status says failed -------
 pebble_stop
 cp "$LIVE/fullchain.pem" "$T/before.pem"
@@ -167,7 +194,7 @@ echo "$err" | grep -q "^bootstack cert: www: GET https://127.0.0.1:$ACME_PORT/di
     fail "with Pebble stopped, stderr: $err"
 [ "$(echo "$err" | wc -l)" = 1 ] || fail "more than one error line: $err"
 cmp -s "$T/before.pem" "$LIVE/fullchain.pem" || fail "the certificate changed while the CA was down"
-[ "$(served_serial)" = "$S5" ] || fail "nginx stopped serving $S5"
+[ "$(served_serial)" = "$S7" ] || fail "nginx stopped serving $S7"
 [ "$(status_field result)" = failed ] || fail "status file result: $(status_field result)"
 status_field error | grep -q "/dir" || fail "status file error: $(status_field error)"
 [ -n "$(status_field not_after)" ] || fail "status file lost not_after"

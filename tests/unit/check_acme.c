@@ -473,6 +473,14 @@ START_TEST(test_directory_url)
 	ck_assert_msg(strstr(why, "plain http:// only for a CA on this "
 	    "machine") != NULL, "%s", why);
 	free(why);
+	/* RFC 5280 5.3.1 reason codes; 7 is unused, names are exact. */
+	ck_assert_int_eq(acme_revoke_reason("unspecified"), 0);
+	ck_assert_int_eq(acme_revoke_reason("keyCompromise"), 1);
+	ck_assert_int_eq(acme_revoke_reason("superseded"), 4);
+	ck_assert_int_eq(acme_revoke_reason("removeFromCRL"), 8);
+	ck_assert_int_eq(acme_revoke_reason("aACompromise"), 10);
+	ck_assert_int_eq(acme_revoke_reason("keycompromise"), -1);
+	ck_assert_int_eq(acme_revoke_reason(""), -1);
 	ck_assert_str_eq(acme_identifier_type("192.0.2.1"), "ip");
 	ck_assert_str_eq(acme_identifier_type("2001:db8::1"), "ip");
 	ck_assert_str_eq(acme_identifier_type("www.example.test"), "dns");

@@ -266,6 +266,11 @@ START_TEST(test_due_reasons)
 	f.order_saved = 1;
 	ck_assert_int_eq(cert_due_decide(&c, &f, &reason, &next), 1);
 	ck_assert_str_eq(reason, "resuming a pending order");
+	/* A revoked certificate is replaced, before resuming anything. */
+	f.revoked = 1;
+	ck_assert_int_eq(cert_due_decide(&c, &f, &reason, &next), 1);
+	ck_assert_str_eq(reason, "revoked");
+	f.revoked = 0;
 	f.order_saved = 0;
 	/* Names changed: one fewer, one other, a different case is the same. */
 	free(cur.names[1]);
