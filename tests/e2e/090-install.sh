@@ -22,6 +22,27 @@ scratch_make "$T/distbuild" dist
 tarball=$T/distbuild/bootstack-90.0.0.tar.gz
 [ -f "$tarball" ] || fail "make dist made no $tarball"
 tar -xzf "$tarball" -C "$T" || fail "unpacking the tarball"
+# every file of the tree the README and the guides name is in the tarball
+python3 - "$T/src" "$T/bootstack-90.0.0" <<'PY' >"$T/docnames.out" || fail "files named in the docs missing from the tarball: $(cat "$T/docnames.out")"
+import glob, os, re, sys
+src, dist = sys.argv[1], sys.argv[2]
+docs = ["README.md", "HACKING.md", "CONTRIBUTING.md", "RELEASE.md"] + \
+    [os.path.relpath(p, src) for p in glob.glob(os.path.join(src, "docs", "*.md"))]
+named, missing = set(), []
+for d in docs:
+    for m in re.finditer(r"`(?:\./)?((?:[A-Za-z0-9_.-]+/)*[A-Za-z0-9_.-]+)[`/ ]", open(os.path.join(src, d)).read()):
+        p = m.group(1)
+        if p.startswith(".stack") or "/" not in p and p not in ("stack", "configure.ac", "Makefile.am"):
+            continue
+        if os.path.exists(os.path.join(src, p)):
+            named.add(p)
+for p in sorted(named):
+    if not os.path.exists(os.path.join(dist, p)):
+        missing.append(p)
+print(" ".join(missing) if missing else "%d files named in the docs, all in the tarball" % len(named))
+sys.exit(1 if missing else 0)
+PY
+echo "# $(cat "$T/docnames.out")"
 mkdir -p "$T/build"
 (cd "$T/build" && "$T/bootstack-90.0.0/configure" -q $FHS_ARGS) >>"$T/build.log" 2>&1 \
     || fail "configure from the tarball"

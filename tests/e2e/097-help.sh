@@ -5,7 +5,8 @@
 # the same; a group word lists its sub-commands; the top-level help is a
 # table whose lines fit 80 columns. bootstack(1)'s COMMANDS section is the
 # help itself (make pastes `bootstack help --man` into it): the built page
-# holds it verbatim and man renders each synopsis. No server.
+# holds it verbatim and man renders each synopsis; bootstack-api(8) names
+# the default socket of the key table. No server.
 . "$(dirname "$0")/lib.sh"
 export LC_ALL=C
 MAN=$BS_TOP_BUILDDIR/man/bootstack.1
@@ -76,4 +77,7 @@ while read -r name; do
 	grep -qE "^ +$name( |$)" "$T/man.txt" || fail "bootstack(1) has no section for $name"
 done <"$T/names"
 echo "# bootstack(1): the $n sections of help --man, verbatim"
+# bootstack-api(8) names the socket the key table defaults to
+sock=$("$BS_BIN" -c /dev/null check-config --keys | awk -F'\t' '$1 == "api" && $2 == "listen" { print $4 }')
+grep -qF "$sock" "$BS_TOP_BUILDDIR/man/bootstack-api.8" || fail "bootstack-api(8) does not name $sock"
 pass
