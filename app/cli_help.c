@@ -223,7 +223,7 @@ const struct cli_help cli_helps[] = {
 	  NULL, "bootstack dns restore /var/lib/bootstack/dns/"
 	  "example.com-20261201T120000Z.json --dry-run" },
 
-	{ "report", "report [--rebuild] [--quiet] [--live]",
+	{ "report", "report [--rebuild] [--quiet] | report --live",
 	  "count the new access-log lines into the /ops/ dashboard",
 	  "Count the access-log lines added since the last run (and the API's "
 	  "problem events) into the API overview, feed them to GoAccess, and "
