@@ -12,6 +12,7 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <linux/filter.h>
+#include <signal.h>
 #include <netdb.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,12 +22,15 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <json-c/json.h>
+
 #include "api.h"
 #include "cause.h"
 #include "config.h"
 #include "confenv.h"
 #include "db.h"
 #include "fcgic.h"
+#include "clock.h"
 #include "fs.h"
 #include "log.h"
 #include "routes.h"
@@ -560,6 +564,104 @@ api_status(const struct config *cfg, int argc, char **argv)
 	return (rc == 0 ? 0 : 1);
 }
 
+/*
+ * Reads "generation", "reloads refused" and how many workers are still
+ * starting from the status page at addr. 0, or -1 with *cause.
+ */
+static int
+api_generation(const char *addr, long long *gen, long long *refused,
+    long long *starting, char **cause)
+{
+	struct fcgic_answer	 a;
+	json_object		*j = NULL, *v, *p, *st;
+	size_t			 i;
+	int			 rc = -1;
+
+	fcgic_answer_init(&a, 8 * 1024 * 1024);
+	if (fcgic_get(addr, "/status?full&json", NULL, 10000, &a, cause) != 0)
+		goto out;
+	if (a.status != 200 || (j = json_tokener_parse(buf_str(&a.body))) ==
+	    NULL || !json_object_object_get_ex(j, "generation", &v)) {
+		cause_set(cause, "%s: no status page (%d)", addr, a.status);
+		goto out;
+	}
+	*gen = json_object_get_int64(v);
+	*refused = json_object_object_get_ex(j, "reloads refused", &v) ?
+	    json_object_get_int64(v) : 0;
+	*starting = 0;
+	if (json_object_object_get_ex(j, "processes", &v))
+		for (i = 0; i < json_object_array_length(v); i++)
+			if ((p = json_object_array_get_idx(v, i)) != NULL &&
+			    json_object_object_get_ex(p, "state", &st) &&
+			    strcmp(json_object_get_string(st), "starting") == 0)
+				(*starting)++;
+	rc = 0;
+out:
+	json_object_put(j);
+	fcgic_answer_cleanup(&a);
+	return (rc);
+}
+
+/*
+ * `bootstack-api reload [--socket ADDR] PID`: SIGHUP to the master PID,
+ * then waits until the status page shows the new generation with none of
+ * its workers still starting (exit 0) or
+ * a refused reload (exit 1), at most 60 s: ExecReload= of the unit, so
+ * that `systemctl reload` returns once the new workers serve, and fails
+ * when the configuration was refused (systemd before 253 has no
+ * Type=notify-reload, and would return as soon as kill(1) did).
+ */
+static int
+api_reload(const struct config *cfg, int argc, char **argv)
+{
+	const char	*addr = config_str(cfg, "api", "listen");
+	char		*cause = NULL, *end;
+	long long	 gen0, ref0, gen, ref, starting, deadline;
+	long		 pid;
+
+	if (argc == 4 && strcmp(argv[1], "--socket") == 0) {
+		addr = argv[2];
+		argv += 2;
+		argc -= 2;
+	}
+	errno = 0;
+	pid = argc == 2 ? strtol(argv[1], &end, 10) : 0;
+	if (argc != 2 || errno != 0 || *end != '\0' || pid <= 1) {
+		fprintf(stderr, "usage: bootstack-api [-c FILE] reload "
+		    "[--socket ADDR] PID\n");
+		return (2);
+	}
+	if (api_generation(addr, &gen0, &ref0, &starting, &cause) != 0)
+		goto fail;
+	if (kill((pid_t)pid, SIGHUP) == -1) {
+		cause_set(&cause, "kill %ld: %s", pid, strerror(errno));
+		goto fail;
+	}
+	deadline = clock_ms() + 60000;
+	while (clock_ms() < deadline) {
+		clock_sleep_ms(100);
+		free(cause);
+		cause = NULL;
+		if (api_generation(addr, &gen, &ref, &starting, &cause) != 0)
+			continue;	/* busy: try again */
+		if (gen != gen0 && starting == 0) {
+			printf("reloaded: generation %lld\n", gen);
+			return (0);
+		}
+		if (ref != ref0) {
+			cause_set(&cause, "reload refused, the running "
+			    "configuration is kept (see the log)");
+			goto fail;
+		}
+	}
+	if (cause == NULL)
+		cause_set(&cause, "no new generation within 60 s");
+fail:
+	fprintf(stderr, "bootstack-api: reload: %s\n", cause_text(cause));
+	free(cause);
+	return (1);
+}
+
 /* Prints the usage line. */
 static void
 api_usage(FILE *f)
@@ -568,6 +670,8 @@ api_usage(FILE *f)
 	    "[--routes]\n"
 	    "       bootstack-api [-c FILE | --env NAME] status [--full] "
 	    "[--json] [--socket ADDR]\n"
+	    "       bootstack-api [-c FILE | --env NAME] reload [--socket "
+	    "ADDR] PID\n"
 	    "  -c FILE     configuration (default $BOOTSTACK_CONF, else "
 	    "%s/bootstack.conf)\n"
 	    "  --env NAME  configuration %s/NAME.conf (or $BOOTSTACK_ENV)\n"
@@ -578,6 +682,8 @@ api_usage(FILE *f)
 	    "STATUSES) and exit\n"
 	    "  status      print the status page, read from the FastCGI "
 	    "socket\n"
+	    "  reload PID  SIGHUP the master PID and wait for its new "
+	    "generation\n"
 	    "Signals: HUP reload, TERM drain and stop, USR1 reopen logs, "
 	    "USR2 upgrade\n(exec the installed program again, keeping the "
 	    "socket; see bootstack-api(8)).\n",
@@ -626,7 +732,8 @@ main(int argc, char **argv)
 			return (2);
 		}
 	}
-	if (optind < argc && strcmp(argv[optind], "status") != 0) {
+	if (optind < argc && strcmp(argv[optind], "status") != 0 &&
+	    strcmp(argv[optind], "reload") != 0) {
 		api_usage(stderr);
 		return (2);
 	}
@@ -658,7 +765,9 @@ main(int argc, char **argv)
 		return (1);
 	}
 	if (optind < argc) {
-		rc = api_status(api.cfg, argc - optind, argv + optind);
+		rc = strcmp(argv[optind], "reload") == 0 ?
+		    api_reload(api.cfg, argc - optind, argv + optind) :
+		    api_status(api.cfg, argc - optind, argv + optind);
 		config_free(api.cfg);
 		free(path);
 		return (rc);

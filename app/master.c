@@ -41,6 +41,11 @@
  *		installed one) in this same process, keeping the socket and
  *		the workers; see master_upgrade().
  *
+ * Under systemd (Type=notify, lib/notify.h) it says READY=1 once the
+ * workers of a start or a reload have started, RELOADING=1 when a reload
+ * or an upgrade begins (so `systemctl reload` can wait for the new
+ * generation), STOPPING=1 on a stop, and a STATUS= line with each.
+ *
  * On every tick it also reads the scoreboard: a request running longer than
  * [api] request_slowlog_timeout is written once to the slow-request log
  * (master_slowlog), and a worker whose handler runs
@@ -72,6 +77,7 @@
 #include "config.h"
 #include "listenq.h"
 #include "log.h"
+#include "notify.h"
 #include "proc.h"
 #include "routes.h"
 #include "scoreboard.h"
@@ -88,6 +94,7 @@
 #define TICK_MS			200	/* longest wait between two looks */
 #define MAINTAIN_MS		1000	/* pm = dynamic: one round per second */
 #define FAULTS_MAX		1000	/* emergency_restart_threshold, at most */
+#define READY_MAX_MS		10000	/* READY=1 even if workers still start */
 
 struct master_slot {
 	pid_t		 pid;		/* the worker; 0 when none runs */
@@ -101,6 +108,7 @@ struct master_slot {
 	long long	 idle_since;	/* ms: last seen busy or counting */
 	unsigned long long seen;	/* its requests counter then */
 	long long	 slow_logged;	/* busy_since_ms of the request logged slow */
+	int		 ready_seen;	/* its ready flag, as last seen */
 };
 
 /* [api] pm and its bounds, as the running configuration says. */
@@ -131,6 +139,7 @@ static int			 master_ep = -1;	/* sigfd, and the socket */
 static int			 master_watching;	/* the socket is in master_ep */
 static char			 master_tag_sig, master_tag_listen;
 static int			 slowlog_fd = -1;	/* [api] slowlog; -1 = the log */
+static long long		 ready_due;	/* ms: READY=1 owed, by then; 0 = none */
 static long long		 fault_times[FAULTS_MAX];	/* ring */
 static unsigned int		 fault_next;
 
@@ -246,6 +255,7 @@ master_spawn(struct api *api, unsigned int i)
 	slots[i].retire_by = 0;
 	slots[i].reaping = 0;
 	slots[i].slow_logged = 0;
+	slots[i].ready_seen = 0;
 	slots[i].idle_since = clock_ms();
 	master_clear(api, i);
 	atomic_store(&s->used, 1);
@@ -465,6 +475,11 @@ master_maintain(struct api *api, int listen_event)
 			continue;
 		req = atomic_load_explicit(&b->slots[i].requests,
 		    memory_order_relaxed);
+		/* idle from the moment it is up: a slow start is not idleness */
+		if (!slots[i].ready_seen && atomic_load(&b->slots[i].ready)) {
+			slots[i].ready_seen = 1;
+			slots[i].idle_since = now;
+		}
 		if (req != slots[i].seen || atomic_load_explicit(
 		    &b->slots[i].busy_since_ms, memory_order_relaxed) != 0) {
 			slots[i].seen = req;
@@ -854,6 +869,7 @@ master_new_generation(struct api *api)
 	master_start_generation(api);
 	master_watch_pm(api);
 	master_signal(api, SIGTERM, 1);
+	ready_due = clock_ms() + READY_MAX_MS;
 	log_info("reloaded: generation %u, pm %s, %lld workers%s",
 	    api->generation, config_str(api->cfg, "api", "pm"),
 	    config_int(api->cfg, "api", "workers"),
@@ -873,15 +889,22 @@ master_reload(struct api *api, int force)
 	char		*cause = NULL;
 
 	log_info("reloading %s", api->config_path);
+	notify_reloading("reloading %s", api->config_path);
 	if ((cfg = config_new()) == NULL ||
 	    config_load(cfg, api->config_path, &cause) != 0 ||
 	    master_check(cfg, &cause) != 0) {
 		log_errorx("reload refused, keeping the running configuration: "
 		    "%s", cause_text(cause));
-		free(cause);
 		config_free(cfg);
 		if (force)
 			master_new_generation(api);
+		else {
+			atomic_fetch_add_explicit(&api->board->reloads_refused,
+			    1, memory_order_relaxed);
+			notify_ready("serving; reload refused: %s",
+			    cause_text(cause));
+		}
+		free(cause);
 		return;
 	}
 	if (strcmp(config_str(cfg, "api", "listen"),
@@ -1000,8 +1023,10 @@ master_upgrade(struct api *api)
 	}
 	log_info("upgrade: exec %s; %u workers serve on meanwhile",
 	    api->argv[0], n);
+	notify_reloading("upgrading: exec %s", api->argv[0]);
 	execvp(api->argv[0], api->argv);
 	log_error("upgrade refused: exec %s", api->argv[0]);
+	notify_ready("serving; upgrade refused: exec %s failed", api->argv[0]);
 undo:
 	if (flags != -1)
 		fcntl(api->listen_fd, F_SETFD, flags);
@@ -1072,6 +1097,30 @@ master_adopt(void)
 }
 
 /*
+ * Type=notify: READY=1 once every worker of the current generation has
+ * started (connected to the database, or found it down), or after
+ * READY_MAX_MS, at start and after a reload; with a STATUS= line.
+ */
+static void
+master_notify(struct api *api)
+{
+	struct master_count	 c;
+	unsigned int		 i;
+
+	if (ready_due == 0)
+		return;
+	for (i = 0; i < MASTER_MAX_SLOTS && clock_ms() < ready_due; i++)
+		if (slots[i].pid != 0 && slots[i].generation == api->generation &&
+		    !atomic_load(&api->board->slots[i].ready))
+			return;
+	ready_due = 0;
+	master_count_pool(api, &c);
+	notify_ready("serving: pm %s, %u workers (at most %lld), generation %u",
+	    config_str(api->cfg, "api", "pm"), c.total,
+	    config_int(api->cfg, "api", "workers"), api->generation);
+}
+
+/*
  * Handles one signal; *stopping and *drain_deadline are the stop's state.
  */
 static void
@@ -1097,6 +1146,7 @@ master_on_signal(struct api *api, int sig, int *stopping,
 		master_watch(api, 0);
 		api_listen_stop(api);
 		log_info("stopping: draining %u workers", master_alive());
+		notify_stopping("stopping: draining %u workers", master_alive());
 		*stopping = 1;
 		*drain_deadline = clock_ms() + 1000 *
 		    config_int(api->cfg, "api", "drain_timeout");
@@ -1163,6 +1213,7 @@ master_run(struct api *api)
 	adopted = from != NULL ? master_adopt() : 0;
 	master_start_generation(api);
 	master_watch_pm(api);
+	ready_due = clock_ms() + READY_MAX_MS;
 	if (from != NULL) {
 		/* new workers run: now the old ones finish and exit */
 		master_signal(api, SIGTERM, 1);
@@ -1215,6 +1266,7 @@ master_run(struct api *api)
 		} else {
 			master_fill(api);
 			master_maintain(api, listen_event);
+			master_notify(api);
 		}
 	}
 	close(master_ep);

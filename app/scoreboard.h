@@ -132,6 +132,7 @@ struct scoreboard {
 	scoreboard_counter	 max_children_reached;	/* a spawn the cap refused */
 	scoreboard_counter	 slow_requests;	/* past request_slowlog_timeout */
 	scoreboard_counter	 emergency_restarts; /* emergency_restart_threshold */
+	scoreboard_counter	 reloads_refused; /* a SIGHUP's config did not load */
 	scoreboard_counter	 restarts[SCOREBOARD_RESTART__COUNT];
 	struct scoreboard_slot	 slots[SCOREBOARD_SLOTS];
 };

@@ -42,7 +42,7 @@
 /* The pool-wide figures. */
 struct status_pool {
 	long long		 start, since;
-	unsigned long long	 accepted, max_reached, slow, emergency;
+	unsigned long long	 accepted, max_reached, slow, emergency, refused;
 	int			 queue, queue_max, queue_len;
 	unsigned int		 idle, active, total, active_max;
 	unsigned int		 generation;
@@ -126,6 +126,7 @@ status_pool(struct api *api, struct status_pool *p)
 	p->max_reached = atomic_load(&b->max_children_reached);
 	p->slow = atomic_load(&b->slow_requests);
 	p->emergency = atomic_load(&b->emergency_restarts);
+	p->refused = atomic_load(&b->reloads_refused);
 	p->queue = atomic_load(&b->listen_queue);
 	p->queue_len = atomic_load(&b->listen_queue_len);
 	if (api->listen_fd >= 0 && listenq_get(api->listen_fd, &q, &len) == 0) {
@@ -190,12 +191,13 @@ status_text(struct buf *o, const struct status_pool *p,
 	    "slow requests:        %llu\n"
 	    "max children:         %d\n"
 	    "generation:           %u\n"
-	    "emergency restarts:   %llu\n",
+	    "emergency restarts:   %llu\n"
+	    "reloads refused:      %llu\n",
 	    scoreboard_pms[p->pm % SCOREBOARD_PM__COUNT],
 	    status_time(p->start, t, sizeof(t)), p->since, p->accepted,
 	    p->queue, p->queue_max, p->queue_len, p->idle, p->active, p->total,
 	    p->active_max, p->max_reached, p->slow, p->workers, p->generation,
-	    p->emergency);
+	    p->emergency, p->refused);
 	if (!full)
 		return;
 	for (i = 0; i < nw; i++)
@@ -256,6 +258,7 @@ status_json(const struct status_pool *p, const struct status_worker *w,
 	status_jint(o, "max children", p->workers);
 	status_jint(o, "generation", p->generation);
 	status_jint(o, "emergency restarts", (long long)p->emergency);
+	status_jint(o, "reloads refused", (long long)p->refused);
 	if (!full)
 		return (o);
 	a = json_object_new_array();

@@ -61,6 +61,7 @@ n_waiting() {
 	    WHERE application_name = 'bootstack' AND wait_event_type = 'Lock'")" = "$1" ]
 }
 lines() { [ "$(wc -l <"$1")" = "$2" ]; }
+at_least() { [ -f "$1" ] && [ "$(wc -l <"$1")" -ge "$2" ]; }
 # blocked N: N requests that wait on the lock, in the background; their
 # statuses go to $T/blocked.
 blocked() {
@@ -121,6 +122,8 @@ wait_for 300 grep -q 'the pool reached workers (4)' "$T/api.log" \
     || fail "ondemand: max children reached not logged"
 busy5=$(nworkers)
 [ "$busy5" = 4 ] || fail "ondemand: $busy5 workers for 5 requests, want 4 (the cap)"
+# request_slowlog_timeout is 1 s: the four in workers are logged slow
+wait_for 300 at_least "$T/slow.log" 4 || fail "ondemand: $(cat "$T/slow.log" 2>/dev/null | wc -l) slow requests logged, want 4"
 unlock
 wait_for 900 lines "$T/blocked" 5 || fail "ondemand: requests did not end"
 ok=$(grep -c '^200$' "$T/blocked")
