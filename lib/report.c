@@ -923,7 +923,7 @@ static const char *const report_goaccess_common[] = {
 	"--no-global-config",
 	"--no-progress",
 	"--no-parsing-spinner",
-	"--log-format=" REPORT_LOG_FORMAT,
+	("--log-format=" REPORT_LOG_FORMAT),
 	"--date-format=%d/%b/%Y",
 	"--time-format=%H:%M:%S",
 	/* Garbage first lines (a TLS probe on port 80) must not stop a run. */
