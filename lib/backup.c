@@ -91,7 +91,8 @@ backup_env(const struct config *cfg)
 	static const char *const keys[][2] = {
 		{ "PGHOST", "host" }, { "PGDATABASE", "name" },
 		{ "PGUSER", "user" }, { "PGPASSWORD", "password" },
-		{ "PGSSLMODE", "sslmode" },
+		{ "PGSSLMODE", "sslmode" }, { "PGPORT", "port" },
+		{ "PGTARGETSESSIONATTRS", "target_session_attrs" },
 	};
 	char		**env;
 	const char	*v;
@@ -113,8 +114,7 @@ backup_env(const struct config *cfg)
 			goto fail;
 		}
 	}
-	if (asprintf(&env[n++], "PGPORT=%lld", config_int(cfg, "database",
-	    "port")) == -1 || asprintf(&env[n++], "PGCONNECT_TIMEOUT=%lld",
+	if (asprintf(&env[n++], "PGCONNECT_TIMEOUT=%lld",
 	    config_int(cfg, "database", "connect_timeout")) == -1 ||
 	    (env[n++] = strdup("PGAPPNAME=bootstack-backup")) == NULL)
 		goto fail;

@@ -30,6 +30,7 @@
 #include "cert.h"
 #include "confcheck.h"
 #include "config.h"
+#include "db.h"
 #include "dns.h"
 #include "dns_check.h"
 #include "nginx.h"
@@ -356,9 +357,22 @@ confcheck_dns(const struct config *cfg, struct config_errors *errs)
 	dns_changes_cleanup(&ch);
 }
 
+/* [database] host and port, which must agree, as db_new() reads them. */
+static void
+confcheck_database(const struct config *cfg, struct config_errors *errs)
+{
+	char	*cause = NULL;
+
+	if (db_check_hosts(config_str(cfg, "database", "host"),
+	    config_str(cfg, "database", "port"), &cause) != 0)
+		confcheck_cause(cfg, errs, cause);
+	free(cause);
+}
+
 /* Section checks: the loaders of the commands, in file order of sections. */
 static void (*const confcheck_sections[])(const struct config *,
     struct config_errors *) = {
+	confcheck_database,
 	confcheck_site,
 	confcheck_cert,
 	confcheck_dns,

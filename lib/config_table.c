@@ -117,9 +117,16 @@ const struct config_key config_keys[] = {
 
 	/* [database] */
 	{ "database", "host", CONFIG_STRING, 0, 0, "/run/postgresql", NULL,
-	  "PostgreSQL host name, or the directory of its unix socket" },
-	{ "database", "port", CONFIG_INT, 1, 65535, "5432", NULL,
-	  "PostgreSQL port (also names the unix socket file)" },
+	  "PostgreSQL host name, or the directory of its unix socket; or a "
+	  "comma-separated list of them (a primary and its standbys), "
+	  "tried in turn" },
+	{ "database", "port", CONFIG_STRING, 0, 0, "5432", NULL,
+	  "PostgreSQL port (also names the unix socket file); one for every "
+	  "host, or a comma-separated list, one per host" },
+	{ "database", "target_session_attrs", CONFIG_ENUM, 0, 0, "read-write",
+	  "any|read-write|read-only|primary|standby|prefer-standby",
+	  "which of the hosts a connection is kept on (libpq): read-write "
+	  "finds the primary after a failover" },
 	{ "database", "name", CONFIG_STRING, 0, 0, "bootstack", NULL,
 	  "database name" },
 	{ "database", "user", CONFIG_STRING, 0, 0, "bootstack", NULL,

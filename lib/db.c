@@ -24,12 +24,14 @@
  */
 #include "autoconf.h"
 
+#include <errno.h>
 #include <limits.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "cause.h"
 #include "clock.h"
 #include "config.h"
 #include "db.h"
@@ -37,6 +39,7 @@
 
 #define DB_RETRY_MS	1000	/* minimum gap between connection attempts */
 #define DB_GRACE_MS	1000	/* awaited past statement_timeout */
+#define DB_TIMEOUT_TEXT	"timeout expired (connect_timeout)"
 
 struct db {
 	const struct config		*cfg;		/* borrowed */
@@ -45,6 +48,12 @@ struct db {
 	int				 connecting;	/* conn is an attempt in progress */
 	int				 want_write;	/* ... waiting to write, else to read */
 	long long			 attempt_end_ms; /* ... given up then */
+	long long			 round_end_ms;	/* every host tried by then */
+	int				 host_n;	/* hosts in [database] host */
+	int				 host_i;	/* the one tried or connected */
+	int				 host_tried;	/* hosts tried in this round */
+	int				 host_first;	/* where a round starts: the
+							   last host that worked */
 	long long			 deadline_ms;	/* db_set_deadline(); 0 = none */
 	long long			 down_ms;	/* server down since; 0 = not */
 	unsigned long			 connects;	/* successful connects */
@@ -76,6 +85,76 @@ db_set_error(struct db *db, const char *prefix, const char *msg)
 		db->err[--n] = '\0';
 }
 
+/* The number of comma-separated items of list (1 for NULL or ""). */
+static int
+db_list_len(const char *list)
+{
+	int	 n = 1;
+
+	for (; list != NULL && *list != '\0'; list++)
+		if (*list == ',')
+			n++;
+	return (n);
+}
+
+/*
+ * Item i of a comma-separated list into buf (one item: every i gets it).
+ * -1 if it does not fit.
+ */
+static int
+db_list_item(const char *list, int i, char *buf, size_t size)
+{
+	size_t	 len;
+
+	if (list == NULL)
+		list = "";
+	if (db_list_len(list) > 1)
+		for (; i > 0; i--)
+			list = strchr(list, ',') + 1;
+	len = strcspn(list, ",");
+	if (len >= size)
+		return (-1);
+	memcpy(buf, list, len);
+	buf[len] = '\0';
+	return (0);
+}
+
+/* See db.h. */
+int
+db_check_hosts(const char *host, const char *port, char **why)
+{
+	char		 item[DB_HOST_MAX], *end;
+	long		 num;
+	int		 i, nh = db_list_len(host), np = db_list_len(port);
+
+	if (nh > DB_HOSTS_MAX)
+		return (cause_set(why, "[database] host: %d hosts, at most %d",
+		    nh, DB_HOSTS_MAX));
+	for (i = 0; i < nh; i++)
+		if (db_list_item(host, i, item, sizeof(item)) == -1 ||
+		    item[0] == '\0' || strpbrk(item, " \t'\"\\=") != NULL)
+			return (cause_set(why, "[database] host: '%.200s': "
+			    "want a host name, an address or a socket "
+			    "folder, or several separated by commas (no "
+			    "blanks, quotes, '=' or empty items)", host));
+	if (np != 1 && np != nh)
+		return (cause_set(why, "[database] port: '%.200s' has %d "
+		    "ports for %d hosts: give one for all, or one per host",
+		    port, np, nh));
+	for (i = 0; i < np; i++) {
+		if (db_list_item(port, i, item, sizeof(item)) == -1)
+			item[0] = '\0';
+		errno = 0;
+		num = strtol(item, &end, 10);
+		if (item[0] < '0' || item[0] > '9' || *end != '\0' ||
+		    errno != 0 || num < 1 || num > 65535)
+			return (cause_set(why, "[database] port: '%.200s' is "
+			    "not a port (1..65535) or a list of them "
+			    "separated by commas", port));
+	}
+	return (0);
+}
+
 /* See db.h. */
 struct db *
 db_new(const struct config *cfg, const struct db_stmt *const *stmts)
@@ -87,6 +166,7 @@ db_new(const struct config *cfg, const struct db_stmt *const *stmts)
 	db->cfg = cfg;
 	db->stmts = stmts;
 	db->last_try_ms = -DB_RETRY_MS;
+	db->host_n = db_list_len(config_str(cfg, "database", "host"));
 	return (db);
 }
 
@@ -229,19 +309,77 @@ db_prepare_all(struct db *db, long long until)
 	return (ST_OK);
 }
 
-/* Starts a connection attempt (PQconnectStartParams). */
+/* "HOST:PORT" of host i, for errors and logs. */
+static void
+db_host_name(const struct db *db, int i, char *buf, size_t size)
+{
+	char	 host[DB_HOST_MAX], port[16];
+
+	if (db_list_item(config_str(db->cfg, "database", "host"), i, host,
+	    sizeof(host)) == -1 || db_list_item(config_str(db->cfg,
+	    "database", "port"), i, port, sizeof(port)) == -1)
+		snprintf(buf, size, "host %d", i + 1);
+	else
+		snprintf(buf, size, "%s:%s", host, port);
+}
+
+static enum st	db_host_start(struct db *, long long);
+
+/*
+ * The attempt on the current host failed (why): records it (one host: as
+ * it is; several: "HOST:PORT: why; ..." over the round), closes it and
+ * starts the next host of the round, if one is left. ST_OK when another
+ * attempt is in progress; ST_UNAVAILABLE when every host failed: the
+ * server is down.
+ */
 static enum st
-db_attempt_start(struct db *db, long long now)
+db_host_fail(struct db *db, const char *why)
+{
+	char	 name[DB_HOST_MAX + 16];
+	size_t	 n;
+
+	if (db->host_n == 1)
+		db_set_error(db, "", why);
+	else {
+		db_host_name(db, db->host_i, name, sizeof(name));
+		n = db->host_tried == 0 ? 0 : strlen(db->err);
+		snprintf(db->err + n, sizeof(db->err) - n, "%s%s: %s",
+		    n > 0 ? "; " : "", name, why == NULL ? "" : why);
+		n = strlen(db->err);
+		while (n > 0 && (db->err[n - 1] == '\n' ||
+		    db->err[n - 1] == ' '))
+			db->err[--n] = '\0';
+	}
+	db_disconnect(db);
+	if (++db->host_tried < db->host_n) {
+		db->host_i = (db->host_i + 1) % db->host_n;
+		return (db_host_start(db, clock_ms()));
+	}
+	db->errors++;
+	db->last_ok = 0;
+	db_mark_down(db);
+	return (ST_UNAVAILABLE);
+}
+
+/*
+ * Starts the connection attempt to host db->host_i (PQconnectStartParams),
+ * given connect_timeout. ST_OK when in progress (on this host or, when it
+ * failed at once, the next), ST_UNAVAILABLE when every host failed.
+ */
+static enum st
+db_host_start(struct db *db, long long now)
 {
 	const char	*keys[16], *vals[16];
-	char		 port[16], timeout[16], options[128], idle[24];
-	char		 interval[24], user_timeout[24];
+	char		 host[DB_HOST_MAX], port[16], timeout[16];
+	char		 options[128], idle[24], interval[24], user_timeout[24];
 	long long	 ka;
 	int		 n = 0;
 
-	db->last_try_ms = now;
-	snprintf(port, sizeof(port), "%lld",
-	    config_int(db->cfg, "database", "port"));
+	if (db_list_item(config_str(db->cfg, "database", "host"), db->host_i,
+	    host, sizeof(host)) == -1 || db_list_item(config_str(db->cfg,
+	    "database", "port"), db->host_i, port, sizeof(port)) == -1)
+		return (db_host_fail(db, "[database] host or port: an item "
+		    "is too long"));
 	snprintf(timeout, sizeof(timeout), "%lld",
 	    config_int(db->cfg, "database", "connect_timeout"));
 	/*
@@ -257,12 +395,14 @@ db_attempt_start(struct db *db, long long now)
 	snprintf(interval, sizeof(interval), "%lld", ka / 3 > 0 ? ka / 3 : 1);
 	snprintf(user_timeout, sizeof(user_timeout), "%lld",
 	    config_int(db->cfg, "database", "tcp_user_timeout"));
-	keys[n] = "host";	vals[n++] = config_str(db->cfg, "database", "host");
+	keys[n] = "host";	vals[n++] = host;
 	keys[n] = "port";	vals[n++] = port;
 	keys[n] = "dbname";	vals[n++] = config_str(db->cfg, "database", "name");
 	keys[n] = "user";	vals[n++] = config_str(db->cfg, "database", "user");
 	keys[n] = "password";	vals[n++] = config_str(db->cfg, "database", "password");
 	keys[n] = "sslmode";	vals[n++] = config_str(db->cfg, "database", "sslmode");
+	keys[n] = "target_session_attrs";
+	vals[n++] = config_str(db->cfg, "database", "target_session_attrs");
 	keys[n] = "connect_timeout"; vals[n++] = timeout;
 	keys[n] = "options";	vals[n++] = options;
 	keys[n] = "application_name"; vals[n++] = "bootstack";
@@ -279,15 +419,30 @@ db_attempt_start(struct db *db, long long now)
 		db_set_error(db, "out of memory", NULL);
 		return (ST_NOMEM);
 	}
-	if (PQstatus(db->conn) == CONNECTION_BAD) {
-		db_attempt_fail(db, "", PQerrorMessage(db->conn));
-		return (ST_UNAVAILABLE);
-	}
+	if (PQstatus(db->conn) == CONNECTION_BAD)
+		return (db_host_fail(db, PQerrorMessage(db->conn)));
 	db->connecting = 1;
 	db->want_write = 1;	/* libpq: start as if it said POLLING_WRITING */
+	/* libpq leaves connect_timeout to us in non-blocking mode */
 	db->attempt_end_ms = now +
 	    1000 * config_int(db->cfg, "database", "connect_timeout");
 	return (ST_OK);
+}
+
+/*
+ * Starts a round of connection attempts: each host in turn from the one
+ * that worked last, each given connect_timeout, until one connects.
+ */
+static enum st
+db_attempt_start(struct db *db, long long now)
+{
+	db->last_try_ms = now;
+	db->host_tried = 0;
+	db->host_i = db->host_first;
+	db->err[0] = '\0';
+	db->round_end_ms = now + 1000LL * db->host_n *
+	    config_int(db->cfg, "database", "connect_timeout");
+	return (db_host_start(db, now));
 }
 
 /*
@@ -298,6 +453,7 @@ static int
 db_attempt_step(struct db *db, enum st *st)
 {
 	long long	 until;
+	char		 name[DB_HOST_MAX + 16];
 
 	*st = ST_UNAVAILABLE;
 	switch (PQconnectPoll(db->conn)) {
@@ -305,8 +461,8 @@ db_attempt_step(struct db *db, enum st *st)
 		db->connecting = 0;
 		break;
 	case PGRES_POLLING_FAILED:
-		db_attempt_fail(db, "", PQerrorMessage(db->conn));
-		return (-1);
+		return (db_host_fail(db, PQerrorMessage(db->conn)) == ST_OK ?
+		    0 : -1);
 	case PGRES_POLLING_WRITING:
 		db->want_write = 1;
 		goto pending;
@@ -328,17 +484,19 @@ db_attempt_step(struct db *db, enum st *st)
 		db_mark_down(db);
 		return (-1);
 	}
-	if (db->connects++ > 0)
+	db->host_first = db->host_i;
+	if (db->connects++ > 0 && db->host_n > 1) {
+		db_host_name(db, db->host_i, name, sizeof(name));
+		log_info("database: reconnected, to %s", name);
+	} else if (db->connects > 1)
 		log_info("database: reconnected");
 	db->down_ms = 0;
 	db->err[0] = '\0';
 	*st = ST_OK;
 	return (1);
 pending:
-	if (clock_ms() >= db->attempt_end_ms) {
-		db_attempt_fail(db, "", "timeout expired (connect_timeout)");
-		return (-1);
-	}
+	if (clock_ms() >= db->attempt_end_ms)
+		return (db_host_fail(db, DB_TIMEOUT_TEXT) == ST_OK ? 0 : -1);
 	return (0);
 }
 
@@ -365,28 +523,36 @@ db_ready(struct db *db)
 		if ((st = db_attempt_start(db, now)) != ST_OK)
 			return (st);
 	}
-	until = db->attempt_end_ms;
+	until = db->round_end_ms;
 	if (db->deadline_ms > 0 && db->deadline_ms < until)
 		until = db->deadline_ms;
 	if (db->down_ms != 0 && now + DB_DOWN_WAIT_MS < until)
 		until = now + DB_DOWN_WAIT_MS;
 	DB_WATCH(db, "connect");
 	for (;;) {
+		/* each host's own bound, so a silent one passes to the next */
 		if (db_wait(PQsocket(db->conn), db->want_write ? POLLOUT :
-		    POLLIN, until) == 1) {
-			if ((rc = db_attempt_step(db, &st)) == 0)
+		    POLLIN, db->attempt_end_ms < until ? db->attempt_end_ms :
+		    until) == 1) {
+			if ((rc = db_attempt_step(db, &st)) == 0 &&
+			    clock_ms() < until)
 				continue;
 			if (rc > 0)
 				st = ST_OK;
+			else if (rc == 0)
+				goto pending;
 			break;
 		}
 		st = ST_UNAVAILABLE;
-		if (clock_ms() >= db->attempt_end_ms)
-			db_attempt_fail(db, "", "timeout expired "
-			    "(connect_timeout)");
-		else	/* left in progress, for db_poll() or the next call */
-			db_set_error(db, "", "the database has not answered "
-			    "yet");
+		if (clock_ms() >= db->attempt_end_ms) {
+			if (db_host_fail(db, DB_TIMEOUT_TEXT) != ST_OK)
+				break;
+			if (clock_ms() < until)
+				continue;
+		}
+pending:	/* left in progress, for db_poll() or the next call */
+		st = ST_UNAVAILABLE;
+		db_set_error(db, "", "the database has not answered yet");
 		break;
 	}
 	DB_WATCH(db, NULL);
@@ -419,7 +585,7 @@ db_poll(struct db *db)
 	    now) == 1)
 		(void)db_attempt_step(db, &st);
 	else if (now >= db->attempt_end_ms)
-		db_attempt_fail(db, "", "timeout expired (connect_timeout)");
+		(void)db_host_fail(db, DB_TIMEOUT_TEXT);
 }
 
 /* See db.h. */
@@ -541,6 +707,17 @@ db_result(struct db *db, PGresult *res, PGresult **out)
 	}
 	if (strcmp(db->sqlstate, "23505") == 0)
 		return (ST_CONFLICT);
+	if (strcmp(db->sqlstate, "25006") == 0) {
+		/*
+		 * read_only_sql_transaction: the server became a standby
+		 * under this connection (a switchover that kept it): drop
+		 * it, so the next call looks for the primary again.
+		 */
+		log_warnx("database: %s: the server is read-only, "
+		    "reconnecting", db->err);
+		db_disconnect(db);
+		return (ST_UNAVAILABLE);
+	}
 	if (strncmp(db->sqlstate, "57", 2) == 0 ||
 	    strncmp(db->sqlstate, "08", 2) == 0)
 		return (ST_UNAVAILABLE);	/* shutdown, cancel, connection */

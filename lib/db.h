@@ -23,6 +23,16 @@
  * connect timeouts. TCP connections have keepalives and tcp_user_timeout
  * ([database] tcp_keepalive, tcp_user_timeout), so a peer that vanished is
  * noticed by the kernel too.
+ *
+ * Several servers ([database] host = a,b with port = p or p,q, a primary
+ * and its standbys): an attempt tries each in turn, from the one that
+ * worked last, each for connect_timeout (so a silent host costs that and
+ * the next is tried), and keeps the first one [database]
+ * target_session_attrs accepts (read-write: the primary). After a
+ * failover the old connection breaks, and reconnecting finds the new
+ * primary; a statement refused as read-only (SQLSTATE 25006) drops the
+ * connection too. A call's wait covers the whole round (connect_timeout
+ * per host), still cut at the deadline.
  */
 #ifndef LIB_DB_H
 #define LIB_DB_H
@@ -35,6 +45,17 @@ struct config;
 
 /* How long a call waits on a connection attempt while the server is down. */
 #define DB_DOWN_WAIT_MS	500
+
+#define DB_HOSTS_MAX	16	/* hosts in [database] host */
+#define DB_HOST_MAX	256	/* bytes of one of them */
+
+/*
+ * [database] host and port as the handle takes them: host one name,
+ * address or socket folder, or several separated by commas; port one for
+ * every host or one per host. 0, or -1 with *why (caller frees);
+ * check-config runs it too.
+ */
+int		 db_check_hosts(const char *host, const char *port, char **why);
 
 struct db_stmt {
 	const char	*name;		/* prepared statement name, unique */

@@ -22,6 +22,9 @@
  * the run; the server then drops the lock and rolls back the open
  * transaction.
  *
+ * The run refuses a standby (pg_is_in_recovery()): the lock would be that
+ * server's alone, and the primary's runs would not wait for it.
+ *
  * Caveats:
  * - A file must not COMMIT or ROLLBACK itself. If it ends the transaction,
  *   that is detected and reported, but what it committed stays committed.
@@ -438,6 +441,35 @@ migrate_connect(struct db *db, PGconn **conn, char **cause)
 }
 
 /*
+ * Refuses a standby: its advisory locks are its own (two runs, one on the
+ * primary and one on a standby, would not exclude each other) and it
+ * cannot write anyway. ST_UNAVAILABLE says which server and what to do.
+ */
+static enum st
+migrate_primary(PGconn *conn, char **cause)
+{
+	PGresult	*res;
+	enum st		 st;
+	int		 standby;
+
+	st = migrate_q(conn, "asking whether the server is the primary",
+	    "SELECT pg_is_in_recovery()", 0, NULL, &res, cause);
+	if (st != ST_OK)
+		return (st);
+	standby = PQntuples(res) == 1 && strcmp(PQgetvalue(res, 0, 0),
+	    "t") == 0;
+	PQclear(res);
+	if (standby)
+		return (cause_st(cause, ST_UNAVAILABLE, "the database server "
+		    "%s:%s is a standby (read-only, in recovery): migrations "
+		    "run on the primary only; list every server in "
+		    "[database] host with target_session_attrs = read-write "
+		    "(the default), or wait for the failover to finish and "
+		    "run again", PQhost(conn), PQport(conn)));
+	return (ST_OK);
+}
+
+/*
  * Matches the rows of schema_migrations with the files in l: each row marks
  * its file applied, edited or renamed, or adds a missing entry. l stays
  * sorted by version.
@@ -713,6 +745,8 @@ migrate_apply(struct db *db, const char *dir,
 	if ((st = migrate_scan(dir, 1, &l, cause)) != ST_OK)
 		goto out;
 	if ((st = migrate_connect(db, &conn, cause)) != ST_OK)
+		goto out;
+	if ((st = migrate_primary(conn, cause)) != ST_OK)
 		goto out;
 
 	set = 1;

@@ -7,7 +7,9 @@
  * SHA-256 of the file). Once applied, a file must never change: an edited or
  * vanished file makes migrate_apply refuse to run anything. Concurrent runs
  * serialise on a PostgreSQL advisory lock, so the second one waits and then
- * finds nothing to do.
+ * finds nothing to do. The lock is taken on the primary only: a standby
+ * (pg_is_in_recovery()) is refused with ST_UNAVAILABLE and a cause naming
+ * it.
  */
 #ifndef LIB_MIGRATE_H
 #define LIB_MIGRATE_H

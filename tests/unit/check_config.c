@@ -34,6 +34,7 @@
 
 #include "confcheck.h"
 #include "config.h"
+#include "db.h"
 #include "unit.h"
 
 #ifndef BS_SQLDIR
@@ -225,7 +226,9 @@ START_TEST(test_defaults)
 	ck_assert_int_eq(config_int(cfg, "api", "backlog"), 511);
 	ck_assert_str_eq(config_str(cfg, "database", "host"),
 	    "/run/postgresql");
-	ck_assert_int_eq(config_int(cfg, "database", "port"), 5432);
+	ck_assert_str_eq(config_str(cfg, "database", "port"), "5432");
+	ck_assert_str_eq(config_str(cfg, "database", "target_session_attrs"),
+	    "read-write");
 	ck_assert_str_eq(config_str(cfg, "database", "name"), "bootstack");
 	ck_assert_str_eq(config_str(cfg, "database", "user"), "bootstack");
 	ck_assert_ptr_null(config_str(cfg, "database", "password"));
@@ -333,7 +336,7 @@ START_TEST(test_int_valid)
 	ck_assert_int_eq(config_int(cfg, "api", "backlog"), 65535);
 	ck_assert_int_eq(config_int(cfg, "database", "statement_timeout"),
 	    3600000);
-	ck_assert_int_eq(config_int(cfg, "database", "port"), 1);
+	ck_assert_str_eq(config_str(cfg, "database", "port"), "1");
 	config_free(cfg);
 	cfg = load_ok("[api]\nmax_body = 67108864\nmax_requests = 100000000\n");
 	ck_assert_int_eq(config_int(cfg, "api", "max_body"), 67108864);
@@ -363,8 +366,8 @@ START_TEST(test_int_bounds)
 	    "1024..67108864");
 	load_err("[api]\nbacklog = 65536\n",
 	    "t.conf:2: [api] backlog: 65536 is out of range 1..65535");
-	load_err("[database]\nport = 0\n",
-	    "t.conf:2: [database] port: 0 is out of range 1..65535");
+	load_err("[database]\nconnect_timeout = 0\n",
+	    "t.conf:2: [database] connect_timeout: 0 is out of range 1..60");
 	load_err("[api]\nmax_requests = -1\n",
 	    "t.conf:2: [api] max_requests: -1 is out of range 0..100000000");
 	tload_err("[t]\nn = -6\n", "t.conf:2: [t] n: -6 is out of range -5..5");
@@ -1375,17 +1378,17 @@ START_TEST(test_all_errors)
 		"t.conf:2: [api] workers: 0 is out of range 1..256",
 		"t.conf:3: [api] nope: unknown key",
 		"t.conf:5: unknown section [nosuch]",
-		"t.conf:8: [database] port: 'x' is not an integer",
+		"t.conf:8: [database] connect_timeout: 'x' is not an integer",
 		"t.conf:9: expected [section], key = value or a # comment",
 	};
 	struct config	*cfg;
 	char		*cause = NULL;
 
 	cfg = all_errors("[api]\nworkers = 0\nnope = 1\nbacklog = 7\n"
-	    "[nosuch]\nanything = at all\n[database]\nport = x\njunk\n"
-	    "port = 6000\nname = kept\n", want, 5, 0);
+	    "[nosuch]\nanything = at all\n[database]\nconnect_timeout = x\n"
+	    "junk\nconnect_timeout = 60\nname = kept\n", want, 5, 0);
 	/* A refused line is not a first setting: line 10 is no duplicate. */
-	ck_assert_int_eq(config_int(cfg, "database", "port"), 6000);
+	ck_assert_int_eq(config_int(cfg, "database", "connect_timeout"), 60);
 	ck_assert_int_eq(config_int(cfg, "api", "workers"), 4);
 	ck_assert_int_eq(config_int(cfg, "api", "backlog"), 7);
 	ck_assert_str_eq(config_str(cfg, "database", "name"), "kept");
@@ -1516,6 +1519,54 @@ START_TEST(test_confcheck)
 }
 END_TEST
 
+/* db_check_hosts: what [database] host and port take, as libpq lists. */
+static void
+hosts_err(const char *host, const char *port, const char *want)
+{
+	char	*why = NULL;
+
+	ck_assert_int_eq(db_check_hosts(host, port, &why), -1);
+	ck_assert_msg(why != NULL && strstr(why, want) != NULL,
+	    "%s / %s: %s", host, port, why);
+	free(why);
+}
+
+START_TEST(test_db_hosts)
+{
+	struct config	*cfg;
+	char		*why = NULL;
+
+	ck_assert_int_eq(db_check_hosts("/run/postgresql", "5432", &why), 0);
+	ck_assert_int_eq(db_check_hosts("10.0.0.1,10.0.0.2", "5432", &why), 0);
+	ck_assert_int_eq(db_check_hosts("a,b,c", "1,2,65535", &why), 0);
+	ck_assert_int_eq(db_check_hosts("::1,/tmp", "5432,5433", &why), 0);
+	ck_assert_ptr_null(why);
+	hosts_err("a,b,c", "1,2", "[database] port: '1,2' has 2 ports for 3");
+	hosts_err("a,b", "1,0", "[database] port: '1,0' is not a port");
+	hosts_err("a", "65536", "is not a port (1..65535)");
+	hosts_err("a", "x", "is not a port");
+	hosts_err("a", "", "is not a port");
+	hosts_err("a,b", "1,", "is not a port");
+	hosts_err("a", "+1", "is not a port");
+	hosts_err("a,,b", "1", "[database] host: 'a,,b'");
+	hosts_err("a,b,", "1", "[database] host:");
+	hosts_err("a b", "1", "no blanks");
+	hosts_err("a,host=b", "1", "'='");
+	hosts_err("1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17", "1",
+	    "17 hosts, at most 16");
+
+	/* check-config: at the line of the key */
+	cfg = all_errors("[database]\nhost = 10.0.0.1,10.0.0.2\n"
+	    "port = 5432,5433,5434\n", (const char *const []){
+	    "t.conf:3: [database] port: '5432,5433,5434' has 3 ports for 2 "
+	    "hosts: give one for all, or one per host" }, 1, 1);
+	config_free(cfg);
+	cfg = all_errors("[database]\nhost = 10.0.0.1,10.0.0.2\n"
+	    "port = 5432,5433\ntarget_session_attrs = primary\n", NULL, 0, 1);
+	config_free(cfg);
+}
+END_TEST
+
 /* One TCase named name holding fn. */
 static void
 add(Suite *s, const char *name, const TTest *fn)
@@ -1565,6 +1616,7 @@ config_suite(int forking)
 	add(s, "all_errors", test_all_errors);
 	add(s, "where", test_where);
 	add(s, "confcheck", test_confcheck);
+	add(s, "db_hosts", test_db_hosts);
 	if (forking)
 		add(s, "abort", test_abort);
 	return (s);
