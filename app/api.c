@@ -33,6 +33,7 @@
 #include "clock.h"
 #include "fs.h"
 #include "log.h"
+#include "pool.h"
 #include "routes.h"
 #include "scoreboard.h"
 #include "xmalloc.h"
@@ -748,7 +749,7 @@ main(int argc, char **argv)
 		return (1);
 	}
 	api.config_path = path;
-	if (master_check(api.cfg, &cause) != 0) {
+	if (pool_check(api.cfg, &cause) != 0) {
 		fprintf(stderr, "bootstack-api: %s: %s\n", path, cause);
 		free(cause);
 		config_free(api.cfg);

@@ -43,12 +43,6 @@ struct api {
 /* master.c: runs the supervisor until SIGTERM; returns the exit code. */
 int	master_run(struct api *);
 /*
- * master.c: what the config table cannot check of [api]: the pm's bounds
- * (php-fpm's rules for a dynamic pool) and the rlimits' form. 0, or -1
- * with *cause (caller frees).
- */
-int	master_check(const struct config *, char **cause);
-/*
  * master.c: sets [api] rlimit_files and rlimit_core (soft and hard) in
  * this process, as each worker does at its start and -t does to try them.
  * 0, or -1 with *cause (caller frees).

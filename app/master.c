@@ -78,6 +78,7 @@
 #include "listenq.h"
 #include "log.h"
 #include "notify.h"
+#include "pool.h"
 #include "proc.h"
 #include "routes.h"
 #include "scoreboard.h"
@@ -111,15 +112,6 @@ struct master_slot {
 	int		 ready_seen;	/* its ready flag, as last seen */
 };
 
-/* [api] pm and its bounds, as the running configuration says. */
-struct master_pm {
-	enum scoreboard_pm	 mode;
-	unsigned int		 max;		/* workers: pm.max_children */
-	unsigned int		 start;		/* start_servers */
-	unsigned int		 min_spare, max_spare, spawn_rate;
-	long long		 idle_ms;	/* process_idle_timeout */
-};
-
 /* What the pool of the current generation looks like now. */
 struct master_count {
 	unsigned int	 total;		/* running or due to respawn, not retiring */
@@ -142,54 +134,6 @@ static int			 slowlog_fd = -1;	/* [api] slowlog; -1 = the log */
 static long long		 ready_due;	/* ms: READY=1 owed, by then; 0 = none */
 static long long		 fault_times[FAULTS_MAX];	/* ring */
 static unsigned int		 fault_next;
-
-/* Reads [api] pm and its bounds. */
-static void
-master_pm_get(const struct config *cfg, struct master_pm *pm)
-{
-	const char	*mode = config_str(cfg, "api", "pm");
-
-	pm->mode = strcmp(mode, "dynamic") == 0 ? SCOREBOARD_PM_DYNAMIC :
-	    strcmp(mode, "ondemand") == 0 ? SCOREBOARD_PM_ONDEMAND :
-	    SCOREBOARD_PM_STATIC;
-	pm->max = (unsigned int)config_int(cfg, "api", "workers");
-	pm->start = (unsigned int)config_int(cfg, "api", "start_servers");
-	pm->min_spare = (unsigned int)config_int(cfg, "api",
-	    "min_spare_servers");
-	pm->max_spare = (unsigned int)config_int(cfg, "api",
-	    "max_spare_servers");
-	pm->spawn_rate = (unsigned int)config_int(cfg, "api", "max_spawn_rate");
-	pm->idle_ms = 1000 * config_int(cfg, "api", "process_idle_timeout");
-}
-
-/* See api.h. php-fpm's checks of a dynamic pool, and the rlimits' form. */
-int
-master_check(const struct config *cfg, char **cause)
-{
-	struct master_pm	 pm;
-	const char		*core = config_str(cfg, "api", "rlimit_core");
-
-	*cause = NULL;
-	master_pm_get(cfg, &pm);
-	if (core != NULL && core[0] != '\0' && strcmp(core, "unlimited") != 0 &&
-	    strspn(core, "0123456789") != strlen(core))
-		return (cause_set(cause, "[api] rlimit_core: %s is neither a "
-		    "size in bytes nor \"unlimited\"", core));
-	if (pm.mode != SCOREBOARD_PM_DYNAMIC)
-		return (0);
-	if (pm.min_spare > pm.max_spare)
-		return (cause_set(cause, "[api] min_spare_servers (%u) is "
-		    "greater than max_spare_servers (%u)", pm.min_spare,
-		    pm.max_spare));
-	if (pm.max_spare > pm.max)
-		return (cause_set(cause, "[api] max_spare_servers (%u) is "
-		    "greater than workers (%u)", pm.max_spare, pm.max));
-	if (pm.start < pm.min_spare || pm.start > pm.max_spare)
-		return (cause_set(cause, "[api] start_servers (%u) is not "
-		    "between min_spare_servers (%u) and max_spare_servers (%u)",
-		    pm.start, pm.min_spare, pm.max_spare));
-	return (0);
-}
 
 /*
  * Clears what slot i says about its worker: no pid, idle, nothing pending.
@@ -369,11 +313,11 @@ master_max_reached(struct api *api, unsigned int max)
 static void
 master_fill(struct api *api)
 {
-	struct master_pm	 pm;
+	struct pool	 pm;
 	unsigned int		 i, have = 0;
 	long long		 now = clock_ms();
 
-	master_pm_get(api->cfg, &pm);
+	pool_get(api->cfg, &pm);
 	atomic_store(&api->board->workers, (int)pm.max);
 	atomic_store(&api->board->pm, (int)pm.mode);
 	if (crash_next > 0 &&
@@ -388,7 +332,7 @@ master_fill(struct api *api)
 		    slots[i].waiting)
 			have++;
 	}
-	if (pm.mode == SCOREBOARD_PM_STATIC && have < pm.max)
+	if (pm.mode == POOL_STATIC && have < pm.max)
 		master_spawn_n(api, pm.max - have);
 }
 
@@ -399,12 +343,12 @@ master_fill(struct api *api)
 static void
 master_start_generation(struct api *api)
 {
-	struct master_pm	 pm;
+	struct pool	 pm;
 
-	master_pm_get(api->cfg, &pm);
+	pool_get(api->cfg, &pm);
 	warned_max = 0;
 	maintain_at = clock_ms() + MAINTAIN_MS;
-	if (pm.mode == SCOREBOARD_PM_DYNAMIC)
+	if (pm.mode == POOL_DYNAMIC)
 		master_spawn_n(api, pm.start);
 	master_fill(api);
 }
@@ -429,7 +373,7 @@ master_stop_idle(struct api *api, unsigned int i, const char *why)
  * on a tick) and no worker is idle: one more is forked, up to workers.
  */
 static void
-master_ondemand(struct api *api, const struct master_pm *pm)
+master_ondemand(struct api *api, const struct pool *pm)
 {
 	struct master_count	 c;
 
@@ -456,14 +400,14 @@ static void
 master_maintain(struct api *api, int listen_event)
 {
 	struct scoreboard	*b = api->board;
-	struct master_pm	 pm;
+	struct pool	 pm;
 	struct master_count	 c;
 	unsigned long long	 req;
 	unsigned int		 i, oldest = MASTER_MAX_SLOTS, n;
 	long long		 now = clock_ms();
 	int			 q = -1, len = -1;
 
-	master_pm_get(api->cfg, &pm);
+	pool_get(api->cfg, &pm);
 	if (api->listen_fd >= 0 && listenq_get(api->listen_fd, &q, &len) == 0) {
 		atomic_store(&b->listen_queue, q);
 		atomic_store(&b->listen_queue_len, len);
@@ -492,9 +436,9 @@ master_maintain(struct api *api, int listen_event)
 	if (c.total < pm.max)
 		warned_max = 0;
 	switch (pm.mode) {
-	case SCOREBOARD_PM_STATIC:
+	case POOL_STATIC:
 		break;
-	case SCOREBOARD_PM_DYNAMIC:
+	case POOL_DYNAMIC:
 		if (now < maintain_at)
 			break;
 		maintain_at = now + MAINTAIN_MS;
@@ -524,7 +468,7 @@ master_maintain(struct api *api, int listen_event)
 				master_spawn_n(api, n);
 		}
 		break;
-	case SCOREBOARD_PM_ONDEMAND:
+	case POOL_ONDEMAND:
 		for (i = 0; i < MASTER_MAX_SLOTS; i++) {
 			if (slots[i].pid == 0 || slots[i].retire_by != 0 ||
 			    slots[i].generation != api->generation ||
@@ -571,10 +515,10 @@ master_watch(struct api *api, int on)
 static void
 master_watch_pm(struct api *api)
 {
-	struct master_pm	 pm;
+	struct pool	 pm;
 
-	master_pm_get(api->cfg, &pm);
-	master_watch(api, pm.mode == SCOREBOARD_PM_ONDEMAND);
+	pool_get(api->cfg, &pm);
+	master_watch(api, pm.mode == POOL_ONDEMAND);
 }
 
 /* Counts a worker restart for /metrics. */
@@ -645,13 +589,13 @@ master_fault(struct api *api, int sig)
 static int
 master_reap(struct api *api, int stopping)
 {
-	struct master_pm	 pm;
+	struct pool	 pm;
 	unsigned int		 i;
 	pid_t			 pid;
 	int			 status, emergency = 0;
 	long long		 delay;
 
-	master_pm_get(api->cfg, &pm);
+	pool_get(api->cfg, &pm);
 	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
 		for (i = 0; i < MASTER_MAX_SLOTS; i++)
 			if (slots[i].pid == pid)
@@ -696,7 +640,7 @@ master_reap(struct api *api, int stopping)
 			spawn_after = clock_ms() + delay;
 		if (!stopping && !slots[i].reaping &&
 		    slots[i].generation == api->generation &&
-		    pm.mode != SCOREBOARD_PM_ONDEMAND) {
+		    pm.mode != POOL_ONDEMAND) {
 			slots[i].waiting = 1;
 			slots[i].respawn_at = clock_ms() + delay;
 		}
@@ -892,7 +836,7 @@ master_reload(struct api *api, int force)
 	notify_reloading("reloading %s", api->config_path);
 	if ((cfg = config_new()) == NULL ||
 	    config_load(cfg, api->config_path, &cause) != 0 ||
-	    master_check(cfg, &cause) != 0) {
+	    pool_check(cfg, &cause) != 0) {
 		log_errorx("reload refused, keeping the running configuration: "
 		    "%s", cause_text(cause));
 		config_free(cfg);

@@ -26,10 +26,6 @@ const char *const scoreboard_drops[SCOREBOARD_DROP__COUNT] = {
 	"params_too_big", "eof", "write", "refused"
 };
 
-const char *const scoreboard_pms[SCOREBOARD_PM__COUNT] = {
-	"static", "dynamic", "ondemand"
-};
-
 /* See scoreboard.h. Anonymous shared memory is zeroed by the kernel. */
 struct scoreboard *
 scoreboard_map(void)

@@ -38,14 +38,6 @@
 #define SCOREBOARD_URI_MAX	192	/* request URI kept per slot (cut) */
 #define SCOREBOARD_RID_MAX	65	/* request id, as http.h keeps it */
 
-/* The process manager's mode ([api] pm), as php-fpm's pm. */
-enum scoreboard_pm {
-	SCOREBOARD_PM_STATIC,	/* [api] workers, always */
-	SCOREBOARD_PM_DYNAMIC,	/* start_servers, kept between the spare bounds */
-	SCOREBOARD_PM_ONDEMAND,	/* forked per waiting connection, reaped idle */
-	SCOREBOARD_PM__COUNT
-};
-
 /* What a worker is doing now (its slot's state). */
 enum scoreboard_state {
 	SCOREBOARD_IDLE,	/* waiting for a connection (or none runs) */
@@ -79,7 +71,6 @@ extern const double	 scoreboard_bounds[SCOREBOARD_BUCKETS];	/* seconds */
 extern const char *const scoreboard_methods[SCOREBOARD_METHODS];
 extern const char *const scoreboard_states[SCOREBOARD_STATE__COUNT];
 extern const char *const scoreboard_drops[SCOREBOARD_DROP__COUNT];
-extern const char *const scoreboard_pms[SCOREBOARD_PM__COUNT];
 
 typedef _Atomic unsigned long long scoreboard_counter;
 
@@ -123,7 +114,7 @@ struct scoreboard {
 	long long		 start_time;	/* master's start, Unix seconds */
 	_Atomic int		 workers;	/* configured workers */
 	_Atomic int		 crash_loop;	/* 1 while respawns are backed off */
-	_Atomic int		 pm;		/* enum scoreboard_pm */
+	_Atomic int		 pm;		/* enum pool_mode */
 	_Atomic unsigned int	 generation;	/* bumped by every reload */
 	_Atomic int		 listen_queue;	/* last sample; -1 = unknown */
 	_Atomic int		 listen_queue_max; /* highest sample since start */

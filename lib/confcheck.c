@@ -5,10 +5,10 @@
  *
  * Two kinds of rows: value checks (confcheck_keys[], a key and a function
  * of its text, run on every instance of the key's section), and section
- * checks (confcheck_sections[], the loader a command runs: site_load,
- * cert_load, alert_check_rule, dns_desired). A loader stops at its first
- * error and says "[section NAME] key: why"; that prefix tells where the
- * line is. An error a value check already reported for the same key is not
+ * checks (confcheck_sections[], the loader a command runs: pool_check,
+ * db_check_hosts, site_load, cert_load, alert_check_rule, dns_desired). A
+ * loader stops at its first error and says "[section NAME] key: why"; that
+ * prefix tells where the line is. An error a value check already reported for the same key is not
  * repeated by the section's loader.
  *
  * Caveat: these checks judge the configuration only; they do not reach the
@@ -34,6 +34,7 @@
 #include "dns.h"
 #include "dns_check.h"
 #include "nginx.h"
+#include "pool.h"
 #include "site.h"
 
 #define CONFCHECK_SN_MAX	256	/* "cert www" */
@@ -369,9 +370,21 @@ confcheck_database(const struct config *cfg, struct config_errors *errs)
 	free(cause);
 }
 
+/* [api]: the worker pool's bounds, as bootstack-api checks them. */
+static void
+confcheck_pool(const struct config *cfg, struct config_errors *errs)
+{
+	char	*cause = NULL;
+
+	if (pool_check(cfg, &cause) != 0)
+		confcheck_cause(cfg, errs, cause);
+	free(cause);
+}
+
 /* Section checks: the loaders of the commands, in file order of sections. */
 static void (*const confcheck_sections[])(const struct config *,
     struct config_errors *) = {
+	confcheck_pool,
 	confcheck_database,
 	confcheck_site,
 	confcheck_cert,

@@ -36,6 +36,7 @@
 #include "clock.h"
 #include "http.h"
 #include "listenq.h"
+#include "pool.h"
 
 #define STATUS_MAX	(512 * 1024)
 
@@ -193,7 +194,7 @@ status_text(struct buf *o, const struct status_pool *p,
 	    "generation:           %u\n"
 	    "emergency restarts:   %llu\n"
 	    "reloads refused:      %llu\n",
-	    scoreboard_pms[p->pm % SCOREBOARD_PM__COUNT],
+	    pool_modes[p->pm % POOL__COUNT],
 	    status_time(p->start, t, sizeof(t)), p->since, p->accepted,
 	    p->queue, p->queue_max, p->queue_len, p->idle, p->active, p->total,
 	    p->active_max, p->max_reached, p->slow, p->workers, p->generation,
@@ -242,7 +243,7 @@ status_json(const struct status_pool *p, const struct status_worker *w,
 	json_object_object_add(o, "pool",
 	    json_object_new_string("bootstack-api"));
 	json_object_object_add(o, "process manager", json_object_new_string(
-	    scoreboard_pms[p->pm % SCOREBOARD_PM__COUNT]));
+	    pool_modes[p->pm % POOL__COUNT]));
 	status_jint(o, "start time", p->start);
 	status_jint(o, "start since", p->since);
 	status_jint(o, "accepted conn", (long long)p->accepted);

@@ -157,7 +157,7 @@ start_servers = 4
 min_spare_servers = 1
 max_spare_servers = 2'
 "$BS_API_BIN" -t -c "$BS_CONF" >"$T/t.out" 2>&1 && fail "-t passed start_servers > max_spare_servers"
-grep -q 'start_servers (4) is not between' "$T/t.out" || fail "-t: $(cat "$T/t.out")"
+grep -q 'start_servers: 4 is not between' "$T/t.out" || fail "-t: $(cat "$T/t.out")"
 kill -HUP "$API_PID"
 wait_for 300 grep -q 'reload refused.*start_servers' "$T/api.log" \
     || fail "a reload took contradicting pm bounds"

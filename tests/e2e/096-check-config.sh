@@ -137,6 +137,14 @@ sed 's/^command = .*//; s/^\[alerts\]$/[alerts]\ncommand = mail -s x/' "$G" >"$T
 "$BS_BIN" -c "$T/cmd.conf" check-config 2>"$T/cmd.cc" && fail "check-config took a relative command"
 grep -qF "[alerts] command: 'mail' is not an absolute path" "$T/cmd.cc" || fail "check-config: $(cat "$T/cmd.cc")"
 
+# a dynamic pool whose bounds contradict: the daemon's -t and check-config, same words
+sed "s|^listen = .*|&\npm = dynamic\nstart_servers = 4\nmin_spare_servers = 1\nmax_spare_servers = 2|" "$G" >"$T/pool.conf"
+"$BS_BIN" -c "$T/pool.conf" check-config 2>"$T/pool.cc" && fail "check-config took start_servers > max_spare_servers"
+"$BS_API_BIN" -t -c "$T/pool.conf" >"$T/pool.t" 2>&1 && fail "bootstack-api -t took start_servers > max_spare_servers"
+why="[api] start_servers: 4 is not between min_spare_servers (1) and max_spare_servers (2)"
+grep -qxF "$T/pool.conf:4: $why" "$T/pool.cc" || fail "check-config: $(cat "$T/pool.cc")"
+grep -qF "$why" "$T/pool.t" || fail "bootstack-api -t says otherwise: $(cat "$T/pool.t")"
+
 # --- the environment and secret files are judged too -------------------------------
 printf 's3cret\n' >"$T/pw"
 chmod 644 "$T/pw"
