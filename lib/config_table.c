@@ -201,6 +201,10 @@ const struct config_key config_keys[] = {
 	{ "nginx", "error_log", CONFIG_STRING, 0, 0,
 	  "/var/log/bootstack/nginx-error.log", NULL,
 	  "error log of bootstack's servers" },
+	{ "nginx", "syslog", CONFIG_STRING, 0, 0, NULL, NULL,
+	  "also send the access and error logs to syslog: unix:PATH (the "
+	  "local rsyslog, unix:/dev/log) or HOST:PORT (UDP); unset = the "
+	  "files only (docs/logs-and-metrics.md)" },
 	{ "nginx", "rate", CONFIG_INT, 1, 100000, "20", NULL,
 	  "requests per second one API key may make, from any address" },
 	{ "nginx", "burst", CONFIG_INT, 0, 100000, "40", NULL,

@@ -281,6 +281,85 @@ fail:
 	return (-1);
 }
 
+/*
+ * True when v is IPV4:PORT, [IPV6]:PORT or NAME:PORT, a name being letters,
+ * digits, '.' and '-' (nothing that could end an nginx parameter).
+ */
+static int
+nginx_hostport_ok(const char *v)
+{
+	const char	*p;
+	long		 port;
+	int		 bare;
+
+	if (nginx_listen_ok(v, &bare, &port))
+		return (!bare);
+	return ((p = strrchr(v, ':')) != NULL && p != v &&
+	    strspn(v, "abcdefghijklmnopqrstuvwxyz"
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-") == (size_t)(p - v) &&
+	    nginx_port_ok(p + 1, &port));
+}
+
+/* See nginx.h. */
+/*
+ * Checks [nginx] syslog: "unix:PATH" (a local syslog socket, /dev/log) or
+ * "HOST:PORT" (UDP); empty = none. A host name is letters, digits, '.' and
+ * '-', so the value cannot break out of nginx's syslog: parameter list.
+ */
+int
+nginx_check_syslog(const char *v, char **why)
+{
+	if (v[0] == '\0')
+		return (0);
+	if (strncmp(v, "unix:", 5) == 0) {
+		if (!nginx_path_ok(v + 5) || strchr(v + 5, ',') != NULL)
+			return (cause_set(why, "'%s' is not unix:PATH with an "
+			    "absolute path without ','", v));
+		return (0);
+	}
+	if (!nginx_hostport_ok(v))
+		return (cause_set(why, "'%s' is not unix:PATH or HOST:PORT",
+		    v));
+	return (0);
+}
+
+/*
+ * The access_log and error_log lines that copy every server's logs to
+ * [nginx] syslog, or a comment when it is unset. A unix socket is the local
+ * syslog daemon, which stamps its own host name (nohostname, as glibc's
+ * syslog() does); a UDP peer gets nginx's. The tags tell the log host which
+ * file a line belongs to (dist/rsyslog/).
+ */
+static int
+nginx_syslog_lines(const struct config *cfg, char **out, char **cause)
+{
+	const char	*v = config_str(cfg, "nginx", "syslog");
+	const char	*extra;
+	char		*why = NULL;
+
+	*out = NULL;
+	if (v == NULL || v[0] == '\0') {
+		if ((*out = strdup("# [nginx] syslog is not set: the log "
+		    "files only.")) == NULL)
+			return (cause_set(cause, "out of memory"));
+		return (0);
+	}
+	if (nginx_check_syslog(v, &why) != 0) {
+		cause_set(cause, "[nginx] syslog: %s", cause_text(why));
+		free(why);
+		return (-1);
+	}
+	extra = strncmp(v, "unix:", 5) == 0 ? ",nohostname" : "";
+	if (asprintf(out, "access_log syslog:server=%s,facility=local7,"
+	    "tag=bootstack_access,severity=info%s bootstack;\n\t"
+	    "error_log syslog:server=%s,facility=local7,"
+	    "tag=bootstack_error%s warn;", v, extra, v, extra) == -1) {
+		*out = NULL;
+		return (cause_set(cause, "out of memory"));
+	}
+	return (0);
+}
+
 /* See nginx.h. */
 int
 nginx_server_names(const struct config *cfg, char **names, char **cause)
@@ -318,10 +397,6 @@ out:
 int
 nginx_check_upstream(const char *v, char **why)
 {
-	const char	*p;
-	long		 port;
-	int		 bare;
-
 	if (v[0] == '\0')
 		return (0);		/* unset: [api] listen */
 	if (strncmp(v, "unix:", 5) == 0) {
@@ -330,13 +405,7 @@ nginx_check_upstream(const char *v, char **why)
 			    "absolute path", v));
 		return (0);
 	}
-	if (nginx_listen_ok(v, &bare, &port) && !bare)
-		return (0);
-	/* A host name: letters, digits, '.', '-' then :PORT. */
-	if ((p = strrchr(v, ':')) == NULL || p == v ||
-	    strspn(v, "abcdefghijklmnopqrstuvwxyz"
-	    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-") != (size_t)(p - v) ||
-	    !nginx_port_ok(p + 1, &port))
+	if (!nginx_hostport_ok(v))
 		return (cause_set(why, "'%s' is not unix:PATH or HOST:PORT",
 		    v));
 	return (0);
@@ -457,6 +526,14 @@ nginx_vars_make(const struct config *cfg, const char *dir,
 
 	SET_PATH("access_log", "nginx", "access_log");
 	SET_PATH("error_log", "nginx", "error_log");
+	if (nginx_syslog_lines(cfg, &s, cause) == -1)
+		return (-1);
+	if (nginx_var_set(vars, "syslog_logs", "%s", s) == -1) {
+		free(s);
+		return (cause_set(cause, "out of memory"));
+	}
+	free(s);
+	s = NULL;
 	SET_PATH("webroot", "nginx", "webroot");
 	SET_PATH("ops_root", "nginx", "ops_root");
 	SET_PATH("htpasswd_file", "nginx", "htpasswd_file");

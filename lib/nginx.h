@@ -79,11 +79,12 @@ void	nginx_undo_cleanup(struct nginx_undo *);
  * The value checks of render, shared with check-config (lib/confcheck.c):
  * 0, or -1 with *why (caller frees) saying what is wrong and allowed.
  * listen_http/listen_https words; upstream (empty = [api] listen); a path
- * nginx can be given.
+ * nginx can be given; a syslog target (unix:PATH or HOST:PORT).
  */
 int	nginx_check_listen(const char *value, char **why);
 int	nginx_check_upstream(const char *value, char **why);
 int	nginx_check_path(const char *value, char **why);
+int	nginx_check_syslog(const char *value, char **why);
 /*
  * Makes the folders the rendered configuration names (ACME webroot and its
  * .well-known/acme-challenge, ops_root, the log folders) and an empty

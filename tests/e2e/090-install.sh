@@ -73,7 +73,9 @@ for f in usr/bin/bootstack usr/sbin/bootstack-api \
     usr/share/doc/bootstack/docs/add-a-resource.md \
     usr/share/doc/bootstack/docs/openapi.json \
     usr/share/doc/bootstack/examples/bootstack.conf \
-    usr/share/doc/bootstack/examples/prometheus/bootstack-rules.yml; do
+    usr/share/doc/bootstack/examples/prometheus/bootstack-rules.yml \
+    usr/share/doc/bootstack/examples/rsyslog/bootstack-forward.conf \
+    usr/share/doc/bootstack/examples/rsyslog/bootstack-loghost.conf; do
 	[ -f "$R/$f" ] || fail "make install did not install /$f"
 done
 for f in "$T"/bootstack-90.0.0/dist/*.cron; do

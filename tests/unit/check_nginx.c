@@ -323,6 +323,52 @@ START_TEST(test_render_refuses)
 }
 END_TEST
 
+/*
+ * [nginx] syslog: every server block copies both logs there, a unix socket
+ * without nginx's host name (the local rsyslog stamps its own), UDP with
+ * it; unset leaves the files alone; values that could end nginx's
+ * parameter list are refused.
+ */
+START_TEST(test_render_syslog)
+{
+	static const char *const files[] = { "https.conf", "servers.conf",
+	    "default.conf" };
+	struct nginx_out	 out;
+	char			*cause = NULL;
+	const char		*f;
+	size_t			 i;
+
+	ck_assert_int_eq(render_of(SITE TLS "[nginx]\ndefault_server = yes\n"
+	    "syslog = unix:/dev/log\n", &out, &cause), 0);
+	for (i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		f = file_of(&out, files[i]);
+		ck_assert_msg(strstr(f, "access_log syslog:server="
+		    "unix:/dev/log,facility=local7,tag=bootstack_access,"
+		    "severity=info,nohostname bootstack;") != NULL,
+		    "%s: no syslog access_log", files[i]);
+		ck_assert_msg(strstr(f, "error_log syslog:server="
+		    "unix:/dev/log,facility=local7,tag=bootstack_error,"
+		    "nohostname warn;") != NULL, "%s: no syslog error_log",
+		    files[i]);
+	}
+	nginx_out_cleanup(&out);
+	ck_assert_int_eq(render_of(SITE "[nginx]\nsyslog = logs.lan:514\n",
+	    &out, &cause), 0);
+	ck_assert_ptr_nonnull(strstr(file_of(&out, "servers.conf"),
+	    "access_log syslog:server=logs.lan:514,facility=local7,"
+	    "tag=bootstack_access,severity=info bootstack;"));
+	nginx_out_cleanup(&out);
+	ck_assert_int_eq(render_of(SITE, &out, &cause), 0);
+	ck_assert_ptr_null(strstr(file_of(&out, "servers.conf"), "syslog:"));
+	nginx_out_cleanup(&out);
+	render_err(SITE "[nginx]\nsyslog = unix:dev/log\n", "not unix:PATH");
+	render_err(SITE "[nginx]\nsyslog = unix:/a,tag=x\n", "without ','");
+	render_err(SITE "[nginx]\nsyslog = a,b:514\n", "not unix:PATH or "
+	    "HOST:PORT");
+	render_err(SITE "[nginx]\nsyslog = logs.lan\n", "[nginx] syslog:");
+}
+END_TEST
+
 /* A template with an unknown placeholder names its file and line. */
 START_TEST(test_render_unknown_placeholder)
 {
@@ -507,6 +553,7 @@ nginx_suite(void)
 	tcase_add_test(tc, test_render_no_tls);
 	tcase_add_test(tc, test_render_upstream);
 	tcase_add_test(tc, test_render_refuses);
+	tcase_add_test(tc, test_render_syslog);
 	tcase_add_test(tc, test_render_unknown_placeholder);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("install");
