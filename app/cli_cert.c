@@ -1,7 +1,7 @@
 /*
- * cli_cert.c: `bootstack cert renew|status|revoke`, the command line of
- * lib/cert.h (the certificate life cycle: due-ness, orders, install with
- * FILE.prev and rollback, deploy, the status file).
+ * cli_cert.c: `bootstack cert renew|status|revoke|account`, the command
+ * line of lib/cert.h (the certificate life cycle: due-ness, orders, install
+ * with FILE.prev and rollback, deploy, the status file; the ACME account).
  *
  * This file parses arguments and prints: one line per certificate on
  * stdout, one line per error on stderr.
@@ -14,6 +14,8 @@
  */
 #include "autoconf.h"
 
+#include <openssl/evp.h>
+
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
@@ -22,6 +24,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "acme.h"
 #include "cause.h"
 #include "cert.h"
 #include "cli.h"
@@ -40,9 +43,12 @@ const struct cli_cmd cli_cmd_cert = {
 	"cert",
 	"cert renew [--force] [--dry-run] [--random-delay SECONDS] [NAME...] | "
 	    "cert status [NAME...] | cert revoke NAME [--reason REASON] "
-	    "[--cert-key]",
+	    "[--cert-key] | cert account show | cert account update "
+	    "--contact EMAIL... | cert account update --no-contact | "
+	    "cert account deactivate --yes | "
+	    "cert account rollover",
 	"renew the [cert NAME] certificates that are due (ACME), show them, "
-	"or revoke one",
+	"revoke one, or manage the ACME account",
 	1,
 	cli_cert_run
 };
@@ -367,6 +373,127 @@ out:
 	return (rc);
 }
 
+/* Prints an account object as the CA has it. */
+static void
+cert_account_print(const struct cert_run *run,
+    const struct acme_account_info *info)
+{
+	char	*tp, *why = NULL;
+	size_t	 i;
+
+	tp = crypto_jwk_thumbprint(run->account_key, &why);
+	printf("account:    %s\n", acme_account_url(run->acme));
+	printf("directory:  %s\n", run->directory_url);
+	printf("status:     %s\n", info->status);
+	printf("contact:    ");
+	for (i = 0; i < info->ncontact; i++)
+		printf("%s%s", i > 0 ? ", " : "", info->contact[i]);
+	printf("%s\n", info->ncontact == 0 ? "none" : "");
+	printf("key:        %s (%s, thumbprint %s)\n", run->account_key_file,
+	    crypto_jws_alg(run->account_key), tp != NULL ? tp : "?");
+	if (info->orders != NULL)
+		printf("orders:     %s\n", info->orders);
+	free(tp);
+	free(why);
+}
+
+#define CERT_ACCOUNT_USAGE "usage: bootstack cert account show | " \
+	"update --contact EMAIL... | update --no-contact | deactivate --yes " \
+	"| rollover"
+
+/*
+ * `cert account show | update --contact EMAIL... | deactivate --yes |
+ * rollover` (RFC 8555 7.3.2, 7.3.6, 7.3.5), against [acme] directory_url
+ * with [acme] account_key. None of them creates an account.
+ */
+static int
+cert_account_cmd(struct cli *cli, int argc, char **argv)
+{
+	struct acme_account_info	 info;
+	struct cert_run			 run;
+	const char			*email, *contacts[8];
+	char				*cause = NULL;
+	size_t				 n = 0;
+	int				 i, rc = 1;
+
+	memset(&info, 0, sizeof(info));
+	if (argc < 2) {
+		cli_err("cert", CERT_ACCOUNT_USAGE);
+		return (2);
+	}
+	cert_run_init(&run, cli->cfg);
+	if (strcmp(argv[1], "show") == 0 && argc == 2) {
+		if (cert_account_show(&run, &info, &cause) != 0)
+			goto fail;
+		cert_account_print(&run, &info);
+	} else if (strcmp(argv[1], "update") == 0) {
+		for (i = 2; i < argc; i++) {
+			if (strcmp(argv[i], "--contact") == 0 && i + 1 < argc &&
+			    n < 8)
+				contacts[n++] = argv[++i];
+			else if (strncmp(argv[i], "--contact=", 10) == 0 &&
+			    n < 8)
+				contacts[n++] = argv[i] + 10;
+			else if (strcmp(argv[i], "--no-contact") == 0)
+				continue;
+			else {
+				cli_err("cert", "account update: '%s': want "
+				    "--contact EMAIL (up to 8), or "
+				    "--no-contact", argv[i]);
+				goto out2;
+			}
+		}
+		if (n == 0 && (argc != 3 || strcmp(argv[2], "--no-contact")
+		    != 0)) {
+			cli_err("cert", "account update: give --contact "
+			    "EMAIL (repeatable), or --no-contact");
+			goto out2;
+		}
+		if (cert_account_contact(&run, contacts, n, &info,
+		    &cause) != 0)
+			goto fail;
+		cert_account_print(&run, &info);
+		email = config_str(cli->cfg, "acme", "email");
+		if (email != NULL && *email != '\0')
+			fprintf(stderr, "bootstack cert: note: [acme] email = "
+			    "%s in %s: these contacts stand until it changes "
+			    "(then the CA is told the new one)\n", email,
+			    config_path(cli->cfg));
+	} else if (strcmp(argv[1], "deactivate") == 0) {
+		if (argc != 3 || strcmp(argv[2], "--yes") != 0) {
+			cli_err("cert", "account deactivate cannot be undone: "
+			    "the CA refuses every later request of the "
+			    "account; add --yes");
+			goto out2;
+		}
+		if (cert_account_deactivate(&run, &cause) != 0)
+			goto fail;
+		printf("account %s: deactivated; a new account needs a new "
+		    "key: move %s aside\n", acme_account_url(run.acme),
+		    run.account_key_file);
+	} else if (strcmp(argv[1], "rollover") == 0 && argc == 2) {
+		if (cert_account_rollover(&run, &cause) != 0)
+			goto fail;
+		printf("account %s: rolled over to a new key in %s\n",
+		    acme_account_url(run.acme), run.account_key_file);
+	} else {
+		cli_err("cert", CERT_ACCOUNT_USAGE);
+		goto out2;
+	}
+	rc = 0;
+	goto out;
+fail:
+	cli_err("cert", "account %s: %s", argv[1], cause_text(cause));
+	goto out;
+out2:
+	rc = 2;
+out:
+	free(cause);
+	acme_account_info_cleanup(&info);
+	cert_run_cleanup(&run);
+	return (rc);
+}
+
 /* Dispatches `cert SUBCOMMAND`. */
 static int
 cli_cert_run(struct cli *cli, int argc, char **argv)
@@ -381,6 +508,8 @@ cli_cert_run(struct cli *cli, int argc, char **argv)
 		return (cert_status(cli, argc - 1, argv + 1));
 	if (strcmp(argv[1], "revoke") == 0)
 		return (cert_revoke_cmd(cli, argc - 1, argv + 1));
+	if (strcmp(argv[1], "account") == 0)
+		return (cert_account_cmd(cli, argc - 1, argv + 1));
 	cli_err("cert", "unknown sub-command '%s'; usage: bootstack %s",
 	    argv[1], cli_cmd_cert.usage);
 	return (2);

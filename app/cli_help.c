@@ -188,6 +188,28 @@ const struct cli_help cli_helps[] = {
 	  "1 when the CA refuses",
 	  "bootstack cert revoke site --reason superseded" },
 
+	{ "cert account",
+	  "cert account show | update --contact EMAIL... | update "
+	  "--no-contact | deactivate --yes | rollover",
+	  "show or manage the ACME account of [acme] account_key",
+	  "Work on the ACME account of [acme] account_key at [acme] "
+	  "directory_url (RFC 8555 7.3); none of these creates an account. "
+	  "show prints the account as the CA has it: URL, status, contacts, "
+	  "key. update replaces the contacts (7.3.2); they stand until "
+	  "[acme] email changes, which cert renew then tells the CA. "
+	  "deactivate ends the account for good (7.3.6): the CA refuses "
+	  "every later request of it. rollover moves the account to a new "
+	  "key of [acme] key_type (7.3.5), written over the key file (KEY.next "
+	  "meanwhile; a rollover cut short is finished by the next one); the "
+	  "CA refuses the old key afterwards. The account URL is cached "
+	  "beside the key (KEY.json).",
+	  { { "--contact EMAIL...", "an email address (mailto: optional); "
+	      "repeat for several, at most 8" },
+	    { "--no-contact", "remove every contact" },
+	    { "--yes", "deactivate: yes, for good" } },
+	  "1 when the CA refuses or cannot be reached",
+	  "bootstack cert account update --contact ops@example.com" },
+
 	{ "dns sync", "dns sync [--dry-run] [--no-wait]",
 	  "make the DNS zone hold the declared records",
 	  "Make the zone hold the records the configuration declares ([dns] "

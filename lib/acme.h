@@ -62,6 +62,16 @@ struct acme_account_opts {
 	int		 agree_tos;	/* the operator agreed to the CA's terms */
 	const char	*eab_kid;	/* external account binding key id, or NULL */
 	const char	*eab_hmac_key;	/* its base64url MAC key, or NULL */
+	int		 only_existing;	/* onlyReturnExisting (7.3.1): find the
+					   key's account, never create one */
+};
+
+/* An account object (RFC 8555 7.1.2), as far as the client reads it. */
+struct acme_account_info {
+	char		 *status;	/* valid, deactivated, revoked */
+	char		**contact;	/* "mailto:..." URIs */
+	size_t		  ncontact;
+	char		 *orders;	/* the orders list URL, or NULL */
 };
 
 /* An order (RFC 8555 7.1.3), as far as the client needs it. */
@@ -204,6 +214,44 @@ enum st		 acme_account(struct acme *, EVP_PKEY *key,
 time_t		 acme_rate_limited_until(const struct acme *);
 /* The account URL ("kid"), NULL before acme_account (borrowed). */
 const char	*acme_account_url(const struct acme *);
+/*
+ * Uses the account at url (a URL cached from an earlier acme_account)
+ * with key (borrowed), without asking the CA.
+ */
+enum st		 acme_account_use(struct acme *, EVP_PKEY *key,
+		    const char *url, char **cause);
+
+/* Account management (acme_account.c); each needs the account first. */
+void		 acme_account_info_cleanup(struct acme_account_info *);
+/* Parses an account object; 0, or -1 if it has no string "status". */
+int		 acme_account_parse(const char *, size_t,
+		    struct acme_account_info *);
+/*
+ * Reads the account object back (POST-as-GET to the account URL).
+ * ST_NOTFOUND when the CA has no such account (accountDoesNotExist: a
+ * stale URL); the other requests below say so the same way.
+ */
+enum st		 acme_account_get(struct acme *, struct acme_account_info *,
+		    char **cause);
+/*
+ * Replaces the account's contact URIs with the n given ("mailto:..."; n 0
+ * removes them all), 7.3.2; *info (may be NULL) gets the CA's reply.
+ */
+enum st		 acme_account_update(struct acme *, const char *const *contact,
+		    size_t n, struct acme_account_info *, char **cause);
+/*
+ * Deactivates the account (7.3.6): the CA refuses every later request
+ * signed for it, for good.
+ */
+enum st		 acme_account_deactivate(struct acme *, char **cause);
+/*
+ * Rolls the account over to newkey (7.3.5, borrowed; must outlive a):
+ * the keyChange request, an inner JWS signed by newkey inside an outer
+ * one signed by the old key. Afterwards a signs with newkey and the CA
+ * refuses the old one. ST_CONFLICT when newkey already has an account.
+ */
+enum st		 acme_account_rollover(struct acme *, EVP_PKEY *newkey,
+		    char **cause);
 
 void		 acme_order_init(struct acme_order *);	/* zeroes it */
 void		 acme_order_cleanup(struct acme_order *);	/* safe twice */

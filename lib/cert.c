@@ -439,62 +439,82 @@ cert_random(unsigned long n)
 
 /* See cert.h. */
 int
-cert_connect(struct cert_run *run, char **cause)
+cert_connect_ca(struct cert_run *run, char **cause)
 {
 	const struct config	*cfg = run->cfg;
 	struct acme_config	 ac;
-	struct acme_account_opts ao;
 	enum crypto_key_type	 kt;
-	char			*path = NULL;
 	const char		*kp;
 	int			 created = 0;
 
 	*cause = NULL;
 	if (run->acme != NULL)
 		return (0);
-	if (run->acme_tried) {
+	memset(&ac, 0, sizeof(ac));
+	ac.directory_url = run->directory_url;
+	ac.ca_bundle = config_str(cfg, "acme", "ca_bundle");
+	ac.timeout = (long)config_int(cfg, "acme", "timeout");
+	ac.poll_timeout = (long)config_int(cfg, "acme", "poll_timeout");
+	free(run->account_key_file);
+	free(run->account_key_next);
+	run->account_key_next = NULL;
+	if ((kp = config_str(cfg, "acme", "account_key")) != NULL)
+		run->account_key_file = strdup(kp);
+	else if (asprintf(&run->account_key_file, "%s/account.key",
+	    run->state_dir) == -1)
+		run->account_key_file = NULL;
+	if (run->account_key_file == NULL || asprintf(&run->account_key_next,
+	    "%s.next", run->account_key_file) == -1) {
+		run->account_key_next = NULL;
+		return (cause_set(cause, "out of memory"));
+	}
+	(void)crypto_key_type_parse(config_str(cfg, "acme", "key_type"), &kt);
+	EVP_PKEY_free(run->account_key);
+	if (run->no_create)
+		run->account_key = crypto_key_load(run->account_key_file,
+		    cause);
+	else
+		run->account_key = crypto_key_load_or_new(
+		    run->account_key_file, kt, &created, cause);
+	if (run->account_key == NULL)
+		return (-1);
+	if (created)
+		log_info("cert: new account key %s", run->account_key_file);
+	if ((run->acme = acme_new(&ac, cause)) == NULL)
+		return (-1);
+	if (acme_directory(run->acme, cause) != ST_OK) {
+		acme_free(run->acme);
+		run->acme = NULL;
+		return (-1);
+	}
+	return (0);
+}
+
+/* See cert.h. */
+int
+cert_connect(struct cert_run *run, char **cause)
+{
+	*cause = NULL;
+	if (run->acme != NULL && run->account_open)
+		return (0);
+	if (run->acme_tried && !run->account_open) {
 		cause_set(cause, "%s", run->acme_error != NULL ?
 		    run->acme_error : "the CA is unreachable");
 		return (-1);
 	}
 	run->acme_tried = 1;
-	memset(&ac, 0, sizeof(ac));
-	ac.directory_url = config_str(cfg, "acme", "directory_url");
-	ac.ca_bundle = config_str(cfg, "acme", "ca_bundle");
-	ac.timeout = (long)config_int(cfg, "acme", "timeout");
-	ac.poll_timeout = (long)config_int(cfg, "acme", "poll_timeout");
-	if ((kp = config_str(cfg, "acme", "account_key")) == NULL) {
-		if (asprintf(&path, "%s/account.key", run->state_dir) == -1) {
-			cause_set(cause, "out of memory");
-			goto fail;
-		}
-		kp = path;
-	}
-	(void)crypto_key_type_parse(config_str(cfg, "acme", "key_type"), &kt);
-	if ((run->account_key = crypto_key_load_or_new(kp, kt, &created,
-	    cause)) == NULL)
+	if (cert_connect_ca(run, cause) != 0 ||
+	    cert_account_open(run, !run->no_create, cause) != 0)
 		goto fail;
-	if (created)
-		log_info("cert: new account key %s", kp);
-	if ((run->acme = acme_new(&ac, cause)) == NULL ||
-	    acme_directory(run->acme, cause) != ST_OK)
-		goto fail;
-	memset(&ao, 0, sizeof(ao));
-	ao.email = config_str(cfg, "acme", "email");
-	ao.agree_tos = config_bool(cfg, "acme", "agree_tos");
-	ao.eab_kid = config_str(cfg, "acme", "eab_kid");
-	ao.eab_hmac_key = config_str(cfg, "acme", "eab_hmac_key");
-	if (acme_account(run->acme, run->account_key, &ao, cause) != ST_OK)
-		goto fail;
-	free(path);
+	run->account_open = 1;
 	return (0);
 fail:
-	free(path);
 	if (run->acme != NULL && acme_rate_limited_until(run->acme) >
 	    run->rate_limited_until)
 		run->rate_limited_until = acme_rate_limited_until(run->acme);
 	acme_free(run->acme);
 	run->acme = NULL;
+	free(run->acme_error);
 	run->acme_error = *cause != NULL ? strdup(*cause) : NULL;
 	return (-1);
 }
@@ -1202,6 +1222,7 @@ cert_run_init(struct cert_run *run, const struct config *cfg)
 	memset(run, 0, sizeof(*run));
 	run->cfg = cfg;
 	run->state_dir = config_str(cfg, "acme", "state_dir");
+	run->directory_url = config_str(cfg, "acme", "directory_url");
 }
 
 /* See cert.h. */
@@ -1210,11 +1231,14 @@ cert_run_cleanup(struct cert_run *run)
 {
 	acme_free(run->acme);
 	EVP_PKEY_free(run->account_key);
+	EVP_PKEY_free(run->next_key);
 	free(run->acme_error);
+	free(run->account_key_file);
+	free(run->account_key_next);
 	run->acme = NULL;
-	run->account_key = NULL;
-	run->acme_error = NULL;
-	run->acme_tried = 0;
+	run->account_key = run->next_key = NULL;
+	run->acme_error = run->account_key_file = run->account_key_next = NULL;
+	run->acme_tried = run->account_open = 0;
 }
 
 /* See cert.h. */

@@ -42,6 +42,7 @@
 #include "st.h"
 
 struct acme;
+struct acme_account_info;
 struct acme_ari;
 struct acme_order;
 struct config;
@@ -80,8 +81,15 @@ struct cert_run {
 	const char		*state_dir;	/* borrowed: [acme] state_dir */
 	int			 force;		/* --force */
 	int			 dry_run;	/* --dry-run */
+	const char		*directory_url;	/* the CA: [acme] directory_url,
+						   or the dry run's */
+	int			 no_create;	/* never create an account */
 	struct acme		*acme;		/* made on first need */
 	EVP_PKEY		*account_key;
+	char			*account_key_file; /* its path, owned */
+	char			*account_key_next; /* KEY.next (rollover) */
+	EVP_PKEY		*next_key;	/* KEY.next, while looked at */
+	int			 account_open;	/* the account is known */
 	int			 acme_tried;	/* cert_connect ran (maybe failed) */
 	char			*acme_error;	/* why acme is NULL */
 	time_t			 rate_limited_until; /* the CA said
@@ -116,6 +124,41 @@ void		 cert_run_cleanup(struct cert_run *);	/* safe twice */
  * remembered and repeated). 0, or -1 with *cause.
  */
 int		 cert_connect(struct cert_run *, char **cause);
+/*
+ * Its first half: the account key (made on first use, unless no_create)
+ * and the directory of run->directory_url. 0, or -1 with *cause.
+ */
+int		 cert_connect_ca(struct cert_run *, char **cause);
+
+/* --- the account (cert_account.c) ----------------------------------------- */
+/*
+ * The account URL cache of the key at keypath: KEY.json for KEY.key, else
+ * keypath + ".json" (caller frees; NULL on ENOMEM).
+ */
+char		*cert_account_cache_path(const char *keypath);
+/*
+ * Opens the account of run's key at run's CA: the cached URL (read back:
+ * it must be valid), else newAccount with onlyReturnExisting, else (with
+ * create) a new account; then tells the CA a changed [acme] email. 0, or
+ * -1 with *cause.
+ */
+int		 cert_account_open(struct cert_run *, int create, char **cause);
+/* `cert account show`: the account object as the CA has it. */
+int		 cert_account_show(struct cert_run *, struct acme_account_info *,
+		    char **cause);
+/*
+ * `cert account update --contact`: sets the n contact addresses (email,
+ * with or without "mailto:"); *info gets the CA's account object.
+ */
+int		 cert_account_contact(struct cert_run *, const char *const *emails,
+		    size_t n, struct acme_account_info *, char **cause);
+/* `cert account deactivate` (RFC 8555 7.3.6). */
+int		 cert_account_deactivate(struct cert_run *, char **cause);
+/*
+ * `cert account rollover` (7.3.5): a new key of [acme] key_type replaces
+ * the account key, at the CA and in the key file (KEY.next meanwhile).
+ */
+int		 cert_account_rollover(struct cert_run *, char **cause);
 /* A uniform random number in 0..n (getrandom; 0 if it fails). */
 unsigned long	 cert_random(unsigned long n);
 

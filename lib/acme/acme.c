@@ -18,8 +18,10 @@
  * yields an error line, not a crash. Anything a retry loop allocates is
  * freed in the same iteration.
  *
- * Caveats: "dns" and "ip" (RFC 8738) identifiers only; no key rollover (7.3.5) and no account
- * deactivation; a CA that answers newOrder with an order whose identifiers
+ * Account management (update, key rollover, deactivation) is in
+ * acme_account.c.
+ *
+ * Caveats: "dns" and "ip" (RFC 8738) identifiers only; a CA that answers newOrder with an order whose identifiers
  * differ from the request is not detected here, but the chain check after
  * download (crypto_chain_check) refuses a certificate without every name.
  */
@@ -205,6 +207,7 @@ acme_free(struct acme *a)
 	free(a->u_account);
 	free(a->u_order);
 	free(a->u_revoke);
+	free(a->u_keychange);
 	free(a->u_ari);
 	free(a->terms);
 	acme_profiles_clear(a);
@@ -254,6 +257,7 @@ acme_directory(struct acme *a, char **cause)
 	    acme_dir_url(dir, "newAccount", &a->u_account, 1) != 0 ||
 	    acme_dir_url(dir, "newOrder", &a->u_order, 1) != 0 ||
 	    acme_dir_url(dir, "revokeCert", &a->u_revoke, 0) != 0 ||
+	    acme_dir_url(dir, "keyChange", &a->u_keychange, 0) != 0 ||
 	    acme_dir_url(dir, "renewalInfo", &a->u_ari, 0) != 0) {
 		st = cause_st(cause, ST_UPSTREAM, "%s: not an ACME directory "
 		    "(newNonce, newAccount or newOrder missing)", what);
@@ -352,25 +356,20 @@ out:
 	return (jws);
 }
 
-/* See acme.h. */
+/* See acme_int.h. */
 enum st
-acme_account(struct acme *a, EVP_PKEY *key, const struct acme_account_opts *o,
-    char **cause)
+acme_key_set(struct acme *a, EVP_PKEY *key, char **cause)
 {
-	struct acme_reply	 r;
-	json_object		*pl = NULL, *arr, *s, *eab;
-	char			*payload = NULL, *why = NULL, *mail = NULL;
-	char			 what[512];
-	enum st			 st;
+	char	*why = NULL;
+	enum st	 st;
 
-	*cause = NULL;
 	if (crypto_jws_alg(key) == NULL)
 		return (cause_st(cause, ST_BADREQ, "unsupported account key"));
 	a->key = key;
 	free(a->jwk);
 	free(a->thumbprint);
 	free(a->kid);
-	a->kid = NULL;
+	a->jwk = a->thumbprint = a->kid = NULL;
 	if ((a->jwk = crypto_jwk(key, &why)) == NULL ||
 	    (a->thumbprint = crypto_jwk_thumbprint(key, &why)) == NULL) {
 		st = cause_st(cause, ST_INTERNAL, "account key: %s",
@@ -378,6 +377,76 @@ acme_account(struct acme *a, EVP_PKEY *key, const struct acme_account_opts *o,
 		free(why);
 		return (st);
 	}
+	return (ST_OK);
+}
+
+/* Keeps the account URL, the Location of a newAccount reply. */
+static enum st
+acme_take_kid(struct acme *a, struct acme_reply *r, const char *what,
+    char **cause)
+{
+	if (r->location == NULL)
+		return (cause_st(cause, ST_UPSTREAM, "%s: no Location "
+		    "(account URL) in the reply", what));
+	a->kid = r->location;
+	r->location = NULL;
+	return (ST_OK);
+}
+
+/*
+ * newAccount with onlyReturnExisting (7.3.1): the URL of the key's
+ * account, ST_NOTFOUND when the CA has none (accountDoesNotExist).
+ */
+static enum st
+acme_account_existing(struct acme *a, char **cause)
+{
+	struct acme_reply	 r;
+	struct acme_problem	 p;
+	char			 what[512];
+	enum st			 st;
+
+	(void)snprintf(what, sizeof(what), "newAccount %s (onlyReturnExisting)",
+	    a->u_account);
+	acme_reply_init(&r, a);
+	acme_problem_init(&p);
+	if ((st = acme_post(a, a->u_account, "{\"onlyReturnExisting\":true}",
+	    1, NULL, &r, cause)) != ST_OK)
+		goto out;
+	if (r.code != 200 && r.code != 201) {
+		if (r.code >= 400 && acme_problem_parse(buf_str(&r.body),
+		    r.body.len, &p) == 0 &&
+		    acme_problem_is(&p, "accountDoesNotExist"))
+			st = cause_st(cause, ST_NOTFOUND, "%s: the CA has no "
+			    "account for this key", what);
+		else
+			st = acme_fail_reply(&r, what, cause);
+		goto out;
+	}
+	if ((st = acme_take_kid(a, &r, what, cause)) != ST_OK)
+		goto out;
+	st = ST_OK;
+out:
+	acme_problem_cleanup(&p);
+	acme_reply_cleanup(&r);
+	return (st);
+}
+
+/* See acme.h. */
+enum st
+acme_account(struct acme *a, EVP_PKEY *key, const struct acme_account_opts *o,
+    char **cause)
+{
+	struct acme_reply	 r;
+	json_object		*pl = NULL, *arr, *s, *eab;
+	char			*payload = NULL, *mail = NULL;
+	char			 what[512];
+	enum st			 st;
+
+	*cause = NULL;
+	if ((st = acme_key_set(a, key, cause)) != ST_OK)
+		return (st);
+	if (o->only_existing)
+		return (acme_account_existing(a, cause));
 	if (a->terms != NULL && !o->agree_tos)
 		return (cause_st(cause, ST_FORBIDDEN, "the CA requires "
 		    "agreeing to its terms of service (%s): read them and set "
@@ -430,13 +499,8 @@ acme_account(struct acme *a, EVP_PKEY *key, const struct acme_account_opts *o,
 		st = acme_fail_reply(&r, what, cause);
 		goto out;
 	}
-	if (r.location == NULL) {
-		st = cause_st(cause, ST_UPSTREAM, "%s: no Location (account "
-		    "URL) in the reply", what);
+	if ((st = acme_take_kid(a, &r, what, cause)) != ST_OK)
 		goto out;
-	}
-	a->kid = r.location;
-	r.location = NULL;
 	log_debug("acme: account %s (%s)", a->kid, r.code == 201 ? "created" :
 	    "existing");
 	st = ST_OK;

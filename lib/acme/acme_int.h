@@ -36,6 +36,7 @@ struct acme {
 	char		*u_account;	/* newAccount */
 	char		*u_order;	/* newOrder */
 	char		*u_revoke;	/* revokeCert */
+	char		*u_keychange;	/* keyChange, NULL if not offered */
 	char		*u_ari;		/* renewalInfo, NULL without ARI */
 	char		*terms;		/* meta.termsOfService */
 	char		**profiles;	/* meta.profiles names (the profiles
@@ -66,6 +67,13 @@ struct acme_reply {
 int	acme_problem_from(json_object *obj, struct acme_problem *p);
 /* True if the problem type ends with the ACME error name. */
 int	acme_problem_is(const struct acme_problem *p, const char *name);
+
+/* --- acme.c ------------------------------------------------------------ */
+/*
+ * Makes key (borrowed) the account key: its JWK and thumbprint; forgets
+ * the account URL. ST_OK, or an error with *cause.
+ */
+enum st	acme_key_set(struct acme *a, EVP_PKEY *key, char **cause);
 
 /* --- acme_http.c -------------------------------------------------------- */
 /*

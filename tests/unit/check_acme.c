@@ -374,6 +374,50 @@ START_TEST(test_ari_parse)
 }
 END_TEST
 
+/*
+ * Account objects (RFC 8555 7.1.2) from a hostile CA: no status, a status
+ * that is not a string, contacts that are not strings or too many, not
+ * JSON at all: -1 or the sane part, never a crash or a leak.
+ */
+START_TEST(test_account_parse)
+{
+	struct acme_account_info	 info;
+	char				 big[4096];
+	const char			*s;
+	size_t				 i, n;
+
+	s = "{\"status\":\"valid\",\"contact\":[\"mailto:a@x.test\","
+	    "7,null,\"mailto:b@x.test\"],\"orders\":\"https://ca/o/1\"}";
+	ck_assert_int_eq(acme_account_parse(s, strlen(s), &info), 0);
+	ck_assert_str_eq(info.status, "valid");
+	ck_assert_uint_eq(info.ncontact, 2);
+	ck_assert_str_eq(info.contact[1], "mailto:b@x.test");
+	ck_assert_str_eq(info.orders, "https://ca/o/1");
+	acme_account_info_cleanup(&info);
+	acme_account_info_cleanup(&info);	/* safe twice */
+	s = "{\"contact\":[\"mailto:a@x.test\"]}";
+	ck_assert_int_eq(acme_account_parse(s, strlen(s), &info), -1);
+	s = "{\"status\":7}";
+	ck_assert_int_eq(acme_account_parse(s, strlen(s), &info), -1);
+	s = "{\"status\":\"valid\",\"contact\":\"mailto:a@x.test\"}";
+	ck_assert_int_eq(acme_account_parse(s, strlen(s), &info), 0);
+	ck_assert_uint_eq(info.ncontact, 0);
+	acme_account_info_cleanup(&info);
+	ck_assert_int_eq(acme_account_parse("[1]", 3, &info), -1);
+	ck_assert_int_eq(acme_account_parse("{", 1, &info), -1);
+	/* 100 contacts: at most 16 kept. */
+	n = (size_t)snprintf(big, sizeof(big), "{\"status\":\"valid\","
+	    "\"contact\":[");
+	for (i = 0; i < 100; i++)
+		n += (size_t)snprintf(big + n, sizeof(big) - n, "%s\"m:%zu\"",
+		    i > 0 ? "," : "", i);
+	n += (size_t)snprintf(big + n, sizeof(big) - n, "]}");
+	ck_assert_int_eq(acme_account_parse(big, n, &info), 0);
+	ck_assert_uint_eq(info.ncontact, 16);
+	acme_account_info_cleanup(&info);
+}
+END_TEST
+
 START_TEST(test_order_parse)
 {
 	static const char ok[] = "{\"status\":\"invalid\",\"expires\":"
@@ -798,6 +842,7 @@ acme_suite(void)
 	ADD("retry_after", test_retry_after);
 	ADD("time_parse", test_time_parse);
 	ADD("ari_parse", test_ari_parse);
+	ADD("account_parse", test_account_parse);
 	ADD("order_parse", test_order_parse);
 	ADD("link_alternates", test_link_alternates);
 	ADD("hostile_directory", test_hostile_directory);

@@ -50,7 +50,7 @@ static char	 tdir[64];
  * A small ACME CA for what Debian's Pebble lacks (ARI, profiles), on the
  * loopback test server, faithful to RFC 9773 and the profiles draft for
  * just that part: a directory with renewalInfo and meta.profiles, nonces,
- * an account; GET renewalInfo/ID answers a suggestedWindow with
+ * an account (newAccount, its object at acct/1); GET renewalInfo/ID answers a suggestedWindow with
  * Retry-After: 3600 (the same window for the first two asks, an earlier
  * one afterwards, as when a CA plans a revocation); newOrder answers
  * rateLimited with Retry-After: 7200 and keeps the decoded payload in
@@ -93,7 +93,10 @@ ca_handle(int fd, int n_conn)
 		    "Connection: close\r\nReplay-Nonce: caAcct\r\n"
 		    "Location: %s/acct/1\r\n", base);
 		snprintf(body, sizeof(body), "{\"status\":\"valid\"}");
-	} else if (strncmp(path, "/ca/ari/", 8) == 0) {
+	} else if (strcmp(path, "/ca/acct/1") == 0)
+		snprintf(body, sizeof(body), "{\"status\":\"valid\","
+		    "\"contact\":[]}");
+	else if (strncmp(path, "/ca/ari/", 8) == 0) {
 		hits++;
 		s = ca_base + (hits <= 2 ? 10 * DAY : DAY);
 		e = hits <= 2 ? s + 2 * DAY : s + 3600;
