@@ -175,8 +175,9 @@ const struct config_key config_keys[] = {
 	{ "nginx", "template_dir", CONFIG_STRING, 0, 0, BS_NGINXDIR, NULL,
 	  "folder of the templates rendered" },
 	{ "nginx", "upstream", CONFIG_STRING, 0, 0, NULL, NULL,
-	  "where nginx sends FastCGI requests, unix:PATH or HOST:PORT; "
-	  "unset = [api] listen" },
+	  "where nginx sends FastCGI requests: servers separated by commas, "
+	  "each unix:PATH or HOST:PORT then optionally weight=N max_fails=N "
+	  "fail_timeout=Ns backup; unset = [api] listen" },
 	{ "nginx", "listen_http", CONFIG_STRING, 0, 0, "80", NULL,
 	  "plain HTTP listen addresses, blank-separated: PORT, IPV4:PORT, "
 	  "[IPV6]:PORT" },

@@ -393,12 +393,10 @@ out:
 	return (rc);
 }
 
-/* See nginx.h. */
-int
-nginx_check_upstream(const char *v, char **why)
+/* Checks one upstream address: unix:PATH or HOST:PORT. */
+static int
+nginx_check_upstream_addr(const char *v, char **why)
 {
-	if (v[0] == '\0')
-		return (0);		/* unset: [api] listen */
 	if (strncmp(v, "unix:", 5) == 0) {
 		if (!nginx_path_ok(v + 5))
 			return (cause_set(why, "'%s' is not unix:PATH with an "
@@ -411,18 +409,149 @@ nginx_check_upstream(const char *v, char **why)
 	return (0);
 }
 
+/* True when s is a decimal min..max, with suffix allowed at its end. */
+static int
+nginx_num_ok(const char *s, long min, long max, const char *suffix,
+    long *out)
+{
+	char	*end;
+
+	if (!isdigit((unsigned char)s[0]))
+		return (0);
+	errno = 0;
+	*out = strtol(s, &end, 10);
+	if (suffix != NULL && strcmp(end, suffix) == 0)
+		end += strlen(suffix);
+	return (errno == 0 && *end == '\0' && *out >= min && *out <= max);
+}
+
 /*
- * Where nginx sends FastCGI requests: [nginx] upstream, else derived from
- * [api] listen ("unix:PATH" for a socket path, HOST:PORT as it is).
+ * Checks an [nginx] upstream list (see nginx.h) and, when b is not NULL,
+ * appends one "server ...;" line per server to it. *n gets the count of
+ * servers, *live of those not marked backup.
  */
 static int
-nginx_upstream(const struct config *cfg, char **out, char **cause)
+nginx_upstream_parse(const char *v, struct buf *b, size_t *n, size_t *live,
+    char **why)
+{
+	char		*copy, *item, *w, *save = NULL, *wsave = NULL;
+	char		 seen[NGINX_UPSTREAM_MAX][256];
+	long		 weight, max_fails, fail_timeout, x;
+	size_t		 i;
+	int		 backup, rc = -1;
+
+	*n = *live = 0;
+	if ((copy = strdup(v)) == NULL)
+		return (cause_set(why, "out of memory"));
+	for (item = strtok_r(copy, ",", &save); item != NULL;
+	    item = strtok_r(NULL, ",", &save)) {
+		if ((w = strtok_r(item, " \t", &wsave)) == NULL) {
+			cause_set(why, "an empty server in the list (want "
+			    "ADDR [weight=N] [max_fails=N] [fail_timeout=Ns] "
+			    "[backup], separated by commas)");
+			goto out;
+		}
+		if (nginx_check_upstream_addr(w, why) != 0)
+			goto out;
+		if (*n == NGINX_UPSTREAM_MAX) {
+			cause_set(why, "more than %d servers",
+			    NGINX_UPSTREAM_MAX);
+			goto out;
+		}
+		for (i = 0; i < *n; i++)
+			if (strcmp(seen[i], w) == 0) {
+				cause_set(why, "'%s' is listed twice", w);
+				goto out;
+			}
+		if (strlen(w) >= sizeof(seen[0])) {
+			cause_set(why, "'%.40s...' is too long", w);
+			goto out;
+		}
+		snprintf(seen[*n], sizeof(seen[0]), "%s", w);
+		(*n)++;
+		if (b != NULL && buf_printf(b, "%sserver %s", *n > 1 ?
+		    "\n\t" : "", w) != ST_OK) {
+			cause_set(why, "out of memory");
+			goto out;
+		}
+		weight = max_fails = fail_timeout = -1;
+		backup = 0;
+		while ((w = strtok_r(NULL, " \t", &wsave)) != NULL) {
+			if (strncmp(w, "weight=", 7) == 0 && weight == -1 &&
+			    nginx_num_ok(w + 7, 1, 1000, NULL, &x))
+				weight = x;
+			else if (strncmp(w, "max_fails=", 10) == 0 &&
+			    max_fails == -1 &&
+			    nginx_num_ok(w + 10, 0, 1000, NULL, &x))
+				max_fails = x;
+			else if (strncmp(w, "fail_timeout=", 13) == 0 &&
+			    fail_timeout == -1 &&
+			    nginx_num_ok(w + 13, 1, 3600, "s", &x))
+				fail_timeout = x;
+			else if (strcmp(w, "backup") == 0 && !backup)
+				backup = 1;
+			else {
+				cause_set(why, "'%.60s' after '%s' is not "
+				    "weight=1..1000, max_fails=0..1000, "
+				    "fail_timeout=1..3600s or backup (each "
+				    "once)", w, seen[*n - 1]);
+				goto out;
+			}
+		}
+		if (!backup)
+			(*live)++;
+		if (b != NULL && (
+		    (weight != -1 && buf_printf(b, " weight=%ld", weight) !=
+		    ST_OK) ||
+		    (max_fails != -1 && buf_printf(b, " max_fails=%ld",
+		    max_fails) != ST_OK) ||
+		    (fail_timeout != -1 && buf_printf(b, " fail_timeout=%lds",
+		    fail_timeout) != ST_OK) ||
+		    buf_printf(b, "%s;", backup ? " backup" : "") != ST_OK)) {
+			cause_set(why, "out of memory");
+			goto out;
+		}
+	}
+	if (*n == 0)
+		cause_set(why, "no server: want ADDR [weight=N] [max_fails=N] "
+		    "[fail_timeout=Ns] [backup], separated by commas");
+	else if (*live == 0)
+		cause_set(why, "every server is a backup: at least one must "
+		    "not be");
+	else
+		rc = 0;
+out:
+	free(copy);
+	return (rc);
+}
+
+/* See nginx.h. */
+int
+nginx_check_upstream(const char *v, char **why)
+{
+	size_t	 n, live;
+
+	if (v[0] == '\0')
+		return (0);		/* unset: [api] listen */
+	return (nginx_upstream_parse(v, NULL, &n, &live, why));
+}
+
+/*
+ * Where nginx sends FastCGI requests: the "server ...;" lines of [nginx]
+ * upstream, else one derived from [api] listen ("unix:PATH" for a socket
+ * path, HOST:PORT as it is). *n gets the count of servers.
+ */
+static int
+nginx_upstream(const struct config *cfg, char **out, size_t *n, char **cause)
 {
 	const char	*v = config_str(cfg, "nginx", "upstream");
 	const char	*key = "[nginx] upstream";
 	char		*why = NULL;
+	struct buf	 b;
+	size_t		 live;
 
 	*out = NULL;
+	*n = 1;
 	if (v == NULL || v[0] == '\0') {
 		v = config_str(cfg, "api", "listen");
 		key = "[api] listen";
@@ -433,19 +562,25 @@ nginx_upstream(const struct config *cfg, char **out, char **cause)
 			if (!nginx_path_ok(v))
 				return (cause_set(cause, "%s: '%s' is not a "
 				    "path nginx can use", key, v));
-			if (asprintf(out, "unix:%s", v) == -1)
+			if (asprintf(out, "server unix:%s;", v) == -1)
 				return (cause_set(cause, "out of memory"));
 			return (0);
 		}
+		if (nginx_check_upstream_addr(v, &why) != 0)
+			goto bad;
 	}
-	if (nginx_check_upstream(v, &why) != 0) {
-		cause_set(cause, "%s: %s", key, cause_text(why));
-		free(why);
-		return (-1);
+	buf_init(&b, 64 * 1024);
+	if (nginx_upstream_parse(v, &b, n, &live, &why) != 0) {
+		buf_cleanup(&b);
+		goto bad;
 	}
-	if ((*out = strdup(v)) == NULL)
+	if ((*out = buf_steal(&b)) == NULL)
 		return (cause_set(cause, "out of memory"));
 	return (0);
+bad:
+	cause_set(cause, "%s: %s", key, cause_text(why));
+	free(why);
+	return (-1);
 }
 
 /* Cleans a config path for a comment line: no control bytes. */
@@ -466,6 +601,7 @@ nginx_vars_make(const struct config *cfg, const char *dir,
 	char		*s = NULL, *lines = NULL, *upstream = NULL;
 	long		 http_port = 0, https_port = 0;
 	long long	 max_body;
+	size_t		 nservers;
 
 #define SET(name, ...) do {						\
 	if (nginx_var_set(vars, name, __VA_ARGS__) == -1)		\
@@ -499,13 +635,15 @@ nginx_vars_make(const struct config *cfg, const char *dir,
 
 	SET("conf_dir", "%s", dir);
 	SET("server_names", "%s", *names);
-	if (nginx_upstream(cfg, &upstream, cause) == -1)
+	if (nginx_upstream(cfg, &upstream, &nservers, cause) == -1)
 		return (-1);
 	if (nginx_var_set(vars, "upstream", "%s", upstream) == -1) {
 		free(upstream);
 		return (cause_set(cause, "out of memory"));
 	}
 	free(upstream);
+	/* Another host at most once per host, within the read timeout. */
+	SET("next_upstream_tries", "%zu", nservers);
 
 	SET("rate", "%lld", config_int(cfg, "nginx", "rate"));
 	if (config_int(cfg, "nginx", "burst") > 0)	/* nginx refuses burst=0 */

@@ -78,9 +78,13 @@ void	nginx_undo_cleanup(struct nginx_undo *);
 /*
  * The value checks of render, shared with check-config (lib/confcheck.c):
  * 0, or -1 with *why (caller frees) saying what is wrong and allowed.
- * listen_http/listen_https words; upstream (empty = [api] listen); a path
- * nginx can be given; a syslog target (unix:PATH or HOST:PORT).
+ * listen_http/listen_https words; upstream (empty = [api] listen): servers
+ * separated by commas, each "ADDR [weight=N] [max_fails=N]
+ * [fail_timeout=Ns] [backup]" with ADDR unix:PATH or HOST:PORT, at most
+ * NGINX_UPSTREAM_MAX, not all backups; a path nginx can be given; a syslog
+ * target (unix:PATH or HOST:PORT).
  */
+#define NGINX_UPSTREAM_MAX	32
 int	nginx_check_listen(const char *value, char **why);
 int	nginx_check_upstream(const char *value, char **why);
 int	nginx_check_path(const char *value, char **why);

@@ -2,7 +2,7 @@
 # 043-nginx-render: `bootstack nginx render` and `nginx password` as an
 # operator uses them. `nginx -t` accepts every configuration the templates
 # make (production ports with IPv6, a wildcard with aliases and several
-# addresses, no certificate yet, a TCP upstream); a second render changes
+# addresses, no certificate yet, several TCP upstreams); a second render changes
 # nothing; a configuration nginx refuses is rolled back; a bad value is
 # refused before anything is written; the bootstrap path (HTTP only for the
 # ACME challenge, then a certificate and `render --reload`) works on a live
@@ -77,14 +77,18 @@ grep -q '{{\|@pkgdatadir@' "$T"/prod/conf/*.conf && fail "unfilled placeholder"
 
 VARIANT_NGINX="listen_http = 127.0.0.1:8080$V6_HTTP
 listen_https = 127.0.0.1:8443 127.0.0.2:8443$V6_HTTPS
-upstream = 127.0.0.1:9000
+upstream = 127.0.0.1:9000 weight=2 max_fails=3 fail_timeout=5s, [::1]:9000, 127.0.0.2:9000 backup
 rate = 5
 burst = 0" variant wild "[site]" "domain = Bootstack.TEST" "subdomains = api www" \
     "wildcard = yes" "aliases = localhost" "$SITE_TLS"
 render wild || fail "wildcard shape: $(cat "$T/wild.err")"
 grep -q 'server_name bootstack.test api.bootstack.test www.bootstack.test \*.bootstack.test localhost;' \
     "$T/wild/conf/https.conf" || fail "wildcard server_name: $(grep server_name "$T/wild/conf/https.conf")"
-grep -q 'server 127.0.0.1:9000;' "$T/wild/conf/http.conf" || fail "TCP upstream"
+grep -q 'server 127.0.0.1:9000 weight=2 max_fails=3 fail_timeout=5s;' "$T/wild/conf/http.conf" \
+    && grep -q 'server \[::1\]:9000;' "$T/wild/conf/http.conf" \
+    && grep -q 'server 127.0.0.2:9000 backup;' "$T/wild/conf/http.conf" \
+    || fail "TCP upstreams: $(grep -A4 'upstream bootstack_api' "$T/wild/conf/http.conf")"
+grep -q '^fastcgi_next_upstream_tries 3;' "$T/wild/conf/fastcgi.conf" || fail "tries != servers"
 grep -q 'return 308 https://$host:8443$request_uri;' "$T/wild/conf/servers.conf" || fail "port in redirect"
 "$BS_BIN" -c "$T/wild.conf" nginx names >"$T/names" || fail "nginx names"
 [ "$(tr '\n' ' ' <"$T/names")" = "bootstack.test api.bootstack.test www.bootstack.test *.bootstack.test localhost " ] \

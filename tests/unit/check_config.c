@@ -1479,7 +1479,7 @@ START_TEST(test_confcheck)
 	    "[site]\ndomain = exa mple..com\n"			/* 5-6 */
 	    "[nginx]\nlisten_https = 443 99999\n"		/* 7-8 */
 	    "access_log = logs/a.log\nlisten_http = 80\n"	/* 9-10 */
-	    "upstream = unix:api.sock\n"			/* 11 */
+	    "upstream = 127.0.0.1:9001 max_fails=2, unix:api.sock\n"/* 11 */
 	    "[acme]\ndirectory_url = http://ca.test/dir\n"	/* 12-13 */
 	    "key_type = dsa\n"					/* 14 */
 	    "[dns]\nttl = -1\n"					/* 15-16 */

@@ -300,6 +300,93 @@ START_TEST(test_render_upstream)
 }
 END_TEST
 
+/*
+ * Several API hosts: one server line each with its options, the retry
+ * rules bounded by their count, and each malformed list refused by render
+ * and by the check check-config runs, with the same words.
+ */
+START_TEST(test_render_upstreams)
+{
+	static const struct {
+		const char	*v, *want;
+	} bad[] = {
+		{ "127.0.0.1:9001,", NULL },	/* trailing comma: ok */
+		{ "127.0.0.1:9001, ,127.0.0.1:9002", "an empty server" },
+		{ "127.0.0.1:9001 backup", "every server is a backup" },
+		{ "127.0.0.1:9001, 127.0.0.1:9001", "listed twice" },
+		{ "127.0.0.1:9001 weight=0", "'weight=0' after "
+		  "'127.0.0.1:9001' is not" },
+		{ "127.0.0.1:9001 weight=2 weight=3", "'weight=3'" },
+		{ "127.0.0.1:9001 max_fails=-1", "'max_fails=-1'" },
+		{ "127.0.0.1:9001 fail_timeout=10m", "'fail_timeout=10m'" },
+		{ "127.0.0.1:9001 fail_timeout=0", "'fail_timeout=0'" },
+		{ "127.0.0.1:9001 down", "'down'" },
+		{ "127.0.0.1:9001 weight=1;", "'weight=1;'" },
+		{ "127.0.0.1:9001, a;b:9", "not unix:PATH or HOST:PORT" },
+		{ "127.0.0.1:9001, unix:x.sock", "not unix:PATH" },
+		{ ",", "no server" },
+	};
+	struct nginx_out	 out;
+	char			*cause = NULL, *why, text[512], list[2048];
+	const char		*http, *fcgi;
+	size_t			 i, n;
+
+	ck_assert_int_eq(render_of(SITE "[nginx]\nupstream = 127.0.0.1:9001 "
+	    "weight=3 max_fails=2 fail_timeout=5, [::1]:9002 fail_timeout=7s,"
+	    "unix:/run/b.sock backup\n", &out, &cause), 0);
+	http = file_of(&out, "http.conf");
+	ck_assert_ptr_nonnull(strstr(http, "upstream bootstack_api {\n"
+	    "\tserver 127.0.0.1:9001 weight=3 max_fails=2 fail_timeout=5s;\n"
+	    "\tserver [::1]:9002 fail_timeout=7s;\n"
+	    "\tserver unix:/run/b.sock backup;\n}"));
+	ck_assert_ptr_null(strstr(http, "\tkeepalive "));
+	fcgi = file_of(&out, "fastcgi.conf");
+	ck_assert_ptr_nonnull(strstr(fcgi, "\nfastcgi_next_upstream error "
+	    "timeout;\n"));
+	ck_assert_ptr_null(strstr(fcgi, "non_idempotent;"));
+	ck_assert_ptr_nonnull(strstr(fcgi, "\nfastcgi_next_upstream_tries 3;"));
+	ck_assert_ptr_nonnull(strstr(fcgi, "\nfastcgi_next_upstream_timeout "
+	    "30s;"));
+	nginx_out_cleanup(&out);
+
+	/* One server from [api] listen: one try, no other host. */
+	ck_assert_int_eq(render_of(SITE "[api]\nlisten = 127.0.0.1:9000\n",
+	    &out, &cause), 0);
+	ck_assert_ptr_nonnull(strstr(file_of(&out, "fastcgi.conf"),
+	    "\nfastcgi_next_upstream_tries 1;"));
+	nginx_out_cleanup(&out);
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		snprintf(text, sizeof(text), SITE "[nginx]\nupstream = %s\n",
+		    bad[i].v);
+		why = NULL;
+		if (bad[i].want == NULL) {
+			ck_assert_int_eq(nginx_check_upstream(bad[i].v, &why),
+			    0);
+			ck_assert_int_eq(render_of(text, &out, &cause), 0);
+			nginx_out_cleanup(&out);
+			continue;
+		}
+		ck_assert_int_eq(nginx_check_upstream(bad[i].v, &why), -1);
+		ck_assert_msg(why != NULL && strstr(why, bad[i].want) != NULL,
+		    "%s: \"%s\" lacks \"%s\"", bad[i].v, why, bad[i].want);
+		free(why);
+		render_err(text, bad[i].want);
+	}
+
+	/* The bound: NGINX_UPSTREAM_MAX servers, not one more. */
+	for (i = 0, n = 0; i <= NGINX_UPSTREAM_MAX; i++)
+		n += (size_t)snprintf(list + n, sizeof(list) - n, "%s127.0.0.1:%zu",
+		    i > 0 ? "," : "", 9000 + i);
+	why = NULL;
+	ck_assert_int_eq(nginx_check_upstream(list, &why), -1);
+	ck_assert_ptr_nonnull(strstr(why, "more than 32 servers"));
+	free(why);
+	*strrchr(list, ',') = '\0';
+	ck_assert_int_eq(nginx_check_upstream(list, &why), 0);
+}
+END_TEST
+
 /* Values that could break out of nginx's syntax are refused. */
 START_TEST(test_render_refuses)
 {
@@ -552,6 +639,7 @@ nginx_suite(void)
 	tcase_add_test(tc, test_render_no_default);
 	tcase_add_test(tc, test_render_no_tls);
 	tcase_add_test(tc, test_render_upstream);
+	tcase_add_test(tc, test_render_upstreams);
 	tcase_add_test(tc, test_render_refuses);
 	tcase_add_test(tc, test_render_syslog);
 	tcase_add_test(tc, test_render_unknown_placeholder);
