@@ -56,7 +56,7 @@ enum scoreboard_drop {
 	SCOREBOARD_DROP_PARAMS_TOOBIG,	/* params over [api] max_params */
 	SCOREBOARD_DROP_EOF,		/* the peer closed mid-request */
 	SCOREBOARD_DROP_WRITE,		/* the answer could not be written */
-	SCOREBOARD_DROP_REFUSED,	/* the peer is not in FCGI_WEB_SERVER_ADDRS */
+	SCOREBOARD_DROP_REFUSED,	/* peer not in [api] allow / FCGI_WEB_SERVER_ADDRS */
 	SCOREBOARD_DROP__COUNT
 };
 

@@ -54,12 +54,14 @@
 
 #include "api.h"
 #include "auth.h"
+#include "cause.h"
 #include "clock.h"
 #include "config.h"
 #include "db.h"
 #include "fcgi.h"
 #include "http.h"
 #include "log.h"
+#include "netallow.h"
 #include "problem.h"
 #include "routes.h"
 #include "scoreboard.h"
@@ -109,6 +111,7 @@ struct worker {
 	struct worker_conn	*spare;		/* free list */
 	unsigned int		 nspare;
 	char			**allowed;	/* FCGI_WEB_SERVER_ADDRS, NULL = any */
+	struct netallow		 allow;		/* [api] allow; n == 0: any */
 	long long		 served;	/* requests served */
 };
 
@@ -657,26 +660,46 @@ worker_sleep_ms(const struct worker *w, long long now)
 	return ((int)best + (best > 0 ? 1 : 0));
 }
 
-/* The peer passes FCGI_WEB_SERVER_ADDRS (libfcgi's allow list), if set. */
+/*
+ * The peer's address as text into addr (INET6_ADDRSTRLEN bytes), an
+ * IPv4-mapped one as its IPv4 form; -1 for a family that is not IP.
+ */
+static int
+worker_peer_str(const struct sockaddr_storage *ss, char *addr)
+{
+	if (ss->ss_family == AF_INET)
+		inet_ntop(AF_INET, &((const struct sockaddr_in *)ss)->sin_addr,
+		    addr, INET6_ADDRSTRLEN);
+	else if (ss->ss_family == AF_INET6)
+		inet_ntop(AF_INET6,
+		    &((const struct sockaddr_in6 *)ss)->sin6_addr, addr,
+		    INET6_ADDRSTRLEN);
+	else
+		return (-1);
+	if (strncmp(addr, "::ffff:", 7) == 0 && strchr(addr + 7, '.') != NULL)
+		memmove(addr, addr + 7, strlen(addr + 7) + 1);
+	return (0);
+}
+
+/*
+ * The peer passes [api] allow and FCGI_WEB_SERVER_ADDRS (libfcgi's allow
+ * list), each if set.
+ */
 static int
 worker_allowed(const struct worker *w, const struct sockaddr_storage *ss)
 {
 	char	 addr[INET6_ADDRSTRLEN];
 	size_t	 i;
 
-	if (w->allowed == NULL || ss->ss_family == AF_UNIX)
+	if (ss->ss_family == AF_UNIX)
 		return (1);
-	if (ss->ss_family == AF_INET)
-		inet_ntop(AF_INET, &((const struct sockaddr_in *)ss)->sin_addr,
-		    addr, sizeof(addr));
-	else if (ss->ss_family == AF_INET6)
-		inet_ntop(AF_INET6,
-		    &((const struct sockaddr_in6 *)ss)->sin6_addr, addr,
-		    sizeof(addr));
-	else
+	if (w->allow.n > 0 &&
+	    !netallow_match(&w->allow, (const struct sockaddr *)ss))
 		return (0);
-	if (strncmp(addr, "::ffff:", 7) == 0 && strchr(addr + 7, '.') != NULL)
-		memmove(addr, addr + 7, strlen(addr + 7) + 1);
+	if (w->allowed == NULL)
+		return (1);
+	if (worker_peer_str(ss, addr) != 0)
+		return (0);
 	for (i = 0; w->allowed[i] != NULL; i++)
 		if (strcmp(w->allowed[i], addr) == 0)
 			return (1);
@@ -704,6 +727,18 @@ worker_allow_list(void)
 	return (list);
 }
 
+/* One warning (lib/log.c rate-limits them) for a peer refused at accept. */
+static void
+worker_log_refused(const struct worker *w, const struct sockaddr_storage *ss)
+{
+	char	 addr[INET6_ADDRSTRLEN];
+
+	if (worker_peer_str(ss, addr) != 0)
+		snprintf(addr, sizeof(addr), "?");
+	log_warnx("worker %u: connection from %s refused: not in [api] allow "
+	    "(or FCGI_WEB_SERVER_ADDRS)", w->slot, addr);
+}
+
 /*
  * Accepts one connection and reads it; parks it or serves it. Returns 0
  * if it was served (or refused), 1 if it was parked, -1 when nothing is
@@ -715,11 +750,11 @@ worker_accept(struct worker *w)
 	struct sockaddr_storage	 ss;
 	socklen_t		 len = sizeof(ss);
 	struct worker_conn	*c;
-	int			 fd;
+	int			 fd, check;
 
-	fd = accept4(w->api->listen_fd, w->allowed != NULL ?
-	    (struct sockaddr *)&ss : NULL, w->allowed != NULL ? &len : NULL,
-	    SOCK_NONBLOCK | SOCK_CLOEXEC);
+	check = w->allowed != NULL || w->allow.n > 0;	/* needs the peer */
+	fd = accept4(w->api->listen_fd, check ? (struct sockaddr *)&ss : NULL,
+	    check ? &len : NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 	if (fd == -1) {
 		if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR &&
 		    errno != ECONNABORTED)
@@ -727,8 +762,9 @@ worker_accept(struct worker *w)
 		return (-1);
 	}
 	atomic_fetch_add_explicit(&w->me->accepted, 1, memory_order_relaxed);
-	if (w->allowed != NULL && !worker_allowed(w, &ss)) {
+	if (check && !worker_allowed(w, &ss)) {
 		worker_drop(w, SCOREBOARD_DROP_REFUSED);
+		worker_log_refused(w, &ss);
 		close(fd);
 		return (0);
 	}
@@ -797,7 +833,8 @@ worker_run(struct api *api, unsigned int slot)
 	long long		 max_requests;
 	int			 rc, i, idle = 1, empty = 0, retiring = 0;
 	int			 db_fd, db_ready;
-	char			 drain[64];
+	char			 drain[64], *cause = NULL;
+	const char		*allow;
 
 	memset(&w, 0, sizeof(w));
 	w.api = api;
@@ -818,6 +855,14 @@ worker_run(struct api *api, unsigned int slot)
 	w.max_params = (size_t)config_int(api->cfg, "api", "max_params");
 	w.max_body = (size_t)config_int(api->cfg, "api", "max_body");
 	w.allowed = api->listen_unix ? NULL : worker_allow_list();
+	allow = config_str(api->cfg, "api", "allow");
+	if (!api->listen_unix && netallow_parse(allow != NULL ? allow : "",
+	    &w.allow, &cause) != 0) {
+		/* pool_check() refused a bad list at start: out of memory */
+		log_errorx("worker %u: [api] allow: %s", slot,
+		    cause_text(cause));
+		_exit(1);
+	}
 	w.pending_max = worker_pending_max();
 
 	if ((w.ep = epoll_create1(EPOLL_CLOEXEC)) == -1) {

@@ -48,6 +48,10 @@ const struct config_key config_keys[] = {
 	{ "api", "listen", CONFIG_STRING, 0, 0, "/run/bootstack/api.sock", NULL,
 	  "where FastCGI requests arrive: a unix socket path, HOST:PORT, or "
 	  "\"stdin\" for a socket inherited as fd 0" },
+	{ "api", "allow", CONFIG_STRING, 0, 0, NULL, NULL,
+	  "peers a TCP listener accepts, ADDR or ADDR/LEN (IPv4, IPv6) "
+	  "separated by blanks or commas; unset = any; others are closed at "
+	  "accept" },
 	{ "api", "listen_mode", CONFIG_STRING, 0, 0, "0660", NULL,
 	  "octal permissions of the unix socket" },
 	{ "api", "workers", CONFIG_INT, 1, 256, "4", NULL,

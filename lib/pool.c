@@ -3,10 +3,12 @@
  */
 #include "autoconf.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "cause.h"
 #include "config.h"
+#include "netallow.h"
 #include "pool.h"
 
 const char *const pool_modes[POOL__COUNT] = {
@@ -37,8 +39,15 @@ pool_check(const struct config *cfg, char **cause)
 {
 	struct pool	 pm;
 	const char	*core = config_str(cfg, "api", "rlimit_core");
+	const char	*allow = config_str(cfg, "api", "allow");
+	char		*why = NULL;
 
 	*cause = NULL;
+	if (allow != NULL && netallow_check(allow, &why) != 0) {
+		cause_set(cause, "[api] allow: %s", cause_text(why));
+		free(why);
+		return (-1);
+	}
 	pool_get(cfg, &pm);
 	if (core != NULL && core[0] != '\0' && strcmp(core, "unlimited") != 0 &&
 	    strspn(core, "0123456789") != strlen(core))

@@ -1,7 +1,8 @@
 /*
- * pool.h: the worker pool's settings ([api] pm and its bounds, and the
- * rlimits' form), read and judged in one place, so `bootstack-api` (its
- * master, and -t) and `bootstack check-config` refuse the same pools.
+ * pool.h: the worker pool's settings ([api] pm and its bounds, the
+ * rlimits' form, the allow list of peers), read and judged in one place,
+ * so `bootstack-api` (its master, and -t) and `bootstack check-config`
+ * refuse the same pools.
  *
  * The modes and rules are php-fpm's: static keeps [api] workers running;
  * dynamic starts start_servers and keeps the idle ones between
@@ -37,9 +38,10 @@ struct pool {
 void	pool_get(const struct config *, struct pool *);
 
 /*
- * php-fpm's checks of a dynamic pool (min ≤ start ≤ max spare ≤ workers)
- * and [api] rlimit_core's form (bytes or "unlimited"). 0, or -1 with
- * *cause "[api] key: why".
+ * php-fpm's checks of a dynamic pool (min ≤ start ≤ max spare ≤ workers),
+ * [api] rlimit_core's form (bytes or "unlimited") and the peers the
+ * workers accept ([api] allow, lib/netallow). 0, or -1 with *cause
+ * "[api] key: why".
  */
 int	pool_check(const struct config *, char **cause);
 

@@ -1510,6 +1510,23 @@ START_TEST(test_confcheck)
 		config_free(cfg);
 	}
 
+	/* [api] allow: the daemon's check, at the key's line. */
+	{
+		struct config_errors	 errs = { NULL, 0, 0 };
+
+		cfg = config_new();
+		(void)config_load_string_all(cfg, "t.conf", "[api]\n"
+		    "listen = 127.0.0.1:9000\n"
+		    "allow = 192.0.2.0/24, 192.0.2.1/24\n", &errs);
+		(void)confcheck_run(cfg, &errs);
+		ck_assert_uint_eq(errs.n, 1);
+		ck_assert_msg(strstr(errs.v[0], "t.conf:3: [api] allow: "
+		    "'192.0.2.1/24' has bits set beyond /24") == errs.v[0],
+		    "%s", errs.v[0]);
+		config_errors_cleanup(&errs);
+		config_free(cfg);
+	}
+
 	/* A good file: nothing. */
 	cfg = all_errors("[site]\ndomain = example.com\nsubdomains = api\n"
 	    "[nginx]\nlisten_https = 127.0.0.1:8443 [::1]:8443\n"
