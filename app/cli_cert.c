@@ -41,7 +41,8 @@ static int	cli_cert_run(struct cli *, int, char **);
 
 const struct cli_cmd cli_cmd_cert = {
 	"cert",
-	"cert renew [--force] [--dry-run] [--random-delay SECONDS] [NAME...] | "
+	"cert renew [--force] [--dry-run [--same-ca]] [--random-delay SECONDS] "
+	    "[NAME...] | "
 	    "cert status [NAME...] | cert revoke NAME [--reason REASON] "
 	    "[--cert-key] | cert account show | cert account update "
 	    "--contact EMAIL... | cert account update --no-contact | "
@@ -111,8 +112,10 @@ cert_print(const struct cert *c, const struct cert_outcome *o)
 		    clock_rfc3339_fmt(o->not_after, b1, sizeof(b1)),
 		    clock_rfc3339_fmt(o->next, b2, sizeof(b2)));
 		break;
-	case CERT_WOULD_RENEW:
-		printf("%s: would renew (%s)\n", c->name, o->reason);
+	case CERT_DRY_RUN:
+		printf("%s: dry run: ordered, validated and issued: serial %s, "
+		    "expires %s; nothing installed\n", c->name, o->serial,
+		    clock_rfc3339_fmt(o->not_after, b1, sizeof(b1)));
 		break;
 	case CERT_RENEWED:
 		printf("%s: renewed (%s): serial %s, expires %s\n", c->name,
@@ -136,6 +139,7 @@ cert_renew(struct cli *cli, int argc, char **argv)
 	static const struct option longopts[] = {
 		{ "force",		no_argument,		NULL, 'f' },
 		{ "dry-run",		no_argument,		NULL, 'n' },
+		{ "same-ca",		no_argument,		NULL, 's' },
 		{ "random-delay",	required_argument,	NULL, 'r' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -145,7 +149,7 @@ cert_renew(struct cli *cli, int argc, char **argv)
 	char			*cause = NULL, *end;
 	long long		 delay;
 	size_t			 i, n;
-	int			 ch, fd, failed = 0;
+	int			 ch, fd, failed = 0, same_ca = 0;
 
 	cert_run_init(&run, cli->cfg);
 	delay = config_int(cli->cfg, "acme", "renew_random_delay");
@@ -159,6 +163,9 @@ cert_renew(struct cli *cli, int argc, char **argv)
 		case 'n':
 			run.dry_run = 1;
 			break;
+		case 's':
+			same_ca = 1;
+			break;
 		case 'r':
 			errno = 0;
 			delay = strtoll(optarg, &end, 10);
@@ -171,7 +178,7 @@ cert_renew(struct cli *cli, int argc, char **argv)
 			break;
 		default:
 			cli_err("cert", "unknown option '%s'; usage: bootstack "
-			    "cert renew [--force] [--dry-run] "
+			    "cert renew [--force] [--dry-run [--same-ca]] "
 			    "[--random-delay SECONDS] [NAME...]",
 			    argv[optind - 1]);
 			return (2);
@@ -179,8 +186,15 @@ cert_renew(struct cli *cli, int argc, char **argv)
 	}
 	argc -= optind;
 	argv += optind;
+	if (same_ca && !run.dry_run) {
+		cli_err("cert", "--same-ca goes with --dry-run");
+		return (2);
+	}
 	if (cert_check_names(cli->cfg, argc, argv) != 0)
 		return (1);
+	if (run.dry_run && !same_ca)
+		run.directory_url = config_str(cli->cfg, "acme",
+		    "staging_directory");
 	if ((n = config_count(cli->cfg, "cert")) == 0) {
 		printf("no [cert NAME] section in %s: nothing to do\n",
 		    config_path(cli->cfg));
@@ -209,6 +223,10 @@ cert_renew(struct cli *cli, int argc, char **argv)
 			return (CERT_EX_LOCKED);
 		}
 	}
+	if (run.dry_run)
+		printf("dry run: test orders at %s (%s); nothing is installed\n",
+		    run.directory_url, same_ca ? "the same CA, --same-ca" :
+		    "[acme] staging_directory");
 	for (i = 0; i < n; i++) {
 		if (!cert_selected(config_iname(cli->cfg, "cert", i), argc,
 		    argv))

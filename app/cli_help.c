@@ -148,7 +148,8 @@ const struct cli_help cli_helps[] = {
 	  "bootstack nginx names" },
 
 	{ "cert renew",
-	  "cert renew [--force] [--dry-run] [--random-delay SECONDS] [NAME...]",
+	  "cert renew [--force] [--dry-run [--same-ca]] [--random-delay SECONDS] "
+	  "[NAME...]",
 	  "renew the certificates that are due (ACME)",
 	  "Renew the [cert NAME] certificates (all, or the NAMEs given) that "
 	  "are due: files missing, names changed, the CA's ARI window, else a "
@@ -158,7 +159,12 @@ const struct cli_help cli_helps[] = {
 	  "<state_dir>/NAME.status.json for alert check. Idempotent: a "
 	  "certificate that is not due is left alone.",
 	  { { "--force", "renew even when not due" },
-	    { "--dry-run", "say what would be done; change nothing" },
+	    { "--dry-run", "place a real test order for each certificate, due "
+	      "or not, at [acme] staging_directory (Let's Encrypt staging by "
+	      "default): validate, finalize, download, check; install, "
+	      "reload and record nothing" },
+	    { "--same-ca", "with --dry-run: order at [acme] directory_url "
+	      "instead (counts against its rate limits)" },
 	    { "--random-delay SECONDS", "first sleep a random time up to "
 	      F_SECONDS ", so that cron jobs do not all ask the CA at once" },
 	    { "NAME...", F_NAME "; default every one" } },

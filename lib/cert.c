@@ -1001,9 +1001,16 @@ cert_issue(struct cert_run *run, const struct cert *c,
 		}
 	if (cert_connect(run, cause) != 0)
 		goto out;
-	/* "replaces" (RFC 9773 5) only for a CA that speaks ARI. */
-	if (cert_order(run, c, cur != NULL && acme_has_ari(run->acme) ?
+	if (run->dry_run) {
+		/* A test order: a key of its own, nothing saved. */
+		if ((key = crypto_key_new(c->ktype, cause)) == NULL ||
+		    acme_order_new(run->acme, (const char *const *)c->names,
+		    c->nnames, c->profile, NULL, &o, cause) != ST_OK)
+			goto out;
+		run->dry_orders++;
+	} else if (cert_order(run, c, cur != NULL && acme_has_ari(run->acme) ?
 	    cur->ari_id : NULL, &o, &key, cause) != 0)
+		/* "replaces" (RFC 9773 5) only for a CA that speaks ARI. */
 		goto out;
 	if (dns01 != NULL)
 		dns_acme_solver(dns01, &solver);
@@ -1013,7 +1020,7 @@ cert_issue(struct cert_run *run, const struct cert *c,
 	if (strcmp(o.status, "pending") == 0 &&
 	    (st = acme_order_authorize(run->acme, &o, solvers, 1,
 	    cause)) != ST_OK) {
-		if (st == ST_UNPROCESSABLE)
+		if (st == ST_UNPROCESSABLE && !run->dry_run)
 			cert_order_forget(c);
 		goto out;
 	} else if (strcmp(o.status, "pending") != 0) {
@@ -1046,7 +1053,7 @@ cert_issue(struct cert_run *run, const struct cert *c,
 		goto out;
 	if ((st = acme_order_finalize(run->acme, &o, csr, csrlen,
 	    cause)) != ST_OK) {
-		if (st == ST_UNPROCESSABLE)
+		if (st == ST_UNPROCESSABLE && !run->dry_run)
 			cert_order_forget(c);
 		goto out;
 	}
@@ -1058,7 +1065,13 @@ cert_issue(struct cert_run *run, const struct cert *c,
 		cause_set(cause, "order %s: the CA's certificate: %s",
 		    o.url, why != NULL ? why : "unusable");
 		free(why);
-		cert_order_forget(c);
+		if (!run->dry_run)
+			cert_order_forget(c);
+		goto out;
+	}
+	if (run->dry_run) {
+		/* Issued and checked: nothing is installed or reloaded. */
+		rc = crypto_cert_parse(leaf, strlen(leaf), out, cause);
 		goto out;
 	}
 	if ((keypem = crypto_key_pem(key, &keylen, cause)) == NULL)
@@ -1125,8 +1138,30 @@ cert_renew_one(struct cert_run *run, const struct cert *c,
 	have_cur = crypto_cert_load(c->fullchain_file, &cur, &cause) == 0;
 	cause_clear(&cause);
 	out->not_after = have_cur ? cur.not_after : 0;
+	if (run->dry_run) {
+		/*
+		 * A real order at run->directory_url (the staging CA, or the
+		 * same one), validated and finalized; no file under the live
+		 * folder, no status file, no reload, no saved order.
+		 */
+		out->reason = "dry run";
+		if (cert_issue(run, c, NULL, &fresh, &installed, &cause) != 0) {
+			out->result = CERT_FAILED;
+			out->error = cause != NULL ? cause :
+			    strdup("dry run failed");
+			cause = NULL;
+			cause_suffix(&out->error, " (dry run at %s)",
+			    run->directory_url);
+			goto out;
+		}
+		out->result = CERT_DRY_RUN;
+		out->not_after = fresh.not_after;
+		out->serial = fresh.serial;
+		fresh.serial = NULL;
+		goto out;
+	}
 	cert_last_read(c, &last);
-	if (last.reload_pending && !run->dry_run) {
+	if (last.reload_pending) {
 		/* An earlier run installed files nginx never reloaded. */
 		if (cert_command("reload command", c->reload_cmd,
 		    &cause) != 0) {
@@ -1158,13 +1193,9 @@ cert_renew_one(struct cert_run *run, const struct cert *c,
 	if (!cert_due(run, c, &cur, have_cur, time(NULL), &out->reason,
 	    &out->next)) {
 		out->result = CERT_NOT_DUE;
-		if (!run->dry_run && !out->reloaded)
+		if (!out->reloaded)
 			cert_status_write(c, "not-due", NULL, &cur, NULL,
 			    out->next, time(NULL));
-		goto out;
-	}
-	if (run->dry_run) {
-		out->result = CERT_WOULD_RENEW;
 		goto out;
 	}
 	log_info("cert %s: renewing (%s)", c->name, out->reason);

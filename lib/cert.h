@@ -80,7 +80,10 @@ struct cert_run {
 	const struct config	*cfg;		/* borrowed */
 	const char		*state_dir;	/* borrowed: [acme] state_dir */
 	int			 force;		/* --force */
-	int			 dry_run;	/* --dry-run */
+	int			 dry_run;	/* --dry-run: test orders at
+						   directory_url, nothing
+						   installed or saved */
+	int			 dry_orders;	/* test orders placed */
 	const char		*directory_url;	/* the CA: [acme] directory_url,
 						   or the dry run's */
 	int			 no_create;	/* never create an account */
@@ -318,7 +321,7 @@ int		 cert_issue(struct cert_run *, const struct cert *,
 /* What cert_renew_one did. */
 enum cert_result {
 	CERT_NOT_DUE,
-	CERT_WOULD_RENEW,	/* due, --dry-run */
+	CERT_DRY_RUN,		/* --dry-run: a test order issued */
 	CERT_RENEWED,
 	CERT_FAILED,
 };
@@ -337,9 +340,11 @@ struct cert_outcome {
 	char			*error;		/* owned; CERT_FAILED */
 };
 /*
- * Renews c if due and records the attempt in its status file (not for a
- * dry run's "not due"). *out says what happened; the caller
- * cert_outcome_cleanup()s it.
+ * Renews c if due and records the attempt in its status file. A dry run
+ * instead places a real order for c at run->directory_url (due or not),
+ * validates, finalizes and downloads it, and installs, reloads, saves
+ * and records nothing: CERT_DRY_RUN with the test certificate's serial.
+ * *out says what happened; the caller cert_outcome_cleanup()s it.
  */
 void		 cert_renew_one(struct cert_run *, const struct cert *,
 		    struct cert_outcome *out);

@@ -154,6 +154,7 @@ const struct confcheck_key confcheck_keys[] = {
 	{ "nginx",	"error_log",		nginx_check_path },
 	{ "nginx",	"syslog",		nginx_check_syslog },
 	{ "acme",	"directory_url",	confcheck_acme_directory },
+	{ "acme",	"staging_directory",	confcheck_acme_directory },
 	{ "report",	"goaccess",		confcheck_abs_path },
 	{ "alerts",	"metrics_url",		confcheck_url },
 	{ "alerts",	"webhook_url",		confcheck_url },

@@ -228,6 +228,10 @@ const struct config_key config_keys[] = {
 	  "https://acme-v02.api.letsencrypt.org/directory", NULL,
 	  "the ACME server's directory URL: https://, or http:// to this "
 	  "machine only (a test CA)" },
+	{ "acme", "staging_directory", CONFIG_STRING, 0, 0,
+	  "https://acme-staging-v02.api.letsencrypt.org/directory", NULL,
+	  "the directory cert renew --dry-run orders from (a CA for tests: "
+	  "its certificates are not trusted); --same-ca uses directory_url" },
 	{ "acme", "email", CONFIG_STRING, 0, 0, NULL, NULL,
 	  "contact address given to the CA; unset = none" },
 	{ "acme", "agree_tos", CONFIG_BOOL, 0, 0, "no", NULL,
