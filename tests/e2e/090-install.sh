@@ -75,7 +75,9 @@ for f in usr/bin/bootstack usr/sbin/bootstack-api \
     usr/share/doc/bootstack/examples/bootstack.conf \
     usr/share/doc/bootstack/examples/prometheus/bootstack-rules.yml \
     usr/share/doc/bootstack/examples/rsyslog/bootstack-forward.conf \
-    usr/share/doc/bootstack/examples/rsyslog/bootstack-loghost.conf; do
+    usr/share/doc/bootstack/examples/rsyslog/bootstack-loghost.conf \
+    usr/share/doc/bootstack/examples/ha/patroni.yml.in \
+    usr/share/doc/bootstack/examples/ha/etcd.default.in; do
 	[ -f "$R/$f" ] || fail "make install did not install /$f"
 done
 for f in "$T"/bootstack-90.0.0/dist/*.cron; do
