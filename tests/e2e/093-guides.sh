@@ -28,7 +28,8 @@ done
 cd "$BS_TOP_SRCDIR" || fail "no source folder"
 for doc in README.md docs/architecture.md docs/add-a-resource.md docs/authentication.md \
     docs/pagination.md docs/errors.md docs/deploy.md docs/environments.md \
-    docs/rollback.md docs/https.md docs/dashboard.md docs/answer-an-alert.md; do
+    docs/rollback.md docs/https.md docs/dashboard.md docs/answer-an-alert.md \
+    docs/scale-out.md; do
 	[ -f "$doc" ] || fail "$doc is missing"
 	grep -oE '`(app|lib|tests|dist|nginx|sql|man|docs|bench)/[A-Za-z0-9_./-]+`' "$doc" \
 	    | tr -d '`' | sort -u | while read -r f; do
