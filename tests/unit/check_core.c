@@ -41,6 +41,8 @@
 #include "buf.h"
 #include "cause.h"
 #include "clock.h"
+#include "config.h"
+#include "db.h"
 #include "fs.h"
 #include "jsonutil.h"
 #include "listenq.h"
@@ -1941,6 +1943,77 @@ listenq_suite(void)
 	return (s);
 }
 
+/* A loopback TCP socket bound to a port of the kernel's choice; *port. */
+static int
+db_test_socket(int *port)
+{
+	struct sockaddr_in	 sin;
+	socklen_t		 len = sizeof(sin);
+	int			 fd;
+
+	ck_assert_int_ge(fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0), 0);
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	ck_assert_int_eq(bind(fd, (struct sockaddr *)&sin, sizeof(sin)), 0);
+	ck_assert_int_eq(getsockname(fd, (struct sockaddr *)&sin, &len), 0);
+	*port = ntohs(sin.sin_port);
+	return (fd);
+}
+
+/*
+ * Several [database] hosts: a silent one (accepts, never answers) costs
+ * its own connect_timeout and the next host is still tried within the
+ * same call, whose error names both; no PostgreSQL needed.
+ */
+START_TEST(test_db_hosts)
+{
+	struct config	*cfg;
+	struct db	*db;
+	char		 text[256], want[64], *cause = NULL;
+	long long	 t0, ms;
+	int		 silent, refused, sp, rp;
+
+	silent = db_test_socket(&sp);
+	ck_assert_int_eq(listen(silent, 8), 0);
+	refused = db_test_socket(&rp);
+	close(refused);			/* nothing listens there now */
+	snprintf(text, sizeof(text), "[database]\nhost = 127.0.0.1,127.0.0.1\n"
+	    "port = %d,%d\nconnect_timeout = 1\nsslmode = disable\n", sp, rp);
+	ck_assert_ptr_nonnull(cfg = config_new());
+	ck_assert_msg(config_load_string(cfg, "t.conf", text, &cause) == 0,
+	    "%s", cause);
+	ck_assert_ptr_nonnull(db = db_new(cfg, NULL));
+	t0 = clock_ms();
+	ck_assert_int_eq(db_connect(db), ST_UNAVAILABLE);
+	ms = clock_ms() - t0;
+	/* the silent host had its second, then the refused one was tried */
+	ck_assert_int_ge(ms, 1000);
+	ck_assert_int_lt(ms, 30000);
+	snprintf(want, sizeof(want), "127.0.0.1:%d: timeout expired", sp);
+	ck_assert_msg(strstr(db_error(db), want) != NULL, "%s", db_error(db));
+	snprintf(want, sizeof(want), "; 127.0.0.1:%d: ", rp);
+	ck_assert_msg(strstr(db_error(db), want) != NULL, "%s", db_error(db));
+	ck_assert(db_down_since(db) != 0);
+	ck_assert_ptr_null(db_conn(db));
+	db_free(db);
+	config_free(cfg);
+	close(silent);
+}
+END_TEST
+
+static Suite *
+db_suite(void)
+{
+	const struct tcase_row rows[] = {
+		{ "hosts", test_db_hosts },
+	};
+	Suite	*s = suite_create("db");
+
+	add_cases(s, rows, sizeof(rows) / sizeof(rows[0]), NULL, NULL);
+	return (s);
+}
+
 /* Adds the suites of this file (tests/unit/unit.c runs them). */
 static void
 add_suites(SRunner *sr)
@@ -1953,6 +2026,7 @@ add_suites(SRunner *sr)
 	srunner_add_suite(sr, clock_suite());
 	srunner_add_suite(sr, proc_suite());
 	srunner_add_suite(sr, listenq_suite());
+	srunner_add_suite(sr, db_suite());
 }
 
 const struct unit unit = { "check_core", NULL, NULL, add_suites };
