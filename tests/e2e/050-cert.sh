@@ -48,16 +48,7 @@ S1=$(file_serial)
 [ "$(status_field serial)" = "$S1" ] || fail "status file serial: '$(status_field serial)', want $S1"
 [ "$(status_field deploy)" = served ] || fail "status file deploy: $(status_field deploy)"
 
-cat >"$T/nginx/tls.conf" <<NGINX
-server {
-	listen 127.0.0.1:$TLS_PORT ssl;
-	server_name www.example.test example.test;
-	ssl_certificate $LIVE/fullchain.pem;
-	ssl_certificate_key $LIVE/privkey.pem;
-	location / { return 200 "hello\n"; }
-}
-NGINX
-$NGX -s reload || fail "nginx reload failed"
+tls_serve
 served_is "$S1" || fail "nginx serves $(served_serial), not $S1"
 openssl s_client -connect "127.0.0.1:$TLS_PORT" -servername www.example.test \
     -CAfile "$T/root.pem" -verify_return_error </dev/null >"$T/verify.log" 2>&1 ||

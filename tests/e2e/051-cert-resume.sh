@@ -76,16 +76,7 @@ grep -q '^POST /my-order/.* -> 500' "$T/acme-proxy.log" || fail "the proxy injec
 echo "# 500 on the saved order: new orders $(( $(new_orders) - N0 )) after it, installed next run"
 
 # --- item 3: a reload that fails once: installed, not served, then served -------
-cat >"$T/nginx/tls.conf" <<NGINX
-server {
-	listen 127.0.0.1:$TLS_PORT ssl;
-	server_name www.example.test example.test;
-	ssl_certificate $LIVE/fullchain.pem;
-	ssl_certificate_key $LIVE/privkey.pem;
-	location / { return 200 "hello\n"; }
-}
-NGINX
-$NGX -s reload || fail "nginx reload failed"
+tls_serve
 S2=$(file_serial)
 served_is "$S2" || fail "nginx serves $(served_serial), not $S2"
 # reload_command fails while $T/reload-fail exists, once.

@@ -21,16 +21,7 @@ reload_command = echo reload >>$T/reloads; $NGX -s reload"
 cert renew
 [ "$rc" = 0 ] || fail "first issuance exited $rc: $err"
 S1=$(file_serial)
-cat >"$T/nginx/tls.conf" <<NGINX
-server {
-	listen 127.0.0.1:$TLS_PORT ssl;
-	server_name www.example.test example.test;
-	ssl_certificate $LIVE/fullchain.pem;
-	ssl_certificate_key $LIVE/privkey.pem;
-	location / { return 200 "hello\n"; }
-}
-NGINX
-$NGX -s reload || fail "nginx -s reload"
+tls_serve
 served_is "$S1" || fail "nginx does not serve $S1"
 [ "$(wc -l <"$T/reloads")" = 1 ] || fail "reloads after the issuance: $(cat "$T/reloads")"
 # From now on the real CA is gone; Pebble is the staging directory.

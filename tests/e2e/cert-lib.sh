@@ -10,7 +10,7 @@
 # the newOrder requests it saw).
 #
 # Provided: pebble_start [VAR=value...] / pebble_stop, cert_config [LINES],
-# cert ARGS (sets $rc $out $err), file_serial, served_serial, served_is,
+# cert ARGS (sets $rc $out $err), tls_serve, file_serial, served_serial, served_is,
 # status_field KEY, $LIVE, $NGX, the ports.
 
 command -v pebble >/dev/null && command -v pebble-challtestsrv >/dev/null ||
@@ -155,6 +155,19 @@ cert() {
 	rc=$?
 	out=$(cat "$T/out")
 	err=$(cat "$T/err")
+}
+# nginx serves $LIVE's certificate on $TLS_PORT (after the first issuance).
+tls_serve() {
+	cat >"$T/nginx/tls.conf" <<NGINX
+server {
+	listen 127.0.0.1:$TLS_PORT ssl;
+	server_name www.example.test example.test;
+	ssl_certificate $LIVE/fullchain.pem;
+	ssl_certificate_key $LIVE/privkey.pem;
+	location / { return 200 "hello\n"; }
+}
+NGINX
+	$NGX -s reload || fail "nginx reload failed"
 }
 file_serial() { openssl x509 -in "$LIVE/cert.pem" -noout -serial | cut -d= -f2; }
 served_serial() {
