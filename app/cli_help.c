@@ -287,6 +287,18 @@ const struct cli_help cli_helps[] = {
 	  "which ones took it.",
 	  { { NULL, NULL } }, "1 when a channel failed", "bootstack alert test" },
 
+	{ "alert prometheus", "alert prometheus",
+	  "print a prometheus.yml for every host of [prometheus]",
+	  "Print a Prometheus configuration that scrapes every API host "
+	  "([prometheus] api_targets, job bootstack) and front end "
+	  "(nginx_targets, job bootstack-nginx), loads the shipped rules "
+	  "(rules_file) and sends alerts to the Alertmanagers: the path once "
+	  "there is more than one host (`alert check` stays the one-box "
+	  "answer).",
+	  { { NULL, NULL } }, "1 when [prometheus] is incomplete or a target "
+	  "is not HOST:PORT",
+	  "bootstack alert prometheus > /etc/prometheus/prometheus.yml" },
+
 	{ "alert silence",
 	  "alert silence NAME --for DURATION [--comment TEXT] | alert silence "
 	  "NAME --expire | alert silence [--list]",

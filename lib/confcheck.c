@@ -33,6 +33,7 @@
 #include "db.h"
 #include "dns.h"
 #include "dns_check.h"
+#include "netallow.h"
 #include "nginx.h"
 #include "pool.h"
 #include "site.h"
@@ -153,6 +154,8 @@ const struct confcheck_key confcheck_keys[] = {
 	{ "nginx",	"access_log",		nginx_check_path },
 	{ "nginx",	"error_log",		nginx_check_path },
 	{ "nginx",	"syslog",		nginx_check_syslog },
+	{ "nginx",	"metrics_listen",	nginx_check_listen },
+	{ "nginx",	"metrics_allow",	netallow_check },
 	{ "acme",	"directory_url",	confcheck_acme_directory },
 	{ "acme",	"staging_directory",	confcheck_acme_directory },
 	{ "report",	"goaccess",		confcheck_abs_path },

@@ -37,6 +37,8 @@ const struct config_section config_sections[] = {
 	{ "report",	0, "periodic reports" },
 	{ "alerts",	0, "where and when alerts are sent" },
 	{ "backup",	0, "bootstack backup: where the archives go" },
+	{ "prometheus",	0, "bootstack alert prometheus: the hosts Prometheus "
+	  "scrapes" },
 	{ "cert",	1, "one certificate: [cert NAME]" },
 	{ "dns_record",	1, "one record the zone must hold: [dns_record NAME]" },
 	{ "alert",	1, "one alert rule: [alert NAME]" },
@@ -210,6 +212,12 @@ const struct config_key config_keys[] = {
 	  "also send the access and error logs to syslog: unix:PATH (the "
 	  "local rsyslog, unix:/dev/log) or HOST:PORT (UDP); unset = the "
 	  "files only (docs/logs-and-metrics.md)" },
+	{ "nginx", "metrics_listen", CONFIG_STRING, 0, 0, NULL, NULL,
+	  "plain-HTTP monitoring server: /metrics (this nginx's upstream) and "
+	  "/nginx_status (stub_status), PORT or ADDR:PORT; unset = none" },
+	{ "nginx", "metrics_allow", CONFIG_STRING, 0, 0, NULL, NULL,
+	  "addresses or ADDR/BITS networks besides loopback the monitoring "
+	  "server answers (the Prometheus servers), blank-separated" },
 	{ "nginx", "rate", CONFIG_INT, 1, 100000, "20", NULL,
 	  "requests per second one API key may make, from any address" },
 	{ "nginx", "burst", CONFIG_INT, 0, 100000, "40", NULL,
@@ -348,6 +356,23 @@ const struct config_key config_keys[] = {
 	{ "report", "live_port", CONFIG_INT, 1, 65535, "7890", NULL,
 	  "loopback port of `bootstack report --live` (GoAccess in real "
 	  "time), proxied by nginx at /ops/ws" },
+
+	/* [prometheus] (app/cli_alert.c: alert prometheus) */
+	{ "prometheus", "api_targets", CONFIG_STRING, 0, 0, NULL, NULL,
+	  "HOST:PORT of every API host's monitoring server ([nginx] "
+	  "metrics_listen), blank-separated: job bootstack" },
+	{ "prometheus", "nginx_targets", CONFIG_STRING, 0, 0, NULL, NULL,
+	  "HOST:PORT of every front end's prometheus-nginx-exporter, "
+	  "blank-separated: job bootstack-nginx; unset = none" },
+	{ "prometheus", "alertmanagers", CONFIG_STRING, 0, 0, NULL, NULL,
+	  "HOST:PORT of every Alertmanager, blank-separated; unset = none" },
+	{ "prometheus", "rules_file", CONFIG_STRING, 0, 0,
+	  "/etc/prometheus/rules/bootstack-rules.yml", NULL,
+	  "where Prometheus finds dist/prometheus/bootstack-rules.yml" },
+	{ "prometheus", "scrape_interval", CONFIG_INT, 1, 3600, "15", NULL,
+	  "seconds between two scrapes of a target" },
+	{ "prometheus", "evaluation_interval", CONFIG_INT, 1, 3600, "15", NULL,
+	  "seconds between two evaluations of the rules" },
 
 	/* [backup] (lib/backup.c, app/cli_backup.c) */
 	{ "backup", "dir", CONFIG_STRING, 0, 0, "/var/backups/bootstack", NULL,

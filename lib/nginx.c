@@ -36,6 +36,7 @@
 #include "config.h"
 #include "fs.h"
 #include "htpasswd.h"
+#include "netallow.h"
 #include "nginx.h"
 #include "proc.h"
 #include "site.h"
@@ -63,7 +64,7 @@ struct nginx_var {
 };
 
 struct nginx_vars {
-	struct nginx_var	 v[32];
+	struct nginx_var	 v[48];
 	size_t			 n;
 };
 
@@ -358,6 +359,69 @@ nginx_syslog_lines(const struct config *cfg, char **out, char **cause)
 		return (cause_set(cause, "out of memory"));
 	}
 	return (0);
+}
+
+/*
+ * The monitoring server of [nginx] metrics_listen: plain HTTP, only
+ * /metrics (this nginx's upstream: on an API host, its own daemon) and
+ * /nginx_status (stub_status, for prometheus-nginx-exporter), to loopback
+ * and [nginx] metrics_allow; scrapes stay out of the access log. Unset: a
+ * comment.
+ */
+static int
+nginx_metrics_server(const struct config *cfg, const char *dir, char **out,
+    char **cause)
+{
+	const char	*listen = config_str(cfg, "nginx", "metrics_listen");
+	const char	*allow = config_str(cfg, "nginx", "metrics_allow");
+	struct buf	 b;
+	char		*copy = NULL, *w, *save = NULL, *why = NULL;
+	long		 port;
+	int		 bare;
+
+	*out = NULL;
+	if (listen == NULL || listen[0] == '\0') {
+		if ((*out = strdup("# [nginx] metrics_listen is not set: no "
+		    "monitoring server.")) == NULL)
+			return (cause_set(cause, "out of memory"));
+		return (0);
+	}
+	if (!nginx_listen_ok(listen, &bare, &port))
+		return (cause_set(cause, "[nginx] metrics_listen: '%s' is not "
+		    "PORT, IPV4:PORT, [IPV6]:PORT or *:PORT", listen));
+	if (allow != NULL && netallow_check(allow, &why) != 0) {
+		cause_set(cause, "[nginx] metrics_allow: %s", cause_text(why));
+		free(why);
+		return (-1);
+	}
+	buf_init(&b, 64 * 1024);
+	if (buf_printf(&b, "# [nginx] metrics_listen: where Prometheus scrapes "
+	    "this host (docs/logs-and-metrics.md).\nserver {\n\tlisten %s;\n"
+	    "\tserver_name _;\n\tserver_tokens off;\n\taccess_log off;\n"
+	    "\tallow 127.0.0.1;\n\tallow ::1;\n", listen) != ST_OK)
+		goto nomem;
+	if (allow != NULL) {
+		if ((copy = strdup(allow)) == NULL)
+			goto nomem;
+		for (w = strtok_r(copy, " \t,", &save); w != NULL;
+		    w = strtok_r(NULL, " \t,", &save))
+			if (buf_printf(&b, "\tallow %s;\n", w) != ST_OK)
+				goto nomem;
+		free(copy);
+		copy = NULL;
+	}
+	if (buf_printf(&b, "\tdeny all;\n\tlocation = /metrics {\n"
+	    "\t\tinclude %s/fastcgi.conf;\n\t}\n"
+	    "\tlocation = /nginx_status {\n\t\tstub_status;\n\t}\n"
+	    "\tlocation / {\n\t\treturn 404;\n\t}\n}", dir) != ST_OK)
+		goto nomem;
+	if ((*out = buf_steal(&b)) == NULL)
+		return (cause_set(cause, "out of memory"));
+	return (0);
+nomem:
+	free(copy);
+	buf_cleanup(&b);
+	return (cause_set(cause, "out of memory"));
 }
 
 /* See nginx.h. */
@@ -667,6 +731,14 @@ nginx_vars_make(const struct config *cfg, const char *dir,
 	if (nginx_syslog_lines(cfg, &s, cause) == -1)
 		return (-1);
 	if (nginx_var_set(vars, "syslog_logs", "%s", s) == -1) {
+		free(s);
+		return (cause_set(cause, "out of memory"));
+	}
+	free(s);
+	s = NULL;
+	if (nginx_metrics_server(cfg, dir, &s, cause) == -1)
+		return (-1);
+	if (nginx_var_set(vars, "metrics_server", "%s", s) == -1) {
 		free(s);
 		return (cause_set(cause, "out of memory"));
 	}

@@ -93,19 +93,9 @@ RS
 		printf '[database]\nhost = %s/nopg\nconnect_timeout = 1\n\n' "$T"
 		printf '%s\n' "$ini"
 	} >"$d/bootstack.conf"
-	BOOTSTACK_CONF=$d/bootstack.conf "$BS_BIN" check-config >"$d/cc.log" 2>&1 \
-	    || fail "host $h config: $(cat "$d/cc.log")"
-	"$BS_API_BIN" -c "$d/bootstack.conf" >>"$T/api-$h.log" 2>&1 &
-	eval "API_PID_$h=$!"
-	at_exit "kill -TERM \$API_PID_$h; wait \$API_PID_$h"
-	wait_for 50 test -S "$d/api.sock" || fail "host $h: bootstack-api did not start"
-	nginx_main_conf "$d/nginx/nginx.conf" "$d/nginx/conf/http.conf"
-	BOOTSTACK_CONF=$d/bootstack.conf "$BS_BIN" nginx render --check >"$d/render.log" 2>&1 \
-	    || fail "host $h: nginx render: $(cat "$d/render.log")"
+	host_start "$h"
 	grep -q "access_log syslog:server=unix:$d/log.sock,facility=local7,tag=bootstack_access,severity=info,nohostname bootstack;" \
 	    "$d/nginx/conf/https.conf" || fail "host $h: no syslog access_log in https.conf"
-	nginx -c "$d/nginx/nginx.conf" -e "$T/nginx-error.log" || fail "host $h: nginx did not start"
-	at_exit "kill -QUIT \$(cat $d/nginx/nginx.pid)"
 	wait_for 50 tls_curl --resolve "api.bootstack.test:${PORT[$h]}:127.0.0.1" -o /dev/null \
 	    "https://api.bootstack.test:${PORT[$h]}/healthz" || fail "host $h: nginx not answering"
 done

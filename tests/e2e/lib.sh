@@ -254,6 +254,25 @@ nginx_tls_start() {
 	    || fail "nginx not answering over TLS"
 }
 
+# host_start NAME: one host of a several-host test, under $T/NAME: checks
+# $T/NAME/bootstack.conf, starts bootstack-api on it (its [api] listen is
+# $T/NAME/api.sock; sets API_PID_NAME), renders its nginx configuration
+# ([nginx] conf_dir $T/NAME/nginx/conf) and starts that nginx.
+host_start() {
+	local h=$1 d=$T/$1
+	BOOTSTACK_CONF=$d/bootstack.conf "$BS_BIN" check-config >"$d/cc.log" 2>&1 \
+	    || fail "host $h config: $(cat "$d/cc.log")"
+	"$BS_API_BIN" -c "$d/bootstack.conf" >>"$T/api-$h.log" 2>&1 &
+	eval "API_PID_$h=$!"
+	at_exit "kill -TERM \$API_PID_$h; wait \$API_PID_$h"
+	wait_for 50 test -S "$d/api.sock" || fail "host $h: bootstack-api did not start"
+	nginx_main_conf "$d/nginx/nginx.conf" "$d/nginx/conf/http.conf"
+	BOOTSTACK_CONF=$d/bootstack.conf "$BS_BIN" nginx render --check >"$d/render.log" 2>&1 \
+	    || fail "host $h: nginx render: $(cat "$d/render.log")"
+	nginx -c "$d/nginx/nginx.conf" -e "$T/nginx-error.log" || fail "host $h: nginx did not start"
+	at_exit "kill -QUIT \$(cat $d/nginx/nginx.pid)"
+}
+
 # curl with the local CA and the test names: tls_curl [curl args...]
 tls_curl() { curl -s "${TLS_CURL_ARGS[@]}" "$@"; }
 

@@ -456,6 +456,42 @@ START_TEST(test_render_syslog)
 }
 END_TEST
 
+/*
+ * [nginx] metrics_listen: one plain-HTTP server with /metrics through the
+ * upstream and /nginx_status, for loopback and metrics_allow only; unset,
+ * none; a bad address or network is refused.
+ */
+START_TEST(test_render_metrics_server)
+{
+	struct nginx_out	 out;
+	char			*cause = NULL;
+	const char		*f;
+
+	ck_assert_int_eq(render_of(SITE "[nginx]\nmetrics_listen = "
+	    "127.0.0.1:9145\nmetrics_allow = 192.0.2.7 2001:db8::/32\n",
+	    &out, &cause), 0);
+	f = file_of(&out, "servers.conf");
+	ck_assert_ptr_nonnull(strstr(f, "\tlisten 127.0.0.1:9145;\n"
+	    "\tserver_name _;\n\tserver_tokens off;\n\taccess_log off;\n"
+	    "\tallow 127.0.0.1;\n\tallow ::1;\n\tallow 192.0.2.7;\n"
+	    "\tallow 2001:db8::/32;\n\tdeny all;\n\tlocation = /metrics {\n"
+	    "\t\tinclude "));
+	ck_assert_ptr_nonnull(strstr(f, "/fastcgi.conf;\n\t}\n"
+	    "\tlocation = /nginx_status {\n\t\tstub_status;\n\t}\n"));
+	nginx_out_cleanup(&out);
+	ck_assert_int_eq(render_of(SITE, &out, &cause), 0);
+	ck_assert_ptr_null(strstr(file_of(&out, "servers.conf"),
+	    "stub_status"));
+	nginx_out_cleanup(&out);
+	render_err(SITE "[nginx]\nmetrics_listen = 9145;\n",
+	    "[nginx] metrics_listen: '9145;' is not PORT");
+	render_err(SITE "[nginx]\nmetrics_listen = 9145\nmetrics_allow = "
+	    "192.0.2.0/33\n", "[nginx] metrics_allow: ");
+	render_err(SITE "[nginx]\nmetrics_listen = 9145\nmetrics_allow = "
+	    "all;\n", "[nginx] metrics_allow: ");
+}
+END_TEST
+
 /* A template with an unknown placeholder names its file and line. */
 START_TEST(test_render_unknown_placeholder)
 {
@@ -642,6 +678,7 @@ nginx_suite(void)
 	tcase_add_test(tc, test_render_upstreams);
 	tcase_add_test(tc, test_render_refuses);
 	tcase_add_test(tc, test_render_syslog);
+	tcase_add_test(tc, test_render_metrics_server);
 	tcase_add_test(tc, test_render_unknown_placeholder);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("install");
