@@ -13,7 +13,7 @@
 . "$(dirname "$0")/lib.sh"
 
 DOWN=${DOWN:-30}	# seconds the log host is away
-N=${N:-100}		# requests per host, 0.25 s apart (plus curl's time)
+N=${N:-100}		# requests per host at most, 0.25 s apart (plus curl's time), for 120 s at most
 
 command -v rsyslogd >/dev/null || fail "rsyslog not installed (./stack deps)"
 [ -f /usr/lib/x86_64-linux-gnu/rsyslog/omrelp.so ] || ls /usr/lib/*/rsyslog/omrelp.so >/dev/null 2>&1 \
@@ -139,8 +139,8 @@ all_in() {
 		[ "$(sort -u "$T/lh/log/hosts/host-$h/api.log" 2>/dev/null)" = \
 		    "$(sort -u "$T/$h/api.log")" ] || return 1
 	done
-	[ "$(received a "$T/lh/log/all/nginx-access.log")" -ge "$N" ] &&
-	    [ "$(received b "$T/lh/log/all/nginx-access.log")" -ge "$N" ]
+	[ "$(received a "$T/lh/log/all/nginx-access.log")" -ge "$(wc -l <"$T/a/sent")" ] &&
+	    [ "$(received b "$T/lh/log/all/nginx-access.log")" -ge "$(wc -l <"$T/b/sent")" ]
 }
 wait_for 150 all_in
 total=0
@@ -153,7 +153,9 @@ for h in a b; do
 	api_lh=$(sort -u "$T/lh/log/hosts/host-$h/api.log" | wc -l)
 	echo "# host $h: sent $sent (of $N), merged log $merged distinct ($((lines - merged)) duplicates)," \
 	    "host file $perhost, missing $((sent - merged)); API events $api_local, at the log host $api_lh"
-	[ "$sent" = "$N" ] || fail "host $h: $sent of $N requests answered 200"
+	# A loaded machine may end the loop at its time bound before N.
+	[ "$sent" -gt 0 ] && [ "$sent" = "$(wc -l <"$T/$h/sent")" ] \
+	    || fail "host $h: $sent of $(wc -l <"$T/$h/sent") requests answered 200"
 	[ "$merged" = "$sent" ] || fail "host $h: $((sent - merged)) request lines missing from the merged log"
 	[ "$api_lh" = "$api_local" ] || fail "host $h: API events: $api_lh of $api_local at the log host"
 	total=$((total + merged))
