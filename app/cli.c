@@ -21,6 +21,7 @@
 #include "config.h"
 #include "confenv.h"
 #include "db.h"
+#include "dblock.h"
 #include "jobstatus.h"
 #include "log.h"
 #include "xmalloc.h"
@@ -100,6 +101,26 @@ cli_job_status(const char *cmd, const char *dir, const char *file,
 		    "cannot write the status file");
 	free(cause);
 	free(path);
+}
+
+/* See cli.h. */
+int
+cli_job_once(const char *cmd, const struct config *cfg, const char *job,
+    struct dblock_job *j)
+{
+	char	*holder = NULL, *cause = NULL;
+	int	 rc;
+
+	rc = dblock_job_begin(cfg, job, j, &holder, &cause);
+	if (rc == 1)
+		printf("%s: skipped: %s holds the job's lock in the database "
+		    "([database] job_lock = database)\n", job, holder);
+	else if (rc == -1)
+		cli_err(cmd, "%s ([database] job_lock = database)",
+		    cause_text(cause));
+	free(holder);
+	free(cause);
+	return (rc);
 }
 
 /*

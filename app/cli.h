@@ -87,6 +87,15 @@ struct pg_result *cli_sql(const char *cmd, struct db *, const char *sql,
  */
 void	cli_job_status(const char *cmd, const char *dir, const char *file,
 	    const char *error);
+struct dblock_job;
+/*
+ * With [database] job_lock = database, takes the once-per-deployment lock
+ * of job (lib/dblock.h). 0: go on; 1: another run holds it, said on
+ * stdout ("JOB: skipped: ... holds it"), the command exits 0; -1: the
+ * error printed, the command fails. dblock_job_end(j) in every case.
+ */
+int	cli_job_once(const char *cmd, const struct config *, const char *job,
+	    struct dblock_job *j);
 /* True when argv holds -h or --help; prints the usage of cmd then. */
 int	cli_wants_help(const struct cli_cmd *, int argc, char **argv);
 

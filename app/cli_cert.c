@@ -31,6 +31,7 @@
 #include "clock.h"
 #include "config.h"
 #include "crypto.h"
+#include "dblock.h"
 #include "fs.h"
 #include "log.h"
 #include "xmalloc.h"
@@ -149,8 +150,10 @@ cert_renew(struct cli *cli, int argc, char **argv)
 	char			*cause = NULL, *end;
 	long long		 delay;
 	size_t			 i, n;
-	int			 ch, fd, failed = 0, same_ca = 0;
+	struct dblock_job	 job;
+	int			 ch, fd, failed = 0, same_ca = 0, once;
 
+	memset(&job, 0, sizeof(job));
 	cert_run_init(&run, cli->cfg);
 	delay = config_int(cli->cfg, "acme", "renew_random_delay");
 	optind = 1;
@@ -207,10 +210,17 @@ cert_renew(struct cli *cli, int argc, char **argv)
 		sleep((unsigned int)s);
 	}
 	fd = -1;
+	if (!run.dry_run &&
+	    (once = cli_job_once("cert", cli->cfg, "cert renew", &job)) != 0) {
+		dblock_job_end(&job);
+		cert_run_cleanup(&run);
+		return (once == 1 ? 0 : 1);
+	}
 	if (!run.dry_run) {
 		if (fs_mkdirs(run.state_dir, 0700, 0, &cause) != 0) {
 			cli_err("cert", "%s", cause_text(cause));
 			free(cause);
+			dblock_job_end(&job);
 			return (1);
 		}
 		end = xprintf("%s/renew.lock", run.state_dir);
@@ -220,6 +230,7 @@ cert_renew(struct cli *cli, int argc, char **argv)
 			cli_err("cert", "%s", cause != NULL ? cause :
 			    "cannot lock");
 			free(cause);
+			dblock_job_end(&job);
 			return (CERT_EX_LOCKED);
 		}
 	}
@@ -246,6 +257,7 @@ cert_renew(struct cli *cli, int argc, char **argv)
 	cert_run_cleanup(&run);
 	if (fd != -1)
 		close(fd);
+	dblock_job_end(&job);
 	return (failed);
 }
 

@@ -31,6 +31,7 @@
 #include "cause.h"
 #include "cli.h"
 #include "config.h"
+#include "dblock.h"
 #include "dns.h"
 #include "xmalloc.h"
 
@@ -107,8 +108,10 @@ cli_dns_sync(struct cli *cli, int argc, char **argv)
 	struct dns		*d = NULL;
 	const char		*zone;
 	char			*cause = NULL;
-	int			 flags, rc = 1;
+	struct dblock_job	 job;
+	int			 flags, rc = 1, once = 0;
 
+	memset(&job, 0, sizeof(job));
 	if (cli_dns_flags(argc, argv, &flags) != argc)
 		return (cli_dns_usage());
 	dns_changes_init(&ch);
@@ -126,6 +129,11 @@ cli_dns_sync(struct cli *cli, int argc, char **argv)
 		rc = 0;
 		goto out;
 	}
+	if (!(flags & DNS_DRY_RUN) &&
+	    (once = cli_job_once("dns", cli->cfg, "dns sync", &job)) != 0) {
+		rc = once == 1 ? 0 : 1;
+		goto out;
+	}
 	if ((d = cli_dns_open(cli)) == NULL)
 		goto out;
 	if (dns_update(d, &ch, flags, stdout, NULL, &cause) != ST_OK) {
@@ -134,7 +142,8 @@ cli_dns_sync(struct cli *cli, int argc, char **argv)
 	}
 	rc = 0;
 out:
-	if (!(flags & DNS_DRY_RUN))
+	dblock_job_end(&job);
+	if (!(flags & DNS_DRY_RUN) && once != 1)	/* skipped: not ours */
 		cli_job_status("dns", config_str(cli->cfg, "dns",
 		    "snapshot_dir"), DNS_SYNC_STATUS_FILE, rc == 0 ? NULL :
 		    cause != NULL ? cause : "sync failed");

@@ -30,6 +30,9 @@
 #define F_DURATION	"a duration: a number with a unit, s, m, h, d or w, " \
 			"several added up (90s, 15m, 2h, 1d, 1h30m)"
 #define F_SECONDS	"a whole number of seconds (3600)"
+#define F_ONCE	" With [database] job_lock = database it runs once per " \
+	"deployment: a run that finds another one holding the job's lock " \
+	"in the database does nothing, names it and exits 0."
 #define F_NAME		"the NAME of a [cert NAME] section"
 
 static const char *const cli_help_exit =
@@ -157,7 +160,7 @@ const struct cli_help cli_helps[] = {
 	  "installed atomically keeping FILE.prev, tested and reloaded; the "
 	  "previous files come back if the test fails. Each run writes "
 	  "<state_dir>/NAME.status.json for alert check. Idempotent: a "
-	  "certificate that is not due is left alone.",
+	  "certificate that is not due is left alone." F_ONCE,
 	  { { "--force", "renew even when not due" },
 	    { "--dry-run", "place a real test order for each certificate, due "
 	      "or not, at [acme] staging_directory (Let's Encrypt staging by "
@@ -222,7 +225,7 @@ const struct cli_help cli_helps[] = {
 	  "hosts, ipv4, ipv6 and the [dns_record NAME] sections), changing "
 	  "nothing else, after keeping a snapshot of the zone; then wait until "
 	  "every authoritative nameserver serves the change (at most [dns] "
-	  "propagation_timeout). Idempotent.",
+	  "propagation_timeout). Idempotent." F_ONCE,
 	  { { "--dry-run", "print the difference only" },
 	    { "--no-wait", "do not wait for the nameservers" } },
 	  "1 when the provider refuses or the change is not seen in time",
@@ -257,7 +260,7 @@ const struct cli_help cli_helps[] = {
 	  "problem events) into the API overview, feed them to GoAccess, and "
 	  "install the pages that changed in [report] output_dir (served at "
 	  "/ops/: index.html, goaccess.html, hosts/NAME/). On a terminal it "
-	  "shows its progress; otherwise it prints one summary line.",
+	  "shows its progress; otherwise it prints one summary line." F_ONCE,
 	  { { "--rebuild", "forget the GoAccess databases and the overview "
 	      "and read the logs on disk again" },
 	    { "--quiet", "print nothing but errors" },

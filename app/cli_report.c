@@ -40,6 +40,7 @@
 #include "cause.h"
 #include "cli.h"
 #include "config.h"
+#include "dblock.h"
 #include "report.h"
 
 #define REPORT_STATUS_FILE	"report.status.json"	/* in [report] state_dir */
@@ -189,6 +190,7 @@ cli_report_run(struct cli *cli, int argc, char **argv)
 	};
 	struct report_opts		 ro;
 	struct report_result		 res;
+	struct dblock_job		 job;
 	const struct report_stream_result *s;
 	const char			*name;
 	char				*cause = NULL, **routes = NULL;
@@ -231,10 +233,15 @@ cli_report_run(struct cli *cli, int argc, char **argv)
 	if (!quiet && isatty(STDERR_FILENO))
 		ro.progress = cli_report_progress;
 
-	st = report_run(cli->cfg, &ro, &res, &cause);
+	st = ST_INTERNAL;
+	if ((rc = cli_job_once("report", cli->cfg, "report", &job)) == 0)
+		st = report_run(cli->cfg, &ro, &res, &cause);
+	dblock_job_end(&job);
 	for (i = 0; i < nroutes; i++)
 		free(routes[i]);
 	free(routes);
+	if (rc != 0)		/* another host's run, or no lock */
+		return (rc == 1 ? 0 : 1);
 	if (st != ST_OK && st != ST_UPSTREAM) {
 		cli_err("report", "%s", cause != NULL ? cause : st_str(st));
 		if (st != ST_CONFLICT)	/* locked: another run is the run */

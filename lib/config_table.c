@@ -152,6 +152,11 @@ const struct config_key config_keys[] = {
 	{ "database", "tcp_user_timeout", CONFIG_INT, 0, 3600000, "10000", NULL,
 	  "milliseconds data sent on a TCP connection to the server may stay "
 	  "unacknowledged before the kernel drops it; 0 = the system's" },
+	{ "database", "job_lock", CONFIG_ENUM, 0, 0, "local", "local|database",
+	  "jobs meant to run once per deployment (cert renew, dns sync, "
+	  "report): local (each host runs its own, one at a time) or database "
+	  "(a PostgreSQL advisory lock: the first host to start does the "
+	  "work, the others exit 0 naming it)" },
 	{ "database", "migrations_dir", CONFIG_STRING, 0, 0, BS_SQLDIR, NULL,
 	  "directory of the NNNN_what.sql migrations" },
 

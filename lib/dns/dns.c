@@ -56,6 +56,7 @@
 #include "clock.h"
 #include "config.h"
 #include "db.h"
+#include "dblock.h"
 #include "dns.h"
 #include "dns/dns_int.h"
 #include "dns_check.h"
@@ -269,41 +270,36 @@ dns_now(void)
 static enum st
 dns_db_lock(struct dns *d, long long until, char **cause)
 {
-	const char	*params[1] = { d->lock_name };
-	PGresult	*res = NULL;
-	int		 got, logged = 0;
+	char	*why = NULL, *holder;
+	int	 got, logged = 0;
 
-	if (db_connect(d->db) != ST_OK) {
-		cause_set(cause, "cannot take the %s account lock in the "
-		    "database ([dns] lock = database): %s", d->prov.ops->name,
-		    db_error(d->db));
-		return (ST_UNAVAILABLE);
-	}
 	for (;;) {
-		if (db_exec(d->db, "SELECT pg_try_advisory_lock("
-		    "hashtextextended($1, 0))", 1, params, &res) != ST_OK) {
+		if (dblock_try(d->db, d->lock_name, &got, &why) != ST_OK) {
 			cause_set(cause, "cannot take the %s account lock in "
-			    "the database: %s", d->prov.ops->name,
-			    db_error(d->db));
+			    "the database ([dns] lock = database): %s",
+			    d->prov.ops->name, cause_text(why));
+			free(why);
 			return (ST_UNAVAILABLE);
 		}
-		got = PQntuples(res) == 1 &&
-		    strcmp(PQgetvalue(res, 0, 0), "t") == 0;
-		PQclear(res);
-		res = NULL;
 		if (got)
 			break;
 		if (clock_ms() >= until) {
+			holder = dblock_holder(d->db, d->lock_name);
 			cause_set(cause, "the %s account is locked by a run "
-			    "on another host for more than %ld s (a PostgreSQL "
-			    "advisory lock; see pg_locks)", d->prov.ops->name,
+			    "on another host (%s) for more than %ld s (a "
+			    "PostgreSQL advisory lock; see pg_locks)",
+			    d->prov.ops->name, holder != NULL ? holder : "?",
 			    d->lock_timeout);
+			free(holder);
 			return (ST_UNAVAILABLE);
 		}
-		if (!logged++)
-			log_info("dns: waiting for a run on another host to "
-			    "release the %s account (database lock)",
-			    d->prov.ops->name);
+		if (!logged++) {
+			holder = dblock_holder(d->db, d->lock_name);
+			log_info("dns: waiting for a run on another host (%s) "
+			    "to release the %s account (database lock)",
+			    holder != NULL ? holder : "?", d->prov.ops->name);
+			free(holder);
+		}
 		clock_sleep_ms(200);
 	}
 	d->db_locked = 1;
@@ -314,17 +310,10 @@ dns_db_lock(struct dns *d, long long until, char **cause)
 static void
 dns_db_unlock(struct dns *d)
 {
-	const char	*params[1] = { d->lock_name };
-	PGresult	*res = NULL;
-
 	if (!d->db_locked)
 		return;
 	d->db_locked = 0;
-	if (db_exec(d->db, "SELECT pg_advisory_unlock(hashtextextended($1, "
-	    "0))", 1, params, &res) == ST_OK)
-		PQclear(res);
-	else
-		db_disconnect(d->db);	/* the session's end releases it */
+	dblock_release(d->db, d->lock_name);
 }
 
 /*

@@ -1,0 +1,142 @@
+#!/usr/bin/env bash
+# 101-job-lock: jobs meant to run once per deployment with [database]
+# job_lock = database. Two "hosts" (two config files, each with its own
+# state folders, one shared PostgreSQL) start `bootstack report` together
+# over the same large access log: exactly one does the work, the other
+# exits 0 at once saying which run holds the lock (the job, the host and
+# the pid in its application_name). `cert renew` and `dns sync` while
+# another session holds their lock: each exits 0 naming it and contacts
+# nobody (no CA, no DNS provider is configured reachable). Without the
+# lock (job_lock = local) the same runs do the work. Counts printed.
+. "$(dirname "$0")/lib.sh"
+
+command -v goaccess >/dev/null || fail "goaccess is not installed"
+pg_start
+G=$T/gen
+mkdir -p "$G"
+# A log long enough that the first run still holds the lock when the
+# second starts: report-gen's known lines, repeated (bounded: 150 copies).
+python3 "$BS_TOP_SRCDIR/tests/e2e/report-gen.py" gen "$G" 1 "$(date +%s)" >"$G/gen.out" \
+    || fail "report-gen: $(cat "$G/gen.out")"
+python3 - "$G/access.log" <<'PY' || fail "log copies"
+import sys
+p = sys.argv[1]
+lines = open(p).read()
+with open(p, "w") as f:
+    for _ in range(150):
+        f.write(lines)
+PY
+nlines=$(wc -l <"$G/access.log")
+
+# host_conf NAME: $T/NAME.conf, its state under $T/NAME.
+host_conf() {
+	mkdir -p "$T/$1"
+	cat >"$T/$1.conf" <<CONF
+[database]
+host = $PGHOST
+port = $PGPORT
+name = bootstack
+user = $PGUSER
+job_lock = ${JOB_LOCK:-database}
+
+[site]
+domain = bootstack.test
+subdomains = api www
+
+[api]
+log_file = $G/api.log
+
+[nginx]
+ops_root = $T/$1/ops
+access_log = $G/access.log
+
+[report]
+state_dir = $T/$1/report
+
+[acme]
+directory_url = https://127.0.0.1:1/dir
+state_dir = $T/$1/acme
+
+[cert www]
+names = www.bootstack.test
+
+[dns]
+zone = bootstack.test
+snapshot_dir = $T/$1/dns
+nameservers = 127.0.0.1:1
+
+[dynadot]
+api_url = http://127.0.0.1:1/api3.json
+key_file = $T/dynadot.key
+timeout = 2
+retries = 0
+
+[dns_record mine]
+name = $1
+type = TXT
+value = "host $1"
+CONF
+}
+(umask 077; echo not-a-key >"$T/dynadot.key")
+host_conf a
+host_conf b
+
+# --- report on two hosts at once --------------------------------------------------------
+"$BS_BIN" -c "$T/a.conf" report >"$T/a.out" 2>&1 &
+apid=$!
+"$BS_BIN" -c "$T/b.conf" report >"$T/b.out" 2>&1 &
+bpid=$!
+arc=0 brc=0
+wait "$apid" || arc=$?
+wait "$bpid" || brc=$?
+[ "$arc" = 0 ] && [ "$brc" = 0 ] || fail "report exits a=$arc b=$brc: $(cat "$T/a.out" "$T/b.out")"
+worked=$(cat "$T/a.out" "$T/b.out" | grep -c "^report: $nlines new lines")
+skipped=$(cat "$T/a.out" "$T/b.out" | grep -c '^report: skipped: bootstack report on .* pid [0-9]* (backend pid [0-9]*, since .*) holds the job'"'"'s lock')
+echo "# report on 2 hosts at once over $nlines lines: $worked did the work, $skipped skipped"
+[ "$worked" = 1 ] && [ "$skipped" = 1 ] || fail "want 1 and 1: $(cat "$T/a.out" "$T/b.out")"
+# the skipping run names the other one's pid, and made no report
+if grep -q '^report: skipped' "$T/a.out"; then winner=$bpid loser=a; else winner=$apid loser=b; fi
+grep -q "pid $winner (backend" "$T/$loser.out" || fail "the holder is not named: $(cat "$T/$loser.out") (winner pid $winner)"
+[ ! -e "$T/$loser/ops/index.json" ] || fail "the skipping host wrote a report"
+echo "# $(grep '^report: skipped' "$T/$loser.out")"
+
+# --- cert renew and dns sync while another session holds each lock -----------------------
+# hold JOB: a psql session named as a run of another host would be, holding
+# the job's lock until $T/release exists (bounded: 60 s).
+hold() {
+	PGAPPNAME="bootstack $1 on other-host pid 4242" psql -Atq -v ON_ERROR_STOP=1 >"$T/hold.out" 2>&1 <<SQL &
+SELECT pg_advisory_lock(hashtextextended('bootstack job $1', 0));
+\\! touch $T/held
+\\! for i in \$(seq 600); do [ -e $T/release ] && break; sleep 0.1; done
+SQL
+	HOLD_PID=$!
+	wait_for 100 test -e "$T/held" || fail "psql did not take the lock: $(cat "$T/hold.out")"
+}
+release() { touch "$T/release"; wait "$HOLD_PID"; rm -f "$T/held" "$T/release"; }
+at_exit "touch $T/release"
+n=0
+for job in "cert renew" "dns sync"; do
+	hold "$job"
+	rc=0
+	"$BS_BIN" -c "$T/a.conf" $job >"$T/job.out" 2>&1 || rc=$?
+	release
+	[ "$rc" = 0 ] || fail "$job exited $rc while held: $(cat "$T/job.out")"
+	grep -q "^$job: skipped: bootstack $job on other-host pid 4242 (backend pid" "$T/job.out" \
+	    || fail "$job while held: $(cat "$T/job.out")"
+	echo "# $(head -n 1 "$T/job.out")"
+	n=$((n + 1))
+done
+# not held: the job runs (and fails here, since no CA or DNS provider
+# answers): proof that the lock, not the configuration, stopped it above
+rc=0
+"$BS_BIN" -c "$T/a.conf" dns sync >"$T/free.out" 2>&1 || rc=$?
+[ "$rc" != 0 ] && ! grep -q skipped "$T/free.out" || fail "dns sync, lock free: exit $rc: $(cat "$T/free.out")"
+# job_lock = local: no database lock at all, both reports run
+JOB_LOCK=local host_conf a
+JOB_LOCK=local host_conf b
+"$BS_BIN" -c "$T/a.conf" report >"$T/a2.out" 2>&1 & apid=$!
+"$BS_BIN" -c "$T/b.conf" report >"$T/b2.out" 2>&1 & bpid=$!
+wait "$apid" && wait "$bpid" || fail "reports with job_lock = local: $(cat "$T/a2.out" "$T/b2.out")"
+! grep -q skipped "$T/a2.out" "$T/b2.out" || fail "job_lock = local skipped a run"
+echo "# held: $n of 2 jobs skipped naming the holder; job_lock = local: 2 of 2 reports ran"
+pass
