@@ -28,6 +28,7 @@
 #include "cause.h"
 #include "config.h"
 #include "confenv.h"
+#include "cursor.h"
 #include "db.h"
 #include "fcgic.h"
 #include "clock.h"
@@ -438,6 +439,25 @@ api_check_listen(const struct config *cfg, char **cause)
 }
 
 /*
+ * [api] cursor_keys, parsed now: a malformed list stops the start, and
+ * the random list of an unset one is made before the workers fork, so
+ * they all accept each other's cursors. 0, or -1 with *cause.
+ */
+static int
+api_cursor_keys(const struct config *cfg, int warn, char **cause)
+{
+	int	 unset;
+
+	if (cursor_keys_of(cfg, &unset, cause) == NULL)
+		return (-1);
+	if (unset && warn)
+		log_warnx("[api] cursor_keys is unset: pagination cursors are "
+		    "signed with a random key and die with this process; set "
+		    "cursor_keys_file (docs/pagination.md)");
+	return (0);
+}
+
+/*
  * -t: everything the daemon needs to start, checked without starting it:
  * the configuration (already loaded), the log file and the slow-request
  * log, the pid file's folder,
@@ -472,7 +492,8 @@ api_preflight(const struct config *cfg, char **cause)
 	if (file != NULL && file[0] != '\0' &&
 	    api_check_folder("[api] pid_file", file, cause) != 0)
 		return (-1);
-	if (api_check_listen(cfg, cause) != 0)
+	if (api_check_listen(cfg, cause) != 0 ||
+	    api_cursor_keys(cfg, 0, cause) != 0)
 		return (-1);
 	if (master_limits(cfg, cause) != 0)	/* -t's process: tried for real */
 		return (-1);
@@ -799,6 +820,8 @@ main(int argc, char **argv)
 		log_warnx("%s", cause_text(cause));
 		cause_clear(&cause);
 	}
+	if (api_cursor_keys(api.cfg, 1, &cause) != 0)
+		goto fail;
 	if ((api.listen_fd = api_listen(&api, api.cfg, &cause)) == -1)
 		goto fail;
 	if (api_write_pid(&api, &cause) != 0) {

@@ -30,6 +30,7 @@
 #include "cert.h"
 #include "confcheck.h"
 #include "config.h"
+#include "cursor.h"
 #include "db.h"
 #include "dns.h"
 #include "dns_check.h"
@@ -142,6 +143,7 @@ confcheck_host(const char *v, char **why)
  * calls on the same key.
  */
 const struct confcheck_key confcheck_keys[] = {
+	{ "api",	"cursor_keys",		cursor_keys_check },
 	{ "site",	"domain",		confcheck_host },
 	{ "nginx",	"listen_http",		nginx_check_listen },
 	{ "nginx",	"listen_https",		nginx_check_listen },

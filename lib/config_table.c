@@ -120,6 +120,12 @@ const struct config_key config_keys[] = {
 	{ "api", "max_params", CONFIG_INT, 4096, 1048576, "65536", NULL,
 	  "largest total size of a request's FastCGI parameters (its "
 	  "headers and CGI variables), in bytes" },
+	{ "api", "cursor_keys", CONFIG_SECRET, 0, 0, NULL, NULL,
+	  "keys that sign pagination cursors (base64url, 32+ bytes each, "
+	  "blank-separated, the signing one first); prefer cursor_keys_file; "
+	  "unset = one random key per start" },
+	{ "api", "cursor_ttl", CONFIG_INT, 1, 31536000, "86400", NULL,
+	  "seconds a pagination cursor stays valid" },
 
 	/* [database] */
 	{ "database", "host", CONFIG_STRING, 0, 0, "/run/postgresql", NULL,

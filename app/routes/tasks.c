@@ -13,8 +13,10 @@
  * 9110 section 13 (lib/http.h: If-Match, If-None-Match, If-Unmodified-Since,
  * If-Modified-Since; 304 or 412), a write checking them in the statement
  * that writes, and POST honours Idempotency-Key (idempotency.c). Lists use keyset pagination with an
- * opaque cursor, so a page costs the same at row 10 and row 10 million,
- * and no row is skipped or repeated when others are added meanwhile.
+ * opaque cursor (signed, bound to the tenant, the filter and the sort,
+ * with an expiry: lib/cursor.h), so a page costs the same at row 10 and
+ * row 10 million, and no row is skipped or repeated when others are added
+ * meanwhile.
  */
 #include "autoconf.h"
 
@@ -24,16 +26,21 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <time.h>
+
 #include <libpq-fe.h>
-#include <openssl/evp.h>
 
 #include "../api.h"
 #include "../auth.h"
 #include "../idempotency.h"
 #include "../routes.h"
+#include "cause.h"
 #include "clock.h"
+#include "config.h"
+#include "cursor.h"
 #include "http.h"
 #include "jsonutil.h"
+#include "log.h"
 
 #define TASKS_LIMIT_DEFAULT	20
 #define TASKS_LIMIT_MAX		100
@@ -285,65 +292,36 @@ tasks_reply_row(struct http_req *r, int status, PGresult *res)
 	return (st);
 }
 
-/* Encodes an id as the opaque cursor: base64url of "t1:<id>". */
+/*
+ * What a cursor of the task list is bound to besides the tenant: the list,
+ * its filter and its sort order (tasks_list), so that a cursor made for
+ * ?status=done cannot continue ?status=todo or another ordering.
+ */
 static void
-tasks_cursor_encode(const char *id, char *dst, size_t size)
+tasks_cursor_context(const char *status, char *dst, size_t size)
 {
-	unsigned char	 raw[40], out[64];
-	int		 n, i;
-
-	n = snprintf((char *)raw, sizeof(raw), "t1:%s", id);
-	n = EVP_EncodeBlock(out, raw, n);
-	for (i = 0; i < n; i++) {
-		if (out[i] == '+')
-			out[i] = '-';
-		else if (out[i] == '/')
-			out[i] = '_';
-		else if (out[i] == '=')
-			break;
-	}
-	out[i] = '\0';
-	snprintf(dst, size, "%s", (char *)out);
+	snprintf(dst, size, "GET /v1/tasks status=%s sort=id",
+	    status == NULL ? "*" : status);
 }
 
-/* Decodes a cursor into the id it names; -1 if it is not one of ours. */
-static int
-tasks_cursor_decode(const char *cur, char *id, size_t size)
+/*
+ * The signing keys ([api] cursor_keys, lib/cursor.h), or NULL after
+ * recording a 500 (a malformed list that check-config would have named).
+ */
+static const struct cursor_keys *
+tasks_cursor_keys(struct http_req *r)
 {
-	unsigned char	 in[64], raw[64];
-	size_t		 n = strlen(cur), i;
-	int		 len;
-	long long	 v;
-	char		*end;
+	struct api			*api = r->app;
+	const struct cursor_keys	*keys;
+	char				*cause = NULL;
 
-	if (n == 0 || n > 44)
-		return (-1);
-	for (i = 0; i < n; i++) {
-		if (cur[i] == '-')
-			in[i] = '+';
-		else if (cur[i] == '_')
-			in[i] = '/';
-		else if (isalnum((unsigned char)cur[i]))
-			in[i] = (unsigned char)cur[i];
-		else
-			return (-1);
+	if ((keys = cursor_keys_of(api->cfg, NULL, &cause)) == NULL) {
+		log_errorx("%s", cause_text(cause));
+		(void)http_fail(r, ST_INTERNAL, "the cursor keys are "
+		    "misconfigured");
 	}
-	while (n % 4 != 0)
-		in[n++] = '=';
-	in[n] = '\0';
-	if ((len = EVP_DecodeBlock(raw, in, (int)n)) < 4)
-		return (-1);
-	while (len > 0 && raw[len - 1] == '\0')
-		len--;		/* EVP_DecodeBlock counts the padding */
-	raw[len] = '\0';
-	if (strncmp((char *)raw, "t1:", 3) != 0)
-		return (-1);
-	errno = 0;
-	v = strtoll((char *)raw + 3, &end, 10);
-	if (errno != 0 || *end != '\0' || v < 0 || raw[3] == '\0')
-		return (-1);
-	snprintf(id, size, "%lld", v);
-	return (0);
+	free(cause);
+	return (keys);
 }
 
 static int	 tasks_cond_collection(struct http_req *);
@@ -356,7 +334,10 @@ tasks_list(struct http_req *r)
 	struct api		*api = r->app;
 	struct auth		*who = r->auth;
 	struct http_query	 q;
-	char			 limit[24], after[24] = "0", next[64];
+	char			 limit[24], after[24] = "0", next[CURSOR_LEN];
+	char			 ctx[64];
+	const struct cursor_keys *keys;
+	enum cursor_result	 cr;
 	const char		*params[4], *status, *v;
 	json_object		*body = NULL, *items = NULL, *o;
 	PGresult		*res = NULL;
@@ -376,9 +357,15 @@ tasks_list(struct http_req *r)
 	    http_int_parse(v, 1, TASKS_LIMIT_MAX, &n) != 0)
 		return (http_fail(r, ST_BADREQ, "limit must be an integer "
 		    "within 1..%d, in plain digits", TASKS_LIMIT_MAX));
+	tasks_cursor_context(status, ctx, sizeof(ctx));
+	if ((keys = tasks_cursor_keys(r)) == NULL)
+		return (ST_INTERNAL);
 	if ((v = http_query_get(&q, "cursor")) != NULL &&
-	    tasks_cursor_decode(v, after, sizeof(after)) != 0)
-		return (http_fail(r, ST_BADREQ, "cursor is not valid"));
+	    (cr = cursor_decode(keys, v, who->tenant, ctx, (long long)time(NULL),
+	    after, sizeof(after))) != CURSOR_OK)
+		return (http_fail(r, ST_BADREQ, "cursor is not valid: %s%s",
+		    cursor_result_str(cr), cr == CURSOR_EXPIRED ?
+		    "; start the list again without a cursor" : ""));
 	switch (tasks_cond_collection(r)) {
 	case -1:
 		return (ST_BADREQ);
@@ -417,8 +404,13 @@ tasks_list(struct http_req *r)
 	json_object_object_add(body, "items", items);
 	items = NULL;
 	if (rows > n) {
-		tasks_cursor_encode(PQgetvalue(res, (int)n - 1, 0), next,
-		    sizeof(next));
+		if (cursor_encode(keys, who->tenant, ctx, (long long)time(NULL) +
+		    config_int(api->cfg, "api", "cursor_ttl"),
+		    PQgetvalue(res, (int)n - 1, 0), next, sizeof(next)) != 0) {
+			st = http_fail(r, ST_INTERNAL, "signing the cursor "
+			    "failed");
+			goto out;
+		}
 		json_object_object_add(body, "next_cursor",
 		    json_object_new_string(next));
 	} else

@@ -85,6 +85,10 @@ for f in "$T"/bootstack-90.0.0/dist/*.cron; do
 done
 [ -x "$R/usr/sbin/bootstack-api" ] && [ -x "$R/usr/bin/bootstack" ] || fail "programs not executable"
 [ "$(stat -c %a "$R/etc/bootstack/bootstack.conf")" = 640 ] || fail "bootstack.conf not 0640"
+# the cursor key: made once, 0600, kept across installs
+[ "$(stat -c %a "$R/etc/bootstack/cursor.keys")" = 600 ] || fail "cursor.keys not 0600"
+grep -qE '^[A-Za-z0-9_-]{43}$' "$R/etc/bootstack/cursor.keys" || fail "cursor.keys is not one base64url key"
+cursor_key=$(cat "$R/etc/bootstack/cursor.keys")
 grep -rl "$T" "$R/usr/lib" "$R/usr/share/man" "$R/etc" >/dev/null 2>&1 \
     && fail "an installed file names the DESTDIR: $(grep -rl "$T" "$R/usr/lib" "$R/etc" | head -3)"
 grep -q '^ExecStart=/usr/sbin/bootstack-api$' "$R/usr/lib/systemd/system/bootstack-api.service" \
@@ -115,6 +119,7 @@ grep -q "every 10 minutes" "$R/etc/cron.d/bootstack-report" || fail "make instal
 [ -e "$R/etc/cron.d/bootstack-alert" ] && fail "make install brought back the deleted alert cron file"
 grep -q 'maxsize 100M' "$R/etc/logrotate.d/bootstack" || fail "make install overwrote the logrotate file"
 grep -q 'new in 90.0.1' "$R/etc/cron.d/bootstack-cert" || fail "the untouched cert cron file was not upgraded"
+[ "$(cat "$R/etc/bootstack/cursor.keys")" = "$cursor_key" ] || fail "make install replaced the cursor key"
 for f in etc/bootstack/bootstack.conf.dist etc/cron.d/bootstack-report.dist \
     etc/logrotate.d/bootstack.ucf-dist; do
 	[ -f "$R/$f" ] || fail "no /$f beside the kept file"
