@@ -95,6 +95,9 @@ id=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["id"])' "$T
 lm=$(hdr Last-Modified)
 [ "$(hdr ETag)" = "\"$id.1\"" ] && [ -n "$lm" ] || fail "validators: $(hdr ETag) / $lm"
 lm1=$(python3 -c 'import sys, email.utils as u; print(u.formatdate(u.parsedate_to_datetime(sys.argv[1]).timestamp() - 1, usegmt=True))' "$lm")
+# B's task, with an id A's tasks do not reach (ids are counted per tenant)
+psql -qc "INSERT INTO tenant_ids (tenant_id, resource, last_id) SELECT id, 'tasks', 1000000 FROM tenants
+    WHERE name = 'globex' ON CONFLICT (tenant_id, resource) DO UPDATE SET last_id = 1000000" || fail "B's counter"
 [ "$(api POST /v1/tasks "$KB" -H "$J" -d '{"title":"theirs"}')" = 201 ] || fail "create B"
 bid=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["id"])' "$T/body")
 rows=0
@@ -232,9 +235,9 @@ PY
 psql -qc "ALTER DATABASE bootstack SET timezone = 'Europe/Paris'" \
     -c "ALTER DATABASE bootstack SET datestyle = 'SQL, DMY'" || fail "set the zone"
 # What a session that does not set its own would print (SQL style: CET).
-[ "$(psql -Atc "SELECT current_setting('TimeZone'), due::text, created_at::text ~ ' CES?T$' FROM tasks WHERE id = $wid")" \
+[ "$(psql -Atc "SELECT current_setting('TimeZone'), due::text, created_at::text ~ ' CES?T$' FROM tasks WHERE tenant_id = (SELECT id FROM tenants WHERE name = 'acme') AND id = $wid")" \
     = "Europe/Paris|28/02/2027|t" ] || fail "the database is not at Europe/Paris with DMY dates: $(psql -Atc \
-    "SELECT current_setting('TimeZone'), due, created_at FROM tasks WHERE id = $wid")"
+    "SELECT current_setting('TimeZone'), due, created_at FROM tasks WHERE tenant_id = (SELECT id FROM tenants WHERE name = 'acme') AND id = $wid")"
 api_stop
 api_start
 [ "$(api GET "/v1/tasks/$wid" "$KA")" = 200 ] || fail "get at Europe/Paris"
