@@ -34,6 +34,7 @@
 #include "clock.h"
 #include "fs.h"
 #include "log.h"
+#include "migrate.h"
 #include "pool.h"
 #include "routes.h"
 #include "scoreboard.h"
@@ -458,6 +459,25 @@ api_cursor_keys(const struct config *cfg, int warn, char **cause)
 }
 
 /*
+ * Warns when [database] user may do more than the API needs (a superuser,
+ * or the tables' owner: either could drop them, and row-level security
+ * does not hold them). Silent when the database cannot be reached: the
+ * workers will say so.
+ */
+static void
+api_check_role(const struct config *cfg)
+{
+	char	*why = NULL;
+
+	if (migrate_role_risk_of(cfg, &why) == 1)
+		log_warnx("[database] user: %s: the API can drop or alter its "
+		    "tables and row-level security does not apply to it; give "
+		    "it a role of its own ([database] owner, docs/deploy.md)",
+		    cause_text(why));
+	free(why);
+}
+
+/*
  * -t: everything the daemon needs to start, checked without starting it:
  * the configuration (already loaded), the log file and the slow-request
  * log, the pid file's folder,
@@ -822,6 +842,8 @@ main(int argc, char **argv)
 	}
 	if (api_cursor_keys(api.cfg, 1, &cause) != 0)
 		goto fail;
+	if (!upgrading)
+		api_check_role(api.cfg);
 	if ((api.listen_fd = api_listen(&api, api.cfg, &cause)) == -1)
 		goto fail;
 	if (api_write_pid(&api, &cause) != 0) {

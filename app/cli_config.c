@@ -27,6 +27,7 @@
 #include "cli.h"
 #include "confcheck.h"
 #include "config.h"
+#include "migrate.h"
 #include "xmalloc.h"
 
 /* The type column of --keys: "int 1..256", "enum a|b", "string", ... */
@@ -131,6 +132,22 @@ cli_config_print(const struct config_errors *errs, const char *path)
 	free(v);
 }
 
+/*
+ * Reports, when the database answers, a [database] user that may do more
+ * than the API needs (a superuser or the tables' owner).
+ */
+static void
+cli_config_role(const struct config *cfg)
+{
+	char	*why = NULL;
+
+	if (migrate_role_risk_of(cfg, &why) == 1)
+		cli_err("check-config", "warning: [database] user: %s: the API "
+		    "could drop its tables and row-level security would not "
+		    "hold it (docs/deploy.md)", cause_text(why));
+	free(why);
+}
+
 /* Loads cli->config_path afresh; prints "FILE: ok" or every error. */
 static int
 cli_config_run(struct cli *cli, int argc, char **argv)
@@ -189,6 +206,7 @@ cli_config_run(struct cli *cli, int argc, char **argv)
 	}
 	config_errors_cleanup(&errs);
 	printf("%s: ok\n", cli->config_path);
+	cli_config_role(cfg);
 	if (dump)
 		config_dump(cfg, stdout);
 	config_free(cfg);

@@ -48,7 +48,10 @@ const struct cli_help cli_helps[] = {
 	  "names, each [cert NAME], [alert NAME] and [dns_record NAME]). "
 	  "Prints \"FILE: ok\", or every error, one line each in the order of "
 	  "the file, as FILE:LINE: [section] key: what is wrong, what is "
-	  "allowed, then their count. Reads only; never connects anywhere.",
+	  "allowed, then their count. Reads only; connects to nothing but "
+	  "the database, once it is valid, to warn (on stderr; the exit "
+	  "status stays 0) when [database] user is a superuser or owns the "
+	  "tables: the API's role should hold rows only.",
 	  { { "--dump", "also print every value in effect, as INI, secrets "
 	      "as (secret)" },
 	    { "--keys", "print the key table instead: section, key, type, "
@@ -62,7 +65,11 @@ const struct cli_help cli_helps[] = {
 	  "in order, each in its own transaction, printing \"applied FILE\" "
 	  "for each, or \"nothing to apply\". Migrations run forward only: a "
 	  "file that was applied and then changed or removed makes it refuse "
-	  "to run anything. Concurrent runs wait for each other. Idempotent.",
+	  "to run anything. Concurrent runs wait for each other. Idempotent. "
+	  "It logs in as [database] owner (unset: user) and, after each run, "
+	  "grants [database] user SELECT, INSERT, UPDATE and DELETE on every "
+	  "table but schema_migrations and USAGE on their sequences, creating "
+	  "that role if it does not exist.",
 	  { { NULL, NULL } },
 	  "1 when a migration failed (it is rolled back) or an applied file "
 	  "changed", "bootstack migrate" },
@@ -70,8 +77,8 @@ const struct cli_help cli_helps[] = {
 	{ "migrate status", "migrate status",
 	  "list every migration and whether it is applied",
 	  "List every migration file and recorded version with its state "
-	  "(when it was applied, pending, renamed, changed). Changes "
-	  "nothing.",
+	  "(when it was applied, pending, renamed, changed), as [database] "
+	  "owner. Changes nothing.",
 	  { { NULL, NULL } },
 	  "1 when the database cannot be reached", "bootstack migrate status" },
 

@@ -9,6 +9,10 @@
  *
  * `migrate status` lists every version known to the files or the database
  * with its state; it changes nothing, not even to create schema_migrations.
+ *
+ * Both log in as [database] owner (the schema's owner; unset: user). After
+ * applying, the API's role ([database] user) is granted its rows on every
+ * table (migrate_grant, sql/0004_roles.sql), also when nothing was pending.
  */
 #include "autoconf.h"
 
@@ -41,9 +45,9 @@ cli_migrate_applied(const struct migrate_entry *e, void *arg)
 	fflush(stdout);			/* in order with a later stderr line */
 }
 
-/* Applies what is pending; returns the exit code. */
+/* Applies what is pending, then grants api its rows; the exit code. */
 static int
-cli_migrate_apply(struct db *db, const char *dir)
+cli_migrate_apply(struct db *db, const char *dir, const char *api)
 {
 	char	*cause = NULL;
 	int	 napplied = 0;
@@ -58,6 +62,11 @@ cli_migrate_apply(struct db *db, const char *dir)
 	}
 	if (napplied == 0)
 		printf("nothing to apply\n");
+	if ((st = migrate_grant(db, api, &cause)) != ST_OK) {
+		cli_err("migrate", "%s", cause != NULL ? cause : st_str(st));
+		free(cause);
+		return (1);
+	}
 	return (0);
 }
 
@@ -104,7 +113,7 @@ static int
 cli_migrate_run(struct cli *cli, int argc, char **argv)
 {
 	struct db	*db;
-	const char	*dir;
+	const char	*dir, *owner;
 	int		 rc;
 
 	if (argc > 2 || (argc == 2 && strcmp(argv[1], "status") != 0)) {
@@ -114,11 +123,15 @@ cli_migrate_run(struct cli *cli, int argc, char **argv)
 	}
 	if ((dir = config_str(cli->cfg, "database", "migrations_dir")) == NULL)
 		dir = BS_SQLDIR;
-	db = xnonnull(db_new(cli->cfg, NULL), "a database handle");
+	owner = config_str(cli->cfg, "database", "owner");
+	db = xnonnull(owner == NULL ? db_new(cli->cfg, NULL) : db_new_as(
+	    cli->cfg, NULL, owner, config_str(cli->cfg, "database",
+	    "owner_password")), "a database handle");
 	if (argc == 2)
 		rc = cli_migrate_status(db, dir);
 	else
-		rc = cli_migrate_apply(db, dir);
+		rc = cli_migrate_apply(db, dir, config_str(cli->cfg, "database",
+		    "user"));
 	db_free(db);
 	return (rc);
 }

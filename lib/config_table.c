@@ -142,9 +142,16 @@ const struct config_key config_keys[] = {
 	{ "database", "name", CONFIG_STRING, 0, 0, "bootstack", NULL,
 	  "database name" },
 	{ "database", "user", CONFIG_STRING, 0, 0, "bootstack", NULL,
-	  "database role" },
+	  "the API's database role (bootstack-api and the commands): rows "
+	  "only, no DDL" },
 	{ "database", "password", CONFIG_SECRET, 0, 0, NULL, NULL,
 	  "database password; prefer password_file; unset = peer or .pgpass" },
+	{ "database", "owner", CONFIG_STRING, 0, 0, NULL, NULL,
+	  "the role that owns the schema, which bootstack migrate logs in "
+	  "as and grants user its rows; unset = user (one role does both)" },
+	{ "database", "owner_password", CONFIG_SECRET, 0, 0, NULL, NULL,
+	  "owner's password; prefer owner_password_file; unset = peer or "
+	  ".pgpass" },
 	{ "database", "sslmode", CONFIG_ENUM, 0, 0, "prefer",
 	  "disable|allow|prefer|require|verify-ca|verify-full",
 	  "libpq sslmode of the connection" },

@@ -44,6 +44,8 @@
 struct db {
 	const struct config		*cfg;		/* borrowed */
 	const struct db_stmt *const	*stmts;		/* borrowed, NULL-ended */
+	const char			*user;		/* borrowed; NULL: [database] user */
+	const char			*password;	/* borrowed; the user's, may be NULL */
 	PGconn				*conn;		/* NULL when down */
 	int				 connecting;	/* conn is an attempt in progress */
 	int				 want_write;	/* ... waiting to write, else to read */
@@ -167,6 +169,20 @@ db_new(const struct config *cfg, const struct db_stmt *const *stmts)
 	db->stmts = stmts;
 	db->last_try_ms = -DB_RETRY_MS;
 	db->host_n = db_list_len(config_str(cfg, "database", "host"));
+	return (db);
+}
+
+/* See db.h. */
+struct db *
+db_new_as(const struct config *cfg, const struct db_stmt *const *stmts,
+    const char *user, const char *password)
+{
+	struct db	*db;
+
+	if ((db = db_new(cfg, stmts)) != NULL) {
+		db->user = user;
+		db->password = password;
+	}
 	return (db);
 }
 
@@ -398,8 +414,10 @@ db_host_start(struct db *db, long long now)
 	keys[n] = "host";	vals[n++] = host;
 	keys[n] = "port";	vals[n++] = port;
 	keys[n] = "dbname";	vals[n++] = config_str(db->cfg, "database", "name");
-	keys[n] = "user";	vals[n++] = config_str(db->cfg, "database", "user");
-	keys[n] = "password";	vals[n++] = config_str(db->cfg, "database", "password");
+	keys[n] = "user";	vals[n++] = db->user != NULL ? db->user :
+	    config_str(db->cfg, "database", "user");
+	keys[n] = "password";	vals[n++] = db->user != NULL ? db->password :
+	    config_str(db->cfg, "database", "password");
 	keys[n] = "sslmode";	vals[n++] = config_str(db->cfg, "database", "sslmode");
 	keys[n] = "target_session_attrs";
 	vals[n++] = config_str(db->cfg, "database", "target_session_attrs");

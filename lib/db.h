@@ -72,6 +72,13 @@ struct db;
  * every new connection. Does not connect. NULL on ENOMEM.
  */
 struct db	*db_new(const struct config *, const struct db_stmt *const *stmts);
+/*
+ * Same as db_new, logging in as role user (borrowed; NULL: [database]
+ * user and password) with password (borrowed, NULL: none, for peer
+ * authentication or .pgpass): `bootstack migrate` as [database] owner.
+ */
+struct db	*db_new_as(const struct config *, const struct db_stmt *const *,
+		    const char *user, const char *password);
 void		 db_free(struct db *);			/* NULL-safe; closes */
 /*
  * Connects now if not connected, waiting at most connect_timeout (or to the

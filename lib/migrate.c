@@ -844,3 +844,66 @@ out:
 	migrate_list_cleanup(&l);
 	return (st);
 }
+
+/* See migrate.h. */
+enum st
+migrate_grant(struct db *db, const char *api, char **cause)
+{
+	const char	*params[1] = { api };
+	PGresult	*res = NULL;
+	PGconn		*conn;
+	enum st		 st;
+
+	if ((st = migrate_connect(db, &conn, cause)) != ST_OK)
+		return (st);
+	st = migrate_q(conn, "granting the API role", "SELECT "
+	    "to_regprocedure('bootstack_grant_api(text)') IS NOT NULL", 0, NULL,
+	    &res, cause);
+	if (st == ST_OK && strcmp(PQgetvalue(res, 0, 0), "t") == 0) {
+		PQclear(res);
+		res = NULL;
+		st = migrate_q(conn, "granting the API role",
+		    "SELECT bootstack_grant_api($1)", 1, params, &res, cause);
+	}
+	PQclear(res);
+	return (st);
+}
+
+/* See migrate.h. */
+int
+migrate_role_risk(struct db *db, char **why)
+{
+	PGresult	*res = NULL;
+	PGconn		*conn;
+	int		 rc = 0;
+
+	if (migrate_connect(db, &conn, why) != ST_OK)
+		return (-1);
+	if (migrate_q(conn, "checking the role", "SELECT r.rolsuper, "
+	    "coalesce(pg_has_role(current_user, c.relowner, 'USAGE'), false), "
+	    "current_user FROM pg_roles r LEFT JOIN pg_class c ON c.oid = "
+	    "to_regclass('schema_migrations') WHERE r.rolname = current_user",
+	    0, NULL, &res, why) != ST_OK)
+		return (-1);
+	if (PQntuples(res) == 1 && strcmp(PQgetvalue(res, 0, 0), "t") == 0)
+		rc = cause_set(why, "role %s is a superuser", PQgetvalue(res, 0, 2));
+	else if (PQntuples(res) == 1 && strcmp(PQgetvalue(res, 0, 1), "t") == 0)
+		rc = cause_set(why, "role %s owns the tables",
+		    PQgetvalue(res, 0, 2));
+	PQclear(res);
+	return (rc == -1 ? 1 : 0);
+}
+
+/* See migrate.h. */
+int
+migrate_role_risk_of(const struct config *cfg, char **why)
+{
+	struct db	*db;
+	int		 rc;
+
+	if ((db = db_new(cfg, NULL)) == NULL)
+		return (cause_set(why, "out of memory"));
+	rc = migrate_role_risk(db, why);
+	db_free(db);
+	return (rc);
+}

@@ -18,6 +18,7 @@
 
 #include "st.h"
 
+struct config;
 struct db;
 
 #define MIGRATE_FILE_MAX	(4 * 1024 * 1024)	/* bytes per file */
@@ -83,5 +84,26 @@ enum st		 migrate_apply(struct db *, const char *dir,
 enum st		 migrate_status(struct db *, const char *dir,
 		    struct migrate_entry **entries, size_t *n, char **cause);
 void		 migrate_entries_free(struct migrate_entry *, size_t); /* NULL-safe */
+
+/*
+ * Least privilege (sql/0004_roles.sql): grants role api, the API's
+ * ([database] user), SELECT, INSERT, UPDATE and DELETE on every table of
+ * the schema but schema_migrations and USAGE on its sequences, creating
+ * the role (LOGIN, nothing else) when it does not exist. Run by
+ * `bootstack migrate` as the owner after each apply, so a new table or a
+ * renamed role is covered. Does nothing when api is the session's own
+ * role or before 0004 is applied. On failure *cause tells why.
+ */
+enum st		 migrate_grant(struct db *, const char *api, char **cause);
+
+/*
+ * Whether the session's role may do more than the API needs: 1 with *why
+ * (caller frees; "a superuser", "the owner of the tables") when it is a
+ * superuser or (a member of) the owner of schema_migrations, 0 when not,
+ * -1 with *why when it could not tell (the database is down).
+ */
+int		 migrate_role_risk(struct db *, char **why);
+/* The same on a connection of its own, as cfg's [database] user. */
+int		 migrate_role_risk_of(const struct config *, char **why);
 
 #endif

@@ -251,6 +251,7 @@ fi
 BS_BIN=$BIN
 BS_API_BIN=$API
 BS_SQLDIR=$R/usr/share/bootstack/sql
+BS_API_ROLE=bs_api	# the API's role, made by migrate; the owner is $PGUSER
 pg_start
 nginx_tls_prepare
 old="template_dir = $BS_TOP_BUILDDIR/nginx"
@@ -261,7 +262,10 @@ $NGINX_TLS_INI"
 "$BIN" migrate >"$T/migrate.log" 2>&1 || fail "installed migrate: $(cat "$T/migrate.log")"
 grep -q "applied 0001_init.sql" "$T/migrate.log" || fail "migrate: $(cat "$T/migrate.log")"
 "$BIN" migrate | grep -q "nothing to apply" || fail "migrate is not idempotent"
+[ -s "$T/check.log" ] && grep -q warning "$T/check.log" && fail "check-config warned: $(cat "$T/check.log")"
 api_start
+grep -q "superuser\|owns the tables" "$T/api.log" && fail "the installed daemon runs with too many rights: $(cat "$T/api.log")"
+[ "$(psql -Atc "SELECT rolsuper FROM pg_roles WHERE rolname = 'bs_api'")" = f ] || fail "bs_api was not made"
 nginx_tls_start
 [ "$(tls_status /readyz)" = 200 ] || fail "readyz through nginx: $(cat "$T/body")"
 [ "$(tls_status /version)" = 200 ] && grep -q '"version":"90.0.0"' "$T/body" \

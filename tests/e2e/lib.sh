@@ -99,11 +99,15 @@ pg_stop() {
 }
 
 # Writes $BS_CONF for the private cluster; $1 (optional) is extra INI text.
+# With BS_API_ROLE set, the API logs in as that role (made and granted by
+# `bootstack migrate`, sql/0004) and migrate as $PGUSER, the owner.
 write_config() {
 	{
 		printf '[database]\nhost = %s\nport = %s\nname = bootstack\n' \
 		    "$PGHOST" "$PGPORT"
-		printf 'user = %s\nmigrations_dir = %s\n' "$PGUSER" "$BS_SQLDIR"
+		printf 'user = %s\nmigrations_dir = %s\n' "${BS_API_ROLE:-$PGUSER}" \
+		    "$BS_SQLDIR"
+		[ -z "${BS_API_ROLE:-}" ] || printf 'owner = %s\n' "$PGUSER"
 		printf '%s\n' "${1:-}"
 	} >"$BS_CONF"
 }
