@@ -52,8 +52,7 @@ const struct db_stmt idempotency_stmt_store = {
 };
 const struct db_stmt idempotency_stmt_purge = {
 	"idem_purge",
-	"DELETE FROM idempotency_keys "
-	"WHERE created_at < now() - interval '24 hours'",
+	"SELECT idempotency_purge()",	/* every tenant's: sql/0005 */
 	0, 1
 };
 
@@ -235,13 +234,15 @@ idempotency_run(struct http_req *r, enum st (*handler)(struct http_req *))
 	params[0] = who->tenant;
 	params[1] = key;
 	params[2] = hash;
-	if ((st = db_run(api->db, &idempotency_stmt_claim, params, &res)) != ST_OK)
+	if ((st = db_run_tenant(api->db, who->tenant,
+	    &idempotency_stmt_claim, params, &res)) != ST_OK)
 		goto out;
 	if (PQntuples(res) == 0) {
 		/* Known key: replay, or refuse another request under it. */
 		PQclear(res);
 		res = NULL;
-		st = db_run(api->db, &idempotency_stmt_get, params, &res);
+		st = db_run_tenant(api->db, who->tenant,
+		    &idempotency_stmt_get, params, &res);
 		if (st != ST_OK)
 			goto out;
 		if (PQntuples(res) != 1 || PQgetisnull(res, 0, 1))
@@ -267,7 +268,8 @@ idempotency_run(struct http_req *r, enum st (*handler)(struct http_req *))
 	params[2] = code;
 	params[3] = json_object_to_json_string_ext(hdrs, JSON_C_TO_STRING_PLAIN);
 	params[4] = buf_str(&r->out);
-	if ((st = db_run(api->db, &idempotency_stmt_store, params, &res)) != ST_OK)
+	if ((st = db_run_tenant(api->db, who->tenant,
+	    &idempotency_stmt_store, params, &res)) != ST_OK)
 		goto out;
 	open = 0;
 	st = idempotency_end(api, "COMMIT");

@@ -38,6 +38,9 @@ const struct db_stmt *const routes_stmts[] = {
 	&tasks_stmt_update,
 	&tasks_stmt_delete,
 	&tasks_stmt_exists,
+#ifdef BS_TEST_HOOKS
+	&tasks_stmt_unscoped,
+#endif
 	NULL
 };
 

@@ -49,5 +49,8 @@ extern const struct db_stmt	 tasks_stmt_get, tasks_stmt_list,
 				 tasks_stmt_list_status, tasks_stmt_insert,
 				 tasks_stmt_update, tasks_stmt_delete,
 				 tasks_stmt_exists;
+#ifdef BS_TEST_HOOKS
+extern const struct db_stmt	 tasks_stmt_unscoped;	/* 036-rls.sh */
+#endif
 
 #endif

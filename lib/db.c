@@ -826,3 +826,78 @@ db_set_watch(struct db *db, void (*fn)(void *, const char *), void *arg)
 	db->watch = fn;
 	db->watch_arg = arg;
 }
+
+/*
+ * Reads the results of db_run_tenant's pipeline: the set_config, then the
+ * statement's (kept in *out), then the sync. Returns the statement's
+ * status; the connection is left out of pipeline mode.
+ */
+static enum st
+db_pipeline_results(struct db *db, PGresult **out)
+{
+	PGresult	*res, *set = NULL, *stmt = NULL;
+	int		 n = 0;
+	enum st		 st;
+
+	while (n < 3) {
+		if ((res = PQgetResult(db->conn)) == NULL) {
+			n++;			/* the end of one query's results */
+			if (PQstatus(db->conn) != CONNECTION_OK)
+				break;
+			continue;
+		}
+		if (PQresultStatus(res) == PGRES_PIPELINE_SYNC) {
+			PQclear(res);
+			break;
+		}
+		if (n == 0 && set == NULL)
+			set = res;
+		else if (n == 1 && stmt == NULL)
+			stmt = res;
+		else
+			PQclear(res);
+	}
+	(void)PQexitPipelineMode(db->conn);
+	if (set != NULL && PQresultStatus(set) != PGRES_TUPLES_OK) {
+		PQclear(stmt);		/* aborted with the transaction */
+		return (db_result(db, set, out));
+	}
+	PQclear(set);
+	st = db_result(db, stmt, out);
+	return (st);
+}
+
+/* See db.h. */
+enum st
+db_run_tenant(struct db *db, const char *tenant, const struct db_stmt *stmt,
+    const char *const *params, PGresult **out)
+{
+	static const char	 set_sql[] =
+	    "SELECT set_config('bootstack.tenant_id', $1, true)";
+	enum st			 st;
+	int			 try;
+
+	*out = NULL;
+	for (try = 0; try < 2; try++) {
+		if ((st = db_connect(db)) != ST_OK)
+			return (st);
+		DB_WATCH(db, stmt->name);
+		if (PQenterPipelineMode(db->conn) != 1 ||
+		    PQsendQueryParams(db->conn, set_sql, 1, NULL, &tenant,
+		    NULL, NULL, 0) != 1 ||
+		    PQsendQueryPrepared(db->conn, stmt->name, stmt->nparams,
+		    params, NULL, NULL, 0) != 1 ||
+		    PQpipelineSync(db->conn) != 1)
+			st = db_result(db, NULL, out);
+		else
+			st = db_pipeline_results(db, out);
+		DB_WATCH(db, NULL);
+		if (PQpipelineStatus(db->conn) != PQ_PIPELINE_OFF)
+			db_disconnect(db);	/* a pipeline left half-read */
+		if (st != ST_UNAVAILABLE || db->conn != NULL ||
+		    !stmt->idempotent)
+			return (st);
+		db->last_try_ms = -DB_RETRY_MS;
+	}
+	return (st);
+}

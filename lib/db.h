@@ -137,6 +137,17 @@ enum st		 db_run(struct db *, const struct db_stmt *,
 		    const char *const *params, PGresult **res);
 enum st		 db_exec(struct db *, const char *sql, int nparams,
 		    const char *const *params, PGresult **res);
+/*
+ * db_run for one tenant's rows (row-level security, sql/0005): the
+ * statement runs in one transaction with the setting bootstack.tenant_id
+ * = tenant (set_config(..., true): gone at its end), both sent in one
+ * round trip (libpq pipeline mode). Inside an open transaction (BEGIN) the
+ * setting lasts until that one ends. A statement run without it sees no
+ * row of a table under a tenant policy.
+ */
+enum st		 db_run_tenant(struct db *, const char *tenant,
+		    const struct db_stmt *, const char *const *params,
+		    PGresult **res);
 /* The SQLSTATE of the last failed statement, "" if none. */
 const char	*db_sqlstate(const struct db *);
 

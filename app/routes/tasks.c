@@ -8,7 +8,9 @@
  * reaches PostgreSQL); parameters always bound, never pasted into SQL;
  * every statement prepared once per connection and filtered by tenant, so
  * another tenant's task is simply not found (404, not 403: we do not say
- * it exists). A task carries validators, an ETag built from the row's
+ * it exists), and run under the tenant's row-level security (tasks_q:
+ * a statement that forgot its tenant_id still sees only that tenant).
+ * Ids are counted per tenant (sql/0003), so they tell nothing of others. A task carries validators, an ETag built from the row's
  * version and Last-Modified; every route honours the preconditions of RFC
  * 9110 section 13 (lib/http.h: If-Match, If-None-Match, If-Unmodified-Since,
  * If-Modified-Since; 304 or 412), a write checking them in the statement
@@ -108,6 +110,19 @@ const struct db_stmt tasks_stmt_exists = {
 	"FROM tasks WHERE tenant_id = $1 AND id = $2",
 	2, 1
 };
+#ifdef BS_TEST_HOOKS
+/*
+ * Test builds only (configure --enable-test-hooks): a list that forgot
+ * its WHERE tenant_id, run by GET /v1/tasks when the request carries
+ * "X-Bootstack-Test: unscoped", so tests/e2e/036-rls.sh can show that
+ * row-level security still holds it to the key's tenant.
+ */
+const struct db_stmt tasks_stmt_unscoped = {
+	"tasks_unscoped",
+	"SELECT " TASKS_COLS " FROM tasks ORDER BY tenant_id, id LIMIT $1",
+	1, 1
+};
+#endif
 
 /* The fields a client may send; the same table validates POST and PATCH. */
 static const struct jsonutil_field tasks_fields[] = {
@@ -116,6 +131,20 @@ static const struct jsonutil_field tasks_fields[] = {
 	{ "due",    JSONUTIL_DATE,   0, 1, 0, 0, NULL },
 	{ NULL,     JSONUTIL_STRING, 0, 0, 0, 0, NULL }
 };
+
+/*
+ * Runs a statement for the key's tenant: row-level security (sql/0005)
+ * holds it to that tenant's rows even if its WHERE forgot tenant_id.
+ */
+static enum st
+tasks_q(struct http_req *r, const struct db_stmt *stmt,
+    const char *const *params, PGresult **res)
+{
+	struct api	*api = r->app;
+	struct auth	*who = r->auth;
+
+	return (db_run_tenant(api->db, who->tenant, stmt, params, res));
+}
 
 /* Epoch seconds (text from PostgreSQL) as an RFC 3339 string, with Z. */
 static json_object *
@@ -377,15 +406,24 @@ tasks_list(struct http_req *r)
 
 	snprintf(limit, sizeof(limit), "%lld", n + 1);	/* one more: is there a next page? */
 	params[0] = who->tenant;
+#ifdef BS_TEST_HOOKS
+	if ((v = http_header(r, "X-Bootstack-Test")) != NULL &&
+	    strcmp(v, "unscoped") == 0) {
+		params[0] = limit;
+		st = http_set_header(r, "X-Bootstack-Test", "unscoped");
+		if (st == ST_OK)
+			st = tasks_q(r, &tasks_stmt_unscoped, params, &res);
+	} else
+#endif
 	if (status != NULL) {
 		params[1] = status;
 		params[2] = after;
 		params[3] = limit;
-		st = db_run(api->db, &tasks_stmt_list_status, params, &res);
+		st = tasks_q(r, &tasks_stmt_list_status, params, &res);
 	} else {
 		params[1] = after;
 		params[2] = limit;
-		st = db_run(api->db, &tasks_stmt_list, params, &res);
+		st = tasks_q(r, &tasks_stmt_list, params, &res);
 	}
 	if (st != ST_OK) {
 		st = http_fail(r, st, "listing tasks failed");
@@ -473,7 +511,6 @@ tasks_cond_collection(struct http_req *r)
 static enum st
 tasks_get(struct http_req *r)
 {
-	struct api		*api = r->app;
 	struct auth		*who = r->auth;
 	struct http_cond	 c;
 	struct http_target	 t;
@@ -488,7 +525,7 @@ tasks_get(struct http_req *r)
 		return (st);
 	params[0] = who->tenant;
 	params[1] = id;
-	if ((st = db_run(api->db, &tasks_stmt_get, params, &res)) != ST_OK) {
+	if ((st = tasks_q(r, &tasks_stmt_get, params, &res)) != ST_OK) {
 		st = http_fail(r, st, "reading the task failed");
 		goto out;
 	}
@@ -523,7 +560,6 @@ out:
 static enum st
 tasks_insert(struct http_req *r)
 {
-	struct api	*api = r->app;
 	struct auth	*who = r->auth;
 	json_object	*body = NULL;
 	const char	*params[4];
@@ -536,7 +572,7 @@ tasks_insert(struct http_req *r)
 	params[1] = jsonutil_get_str(body, "title");
 	params[2] = jsonutil_get_str(body, "status");
 	params[3] = jsonutil_get_str(body, "due");
-	if ((st = db_run(api->db, &tasks_stmt_insert, params, &res)) != ST_OK) {
+	if ((st = tasks_q(r, &tasks_stmt_insert, params, &res)) != ST_OK) {
 		st = http_fail(r, st, "creating the task failed");
 		goto out;
 	}
@@ -576,7 +612,6 @@ tasks_create(struct http_req *r)
 static enum st
 tasks_why_not(struct http_req *r, const struct http_cond *c, const char *id)
 {
-	struct api		*api = r->app;
 	struct auth		*who = r->auth;
 	struct http_target	 t;
 	const char		*params[2] = { who->tenant, id }, *why;
@@ -584,7 +619,7 @@ tasks_why_not(struct http_req *r, const struct http_cond *c, const char *id)
 	PGresult		*res = NULL;
 	enum st			 st;
 
-	if ((st = db_run(api->db, &tasks_stmt_exists, params, &res)) != ST_OK)
+	if ((st = tasks_q(r, &tasks_stmt_exists, params, &res)) != ST_OK)
 		st = http_fail(r, st, "reading the task failed");
 	else if (PQntuples(res) == 0)
 		st = http_fail(r, ST_NOTFOUND, "no task %s", id);
@@ -639,7 +674,6 @@ tasks_cond_params(const struct http_cond *c, const char *id, const char **p,
 static enum st
 tasks_patch(struct http_req *r)
 {
-	struct api		*api = r->app;
 	struct auth		*who = r->auth;
 	struct http_cond	 c;
 	json_object		*body = NULL, *due;
@@ -669,7 +703,7 @@ tasks_patch(struct http_req *r)
 	params[3] = jsonutil_get_str(body, "status");
 	params[4] = has_due ? "true" : "false";
 	params[5] = has_due ? jsonutil_get_str(body, "due") : NULL;
-	if ((st = db_run(api->db, &tasks_stmt_update, params, &res)) != ST_OK) {
+	if ((st = tasks_q(r, &tasks_stmt_update, params, &res)) != ST_OK) {
 		st = http_fail(r, st, "updating the task failed");
 		goto out;
 	}
@@ -688,7 +722,6 @@ out:
 static enum st
 tasks_delete(struct http_req *r)
 {
-	struct api		*api = r->app;
 	struct auth		*who = r->auth;
 	struct http_cond	 c;
 	char			 id[24], m[TASKS_VERSIONS_MAX];
@@ -705,7 +738,7 @@ tasks_delete(struct http_req *r)
 		return (tasks_why_not(r, &c, id));
 	params[0] = who->tenant;
 	params[1] = id;
-	if ((st = db_run(api->db, &tasks_stmt_delete, params, &res)) != ST_OK) {
+	if ((st = tasks_q(r, &tasks_stmt_delete, params, &res)) != ST_OK) {
 		st = http_fail(r, st, "deleting the task failed");
 		goto out;
 	}

@@ -1,0 +1,90 @@
+#!/usr/bin/env bash
+# 036-rls: row-level security as a second wall between tenants
+# (sql/0005_rls.sql). A query that forgot its WHERE tenant_id, run inside
+# a request (the test build's hook, configure --enable-test-hooks), sees
+# only the key's tenant's rows; as the API's role, a session without the
+# setting sees none, one with it only that tenant's, and cannot write
+# another's; the setting ends with its transaction; every table holding
+# tenant_id but the key directory has a policy; the purge of expired
+# Idempotency-Key records still reaches every tenant. Prints the counts.
+. "$(dirname "$0")/lib.sh"
+
+pg_start
+API_LOG_LEVEL=info
+BS_API_ROLE=bs_api
+write_config "$(api_config)"
+"$BS_BIN" migrate >"$T/migrate.log" 2>&1 || fail "migrate: $(cat "$T/migrate.log")"
+api_start
+nginx_start
+A=$("$BS_BIN" tenant create acme) || fail "tenant acme"
+B=$("$BS_BIN" tenant create globex) || fail "tenant globex"
+KA=$("$BS_BIN" key create --tenant acme --scope write) || fail "key a"
+KB=$("$BS_BIN" key create --tenant globex --scope write) || fail "key b"
+H='Content-Type: application/json'
+for i in 1 2 3; do curl -s -o /dev/null -H "Authorization: Bearer $KA" -H "$H" -d "{\"title\":\"a$i\"}" "$URL/v1/tasks"; done
+for i in 1 2 3 4 5; do curl -s -o /dev/null -H "Authorization: Bearer $KB" -H "$H" -d "{\"title\":\"b$i\"}" "$URL/v1/tasks"; done
+[ "$(psql -Atc "SELECT count(*) FROM tasks")" = 8 ] || fail "setup: $(psql -Atc "SELECT count(*) FROM tasks") tasks"
+
+# --- an unscoped SELECT inside a request ----------------------------------------
+# unscoped KEY: the titles the forgetful query returns for KEY
+unscoped() {
+	rm -f "$T/body" "$T/h"
+	[ "$(curl -s -o "$T/body" -D "$T/h" -w '%{http_code}' -H "Authorization: Bearer $1" \
+	    -H 'X-Bootstack-Test: unscoped' "$URL/v1/tasks?limit=100")" = 200 ] || fail "unscoped: $(cat "$T/body")"
+	grep -qi '^X-Bootstack-Test: unscoped' "$T/h" \
+	    || fail "the hook did not run: build with configure --enable-test-hooks (HACKING.md)"
+	python3 -c "import json; print(' '.join(t['title'] for t in json.load(open('$T/body'))['items']))"
+}
+# the same statement without the wall, as the owner: every tenant's rows
+[ "$(psql -Atc "SELECT count(*) FROM (SELECT id FROM tasks ORDER BY tenant_id, id LIMIT 101) s")" = 8 ] \
+    || fail "the unscoped statement does not reach every row as the owner"
+[ "$(unscoped "$KA")" = "a1 a2 a3" ] || fail "A's unscoped query saw: $(unscoped "$KA")"
+[ "$(unscoped "$KB")" = "b1 b2 b3 b4 b5" ] || fail "B's unscoped query saw: $(unscoped "$KB")"
+seen_a=$(unscoped "$KA" | wc -w) seen_b=$(unscoped "$KB" | wc -w)
+
+# --- as the API's role, in psql --------------------------------------------------
+asapi() { psql -U bs_api -v ON_ERROR_STOP=1 -qAt "$@"; }
+[ "$(asapi -c "SELECT count(*) FROM tasks")" = 0 ] || fail "without the setting the API's role sees tasks"
+[ "$(asapi -c "SELECT count(*) FROM idempotency_keys" -c "SELECT count(*) FROM tenant_ids" | tr '\n' ' ')" = "0 0 " ] \
+    || fail "without the setting the API's role sees idempotency keys or counters"
+[ "$(asapi -c "BEGIN" -c "SELECT set_config('bootstack.tenant_id', '$A', true)" -c "SELECT count(*) FROM tasks" \
+    -c "COMMIT" -c "SELECT count(*) FROM tasks" | tr '\n' ' ')" = "$A 3 0 " ] \
+    || fail "the setting is not held to its transaction"
+# writes are held too: another tenant's rows cannot be made, changed or deleted
+# t SQL: runs SQL in a transaction of tenant A's; prints its last result
+# line, or the error (stderr is not buffered as stdout is: kept apart)
+t() {
+	asapi -c "BEGIN" -c "SELECT set_config('bootstack.tenant_id', '$A', true)" -c "$1" -c "COMMIT" \
+	    >"$T/t.out" 2>"$T/t.err"
+	if [ -s "$T/t.err" ]; then cat "$T/t.err"; else tail -1 "$T/t.out"; fi
+}
+t "INSERT INTO tasks (tenant_id, title) VALUES ($B, 'planted')" | grep -q "row-level security" \
+    || fail "A's session planted a task in B"
+[ "$(t "WITH u AS (UPDATE tasks SET title = 'x' RETURNING 1) SELECT count(*) FROM u")" = 3 ] \
+    || fail "an UPDATE without WHERE reached beyond A's 3 rows"
+[ "$(t "WITH d AS (DELETE FROM tasks WHERE tenant_id = $B RETURNING 1) SELECT count(*) FROM d")" = 0 ] \
+    || fail "A's session deleted B's rows"
+t "UPDATE tasks SET tenant_id = $B" | grep -q "row-level security" || fail "A's rows were moved to B"
+[ "$(psql -Atc "SELECT count(*) FROM tasks WHERE tenant_id = $B AND title LIKE 'b%'")" = 5 ] || fail "B's rows changed"
+
+# --- every tenant table has its policy -------------------------------------------
+bare=$(psql -Atc "SELECT string_agg(c.relname, ' ') FROM pg_class c JOIN pg_attribute a ON a.attrelid = c.oid
+    AND a.attname = 'tenant_id' WHERE c.relkind = 'r' AND c.relnamespace = 'public'::regnamespace
+    AND NOT c.relrowsecurity AND c.relname <> 'api_keys'")
+[ -z "$bare" ] || fail "tenant tables without row-level security: $bare"
+policies=$(psql -Atc "SELECT count(*) FROM pg_policies WHERE policyname = 'tenant_rows'")
+
+# --- the purge of expired Idempotency-Key records spans tenants -------------------
+psql -qc "INSERT INTO idempotency_keys (tenant_id, key, request_sha256, created_at)
+    VALUES ($B, 'old', sha256('x'), now() - interval '25 hours')" || fail "old key"
+for i in 1 2 3 4; do	# the first idempotent request of each worker purges
+	curl -s -o /dev/null -H "Authorization: Bearer $KA" -H "$H" -H "Idempotency-Key: \"k$i\"" \
+	    -d "{\"title\":\"idem $i\"}" "$URL/v1/tasks"
+done
+[ "$(psql -Atc "SELECT count(*) FROM idempotency_keys WHERE key = 'old'")" = 0 ] || fail "the purge did not reach B's expired key"
+[ "$(psql -Atc "SELECT count(*) FROM idempotency_keys WHERE tenant_id = $A")" = 4 ] || fail "A's keys"
+# and replays still work under the policy
+[ "$(curl -s -o /dev/null -D "$T/h" -w '%{http_code}' -H "Authorization: Bearer $KA" -H "$H" -H 'Idempotency-Key: "k1"' \
+    -d '{"title":"idem 1"}' "$URL/v1/tasks")" = 201 ] && grep -qi '^Idempotent-Replayed: true' "$T/h" || fail "replay under RLS"
+echo "rls: unscoped query saw $seen_a of 8 rows as A, $seen_b as B; $policies tenant policies"
+pass
