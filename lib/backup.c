@@ -82,8 +82,10 @@ backup_parts_cleanup(struct backup_parts *p)
 
 /*
  * The environment of pg_dump / pg_restore: ours without PG* variables,
- * then the connection of [database]. Caller frees the array and its
- * strings (backup_env_free). NULL on ENOMEM.
+ * then the connection of [database], as its owner when one is named (the
+ * API's role may not read schema_migrations, and row-level security would
+ * hide its rows). Caller frees the array and its strings
+ * (backup_env_free). NULL on ENOMEM.
  */
 static char **
 backup_env(const struct config *cfg)
@@ -95,7 +97,7 @@ backup_env(const struct config *cfg)
 		{ "PGTARGETSESSIONATTRS", "target_session_attrs" },
 	};
 	char		**env;
-	const char	*v;
+	const char	*v, *owner;
 	size_t		 n = 0, i;
 
 	if ((env = calloc(BACKUP_ENV_MAX + 1, sizeof(*env))) == NULL)
@@ -106,8 +108,15 @@ backup_env(const struct config *cfg)
 		if ((env[n++] = strdup(environ[i])) == NULL)
 			goto fail;
 	}
+	owner = config_str(cfg, "database", "owner");
 	for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
-		if ((v = config_str(cfg, "database", keys[i][1])) == NULL)
+		if (owner != NULL && strcmp(keys[i][1], "user") == 0)
+			v = owner;
+		else if (owner != NULL && strcmp(keys[i][1], "password") == 0)
+			v = config_str(cfg, "database", "owner_password");
+		else
+			v = config_str(cfg, "database", keys[i][1]);
+		if (v == NULL)
 			continue;
 		if (asprintf(&env[n++], "%s=%s", keys[i][0], v) == -1) {
 			env[--n] = NULL;
