@@ -113,7 +113,7 @@ static int
 cli_migrate_run(struct cli *cli, int argc, char **argv)
 {
 	struct db	*db;
-	const char	*dir, *owner;
+	const char	*dir;
 	int		 rc;
 
 	if (argc > 2 || (argc == 2 && strcmp(argv[1], "status") != 0)) {
@@ -123,10 +123,7 @@ cli_migrate_run(struct cli *cli, int argc, char **argv)
 	}
 	if ((dir = config_str(cli->cfg, "database", "migrations_dir")) == NULL)
 		dir = BS_SQLDIR;
-	owner = config_str(cli->cfg, "database", "owner");
-	db = xnonnull(owner == NULL ? db_new(cli->cfg, NULL) : db_new_as(
-	    cli->cfg, NULL, owner, config_str(cli->cfg, "database",
-	    "owner_password")), "a database handle");
+	db = xnonnull(db_new_owner(cli->cfg, NULL), "a database handle");
 	if (argc == 2)
 		rc = cli_migrate_status(db, dir);
 	else

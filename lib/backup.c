@@ -252,15 +252,16 @@ backup_parts_find(const struct config *cfg, const char *config_path,
 }
 
 /*
- * A new connection to the database of cfg (a fresh handle: db_connect
- * holds back a reconnect that comes too soon). NULL with *cause.
+ * A new connection to the database of cfg, as its owner when one is
+ * named (a fresh handle: db_connect holds back a reconnect that comes too
+ * soon). NULL with *cause.
  */
 static struct db *
 backup_db_open(const struct config *cfg, char **cause)
 {
 	struct db	*db;
 
-	if ((db = db_new(cfg, NULL)) == NULL) {
+	if ((db = db_new_owner(cfg, NULL)) == NULL) {
 		cause_set(cause, "out of memory");
 		return (NULL);
 	}

@@ -186,6 +186,18 @@ db_new_as(const struct config *cfg, const struct db_stmt *const *stmts,
 	return (db);
 }
 
+/* See db.h. */
+struct db *
+db_new_owner(const struct config *cfg, const struct db_stmt *const *stmts)
+{
+	const char	*owner = config_str(cfg, "database", "owner");
+
+	if (owner == NULL)
+		return (db_new(cfg, stmts));
+	return (db_new_as(cfg, stmts, owner, config_str(cfg, "database",
+	    "owner_password")));
+}
+
 /* Closes the connection, if any. */
 void
 db_disconnect(struct db *db)

@@ -79,6 +79,12 @@ struct db	*db_new(const struct config *, const struct db_stmt *const *stmts);
  */
 struct db	*db_new_as(const struct config *, const struct db_stmt *const *,
 		    const char *user, const char *password);
+/*
+ * Same as db_new, logging in as [database] owner with owner_password when
+ * an owner is named, else as user: migrate, backup and restore, which
+ * need the schema's owner.
+ */
+struct db	*db_new_owner(const struct config *, const struct db_stmt *const *);
 void		 db_free(struct db *);			/* NULL-safe; closes */
 /*
  * Connects now if not connected, waiting at most connect_timeout (or to the

@@ -10,11 +10,14 @@
 # account key is in place with its mode, the secret file too, and the
 # migrations are checked. A second restore into the now full database is
 # refused, and so is a backup whose database has a migration this install
-# does not know. Every path is under the test's folder.
+# does not know. The API runs as its own role (BS_API_ROLE): backup and
+# restore log in as the owner, which reads schema_migrations and is not
+# held by row-level security. Every path is under the test's folder.
 . "$(dirname "$0")/lib.sh"
 export LC_ALL=C
 
 pg_start
+BS_API_ROLE=bs_api
 mkdir -p "$T/etc"
 BS_CONF=$T/etc/bootstack.conf
 export BOOTSTACK_CONF=$BS_CONF
