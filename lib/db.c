@@ -238,6 +238,25 @@ db_wait(int fd, short events, long long until)
 }
 
 /*
+ * Sends what libpq holds, until the monotonic time until: 1 when all is
+ * sent, 0 when the connection failed, -1 when the time ran out.
+ */
+static int
+db_flush(PGconn *c, long long until)
+{
+	int	 fd = PQsocket(c), rc;
+
+	while ((rc = PQflush(c)) == 1) {
+		/* the socket is full: write on, reading what comes meanwhile */
+		if (db_wait(fd, POLLIN | POLLOUT, until) == 0)
+			return (-1);
+		if (!PQconsumeInput(c))
+			return (0);
+	}
+	return (rc == -1 ? 0 : 1);
+}
+
+/*
  * Sends what libpq holds and awaits the result of the statement sent,
  * until the monotonic time until. 0 with *res set (to NULL when the
  * connection failed: PQerrorMessage() says why; the first error if there
@@ -252,15 +271,8 @@ db_await(struct db *db, long long until, PGresult **res)
 	int		 fd = PQsocket(c), rc;
 
 	*res = NULL;
-	while ((rc = PQflush(c)) == 1) {
-		/* the socket is full: write on, reading what comes meanwhile */
-		if (db_wait(fd, POLLIN | POLLOUT, until) == 0)
-			return (-1);
-		if (!PQconsumeInput(c))
-			return (0);
-	}
-	if (rc == -1)
-		return (0);
+	if ((rc = db_flush(c, until)) != 1)
+		return (rc);
 	for (;;) {
 		while (PQisBusy(c)) {
 			if (db_wait(fd, POLLIN, until) == 0)
@@ -755,6 +767,39 @@ db_result(struct db *db, PGresult *res, PGresult **out)
 }
 
 /*
+ * How long a statement sent at now may wait for its answer:
+ * statement_timeout and DB_GRACE_MS, cut at the caller's deadline.
+ */
+static long long
+db_stmt_until(const struct db *db, long long now)
+{
+	long long	 ms = config_int(db->cfg, "database", "statement_timeout");
+
+	if (ms > 0)
+		return (db_until(db, now, ms + DB_GRACE_MS));
+	return (db->deadline_ms > 0 ? db->deadline_ms : LLONG_MAX);
+}
+
+/*
+ * The server did not answer a statement sent at now: the connection is
+ * dropped and the server marked down. ST_TIMEOUT.
+ */
+static enum st
+db_timed_out(struct db *db, long long now)
+{
+	snprintf(db->err, sizeof(db->err), "no answer from the database in "
+	    "%lld ms: connection dropped", clock_ms() - now);
+	db->sqlstate[0] = '\0';
+	db->errors++;
+	db->last_ok = 0;
+	db_disconnect(db);
+	db_mark_down(db);
+	db->last_try_ms = clock_ms();
+	log_warnx("database: %s", db->err);
+	return (ST_TIMEOUT);
+}
+
+/*
  * Awaits the answer to the statement just sent (sent: PQsend* succeeded;
  * what names it for the watcher) and turns it into a status, as
  * db_result(). ST_TIMEOUT when the server
@@ -765,29 +810,14 @@ static enum st
 db_finish(struct db *db, const char *what, int sent, PGresult **out)
 {
 	PGresult	*res = NULL;
-	long long	 now = clock_ms(), ms, until = LLONG_MAX;
+	long long	 now = clock_ms(), until = db_stmt_until(db, now);
 	int		 rc;
 
-	ms = config_int(db->cfg, "database", "statement_timeout");
-	if (ms > 0)
-		until = db_until(db, now, ms + DB_GRACE_MS);
-	else if (db->deadline_ms > 0)
-		until = db->deadline_ms;
 	DB_WATCH(db, what);
 	rc = sent ? db_await(db, until, &res) : 0;
 	DB_WATCH(db, NULL);
-	if (rc == -1) {
-		snprintf(db->err, sizeof(db->err), "no answer from the "
-		    "database in %lld ms: connection dropped", clock_ms() - now);
-		db->sqlstate[0] = '\0';
-		db->errors++;
-		db->last_ok = 0;
-		db_disconnect(db);
-		db_mark_down(db);
-		db->last_try_ms = clock_ms();
-		log_warnx("database: %s", db->err);
-		return (ST_TIMEOUT);
-	}
+	if (rc == -1)
+		return (db_timed_out(db, now));
 	return (db_result(db, res, out));
 }
 
@@ -840,43 +870,48 @@ db_set_watch(struct db *db, void (*fn)(void *, const char *), void *arg)
 }
 
 /*
- * Reads the results of db_run_tenant's pipeline: the set_config, then the
- * statement's (kept in *out), then the sync. Returns the statement's
- * status; the connection is left out of pipeline mode.
+ * db_await for db_run_tenant's pipeline: sends what libpq holds, then
+ * reads the set_config's result into *set and the statement's into
+ * *stmt (the first of each; either NULL when the connection failed), up
+ * to the pipeline's sync, until the monotonic time until. 0, or -1 when
+ * the time ran out (the connection is then unusable: the caller drops it).
  */
-static enum st
-db_pipeline_results(struct db *db, PGresult **out)
+static int
+db_await_pipeline(struct db *db, long long until, PGresult **set,
+    PGresult **stmt)
 {
-	PGresult	*res, *set = NULL, *stmt = NULL;
-	int		 n = 0;
-	enum st		 st;
+	PGconn		*c = db->conn;
+	PGresult	*r;
+	int		 fd = PQsocket(c), rc, ends = 0;
 
-	while (n < 3) {
-		if ((res = PQgetResult(db->conn)) == NULL) {
-			n++;			/* the end of one query's results */
-			if (PQstatus(db->conn) != CONNECTION_OK)
-				break;
+	*set = *stmt = NULL;
+	if ((rc = db_flush(c, until)) != 1)
+		return (rc);
+	while (ends < 3) {		/* two queries' ends, then the sync */
+		while (PQisBusy(c)) {
+			if (db_wait(fd, POLLIN, until) == 0)
+				return (-1);
+			if (!PQconsumeInput(c))
+				return (0);
+		}
+		if ((r = PQgetResult(c)) == NULL) {
+			ends++;		/* the end of one query's results */
+			if (PQstatus(c) != CONNECTION_OK)
+				return (0);
 			continue;
 		}
-		if (PQresultStatus(res) == PGRES_PIPELINE_SYNC) {
-			PQclear(res);
+		if (PQresultStatus(r) == PGRES_PIPELINE_SYNC) {
+			PQclear(r);
 			break;
 		}
-		if (n == 0 && set == NULL)
-			set = res;
-		else if (n == 1 && stmt == NULL)
-			stmt = res;
+		if (ends == 0 && *set == NULL)
+			*set = r;
+		else if (ends == 1 && *stmt == NULL)
+			*stmt = r;
 		else
-			PQclear(res);
+			PQclear(r);
 	}
-	(void)PQexitPipelineMode(db->conn);
-	if (set != NULL && PQresultStatus(set) != PGRES_TUPLES_OK) {
-		PQclear(stmt);		/* aborted with the transaction */
-		return (db_result(db, set, out));
-	}
-	PQclear(set);
-	st = db_result(db, stmt, out);
-	return (st);
+	return (0);
 }
 
 /* See db.h. */
@@ -886,29 +921,52 @@ db_run_tenant(struct db *db, const char *tenant, const struct db_stmt *stmt,
 {
 	static const char	 set_sql[] =
 	    "SELECT set_config('bootstack.tenant_id', $1, true)";
+	PGresult		*set = NULL, *res = NULL;
+	long long		 now, until;
 	enum st			 st;
-	int			 try;
+	int			 try, rc;
 
 	*out = NULL;
 	for (try = 0; try < 2; try++) {
-		if ((st = db_connect(db)) != ST_OK)
+		if ((st = db_ready(db)) != ST_OK)
 			return (st);
+		now = clock_ms();
+		until = db_stmt_until(db, now);
 		DB_WATCH(db, stmt->name);
-		if (PQenterPipelineMode(db->conn) != 1 ||
+		rc = 0;
+		if (PQenterPipelineMode(db->conn) == 1 &&
 		    PQsendQueryParams(db->conn, set_sql, 1, NULL, &tenant,
-		    NULL, NULL, 0) != 1 ||
+		    NULL, NULL, 0) == 1 &&
 		    PQsendQueryPrepared(db->conn, stmt->name, stmt->nparams,
-		    params, NULL, NULL, 0) != 1 ||
-		    PQpipelineSync(db->conn) != 1)
-			st = db_result(db, NULL, out);
-		else
-			st = db_pipeline_results(db, out);
+		    params, NULL, NULL, 0) == 1 &&
+		    PQpipelineSync(db->conn) == 1)
+			rc = db_await_pipeline(db, until, &set, &res);
 		DB_WATCH(db, NULL);
-		if (PQpipelineStatus(db->conn) != PQ_PIPELINE_OFF)
-			db_disconnect(db);	/* a pipeline left half-read */
+		if (rc == -1) {
+			PQclear(set);
+			PQclear(res);
+			(void)db_timed_out(db, now);
+			return (ST_UNAVAILABLE);
+		}
+		if (db->conn != NULL && PQexitPipelineMode(db->conn) != 1) {
+			PQclear(set);	/* a pipeline left half-read */
+			PQclear(res);
+			set = res = NULL;
+			st = db_result(db, NULL, out);
+			db_disconnect(db);
+		} else if (set != NULL &&
+		    PQresultStatus(set) != PGRES_TUPLES_OK) {
+			PQclear(res);	/* aborted with the transaction */
+			st = db_result(db, set, out);
+		} else {
+			PQclear(set);
+			st = db_result(db, res, out);
+		}
+		set = res = NULL;
 		if (st != ST_UNAVAILABLE || db->conn != NULL ||
 		    !stmt->idempotent)
 			return (st);
+		/* The connection was lost: allow one immediate reconnect. */
 		db->last_try_ms = -DB_RETRY_MS;
 	}
 	return (st);
