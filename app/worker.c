@@ -102,6 +102,7 @@ struct worker {
 	long long		 header_ms;	/* [api] header_timeout */
 	long long		 body_ms;	/* [api] body_timeout */
 	long long		 request_ms;	/* [api] request_timeout */
+	long long		 queue_ms;	/* [api] queue_timeout */
 	size_t			 max_params;
 	size_t			 max_body;
 	struct worker_list	 lists[2];	/* waiting for params, for the body */
@@ -200,14 +201,56 @@ worker_check_body(struct http_req *r, const struct fcgi_conn *fc)
 	return (ST_OK);
 }
 
-/* Routes and runs one request; the response is left in r. */
+/*
+ * Milliseconds the request waited between nginx starting it (REQUEST_START,
+ * nginx's $msec: "1733140800.123") and now; -1 if nginx did not say.
+ */
+static long long
+worker_waited(struct http_req *r)
+{
+	const char	*p = http_param(r, "REQUEST_START");
+	long long	 ms = 0, unit = 1000;
+	int		 digits = 0;
+
+	if (p == NULL)
+		return (-1);
+	for (; *p >= '0' && *p <= '9' && digits < 12; p++, digits++)
+		ms = ms * 10 + (*p - '0');
+	if (digits == 0)
+		return (-1);
+	ms *= 1000;
+	if (*p == '.')
+		for (p++; *p >= '0' && *p <= '9'; p++)
+			if ((unit /= 10) > 0)
+				ms += (*p - '0') * unit;
+	if (*p != '\0')
+		return (-1);
+	return (clock_wall_ms() - ms);
+}
+
+/*
+ * Routes and runs one request; the response is left in r. A request that
+ * waited longer than queue_ms ([api] queue_timeout; 0 = off) for a worker
+ * is answered 503 with Retry-After at once, before any routing, key check
+ * or statement, so a backlog drains at the cost of a /healthz per request
+ * (/healthz itself is always answered).
+ */
 static void
-worker_dispatch(struct api *api, struct http_req *r, const struct fcgi_conn *fc)
+worker_dispatch(struct api *api, struct http_req *r, const struct fcgi_conn *fc,
+    long long queue_ms)
 {
 	const struct route	*table;
 	size_t			 n;
+	long long		 waited;
 	enum st			 st;
 
+	if (queue_ms > 0 && (waited = worker_waited(r)) > queue_ms &&
+	    strcmp(r->path, "/healthz") != 0) {
+		st = http_fail(r, ST_UNAVAILABLE, "every worker was busy: the "
+		    "request waited %lld ms for one (queue_timeout is %lld ms)",
+		    waited, queue_ms);
+		goto out;
+	}
 	if (r->path[0] == '\0') {
 		st = http_fail(r, ST_URITOOLONG, "the request path is longer "
 		    "than %d bytes", HTTP_PATH_MAX - 1);
@@ -386,7 +429,7 @@ worker_serve(struct worker *w, struct worker_conn *c)
 	    http_param(&r, "REQUEST_URI") : r.path, r.request_id);
 	log_set_request_id(r.request_id);
 	worker_db_hint(w);
-	worker_dispatch(api, &r, &c->fc);
+	worker_dispatch(api, &r, &c->fc, w->queue_ms);
 
 	buf_init(&out, HTTP_OUT_MAX + HTTP_HEADERS_MAX + 256);
 	atomic_store_explicit(&w->me->state, SCOREBOARD_WRITING,
@@ -852,6 +895,7 @@ worker_run(struct api *api, unsigned int slot)
 	w.header_ms = 1000 * config_int(api->cfg, "api", "header_timeout");
 	w.body_ms = 1000 * config_int(api->cfg, "api", "body_timeout");
 	w.request_ms = 1000 * config_int(api->cfg, "api", "request_timeout");
+	w.queue_ms = config_int(api->cfg, "api", "queue_timeout");
 	w.max_params = (size_t)config_int(api->cfg, "api", "max_params");
 	w.max_body = (size_t)config_int(api->cfg, "api", "max_body");
 	w.allowed = api->listen_unix ? NULL : worker_allow_list();

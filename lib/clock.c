@@ -1,5 +1,5 @@
 /*
- * clock.c: the monotonic clock and RFC 3339 timestamps; see clock.h.
+ * clock.c: the monotonic and wall clocks and RFC 3339 timestamps; see clock.h.
  */
 #include "autoconf.h"
 
@@ -31,6 +31,16 @@ clock_us(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return ((long long)ts.tv_sec * 1000000 + ts.tv_nsec / 1000);
+}
+
+/* See clock.h. */
+long long
+clock_wall_ms(void)
+{
+	struct timespec	 ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return ((long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
 }
 
 /* See clock.h. */

@@ -21,6 +21,11 @@
 long long	 clock_ms(void);
 /* Microseconds on the monotonic clock. */
 long long	 clock_us(void);
+/*
+ * Milliseconds since the epoch on the wall clock: only to compare with a
+ * timestamp another process wrote (nginx's $msec), never for a deadline.
+ */
+long long	 clock_wall_ms(void);
 /* Sleeps ms milliseconds (all of them: EINTR resumes the sleep). */
 void		 clock_sleep_ms(long long ms);
 /*

@@ -111,6 +111,10 @@ const struct config_key config_keys[] = {
 	  "file the master writes its pid to; unset = none" },
 	{ "api", "backlog", CONFIG_INT, 1, 65535, "511", NULL,
 	  "listen(2) backlog of the socket" },
+	{ "api", "queue_timeout", CONFIG_INT, 0, 60000, "0", NULL,
+	  "milliseconds a request may wait for a free worker (from nginx's "
+	  "REQUEST_START parameter) before it is answered 503 with "
+	  "Retry-After without being run; 0 = off" },
 	{ "api", "header_timeout", CONFIG_INT, 1, 3600, "5", NULL,
 	  "seconds a connection has to send its FastCGI parameters, from "
 	  "accept" },

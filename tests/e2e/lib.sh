@@ -162,7 +162,8 @@ http {
 			include /etc/nginx/fastcgi_params;
 			fastcgi_param REQUEST_ID \$request_id;
 			fastcgi_pass unix:$T/api.sock;
-			fastcgi_read_timeout 30s;
+			fastcgi_read_timeout 30s;${NGINX_LOCATION_EXTRA:+
+			$NGINX_LOCATION_EXTRA}
 		}
 	}
 }
