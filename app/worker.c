@@ -249,7 +249,8 @@ worker_dispatch(struct api *api, struct http_req *r, const struct fcgi_conn *fc,
 		st = http_fail(r, ST_UNAVAILABLE, "every worker was busy: the "
 		    "request waited %lld ms for one (queue_timeout is %lld ms)",
 		    waited, queue_ms);
-		goto out;
+		problem_reply(r, st);	/* no error line per shed request */
+		return;
 	}
 	if (r->path[0] == '\0') {
 		st = http_fail(r, ST_URITOOLONG, "the request path is longer "
