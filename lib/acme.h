@@ -249,6 +249,11 @@ enum st		 acme_account_deactivate(struct acme *, char **cause);
  * the keyChange request, an inner JWS signed by newkey inside an outer
  * one signed by the old key. Afterwards a signs with newkey and the CA
  * refuses the old one. ST_CONFLICT when newkey already has an account.
+ * ST_UNAVAILABLE (no answer: the connection failed or was cut) or
+ * ST_TOOBIG (an unreadable one) leave the outcome unknown: the CA may
+ * have made the change, so the caller keeps both keys and asks later
+ * (newAccount with onlyReturnExisting for newkey); a still signs with
+ * the old key. Any other error is the CA's answer: the old key stands.
  */
 enum st		 acme_account_rollover(struct acme *, EVP_PKEY *newkey,
 		    char **cause);

@@ -1270,6 +1270,7 @@ cert_run_cleanup(struct cert_run *run)
 	run->account_key = run->next_key = NULL;
 	run->acme_error = run->account_key_file = run->account_key_next = NULL;
 	run->acme_tried = run->account_open = 0;
+	run->next_finished = run->next_stale = 0;
 }
 
 /* See cert.h. */

@@ -92,6 +92,11 @@ struct cert_run {
 	char			*account_key_file; /* its path, owned */
 	char			*account_key_next; /* KEY.next (rollover) */
 	EVP_PKEY		*next_key;	/* KEY.next, while looked at */
+	int			 next_finished;	/* the account opened by
+						   finishing an earlier
+						   rollover (KEY.next) */
+	int			 next_stale;	/* KEY.next unknown to the CA:
+						   removed once KEY works */
 	int			 account_open;	/* the account is known */
 	int			 acme_tried;	/* cert_connect ran (maybe failed) */
 	char			*acme_error;	/* why acme is NULL */
@@ -142,8 +147,9 @@ char		*cert_account_cache_path(const char *keypath);
 /*
  * Opens the account of run's key at run's CA: the cached URL (read back:
  * it must be valid), else newAccount with onlyReturnExisting, else (with
- * create) a new account; then tells the CA a changed [acme] email. 0, or
- * -1 with *cause.
+ * create) a new account; then tells the CA a changed [acme] email. A key
+ * rollover an earlier run left open (KEY.next) is settled first: the key
+ * the CA knows is kept (cert_account.c). 0, or -1 with *cause.
  */
 int		 cert_account_open(struct cert_run *, int create, char **cause);
 /* `cert account show`: the account object as the CA has it. */
@@ -159,7 +165,10 @@ int		 cert_account_contact(struct cert_run *, const char *const *emails,
 int		 cert_account_deactivate(struct cert_run *, char **cause);
 /*
  * `cert account rollover` (7.3.5): a new key of [acme] key_type replaces
- * the account key, at the CA and in the key file (KEY.next meanwhile).
+ * the account key, at the CA and in the key file (KEY.next meanwhile,
+ * kept when the CA's answer is lost). A rollover an earlier run left open
+ * is settled first (every cert_account_open does that); when that
+ * finishes it, no second keyChange is made.
  */
 int		 cert_account_rollover(struct cert_run *, char **cause);
 /* A uniform random number in 0..n (getrandom; 0 if it fails). */

@@ -17,9 +17,15 @@
  * (accountDoesNotExist: a test CA restarted) is dropped and found again.
  *
  * Key rollover (7.3.5) is crash-safe: the new key is saved as KEY.next
- * before the keyChange request and renamed over KEY after it; a rollover
- * cut short between the two is finished by the next `cert account
- * rollover` (the CA knows KEY.next: only the rename is left).
+ * (atomically, lib/fs) before the keyChange request and renamed over KEY
+ * after it. A keyChange that fails is never taken at its word (libcurl
+ * resends a request whose reused connection died, and the copy is
+ * refused when the first one took): the CA is asked at once which key it
+ * knows (cert_account_settle: newAccount with onlyReturnExisting for
+ * KEY.next). It has KEY.next → the rollover is finished; it has no
+ * account for it → KEY.next is removed. When it cannot be asked (or the
+ * run dies) both keys stay, and the next command that opens the account
+ * settles it the same way, KEY.next removed only once KEY proved good.
  */
 #include "autoconf.h"
 
@@ -137,6 +143,78 @@ cert_account_has(const struct acme_account_info *info, const char *email)
 	return (0);
 }
 
+/*
+ * Settles a rollover an earlier run left open (KEY.next is there): the CA
+ * has an account for KEY.next → the keyChange went through: KEY.next is
+ * renamed over KEY and becomes run->account_key (1). No account for it →
+ * the keyChange never happened: 0, run->next_stale set (the caller
+ * removes KEY.next once KEY works). The CA does not say → -1 with
+ * *cause, both keys kept. 0 too when there is no KEY.next.
+ */
+static int
+cert_account_settle(struct cert_run *run, char **cause)
+{
+	struct acme_account_opts	 ao;
+	EVP_PKEY			*next;
+	char				*tp, *cache, *url, *email = NULL;
+	enum st				 st;
+	int				 other;
+
+	run->next_stale = 0;
+	if (access(run->account_key_next, F_OK) != 0)
+		return (0);
+	if ((next = crypto_key_load(run->account_key_next, cause)) == NULL) {
+		cause_prefix(cause, "a key rollover was left open");
+		return (-1);
+	}
+	memset(&ao, 0, sizeof(ao));
+	ao.only_existing = 1;
+	/* a borrows the key it signs with: the run owns it until cleanup. */
+	EVP_PKEY_free(run->next_key);
+	run->next_key = next;
+	st = acme_account(run->acme, next, &ao, cause);
+	if (st == ST_NOTFOUND) {
+		cause_clear(cause);
+		run->next_stale = 1;
+		return (0);
+	}
+	if (st != ST_OK) {
+		cause_suffix(cause, " (asking which key the CA has after a "
+		    "key rollover that was cut short; %s and %s are both "
+		    "kept)", run->account_key_file, run->account_key_next);
+		return (-1);
+	}
+	/* The account of KEY, as cached: KEY.next must hold that one. */
+	if ((tp = crypto_jwk_thumbprint(run->account_key, cause)) == NULL ||
+	    (cache = cert_account_cache_path(run->account_key_file)) == NULL) {
+		free(tp);
+		return (cause_set(cause, "out of memory"));
+	}
+	url = cert_account_cached(cache, run->directory_url, tp, &email);
+	other = url != NULL && strcmp(url, acme_account_url(run->acme)) != 0;
+	if (other)
+		cause_set(cause, "%s holds the account %s, not %s (the one of "
+		    "%s): left alone, move it aside", run->account_key_next,
+		    acme_account_url(run->acme), url, run->account_key_file);
+	free(url);
+	free(email);
+	free(tp);
+	free(cache);
+	if (other)
+		return (-1);
+	if (rename(run->account_key_next, run->account_key_file) != 0)
+		return (cause_set(cause, "the CA has the new account key, but "
+		    "rename %s: %s", run->account_key_next, strerror(errno)));
+	EVP_PKEY_free(run->account_key);
+	run->account_key = run->next_key;
+	run->next_key = NULL;
+	run->next_finished = 1;
+	log_info("cert: finished the key rollover an earlier run began: the "
+	    "CA knows the account %s by the new key", acme_account_url(
+	    run->acme));
+	return (1);
+}
+
 /* See cert.h. */
 int
 cert_account_open(struct cert_run *run, int create, char **cause)
@@ -155,6 +233,8 @@ cert_account_open(struct cert_run *run, int create, char **cause)
 	email = config_str(cfg, "acme", "email");
 	if (email != NULL && *email == '\0')
 		email = NULL;
+	if (cert_account_settle(run, cause) < 0)
+		return (-1);
 	if ((tp = crypto_jwk_thumbprint(run->account_key, cause)) == NULL ||
 	    (cache = cert_account_cache_path(run->account_key_file)) == NULL) {
 		cause_set(cause, "out of memory");
@@ -172,13 +252,8 @@ cert_account_open(struct cert_run *run, int create, char **cause)
 			cert_account_cache_put(cache, dir, NULL, NULL, NULL);
 			free(url);
 			url = NULL;
-		} else if (st != ST_OK) {
-			if (access(run->account_key_next, F_OK) == 0)
-				cause_suffix(cause, " (a key rollover was cut "
-				    "short: run bootstack cert account "
-				    "rollover to finish it)");
+		} else if (st != ST_OK)
 			goto out;
-		}
 	}
 	/*
 	 * The contact follows [acme] email when that changes (the cache
@@ -236,6 +311,14 @@ cert_account_open(struct cert_run *run, int create, char **cause)
 	if (url == NULL || sync)
 		cert_account_cache_put(cache, dir, acme_account_url(run->acme),
 		    tp, email);
+	if (run->next_stale) {
+		/* KEY works and the CA never took KEY.next. */
+		log_info("cert: %s: the CA never took this key (a key "
+		    "rollover cut short before the keyChange): removed",
+		    run->account_key_next);
+		(void)unlink(run->account_key_next);
+		run->next_stale = 0;
+	}
 	rc = 0;
 out:
 	acme_account_info_cleanup(&info);
@@ -318,73 +401,53 @@ cert_account_deactivate(struct cert_run *run, char **cause)
 	return (0);
 }
 
-/*
- * Finishes a rollover an earlier run cut short, if KEY.next is there: the
- * CA knows it (onlyReturnExisting) → renamed over KEY; it does not → the
- * keyChange never happened, KEY.next is removed. 1 finished, 0 nothing
- * to do, -1 with *cause.
- */
-static int
-cert_account_next(struct cert_run *run, char **cause)
-{
-	struct acme_account_opts	 ao;
-	EVP_PKEY			*next;
-	enum st				 st;
-
-	if (access(run->account_key_next, F_OK) != 0)
-		return (0);
-	if ((next = crypto_key_load(run->account_key_next, cause)) == NULL)
-		return (-1);
-	memset(&ao, 0, sizeof(ao));
-	ao.only_existing = 1;
-	/* a borrows the key it signs with: the run owns it until cleanup. */
-	EVP_PKEY_free(run->next_key);
-	run->next_key = next;
-	st = acme_account(run->acme, next, &ao, cause);
-	if (st == ST_NOTFOUND) {
-		cause_clear(cause);
-		(void)unlink(run->account_key_next);
-		return (0);
-	}
-	if (st != ST_OK)
-		return (-1);
-	if (rename(run->account_key_next, run->account_key_file) != 0)
-		return (cause_set(cause, "rename %s: %s",
-		    run->account_key_next, strerror(errno)));
-	log_info("cert: finished the key rollover an earlier run began");
-	return (1);
-}
-
 /* See cert.h. */
 int
 cert_account_rollover(struct cert_run *run, char **cause)
 {
 	enum crypto_key_type	 kt;
 	EVP_PKEY		*newkey = NULL;
-	char			*cache = NULL, *tp = NULL;
+	char			*cache = NULL, *tp = NULL, *why = NULL;
+	enum st			 st;
 	int			 rc = -1, r;
 
 	run->no_create = 1;
-	/* The directory first: KEY.next may hold the account already. */
-	if (cert_connect_ca(run, cause) != 0)
-		return (-1);
-	if ((r = cert_account_next(run, cause)) != 0) {
-		if (r < 0)
-			return (-1);
-		/* The rename made KEY.next the key: open with it. */
-		cert_run_cleanup(run);
-		run->no_create = 1;
-		return (cert_connect(run, cause));
-	}
+	/* Opening settles a rollover an earlier run left open. */
 	if (cert_connect(run, cause) != 0)
 		return (-1);
+	if (run->next_finished)
+		return (0);
 	(void)crypto_key_type_parse(config_str(run->cfg, "acme", "key_type"),
 	    &kt);
 	if ((newkey = crypto_key_new(kt, cause)) == NULL ||
 	    crypto_key_save(run->account_key_next, newkey, cause) != 0)
 		goto out;
-	if (acme_account_rollover(run->acme, newkey, cause) != ST_OK) {
-		(void)unlink(run->account_key_next);
+	if ((st = acme_account_rollover(run->acme, newkey, cause)) != ST_OK) {
+		/*
+		 * Even an error answer does not prove the CA kept the old
+		 * key: libcurl sends a request again by itself when the
+		 * reused connection it went on died without an answer, and
+		 * the copy (signed by the old key) is refused when the
+		 * first one took. So the CA is asked.
+		 */
+		if ((r = cert_account_settle(run, &why)) == 1) {
+			log_info("cert: keyChange: %s; yet the CA has the new "
+			    "key (a lost answer): rolled over",
+			    cause_text(*cause));
+			cause_clear(cause);
+			goto cached;
+		}
+		if (r == 0 && run->next_stale) {
+			/* The CA has no account for it: the old key stands. */
+			(void)unlink(run->account_key_next);
+			run->next_stale = 0;
+		} else
+			cause_suffix(cause, "; the CA may have the new key "
+			    "(%s): %s and %s are both kept, the next cert "
+			    "command asks the CA which one it knows",
+			    cause_text(why), run->account_key_file,
+			    run->account_key_next);
+		free(why);
 		goto out;
 	}
 	/* The run goes on with the new key (the CA refuses the old one). */
@@ -393,10 +456,11 @@ cert_account_rollover(struct cert_run *run, char **cause)
 	newkey = NULL;
 	if (rename(run->account_key_next, run->account_key_file) != 0) {
 		cause_set(cause, "the CA has the new key, but rename %s: %s "
-		    "(the next cert account rollover finishes it)",
+		    "(the next cert command finishes it)",
 		    run->account_key_next, strerror(errno));
 		goto out;
 	}
+cached:
 	if ((cache = cert_account_cache_path(run->account_key_file)) == NULL ||
 	    (tp = crypto_jwk_thumbprint(run->account_key, cause)) == NULL) {
 		cause_set(cause, "out of memory");

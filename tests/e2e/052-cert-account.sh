@@ -11,11 +11,19 @@
 # `cert account rollover`: a new key file, the same account URL, renew
 # works with it, and Pebble refuses the old key both ways (signed with the
 # account URL: an error; as a JWK: no account). A stale KEY.next the CA
-# never saw is dropped by the next rollover. `cert account deactivate`
+# never saw is dropped by the next rollover. A rollover whose answer is
+# cut off after Pebble took the new key (fault-proxy.py "cut") asks Pebble
+# which key it has and finishes; when that question is lost too, both keys
+# stay and the next command (a renew, or the rollover again) asks, keeps
+# the new key, makes no second keyChange and no new account.
+# `cert account deactivate`
 # needs --yes; afterwards Pebble refuses the account: no new order, the
 # certificate files untouched.
 . "$(dirname "$0")/lib.sh"
 CERT_ACME_PROXY=1
+# The requests are counted exactly: no nonce refused at random (Pebble
+# refuses 5% by default; the badNonce retry has its own unit cases).
+export PEBBLE_WFE_NONCEREJECT=0
 . "$(dirname "$0")/cert-lib.sh"
 cert_config
 count() { cat "$T/acme-proxy.log" 2>/dev/null | grep -c "^$1 "; }
@@ -112,6 +120,56 @@ cert account show
     fail "the old key (jwk): rc $rc, $err"
 cp "$T/conf.new" "$BS_CONF"
 
+# --- rollover cut off after Pebble accepted it: both keys kept, then settled --------
+# fault-proxy.py forwards the keyChange, Pebble answers 200, the proxy closes
+# bootstack's connection without the answer (libcurl may send the request
+# again on a new connection: Pebble refuses that copy, signed by the old
+# key). Round 1: the rollover asks Pebble at once and finishes. Rounds 2
+# and 3: that question is dropped too, both keys stay, and the next command
+# (a renew, the rollover again) settles on the key Pebble took.
+created0=$(grep -c '^POST /sign-me-up -> 201' "$T/acme-proxy.log")
+took() { grep -c '^POST /rollover-account-key -> \(200\|cut after upstream 200\)' "$T/acme-proxy.log"; }
+settled=0
+for next_cmd in "" "renew --force" "account rollover"; do
+	cp "$T/state/account.key" "$T/pre-cut.key"
+	took0=$(took)
+	# The proxy counts hits per rule line: a fresh line number each round.
+	for i in $(seq 0 $settled); do echo "# round $settled"; done >"$T/acme.rules"
+	echo "POST /rollover-account-key cut 1" >>"$T/acme.rules"
+	# libcurl sends a request again once when a reused connection dies.
+	[ -z "$next_cmd" ] || echo "POST /sign-me-up drop 2" >>"$T/acme.rules"
+	cert account rollover
+	: >"$T/acme.rules"
+	[ "$(took)" = $((took0 + 1)) ] ||
+	    fail "Pebble did not take the cut keyChange: $(tail -3 "$T/acme-proxy.log")"
+	if [ -z "$next_cmd" ]; then
+		[ "$rc" = 0 ] || fail "a rollover whose answer was cut exited $rc: $err"
+	else
+		[ "$rc" = 1 ] || fail "a rollover cut off twice exited $rc: $out"
+		echo "$err" | grep -q "both kept" || fail "the cut rollover said: $err"
+		[ -s "$T/state/account.key.next" ] || fail "the new key (account.key.next) was not kept"
+		cmp -s "$T/pre-cut.key" "$T/state/account.key" || fail "account.key changed before the CA's answer"
+		cp "$T/state/account.key.next" "$T/cut-next.key"
+		# The next command finds the account under the new key and keeps it.
+		cert $next_cmd
+		[ "$rc" = 0 ] || fail "cert $next_cmd after the cut rollover exited $rc: $err"
+		cmp -s "$T/cut-next.key" "$T/state/account.key" ||
+		    fail "cert $next_cmd did not settle on the key the CA took"
+		[ "$(took)" = $((took0 + 1)) ] || fail "cert $next_cmd made another keyChange"
+	fi
+	[ ! -e "$T/state/account.key.next" ] || fail "account.key.next left (round '$next_cmd')"
+	cmp -s "$T/pre-cut.key" "$T/state/account.key" && fail "account.key is still the old key (round '$next_cmd')"
+	cert account show
+	[ "$rc" = 0 ] && [ "$(show_field account)" = "$URL" ] && [ "$(show_field status)" = valid ] ||
+	    fail "after settling: rc $rc, $out $err"
+	settled=$((settled + 1))
+done
+[ "$(grep -c '^POST /sign-me-up -> 201' "$T/acme-proxy.log")" = "$created0" ] ||
+    fail "settling the cut rollovers made a new account"
+cert renew --force
+[ "$rc" = 0 ] || fail "renew after the settled rollovers exited $rc: $err"
+resent=$(grep -c '^POST /rollover-account-key -> 400' "$T/acme-proxy.log")
+
 # --- deactivate: for good; Pebble refuses the account afterwards ----------------
 cert account deactivate
 [ "$rc" = 2 ] || fail "deactivate without --yes exited $rc"
@@ -129,6 +187,8 @@ sha256sum -c --quiet "$T/before.sum" || fail "the certificate files changed"
 cert account show
 [ "$rc" = 1 ] && echo "$err" | grep -q "deactivated" || fail "show after deactivation: rc $rc, $err"
 
-echo "# newAccount requests $(count 'POST /sign-me-up') (created 1), keyChange 1," \
+echo "# newAccount requests $(count 'POST /sign-me-up') (created 1)," \
+    "keyChange $(count 'POST /rollover-account-key') (3 answers cut after Pebble took them," \
+    "$resent copies libcurl resent refused, $settled settled, 0 accounts lost)," \
     "orders $(new_orders), old key refused: ${old_kid_err##*: }"
 pass

@@ -11,12 +11,16 @@ its URLs for the proxy's address) unless a rule of FILE matches it. FILE is
 read again at each request, so a script changes faults between runs; one
 rule a line:
 
-    METHOD PATH-REGEX ACTION [COUNT]
+    METHOD PATH-REGEX ACTION [COUNT [SKIP]]
 
 ACTION is status:NNN (answer NNN with a problem document instead of
-forwarding), delay:SECONDS (wait, then forward) or drop (close the
-connection without an answer). COUNT (default: always) is how many
-requests the rule hits; the proxy keeps the counts while it runs. Every
+forwarding), delay:SECONDS (wait, then forward), drop (close the
+connection without an answer) or cut (forward the request, read the
+upstream's whole reply, then close the connection without answering: the
+server did the work, the client never hears of it). COUNT (default:
+always) is how many requests the rule hits, after the first SKIP matching
+requests (default 0) went through untouched, so "POST /x cut 1 2" cuts the
+third; the proxy keeps the counts while it runs. Every
 request is logged as "METHOD PATH -> STATUS [rule]" to the log file, which
 the scripts count (new orders: POST lines for newOrder's path).
 Loopback only; it never listens on another address.
@@ -37,7 +41,8 @@ HITS = {}
 
 
 def rules(path):
-    """The rules of path: (method, regex, action, count or None, key)."""
+    """The rules of path: (method, regex, action, count or None, skip,
+    key)."""
     out = []
     try:
         with open(path) as f:
@@ -47,6 +52,7 @@ def rules(path):
                     continue
                 out.append((w[0], re.compile(w[1]), w[2],
                             int(w[3]) if len(w) > 3 else None,
+                            int(w[4]) if len(w) > 4 else 0,
                             "%d:%s" % (n, line.strip())))
     except FileNotFoundError:
         pass
@@ -65,14 +71,16 @@ class Handler(http.server.BaseHTTPRequestHandler):
                                           " [" + why + "]" if why else ""))
 
     def rule(self):
-        for method, rx, action, count, key in rules(self.server.args.rules):
+        for method, rx, action, count, skip, key in rules(
+                self.server.args.rules):
             if method not in ("*", self.command) or not rx.search(self.path):
                 continue
             with LOCK:
-                used = HITS.get(key, 0)
-                if count is not None and used >= count:
+                seen = HITS.get(key, 0)
+                HITS[key] = seen + 1
+                if seen < skip or (count is not None and
+                                   seen - skip >= count):
                     continue
-                HITS[key] = used + 1
             return action
         return None
 
@@ -121,6 +129,11 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self.close_connection = True
             return
         data = r.read()
+        if action == "cut":
+            # The upstream answered (and acted); the client hears nothing.
+            self.note("cut after upstream %s" % r.status, action)
+            self.close_connection = True
+            return
         self.send_response(r.status)
         for k, v in r.getheaders():
             if k.lower() in ("connection", "keep-alive", "transfer-encoding",
