@@ -90,6 +90,18 @@ cert_check_names(const struct config *cfg, int argc, char **argv)
 	return (0);
 }
 
+/* Ends a renew line with what the live check saw. */
+static void
+cert_print_served(const struct cert *c, const struct cert_outcome *o)
+{
+	if (o->served == CERT_SERVED_MATCH)
+		printf("; %s serves it", c->check_endpoint);
+	else if (o->served == CERT_SERVED_UNREACHABLE)
+		printf("; cannot check what %s serves (unreachable)",
+		    c->check_endpoint);
+	printf("\n");
+}
+
 /* Prints what cert_renew_one did; returns 0 (fine) or 1 (failed). */
 static int
 cert_print(const struct cert *c, const struct cert_outcome *o)
@@ -109,9 +121,10 @@ cert_print(const struct cert *c, const struct cert_outcome *o)
 			    clock_rfc3339_fmt(o->not_after, b1, sizeof(b1)));
 			break;
 		}
-		printf("%s: not due (expires %s, renewal from %s)\n", c->name,
+		printf("%s: not due (expires %s, renewal from %s)", c->name,
 		    clock_rfc3339_fmt(o->not_after, b1, sizeof(b1)),
 		    clock_rfc3339_fmt(o->next, b2, sizeof(b2)));
+		cert_print_served(c, o);
 		break;
 	case CERT_DRY_RUN:
 		printf("%s: dry run: ordered, validated and issued: serial %s, "
@@ -119,9 +132,10 @@ cert_print(const struct cert *c, const struct cert_outcome *o)
 		    clock_rfc3339_fmt(o->not_after, b1, sizeof(b1)));
 		break;
 	case CERT_RENEWED:
-		printf("%s: renewed (%s): serial %s, expires %s\n", c->name,
+		printf("%s: renewed (%s): serial %s, expires %s", c->name,
 		    o->reason, o->serial, clock_rfc3339_fmt(o->not_after, b1,
 		    sizeof(b1)));
+		cert_print_served(c, o);
 		break;
 	case CERT_FAILED:
 		cli_err("cert", "%s: %s", c->name, o->error != NULL ? o->error :
@@ -267,13 +281,14 @@ cert_status(struct cli *cli, int argc, char **argv)
 {
 	struct crypto_cert	 cur;
 	struct cert_last	 last;
+	struct cert_served	 live;
 	struct cert		 c;
-	const char		*state_dir;
-	char			*cause = NULL, b1[CLOCK_RFC3339_LEN], days[32];
-	char			 b2[CLOCK_RFC3339_LEN], res[96];
+	const char		*state_dir, *served;
+	char			*cause = NULL, *end, b1[CLOCK_RFC3339_LEN], days[32];
+	char			 b2[CLOCK_RFC3339_LEN], res[256];
 	size_t			 i, j, n;
 	time_t			 now = time(NULL), next;
-	int			 have, revoked, failed = 0;
+	int			 have, revoked, failed = 0, lockfd = -1;
 
 	if (argc > 1 && argv[1][0] == '-') {
 		cli_err("cert", "unknown option '%s'; usage: bootstack cert "
@@ -288,8 +303,18 @@ cert_status(struct cli *cli, int argc, char **argv)
 		printf("no [cert NAME] section in %s\n", config_path(cli->cfg));
 		return (0);
 	}
-	printf("%-16s %-20s %5s %-20s %-30s %s\n", "NAME", "NOT-AFTER", "DAYS",
-	    "NEXT-RENEWAL", "LAST-RESULT", "NAMES");
+	/*
+	 * The live checks are recorded in the status files, unless a renew
+	 * run holds the lock (it writes them itself) or the state folder is
+	 * not ours to write.
+	 */
+	end = xprintf("%s/renew.lock", state_dir);
+	if (access(state_dir, W_OK) == 0)
+		lockfd = fs_lock(end, 0, &cause);
+	cause_clear(&cause);
+	free(end);
+	printf("%-16s %-20s %5s %-20s %-30s %-11s %s\n", "NAME", "NOT-AFTER",
+	    "DAYS", "NEXT-RENEWAL", "LAST-RESULT", "SERVED", "NAMES");
 	for (i = 0; i < n; i++) {
 		if (!cert_selected(config_iname(cli->cfg, "cert", i), argc - 1,
 		    argv + 1))
@@ -306,12 +331,29 @@ cert_status(struct cli *cli, int argc, char **argv)
 		cert_last_read(&c, &last);
 		revoked = have && cur.serial != NULL &&
 		    strcmp(last.revoked_serial, cur.serial) == 0;
-		(void)snprintf(res, sizeof(res), "%s%s%s%s%s",
-		    revoked ? "revoked: " : "", revoked ? last.revoked_reason :
-		    last.reload_pending ? "installed, not served" :
-		    last.result[0] != '\0' ? last.result : "never",
-		    last.when[0] != '\0' ? " (" : "", last.when,
-		    last.when[0] != '\0' ? ")" : "");
+		/* What the endpoint serves now: one look, no waiting. */
+		memset(&live, 0, sizeof(live));
+		if (have) {
+			cert_served_check(&c, cur.serial, 0, &live);
+			if (lockfd != -1)
+				cert_served_record(&c, &live);
+		}
+		served = live.state == CERT_SERVED_MATCH ? "yes" :
+		    live.state == CERT_SERVED_MISMATCH ? "NO" :
+		    live.state == CERT_SERVED_UNREACHABLE ? "unreachable" :
+		    "-";
+		if (!revoked && live.state == CERT_SERVED_MISMATCH)
+			(void)snprintf(res, sizeof(res), "installed, not served "
+			    "(nginx serves %s)", live.serial[0] != '\0' ?
+			    live.serial : "another certificate");
+		else
+			(void)snprintf(res, sizeof(res), "%s%s%s%s%s",
+			    revoked ? "revoked: " : "", revoked ?
+			    last.revoked_reason : last.reload_pending ?
+			    "installed, not served" : last.result[0] != '\0' ?
+			    last.result : "never", last.when[0] != '\0' ?
+			    " (" : "", last.when, last.when[0] != '\0' ?
+			    ")" : "");
 		/* The date the renew run uses: ARI pick, rate limit. */
 		next = have ? cert_next_renewal(&c, &cur) : now;
 		if (have)
@@ -319,16 +361,21 @@ cert_status(struct cli *cli, int argc, char **argv)
 			    (long long)((cur.not_after - now) / 86400));
 		else
 			(void)snprintf(days, sizeof(days), "-");
-		printf("%-16s %-20s %5s %-20s %-30s ", c.name,
+		printf("%-16s %-20s %5s %-20s %-30s %-11s ", c.name,
 		    have ? clock_rfc3339_fmt(cur.not_after, b1, sizeof(b1)) :
 		    "missing", days, next <= now ? "due now" :
-		    clock_rfc3339_fmt(next, b2, sizeof(b2)), res);
+		    clock_rfc3339_fmt(next, b2, sizeof(b2)), res, served);
 		for (j = 0; j < c.nnames; j++)
 			printf("%s%s", j > 0 ? "," : "", c.names[j]);
 		printf("\n");
+		if (live.state == CERT_SERVED_UNREACHABLE)
+			printf("%-16s cannot check what %s serves: %s\n", "",
+			    c.check_endpoint, live.error);
 		crypto_cert_cleanup(&cur);
 		cert_cleanup(&c);
 	}
+	if (lockfd != -1)
+		close(lockfd);
 	return (failed);
 }
 

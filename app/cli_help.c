@@ -165,9 +165,13 @@ const struct cli_help cli_helps[] = {
 	  "are due: files missing, names changed, the CA's ARI window, else a "
 	  "third of the lifetime left. Each is ordered through ACME, "
 	  "installed atomically keeping FILE.prev, tested and reloaded; the "
-	  "previous files come back if the test fails. Each run writes "
-	  "<state_dir>/NAME.status.json for alert check. Idempotent: a "
-	  "certificate that is not due is left alone." F_ONCE,
+	  "previous files come back if the test fails. After the reload, "
+	  "and on a run with nothing due, a TLS handshake with [cert NAME] "
+	  "check_endpoint checks that the installed serial is the one "
+	  "served; another one fails the run and the next run reloads "
+	  "again. Each run writes <state_dir>/NAME.status.json for alert "
+	  "check. Idempotent: a certificate that is not due is left alone."
+	  F_ONCE,
 	  { { "--force", "renew even when not due" },
 	    { "--dry-run", "place a real test order for each certificate, due "
 	      "or not, at [acme] staging_directory (Let's Encrypt staging by "
@@ -182,9 +186,13 @@ const struct cli_help cli_helps[] = {
 	  "bootstack cert renew --random-delay 3600" },
 
 	{ "cert status", "cert status [NAME...]",
-	  "show each certificate's expiry, next renewal, last result",
-	  "Print each certificate's names, expiry, when it will be renewed "
-	  "and the result of the last run. Changes nothing.",
+	  "show each certificate's expiry, next renewal, last result, "
+	  "what is served",
+	  "Print each certificate's names, expiry, when it will be renewed, "
+	  "the result of the last run, and whether check_endpoint serves the "
+	  "installed certificate (SERVED: yes, NO, unreachable, -; on NO the "
+	  "result reads \"installed, not served (nginx serves SERIAL)\"). "
+	  "Changes nothing but the served_* fields of the status files.",
 	  { { "NAME...", F_NAME "; default every one" } },
 	  NULL, "bootstack cert status" },
 

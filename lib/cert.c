@@ -86,6 +86,9 @@ cert_cleanup(struct cert *c)
 	free(c->order_file);
 	free(c->pending_key);
 	free(c->ari_file);
+	free(c->check_host);
+	free(c->check_port);
+	free(c->check_endpoint);
 	memset(c, 0, sizeof(*c));
 }
 
@@ -265,7 +268,7 @@ cert_load(const struct config *cfg, size_t i, const char *state_dir,
 	    "nginx -t -q");
 	c->reload_cmd = cert_fallback(cfg, i, "reload_command",
 	    "reload_command", "nginx -s reload");
-	return (0);
+	return (cert_endpoint_load(cfg, i, c, cause));
 }
 
 /* --- the status file ------------------------------------------------------ */
@@ -1123,6 +1126,26 @@ out:
 	return (rc);
 }
 
+/*
+ * *err (owned) for an endpoint that serves another certificate than the
+ * installed one after a reload that exited 0.
+ */
+static void
+cert_served_error(const struct cert *c, const struct crypto_cert *inst,
+    const struct cert_served *live, char **err)
+{
+	char	 b[CLOCK_RFC3339_LEN];
+
+	if (asprintf(err, "reloaded, but %s serves serial %s (expires %s), "
+	    "not the installed %s: the reload did not take (is nginx's "
+	    "ssl_certificate %s? is check_endpoint this nginx?); the next "
+	    "run reloads again", c->check_endpoint, live->serial[0] != '\0' ?
+	    live->serial : "?", clock_rfc3339_fmt(live->not_after, b,
+	    sizeof(b)), inst->serial != NULL ? inst->serial : "?",
+	    c->fullchain_file) == -1)
+		*err = NULL;
+}
+
 /* See cert.h. */
 void
 cert_renew_one(struct cert_run *run, const struct cert *c,
@@ -1130,10 +1153,12 @@ cert_renew_one(struct cert_run *run, const struct cert *c,
 {
 	struct crypto_cert	 cur, fresh;
 	struct cert_last	 last;
+	struct cert_served	 live;
 	char			*cause = NULL, when[CLOCK_RFC3339_LEN];
 	int			 have_cur, installed = 0;
 
 	memset(out, 0, sizeof(*out));
+	memset(&live, 0, sizeof(live));
 	crypto_cert_init(&fresh);
 	have_cur = crypto_cert_load(c->fullchain_file, &cur, &cause) == 0;
 	cause_clear(&cause);
@@ -1161,8 +1186,15 @@ cert_renew_one(struct cert_run *run, const struct cert *c,
 		goto out;
 	}
 	cert_last_read(c, &last);
-	if (last.reload_pending) {
-		/* An earlier run installed files nginx never reloaded. */
+	/* What the server serves before anything is done (one look). */
+	if (have_cur)
+		cert_served_check(c, cur.serial, 0, &live);
+	if (have_cur && (last.reload_pending ||
+	    live.state == CERT_SERVED_MISMATCH)) {
+		/*
+		 * An earlier run installed files nginx never reloaded, or its
+		 * reload did not take: the endpoint serves another serial.
+		 */
 		if (cert_command("reload command", c->reload_cmd,
 		    &cause) != 0) {
 			out->result = CERT_FAILED;
@@ -1172,16 +1204,23 @@ cert_renew_one(struct cert_run *run, const struct cert *c,
 			out->error = cause;
 			cause = NULL;
 			cert_status_write(c, "failed", out->error, NULL,
-			    have_cur ? &cur : NULL, have_cur ?
-			    cert_renew_at(&cur) : 0, time(NULL));
+			    &cur, cert_renew_at(&cur), time(NULL));
+			goto out;
+		}
+		cert_served_check(c, cur.serial, 1, &live);
+		if (live.state == CERT_SERVED_MISMATCH) {
+			out->result = CERT_FAILED;
+			out->not_served = 1;
+			cert_served_error(c, &cur, &live, &out->error);
+			cert_status_write(c, "failed", out->error, NULL,
+			    &cur, cert_renew_at(&cur), time(NULL));
 			goto out;
 		}
 		log_info("cert %s: reloaded: the certificate installed by an "
 		    "earlier run is served now", c->name);
 		out->reloaded = 1;
-		if (have_cur)
-			cert_status_write(c, "ok", NULL, &cur, NULL,
-			    cert_renew_at(&cur), time(NULL));
+		cert_status_write(c, "ok", NULL, &cur, NULL,
+		    cert_renew_at(&cur), time(NULL));
 	}
 	if (!run->force && last.rate_limited_until > time(NULL)) {
 		/* The CA said when: asking sooner only spends the limit. */
@@ -1205,8 +1244,11 @@ cert_renew_one(struct cert_run *run, const struct cert *c,
 		out->not_served = installed;
 		out->error = cause != NULL ? cause : strdup("renewal failed");
 		cause = NULL;
-		if (installed)
+		if (installed) {
 			out->next = cert_renew_at(&fresh);
+			/* Served: the old one, we expect; recorded as such. */
+			cert_served_check(c, fresh.serial, 0, &live);
+		}
 		if (run->acme != NULL && acme_rate_limited_until(run->acme) >
 		    run->rate_limited_until)
 			run->rate_limited_until =
@@ -1224,6 +1266,17 @@ cert_renew_one(struct cert_run *run, const struct cert *c,
 			cert_status_rate_limit(c, run->rate_limited_until);
 		goto out;
 	}
+	/* The reload said yes: does the endpoint serve the new serial? */
+	cert_served_check(c, fresh.serial, 1, &live);
+	if (live.state == CERT_SERVED_MISMATCH) {
+		out->result = CERT_FAILED;
+		out->not_served = 1;
+		out->next = cert_renew_at(&fresh);
+		cert_served_error(c, &fresh, &live, &out->error);
+		cert_status_write(c, "failed", out->error, have_cur ? &cur :
+		    NULL, &fresh, out->next, time(NULL));
+		goto out;
+	}
 	out->result = CERT_RENEWED;
 	out->next = cert_renew_at(&fresh);
 	out->not_after = fresh.not_after;
@@ -1232,6 +1285,12 @@ cert_renew_one(struct cert_run *run, const struct cert *c,
 	out->serial = fresh.serial;
 	fresh.serial = NULL;
 out:
+	if (!run->dry_run) {
+		cert_served_record(c, &live);
+		out->served = live.state;
+		(void)snprintf(out->served_serial, sizeof(out->served_serial),
+		    "%s", live.serial);
+	}
 	free(cause);
 	crypto_cert_cleanup(&cur);
 	crypto_cert_cleanup(&fresh);

@@ -73,6 +73,12 @@ struct cert {
 	char			*order_file;	/* <state_dir>/NAME.order.json */
 	char			*pending_key;	/* <state_dir>/NAME.key.pending */
 	char			*ari_file;	/* <state_dir>/NAME.ari.json */
+	char			*check_host;	/* the live check (cert_served.c):
+						   owned; NULL = no check */
+	char			*check_port;
+	char			*check_endpoint; /* "HOST:PORT", for texts */
+	const char		*check_sni;	/* the first DNS name (not a
+						   wildcard) of names, or NULL */
 };
 
 /* What one run shares between certificates. */
@@ -316,6 +322,51 @@ void		 cert_rollback(struct cert_file *, size_t n);
 int		 cert_deploy_test(const struct cert *, struct cert_file *,
 		    size_t n, char **cause);
 
+/* --- what the server serves (cert_served.c) ------------------------------- */
+#define CERT_SERVED_TIMEOUT_MS	5000	/* one TLS look, connect included */
+#define CERT_SERVED_WAIT_MS	30000	/* after a reload: for the new
+					   workers to answer */
+#define CERT_SERVED_POLL_MS	250
+
+enum cert_served_state {
+	CERT_SERVED_NONE = 0,	/* not looked at */
+	CERT_SERVED_OFF,	/* no endpoint to check */
+	CERT_SERVED_MATCH,	/* it serves the installed certificate */
+	CERT_SERVED_MISMATCH,	/* it serves another one */
+	CERT_SERVED_UNREACHABLE, /* no TLS answer: error says why */
+};
+/* One live check. */
+struct cert_served {
+	enum cert_served_state	 state;
+	char			 serial[128];	/* what it serves ("" if none) */
+	time_t			 not_after;
+	char			 error[256];	/* UNREACHABLE: why */
+	time_t			 at;		/* when looked */
+};
+/*
+ * The endpoint of [cert] section i into c (check_endpoint, else the first
+ * [nginx] listen_https address as seen from here, none when c has no
+ * reload command). Called by cert_load. 0, or -1 with *cause.
+ */
+int		 cert_endpoint_load(const struct config *, size_t i,
+		    struct cert *c, char **cause);
+/*
+ * Looks at what c's endpoint serves and compares it with want (the
+ * installed serial, or NULL). With wait, a different serial is looked at
+ * again until CERT_SERVED_WAIT_MS pass (a reload takes a moment); an
+ * unreachable endpoint is not waited for. Never fails: *s says.
+ */
+void		 cert_served_check(const struct cert *, const char *want,
+		    int wait, struct cert_served *s);
+/* "match", "mismatch", "unreachable" or "off". */
+const char	*cert_served_name(enum cert_served_state);
+/*
+ * Adds the check to c's status file (served_check, served_serial,
+ * served_not_after, served_mismatch, ...), when the file exists.
+ */
+void		 cert_served_record(const struct cert *,
+		    const struct cert_served *);
+
 /* --- issuance --------------------------------------------------------------- */
 /*
  * Issues and installs c (cur: the certificate it replaces, or NULL).
@@ -347,6 +398,8 @@ struct cert_outcome {
 	time_t			 next;		/* the next renewal */
 	char			*serial;	/* owned; CERT_RENEWED */
 	char			*error;		/* owned; CERT_FAILED */
+	enum cert_served_state	 served;	/* the live check's answer */
+	char			 served_serial[128]; /* what it serves */
 };
 /*
  * Renews c if due and records the attempt in its status file. A dry run

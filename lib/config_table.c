@@ -432,6 +432,12 @@ const struct config_key config_keys[] = {
 	{ "cert", "reload_command", CONFIG_STRING, 0, 0, NULL, NULL,
 	  "deploy: makes the server use the new files; unset = [nginx] "
 	  "reload_command, else \"nginx -s reload\"; empty = none" },
+	{ "cert", "check_endpoint", CONFIG_STRING, 0, 0, NULL, NULL,
+	  "where the renew run checks what is served (a TLS handshake, "
+	  "server name = the first name): HOST:PORT, [IPV6]:PORT or PORT "
+	  "(127.0.0.1); none = no check; unset = the first [nginx] "
+	  "listen_https address from this machine (none without a "
+	  "reload_command)" },
 
 	/* [dns_record NAME] (lib/dns/dns_desired.c) */
 	{ "dns_record", "name", CONFIG_STRING, 0, 0, NULL, NULL,

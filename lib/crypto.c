@@ -12,10 +12,19 @@
  * padding of a short r or s is the classic bug, hence BN_bn2binpad. JWK
  * members are emitted in lexicographic order with no blanks, which is the
  * RFC 7638 canonical form, so the thumbprint hashes exactly that text.
+ *
+ * crypto_tls_peer is the one TLS client of the project besides libcurl's
+ * (lib/httpc.c): a handshake, no request, to read the certificate a
+ * server presents. It never verifies it: the question is what is served,
+ * not whether to trust it.
  */
 #include "autoconf.h"
 
+#include <sys/socket.h>
+
 #include <arpa/inet.h>
+#include <netdb.h>
+#include <poll.h>
 
 #include <errno.h>
 #include <limits.h>
@@ -32,11 +41,13 @@
 #include <openssl/err.h>
 #include <openssl/hmac.h>
 #include <openssl/pem.h>
+#include <openssl/ssl.h>
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
 #include "base64url.h"
 #include "cause.h"
+#include "clock.h"
 #include "crypto.h"
 #include "fs.h"
 
@@ -1016,4 +1027,118 @@ crypto_chain_has_issuer(const char *pem, size_t len, const char *cn)
 	ERR_clear_error();
 	BIO_free(in);
 	return (found);
+}
+
+/*
+ * Connects to one of host:port's addresses before deadline (a monotonic
+ * clock_ms time): the connected non-blocking socket, or -1 with *cause.
+ */
+static int
+crypto_tcp_connect(const char *host, const char *port, long long deadline,
+    char **cause)
+{
+	struct addrinfo	 hints, *res = NULL, *ai;
+	socklen_t	 elen;
+	int		 fd = -1, e = ECONNREFUSED, soerr, g;
+
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_flags = AI_NUMERICSERV;
+	if ((g = getaddrinfo(host, port, &hints, &res)) != 0)
+		return (cause_set(cause, "%s: %s", host, gai_strerror(g)));
+	for (ai = res; ai != NULL; ai = ai->ai_next) {
+		if ((fd = socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK |
+		    SOCK_CLOEXEC, ai->ai_protocol)) == -1) {
+			e = errno;
+			continue;
+		}
+		if (connect(fd, ai->ai_addr, ai->ai_addrlen) == 0)
+			break;
+		e = errno;
+		if (e == EINPROGRESS) {
+			if (clock_wait_fd(fd, POLLOUT, deadline) == 0)
+				e = ETIMEDOUT;
+			else {
+				elen = sizeof(soerr);
+				if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr,
+				    &elen) != 0)
+					soerr = errno;
+				if ((e = soerr) == 0)
+					break;
+			}
+		}
+		(void)close(fd);
+		fd = -1;
+	}
+	freeaddrinfo(res);
+	if (fd == -1)
+		cause_set(cause, "connect %s port %s: %s", host, port,
+		    strerror(e));
+	return (fd);
+}
+
+/* See crypto.h. */
+int
+crypto_tls_peer(const char *host, const char *port, const char *sni,
+    long timeout_ms, struct crypto_cert *c, char **cause)
+{
+	SSL_CTX		*ctx = NULL;
+	SSL		*ssl = NULL;
+	X509		*x = NULL;
+	long long	 deadline = clock_ms() + timeout_ms;
+	unsigned char	 ip[16];
+	short		 ev;
+	int		 fd, r, err, rc = -1;
+
+	*cause = NULL;
+	crypto_cert_init(c);
+	if ((fd = crypto_tcp_connect(host, port, deadline, cause)) == -1)
+		return (-1);
+	if ((ctx = SSL_CTX_new(TLS_client_method())) == NULL ||
+	    (ssl = SSL_new(ctx)) == NULL || SSL_set_fd(ssl, fd) != 1) {
+		crypto_fail(cause, "TLS to %s port %s", host, port);
+		goto out;
+	}
+	SSL_set_verify(ssl, SSL_VERIFY_NONE, NULL);
+	/* RFC 6066 3: a server name, never an address literal. */
+	if (sni != NULL && *sni != '\0' && inet_pton(AF_INET, sni, ip) != 1 &&
+	    inet_pton(AF_INET6, sni, ip) != 1 &&
+	    SSL_set_tlsext_host_name(ssl, sni) != 1) {
+		crypto_fail(cause, "TLS to %s port %s: server name %s", host,
+		    port, sni);
+		goto out;
+	}
+	while ((r = SSL_connect(ssl)) != 1) {
+		err = SSL_get_error(ssl, r);
+		if (err == SSL_ERROR_WANT_READ)
+			ev = POLLIN;
+		else if (err == SSL_ERROR_WANT_WRITE)
+			ev = POLLOUT;
+		else {
+			crypto_fail(cause, "TLS handshake with %s port %s "
+			    "failed%s", host, port, err == SSL_ERROR_SYSCALL ?
+			    " (the connection was closed)" : "");
+			goto out;
+		}
+		if (clock_wait_fd(fd, ev, deadline) == 0) {
+			cause_set(cause, "TLS handshake with %s port %s: no "
+			    "answer within %ld ms", host, port, timeout_ms);
+			goto out;
+		}
+	}
+	if ((x = SSL_get1_peer_certificate(ssl)) == NULL) {
+		cause_set(cause, "%s port %s presents no certificate", host,
+		    port);
+		goto out;
+	}
+	rc = crypto_cert_fill(x, c, cause);
+	if (rc != 0)
+		crypto_cert_cleanup(c);
+out:
+	X509_free(x);
+	SSL_free(ssl);
+	SSL_CTX_free(ctx);
+	(void)close(fd);
+	ERR_clear_error();
+	return (rc);
 }

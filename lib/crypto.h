@@ -124,6 +124,18 @@ int		 crypto_cert_der(const char *pem, size_t len,
 		    unsigned char **der, size_t *derlen, char **cause);
 
 /*
+ * The certificate a TLS server presents: a TCP connection to host:port
+ * (an address or a name), a handshake with sni as the server name (none
+ * when NULL or an address literal), no verification, no request; the
+ * whole within timeout_ms (a name's look-up aside: give an address).
+ * 0 with *c, or -1 with *cause ("connect
+ * 127.0.0.1 port 443: Connection refused", "... no answer within ...").
+ */
+int		 crypto_tls_peer(const char *host, const char *port,
+		    const char *sni, long timeout_ms, struct crypto_cert *,
+		    char **cause);
+
+/*
  * Checks a PEM chain as a CA returned it (RFC 8555 section 9.1): at least
  * one certificate, only certificates, the leaf matching key (when not NULL)
  * and carrying every one of names as a SAN. Splits it into *leaf (the

@@ -395,12 +395,12 @@ static int
 alert_eval_cert(const struct alert_rule *r, const struct alert_input *in,
     double *value, char **summary)
 {
-	json_object	*st;
+	json_object	*st, *v;
 	const char	*na, *res, *err, *at;
 	char		*why = NULL, when[32];
 	time_t		 t;
 	double		 days;
-	int		 active;
+	int		 active, mism;
 
 	if ((st = alert_status_file(r->path, &why)) == NULL) {
 		*value = NAN;
@@ -414,8 +414,25 @@ alert_eval_cert(const struct alert_rule *r, const struct alert_input *in,
 		err = jsonutil_get_str(st, "error");
 		at = jsonutil_get_str(st, "last_attempt");
 		active = res != NULL && strcmp(res, "failed") == 0;
-		*value = active;
-		if (active)
+		/*
+		 * The live check saw the endpoint serve another certificate
+		 * than the installed one (a reload that did not take),
+		 * whatever run (renew, cert status) looked last.
+		 */
+		mism = json_object_object_get_ex(st, "served_mismatch", &v) &&
+		    json_object_get_boolean(v);
+		*value = active || mism;
+		if (mism && !active)
+			*summary = alert_summary("the certificate installed "
+			    "for %s is not served: %s serves serial %s (seen "
+			    "%s)", r->what, jsonutil_get_str(st,
+			    "served_endpoint") != NULL ? jsonutil_get_str(st,
+			    "served_endpoint") : "the endpoint",
+			    jsonutil_get_str(st, "served_serial") != NULL ?
+			    jsonutil_get_str(st, "served_serial") : "?",
+			    jsonutil_get_str(st, "served_checked_at") != NULL ?
+			    jsonutil_get_str(st, "served_checked_at") : "?");
+		else if (active)
 			*summary = alert_summary("the last renewal of %s "
 			    "failed (%s): %s", r->what, at != NULL ? at : "?",
 			    err != NULL ? err : "no error recorded");
@@ -424,7 +441,7 @@ alert_eval_cert(const struct alert_rule *r, const struct alert_input *in,
 			    "%s (%s)", r->what, res != NULL ? res : "unknown",
 			    at != NULL ? at : "?");
 		json_object_put(st);
-		return (active);
+		return (active || mism);
 	}
 	na = jsonutil_get_str(st, "not_after");
 	if (na == NULL || clock_rfc3339_parse(na, &t) != 0) {

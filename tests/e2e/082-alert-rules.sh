@@ -4,8 +4,9 @@
 # rules`) and behave as tests/e2e/alert-rules.test.yml says (`promtool test
 # rules`: the 5xx ratio, p95 latency, database down, API down and crash loop
 # alerts fire when, and only when, they should). Also: the example config's
-# rules are accepted by `bootstack alert status`, and the cron entry names
-# the command.
+# rules are accepted by `bootstack alert status`, the cron entry names
+# the command, and the example's cert_renew_failed rule is active when the
+# status file says the endpoint serves another certificate.
 . "$(dirname "$0")/lib.sh"
 
 command -v promtool >/dev/null || fail "promtool not installed (Debian package prometheus; ./stack deps)"
@@ -32,4 +33,32 @@ grep -q '^\[acme\]' "$BS_CONF" || printf '\n[acme]\nstate_dir = %s\n' "$T/acme" 
 "$BS_BIN" alert status >"$T/status.log" 2>&1 || fail "example rules: $(cat "$T/status.log")"
 grep -q '^last check: never' "$T/status.log" || fail "status: $(cat "$T/status.log")"
 grep -q 'bootstack alert check' "$BS_TOP_SRCDIR/dist/bootstack-alert.cron" || fail "cron entry"
+
+# The example's cert_renew_failed rule watches the live check too: a status
+# file whose last run was fine but whose endpoint serves another serial
+# (served_mismatch, a reload that did not take) makes it active.
+{
+	printf '[alerts]\nstate_file = %s\n\n[acme]\nstate_dir = %s\n\n' "$T/alerts2.json" "$T/acme2"
+	sed -n '/^\[cert www\]$/,/^$/p;/^\[alert renew\]$/,/^$/p' "$BS_CONF"
+} >"$T/renew.conf"
+grep -q '^kind = cert_renew_failed' "$T/renew.conf" || fail "no [alert renew] in the example: $(cat "$T/renew.conf")"
+mkdir -p "$T/acme2"
+status() {
+	printf '{"name":"www","result":"%s","error":null,"last_attempt":"2026-01-01T00:00:00Z","serial":"AA01","deploy":"served","served_check":"%s","served_endpoint":"127.0.0.1:443","served_serial":"%s","served_mismatch":%s,"served_checked_at":"2026-01-01T00:00:01Z"}\n' \
+	    "$@" >"$T/acme2/www.status.json"
+}
+# Its state after one check of the status file ($1 $2 $3 $4 of status()).
+renew_state() {
+	status "$@"
+	"$BS_BIN" -c "$T/renew.conf" alert check >"$T/rc.out" 2>&1 || fail "alert check: $(cat "$T/rc.out")"
+	"$BS_BIN" -c "$T/renew.conf" alert status | grep '^renew ' >"$T/rc.out"
+}
+renew_state not-due match AA01 false
+grep -q ' inactive .*not-due' "$T/rc.out" || fail "served == installed: $(cat "$T/rc.out")"
+renew_state not-due mismatch BB02 true
+grep -q ' pending .*the certificate installed for www is not served: 127.0.0.1:443 serves serial BB02' "$T/rc.out" ||
+    fail "served_mismatch: $(cat "$T/rc.out")"
+renew_state not-due unreachable "" false
+grep -q ' inactive ' "$T/rc.out" || fail "an unreachable endpoint fired: $(cat "$T/rc.out")"
+echo "# cert_renew_failed on the live check: match inactive, mismatch active, unreachable inactive"
 pass

@@ -129,7 +129,8 @@ NGINX
 $NGX || fail "nginx did not start"
 at_exit 'kill -QUIT $(cat $T/nginx/nginx.pid)'
 
-# $1: extra [cert www] lines (default: nginx -t and reload); $POLL_TIMEOUT.
+# $1: extra [cert www] lines (default: nginx -t and reload); $POLL_TIMEOUT;
+# $CHECK_ENDPOINT (default: nginx's HTTPS, 127.0.0.1:$TLS_PORT).
 cert_config() {
 	cat >"$BS_CONF" <<CONF
 [acme]
@@ -143,6 +144,7 @@ poll_timeout = ${POLL_TIMEOUT:-20}
 [cert www]
 names = www.example.test, example.test
 webroot = $T/webroot
+check_endpoint = ${CHECK_ENDPOINT:-127.0.0.1:$TLS_PORT}
 ${1:-test_command = $NGX -t -q
 reload_command = $NGX -s reload}
 CONF

@@ -567,6 +567,87 @@ START_TEST(test_load)
 }
 END_TEST
 
+/* One [cert] of cfg: its live check endpoint ("" = none) and SNI. */
+static void
+endpoint_is(struct config *cfg, size_t i, const char *ep, const char *sni)
+{
+	struct cert	 c;
+	char		*cause = NULL;
+
+	ck_assert_msg(cert_load(cfg, i, "/st", &c, &cause) == 0, "%s", cause);
+	ck_assert_str_eq(c.check_endpoint != NULL ? c.check_endpoint : "", ep);
+	ck_assert_str_eq(c.check_sni != NULL ? c.check_sni : "", sni != NULL ?
+	    sni : "");
+	ck_assert_int_eq(c.check_host == NULL, *ep == '\0');
+	cert_cleanup(&c);
+}
+
+/*
+ * check_endpoint: set, none, or [nginx] listen_https's first address as
+ * seen from here; refused forms; the SNI skips wildcards and addresses.
+ */
+START_TEST(test_endpoint)
+{
+	struct config		*cfg;
+	struct cert		 c;
+	struct cert_served	 s;
+	char			*cause = NULL;
+
+	cfg = cfg_of("[cert a]\nnames = *.example.test www.example.test\n"
+	    "[cert b]\nnames = www.example.test\ncheck_endpoint = none\n"
+	    "[cert c]\nnames = www.example.test\nreload_command =\n"
+	    "[cert d]\nnames = www.example.test\ncheck_endpoint = 10443\n"
+	    "[cert e]\nnames = 192.0.2.7\n"
+	    "check_endpoint = [2001:db8::1]:443\n"
+	    "[cert f]\nnames = www.example.test\n"
+	    "check_endpoint = localhost:8443\n"
+	    "[cert g]\nnames = www.example.test\n"
+	    "check_endpoint = 127.0.0.1:99999\n"
+	    "[cert h]\nnames = www.example.test\ncheck_endpoint = [::1]\n"
+	    "[cert i]\nnames = www.example.test\n"
+	    "check_endpoint = 127.0.0.1:1\n");
+	endpoint_is(cfg, 0, "127.0.0.1:443", "www.example.test");
+	endpoint_is(cfg, 1, "", "www.example.test");
+	endpoint_is(cfg, 2, "", "www.example.test");	/* nothing reloads */
+	endpoint_is(cfg, 3, "127.0.0.1:10443", "www.example.test");
+	endpoint_is(cfg, 4, "[2001:db8::1]:443", NULL);	/* no SNI: an IP */
+	endpoint_is(cfg, 5, "localhost:8443", "www.example.test");
+	ck_assert_int_eq(cert_load(cfg, 6, "/st", &c, &cause), -1);
+	ck_assert_str_eq(cause, "[cert g] check_endpoint: '127.0.0.1:99999' is "
+	    "not HOST:PORT, [IPV6]:PORT, PORT or none");
+	free(cause);
+	cause = NULL;
+	cert_cleanup(&c);
+	ck_assert_int_eq(cert_load(cfg, 7, "/st", &c, &cause), -1);
+	free(cause);
+	cause = NULL;
+	cert_cleanup(&c);
+	/* Nothing listens on port 1: unreachable, said, not waited for. */
+	ck_assert_int_eq(cert_load(cfg, 8, "/st", &c, &cause), 0);
+	cert_served_check(&c, "AA", 1, &s);
+	ck_assert_int_eq(s.state, CERT_SERVED_UNREACHABLE);
+	ck_assert_msg(strstr(s.error, "connect 127.0.0.1 port 1: ") != NULL,
+	    "%s", s.error);
+	ck_assert_str_eq(cert_served_name(s.state), "unreachable");
+	cert_cleanup(&c);
+	/* Off: nothing looked at. */
+	ck_assert_int_eq(cert_load(cfg, 1, "/st", &c, &cause), 0);
+	cert_served_check(&c, "AA", 1, &s);
+	ck_assert_int_eq(s.state, CERT_SERVED_OFF);
+	cert_cleanup(&c);
+	config_free(cfg);
+	/* The default follows [nginx] listen_https, wildcards made local. */
+	cfg = cfg_of("[nginx]\nlisten_https = [::]:8443 127.0.0.2:9443\n"
+	    "[cert a]\nnames = www.example.test\n");
+	endpoint_is(cfg, 0, "[::1]:8443", "www.example.test");
+	config_free(cfg);
+	cfg = cfg_of("[nginx]\nlisten_https = *:8443\n"
+	    "[cert a]\nnames = www.example.test\n");
+	endpoint_is(cfg, 0, "127.0.0.1:8443", "www.example.test");
+	config_free(cfg);
+}
+END_TEST
+
 /* --- install, rollback, deploy -------------------------------------------------- */
 
 /* The text of path, or "(none)". Caller frees. */
@@ -1181,6 +1262,7 @@ add_suites(SRunner *sr)
 	add(o, "drop", test_order_drop, 0);
 	add(o, "saved", test_order_saved, 1);
 	add(f, "load", test_load, 0);
+	add(f, "endpoint", test_endpoint, 0);
 	add(f, "install_rollback", test_install_rollback, 1);
 	add(f, "install_fails", test_install_fails, 1);
 	add(f, "deploy_test", test_deploy_test, 1);

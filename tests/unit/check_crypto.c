@@ -8,7 +8,10 @@
  */
 #include "autoconf.h"
 
+#include <sys/socket.h>
 #include <sys/stat.h>
+
+#include <netinet/in.h>
 
 #include <check.h>
 #include <stdio.h>
@@ -27,6 +30,7 @@
 #include <openssl/x509v3.h>
 
 #include "base64url.h"
+#include "clock.h"
 #include "crypto.h"
 #include "unit.h"
 
@@ -554,6 +558,58 @@ START_TEST(test_chain_check)
 }
 END_TEST
 
+/* A loopback listener nobody accepts on; *port gets its port. */
+static int
+mute_listener(char *port, size_t size)
+{
+	struct sockaddr_in	 sin;
+	socklen_t		 len = sizeof(sin);
+	int			 fd;
+
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	fd = socket(AF_INET, SOCK_STREAM, 0);
+	ck_assert_int_ne(fd, -1);
+	ck_assert_int_eq(bind(fd, (struct sockaddr *)&sin, sizeof(sin)), 0);
+	ck_assert_int_eq(listen(fd, 4), 0);
+	ck_assert_int_eq(getsockname(fd, (struct sockaddr *)&sin, &len), 0);
+	snprintf(port, size, "%u", (unsigned)ntohs(sin.sin_port));
+	return (fd);
+}
+
+/*
+ * crypto_tls_peer: a refused port and a peer that never answers the
+ * handshake (the kernel accepted the connection, nobody reads) fail
+ * within the timeout, with the reason.
+ */
+START_TEST(test_tls_peer_fails)
+{
+	struct crypto_cert	 c;
+	char			*cause = NULL, port[16];
+	long long		 t0;
+	int			 fd;
+
+	fd = mute_listener(port, sizeof(port));
+	t0 = clock_ms();
+	ck_assert_int_eq(crypto_tls_peer("127.0.0.1", port, "www.example.test",
+	    300, &c, &cause), -1);
+	ck_assert_msg(clock_ms() - t0 < 5000, "took %lld ms", clock_ms() - t0);
+	ck_assert_msg(strstr(cause, "no answer within 300 ms") != NULL, "%s",
+	    cause);
+	free(cause);
+	cause = NULL;
+	crypto_cert_cleanup(&c);
+	close(fd);
+	/* The same port, closed now: refused. */
+	ck_assert_int_eq(crypto_tls_peer("127.0.0.1", port, NULL, 300, &c,
+	    &cause), -1);
+	ck_assert_msg(strstr(cause, "Connection refused") != NULL, "%s", cause);
+	free(cause);
+	crypto_cert_cleanup(&c);
+}
+END_TEST
+
 static Suite *
 crypto_suite(void)
 {
@@ -574,6 +630,7 @@ crypto_suite(void)
 	ADD("csr", test_csr);
 	ADD("cert_parse_ari", test_cert_parse_ari);
 	ADD("chain_check", test_chain_check);
+	ADD("tls_peer_fails", test_tls_peer_fails);
 #undef ADD
 	return (s);
 }
