@@ -398,9 +398,9 @@ alert_eval_cert(const struct alert_rule *r, const struct alert_input *in,
 	json_object	*st, *v;
 	const char	*na, *res, *err, *at;
 	char		*why = NULL, when[32];
-	time_t		 t;
+	time_t		 t, ts;
 	double		 days;
-	int		 active, mism;
+	int		 active, mism, served;
 
 	if ((st = alert_status_file(r->path, &why)) == NULL) {
 		*value = NAN;
@@ -453,16 +453,26 @@ alert_eval_cert(const struct alert_rule *r, const struct alert_input *in,
 		json_object_put(st);
 		return (1);
 	}
+	/*
+	 * The live check saw another certificate served: the one that
+	 * lapses first is what clients get.
+	 */
+	served = json_object_object_get_ex(st, "served_mismatch", &v) &&
+	    json_object_get_boolean(v) && clock_rfc3339_parse(
+	    jsonutil_get_str(st, "served_not_after"), &ts) == 0 && ts < t;
+	if (served)
+		t = ts;
 	days = difftime(t, in->now) / 86400.0;
 	*value = days;
 	clock_rfc3339_fmt(t, when, sizeof(when));
 	if (days < 0)
-		*summary = alert_summary("the certificate %s EXPIRED %.1f days "
-		    "ago (%s)", r->what, -days, when);
+		*summary = alert_summary("the certificate %s%s EXPIRED %.1f "
+		    "days ago (%s)", r->what, served ? " nginx serves" : "",
+		    -days, when);
 	else
-		*summary = alert_summary("the certificate %s expires in %.1f "
-		    "days (%s; alert under %g days)", r->what, days, when,
-		    r->threshold);
+		*summary = alert_summary("the certificate %s%s expires in "
+		    "%.1f days (%s; alert under %g days)", r->what, served ?
+		    " nginx serves" : "", days, when, r->threshold);
 	json_object_put(st);
 	return (days < r->threshold);
 }

@@ -39,19 +39,22 @@ grep -q 'bootstack alert check' "$BS_TOP_SRCDIR/dist/bootstack-alert.cron" || fa
 # (served_mismatch, a reload that did not take) makes it active.
 {
 	printf '[alerts]\nstate_file = %s\n\n[acme]\nstate_dir = %s\n\n' "$T/alerts2.json" "$T/acme2"
-	sed -n '/^\[cert www\]$/,/^$/p;/^\[alert renew\]$/,/^$/p' "$BS_CONF"
+	sed -n '/^\[cert www\]$/,/^$/p;/^\[alert renew\]$/,/^$/p;/^\[alert cert\]$/,/^$/p' "$BS_CONF"
 } >"$T/renew.conf"
 grep -q '^kind = cert_renew_failed' "$T/renew.conf" || fail "no [alert renew] in the example: $(cat "$T/renew.conf")"
 mkdir -p "$T/acme2"
+# status RESULT CHECK SERVED-SERIAL MISMATCH [SERVED-NOT-AFTER]; the
+# installed certificate lasts till 2099.
 status() {
-	printf '{"name":"www","result":"%s","error":null,"last_attempt":"2026-01-01T00:00:00Z","serial":"AA01","deploy":"served","served_check":"%s","served_endpoint":"127.0.0.1:443","served_serial":"%s","served_mismatch":%s,"served_checked_at":"2026-01-01T00:00:01Z"}\n' \
-	    "$@" >"$T/acme2/www.status.json"
+	printf '{"name":"www","result":"%s","error":null,"last_attempt":"2026-01-01T00:00:00Z","serial":"AA01","not_after":"2099-01-01T00:00:00Z","deploy":"served","served_check":"%s","served_endpoint":"127.0.0.1:443","served_serial":"%s","served_mismatch":%s,"served_not_after":"%s","served_checked_at":"2026-01-01T00:00:01Z"}\n' \
+	    "$1" "$2" "$3" "$4" "${5:-2099-01-01T00:00:00Z}" >"$T/acme2/www.status.json"
 }
 # Its state after one check of the status file ($1 $2 $3 $4 of status()).
 renew_state() {
 	status "$@"
 	"$BS_BIN" -c "$T/renew.conf" alert check >"$T/rc.out" 2>&1 || fail "alert check: $(cat "$T/rc.out")"
-	"$BS_BIN" -c "$T/renew.conf" alert status | grep '^renew ' >"$T/rc.out"
+	"$BS_BIN" -c "$T/renew.conf" alert status >"$T/rc.all"
+	grep '^renew ' "$T/rc.all" >"$T/rc.out"
 }
 renew_state not-due match AA01 false
 grep -q ' inactive .*not-due' "$T/rc.out" || fail "served == installed: $(cat "$T/rc.out")"
@@ -60,5 +63,13 @@ grep -q ' pending .*the certificate installed for www is not served: 127.0.0.1:4
     fail "served_mismatch: $(cat "$T/rc.out")"
 renew_state not-due unreachable "" false
 grep -q ' inactive ' "$T/rc.out" || fail "an unreachable endpoint fired: $(cat "$T/rc.out")"
-echo "# cert_renew_failed on the live check: match inactive, mismatch active, unreachable inactive"
+grep -q '^cert .* inactive .*expires in' "$T/rc.all" || fail "cert_expiry on a 2099 certificate: $(cat "$T/rc.all")"
+# Installed till 2099, but nginx serves one that ends in 2 days: cert_expiry
+# watches what is served.
+soon=$(date -u -d '+2 days' +%Y-%m-%dT%H:%M:%SZ)
+renew_state not-due mismatch BB02 true "$soon"
+grep -q "^cert .* firing .*the certificate www nginx serves expires in 2.0 days ($soon" "$T/rc.all" ||
+    fail "cert_expiry on the served certificate: $(cat "$T/rc.all")"
+echo "# live check: cert_renew_failed match inactive, mismatch active, unreachable inactive;" \
+    "cert_expiry on the served certificate (2 days) rather than the installed one (2099)"
 pass
