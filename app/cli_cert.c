@@ -284,11 +284,12 @@ cert_status(struct cli *cli, int argc, char **argv)
 	struct cert_served	 live;
 	struct cert		 c;
 	const char		*state_dir, *served;
-	char			*cause = NULL, *end, b1[CLOCK_RFC3339_LEN], days[32];
+	char			*cause = NULL, *lockpath, b1[CLOCK_RFC3339_LEN];
+	char			 days[32];
 	char			 b2[CLOCK_RFC3339_LEN], res[256];
 	size_t			 i, j, n;
 	time_t			 now = time(NULL), next;
-	int			 have, revoked, failed = 0, lockfd = -1;
+	int			 have, revoked, failed = 0, lockfd;
 
 	if (argc > 1 && argv[1][0] == '-') {
 		cli_err("cert", "unknown option '%s'; usage: bootstack cert "
@@ -303,16 +304,7 @@ cert_status(struct cli *cli, int argc, char **argv)
 		printf("no [cert NAME] section in %s\n", config_path(cli->cfg));
 		return (0);
 	}
-	/*
-	 * The live checks are recorded in the status files, unless a renew
-	 * run holds the lock (it writes them itself) or the state folder is
-	 * not ours to write.
-	 */
-	end = xprintf("%s/renew.lock", state_dir);
-	if (access(state_dir, W_OK) == 0)
-		lockfd = fs_lock(end, 0, &cause);
-	cause_clear(&cause);
-	free(end);
+	lockpath = xprintf("%s/renew.lock", state_dir);
 	printf("%-16s %-20s %5s %-20s %-30s %-11s %s\n", "NAME", "NOT-AFTER",
 	    "DAYS", "NEXT-RENEWAL", "LAST-RESULT", "SERVED", "NAMES");
 	for (i = 0; i < n; i++) {
@@ -335,8 +327,19 @@ cert_status(struct cli *cli, int argc, char **argv)
 		memset(&live, 0, sizeof(live));
 		if (have) {
 			cert_served_check(&c, cur.serial, 0, &live);
-			if (lockfd != -1)
+			/*
+			 * Recorded in the status file, unless a renew run
+			 * holds the lock (it writes the file itself) or the
+			 * state folder is not ours to write. The lock is
+			 * held for the write only: a renew starting now
+			 * must not find it taken.
+			 */
+			if (access(state_dir, W_OK) == 0 &&
+			    (lockfd = fs_lock(lockpath, 0, &cause)) != -1) {
 				cert_served_record(&c, &live);
+				close(lockfd);
+			}
+			cause_clear(&cause);
 		}
 		served = live.state == CERT_SERVED_MATCH ? "yes" :
 		    live.state == CERT_SERVED_MISMATCH ? "NO" :
@@ -374,8 +377,7 @@ cert_status(struct cli *cli, int argc, char **argv)
 		crypto_cert_cleanup(&cur);
 		cert_cleanup(&c);
 	}
-	if (lockfd != -1)
-		close(lockfd);
+	free(lockpath);
 	return (failed);
 }
 
