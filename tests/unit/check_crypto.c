@@ -10,6 +10,7 @@
 
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 
 #include <netinet/in.h>
 
@@ -26,6 +27,7 @@
 #include <openssl/evp.h>
 #include <openssl/param_build.h>
 #include <openssl/pem.h>
+#include <openssl/ssl.h>
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
@@ -610,6 +612,73 @@ START_TEST(test_tls_peer_fails)
 }
 END_TEST
 
+/*
+ * crypto_tls_peer against a real TLS server (a child process on a
+ * loopback port, OpenSSL's server side): the serial and dates of the
+ * certificate it presents, and the server name it was asked for.
+ */
+START_TEST(test_tls_peer_reads)
+{
+	struct crypto_cert	 c;
+	EVP_PKEY		*key;
+	SSL_CTX			*ctx;
+	SSL			*ssl;
+	X509			*x;
+	BIO			*bio;
+	const char		*sn;
+	char			*pem, *cause = NULL, port[16], got[256];
+	ssize_t			 n;
+	pid_t			 pid;
+	int			 fd, cfd, p[2], status;
+
+	key = crypto_key_new(CRYPTO_KEY_EC256, &cause);
+	ck_assert_ptr_nonnull(key);
+	pem = make_cert(key, "DNS:www.example.test");
+	bio = BIO_new_mem_buf(pem, -1);
+	x = PEM_read_bio_X509(bio, NULL, NULL, NULL);
+	BIO_free(bio);
+	ck_assert_ptr_nonnull(x);
+	fd = mute_listener(port, sizeof(port));
+	ck_assert_int_eq(pipe(p), 0);
+	if ((pid = fork()) == 0) {
+		/* The server: one handshake, the SNI to the pipe; 20 s. */
+		alarm(20);
+		ctx = SSL_CTX_new(TLS_server_method());
+		if (ctx == NULL || SSL_CTX_use_certificate(ctx, x) != 1 ||
+		    SSL_CTX_use_PrivateKey(ctx, key) != 1 ||
+		    (cfd = accept(fd, NULL, NULL)) == -1 ||
+		    (ssl = SSL_new(ctx)) == NULL || SSL_set_fd(ssl, cfd) != 1)
+			_exit(1);
+		if (SSL_accept(ssl) == 1) {
+			sn = SSL_get_servername(ssl, TLSEXT_NAMETYPE_host_name);
+			if (sn == NULL)
+				sn = "(none)";
+			(void)write(p[1], sn, strlen(sn));
+		}
+		_exit(0);
+	}
+	ck_assert_int_ne(pid, -1);
+	close(p[1]);
+	ck_assert_msg(crypto_tls_peer("127.0.0.1", port, "www.example.test",
+	    10000, &c, &cause) == 0, "%s", cause);
+	ck_assert_str_eq(c.serial, "87654321");
+	ck_assert_int_gt(c.not_after, time(NULL) + 89 * 86400);
+	ck_assert_uint_eq(c.nnames, 1);
+	ck_assert_str_eq(c.names[0], "www.example.test");
+	crypto_cert_cleanup(&c);
+	n = read(p[0], got, sizeof(got) - 1);
+	ck_assert_int_gt(n, 0);
+	got[n] = '\0';
+	ck_assert_str_eq(got, "www.example.test");
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	close(p[0]);
+	close(fd);
+	X509_free(x);
+	EVP_PKEY_free(key);
+	free(pem);
+}
+END_TEST
+
 static Suite *
 crypto_suite(void)
 {
@@ -631,6 +700,7 @@ crypto_suite(void)
 	ADD("cert_parse_ari", test_cert_parse_ari);
 	ADD("chain_check", test_chain_check);
 	ADD("tls_peer_fails", test_tls_peer_fails);
+	ADD("tls_peer_reads", test_tls_peer_reads);
 #undef ADD
 	return (s);
 }
