@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <libpq-fe.h>
 
@@ -22,6 +23,7 @@
 #include "confenv.h"
 #include "db.h"
 #include "dblock.h"
+#include "fs.h"
 #include "jobstatus.h"
 #include "log.h"
 #include "xmalloc.h"
@@ -84,19 +86,24 @@ cli_sql(const char *cmd, struct db *db, const char *sql, int nparams,
 	return (res);
 }
 
-/* See cli.h. */
-void
-cli_job_status(const char *cmd, const char *dir, const char *file,
-    const char *error)
+/* Writes DIR/FILE: a run that skipped when holder is set, else error's. */
+static void
+cli_job_record(const char *cmd, const char *dir, const char *file,
+    const char *error, const char *holder)
 {
 	char	*path = NULL, *cause = NULL;
+	int	 rc;
 
 	if (dir == NULL) {
 		cli_err(cmd, "warning: no status file written");
 		return;
 	}
 	path = xprintf("%s/%s", dir, file);
-	if (jobstatus_write(path, cmd, error, &cause) != 0)
+	/* A host that only ever skipped has not made the job's folder. */
+	if ((rc = fs_mkdirs(dir, 0700, 0, &cause)) == 0)
+		rc = holder != NULL ? jobstatus_write_skipped(path, cmd,
+		    holder, &cause) : jobstatus_write(path, cmd, error, &cause);
+	if (rc != 0)
 		cli_err(cmd, "warning: %s", cause != NULL ? cause :
 		    "cannot write the status file");
 	free(cause);
@@ -104,21 +111,75 @@ cli_job_status(const char *cmd, const char *dir, const char *file,
 }
 
 /* See cli.h. */
+void
+cli_job_status(const char *cmd, const char *dir, const char *file,
+    const char *error)
+{
+	cli_job_record(cmd, dir, file, error, NULL);
+}
+
+/* See cli.h. */
+int
+cli_job_check(void *j, char **cause)
+{
+	return (dblock_job_check(j, cause));
+}
+
+/* See cli.h. */
+void
+cli_job_skipped(const char *cmd, const char *dir, const char *file,
+    const struct dblock_job *j)
+{
+	cli_job_record(cmd, dir, file, NULL, j->holder);
+}
+
+#ifdef BS_TEST_HOOKS
+/*
+ * Test builds only (configure --enable-test-hooks): with
+ * BOOTSTACK_TEST_JOB_PAUSE=PATH, a job that took its lock creates
+ * PATH.held and waits (60 s at most) for PATH.go, so
+ * tests/e2e/101-job-lock.sh can end the lock's session mid-run.
+ */
+static void
+cli_job_pause(void)
+{
+	const char	*p = getenv("BOOTSTACK_TEST_JOB_PAUSE");
+	char		*held, *go;
+	FILE		*f;
+	int		 i;
+
+	if (p == NULL || *p == '\0')
+		return;
+	held = xprintf("%s.held", p);
+	go = xprintf("%s.go", p);
+	if ((f = fopen(held, "w")) != NULL)
+		fclose(f);
+	for (i = 0; i < 600 && access(go, F_OK) != 0; i++)
+		usleep(100 * 1000);
+	free(held);
+	free(go);
+}
+#endif
+
+/* See cli.h. */
 int
 cli_job_once(const char *cmd, const struct config *cfg, const char *job,
     struct dblock_job *j)
 {
-	char	*holder = NULL, *cause = NULL;
+	char	*cause = NULL;
 	int	 rc;
 
-	rc = dblock_job_begin(cfg, job, j, &holder, &cause);
+	rc = dblock_job_begin(cfg, job, j, &cause);
 	if (rc == 1)
 		printf("%s: skipped: %s holds the job's lock in the database "
-		    "([database] job_lock = database)\n", job, holder);
+		    "([database] job_lock = database)\n", job, j->holder);
 	else if (rc == -1)
 		cli_err(cmd, "%s ([database] job_lock = database)",
 		    cause_text(cause));
-	free(holder);
+#ifdef BS_TEST_HOOKS
+	else if (j->held)
+		cli_job_pause();
+#endif
 	free(cause);
 	return (rc);
 }

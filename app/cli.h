@@ -89,6 +89,17 @@ void	cli_job_status(const char *cmd, const char *dir, const char *file,
 	    const char *error);
 struct dblock_job;
 /*
+ * Records in DIR/FILE that this run skipped: cli_job_once() returned 1,
+ * and j->holder is doing the work (lib/jobstatus.h: a skip is fresh).
+ */
+void	cli_job_skipped(const char *cmd, const char *dir, const char *file,
+	    const struct dblock_job *j);
+/*
+ * dblock_job_check() on j (a struct dblock_job *), as the callback the
+ * long jobs call before they write (report_opts.check, dns_set_guard).
+ */
+int	cli_job_check(void *j, char **cause);
+/*
  * With [database] job_lock = database, takes the once-per-deployment lock
  * of job (lib/dblock.h). 0: go on; 1: another run holds it, said on
  * stdout ("JOB: skipped: ... holds it"), the command exits 0; -1: the

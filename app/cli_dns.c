@@ -136,17 +136,21 @@ cli_dns_sync(struct cli *cli, int argc, char **argv)
 	}
 	if ((d = cli_dns_open(cli)) == NULL)
 		goto out;
+	dns_set_guard(d, cli_job_check, &job);
 	if (dns_update(d, &ch, flags, stdout, NULL, &cause) != ST_OK) {
 		cli_err("dns", "%s", cause != NULL ? cause : "sync failed");
 		goto out;
 	}
 	rc = 0;
 out:
-	dblock_job_end(&job);
-	if (!(flags & DNS_DRY_RUN) && once != 1)	/* skipped: not ours */
+	if (once == 1)		/* skipped: another host's run does it */
+		cli_job_skipped("dns", config_str(cli->cfg, "dns",
+		    "snapshot_dir"), DNS_SYNC_STATUS_FILE, &job);
+	else if (!(flags & DNS_DRY_RUN))
 		cli_job_status("dns", config_str(cli->cfg, "dns",
 		    "snapshot_dir"), DNS_SYNC_STATUS_FILE, rc == 0 ? NULL :
 		    cause != NULL ? cause : "sync failed");
+	dblock_job_end(&job);
 	free(cause);
 	dns_changes_cleanup(&ch);
 	dns_free(d);

@@ -234,8 +234,13 @@ cli_report_run(struct cli *cli, int argc, char **argv)
 		ro.progress = cli_report_progress;
 
 	st = ST_INTERNAL;
+	ro.check = cli_job_check;
+	ro.check_arg = &job;
 	if ((rc = cli_job_once("report", cli->cfg, "report", &job)) == 0)
 		st = report_run(cli->cfg, &ro, &res, &cause);
+	else if (rc == 1)
+		cli_job_skipped("report", config_str(cli->cfg, "report",
+		    "state_dir"), REPORT_STATUS_FILE, &job);
 	dblock_job_end(&job);
 	for (i = 0; i < nroutes; i++)
 		free(routes[i]);

@@ -32,6 +32,7 @@ char	*dblock_holder(struct db *, const char *name);
 struct dblock_job {
 	struct db	*db;		/* NULL: [database] job_lock = local */
 	char		*name;		/* "bootstack job cert renew" */
+	char		*holder;	/* begin returned 1: who holds it */
 	int		 held;
 };
 
@@ -39,11 +40,19 @@ struct dblock_job {
  * With [database] job_lock = database, takes the lock of job ("cert
  * renew") without waiting, and names this session "bootstack JOB on
  * HOST pid PID" (application_name) for whoever finds it held. 0: go on
- * (held, or job_lock = local); 1: another session holds it, *holder (caller
- * frees) says which; -1 with *cause. dblock_job_end() in every case.
+ * (held, or job_lock = local); 1: another session holds it, j->holder says
+ * which; -1 with *cause. dblock_job_end() in every case.
  */
 int	dblock_job_begin(const struct config *, const char *job,
-	    struct dblock_job *, char **holder, char **cause);
+	    struct dblock_job *, char **cause);
+/*
+ * Whether the job still holds its lock: the lock belongs to the session,
+ * and a session ends with its connection (PostgreSQL restarted, the
+ * backend terminated, the network gone) without the job hearing of it.
+ * Call before each write the lock protects. 0: held (or job_lock =
+ * local); -1 with *cause naming the lost lock.
+ */
+int	dblock_job_check(struct dblock_job *, char **cause);
 void	dblock_job_end(struct dblock_job *);
 
 #endif

@@ -227,6 +227,14 @@ struct dns	*dns_open_with(const struct config *, struct dns_provider *,
 void		 dns_free(struct dns *);			/* NULL-safe */
 const char	*dns_zone(const struct dns *);			/* borrowed */
 const char	*dns_snapshot_dir(const struct dns *);		/* borrowed */
+/*
+ * A check made right before each write to the provider (after the zone
+ * is read again): 0 goes on; -1 with *cause stops with nothing written
+ * (ST_UNAVAILABLE). `bootstack dns sync` checks there that its job's lock
+ * is still its own (lib/dblock.h). fn NULL: none (the default).
+ */
+void		 dns_set_guard(struct dns *, int (*fn)(void *, char **),
+		    void *arg);
 
 enum {
 	DNS_DRY_RUN	= 1 << 0,	/* read and diff only */
@@ -247,7 +255,8 @@ enum {
  * zone changed between the plan and the write (nothing written) or read
  * back differs from what was written (the zone as it was written back,
  * *cause says whether that worked); ST_BADREQ / ST_UNAVAILABLE when the
- * nameservers to wait on cannot be found (nothing written); ST_TIMEOUT when the
+ * nameservers to wait on cannot be found or the guard (dns_set_guard)
+ * refused the write (nothing written); ST_TIMEOUT when the
  * nameservers did not all serve the change in time; ST_IO for a local
  * file. *changed (may be NULL) is set when a write was made.
  */

@@ -2415,6 +2415,12 @@ report_run(const struct config *cfg, const struct report_opts *opts,
 	if (report_read(&r, 0, cause) == -1 || report_read(&r, 1, cause) == -1)
 		goto out;
 	report_progress(&r, 0, 1);		/* everything read */
+	/* The last moment to stop with nothing written: GoAccess is fed. */
+	if (opts != NULL && opts->check != NULL &&
+	    opts->check(opts->check_arg, cause) == -1) {
+		st = ST_UNAVAILABLE;
+		goto out;
+	}
 	for (i = 0; i < r.ns; i++) {
 		struct report_stream *s = &r.s[i];
 

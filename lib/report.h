@@ -123,6 +123,16 @@ struct report_opts {
 	void			(*progress)(const struct report_progress *,
 				    void *arg);
 	void			*arg;
+	/*
+	 * called once everything is read, before anything is written (the
+	 * GoAccess processes store their database when their input ends):
+	 * 0 goes on; -1 with *cause stops the run (ST_UNAVAILABLE) before a
+	 * report or a position of this run is written. May be
+	 * NULL. `bootstack report` checks there that the job's lock is still
+	 * its own (lib/dblock.h).
+	 */
+	int			(*check)(void *arg, char **cause);
+	void			*check_arg;
 	long long		 now;		/* epoch seconds; 0 = the clock */
 };
 

@@ -503,23 +503,31 @@ alert_eval_disk(const struct alert_rule *r, double *value, char **summary)
 
 /*
  * stale_job: the age of the job's last success when path is a status file
- * (lib/jobstatus.h: a job that runs but keeps failing goes stale too),
- * else the age of the file itself (a stamp the cron line touches).
+ * (lib/jobstatus.h: a job that runs but keeps failing goes stale too), or
+ * of its last skip, when later (another host held the job's lock: that
+ * host's own file watches the run), else the age of the file itself (a
+ * stamp the cron line touches).
  */
 static int
 alert_eval_stale(const struct alert_rule *r, const struct alert_input *in,
     double *value, char **summary)
 {
 	struct stat	 sb;
-	char		 age[32], max[32];
+	char		 age[32], max[32], *held_by;
 	time_t		 ok;
 
 	alert_duration_fmt((long long)r->threshold, max, sizeof(max));
-	if (jobstatus_last_success(r->path, &ok) == 0) {
+	if (jobstatus_last_fresh(r->path, &ok, &held_by) == 0) {
 		*value = difftime(in->now, ok);
 		alert_duration_fmt((long long)*value, age, sizeof(age));
-		*summary = alert_summary("%s: the job last succeeded %s ago "
-		    "(alert after %s)", r->path, age, max);
+		if (held_by != NULL)
+			*summary = alert_summary("%s: the job was last skipped "
+			    "%s ago, its lock held by %s (alert after %s)",
+			    r->path, age, held_by, max);
+		else
+			*summary = alert_summary("%s: the job last succeeded "
+			    "%s ago (alert after %s)", r->path, age, max);
+		free(held_by);
 		return (*value > r->threshold);
 	}
 	if (stat(r->path, &sb) != 0) {

@@ -87,6 +87,8 @@ struct dns {
 	char			*lock_name;	/* the advisory lock's text key */
 	int			 db_locked;	/* the advisory lock is held */
 	char			 host[256];	/* this host's name, in snapshots */
+	int			(*guard)(void *, char **);	/* or NULL */
+	void			*guard_arg;
 };
 
 /* --- the zone at its provider -------------------------------------------- */
@@ -236,6 +238,14 @@ const char *
 dns_zone(const struct dns *d)
 {
 	return (d->zone);
+}
+
+/* See dns.h. */
+void
+dns_set_guard(struct dns *d, int (*fn)(void *, char **), void *arg)
+{
+	d->guard = fn;
+	d->guard_arg = arg;
 }
 
 /* See dns.h. */
@@ -886,6 +896,10 @@ dns_commit(struct dns *d, const struct dns_zone *cur,
 		return (ST_CONFLICT);
 	}
 	dns_zone_cleanup(&again);
+	if (d->guard != NULL && d->guard(d->guard_arg, cause) == -1) {
+		cause_prefix(cause, "nothing written");
+		return (ST_UNAVAILABLE);
+	}
 	if ((st = dns_prov_write(d, cur, new, cause)) != ST_OK) {
 		/* Did it land after all? Tell the operator where things are. */
 		rst = dns_prov_read(d, &back, &why);

@@ -6,8 +6,12 @@
 # exits 0 at once saying which run holds the lock (the job, the host and
 # the pid in its application_name). `cert renew` and `dns sync` while
 # another session holds their lock: each exits 0 naming it and contacts
-# nobody (no CA, no DNS provider is configured reachable). Without the
-# lock (job_lock = local) the same runs do the work. Counts printed.
+# nobody (no CA, no DNS provider is configured reachable). A skipping run
+# records "skipped, held by ..." in its job status file (fresh for a
+# stale_job rule). Without the lock (job_lock = local) the same runs do the
+# work. A report whose lock's session is terminated mid-run (test hook:
+# BOOTSTACK_TEST_JOB_PAUSE) stops before writing, exit 1, naming the lost
+# lock. Counts printed.
 . "$(dirname "$0")/lib.sh"
 
 command -v goaccess >/dev/null || fail "goaccess is not installed"
@@ -99,6 +103,27 @@ if grep -q '^report: skipped' "$T/a.out"; then winner=$bpid loser=a; else winner
 grep -q "pid $winner (backend" "$T/$loser.out" || fail "the holder is not named: $(cat "$T/$loser.out") (winner pid $winner)"
 [ ! -e "$T/$loser/ops/index.json" ] || fail "the skipping host wrote a report"
 echo "# $(grep '^report: skipped' "$T/$loser.out")"
+# status FILE: "RESULT|HELD_BY|LAST_SKIPPED|LAST_SUCCESS|age of the fresher, s"
+status() {
+	python3 - "$1" <<'PY'
+import json, sys, time, calendar
+d = json.load(open(sys.argv[1]))
+t = lambda k: calendar.timegm(time.strptime(d[k], "%Y-%m-%dT%H:%M:%SZ")) if d.get(k) else 0
+print("%s|%s|%s|%s|%d" % (d["result"], d.get("held_by") or "", d.get("last_skipped") or "",
+      d.get("last_success") or "", time.time() - max(t("last_skipped"), t("last_success"))))
+PY
+}
+# The skip is on record, fresh for a stale_job rule, naming the holder;
+# the winner's file says it succeeded.
+IFS='|' read -r res held skipped ok age <<<"$(status "$T/$loser/report/report.status.json")" \
+    || fail "the skipping host wrote no status file"
+[ "$res" = skipped ] && [ -n "$skipped" ] && [ -z "$ok" ] && [ "$age" -lt 120 ] \
+    && case "$held" in "bootstack report on "*" pid $winner (backend pid "*) true ;; *) false ;; esac \
+    || fail "skipped status: $(cat "$T/$loser/report/report.status.json")"
+echo "# the skipping host's status: skipped, held by $held, $age s ago"
+if [ "$loser" = a ]; then other=b; else other=a; fi
+IFS='|' read -r res held skipped ok age <<<"$(status "$T/$other/report/report.status.json")"
+[ "$res" = ok ] && [ -n "$ok" ] || fail "winner's status: $(cat "$T/$other/report/report.status.json")"
 
 # --- cert renew and dns sync while another session holds each lock -----------------------
 # hold JOB: a psql session named as a run of another host would be, holding
@@ -126,6 +151,10 @@ for job in "cert renew" "dns sync"; do
 	echo "# $(head -n 1 "$T/job.out")"
 	n=$((n + 1))
 done
+IFS='|' read -r res held skipped ok age <<<"$(status "$T/a/dns/sync.status.json")"
+[ "$res" = skipped ] && case "$held" in "bootstack dns sync on other-host pid 4242 (backend pid "*) true ;; *) false ;; esac \
+    || fail "dns sync skipped status: $(cat "$T/a/dns/sync.status.json" 2>&1)"
+
 # not held: the job runs (and fails here, since no CA or DNS provider
 # answers): proof that the lock, not the configuration, stopped it above
 rc=0
@@ -139,4 +168,28 @@ JOB_LOCK=local host_conf b
 wait "$apid" && wait "$bpid" || fail "reports with job_lock = local: $(cat "$T/a2.out" "$T/b2.out")"
 ! grep -q skipped "$T/a2.out" "$T/b2.out" || fail "job_lock = local skipped a run"
 echo "# held: $n of 2 jobs skipped naming the holder; job_lock = local: 2 of 2 reports ran"
+
+# --- the lock's session ends mid-run --------------------------------------------------------
+# Host c's report takes the lock and pauses (a test hook); its backend is
+# terminated, as a PostgreSQL restart or a network cut would end it; the
+# run goes on reading, then stops before writing, saying so, exit 1.
+host_conf c
+rm -f "$T/pause.held" "$T/pause.go"
+at_exit "touch $T/pause.go"
+BOOTSTACK_TEST_JOB_PAUSE=$T/pause "$BS_BIN" -c "$T/c.conf" report >"$T/c.out" 2>&1 &
+cpid=$!
+wait_for 300 test -e "$T/pause.held" || fail "report on c did not pause holding the lock (a build with configure --enable-test-hooks?): $(cat "$T/c.out")"
+killed=$(psql -Atq -v ON_ERROR_STOP=1 -c "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity
+    WHERE application_name = 'bootstack report on $(hostname) pid $cpid'") || fail "pg_terminate_backend"
+[ "$killed" = 1 ] || fail "no backend of report pid $cpid to terminate ($killed)"
+touch "$T/pause.go"
+crc=0
+wait "$cpid" || crc=$?
+grep -q "lost the job's lock 'bootstack job report' in the database" "$T/c.out" && [ "$crc" = 1 ] \
+    || fail "lock lost mid-run: exit $crc: $(cat "$T/c.out")"
+[ ! -e "$T/c/ops/index.json" ] && [ ! -e "$T/c/ops/goaccess.json" ] && [ ! -e "$T/c/report/positions" ] \
+    || fail "the run that lost its lock wrote: $(ls -R "$T/c")"
+IFS='|' read -r res held skipped ok age <<<"$(status "$T/c/report/report.status.json")"
+[ "$res" = failed ] || fail "lost lock status: $(cat "$T/c/report/report.status.json" 2>&1)"
+echo "# lock's backend terminated mid-run: exit $crc, nothing written: $(grep -o "lost the job's lock[^;]*" "$T/c.out")"
 pass

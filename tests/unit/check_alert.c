@@ -828,6 +828,40 @@ START_TEST(test_eval_files)
 	ck_assert_int_eq(alert_eval(&r, &in, &v, &sum), 1);
 	ck_assert_double_eq_tol(v, difftime(in.now, 978307200), 1);
 	free(sum);
+	/*
+	 * A run that skipped because another host held the job's lock is
+	 * fresh (the holder's own file watches its run), and says who held
+	 * it; the old success is kept for when this host works again.
+	 */
+	ck_assert_int_eq(jobstatus_write_skipped(path, "report",
+	    "bootstack report on api2 pid 42 (backend pid 7, since ...)", &sum),
+	    0);
+	ck_assert_int_eq(alert_eval(&r, &in, &v, &sum), 0);
+	ck_assert_double_eq_tol(v, 0, 5);
+	ck_assert_ptr_nonnull(strstr(sum, "last skipped"));
+	ck_assert_ptr_nonnull(strstr(sum, "held by bootstack report on api2 "
+	    "pid 42"));
+	free(sum);
+	{
+		json_object	*obj;
+		char		*held = NULL;
+		time_t		 when;
+
+		ck_assert_int_eq(jsonutil_load_file(path, 4096, 4,
+		    JSONUTIL_OBJECT, &obj, NULL), 0);
+		ck_assert_str_eq(jsonutil_get_str(obj, "result"), "skipped");
+		ck_assert_str_eq(jsonutil_get_str(obj, "last_success"),
+		    "2001-01-01T00:00:00Z");
+		json_object_put(obj);
+		/* a success after it: the success is the fresher one */
+		ck_assert_int_eq(jobstatus_write(path, "report", NULL, &sum),
+		    0);
+		ck_assert_int_eq(jobstatus_last_fresh(path, &when, &held), 0);
+		ck_assert_ptr_null(held);
+		ck_assert_int_eq(alert_eval(&r, &in, &v, &sum), 0);
+		ck_assert_ptr_nonnull(strstr(sum, "last succeeded"));
+		free(sum);
+	}
 
 	r.kind = ALERT_DISK_SPACE;
 	r.path = tmpdir;

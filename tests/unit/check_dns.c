@@ -1061,6 +1061,62 @@ START_TEST(test_update)
 }
 END_TEST
 
+/* dns_set_guard's check: how many times it ran; refuses when it is 1. */
+static int	guard_calls, guard_refuse;
+
+static int
+guard_fn(void *arg, char **cause)
+{
+	ck_assert_ptr_eq(arg, &guard_calls);
+	guard_calls++;
+	if (!guard_refuse)
+		return (0);
+	*cause = strdup("lost the job's lock 'bootstack job dns sync'");
+	return (-1);
+}
+
+/*
+ * The guard runs right before the write, once: when it refuses, nothing is
+ * written (the job lost its lock), the cause says so; when it agrees, the
+ * write happens as without it.
+ */
+START_TEST(test_update_guard)
+{
+	struct config		*cfg;
+	struct dns_changes	 c;
+	struct dns		*d;
+	char			*cause = NULL;
+
+	d = fake_dns(&cfg);
+	dns_set_guard(d, guard_fn, &guard_calls);
+	dns_changes_init(&c);
+	dns_changes_add(&c, DNS_OP_SET, "www", "a", "192.0.2.10");
+	guard_calls = 0;
+	guard_refuse = 1;
+	ck_assert_int_eq(dns_update(d, &c, DNS_NO_WAIT, NULL, NULL, &cause),
+	    ST_UNAVAILABLE);
+	ck_assert_int_eq(guard_calls, 1);
+	ck_assert_int_eq(fake.writes, 0);
+	ck_assert_ptr_nonnull(strstr(cause, "nothing written"));
+	ck_assert_ptr_nonnull(strstr(cause, "lost the job's lock"));
+	free(cause);
+	cause = NULL;
+	ck_assert_str_eq(fake.zone.rec[1].value, "198.51.100.7");
+	guard_refuse = 0;
+	ck_assert_int_eq(dns_update(d, &c, DNS_NO_WAIT, NULL, NULL, &cause),
+	    ST_OK);
+	ck_assert_int_eq(guard_calls, 2);
+	ck_assert_int_eq(fake.writes, 1);
+	/* nothing to change: no write, no guard */
+	ck_assert_int_eq(dns_update(d, &c, DNS_NO_WAIT, NULL, NULL, &cause),
+	    ST_OK);
+	ck_assert_int_eq(guard_calls, 2);
+	dns_changes_cleanup(&c);
+	dns_free(d);
+	config_free(cfg);
+}
+END_TEST
+
 /* Refusals and provider failures: nothing written, the cause kept. */
 START_TEST(test_update_failures)
 {
@@ -1292,6 +1348,7 @@ dns_suite(void)
 	suite_add_tcase(s, tc);
 	tc = tcase_create("update");
 	tcase_add_test(tc, test_update);
+	tcase_add_test(tc, test_update_guard);
 	tcase_add_test(tc, test_update_failures);
 	tcase_add_test(tc, test_update_servers_first);
 	tcase_add_test(tc, test_update_other_host);
