@@ -7,14 +7,23 @@
 # Set before sourcing: CERT_VA_PROXY=1 puts tests/e2e/fault-proxy.py
 # between Pebble's VA and nginx (rules: $T/va.rules), CERT_ACME_PROXY=1
 # between bootstack and Pebble (rules: $T/acme.rules; new_orders counts
-# the newOrder requests it saw).
+# the newOrder requests it saw). CERT_CA=acme-server runs
+# tests/e2e/acme-server.py instead of Pebble, for what Pebble 2.4 lacks
+# (profiles, ARI): ctl GET|POST PATH [JSON] talks to its control port,
+# ctl_count NAME reads one of its request counts.
 #
 # Provided: pebble_start [VAR=value...] / pebble_stop, cert_config [LINES],
 # cert ARGS (sets $rc $out $err), tls_serve, file_serial, served_serial, served_is,
-# status_field KEY, $LIVE, $NGX, the ports.
+# status_field KEY, iso, epoch, renew_from, status_next, $LIVE, $NGX, the ports.
 
-command -v pebble >/dev/null && command -v pebble-challtestsrv >/dev/null ||
-    fail "pebble not installed (Debian package pebble; ./stack deps)"
+CERT_CA=${CERT_CA:-pebble}
+if [ "$CERT_CA" = pebble ]; then
+	command -v pebble >/dev/null && command -v pebble-challtestsrv >/dev/null ||
+	    fail "pebble not installed (Debian package pebble; ./stack deps)"
+else
+	python3 -c 'import cryptography' 2>/dev/null ||
+	    fail "acme-server.py needs python3-cryptography (./stack deps)"
+fi
 
 # --- Pebble's own TLS certificate (the package ships none) ----------------
 mkdir -p "$T/pki" "$T/webroot" "$T/state" "$T/nginx"
@@ -45,11 +54,13 @@ cat >"$T/pebble.json" <<JSON
  "externalAccountBindingRequired": false}}
 JSON
 
-pebble-challtestsrv -defaultIPv4 127.0.0.1 -defaultIPv6 "" \
-    -dns01 "127.0.0.1:$DNS_PORT" -http01 "" -https01 "" -tlsalpn01 "" \
-    -management "127.0.0.1:$CTS_PORT" >"$T/challtestsrv.log" 2>&1 &
-CTS_PID=$!
-at_exit 'kill $CTS_PID; wait $CTS_PID'
+if [ "$CERT_CA" = pebble ]; then
+	pebble-challtestsrv -defaultIPv4 127.0.0.1 -defaultIPv6 "" \
+	    -dns01 "127.0.0.1:$DNS_PORT" -http01 "" -https01 "" -tlsalpn01 "" \
+	    -management "127.0.0.1:$CTS_PORT" >"$T/challtestsrv.log" 2>&1 &
+	CTS_PID=$!
+	at_exit 'kill $CTS_PID; wait $CTS_PID'
+fi
 
 # Starts Pebble with the environment given as arguments (VAR=value ...).
 pebble_start() {
@@ -97,7 +108,35 @@ if [ -n "${CERT_ACME_PROXY:-}" ]; then
 fi
 # How many orders bootstack placed (through the acme proxy).
 new_orders() { grep -c '^POST /order-plz ' "$T/acme-proxy.log" 2>/dev/null; }
-pebble_start
+if [ "$CERT_CA" = pebble ]; then
+	pebble_start
+else
+	CTL_PORT=$(free_port)
+	python3 "$BS_TOP_SRCDIR/tests/e2e/acme-server.py" --listen "$ACME_PORT" \
+	    --cert "$T/pki/localhost.pem" --key "$T/pki/localhost.key" \
+	    --control "$CTL_PORT" --http-port "$HTTP_PORT" \
+	    --log "$T/acme-server.log" >"$T/acme-server.out" 2>&1 &
+	at_exit "kill $!; wait $!"
+	wait_for 100 grep -q listening "$T/acme-server.out" ||
+	    fail "acme-server.py did not start: $(cat "$T/acme-server.out")"
+fi
+# ctl GET PATH | ctl POST PATH JSON: acme-server.py's control port.
+ctl() {
+	curl -sf -X "$1" ${3:+-H 'Content-Type: application/json' --data "$3"} \
+	    "http://127.0.0.1:$CTL_PORT$2"
+}
+# ctl_count NAME: how many requests of that kind it answered (0 if none).
+ctl_count() {
+	ctl GET /counts | python3 -c 'import json, sys
+print(json.load(sys.stdin).get(sys.argv[1], 0))' "$1"
+}
+# Dates: iso SECONDS (RFC 3339, UTC), epoch DATE; renew_from: the date
+# "www: not due (..., renewal from DATE)" in $out; status_next: the
+# NEXT-RENEWAL that cert status prints for www.
+iso() { date -u -d "@$1" +%Y-%m-%dT%H:%M:%SZ; }
+epoch() { date -u -d "$1" +%s; }
+renew_from() { echo "$out" | sed -n 's/^www: not due (expires [^,]*, renewal from \([^)]*\)).*/\1/p'; }
+status_next() { "$BS_BIN" cert status www | awk 'NR == 2 { print $4 }'; }
 
 # --- nginx: the webroot on HTTP_PORT; HTTPS added after the first issuance --
 NGX="nginx -c $T/nginx/nginx.conf -e $T/nginx-error.log"
@@ -187,7 +226,7 @@ served_is() {
 	return 1
 }
 status_field() {
-	python3 -c 'import json,sys; v=json.load(open(sys.argv[1]))[sys.argv[2]]; print("" if v is None else v)' \
+	python3 -c 'import json,sys; v=json.load(open(sys.argv[1])).get(sys.argv[2]); print("" if v is None else v)' \
 	    "$T/state/www.status.json" "$1"
 }
 
