@@ -288,7 +288,7 @@ cert_status(struct cli *cli, int argc, char **argv)
 	char			 days[32];
 	char			 b2[CLOCK_RFC3339_LEN], res[256];
 	size_t			 i, j, n;
-	time_t			 now = time(NULL), next;
+	time_t			 now = clock_now(), next;
 	int			 have, revoked, failed = 0, lockfd;
 
 	if (argc > 1 && argv[1][0] == '-') {

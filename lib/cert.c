@@ -839,7 +839,7 @@ cert_order_save(const struct cert *c, const char *url, time_t expires,
 	for (i = 0; i < c->nnames; i++)
 		json_object_array_add(names, json_object_new_string(c->names[i]));
 	json_object_object_add(obj, "names", names);
-	cert_json_time(obj, "created", time(NULL));
+	cert_json_time(obj, "created", clock_now());
 	cert_json_time(obj, "expires", expires);
 	rc = jsonutil_save_file(c->order_file, obj, 0644, cause);
 	json_object_put(obj);
@@ -914,7 +914,7 @@ cert_order(struct cert_run *run, const struct cert *c, const char *replaces,
     struct acme_order *o, EVP_PKEY **key, char **cause)
 {
 	char	*url, *why = NULL;
-	time_t	 now = time(NULL), expires;
+	time_t	 now = clock_now(), expires;
 	enum st	 st;
 
 	*key = NULL;
@@ -1204,7 +1204,7 @@ cert_renew_one(struct cert_run *run, const struct cert *c,
 			out->error = cause;
 			cause = NULL;
 			cert_status_write(c, "failed", out->error, NULL,
-			    &cur, cert_renew_at(&cur), time(NULL));
+			    &cur, cert_renew_at(&cur), clock_now());
 			goto out;
 		}
 		cert_served_check(c, cur.serial, 1, &live);
@@ -1213,28 +1213,28 @@ cert_renew_one(struct cert_run *run, const struct cert *c,
 			out->not_served = 1;
 			cert_served_error(c, &cur, &live, &out->error);
 			cert_status_write(c, "failed", out->error, NULL,
-			    &cur, cert_renew_at(&cur), time(NULL));
+			    &cur, cert_renew_at(&cur), clock_now());
 			goto out;
 		}
 		log_info("cert %s: reloaded: the certificate installed by an "
 		    "earlier run is served now", c->name);
 		out->reloaded = 1;
 		cert_status_write(c, "ok", NULL, &cur, NULL,
-		    cert_renew_at(&cur), time(NULL));
+		    cert_renew_at(&cur), clock_now());
 	}
-	if (!run->force && last.rate_limited_until > time(NULL)) {
+	if (!run->force && last.rate_limited_until > clock_now()) {
 		/* The CA said when: asking sooner only spends the limit. */
 		out->result = CERT_NOT_DUE;
 		out->rate_limited = 1;
 		out->next = last.rate_limited_until;
 		goto out;
 	}
-	if (!cert_due(run, c, &cur, have_cur, time(NULL), &out->reason,
+	if (!cert_due(run, c, &cur, have_cur, clock_now(), &out->reason,
 	    &out->next)) {
 		out->result = CERT_NOT_DUE;
 		if (!out->reloaded)
 			cert_status_write(c, "not-due", NULL, &cur, NULL,
-			    out->next, time(NULL));
+			    out->next, clock_now());
 		goto out;
 	}
 	log_info("cert %s: renewing (%s)", c->name, out->reason);
@@ -1253,7 +1253,7 @@ cert_renew_one(struct cert_run *run, const struct cert *c,
 		    run->rate_limited_until)
 			run->rate_limited_until =
 			    acme_rate_limited_until(run->acme);
-		if (run->rate_limited_until > time(NULL)) {
+		if (run->rate_limited_until > clock_now()) {
 			cause_suffix(&out->error, "; rate limited: not retried "
 			    "before %s", clock_rfc3339_fmt(
 			    run->rate_limited_until, when, sizeof(when)));
@@ -1261,8 +1261,8 @@ cert_renew_one(struct cert_run *run, const struct cert *c,
 		}
 		cert_status_write(c, "failed", out->error != NULL ? out->error :
 		    "renewal failed", have_cur ? &cur : NULL, installed ?
-		    &fresh : NULL, out->next, time(NULL));
-		if (run->rate_limited_until > time(NULL))
+		    &fresh : NULL, out->next, clock_now());
+		if (run->rate_limited_until > clock_now())
 			cert_status_rate_limit(c, run->rate_limited_until);
 		goto out;
 	}
@@ -1274,14 +1274,14 @@ cert_renew_one(struct cert_run *run, const struct cert *c,
 		out->next = cert_renew_at(&fresh);
 		cert_served_error(c, &fresh, &live, &out->error);
 		cert_status_write(c, "failed", out->error, have_cur ? &cur :
-		    NULL, &fresh, out->next, time(NULL));
+		    NULL, &fresh, out->next, clock_now());
 		goto out;
 	}
 	out->result = CERT_RENEWED;
 	out->next = cert_renew_at(&fresh);
 	out->not_after = fresh.not_after;
 	/* Written before the serial moves to out (it used to say null). */
-	cert_status_write(c, "ok", NULL, &fresh, NULL, out->next, time(NULL));
+	cert_status_write(c, "ok", NULL, &fresh, NULL, out->next, clock_now());
 	out->serial = fresh.serial;
 	fresh.serial = NULL;
 out:
@@ -1400,7 +1400,7 @@ cert_revoke(struct cert_run *run, const struct cert *c, const char *reason,
 		    json_object_new_string(cur.serial) : NULL);
 		json_object_object_add(rv, "reason", json_object_new_string(
 		    reason != NULL ? reason : "unspecified"));
-		cert_json_time(rv, "at", time(NULL));
+		cert_json_time(rv, "at", clock_now());
 		json_object_object_add(st, "revoked", rv);
 		if (jsonutil_save_file(c->status_file, st, 0644, &why) != 0) {
 			log_warnx("cert %s: %s", c->name, cause_text(why));

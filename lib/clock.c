@@ -8,6 +8,7 @@
 #include <limits.h>
 #include <poll.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -41,6 +42,31 @@ clock_wall_ms(void)
 
 	clock_gettime(CLOCK_REALTIME, &ts);
 	return ((long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
+}
+
+/* See clock.h. */
+time_t
+clock_now(void)
+{
+#ifdef BS_TEST_HOOKS
+	static long long	 skew = -1;	/* read once; -1: not yet */
+	const char		*v;
+	char			*end;
+
+	if (skew == -1) {
+		skew = 0;
+		if ((v = getenv("BS_TEST_CLOCK_SKEW")) != NULL && *v != '\0') {
+			errno = 0;
+			skew = strtoll(v, &end, 10);
+			if (errno != 0 || *end != '\0' || skew < 0 ||
+			    skew > 100LL * 365 * 86400)
+				skew = 0;
+		}
+	}
+	return (time(NULL) + (time_t)skew);
+#else
+	return (time(NULL));
+#endif
 }
 
 /* See clock.h. */

@@ -26,6 +26,14 @@ long long	 clock_us(void);
  * timestamp another process wrote (nginx's $msec), never for a deadline.
  */
 long long	 clock_wall_ms(void);
+/*
+ * The wall clock in seconds, for what is compared with dates others wrote
+ * (a certificate's lifetime, a CA's renewal window, a rate limit's end):
+ * time(2), plus, in test builds only (configure --enable-test-hooks), the
+ * seconds of $BS_TEST_CLOCK_SKEW, so that an end-to-end script can run a
+ * command "a day later" without waiting a day.
+ */
+time_t		 clock_now(void);
 /* Sleeps ms milliseconds (all of them: EINTR resumes the sleep). */
 void		 clock_sleep_ms(long long ms);
 /*

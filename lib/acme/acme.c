@@ -44,6 +44,7 @@
 #include "base64url.h"
 #include "buf.h"
 #include "cause.h"
+#include "clock.h"
 #include "crypto.h"
 #include "httpc.h"
 #include "jsonutil.h"
@@ -1249,8 +1250,8 @@ acme_renewal_info(struct acme *a, const char *ari_id, struct acme_ari *ari,
 		    "suggestedWindow in the reply", what);
 		goto out;
 	}
-	if ((ra = acme_retry_after(r.retry_after, time(NULL))) >= 0)
-		ari->retry_after = time(NULL) + ra;
+	if ((ra = acme_retry_after(r.retry_after, clock_now())) >= 0)
+		ari->retry_after = clock_now() + ra;
 	st = ST_OK;
 out:
 	free(url);

@@ -159,7 +159,7 @@ acme_fail_reply(struct acme_reply *r, const char *what, char **cause)
 	acme_problem_init(&p);
 	ra[0] = '\0';
 	if (r->retry_after != NULL &&
-	    (secs = acme_retry_after(r->retry_after, time(NULL))) >= 0)
+	    (secs = acme_retry_after(r->retry_after, clock_now())) >= 0)
 		(void)snprintf(ra, sizeof(ra), ", retry after %ld s", secs);
 	if (acme_problem_parse(buf_str(&r->body), r->body.len, &p) == 0) {
 		ps = acme_problem_str(&p);
@@ -171,8 +171,8 @@ acme_fail_reply(struct acme_reply *r, const char *what, char **cause)
 		st = ST_RATELIMIT;
 	/* Kept for the caller's state: not before then (else an hour). */
 	if (st == ST_RATELIMIT)
-		r->a->rl_until = time(NULL) + (r->retry_after != NULL &&
-		    (secs = acme_retry_after(r->retry_after, time(NULL))) >= 0 ?
+		r->a->rl_until = clock_now() + (r->retry_after != NULL &&
+		    (secs = acme_retry_after(r->retry_after, clock_now())) >= 0 ?
 		    secs : 3600);
 	cause_st(cause, st, "%s: %s (HTTP %ld%s)", what,
 	    ps != NULL ? ps : "no problem document in the reply", r->code, ra);
