@@ -358,7 +358,7 @@ cert_status(struct cli *cli, int argc, char **argv)
 			    " (" : "", last.when, last.when[0] != '\0' ?
 			    ")" : "");
 		/* The date the renew run uses: ARI pick, rate limit. */
-		next = have ? cert_next_renewal(&c, &cur) : now;
+		next = cert_next_renewal(&c, have ? &cur : NULL);
 		if (have)
 			(void)snprintf(days, sizeof(days), "%lld",
 			    (long long)((cur.not_after - now) / 86400));

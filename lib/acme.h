@@ -196,6 +196,8 @@ const char	*acme_terms(const struct acme *);
  * Let's Encrypt).
  */
 int		 acme_has_profile(const struct acme *, const char *name);
+/* The names meta.profiles offers, *n of them (borrowed from a). */
+const char *const *acme_profiles(const struct acme *, size_t *n);
 /* True if the directory offers renewalInfo (ARI, RFC 9773). */
 int		 acme_has_ari(const struct acme *);
 

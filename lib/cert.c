@@ -7,7 +7,9 @@
  * put back on failure (cert_deploy_test), reload, status file. The
  * decisions along it are pure functions of the facts gathered first, so
  * every branch has a unit test (tests/unit/check_cert.c); the run itself
- * is tested end to end against Pebble (tests/e2e/050-cert.sh, 061).
+ * is tested end to end against Pebble (tests/e2e/050-cert.sh, 061), and
+ * profiles, ARI and rate limits against tests/e2e/acme-server.py (054,
+ * 055, 056).
  *
  * Caveats: one flock for the whole run is the caller's (app/cli_cert.c);
  * a saved order is trusted to belong to this account (it was made by it).
@@ -406,7 +408,7 @@ cert_renew_at(const struct crypto_cert *cur)
 
 	if (life <= 0)
 		return (cur->not_before);
-	if (life < 10 * 86400)
+	if (life < CERT_SHORT_LIFE)
 		return (cur->not_after - life / 2);
 	return (cur->not_after - life / 3);
 }
@@ -563,7 +565,9 @@ cert_due_decide(const struct cert *c, const struct cert_due_facts *f,
 		return (0);
 	}
 	if (f->now >= *next) {
-		*reason = "less than a third of its lifetime left";
+		*reason = f->cur->not_after - f->cur->not_before <
+		    CERT_SHORT_LIFE ? "less than half of its lifetime left" :
+		    "less than a third of its lifetime left";
 		return (1);
 	}
 	return (0);
@@ -707,7 +711,9 @@ cert_next_renewal(const struct cert *c, const struct crypto_cert *cur)
 	struct cert_last	 last;
 	time_t			 next;
 
-	if (cur->ari_id != NULL && cert_ari_load(c, &sv) == 0 &&
+	if (cur == NULL)
+		next = 0;
+	else if (cur->ari_id != NULL && cert_ari_load(c, &sv) == 0 &&
 	    strcmp(sv.id, cur->ari_id) == 0)
 		next = sv.pick;
 	else
@@ -908,6 +914,33 @@ cert_order_drop(enum st fetched, const struct acme_order *o, time_t expires,
 	return (fetched == ST_OK && !cert_order_usable(o, now));
 }
 
+/*
+ * A [cert] profile the CA does not offer is an error before any order
+ * (draft-ietf-acme-profiles: the CA would refuse it, invalidProfile): the
+ * operator asked for that kind of certificate, and a silent fall back on
+ * the CA's default would hand them another. 0, or -1 with *cause.
+ */
+static int
+cert_profile_check(struct cert_run *run, const struct cert *c, char **cause)
+{
+	const char *const	*offered;
+	char			*list = NULL;
+	size_t			 i, n;
+
+	if (c->profile == NULL || *c->profile == '\0' ||
+	    acme_has_profile(run->acme, c->profile))
+		return (0);
+	offered = acme_profiles(run->acme, &n);
+	for (i = 0; i < n; i++)
+		cause_suffix(&list, "%s%s", i > 0 ? ", " : "", offered[i]);
+	cause_set(cause, "[cert %s] profile = %s: the CA at %s does not offer "
+	    "it (its directory's profiles: %s); no order placed: choose one "
+	    "of them, or remove the key for the CA's default", c->name,
+	    c->profile, run->directory_url, list != NULL ? list : "none");
+	free(list);
+	return (-1);
+}
+
 /* See cert.h. */
 int
 cert_order(struct cert_run *run, const struct cert *c, const char *replaces,
@@ -946,7 +979,8 @@ cert_order(struct cert_run *run, const struct cert *c, const char *replaces,
 		acme_order_cleanup(o);
 		cert_order_forget(c);
 	}
-	if ((*key = crypto_key_new(c->ktype, cause)) == NULL)
+	if (cert_profile_check(run, c, cause) != 0 ||
+	    (*key = crypto_key_new(c->ktype, cause)) == NULL)
 		return (-1);
 	if (crypto_key_save(c->pending_key, *key, cause) != 0 ||
 	    acme_order_new(run->acme, (const char *const *)c->names, c->nnames,
@@ -1006,7 +1040,8 @@ cert_issue(struct cert_run *run, const struct cert *c,
 		goto out;
 	if (run->dry_run) {
 		/* A test order: a key of its own, nothing saved. */
-		if ((key = crypto_key_new(c->ktype, cause)) == NULL ||
+		if (cert_profile_check(run, c, cause) != 0 ||
+		    (key = crypto_key_new(c->ktype, cause)) == NULL ||
 		    acme_order_new(run->acme, (const char *const *)c->names,
 		    c->nnames, c->profile, NULL, &o, cause) != ST_OK)
 			goto out;

@@ -181,6 +181,7 @@ int		 cert_account_rollover(struct cert_run *, char **cause);
 unsigned long	 cert_random(unsigned long n);
 
 /* --- due-ness ---------------------------------------------------------------- */
+#define CERT_SHORT_LIFE		(10 * 86400)	/* under it: renew at half */
 /* When the lifetime rule says to renew: 1/3 left (1/2 under 10 days). */
 time_t		 cert_renew_at(const struct crypto_cert *);
 /* True if the certificate's SANs are exactly c's names (any order). */
@@ -254,8 +255,9 @@ time_t		 cert_ari_pick(const struct cert_ari_saved *saved,
 		    unsigned long rnd);
 /*
  * The next renewal as the renew run would decide it, without asking the
- * CA: the saved ARI pick for cur, else the lifetime rule; never before a
- * rate limit's "not before" (status file). For `cert status`.
+ * CA: the saved ARI pick for cur, else the lifetime rule (cur NULL, no
+ * certificate: now, 0); never before a rate limit's "not before" (status
+ * file). For `cert status`.
  */
 time_t		 cert_next_renewal(const struct cert *,
 		    const struct crypto_cert *cur);

@@ -409,8 +409,8 @@ const struct config_key config_keys[] = {
 	  "how the names are proved: http-01 (webroot) or dns-01" },
 	{ "cert", "profile", CONFIG_STRING, 0, 0, NULL, NULL,
 	  "the ACME profile to order (Let's Encrypt: classic, tlsserver, "
-	  "shortlived), asked for only when the CA's directory offers it; "
-	  "(unset) = the CA's default" },
+	  "shortlived); one the CA's directory does not offer fails the run "
+	  "before any order; (unset) = the CA's default" },
 	{ "cert", "key_type", CONFIG_ENUM, 0, 0, NULL,
 	  "ec256|ec384|rsa2048|rsa3072|rsa4096",
 	  "type of the certificate key; unset = [acme] key_type" },

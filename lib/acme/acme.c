@@ -296,6 +296,14 @@ acme_terms(const struct acme *a)
 }
 
 /* See acme.h. */
+const char *const *
+acme_profiles(const struct acme *a, size_t *n)
+{
+	*n = a->nprofiles;
+	return ((const char *const *)a->profiles);
+}
+
+/* See acme.h. */
 int
 acme_has_ari(const struct acme *a)
 {

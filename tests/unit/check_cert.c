@@ -9,7 +9,9 @@
  * FILE.prev and rollback (also after a failed deploy test), the status
  * file carrying its last success over a failure, and cert_due on real
  * files, falling back to the lifetime rule when the CA cannot be asked.
- * Issuance itself runs against Pebble in tests/e2e/050-cert.sh.
+ * Issuance itself runs against Pebble in tests/e2e/050-cert.sh, and
+ * profiles, ARI and rate limits across cron runs against
+ * tests/e2e/acme-server.py in 054-056.
  */
 #include "autoconf.h"
 
@@ -33,7 +35,6 @@
 #include <openssl/x509v3.h>
 
 #include "acme.h"
-#include "base64url.h"
 #include "cert.h"
 #include "config.h"
 #include "crypto.h"
@@ -47,31 +48,38 @@
 static char	 tdir[64];
 
 /*
- * A small ACME CA for what Debian's Pebble lacks (ARI, profiles), on the
- * loopback test server, faithful to RFC 9773 and the profiles draft for
- * just that part: a directory with renewalInfo and meta.profiles, nonces,
- * an account (newAccount, its object at acct/1); GET renewalInfo/ID answers a suggestedWindow with
+ * An in-process stand-in CA for the ARI and rate-limit decisions of
+ * cert_due and cert_renew_one, on the loopback test server: a directory
+ * with renewalInfo and meta.profiles, nonces, an account (newAccount, its
+ * object at acct/1); GET renewalInfo/ID answers a suggestedWindow with
  * Retry-After: 3600 (the same window for the first two asks, an earlier
  * one afterwards, as when a CA plans a revocation); newOrder answers
- * rateLimited with Retry-After: 7200 and keeps the decoded payload in
- * ca_order_file for the test to read. /ca/hits counts renewalInfo asks.
+ * rateLimited with Retry-After: 7200. /ca/hits says "ASKS ORDERS": the
+ * renewalInfo and newOrder requests so far.
+ *
+ * The faithful server is tests/e2e/acme-server.py (JWS checked, real
+ * issuance, profiles, ARI, rateLimited), and 054-056 run the client
+ * against it across real cron runs: profile selection, six-day renewal,
+ * the ARI decision kept, the rate limit honoured with no request. This
+ * one stays because the unit suites run where Python's cryptography may
+ * not be (and under valgrind), and because its scripted answers reach in
+ * milliseconds what the e2e scripts cannot without waiting out a
+ * Retry-After each time: the same window asked again keeps the pick, a
+ * moved one draws a new pick, --force goes past a rate limit. It signs
+ * nothing and checks nothing; what the e2e scripts cover (the payload of
+ * newOrder, the runs before a rate limit's end) is not repeated here.
  */
 static struct unit_srv	 ca;
 static time_t		 ca_base;
-static char		 ca_order_file[64];
 
 /* Answers one request of the test CA. */
 static void
 ca_handle(int fd, int n_conn)
 {
-	static int	 hits;
+	static int	 hits, orders;
 	char		 req[16384], path[256], base[64], body[2048];
 	char		 hdr[512], t1[32], t2[32];
-	const char	*pl, *end;
-	unsigned char	*dec = NULL;
-	size_t		 declen = 0;
 	time_t		 s, e;
-	FILE		*f;
 
 	(void)n_conn;
 	(void)unit_read_request(fd, req, sizeof(req));
@@ -108,16 +116,9 @@ ca_handle(int fd, int n_conn)
 		    "\"%s\",\"end\":\"%s\"},\"explanationURL\":"
 		    "\"https://ca.example/why\"}", t1, t2);
 	} else if (strcmp(path, "/ca/hits") == 0)
-		snprintf(body, sizeof(body), "%d", hits);
+		snprintf(body, sizeof(body), "%d %d", hits, orders);
 	else if (strcmp(path, "/ca/order") == 0) {
-		if ((pl = strstr(req, "\"payload\":\"")) != NULL &&
-		    (end = strchr(pl + 11, '"')) != NULL &&
-		    base64url_decode(pl + 11, (size_t)(end - pl - 11), &dec,
-		    &declen) == 0 && (f = fopen(ca_order_file, "w")) != NULL) {
-			fwrite(dec, 1, declen, f);
-			fclose(f);
-		}
-		free(dec);
+		orders++;
 		snprintf(hdr, sizeof(hdr), "HTTP/1.1 429 Too Many\r\n"
 		    "Connection: close\r\nReplay-Nonce: caRl\r\n"
 		    "Retry-After: 7200\r\n"
@@ -136,9 +137,9 @@ ca_handle(int fd, int n_conn)
 	unit_write(fd, body, strlen(body));
 }
 
-/* How many times the test CA was asked for renewal info. */
+/* How many renewalInfo (orders: newOrder) requests the test CA got. */
 static int
-ca_hits(void)
+ca_count(int orders)
 {
 	struct sockaddr_in	 sin;
 	char			 buf[1024], *body;
@@ -160,8 +161,12 @@ ca_hits(void)
 	buf[n] = '\0';
 	close(fd);
 	ck_assert_ptr_nonnull(body = strstr(buf, "\r\n\r\n"));
-	return (atoi(body + 4));
+	body += 4;
+	if (orders)
+		ck_assert_ptr_nonnull(body = strchr(body, ' '));
+	return (atoi(body));
 }
+#define ca_hits()	ca_count(0)
 
 /* A private folder per test. */
 static void
@@ -315,6 +320,11 @@ START_TEST(test_due_lifetime)
 	/* A short-lived certificate: renewed at half of its life. */
 	cur.not_after = nb + 6 * DAY;
 	ck_assert_int_eq(cert_renew_at(&cur), nb + 3 * DAY);
+	f.now = nb + 3 * DAY - 1;
+	ck_assert_int_eq(cert_due_decide(&c, &f, &reason, &next), 0);
+	f.now = nb + 3 * DAY;
+	ck_assert_int_eq(cert_due_decide(&c, &f, &reason, &next), 1);
+	ck_assert_str_eq(reason, "less than half of its lifetime left");
 	cur.not_after = nb + 10 * DAY;		/* 10 days: the 1/3 rule */
 	ck_assert_int_eq(cert_renew_at(&cur), nb + 10 * DAY - 10 * DAY / 3);
 	/* Nonsense dates: due from its start. */
@@ -1128,23 +1138,11 @@ START_TEST(test_ari_pick)
 }
 END_TEST
 
-/* Reads the last newOrder payload the test CA got (caller frees). */
-static char *
-ca_last_order(void)
-{
-	char	*text = NULL, *cause = NULL;
-	size_t	 len = 0;
-
-	ck_assert_msg(fs_read_file(ca_order_file, 65536, &text, &len,
-	    &cause) == 0, "%s", cause);
-	return (text);
-}
-
 /*
- * A rateLimited reply is kept as "not before" (its Retry-After) in the
- * status file and honoured by the next runs without asking the CA, and
- * said plainly; --force goes anyway. The profile goes into newOrder only
- * when the directory offers it.
+ * A rateLimited reply, kept as "not before" (its Retry-After) in the
+ * status file and said plainly; --force goes anyway (the runs before the
+ * time, which ask nothing, are 056-cert-rate-limit.sh). A profile the CA
+ * does not offer is an error before any order.
  */
 START_TEST(test_rate_limited)
 {
@@ -1153,8 +1151,9 @@ START_TEST(test_rate_limited)
 	struct config		*cfg;
 	struct cert_run		 run;
 	struct cert		 c;
-	char			*cause = NULL, *order;
+	char			*cause = NULL;
 	time_t			 now = time(NULL);
+	int			 orders = ca_count(1);
 
 	cfg = ca_cfg();
 	ck_assert_int_eq(cert_load(cfg, 0, config_str(cfg, "acme",
@@ -1168,43 +1167,34 @@ START_TEST(test_rate_limited)
 	ck_assert_msg(strstr(o.error, "rateLimited: too many certificates for "
 	    "this set of names (HTTP 429, retry after 7200 s); rate limited: "
 	    "not retried before ") != NULL, "%s", o.error);
+	ck_assert_int_eq(ca_count(1), orders + 1);
 	cert_outcome_cleanup(&o);
 	cert_run_cleanup(&run);
 	cert_last_read(&c, &last);
 	ck_assert(last.rate_limited_until >= now + 7200 - 5 &&
 	    last.rate_limited_until <= now + 7205);
-	order = ca_last_order();
-	ck_assert_msg(strstr(order, "\"profile\":\"shortlived\"") != NULL,
-	    "%s", order);
-	free(order);
-	/* The next run waits, without a request. */
-	cert_run_init(&run, cfg);
-	cert_renew_one(&run, &c, &o);
-	ck_assert_int_eq(o.result, CERT_NOT_DUE);
-	ck_assert_int_eq(o.rate_limited, 1);
-	ck_assert_int_eq(o.next, last.rate_limited_until);
-	ck_assert_int_eq(run.acme_tried, 0);
-	cert_outcome_cleanup(&o);
-	cert_run_cleanup(&run);
 	/* --force asks anyway (and is refused again). */
 	cert_run_init(&run, cfg);
 	run.force = 1;
 	cert_renew_one(&run, &c, &o);
 	ck_assert_int_eq(o.result, CERT_FAILED);
 	ck_assert_int_eq(run.acme_tried, 1);
+	ck_assert_int_eq(ca_count(1), orders + 2);
 	cert_outcome_cleanup(&o);
 	cert_run_cleanup(&run);
 	cert_cleanup(&c);
-	/* A profile the CA does not offer is not asked for. */
+	/* A profile the CA does not offer: no order, and why. */
 	ck_assert_int_eq(cert_load(cfg, 1, config_str(cfg, "acme",
 	    "state_dir"), &c, &cause), 0);
 	cert_run_init(&run, cfg);
 	cert_renew_one(&run, &c, &o);
 	ck_assert_int_eq(o.result, CERT_FAILED);
-	order = ca_last_order();
-	ck_assert_msg(strstr(order, "other.example.test") != NULL &&
-	    strstr(order, "profile") == NULL, "%s", order);
-	free(order);
+	ck_assert_msg(strstr(o.error, "[cert other] profile = nosuch: the CA "
+	    "at http://") != NULL && strstr(o.error, "does not offer it (its "
+	    "directory's profiles: classic, shortlived); no order placed") !=
+	    NULL, "%s", o.error);
+	ck_assert_int_eq(ca_count(1), orders + 2);
+	ck_assert_int_eq(access(c.pending_key, F_OK), -1);
 	cert_outcome_cleanup(&o);
 	cert_run_cleanup(&run);
 	cert_cleanup(&c);
@@ -1230,8 +1220,6 @@ setup_all(void)
 {
 	log_init("check_cert", LOG_LEVEL_ERROR);
 	ca_base = time(NULL);
-	snprintf(ca_order_file, sizeof(ca_order_file),
-	    "/tmp/check_cert.order.%ld", (long)getpid());
 	unit_srv_start(&ca, ca_handle, 0);
 	return (0);
 }
@@ -1241,7 +1229,6 @@ static void
 teardown_all(void)
 {
 	unit_srv_stop(&ca);
-	(void)unlink(ca_order_file);
 }
 
 /* Adds the suites of this file (tests/unit/unit.c runs them). */
