@@ -8,8 +8,8 @@
  * decisions along it are pure functions of the facts gathered first, so
  * every branch has a unit test (tests/unit/check_cert.c); the run itself
  * is tested end to end against Pebble (tests/e2e/050-cert.sh, 061), and
- * profiles, ARI and rate limits against tests/e2e/acme-server.py (054,
- * 055, 056).
+ * profiles, ARI and rate limits against tests/e2e/acme-server.py (055,
+ * 056, 057).
  *
  * Caveats: one flock for the whole run is the caller's (app/cli_cert.c);
  * a saved order is trusted to belong to this account (it was made by it).

@@ -11,7 +11,7 @@
  * files, falling back to the lifetime rule when the CA cannot be asked.
  * Issuance itself runs against Pebble in tests/e2e/050-cert.sh, and
  * profiles, ARI and rate limits across cron runs against
- * tests/e2e/acme-server.py in 054-056.
+ * tests/e2e/acme-server.py in 055-057.
  */
 #include "autoconf.h"
 
@@ -58,7 +58,7 @@ static char	 tdir[64];
  * renewalInfo and newOrder requests so far.
  *
  * The faithful server is tests/e2e/acme-server.py (JWS checked, real
- * issuance, profiles, ARI, rateLimited), and 054-056 run the client
+ * issuance, profiles, ARI, rateLimited), and 055-057 run the client
  * against it across real cron runs: profile selection, six-day renewal,
  * the ARI decision kept, the rate limit honoured with no request. This
  * one stays because the unit suites run where Python's cryptography may
@@ -1141,7 +1141,7 @@ END_TEST
 /*
  * A rateLimited reply, kept as "not before" (its Retry-After) in the
  * status file and said plainly; --force goes anyway (the runs before the
- * time, which ask nothing, are 056-cert-rate-limit.sh). A profile the CA
+ * time, which ask nothing, are 057-cert-rate-limit.sh). A profile the CA
  * does not offer is an error before any order.
  */
 START_TEST(test_rate_limited)
