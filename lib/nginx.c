@@ -301,27 +301,44 @@ nginx_hostport_ok(const char *v)
 	    nginx_port_ok(p + 1, &port));
 }
 
-/* See nginx.h. */
 /*
- * Checks [nginx] syslog: "unix:PATH" (a local syslog socket, /dev/log) or
- * "HOST:PORT" (UDP); empty = none. A host name is letters, digits, '.' and
- * '-', so the value cannot break out of nginx's syslog: parameter list.
+ * Checks an address nginx is given: "unix:PATH" with an absolute path, or
+ * "HOST:PORT". NGINX_ADDR_NO_COMMA refuses a ',' in the path too (a
+ * syslog: parameter list is comma-separated). A host name is letters,
+ * digits, '.' and '-'.
  */
-int
-nginx_check_syslog(const char *v, char **why)
+#define NGINX_ADDR_NO_COMMA	0x1
+static int
+nginx_check_addr(const char *v, int flags, char **why)
 {
-	if (v[0] == '\0')
-		return (0);
+	int	 no_comma = flags & NGINX_ADDR_NO_COMMA;
+
 	if (strncmp(v, "unix:", 5) == 0) {
-		if (!nginx_path_ok(v + 5) || strchr(v + 5, ',') != NULL)
+		if (!nginx_path_ok(v + 5) ||
+		    (no_comma && strchr(v + 5, ',') != NULL))
 			return (cause_set(why, "'%s' is not unix:PATH with an "
-			    "absolute path without ','", v));
+			    "absolute path%s", v, no_comma ? " without ','" :
+			    ""));
 		return (0);
 	}
 	if (!nginx_hostport_ok(v))
 		return (cause_set(why, "'%s' is not unix:PATH or HOST:PORT",
 		    v));
 	return (0);
+}
+
+/* See nginx.h. */
+/*
+ * Checks [nginx] syslog: "unix:PATH" (a local syslog socket, /dev/log) or
+ * "HOST:PORT" (UDP); empty = none. Neither can break out of nginx's
+ * syslog: parameter list.
+ */
+int
+nginx_check_syslog(const char *v, char **why)
+{
+	if (v[0] == '\0')
+		return (0);
+	return (nginx_check_addr(v, NGINX_ADDR_NO_COMMA, why));
 }
 
 /*
@@ -457,22 +474,6 @@ out:
 	return (rc);
 }
 
-/* Checks one upstream address: unix:PATH or HOST:PORT. */
-static int
-nginx_check_upstream_addr(const char *v, char **why)
-{
-	if (strncmp(v, "unix:", 5) == 0) {
-		if (!nginx_path_ok(v + 5))
-			return (cause_set(why, "'%s' is not unix:PATH with an "
-			    "absolute path", v));
-		return (0);
-	}
-	if (!nginx_hostport_ok(v))
-		return (cause_set(why, "'%s' is not unix:PATH or HOST:PORT",
-		    v));
-	return (0);
-}
-
 /* True when s is a decimal min..max, with suffix allowed at its end. */
 static int
 nginx_num_ok(const char *s, long min, long max, const char *suffix,
@@ -515,7 +516,7 @@ nginx_upstream_parse(const char *v, struct buf *b, size_t *n, size_t *live,
 			    "[backup], separated by commas)");
 			goto out;
 		}
-		if (nginx_check_upstream_addr(w, why) != 0)
+		if (nginx_check_addr(w, 0, why) != 0)
 			goto out;
 		if (*n == NGINX_UPSTREAM_MAX) {
 			cause_set(why, "more than %d servers",
@@ -630,7 +631,7 @@ nginx_upstream(const struct config *cfg, char **out, size_t *n, char **cause)
 				return (cause_set(cause, "out of memory"));
 			return (0);
 		}
-		if (nginx_check_upstream_addr(v, &why) != 0)
+		if (nginx_check_addr(v, 0, &why) != 0)
 			goto bad;
 	}
 	buf_init(&b, 64 * 1024);
