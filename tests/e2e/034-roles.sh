@@ -7,11 +7,7 @@
 # API's role is a superuser or the owner. Prints what was tried.
 . "$(dirname "$0")/lib.sh"
 
-pg_start
-API_LOG_LEVEL=info
-BS_API_ROLE=bs_api
-write_config "$(api_config)"
-"$BS_BIN" migrate >"$T/migrate.log" 2>&1 || fail "migrate: $(cat "$T/migrate.log")"
+pg_start_roles
 [ "$(psql -Atc "SELECT format('%s%s%s%s%s', rolsuper, rolcreaterole, rolcreatedb, rolbypassrls, rolcanlogin) FROM pg_roles WHERE rolname = 'bs_api'")" \
     = fffft ] || fail "bs_api: $(psql -Atc "SELECT * FROM pg_roles WHERE rolname = 'bs_api'")"
 [ "$(psql -Atc "SELECT count(*) FROM pg_class WHERE relowner = 'bs_api'::regrole")" = 0 ] || fail "bs_api owns something"

@@ -9,11 +9,7 @@
 # Idempotency-Key records still reaches every tenant. Prints the counts.
 . "$(dirname "$0")/lib.sh"
 
-pg_start
-API_LOG_LEVEL=info
-BS_API_ROLE=bs_api
-write_config "$(api_config)"
-"$BS_BIN" migrate >"$T/migrate.log" 2>&1 || fail "migrate: $(cat "$T/migrate.log")"
+pg_start_roles
 api_start
 nginx_start
 A=$("$BS_BIN" tenant create acme) || fail "tenant acme"

@@ -112,6 +112,25 @@ write_config() {
 	} >"$BS_CONF"
 }
 
+# db_ini [LINES]: the [database] section of the private cluster (as
+# $PGUSER), LINES added: for the config files of several "hosts".
+db_ini() {
+	printf '[database]\nhost = %s\nport = %s\nname = bootstack\nuser = %s\n%s\n' \
+	    "$PGHOST" "$PGPORT" "$PGUSER" "${1:-}"
+}
+
+# pg_start_roles: the private cluster, migrated, with $BS_CONF logging the
+# API in as its own role (BS_API_ROLE=bs_api, made by `bootstack migrate`,
+# which logs in as the owner), log_level info. Its output in
+# $T/migrate.log.
+pg_start_roles() {
+	pg_start
+	API_LOG_LEVEL=info
+	BS_API_ROLE=bs_api
+	write_config "$(api_config)"
+	"$BS_BIN" migrate >"$T/migrate.log" 2>&1 || fail "migrate: $(cat "$T/migrate.log")"
+}
+
 # Starts bootstack-api on $T/api.sock with $BS_CONF; waits for the socket.
 # Sets API_PID. Its log is $T/api.log.
 api_start() {
@@ -207,19 +226,28 @@ cert_file = $T/tls/server.pem
 key_file = $T/tls/server.key
 
 [nginx]
-conf_dir = $T/nginx/conf
-template_dir = $BS_TOP_BUILDDIR/nginx
+$(nginx_paths_ini "$T")
 listen_http = 127.0.0.1:$NGINX_HTTP_PORT
 listen_https = 127.0.0.1:$NGINX_HTTPS_PORT
 default_server = yes
-webroot = $T/www/acme
-ops_root = $T/www/ops
-htpasswd_file = $T/htpasswd
-access_log = $T/nginx-access.log
-error_log = $T/nginx-error.log
-test_command = nginx -t -q -c $T/nginx/nginx.conf
 reload_command = nginx -s reload -c $T/nginx/nginx.conf
 ${1:-}"
+}
+
+# nginx_paths_ini DIR: the [nginx] keys that put one nginx's files under
+# DIR (configuration in DIR/nginx, web roots in DIR/www, logs, htpasswd),
+# as nginx_main_conf and host_start expect them.
+nginx_paths_ini() {
+	cat <<INI
+conf_dir = $1/nginx/conf
+template_dir = $BS_TOP_BUILDDIR/nginx
+webroot = $1/www/acme
+ops_root = $1/www/ops
+htpasswd_file = $1/htpasswd
+access_log = $1/nginx-access.log
+error_log = $1/nginx-error.log
+test_command = nginx -t -q -c $1/nginx/nginx.conf
+INI
 }
 
 # nginx_main_conf FILE INCLUDE [PIDFILE]: a minimal main nginx.conf that
