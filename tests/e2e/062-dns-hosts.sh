@@ -21,12 +21,7 @@ pg_start
 host_conf() {
 	mkdir -p "$T/$1"
 	cat >"$T/$1.conf" <<CONF
-[database]
-host = $PGHOST
-port = $PGPORT
-name = bootstack
-user = $PGUSER
-
+$(db_ini)
 [dns]
 zone = example.test
 ttl = 300

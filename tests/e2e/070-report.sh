@@ -235,19 +235,8 @@ PY
 # everything.
 G=$T/gen
 mkdir -p "$G"
-cat >"$G/bootstack.conf" <<CONF
-[site]
-domain = bootstack.test
-subdomains = api www
-[api]
-log_file = $G/api.log
-[nginx]
-ops_root = $G/ops
-access_log = $G/access.log
-[report]
-state_dir = $G/state
-CONF
 gen() { python3 "$BS_TOP_SRCDIR/tests/e2e/report-gen.py" "$@"; }
+gen conf "$G" "$G/state" "$G/ops" >"$G/bootstack.conf" || fail "report-gen conf"
 gen gen "$G" 1 "$(date +%s)" >"$G/gen1.out" || fail "report-gen: $(cat "$G/gen1.out")"
 "$BS_BIN" -c "$G/bootstack.conf" report >"$G/run1.out" 2>&1 || fail "report (known content): $(cat "$G/run1.out")"
 grep -q '^report: 324 new lines (.*, 5 excluded), 15 problem events' "$G/run1.out" \

@@ -36,26 +36,8 @@ nlines=$(wc -l <"$G/access.log")
 host_conf() {
 	mkdir -p "$T/$1"
 	cat >"$T/$1.conf" <<CONF
-[database]
-host = $PGHOST
-port = $PGPORT
-name = bootstack
-user = $PGUSER
-job_lock = ${JOB_LOCK:-database}
-
-[site]
-domain = bootstack.test
-subdomains = api www
-
-[api]
-log_file = $G/api.log
-
-[nginx]
-ops_root = $T/$1/ops
-access_log = $G/access.log
-
-[report]
-state_dir = $T/$1/report
+$(db_ini "job_lock = ${JOB_LOCK:-database}")
+$(python3 "$BS_TOP_SRCDIR/tests/e2e/report-gen.py" conf "$G" "$T/$1/report" "$T/$1/ops")
 
 [acme]
 directory_url = https://127.0.0.1:1/dir

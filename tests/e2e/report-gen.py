@@ -4,6 +4,10 @@ overview, and the check of what `bootstack report` made of it.
 
     report-gen.py gen DIR ROUND NOW   append round 1 or 2 to DIR/access.log
                                       and DIR/api.log, record it in DIR/lines.json
+    report-gen.py conf DIR STATE OPS  print the bootstack.conf sections
+                                      ([site] [api] [nginx] [report]) of a
+                                      report over DIR's logs, state in
+                                      STATE, pages in OPS
     report-gen.py check DIR HOST...   compare DIR/ops/index.json (all hosts)
                                       and DIR/ops/hosts/HOST/index.json with
                                       the figures computed here from lines.json
@@ -230,8 +234,19 @@ def check(d, hosts):
     return bad
 
 
+def conf(d, state, ops):
+    """The configuration of a report over the logs gen() writes in d."""
+    print("[site]\ndomain = bootstack.test\nsubdomains = %s\n\n"
+          "[api]\nlog_file = %s/api.log\n\n"
+          "[nginx]\nops_root = %s\naccess_log = %s/access.log\n\n"
+          "[report]\nstate_dir = %s"
+          % (" ".join(h.split(".")[0] for h in HOSTS), d, ops, d, state))
+
+
 if __name__ == "__main__":
     if sys.argv[1] == "gen":
         gen(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]))
+    elif sys.argv[1] == "conf":
+        conf(sys.argv[2], sys.argv[3], sys.argv[4])
     else:
         sys.exit(1 if check(sys.argv[2], sys.argv[3:]) else 0)
