@@ -35,18 +35,11 @@ domain = bootstack.test
 ipv6 = no
 
 [nginx]
-conf_dir = $d/nginx/conf
-template_dir = $BS_TOP_BUILDDIR/nginx
+$(nginx_paths_ini "$d")
 listen_http = 127.0.0.1:$(free_port)
 listen_https = 127.0.0.1:$(free_port)
 metrics_listen = 127.0.0.1:${MP[$h]}
 metrics_allow = 192.0.2.10
-webroot = $d/www/acme
-ops_root = $d/www/ops
-htpasswd_file = $d/htpasswd
-access_log = $d/nginx-access.log
-error_log = $d/nginx-error.log
-test_command = nginx -t -q -c $d/nginx/nginx.conf
 INI
 	host_start "$h"
 	wait_for 50 curl -sf -o /dev/null "http://127.0.0.1:${MP[$h]}/metrics" \
