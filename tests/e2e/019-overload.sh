@@ -21,13 +21,17 @@ NGINX_LOCATION_EXTRA='fastcgi_param REQUEST_START $msec;'
 nginx_start
 wait_for 100 curl -sf -o /dev/null "$URL/readyz" || fail "not ready"
 
-# served: requests that do not wait are not shed
-ok=0
-for i in $(seq 1 20); do
-	[ "$(curl -s -o /dev/null -w '%{http_code}' "$URL/readyz")" = 200 ] && ok=$((ok + 1))
-done
-echo "# 019 unloaded: $ok of 20 answered 200" >&2
-[ "$ok" = 20 ] || fail "a request that did not wait was not served ($ok of 20)"
+# served WHEN: 20 requests one after the other, each must be answered 200
+# (requests that do not wait are not shed); prints the count.
+served() {
+	local i ok=0
+	for i in $(seq 1 20); do
+		[ "$(curl -s -o /dev/null -w '%{http_code}' "$URL/readyz")" = 200 ] && ok=$((ok + 1))
+	done
+	echo "# 019 $1: $ok of 20 answered 200" >&2
+	[ "$ok" = 20 ] || fail "$1: only $ok of 20 requests that did not wait were served"
+}
+served unloaded
 
 queued() { ss -xlH | awk -v p="$T/api.sock" '$5 == p { print $3 }'; }
 freeze() { for w in $(api_workers); do kill -STOP "$w"; done; }
@@ -74,10 +78,5 @@ echo "# 019 frozen: $q queued; of $N: 503 $shed (Retry-After $retry, problem+jso
 [ "$hz" = 200 ] || fail "/healthz queued behind frozen workers got $hz, not 200"
 grep -q '200' "$T/direct.out" || fail "a direct request without REQUEST_START was not served: $(cat "$T/direct.out")"
 
-ok=0
-for i in $(seq 1 20); do
-	[ "$(curl -s -o /dev/null -w '%{http_code}' "$URL/readyz")" = 200 ] && ok=$((ok + 1))
-done
-echo "# 019 after: $ok of 20 answered 200" >&2
-[ "$ok" = 20 ] || fail "after the burst, only $ok of 20 were served"
+served after
 pass
