@@ -7,13 +7,17 @@
 # Arguments: script names or numbers to run only those. Environment:
 #   BS_E2E_JOBS     scripts run at once (default: cores + 1; most scripts
 #                   spend their time waiting on servers). 1 = one by one.
-#   BS_E2E_LOGDIR   per-script logs (default BS_TOP_BUILDDIR/tests/e2e/logs);
-#                   a passing script's log is removed, a failing one's kept
+#   BS_E2E_LOGDIR   where the logs go (default BS_TOP_BUILDDIR/tests/e2e/logs):
+#                   each run writes its scripts' logs in a folder of its own,
+#                   run-DATE-PID, which LOGDIR/latest points to (two runs
+#                   from one build folder no longer clobber each other's
+#                   logs); a passing script's log is removed, a failing
+#                   one's kept, and a run that kept none removes its folder
 #   BS_SKIP_E2E=1   skip the suite (exit 77: "skipped" to automake)
 #
 # A script whose header holds the line "# e2e: alone" (it measures under
 # load) runs after the others, by itself. Scripts start longest first, by
-# the times of the previous run (LOGDIR/e2e-times), so the last ones to
+# the times of the previous runs (LOGDIR/e2e-times), so the last ones to
 # finish are short. After the scripts, one more check: the run left
 # nothing new under /etc, /var/lib, /var/log, /run (and no
 # /var/tmp/bootstack-*): every test keeps to its own folders.
@@ -24,11 +28,12 @@ if [ "${BS_SKIP_E2E:-}" = 1 ]; then
 fi
 here=$(cd "$(dirname "$0")" && pwd)
 top_build=${BS_TOP_BUILDDIR:-$(cd "$here/../.." && pwd)}
-logdir=${BS_E2E_LOGDIR:-$top_build/tests/e2e/logs}
-times=$logdir/e2e-times
+logbase=${BS_E2E_LOGDIR:-$top_build/tests/e2e/logs}
+times=$logbase/e2e-times
 jobs=${BS_E2E_JOBS:-$(( $(nproc) + 1 ))}
+logdir=$logbase/run-$(date +%Y%m%d-%H%M%S)-$$
 mkdir -p "$logdir" || exit 1
-rm -f "$logdir"/*.log
+ln -sfn "$(basename "$logdir")" "$logbase/latest"
 
 # The host's folders a test must not leave anything in, as a sorted list.
 # Noise of the system itself (package manager, journal, other sessions) is
@@ -72,14 +77,14 @@ pass=0
 failn=0
 failed=""
 declare -A pid_name=() pid_start=()
-: >"$times.new"
+: >"$times.new.$$"
 
 # Reports the script that ran as pid $1 and exited with $2.
 report() {
 	local name=${pid_name[$1]} rc=$2 secs=$(( $(date +%s) - ${pid_start[$1]} ))
 	local log=$logdir/${name%.sh}.log
 	unset "pid_name[$1]" "pid_start[$1]"
-	printf '%s %s\n' "$name" "$secs" >>"$times.new"
+	printf '%s %s\n' "$name" "$secs" >>"$times.new.$$"
 	if [ "$rc" = 0 ] && grep -q "^ok - $name" "$log"; then
 		pass=$((pass + 1))
 		grep -E '^(ok|# )' "$log"
@@ -119,7 +124,15 @@ for name in "${alone[@]}"; do
 	start "$name"
 	reap
 done
-mv -f "$times.new" "$times"
+# This run's times, and the others' from before (a run of some scripts
+# keeps the times of the rest).
+{ cat "$times.new.$$"; cat "$times" 2>/dev/null; } | awk '!seen[$1]++' >"$times.tmp.$$"
+mv -f "$times.tmp.$$" "$times"
+rm -f "$times.new.$$"
+# Nothing kept: no folder left (and no latest pointing at it).
+if rmdir "$logdir" 2>/dev/null && [ "$(readlink "$logbase/latest")" = "$(basename "$logdir")" ]; then
+	rm -f "$logbase/latest"
+fi
 
 # Nothing of the run is left on the host.
 host_paths >"$before.after"
