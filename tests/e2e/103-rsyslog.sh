@@ -128,6 +128,7 @@ traffic a & TA=$!
 traffic b & TB=$!
 at_exit "kill $TA $TB"
 sleep 3
+a_before=$(wc -l <"$T/a/sent")
 rsyslog_stop lh
 a_down=$(wc -l <"$T/a/sent")
 down_at=$(( a_down + $(wc -l <"$T/b/sent") ))
@@ -199,13 +200,14 @@ done
 # every line. Host a's was restarted during it: every line but what RELP
 # had sent into the connection in the instant the log host went away
 # (unacknowledged, kept in rsyslog's memory, not its queue: rsyslog issue
-# 2610), i.e. the lines of the request(s) made in the second after that.
+# 2610), i.e. the lines of the request(s) made in the second around that
+# (imfile reads a line a moment after nginx writes it).
 [ "$(lost b)" = 0 ] || fail "host b: $(lost b) lines lost"
 # The request number of each lost line (by the request id both carry).
 while read -r id; do
 	i=$(sed -n "s/.*\"bs103-a-\([0-9]*\)\".* $id\$/\1/p" "$T/a/nginx-access.log")
-	[ -n "$i" ] && [ "$i" -gt "$a_down" ] && [ "$i" -le $((a_down + 4)) ] \
-	    || fail "host a: lost a line of request ${i:-?} ($id); the log host went away after request $a_down"
+	[ -n "$i" ] && [ "$i" -ge $((a_before - 1)) ] && [ "$i" -le $((a_down + 4)) ] \
+	    || fail "host a: lost a line of request ${i:-?} ($id); the log host went away during requests $a_before-$a_down"
 done < <({ comm -23 <(sort -u "$T/a/nginx-access.log") <(sort -u "$T/lh/log/hosts/host-a/nginx-access.log") \
 	| sed -n 's/.* \([0-9a-f]\{32\}\)$/\1/p'
     comm -23 <(sort -u "$T/a/api.log") <(sort -u "$T/lh/log/hosts/host-a/api.log") \
@@ -213,7 +215,7 @@ done < <({ comm -23 <(sort -u "$T/a/nginx-access.log") <(sort -u "$T/lh/log/host
 [ "$(missing a nginx-error.log)" = 0 ] || fail "host a: nginx error lines lost"
 [ "$(lost a)" = "$(( $(missing a nginx-access.log) + $(missing a api.log) ))" ] || fail "host a: lost lines unaccounted"
 echo "# host a (forwarder restarted during the outage): $(lost a) line(s) lost, all of what was in" \
-    "flight when the log host went away (after request $a_down); host b: 0 lost"
+    "flight when the log host went away (during requests $a_before-$a_down); host b: 0 lost"
 # The merged file is nginx's format: GoAccess reads every line.
 LHC=$T/lh/bootstack.conf
 cat >"$LHC" <<INI
