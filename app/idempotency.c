@@ -1,12 +1,20 @@
 /*
  * idempotency.c: replayable POSTs; see idempotency.h.
  *
- * The claim is an INSERT ... ON CONFLICT DO UPDATE that only overwrites an
- * expired record, run inside the transaction that does the work. Two
- * concurrent requests with one key therefore serialise on the row lock:
- * the second waits for the first to commit and then replays its answer,
- * or, if the first rolled back, claims the key itself. Expired records are
- * purged by each worker at most every IDEMPOTENCY_PURGE_MS.
+ * Two round trips (lib/db.h, db_run_steps): BEGIN, the tenant, the look-up
+ * of the key and the write's statement go in one; the statement runs
+ * whether or not the key is known, since waiting for the look-up first
+ * would cost a round trip more. A known key's transaction is rolled back
+ * (the write undone) and its record replayed. Else the answer is recorded
+ * by a plain INSERT and committed in the second: the record of a key
+ * exists only together with the work it answers. Two concurrent requests
+ * with one key both miss the look-up; the second's INSERT waits on the
+ * first's uncommitted record and then fails (unique violation: the one
+ * ERROR line PostgreSQL logs for it), so it rolls back and replays the
+ * first's answer, or, if the first rolled back, records its own. A record
+ * older than 24 hours is deleted in the second round trip, just before
+ * the INSERT; all expired records are purged by each worker at most every
+ * IDEMPOTENCY_PURGE_MS.
  */
 #include "autoconf.h"
 
@@ -27,28 +35,25 @@
 #define IDEMPOTENCY_KEY_MAX	255
 #define IDEMPOTENCY_PURGE_MS	(10 * 60 * 1000)
 
-const struct db_stmt idempotency_stmt_claim = {
-	"idem_claim",
-	"INSERT INTO idempotency_keys (tenant_id, key, request_sha256) "
-	"VALUES ($1, $2, decode($3, 'hex')) "
-	"ON CONFLICT (tenant_id, key) DO UPDATE SET "
-	"request_sha256 = EXCLUDED.request_sha256, status_code = NULL, "
-	"response_headers = NULL, response_body = NULL, created_at = now() "
-	"WHERE idempotency_keys.created_at < now() - interval '24 hours' "
-	"RETURNING 1",
-	3, 0
-};
 const struct db_stmt idempotency_stmt_get = {
 	"idem_get",
 	"SELECT encode(request_sha256, 'hex'), status_code, response_headers, "
-	"response_body FROM idempotency_keys WHERE tenant_id = $1 AND key = $2",
+	"response_body FROM idempotency_keys WHERE tenant_id = $1 AND key = $2 "
+	"AND created_at >= now() - interval '24 hours'",
 	2, 0
 };
-const struct db_stmt idempotency_stmt_store = {
-	"idem_store",
-	"UPDATE idempotency_keys SET status_code = $3, response_headers = $4, "
-	"response_body = $5 WHERE tenant_id = $1 AND key = $2",
-	5, 0
+const struct db_stmt idempotency_stmt_expire = {
+	"idem_expire",
+	"DELETE FROM idempotency_keys WHERE tenant_id = $1 AND key = $2 "
+	"AND created_at < now() - interval '24 hours'",
+	2, 0
+};
+const struct db_stmt idempotency_stmt_record = {
+	"idem_record",
+	"INSERT INTO idempotency_keys (tenant_id, key, request_sha256, "
+	"status_code, response_headers, response_body) "
+	"VALUES ($1, $2, decode($3, 'hex'), $4, $5, $6)",
+	6, 0
 };
 const struct db_stmt idempotency_stmt_purge = {
 	"idem_purge",
@@ -177,16 +182,20 @@ idempotency_replay(struct http_req *r, PGresult *res)
 	    PQgetvalue(res, 0, 3), (size_t)PQgetlength(res, 0, 3)));
 }
 
-/* Ends the open transaction; a failed COMMIT is an outage. */
-static enum st
-idempotency_end(struct api *api, const char *sql)
+/*
+ * Ends the transaction a failed batch left open (or in error), if the
+ * connection still has one.
+ */
+static void
+idempotency_rollback(struct api *api)
 {
+	PGconn		*c = db_conn(api->db);
 	PGresult	*res = NULL;
-	enum st		 st;
 
-	st = db_exec(api->db, sql, 0, NULL, &res);
+	if (c == NULL || PQtransactionStatus(c) == PQTRANS_IDLE)
+		return;
+	(void)db_exec(api->db, "ROLLBACK", 0, NULL, &res);
 	PQclear(res);
-	return (st);
 }
 
 /* Purges expired keys, at most every IDEMPOTENCY_PURGE_MS per worker. */
@@ -205,80 +214,148 @@ idempotency_purge(struct api *api)
 	PQclear(res);
 }
 
-/* See idempotency.h. */
-enum st
-idempotency_run(struct http_req *r, enum st (*handler)(struct http_req *))
+/*
+ * A known key (res: its record, the look-up's row, or none if it went
+ * meanwhile): its answer replayed, or a refusal.
+ */
+static enum st
+idempotency_known(struct http_req *r, PGresult *res, const char *hash)
+{
+	if (PQntuples(res) != 1 || PQgetisnull(res, 0, 1))
+		return (http_fail(r, ST_CONFLICT, "a request with this "
+		    "Idempotency-Key is still being processed"));
+	if (strcmp(PQgetvalue(res, 0, 0), hash) != 0)
+		return (http_fail(r, ST_UNPROCESSABLE, "this "
+		    "Idempotency-Key was used with a different request"));
+	return (idempotency_replay(r, res));
+}
+
+/*
+ * Another request recorded the key after the look-up: rolls back (the
+ * write undone) and answers from its record, in one round trip.
+ */
+static enum st
+idempotency_raced(struct http_req *r, const char *const *params,
+    const char *hash)
 {
 	struct api	*api = r->app;
 	struct auth	*who = r->auth;
-	const char	*params[5];
-	char		 key[IDEMPOTENCY_KEY_MAX + 1], hash[65], code[8];
-	json_object	*hdrs = NULL;
-	PGresult	*res = NULL;
-	int		 open = 0;
+	struct db_step	 s[3] = {
+		{ .sql = "ROLLBACK" },
+		{ .tenant = who->tenant },
+		{ .stmt = &idempotency_stmt_get, .params = params }
+	};
 	enum st		 st;
 
-	switch (idempotency_key(r, key)) {
-	case 0:
-		return (handler(r));
-	case -1:
+	if ((st = db_run_steps(api->db, s, 3)) != ST_OK)
+		return (st);
+	PQclear(s[0].res);
+	PQclear(s[1].res);
+	st = idempotency_known(r, s[2].res, hash);
+	PQclear(s[2].res);
+	return (st);
+}
+
+/*
+ * Records r's answer under the key and commits, in one round trip (an
+ * expired record of the key deleted first). ST_CONFLICT: another request
+ * recorded the key meanwhile.
+ */
+static enum st
+idempotency_record(struct http_req *r, const char **params)
+{
+	struct api	*api = r->app;
+	json_object	*hdrs;
+	char		 code[8];
+	struct db_step	 s[3] = {
+		{ .stmt = &idempotency_stmt_expire, .params = params },
+		{ .stmt = &idempotency_stmt_record, .params = params },
+		{ .sql = "COMMIT" }
+	};
+	enum st		 st;
+	int		 i;
+
+	if ((hdrs = idempotency_headers(r)) == NULL)
+		return (ST_NOMEM);
+	snprintf(code, sizeof(code), "%d", r->status);
+	params[3] = code;
+	params[4] = json_object_to_json_string_ext(hdrs, JSON_C_TO_STRING_PLAIN);
+	params[5] = buf_str(&r->out);
+	if ((st = db_run_steps(api->db, s, 3)) == ST_OK)
+		for (i = 0; i < 3; i++)
+			PQclear(s[i].res);
+	json_object_put(hdrs);
+	return (st);
+}
+
+/*
+ * See idempotency.h. With a key, two round trips: BEGIN, the tenant, the
+ * look-up and the write's statement in one, then the record of the answer
+ * and COMMIT, or, for a known key, ROLLBACK.
+ */
+enum st
+idempotency_run(struct http_req *r, const struct idempotency_write *w)
+{
+	struct api		*api = r->app;
+	struct auth		*who = r->auth;
+	const struct db_stmt	*stmt = NULL;
+	const char		*params[6], *wparams[IDEMPOTENCY_PARAMS] = { 0 };
+	char			 key[IDEMPOTENCY_KEY_MAX + 1], hash[65];
+	json_object		*keep = NULL;
+	PGresult		*res = NULL;
+	struct db_step		 s[4] = {
+		{ .sql = "BEGIN" },
+		{ .tenant = who->tenant },
+		{ .stmt = &idempotency_stmt_get, .params = params },
+		{ .params = wparams }
+	};
+	int			 has;
+	enum st			 st;
+
+	if ((has = idempotency_key(r, key)) == -1)
 		return (ST_BADREQ);
+	if ((st = w->prepare(r, &stmt, wparams, &keep)) != ST_OK)
+		goto out;
+	if (!has) {
+		st = db_run_tenant(api->db, who->tenant, stmt, wparams, &res);
+		st = w->answer(r, st, res);
+		goto out;
 	}
 	if ((st = idempotency_hash(r, hash)) != ST_OK)
-		return (st);
+		goto out;
 	idempotency_purge(api);
 
-	if ((st = idempotency_end(api, "BEGIN")) != ST_OK)
-		goto out;
-	open = 1;
 	params[0] = who->tenant;
 	params[1] = key;
 	params[2] = hash;
-	if ((st = db_run_tenant(api->db, who->tenant,
-	    &idempotency_stmt_claim, params, &res)) != ST_OK)
+	s[3].stmt = stmt;
+	if ((st = db_run_steps(api->db, s, 4)) != ST_OK) {
+		idempotency_rollback(api);
+		st = w->answer(r, st, NULL);
 		goto out;
-	if (PQntuples(res) == 0) {
+	}
+	PQclear(s[0].res);
+	PQclear(s[1].res);
+	res = s[3].res;
+	if (PQntuples(s[2].res) > 0) {
 		/* Known key: replay, or refuse another request under it. */
-		PQclear(res);
-		res = NULL;
-		st = db_run_tenant(api->db, who->tenant,
-		    &idempotency_stmt_get, params, &res);
-		if (st != ST_OK)
-			goto out;
-		if (PQntuples(res) != 1 || PQgetisnull(res, 0, 1))
-			st = http_fail(r, ST_CONFLICT, "a request with this "
-			    "Idempotency-Key is still being processed");
-		else if (strcmp(PQgetvalue(res, 0, 0), hash) != 0)
-			st = http_fail(r, ST_UNPROCESSABLE, "this "
-			    "Idempotency-Key was used with a different request");
-		else
-			st = idempotency_replay(r, res);
+		idempotency_rollback(api);
+		st = idempotency_known(r, s[2].res, hash);
+		PQclear(s[2].res);
 		goto out;
 	}
-	PQclear(res);
-	res = NULL;
-
-	if ((st = handler(r)) != ST_OK)
-		goto out;
-	if ((hdrs = idempotency_headers(r)) == NULL) {
-		st = ST_NOMEM;
-		goto out;
+	PQclear(s[2].res);
+	if ((st = w->answer(r, ST_OK, res)) == ST_OK &&
+	    (st = idempotency_record(r, params)) == ST_CONFLICT) {
+		buf_reset(&r->headers);		/* the answer not sent */
+		st = idempotency_raced(r, params, hash);
 	}
-	snprintf(code, sizeof(code), "%d", r->status);
-	params[2] = code;
-	params[3] = json_object_to_json_string_ext(hdrs, JSON_C_TO_STRING_PLAIN);
-	params[4] = buf_str(&r->out);
-	if ((st = db_run_tenant(api->db, who->tenant,
-	    &idempotency_stmt_store, params, &res)) != ST_OK)
-		goto out;
-	open = 0;
-	st = idempotency_end(api, "COMMIT");
+	if (st != ST_OK)
+		idempotency_rollback(api);
 out:
-	if (open)
-		(void)idempotency_end(api, "ROLLBACK");
 	if (st != ST_OK && st_http(st) >= 500 && r->detail[0] == '\0')
 		http_fail(r, st, "the database is unavailable");
-	json_object_put(hdrs);
+	json_object_put(keep);
 	PQclear(res);
 	return (st);
 }

@@ -971,3 +971,126 @@ db_run_tenant(struct db *db, const char *tenant, const struct db_stmt *stmt,
 	}
 	return (st);
 }
+
+/*
+ * db_await for db_run_steps: sends what libpq holds, then reads the
+ * results of n steps up to the pipeline's sync: step i's first result
+ * into steps[i].res when it succeeded, the first failure into *fail. 0, or
+ * -1 when the time ran out (the connection is then unusable: the caller
+ * drops it).
+ */
+static int
+db_await_steps(struct db *db, long long until, struct db_step *steps, int n,
+    PGresult **fail)
+{
+	PGconn		*c = db->conn;
+	PGresult	*r;
+	int		 fd = PQsocket(c), rc, i = 0;
+
+	*fail = NULL;
+	if ((rc = db_flush(c, until)) != 1)
+		return (rc);
+	for (;;) {
+		while (PQisBusy(c)) {
+			if (db_wait(fd, POLLIN, until) == 0)
+				return (-1);
+			if (!PQconsumeInput(c))
+				return (0);
+		}
+		if ((r = PQgetResult(c)) == NULL) {
+			if (PQstatus(c) != CONNECTION_OK || ++i > n)
+				return (0);	/* the end of step i-1's results */
+			continue;
+		}
+		switch (PQresultStatus(r)) {
+		case PGRES_PIPELINE_SYNC:
+			PQclear(r);
+			return (0);
+		case PGRES_TUPLES_OK:
+		case PGRES_COMMAND_OK:
+			if (i < n && steps[i].res == NULL) {
+				steps[i].res = r;
+				continue;
+			}
+			break;
+		case PGRES_PIPELINE_ABORTED:
+			break;		/* skipped after the failure */
+		default:
+			if (*fail == NULL) {
+				*fail = r;
+				continue;
+			}
+			break;
+		}
+		PQclear(r);
+	}
+}
+
+/* Sends one step of db_run_steps; 1 when libpq took it. */
+static int
+db_send_step(struct db *db, const struct db_step *s)
+{
+	static const char	 set_sql[] =
+	    "SELECT set_config('bootstack.tenant_id', $1, true)";
+
+	if (s->tenant != NULL)
+		return (PQsendQueryParams(db->conn, set_sql, 1, NULL,
+		    &s->tenant, NULL, NULL, 0));
+	if (s->stmt != NULL)
+		return (PQsendQueryPrepared(db->conn, s->stmt->name,
+		    s->stmt->nparams, s->params, NULL, NULL, 0));
+	return (PQsendQueryParams(db->conn, s->sql, 0, NULL, NULL, NULL,
+	    NULL, 0));
+}
+
+/* See db.h. */
+enum st
+db_run_steps(struct db *db, struct db_step *steps, int n)
+{
+	PGresult	*fail = NULL, *none = NULL;
+	const char	*what = NULL;
+	long long	 now;
+	enum st		 st;
+	int		 i, ok, rc = 0;
+
+	for (i = 0; i < n; i++) {
+		steps[i].res = NULL;
+		if (steps[i].stmt != NULL && what == NULL)
+			what = steps[i].stmt->name;	/* names the wait */
+	}
+	if ((st = db_ready(db)) != ST_OK)
+		return (st);
+	now = clock_ms();
+	DB_WATCH(db, what != NULL ? what : "exec");
+	ok = PQenterPipelineMode(db->conn) == 1;
+	for (i = 0; ok && i < n; i++)
+		ok = db_send_step(db, &steps[i]) == 1;
+	if (ok && PQpipelineSync(db->conn) == 1)
+		rc = db_await_steps(db, db_stmt_until(db, now), steps, n, &fail);
+	DB_WATCH(db, NULL);
+	if (rc == -1) {
+		PQclear(fail);
+		st = db_timed_out(db, now);
+	} else if (db->conn != NULL && PQexitPipelineMode(db->conn) != 1) {
+		st = db_result(db, NULL, &none);	/* left half-read */
+		db_disconnect(db);
+		PQclear(fail);
+	} else {
+		for (i = 0; i < n && fail == NULL; i++)
+			if (steps[i].res == NULL)
+				break;
+		if (fail != NULL || i < n)
+			st = db_result(db, fail, &none);
+		else {
+			db->sqlstate[0] = '\0';
+			db->last_ok = 1;
+			return (ST_OK);
+		}
+	}
+	for (i = 0; i < n; i++) {
+		PQclear(steps[i].res);
+		steps[i].res = NULL;
+	}
+	PQclear(none);
+	return (st == ST_OK || st == ST_TIMEOUT ? ST_UNAVAILABLE : st);
+}

@@ -154,6 +154,31 @@ enum st		 db_exec(struct db *, const char *sql, int nparams,
 enum st		 db_run_tenant(struct db *, const char *tenant,
 		    const struct db_stmt *, const char *const *params,
 		    PGresult **res);
+/*
+ * One statement of a db_run_steps() batch: a prepared statement and its
+ * parameters (stmt), or a text without parameters (sql: BEGIN, COMMIT,
+ * ROLLBACK), or, with tenant set, db_run_tenant's setting of the tenant,
+ * which lasts until the transaction ends. res is the result (the caller
+ * PQclear()s it; NULL when the batch failed).
+ */
+struct db_step {
+	const struct db_stmt	*stmt;
+	const char *const	*params;
+	const char		*sql;
+	const char		*tenant;
+	PGresult		*res;
+};
+/*
+ * Sends steps[0..n) in one round trip (libpq pipeline mode, one sync at
+ * the end) and reads every answer: a handler's statements that would
+ * otherwise wait for each other. ST_OK when each succeeded, else the status
+ * of the first that failed (as db_run's; PostgreSQL skips those after it)
+ * and every res NULL. Without a BEGIN the steps are one implicit
+ * transaction; after a BEGIN it stays open past the batch, to be ended by
+ * a later batch or db_exec (after a failure, by ROLLBACK). Never resent on
+ * a fresh connection: a lost connection gives ST_UNAVAILABLE.
+ */
+enum st		 db_run_steps(struct db *, struct db_step *, int n);
 /* The SQLSTATE of the last failed statement, "" if none. */
 const char	*db_sqlstate(const struct db *);
 

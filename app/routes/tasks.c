@@ -553,37 +553,39 @@ out:
 	return (st);
 }
 
-/*
- * Inserts the task of a validated POST body; used directly and through
- * the idempotency layer. Leaves the answer in r.
- */
+/* POST's statement: the task of a valid body, for the key's tenant. */
 static enum st
-tasks_insert(struct http_req *r)
+tasks_insert_prepare(struct http_req *r, const struct db_stmt **stmt,
+    const char **params, json_object **keep)
 {
 	struct auth	*who = r->auth;
-	json_object	*body = NULL;
-	const char	*params[4];
-	PGresult	*res = NULL;
 	enum st		 st;
 
-	if ((st = tasks_body(r, 0, &body)) != ST_OK)
+	if ((st = tasks_body(r, 0, keep)) != ST_OK)
 		return (st);
+	*stmt = &tasks_stmt_insert;
 	params[0] = who->tenant;
-	params[1] = jsonutil_get_str(body, "title");
-	params[2] = jsonutil_get_str(body, "status");
-	params[3] = jsonutil_get_str(body, "due");
-	if ((st = tasks_q(r, &tasks_stmt_insert, params, &res)) != ST_OK) {
-		st = http_fail(r, st, "creating the task failed");
-		goto out;
-	}
+	params[1] = jsonutil_get_str(*keep, "title");
+	params[2] = jsonutil_get_str(*keep, "status");
+	params[3] = jsonutil_get_str(*keep, "due");
+	return (ST_OK);
+}
+
+/* POST's answer: 201 with the task and its Location. */
+static enum st
+tasks_insert_answer(struct http_req *r, enum st st, PGresult *res)
+{
+	if (st != ST_OK)
+		return (http_fail(r, st, "creating the task failed"));
 	st = http_set_header(r, "Location", "/v1/tasks/%s", PQgetvalue(res, 0, 0));
 	if (st == ST_OK)
 		st = tasks_reply_row(r, 201, res);
-out:
-	json_object_put(body);
-	PQclear(res);
 	return (st);
 }
+
+static const struct idempotency_write tasks_insert = {
+	tasks_insert_prepare, tasks_insert_answer
+};
 
 /* POST /v1/tasks (Idempotency-Key honoured) */
 static enum st
@@ -600,7 +602,7 @@ tasks_create(struct http_req *r)
 	case 412:
 		return (ST_PRECOND);
 	}
-	return (idempotency_run(r, tasks_insert));
+	return (idempotency_run(r, &tasks_insert));
 }
 
 /*
