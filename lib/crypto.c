@@ -7,6 +7,10 @@
  * function that made it; nothing is cached. Private key bytes that pass
  * through memory (PEM text) are cleansed before they are freed.
  *
+ * Sealing (crypto_seal/crypto_open) is AES-256-GCM through EVP_CIPHER:
+ * a fresh random nonce per seal (RAND_bytes), the tag checked before any
+ * plaintext is handed out.
+ *
  * Caveats: ECDSA signatures are converted from OpenSSL's DER ECDSA-Sig to
  * the fixed-size r||s JWS needs (RFC 7518 section 3.4); forgetting the
  * padding of a short r or s is the classic bug, hence BN_bn2binpad. JWK
@@ -41,6 +45,7 @@
 #include <openssl/err.h>
 #include <openssl/hmac.h>
 #include <openssl/pem.h>
+#include <openssl/rand.h>
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
@@ -1140,5 +1145,102 @@ out:
 	SSL_CTX_free(ctx);
 	(void)close(fd);
 	ERR_clear_error();
+	return (rc);
+}
+
+/* See crypto.h. */
+int
+crypto_seal(const unsigned char *key, const char *aad, const void *in,
+    size_t len, unsigned char **out, size_t *outlen, char **cause)
+{
+	EVP_CIPHER_CTX	*ctx = NULL;
+	unsigned char	*buf = NULL, *nonce;
+	int		 n, rc = -1;
+
+	*cause = NULL;
+	*out = NULL;
+	*outlen = 0;
+	if (len > INT_MAX - CRYPTO_SEAL_OVERHEAD)
+		return (cause_set(cause, "seal: %zu bytes is too much", len));
+	if ((buf = malloc(len + CRYPTO_SEAL_OVERHEAD)) == NULL)
+		return (cause_set(cause, "out of memory"));
+	buf[0] = CRYPTO_SEAL_VERSION;
+	nonce = buf + 1;
+	if (RAND_bytes(nonce, CRYPTO_SEAL_NONCE) != 1 ||
+	    (ctx = EVP_CIPHER_CTX_new()) == NULL ||
+	    EVP_EncryptInit_ex(ctx, EVP_aes_256_gcm(), NULL, key, nonce) != 1 ||
+	    EVP_EncryptUpdate(ctx, NULL, &n, (const unsigned char *)aad,
+	    (int)strlen(aad)) != 1 ||
+	    EVP_EncryptUpdate(ctx, buf + 1 + CRYPTO_SEAL_NONCE, &n, in,
+	    (int)len) != 1 || (size_t)n != len ||
+	    EVP_EncryptFinal_ex(ctx, buf + 1 + CRYPTO_SEAL_NONCE + n,
+	    &n) != 1 || n != 0 ||
+	    EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_GET_TAG, CRYPTO_SEAL_TAG,
+	    buf + 1 + CRYPTO_SEAL_NONCE + len) != 1) {
+		crypto_fail(cause, "seal: AES-256-GCM failed");
+		goto out;
+	}
+	*out = buf;
+	*outlen = len + CRYPTO_SEAL_OVERHEAD;
+	buf = NULL;
+	rc = 0;
+out:
+	EVP_CIPHER_CTX_free(ctx);
+	free(buf);
+	return (rc);
+}
+
+/* See crypto.h. */
+int
+crypto_open(const unsigned char *key, const char *aad, const unsigned char *in,
+    size_t len, unsigned char **out, size_t *outlen, char **cause)
+{
+	EVP_CIPHER_CTX	*ctx = NULL;
+	unsigned char	*buf = NULL, tag[CRYPTO_SEAL_TAG];
+	size_t		 ctlen;
+	int		 n, rc = -1;
+
+	*cause = NULL;
+	*out = NULL;
+	*outlen = 0;
+	if (len < CRYPTO_SEAL_OVERHEAD || len > INT_MAX)
+		return (cause_set(cause, "sealed value of %zu bytes: too "
+		    "short", len));
+	if (in[0] != CRYPTO_SEAL_VERSION)
+		return (cause_set(cause, "sealed value of version %u: not "
+		    "%d", in[0], CRYPTO_SEAL_VERSION));
+	ctlen = len - CRYPTO_SEAL_OVERHEAD;
+	memcpy(tag, in + len - CRYPTO_SEAL_TAG, sizeof(tag));
+	if ((buf = malloc(ctlen + 1)) == NULL)
+		return (cause_set(cause, "out of memory"));
+	if ((ctx = EVP_CIPHER_CTX_new()) == NULL ||
+	    EVP_DecryptInit_ex(ctx, EVP_aes_256_gcm(), NULL, key,
+	    in + 1) != 1 ||
+	    EVP_DecryptUpdate(ctx, NULL, &n, (const unsigned char *)aad,
+	    (int)strlen(aad)) != 1 ||
+	    EVP_DecryptUpdate(ctx, buf, &n, in + 1 + CRYPTO_SEAL_NONCE,
+	    (int)ctlen) != 1 ||
+	    EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_TAG, CRYPTO_SEAL_TAG,
+	    tag) != 1) {
+		crypto_fail(cause, "open: AES-256-GCM failed");
+		goto out;
+	}
+	if (EVP_DecryptFinal_ex(ctx, buf + n, &n) != 1) {
+		/* The tag: another key, another aad, or a changed byte. */
+		ERR_clear_error();
+		cause_set(cause, "the sealed value does not open with this "
+		    "key (wrong key, another name, or changed)");
+		goto out;
+	}
+	buf[ctlen] = '\0';
+	*out = buf;
+	*outlen = ctlen;
+	buf = NULL;
+	rc = 0;
+out:
+	EVP_CIPHER_CTX_free(ctx);
+	if (buf != NULL)
+		OPENSSL_cleanse(buf, ctlen);
+	free(buf);
 	return (rc);
 }

@@ -6,7 +6,8 @@
  * Standards: JWS (RFC 7515: ES256/ES384 signatures are the raw r||s
  * concatenation, not DER), JWK (RFC 7517/7518), JWK thumbprint (RFC 7638),
  * ACME's use of them (RFC 8555 sections 6.2, 7.4), the ARI certificate id
- * (RFC 9773 section 4.1).
+ * (RFC 9773 section 4.1); and sealing a secret for storage (AES-256-GCM,
+ * NIST SP 800-38D), for certificate keys kept in the database.
  *
  * Keys are EVP_PKEY objects the caller owns (EVP_PKEY_free, NULL-safe).
  * Every function that can fail takes char **cause: set to NULL at entry, to
@@ -152,5 +153,30 @@ int		 crypto_chain_check(const char *pem, size_t len, EVP_PKEY *,
  */
 int		 crypto_chain_has_issuer(const char *pem, size_t len,
 		    const char *cn);
+
+/*
+ * Sealed secrets: AES-256-GCM with a random 96-bit nonce, the aad text
+ * (what the secret belongs to, e.g. a certificate's name) authenticated
+ * with it, so a sealed value moved to another name fails to open. The
+ * sealed form is CRYPTO_SEAL_VERSION, the nonce, the ciphertext, the
+ * 16-byte tag.
+ */
+#define CRYPTO_SEAL_KEY		32	/* bytes of the key */
+#define CRYPTO_SEAL_VERSION	1
+#define CRYPTO_SEAL_NONCE	12
+#define CRYPTO_SEAL_TAG		16
+#define CRYPTO_SEAL_OVERHEAD	(1 + CRYPTO_SEAL_NONCE + CRYPTO_SEAL_TAG)
+/* Seals in (len bytes) into *out (caller frees), *outlen. 0 or -1. */
+int		 crypto_seal(const unsigned char *key, const char *aad,
+		    const void *in, size_t len, unsigned char **out,
+		    size_t *outlen, char **cause);
+/*
+ * Opens what crypto_seal made under the same key and aad into *out
+ * (caller cleanses and frees; NUL-terminated, not counted in *outlen).
+ * A wrong key, another aad or any changed byte: -1 with *cause.
+ */
+int		 crypto_open(const unsigned char *key, const char *aad,
+		    const unsigned char *in, size_t len, unsigned char **out,
+		    size_t *outlen, char **cause);
 
 #endif

@@ -679,6 +679,97 @@ START_TEST(test_tls_peer_reads)
 }
 END_TEST
 
+/* Seal and open: a round trip, and every way to break it fails. */
+START_TEST(test_seal)
+{
+	unsigned char	 key[CRYPTO_SEAL_KEY], key2[CRYPTO_SEAL_KEY];
+	unsigned char	*a = NULL, *b = NULL, *pt = NULL;
+	static const char msg[] = "-----BEGIN PRIVATE KEY-----\nsecret\n";
+	char		*cause = NULL;
+	size_t		 alen, blen, ptlen, i;
+
+	memset(key, 7, sizeof(key));
+	memset(key2, 7, sizeof(key2));
+	key2[31] ^= 1;
+	ck_assert_int_eq(crypto_seal(key, "www", msg, strlen(msg), &a, &alen,
+	    &cause), 0);
+	ck_assert_uint_eq(alen, strlen(msg) + CRYPTO_SEAL_OVERHEAD);
+	ck_assert_int_eq(crypto_seal(key, "www", msg, strlen(msg), &b, &blen,
+	    &cause), 0);
+	/* a fresh nonce each time */
+	ck_assert_int_ne(memcmp(a, b, alen), 0);
+	ck_assert_int_eq(crypto_open(key, "www", a, alen, &pt, &ptlen,
+	    &cause), 0);
+	ck_assert_uint_eq(ptlen, strlen(msg));
+	ck_assert_str_eq((char *)pt, msg);
+	free(pt);
+	/* another key, another name: refused */
+	ck_assert_int_eq(crypto_open(key2, "www", a, alen, &pt, &ptlen,
+	    &cause), -1);
+	ck_assert_ptr_null(pt);
+	ck_assert_ptr_nonnull(strstr(cause, "does not open"));
+	free(cause);
+	ck_assert_int_eq(crypto_open(key, "api", a, alen, &pt, &ptlen,
+	    &cause), -1);
+	free(cause);
+	/* every single flipped bit, in the nonce, the text or the tag */
+	for (i = 1; i < alen; i++) {
+		a[i] ^= 0x10;
+		ck_assert_int_eq(crypto_open(key, "www", a, alen, &pt, &ptlen,
+		    &cause), -1);
+		ck_assert_ptr_null(pt);
+		free(cause);
+		a[i] ^= 0x10;
+	}
+	/* cut short, unknown version */
+	ck_assert_int_eq(crypto_open(key, "www", a, alen - 1, &pt, &ptlen,
+	    &cause), -1);
+	free(cause);
+	ck_assert_int_eq(crypto_open(key, "www", a, CRYPTO_SEAL_OVERHEAD - 1,
+	    &pt, &ptlen, &cause), -1);
+	free(cause);
+	a[0] = 2;
+	ck_assert_int_eq(crypto_open(key, "www", a, alen, &pt, &ptlen,
+	    &cause), -1);
+	ck_assert_ptr_nonnull(strstr(cause, "version 2"));
+	free(cause);
+	/* an empty secret seals too */
+	free(b);
+	ck_assert_int_eq(crypto_seal(key, "", "", 0, &b, &blen, &cause), 0);
+	ck_assert_int_eq(crypto_open(key, "", b, blen, &pt, &ptlen, &cause), 0);
+	ck_assert_uint_eq(ptlen, 0);
+	free(pt);
+	free(a);
+	free(b);
+}
+END_TEST
+
+/*
+ * crypto_open against a published vector: McGrew and Viega's GCM test
+ * case 14 (AES-256, zero key, zero IV, one zero block, no AAD).
+ */
+START_TEST(test_seal_vector)
+{
+	static const unsigned char sealed[] = { CRYPTO_SEAL_VERSION,
+	    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	    0xce, 0xa7, 0x40, 0x3d, 0x4d, 0x60, 0x6b, 0x6e,
+	    0x07, 0x4e, 0xc5, 0xd3, 0xba, 0xf3, 0x9d, 0x18,
+	    0xd0, 0xd1, 0xc8, 0xa7, 0x99, 0x99, 0x6b, 0xf0,
+	    0x26, 0x5b, 0x98, 0xb5, 0xd4, 0x8a, 0xb9, 0x19 };
+	unsigned char	 key[CRYPTO_SEAL_KEY], zero[16], *pt = NULL;
+	char		*cause = NULL;
+	size_t		 ptlen;
+
+	memset(key, 0, sizeof(key));
+	memset(zero, 0, sizeof(zero));
+	ck_assert_int_eq(crypto_open(key, "", sealed, sizeof(sealed), &pt,
+	    &ptlen, &cause), 0);
+	ck_assert_uint_eq(ptlen, 16);
+	ck_assert_int_eq(memcmp(pt, zero, 16), 0);
+	free(pt);
+}
+END_TEST
+
 static Suite *
 crypto_suite(void)
 {
@@ -701,6 +792,8 @@ crypto_suite(void)
 	ADD("chain_check", test_chain_check);
 	ADD("tls_peer_fails", test_tls_peer_fails);
 	ADD("tls_peer_reads", test_tls_peer_reads);
+	ADD("seal", test_seal);
+	ADD("seal_vector", test_seal_vector);
 #undef ADD
 	return (s);
 }
