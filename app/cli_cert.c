@@ -1,5 +1,5 @@
 /*
- * cli_cert.c: `bootstack cert renew|status|revoke|account`, the command
+ * cli_cert.c: `bootstack cert renew|sync|status|revoke|account`, the command
  * line of lib/cert.h (the certificate life cycle: due-ness, orders, install
  * with FILE.prev and rollback, deploy, the status file; the ACME account).
  *
@@ -43,14 +43,15 @@ static int	cli_cert_run(struct cli *, int, char **);
 const struct cli_cmd cli_cmd_cert = {
 	"cert",
 	"cert renew [--force] [--dry-run [--same-ca]] [--random-delay SECONDS] "
-	    "[NAME...] | "
+	    "[NAME...] | cert sync [NAME...] | "
 	    "cert status [NAME...] | cert revoke NAME [--reason REASON] "
 	    "[--cert-key] | cert account show | cert account update "
 	    "--contact EMAIL... | cert account update --no-contact | "
 	    "cert account deactivate --yes | "
 	    "cert account rollover",
-	"renew the [cert NAME] certificates that are due (ACME), show them, "
-	"revoke one, or manage the ACME account",
+	"renew the [cert NAME] certificates that are due (ACME), install the "
+	"current ones from the database on this front end ([acme] store = "
+	"database), show them, revoke one, or manage the ACME account",
 	1,
 	cli_cert_run
 };
@@ -147,6 +148,51 @@ cert_print(const struct cert *c, const struct cert_outcome *o)
 	return (rc);
 }
 
+/* Takes <state_dir>/renew.lock, the one lock of runs that write the files. */
+static int
+cert_lock(const char *state_dir)
+{
+	char	*cause = NULL, *path;
+	int	 fd;
+
+	if (fs_mkdirs(state_dir, 0700, 0, &cause) != 0) {
+		cli_err("cert", "%s", cause_text(cause));
+		free(cause);
+		return (-1);
+	}
+	path = xprintf("%s/renew.lock", state_dir);
+	fd = fs_lock(path, 0, &cause);
+	free(path);
+	if (fd == -1) {
+		cli_err("cert", "%s", cause != NULL ? cause : "cannot lock");
+		free(cause);
+		return (-2);
+	}
+	return (fd);
+}
+
+/*
+ * Loads [cert] section i into *c when the command line selects it: 1
+ * loaded (the caller cert_cleanup()s), 0 not selected, -1 unusable (said
+ * on stderr).
+ */
+static int
+cert_take(const struct config *cfg, size_t i, int argc, char **argv,
+    const char *state_dir, struct cert *c)
+{
+	char	*cause = NULL;
+
+	if (!cert_selected(config_iname(cfg, "cert", i), argc, argv))
+		return (0);
+	if (cert_load(cfg, i, state_dir, c, &cause) != 0) {
+		cli_err("cert", "%s", cause_text(cause));
+		free(cause);
+		cert_cleanup(c);
+		return (-1);
+	}
+	return (1);
+}
+
 /* `cert renew`. */
 static int
 cert_renew(struct cli *cli, int argc, char **argv)
@@ -161,11 +207,11 @@ cert_renew(struct cli *cli, int argc, char **argv)
 	struct cert_outcome	 o;
 	struct cert_run		 run;
 	struct cert		 c;
-	char			*cause = NULL, *end;
+	char			*end;
 	long long		 delay;
 	size_t			 i, n;
 	struct dblock_job	 job;
-	int			 ch, fd, failed = 0, same_ca = 0, once;
+	int			 ch, fd, failed = 0, same_ca = 0, once, take;
 
 	memset(&job, 0, sizeof(job));
 	cert_run_init(&run, cli->cfg);
@@ -230,37 +276,18 @@ cert_renew(struct cli *cli, int argc, char **argv)
 		cert_run_cleanup(&run);
 		return (once == 1 ? 0 : 1);
 	}
-	if (!run.dry_run) {
-		if (fs_mkdirs(run.state_dir, 0700, 0, &cause) != 0) {
-			cli_err("cert", "%s", cause_text(cause));
-			free(cause);
-			dblock_job_end(&job);
-			return (1);
-		}
-		end = xprintf("%s/renew.lock", run.state_dir);
-		fd = fs_lock(end, 0, &cause);
-		free(end);
-		if (fd == -1) {
-			cli_err("cert", "%s", cause != NULL ? cause :
-			    "cannot lock");
-			free(cause);
-			dblock_job_end(&job);
-			return (CERT_EX_LOCKED);
-		}
+	if (!run.dry_run && (fd = cert_lock(run.state_dir)) < 0) {
+		dblock_job_end(&job);
+		return (fd == -2 ? CERT_EX_LOCKED : 1);
 	}
 	if (run.dry_run)
 		printf("dry run: test orders at %s (%s); nothing is installed\n",
 		    run.directory_url, same_ca ? "the same CA, --same-ca" :
 		    "[acme] staging_directory");
 	for (i = 0; i < n; i++) {
-		if (!cert_selected(config_iname(cli->cfg, "cert", i), argc,
-		    argv))
-			continue;
-		if (cert_load(cli->cfg, i, run.state_dir, &c, &cause) != 0) {
-			cli_err("cert", "%s", cause_text(cause));
-			cause_clear(&cause);
-			cert_cleanup(&c);
-			failed = 1;
+		if ((take = cert_take(cli->cfg, i, argc, argv, run.state_dir,
+		    &c)) != 1) {
+			failed |= take == -1;
 			continue;
 		}
 		cert_renew_one(&run, &c, &o);
@@ -272,6 +299,87 @@ cert_renew(struct cli *cli, int argc, char **argv)
 	if (fd != -1)
 		close(fd);
 	dblock_job_end(&job);
+	return (failed);
+}
+
+/*
+ * `cert sync`: installs each certificate's stored version ([acme] store =
+ * database) where the files differ; one line per certificate.
+ */
+static int
+cert_sync(struct cli *cli, int argc, char **argv)
+{
+	struct cert_sync_outcome o;
+	struct cert_store	*store;
+	struct cert		 c;
+	const char		*state_dir;
+	char			*cause = NULL, b1[CLOCK_RFC3339_LEN];
+	size_t			 i, n;
+	int			 fd, failed = 0, take;
+
+	if (argc > 1 && argv[1][0] == '-') {
+		cli_err("cert", "unknown option '%s'; usage: bootstack cert "
+		    "sync [NAME...]", argv[1]);
+		return (2);
+	}
+	argc--;
+	argv++;
+	if (!cert_store_enabled(cli->cfg)) {
+		cli_err("cert", "sync installs certificates from the database: "
+		    "set [acme] store = database (docs/scale-out.md)");
+		return (1);
+	}
+	if (cert_check_names(cli->cfg, argc, argv) != 0)
+		return (1);
+	if ((n = config_count(cli->cfg, "cert")) == 0) {
+		printf("no [cert NAME] section in %s: nothing to do\n",
+		    config_path(cli->cfg));
+		return (0);
+	}
+	if ((store = cert_store_open(cli->cfg, 1, &cause)) == NULL) {
+		cli_err("cert", "%s", cause_text(cause));
+		free(cause);
+		return (1);
+	}
+	state_dir = config_str(cli->cfg, "acme", "state_dir");
+	if ((fd = cert_lock(state_dir)) < 0) {
+		cert_store_free(store);
+		return (fd == -2 ? CERT_EX_LOCKED : 1);
+	}
+	for (i = 0; i < n; i++) {
+		if ((take = cert_take(cli->cfg, i, argc, argv, state_dir,
+		    &c)) != 1) {
+			failed |= take == -1;
+			continue;
+		}
+		cert_sync_one(store, &c, &o);
+		switch (o.result) {
+		case CERT_SYNC_NONE:
+			printf("%s: nothing in the database yet\n", c.name);
+			break;
+		case CERT_SYNC_SAME:
+			printf("%s: up to date: serial %s, expires %s%s\n",
+			    c.name, o.serial, clock_rfc3339_fmt(o.not_after,
+			    b1, sizeof(b1)), o.reloaded ? "; reloaded (owed "
+			    "by an earlier run)" : "");
+			break;
+		case CERT_SYNC_INSTALLED:
+			printf("%s: installed: serial %s, expires %s; %zu "
+			    "files written, reloaded\n", c.name, o.serial,
+			    clock_rfc3339_fmt(o.not_after, b1, sizeof(b1)),
+			    o.written);
+			break;
+		case CERT_SYNC_FAILED:
+			cli_err("cert", "%s: %s", c.name, o.error);
+			failed = 1;
+			break;
+		}
+		fflush(stdout);
+		cert_sync_outcome_cleanup(&o);
+		cert_cleanup(&c);
+	}
+	close(fd);
+	cert_store_free(store);
 	return (failed);
 }
 
@@ -289,7 +397,7 @@ cert_status(struct cli *cli, int argc, char **argv)
 	char			 b2[CLOCK_RFC3339_LEN], res[256];
 	size_t			 i, j, n;
 	time_t			 now = clock_now(), next;
-	int			 have, revoked, failed = 0, lockfd;
+	int			 have, revoked, failed = 0, lockfd, take;
 
 	if (argc > 1 && argv[1][0] == '-') {
 		cli_err("cert", "unknown option '%s'; usage: bootstack cert "
@@ -308,14 +416,9 @@ cert_status(struct cli *cli, int argc, char **argv)
 	printf("%-16s %-20s %5s %-20s %-30s %-11s %s\n", "NAME", "NOT-AFTER",
 	    "DAYS", "NEXT-RENEWAL", "LAST-RESULT", "SERVED", "NAMES");
 	for (i = 0; i < n; i++) {
-		if (!cert_selected(config_iname(cli->cfg, "cert", i), argc - 1,
-		    argv + 1))
-			continue;
-		if (cert_load(cli->cfg, i, state_dir, &c, &cause) != 0) {
-			cli_err("cert", "%s", cause_text(cause));
-			cause_clear(&cause);
-			cert_cleanup(&c);
-			failed = 1;
+		if ((take = cert_take(cli->cfg, i, argc - 1, argv + 1,
+		    state_dir, &c)) != 1) {
+			failed |= take == -1;
 			continue;
 		}
 		have = crypto_cert_load(c.fullchain_file, &cur, &cause) == 0;
@@ -583,6 +686,8 @@ cli_cert_run(struct cli *cli, int argc, char **argv)
 	}
 	if (strcmp(argv[1], "renew") == 0)
 		return (cert_renew(cli, argc - 1, argv + 1));
+	if (strcmp(argv[1], "sync") == 0)
+		return (cert_sync(cli, argc - 1, argv + 1));
 	if (strcmp(argv[1], "status") == 0)
 		return (cert_status(cli, argc - 1, argv + 1));
 	if (strcmp(argv[1], "revoke") == 0)

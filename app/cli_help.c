@@ -170,7 +170,11 @@ const struct cli_help cli_helps[] = {
 	  "check_endpoint checks that the installed serial is the one "
 	  "served; another one fails the run and the next run reloads "
 	  "again. Each run writes <state_dir>/NAME.status.json for alert "
-	  "check. Idempotent: a certificate that is not due is left alone."
+	  "check. Idempotent: a certificate that is not due is left alone. "
+	  "With [acme] store = database the HTTP-01 challenges are rows every "
+	  "front end answers through the API, and the new certificate is "
+	  "also stored in the database (its key sealed with [acme] "
+	  "store_key) for cert sync."
 	  F_ONCE,
 	  { { "--force", "renew even when not due" },
 	    { "--dry-run", "place a real test order for each certificate, due "
@@ -184,6 +188,22 @@ const struct cli_help cli_helps[] = {
 	    { "NAME...", F_NAME "; default every one" } },
 	  "1 when a certificate failed; 75 another run holds the lock",
 	  "bootstack cert renew --random-delay 3600" },
+
+	{ "cert sync", "cert sync [NAME...]",
+	  "install the stored certificates on this front end",
+	  "With [acme] store = database (several front ends): install the "
+	  "certificate cert renew last stored in the database for each "
+	  "[cert NAME] (all, or the NAMEs given), its key unsealed with "
+	  "[acme] store_key and checked against the chain and names. Files "
+	  "that already hold it are left alone and nginx is not reloaded; "
+	  "else they are installed atomically keeping FILE.prev, tested "
+	  "(the previous files come back if the test fails) and reloaded, "
+	  "and the status file says so. A key that does not open the row "
+	  "writes nothing. Run it from cron on every front end.",
+	  { { "NAME...", F_NAME "; default every one" } },
+	  "1 when a certificate failed, a wrong store_key too; 75 "
+	  "another run holds the lock",
+	  "bootstack cert sync" },
 
 	{ "cert status", "cert status [NAME...]",
 	  "show each certificate's expiry, next renewal, last result, "

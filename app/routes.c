@@ -17,6 +17,7 @@
 
 static const struct route_table *const routes_tables[] = {
 	&health_table,
+	&acme_table,
 	&metrics_table,
 	&openapi_table,
 	&status_table,

@@ -30,6 +30,9 @@ const char		*routes_pattern(const char *method, const char *uri);
 /* Every prepared statement, NULL-ended; borrowed. */
 extern const struct db_stmt *const routes_stmts[];
 
+/* app/routes/acme.c */
+extern const struct route_table	 acme_table;
+
 /* app/routes/health.c */
 extern const struct route_table	 health_table;
 extern const struct db_stmt	 health_stmt_ping;

@@ -995,6 +995,48 @@ cert_order(struct cert_run *run, const struct cert *c, const char *replaces,
 	return (0);
 }
 
+/*
+ * [acme] store = database: the new certificate becomes the stored one,
+ * which `cert sync` installs on every front end. 0, or -1 with *cause.
+ */
+static int
+cert_store_publish(struct cert_run *run, const struct cert *c,
+    const char *leaf, const char *chain, const char *keypem, size_t keylen,
+    char **cause)
+{
+	struct crypto_cert	 cc;
+	int			 rc;
+
+	if (run->store == NULL && (run->store = cert_store_open(run->cfg, 1,
+	    cause)) == NULL)
+		return (-1);
+	if (crypto_cert_parse(leaf, strlen(leaf), &cc, cause) != 0)
+		return (-1);
+	rc = cert_store_put(run->store, c->name, leaf, chain, keypem, keylen,
+	    cc.serial != NULL ? cc.serial : "", cc.not_after, cause);
+	if (rc == 0)
+		log_info("cert %s: stored in the database: serial %s", c->name,
+		    cc.serial != NULL ? cc.serial : "?");
+	crypto_cert_cleanup(&cc);
+	return (rc);
+}
+
+/* See cert.h. */
+size_t
+cert_files(const struct cert *c, struct cert_file *f, const char *keypem,
+    size_t keylen, const char *leaf, const char *chain, const char *full)
+{
+	/* Key first: a reader of the new certificate finds its key. */
+	f[0] = (struct cert_file){ c->key_file, keypem, keylen, 0600, 0, 0 };
+	f[1] = (struct cert_file){ c->cert_file, leaf, strlen(leaf), 0644, 0,
+	    0 };
+	f[2] = (struct cert_file){ c->chain_file, chain, strlen(chain), 0644,
+	    0, 0 };
+	f[3] = (struct cert_file){ c->fullchain_file, full, strlen(full),
+	    0644, 0, 0 };
+	return (CERT_FILES);
+}
+
 /* See cert.h. */
 int
 cert_issue(struct cert_run *run, const struct cert *c,
@@ -1003,7 +1045,7 @@ cert_issue(struct cert_run *run, const struct cert *c,
 {
 	struct acme_solver	 solver, *solvers[1];
 	struct acme_order	 o;
-	struct cert_file	 files[4];
+	struct cert_file	 files[CERT_FILES];
 	struct dns		*dns = NULL;		/* dns-01: the zone */
 	struct dns_acme		*dns01 = NULL;
 	EVP_PKEY		*key = NULL;
@@ -1025,6 +1067,11 @@ cert_issue(struct cert_run *run, const struct cert *c,
 			dns_free(dns);
 			return (-1);
 		}
+	} else if (cert_store_enabled(run->cfg)) {
+		/* The challenges are rows every front end answers. */
+		if (run->store == NULL && (run->store = cert_store_open(run->cfg,
+		    !run->dry_run, cause)) == NULL)
+			return (-1);
 	} else if (c->webroot == NULL) {
 		cause_set(cause, "http-01 needs a webroot: set [cert %s] "
 		    "webroot (or [nginx] webroot)", c->name);
@@ -1052,6 +1099,8 @@ cert_issue(struct cert_run *run, const struct cert *c,
 		goto out;
 	if (dns01 != NULL)
 		dns_acme_solver(dns01, &solver);
+	else if (run->store != NULL)
+		cert_store_solver(run->store, c->name, &solver);
 	else
 		acme_http01_init(&solver, c->webroot);
 	solvers[0] = &solver;
@@ -1119,15 +1168,11 @@ cert_issue(struct cert_run *run, const struct cert *c,
 		cause_set(cause, "out of memory");
 		goto out;
 	}
-	/* Key first: a reader of the new certificate finds its key. */
-	files[nf++] = (struct cert_file){ c->key_file, keypem, keylen, 0600,
-	    0, 0 };
-	files[nf++] = (struct cert_file){ c->cert_file, leaf, strlen(leaf),
-	    0644, 0, 0 };
-	files[nf++] = (struct cert_file){ c->chain_file, chain, strlen(chain),
-	    0644, 0, 0 };
-	files[nf++] = (struct cert_file){ c->fullchain_file, full,
-	    strlen(full), 0644, 0, 0 };
+	if (cert_store_enabled(run->cfg) && cert_store_publish(run, c, leaf,
+	    chain, keypem, keylen, cause) != 0)
+		/* The order is kept: the next run downloads it again. */
+		goto out;
+	nf = cert_files(c, files, keypem, keylen, leaf, chain, full);
 	if (cert_install(files, nf, cause) != 0)
 		goto out;
 	/* The certificate is fine: on failure keep the order to install it
@@ -1161,11 +1206,8 @@ out:
 	return (rc);
 }
 
-/*
- * *err (owned) for an endpoint that serves another certificate than the
- * installed one after a reload that exited 0.
- */
-static void
+/* See cert.h. */
+void
 cert_served_error(const struct cert *c, const struct crypto_cert *inst,
     const struct cert_served *live, char **err)
 {
@@ -1355,6 +1397,8 @@ void
 cert_run_cleanup(struct cert_run *run)
 {
 	acme_free(run->acme);
+	cert_store_free(run->store);
+	run->store = NULL;
 	EVP_PKEY_free(run->account_key);
 	EVP_PKEY_free(run->next_key);
 	free(run->acme_error);

@@ -25,6 +25,11 @@
  *      (cert_status_write; docs/certificates.md), which `bootstack alert
  *      check` reads.
  *
+ * With [acme] store = database (cert_store.c) the HTTP-01 challenges are
+ * rows every front end answers through the API, the issued certificate
+ * is also put in the database (its key sealed with [acme] store_key),
+ * and cert_sync_one() installs the stored one on each front end.
+ *
  * The decisions are pure functions over facts (cert_due_decide,
  * cert_order_usable) so tests/unit/check_cert.c can try every case; the
  * functions around them gather the facts from files and the CA.
@@ -45,6 +50,8 @@ struct acme;
 struct acme_account_info;
 struct acme_ari;
 struct acme_order;
+struct acme_solver;
+struct cert_store;
 struct config;
 
 #define CERT_MAX_NAMES		100		/* names per certificate */
@@ -108,6 +115,8 @@ struct cert_run {
 	char			*acme_error;	/* why acme is NULL */
 	time_t			 rate_limited_until; /* the CA said
 						   rateLimited: not before */
+	struct cert_store	*store;		/* [acme] store = database:
+						   made on first need */
 };
 
 /* One file of an installation. */
@@ -310,6 +319,15 @@ int		 cert_order(struct cert_run *, const struct cert *,
  */
 int		 cert_command(const char *what, const char *cmd, char **cause);
 /*
+ * The CERT_FILES files of c's certificate, key first, into f (the data
+ * borrowed): key_file 0600, cert_file, chain_file, fullchain_file.
+ * Returns CERT_FILES.
+ */
+#define CERT_FILES	4
+size_t		 cert_files(const struct cert *, struct cert_file *,
+		    const char *keypem, size_t keylen, const char *leaf,
+		    const char *chain, const char *full);
+/*
  * Writes every file atomically (its folders made), the current one kept
  * as FILE.prev (a hard link, else a copy); on failure undoes what it did.
  * 0, or -1 with *cause.
@@ -362,6 +380,13 @@ void		 cert_served_check(const struct cert *, const char *want,
 		    int wait, struct cert_served *s);
 /* "match", "mismatch", "unreachable" or "off". */
 const char	*cert_served_name(enum cert_served_state);
+/*
+ * *err (owned) for an endpoint that serves another certificate than the
+ * installed one (inst) after a reload that exited 0.
+ */
+void		 cert_served_error(const struct cert *,
+		    const struct crypto_cert *inst, const struct cert_served *,
+		    char **err);
 /*
  * Adds the check to c's status file (served_check, served_serial,
  * served_not_after, served_mismatch, ...), when the file exists.
@@ -451,5 +476,84 @@ void		 cert_last_read(const struct cert *, struct cert_last *);
  */
 int		 cert_revoke(struct cert_run *, const struct cert *,
 		    const char *reason, int cert_key, char **cause);
+
+/* --- the database store (cert_store.c) -------------------------------------- */
+/* A connection as [database] owner, and the unsealing key. */
+struct cert_store {
+	struct db	*db;
+	unsigned char	 key[CRYPTO_SEAL_KEY];	/* [acme] store_key */
+	int		 have_key;
+	const char	*name;		/* the solver's certificate, borrowed */
+};
+/* True with [acme] store = database. */
+int		 cert_store_enabled(const struct config *);
+/* Checks an [acme] store_key value (base64url, 32 bytes); 0 or -1. */
+int		 cert_store_key_check(const char *text, char **why);
+/*
+ * The store of cfg, [acme] store_key decoded when need_key (a missing or
+ * malformed key is then an error). Does not connect. Caller
+ * cert_store_free()s; NULL with *cause.
+ */
+struct cert_store *cert_store_open(const struct config *, int need_key,
+		    char **cause);
+void		 cert_store_free(struct cert_store *);	/* NULL-safe */
+/*
+ * The HTTP-01 solver of the store: present() writes the challenge's row
+ * in acme_challenges, cleanup() and stale() delete it. name (borrowed)
+ * is the certificate it is for.
+ */
+void		 cert_store_solver(struct cert_store *, const char *name,
+		    struct acme_solver *);
+/*
+ * Makes the certificate of name the stored one: leaf, chain, the key
+ * sealed (AAD: name), serial, not_after; one statement. 0 or -1.
+ */
+int		 cert_store_put(struct cert_store *, const char *name,
+		    const char *leaf, const char *chain, const char *keypem,
+		    size_t keylen, const char *serial, time_t not_after,
+		    char **cause);
+/* A stored certificate, its key unsealed (cleansed by the cleanup). */
+struct cert_stored {
+	char		*serial;
+	time_t		 not_after;
+	char		*leaf;
+	char		*chain;
+	char		*key;		/* PEM, NUL-terminated */
+	size_t		 keylen;
+};
+/*
+ * Reads name's row: 0 (*st filled; cert_stored_cleanup), 1 when there is
+ * none, -1 with *cause (a key that does not open it included).
+ */
+int		 cert_store_get(struct cert_store *, const char *name,
+		    struct cert_stored *, char **cause);
+void		 cert_stored_cleanup(struct cert_stored *);
+
+/* What cert_sync_one did. */
+enum cert_sync_result {
+	CERT_SYNC_NONE,		/* nothing stored for the name yet */
+	CERT_SYNC_SAME,		/* the files hold it already */
+	CERT_SYNC_INSTALLED,	/* written, tested, reloaded */
+	CERT_SYNC_FAILED,
+};
+struct cert_sync_outcome {
+	enum cert_sync_result	 result;
+	size_t			 written;	/* files written */
+	int			 reloaded;	/* reload_command ran */
+	int			 not_served;	/* installed, reload failed */
+	char			*serial;	/* owned: the stored one */
+	time_t			 not_after;
+	char			*error;		/* owned; CERT_SYNC_FAILED */
+};
+/*
+ * Installs the stored certificate of c when the files differ (checked
+ * against the key and c's names first; nothing is written when that or
+ * the unsealing fails): cert_install, the deploy test, the reload, the
+ * status file. Same files: nothing written, the reload only if the
+ * status file says one is owed. The caller cert_sync_outcome_cleanup()s.
+ */
+void		 cert_sync_one(struct cert_store *, const struct cert *,
+		    struct cert_sync_outcome *);
+void		 cert_sync_outcome_cleanup(struct cert_sync_outcome *);
 
 #endif

@@ -144,6 +144,7 @@ confcheck_host(const char *v, char **why)
  */
 const struct confcheck_key confcheck_keys[] = {
 	{ "api",	"cursor_keys",		cursor_keys_check },
+	{ "acme",	"store_key",		cert_store_key_check },
 	{ "site",	"domain",		confcheck_host },
 	{ "nginx",	"listen_http",		nginx_check_listen },
 	{ "nginx",	"listen_https",		nginx_check_listen },
@@ -310,7 +311,7 @@ confcheck_site(const struct config *cfg, struct config_errors *errs)
 	site_cleanup(&s);
 }
 
-/* Each [cert NAME] as cert renew reads it (cert_load). */
+/* Each [cert NAME] as cert renew reads it (cert_load), and the store's key. */
 static void
 confcheck_cert(const struct config *cfg, struct config_errors *errs)
 {
@@ -325,6 +326,16 @@ confcheck_cert(const struct config *cfg, struct config_errors *errs)
 			confcheck_cause(cfg, errs, cause);
 		free(cause);
 		cert_cleanup(&c);
+	}
+	if (n > 0 && cert_store_enabled(cfg)) {
+		/* [acme] store = database: cert renew and sync need the key. */
+		struct cert_store	*st;
+
+		cause = NULL;
+		if ((st = cert_store_open(cfg, 1, &cause)) == NULL)
+			confcheck_cause(cfg, errs, cause);
+		free(cause);
+		cert_store_free(st);
 	}
 }
 

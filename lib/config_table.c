@@ -292,6 +292,16 @@ const struct config_key config_keys[] = {
 	{ "acme", "poll_timeout", CONFIG_INT, 1, 3600, "120", NULL,
 	  "seconds to wait for the CA to validate or issue before "
 	  "leaving the order to the next run" },
+	{ "acme", "store", CONFIG_ENUM, 0, 0, "files", "files|database",
+	  "files: HTTP-01 challenges in the webroot, certificates only in "
+	  "their files; database: challenges and issued certificates also "
+	  "in PostgreSQL, so every front end answers a challenge (through "
+	  "the API) and `cert sync` installs the current certificate "
+	  "(docs/scale-out.md)" },
+	{ "acme", "store_key", CONFIG_SECRET, 0, 0, NULL, NULL,
+	  "store = database: the key that encrypts certificate keys in the "
+	  "database (AES-256-GCM; base64url, 32 bytes), the same on every "
+	  "host; prefer store_key_file" },
 
 	/* [dns] (lib/dns/, app/cli_dns.c) */
 	{ "dns", "provider", CONFIG_ENUM, 0, 0, "dynadot", "dynadot",

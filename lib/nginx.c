@@ -33,6 +33,7 @@
 
 #include "buf.h"
 #include "cause.h"
+#include "cert.h"
 #include "config.h"
 #include "fs.h"
 #include "htpasswd.h"
@@ -746,6 +747,18 @@ nginx_vars_make(const struct config *cfg, const char *dir,
 	free(s);
 	s = NULL;
 	SET_PATH("webroot", "nginx", "webroot");
+	if (cert_store_enabled(cfg)) {
+		/* Another host's challenge: a row the API answers (sql/0006). */
+		SET("acme_fallback", "%s", "@bootstack_acme");
+		SET("acme_store_location", "# [acme] store = database: a "
+		    "challenge this host did not write is a row of\n\t# "
+		    "acme_challenges, which the API answers (any front end "
+		    "may get the CA's request).\n\tlocation @bootstack_acme "
+		    "{\n\t\tinclude %s/fastcgi.conf;\n\t}", dir);
+	} else {
+		SET("acme_fallback", "%s", "=404");
+		SET("acme_store_location", "%s", "");
+	}
 	SET_PATH("ops_root", "nginx", "ops_root");
 	SET_PATH("htpasswd_file", "nginx", "htpasswd_file");
 	/* /ops/ws: `bootstack report --live` (lib/report.c) */

@@ -58,6 +58,19 @@ refuse "SELECT bootstack_grant_api('bs_api')"
 refuse "SET ROLE $PGUSER"
 refuse "CREATE ROLE other LOGIN"
 refuse "ALTER ROLE bs_api BYPASSRLS"
+# the ACME store (sql/0006): challenges read-only, certificates not at all
+for t in acme_challenges certificates; do
+	refuse "DROP TABLE $t"
+	refuse "TRUNCATE $t"
+done
+refuse "INSERT INTO acme_challenges (token, key_authorization, cert_name) VALUES ('t', 't.x', 'www')"
+refuse "UPDATE acme_challenges SET key_authorization = 'x'"
+refuse "DELETE FROM acme_challenges"
+refuse "SELECT * FROM certificates"
+refuse "INSERT INTO certificates (name, serial, not_after, cert_pem, chain_pem, key_sealed) VALUES ('w', '1', now(), '', '', '')"
+refuse "DELETE FROM certificates"
+psql -U bs_api -v ON_ERROR_STOP=1 -qAtc "SELECT count(*) FROM acme_challenges" >/dev/null \
+    || fail "bs_api cannot read acme_challenges (the API answers HTTP-01 from it)"
 # and what it may: rows, and its sequences
 psql -U bs_api -v ON_ERROR_STOP=1 -qAtc "SELECT count(*) FROM tenants" >/dev/null || fail "bs_api cannot read tenants"
 psql -U bs_api -v ON_ERROR_STOP=1 -qAtc "INSERT INTO tenants (name) VALUES ('by-api') RETURNING id" >/dev/null \

@@ -4,7 +4,10 @@
 # the HTTP-01 webroot on Pebble's httpPort and, once tls.conf is written,
 # the certificate on $TLS_PORT.
 #
-# Set before sourcing: CERT_VA_PROXY=1 puts tests/e2e/fault-proxy.py
+# Set before sourcing: CERT_NS=NAME runs Pebble and pebble-challtestsrv
+# in that network namespace (on its loopback; the caller made it), so
+# Pebble's VA can reach front ends in namespaces linked to it (105);
+# CERT_VA_PROXY=1 puts tests/e2e/fault-proxy.py
 # between Pebble's VA and nginx (rules: $T/va.rules), CERT_ACME_PROXY=1
 # between bootstack and Pebble (rules: $T/acme.rules; new_orders counts
 # the newOrder requests it saw). CERT_CA=acme-server runs
@@ -54,8 +57,9 @@ cat >"$T/pebble.json" <<JSON
  "externalAccountBindingRequired": false}}
 JSON
 
+CERT_NS_EXEC=${CERT_NS:+ip netns exec $CERT_NS}
 if [ "$CERT_CA" = pebble ]; then
-	pebble-challtestsrv -defaultIPv4 127.0.0.1 -defaultIPv6 "" \
+	$CERT_NS_EXEC pebble-challtestsrv -defaultIPv4 127.0.0.1 -defaultIPv6 "" \
 	    -dns01 "127.0.0.1:$DNS_PORT" -http01 "" -https01 "" -tlsalpn01 "" \
 	    -management "127.0.0.1:$CTS_PORT" >"$T/challtestsrv.log" 2>&1 &
 	CTS_PID=$!
@@ -64,13 +68,13 @@ fi
 
 # Starts Pebble with the environment given as arguments (VAR=value ...).
 pebble_start() {
-	env PEBBLE_VA_NOSLEEP=1 PEBBLE_AUTHZREUSE=0 "$@" \
+	$CERT_NS_EXEC env PEBBLE_VA_NOSLEEP=1 PEBBLE_AUTHZREUSE=0 "$@" \
 	    pebble -config "${PEBBLE_CONF:-$T/pebble.json}" -dnsserver "127.0.0.1:$DNS_PORT" \
 	    -strict=false >>"$T/pebble.log" 2>&1 &
 	PEBBLE_PID=$!
-	wait_for 100 curl -sf --cacert "$T/pki/ca.pem" \
+	wait_for 100 $CERT_NS_EXEC curl -sf --cacert "$T/pki/ca.pem" \
 	    "https://127.0.0.1:$ACME_PORT/dir" || fail "Pebble did not start"
-	curl -sf --cacert "$T/pki/ca.pem" -o "$T/root.pem" \
+	$CERT_NS_EXEC curl -sf --cacert "$T/pki/ca.pem" -o "$T/root.pem" \
 	    "https://127.0.0.1:$MGMT_PORT/roots/0" || fail "no Pebble root"
 }
 pebble_stop() {

@@ -273,6 +273,33 @@ START_TEST(test_render_no_tls)
 }
 END_TEST
 
+/*
+ * HTTP-01 challenges: the webroot only, or ([acme] store = database) the
+ * webroot, then the API, which answers from the database.
+ */
+START_TEST(test_render_acme_store)
+{
+	struct nginx_out	 out;
+	const char		*s;
+	char			*cause = NULL;
+
+	ck_assert_msg(render_of(SITE "ipv6 = no\n", &out, &cause) == 0, "%s",
+	    cause);
+	s = file_of(&out, "servers.conf");
+	ck_assert_ptr_nonnull(strstr(s, "try_files $uri =404;"));
+	ck_assert_ptr_null(strstr(s, "@bootstack_acme"));
+	nginx_out_cleanup(&out);
+	ck_assert_msg(render_of(SITE "ipv6 = no\n[acme]\nstore = database\n",
+	    &out, &cause) == 0, "%s", cause);
+	s = file_of(&out, "servers.conf");
+	ck_assert_ptr_nonnull(strstr(s, "try_files $uri @bootstack_acme;"));
+	ck_assert_ptr_nonnull(strstr(s, "\tlocation @bootstack_acme {\n"
+	    "\t\tinclude "));
+	ck_assert_ptr_nonnull(strstr(s, "/conf/fastcgi.conf;\n\t}"));
+	nginx_out_cleanup(&out);
+}
+END_TEST
+
 /* The upstream: from [api] listen, or [nginx] upstream. */
 START_TEST(test_render_upstream)
 {
@@ -674,6 +701,7 @@ nginx_suite(void)
 	tcase_add_test(tc, test_render_tls);
 	tcase_add_test(tc, test_render_no_default);
 	tcase_add_test(tc, test_render_no_tls);
+	tcase_add_test(tc, test_render_acme_store);
 	tcase_add_test(tc, test_render_upstream);
 	tcase_add_test(tc, test_render_upstreams);
 	tcase_add_test(tc, test_render_refuses);

@@ -1,0 +1,481 @@
+/*
+ * cert_store.c: the certificates of several front ends, kept in
+ * PostgreSQL ([acme] store = database; sql/0006_acme_store.sql), and
+ * `bootstack cert sync` (see cert.h).
+ *
+ * Two tables. acme_challenges: the HTTP-01 solver here writes a row
+ * (token, key authorization) where the webroot solver wrote a file, and
+ * removes it at the same moments (acme.h: cleanup, stale); every front
+ * end answers /.well-known/acme-challenge/TOKEN from it through the API
+ * (app/routes/acme.c), so the CA may reach any of them. certificates: the
+ * current certificate of each [cert NAME], put by the renewing run once
+ * the CA's chain is checked against its key (cert_store_put), the private
+ * key sealed with [acme] store_key (AES-256-GCM, the certificate's name
+ * as associated data: a row copied under another name does not open).
+ *
+ * cert_sync_one() installs the stored certificate on this host: it
+ * checks the chain against the unsealed key and the configured names
+ * (what the renewing run checked), compares with the files in place and
+ * writes nothing, reloads nothing, when they are the same; else installs
+ * them as cert_install() does (atomically, FILE.prev kept), runs the
+ * deploy test and the reload, checks what the endpoint serves then (the
+ * live check of cert_served.c, as renew does), and records it in the
+ * status file like a renewal (reload-pending when the reload fails or
+ * does not take; the next sync reloads).
+ *
+ * Caveats: these runs log in as [database] owner (the API's role may
+ * only read acme_challenges and nothing of certificates); a key that
+ * does not open the row is an error before anything is written.
+ */
+#include "autoconf.h"
+
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <libpq-fe.h>
+#include <openssl/crypto.h>
+
+#include "acme.h"
+#include "base64url.h"
+#include "cause.h"
+#include "cert.h"
+#include "clock.h"
+#include "config.h"
+#include "crypto.h"
+#include "db.h"
+#include "fs.h"
+#include "log.h"
+
+/* See cert.h. */
+int
+cert_store_enabled(const struct config *cfg)
+{
+	const char	*v = config_str(cfg, "acme", "store");
+
+	return (v != NULL && strcmp(v, "database") == 0);
+}
+
+/* Decodes a store key: base64url of exactly CRYPTO_SEAL_KEY bytes. */
+static int
+cert_store_key_parse(const char *text, unsigned char *key, char **why)
+{
+	unsigned char	*raw = NULL;
+	size_t		 len = 0, n;
+
+	if (text == NULL)
+		return (cause_set(why, "not set"));
+	text += strspn(text, " \t\r\n");
+	n = strcspn(text, " \t\r\n");
+	if (text[n + strspn(text + n, " \t\r\n")] != '\0')
+		return (cause_set(why, "one key, not several"));
+	if (base64url_decode(text, n, &raw, &len) != 0)
+		return (cause_set(why, "not base64url"));
+	if (len != CRYPTO_SEAL_KEY) {
+		OPENSSL_cleanse(raw, len);
+		free(raw);
+		return (cause_set(why, "%zu bytes, not %d (make one with: "
+		    "openssl rand -base64 32 | tr '+/' '-_' | tr -d '=')", len,
+		    CRYPTO_SEAL_KEY));
+	}
+	if (key != NULL)
+		memcpy(key, raw, len);
+	OPENSSL_cleanse(raw, len);
+	free(raw);
+	return (0);
+}
+
+/* See cert.h. */
+int
+cert_store_key_check(const char *text, char **why)
+{
+	return (cert_store_key_parse(text, NULL, why));
+}
+
+/* See cert.h. */
+struct cert_store *
+cert_store_open(const struct config *cfg, int need_key, char **cause)
+{
+	struct cert_store	*s;
+	char			*why = NULL;
+
+	*cause = NULL;
+	if ((s = calloc(1, sizeof(*s))) == NULL) {
+		cause_set(cause, "out of memory");
+		return (NULL);
+	}
+	if (need_key) {
+		if (cert_store_key_parse(config_str(cfg, "acme", "store_key"),
+		    s->key, &why) != 0) {
+			cause_set(cause, "[acme] store_key: %s (store = "
+			    "database seals certificate keys with it)",
+			    cause_text(why));
+			free(why);
+			cert_store_free(s);
+			return (NULL);
+		}
+		s->have_key = 1;
+	}
+	if ((s->db = db_new_owner(cfg, NULL)) == NULL) {
+		cause_set(cause, "out of memory");
+		cert_store_free(s);
+		return (NULL);
+	}
+	return (s);
+}
+
+/* See cert.h. */
+void
+cert_store_free(struct cert_store *s)
+{
+	if (s == NULL)
+		return;
+	db_free(s->db);
+	OPENSSL_cleanse(s->key, sizeof(s->key));
+	free(s);
+}
+
+/* Runs sql; ST_OK with *res (caller clears), else -1 with *cause. */
+static int
+cert_store_q(struct cert_store *s, const char *what, const char *sql,
+    int n, const char *const *params, PGresult **res, char **cause)
+{
+	PGresult	*r = NULL;
+
+	if (db_exec(s->db, sql, n, params, &r) != ST_OK)
+		return (cause_set(cause, "%s: the database: %s", what,
+		    db_error(s->db)));
+	if (res != NULL)
+		*res = r;
+	else
+		PQclear(r);
+	return (0);
+}
+
+/* --- the HTTP-01 solver --------------------------------------------------- */
+
+/* present(): the challenge's row (a token seen again is replaced). */
+static int
+cert_store_present(struct acme_solver *sv, const struct acme_challenge *c,
+    char **cause)
+{
+	struct cert_store	*s = sv->arg;
+	const char		*p[3] = { c->token, c->key_authorization,
+				    s->name };
+
+	*cause = NULL;
+	if (!base64url_valid(c->token))
+		return (cause_set(cause, "refusing token '%.64s'", c->token));
+	/* Rows a crashed run left behind for a week go first. */
+	if (cert_store_q(s, "acme_challenges", "DELETE FROM acme_challenges "
+	    "WHERE created_at < now() - interval '7 days'", 0, NULL, NULL,
+	    cause) != 0)
+		return (-1);
+	return (cert_store_q(s, "acme_challenges", "INSERT INTO "
+	    "acme_challenges (token, key_authorization, cert_name) VALUES "
+	    "($1, $2, $3) ON CONFLICT (token) DO UPDATE SET "
+	    "key_authorization = $2, cert_name = $3, created_at = now()", 3,
+	    p, NULL, cause));
+}
+
+/* cleanup() and stale(): the row goes (none is fine). */
+static int
+cert_store_remove(struct acme_solver *sv, const struct acme_challenge *c,
+    char **cause)
+{
+	struct cert_store	*s = sv->arg;
+	const char		*p[1] = { c->token };
+
+	*cause = NULL;
+	return (cert_store_q(s, "acme_challenges", "DELETE FROM "
+	    "acme_challenges WHERE token = $1", 1, p, NULL, cause));
+}
+
+/* See cert.h. */
+void
+cert_store_solver(struct cert_store *s, const char *name,
+    struct acme_solver *sv)
+{
+	memset(sv, 0, sizeof(*sv));
+	s->name = name;
+	sv->type = "http-01";
+	sv->present = cert_store_present;
+	sv->cleanup = cert_store_remove;
+	sv->stale = cert_store_remove;
+	sv->arg = s;
+}
+
+/* --- certificates ------------------------------------------------------------ */
+
+/* See cert.h. */
+int
+cert_store_put(struct cert_store *s, const char *name, const char *leaf,
+    const char *chain, const char *keypem, size_t keylen, const char *serial,
+    time_t not_after, char **cause)
+{
+	unsigned char	*sealed = NULL;
+	char		*b64 = NULL, when[32];
+	size_t		 slen = 0;
+	int		 rc;
+
+	*cause = NULL;
+	if (!s->have_key)
+		return (cause_set(cause, "[acme] store_key is not loaded"));
+	if (crypto_seal(s->key, name, keypem, keylen, &sealed, &slen,
+	    cause) != 0)
+		return (-1);
+	b64 = base64url_encode(sealed, slen);
+	free(sealed);
+	if (b64 == NULL)
+		return (cause_set(cause, "out of memory"));
+	(void)snprintf(when, sizeof(when), "%lld", (long long)not_after);
+	{
+		const char	*p[6] = { name, serial, when, leaf, chain, b64 };
+
+		/* One statement: a reader sees the old row or the new one. */
+		rc = cert_store_q(s, "certificates", "INSERT INTO certificates "
+		    "(name, serial, not_after, cert_pem, chain_pem, key_sealed) "
+		    "VALUES ($1, $2, to_timestamp($3::bigint), $4, $5, $6) "
+		    "ON CONFLICT (name) DO UPDATE SET serial = $2, not_after = "
+		    "to_timestamp($3::bigint), cert_pem = $4, chain_pem = $5, "
+		    "key_sealed = $6, updated_at = now()", 6, p, NULL, cause);
+	}
+	free(b64);
+	return (rc);
+}
+
+/* See cert.h. */
+void
+cert_stored_cleanup(struct cert_stored *st)
+{
+	if (st->key != NULL)
+		OPENSSL_cleanse(st->key, st->keylen);
+	free(st->key);
+	free(st->leaf);
+	free(st->chain);
+	free(st->serial);
+	memset(st, 0, sizeof(*st));
+}
+
+/* See cert.h. */
+int
+cert_store_get(struct cert_store *s, const char *name, struct cert_stored *st,
+    char **cause)
+{
+	const char	*p[1] = { name };
+	PGresult	*res = NULL;
+	unsigned char	*sealed = NULL, *key = NULL;
+	size_t		 slen = 0;
+	char		*why = NULL;
+	int		 rc = -1;
+
+	*cause = NULL;
+	memset(st, 0, sizeof(*st));
+	if (!s->have_key)
+		return (cause_set(cause, "[acme] store_key is not loaded"));
+	if (cert_store_q(s, "certificates", "SELECT serial, extract(epoch "
+	    "FROM not_after)::bigint, cert_pem, chain_pem, key_sealed FROM "
+	    "certificates WHERE name = $1", 1, p, &res, cause) != 0)
+		return (-1);
+	if (PQntuples(res) == 0) {
+		PQclear(res);
+		return (1);
+	}
+	if (base64url_decode(PQgetvalue(res, 0, 4),
+	    (size_t)PQgetlength(res, 0, 4), &sealed, &slen) != 0) {
+		cause_set(cause, "certificates %s: key_sealed is not "
+		    "base64url", name);
+		goto out;
+	}
+	if (crypto_open(s->key, name, sealed, slen, &key, &st->keylen,
+	    &why) != 0) {
+		cause_set(cause, "certificates %s: its key: %s ([acme] "
+		    "store_key must be the one of the renewing host)", name,
+		    cause_text(why));
+		free(why);
+		goto out;
+	}
+	st->key = (char *)key;
+	st->serial = strdup(PQgetvalue(res, 0, 0));
+	st->not_after = (time_t)strtoll(PQgetvalue(res, 0, 1), NULL, 10);
+	st->leaf = strdup(PQgetvalue(res, 0, 2));
+	st->chain = strdup(PQgetvalue(res, 0, 3));
+	if (st->serial == NULL || st->leaf == NULL || st->chain == NULL) {
+		cause_set(cause, "out of memory");
+		goto out;
+	}
+	rc = 0;
+out:
+	if (rc != 0)
+		cert_stored_cleanup(st);
+	free(sealed);
+	PQclear(res);
+	return (rc);
+}
+
+/* --- cert sync ------------------------------------------------------------------ */
+
+/* True if path holds exactly data. */
+static int
+cert_file_same(const char *path, const char *data, size_t len)
+{
+	char	*buf = NULL, *why = NULL;
+	size_t	 n = 0;
+	int	 same;
+
+	if (fs_read_file(path, len + 1, &buf, &n, &why) != 0) {
+		free(why);
+		return (0);
+	}
+	same = n == len && memcmp(buf, data, len) == 0;
+	OPENSSL_cleanse(buf, n);
+	free(buf);
+	return (same);
+}
+
+/*
+ * After a reload that exited 0: does c's endpoint serve fresh (the live
+ * check of cert_served.c, waiting for the reload)? 0 when it does, or
+ * when it cannot be looked at; -1 with *cause when it serves another.
+ */
+static int
+cert_sync_served(const struct cert *c, const struct crypto_cert *fresh,
+    struct cert_served *live, char **cause)
+{
+	cert_served_check(c, fresh->serial, 1, live);
+	if (live->state != CERT_SERVED_MISMATCH)
+		return (0);
+	cert_served_error(c, fresh, live, cause);
+	if (*cause == NULL)
+		cause_set(cause, "the endpoint serves another certificate");
+	return (-1);
+}
+
+/* See cert.h. */
+void
+cert_sync_one(struct cert_store *s, const struct cert *c,
+    struct cert_sync_outcome *out)
+{
+	struct cert_stored	 st;
+	struct cert_last	 last;
+	struct cert_file	 files[CERT_FILES];
+	struct crypto_cert	 fresh, cur;
+	struct cert_served	 live;
+	EVP_PKEY		*key = NULL;
+	char			*leaf = NULL, *chain = NULL, *full = NULL;
+	char			*cause = NULL, *pem = NULL, *why = NULL;
+	size_t			 i, nf = 0;
+	int			 got, have_cur;
+
+	memset(out, 0, sizeof(*out));
+	memset(files, 0, sizeof(files));
+	memset(&live, 0, sizeof(live));
+	crypto_cert_init(&fresh);
+	crypto_cert_init(&cur);
+	if ((got = cert_store_get(s, c->name, &st, &cause)) != 0) {
+		out->result = got == 1 ? CERT_SYNC_NONE : CERT_SYNC_FAILED;
+		goto out;
+	}
+	if ((key = crypto_key_parse(st.key, st.keylen, &cause)) == NULL)
+		goto fail;
+	if (asprintf(&pem, "%s%s", st.leaf, st.chain) == -1) {
+		pem = NULL;
+		cause_set(&cause, "out of memory");
+		goto fail;
+	}
+	/* What the renewing run checked, checked again against our names. */
+	if (crypto_chain_check(pem, strlen(pem), key,
+	    (const char *const *)c->names, c->nnames, &leaf, &chain,
+	    &cause) != 0 || crypto_cert_parse(leaf, strlen(leaf), &fresh,
+	    &cause) != 0)
+		goto fail;
+	if (asprintf(&full, "%s%s", leaf, chain) == -1) {
+		full = NULL;
+		cause_set(&cause, "out of memory");
+		goto fail;
+	}
+	out->serial = fresh.serial != NULL ? strdup(fresh.serial) : NULL;
+	out->not_after = fresh.not_after;
+	nf = cert_files(c, files, st.key, st.keylen, leaf, chain, full);
+	for (i = 0; i < nf; i++)
+		if (!cert_file_same(files[i].path, files[i].data,
+		    files[i].len))
+			break;
+	cert_last_read(c, &last);
+	if (i == nf) {
+		/* In place already: no write; a reload only if one is owed. */
+		out->result = CERT_SYNC_SAME;
+		if (!last.reload_pending)
+			goto out;
+		if (cert_command("reload command", c->reload_cmd,
+		    &cause) != 0) {
+			cause_suffix(&cause, "; the installed certificate is "
+			    "still not served");
+			cert_status_write(c, "failed", cause, NULL, &fresh, 0,
+			    clock_now());
+			out->not_served = 1;
+			goto fail;
+		}
+		out->reloaded = 1;
+		if (cert_sync_served(c, &fresh, &live, &cause) != 0)
+			goto fail;
+		cert_status_write(c, "ok", NULL, &fresh, NULL,
+		    cert_renew_at(&fresh), clock_now());
+		goto out;
+	}
+	/* What nginx serves until the reload, for the status file. */
+	have_cur = crypto_cert_load(c->fullchain_file, &cur, &why) == 0;
+	cause_clear(&why);
+	if (cert_install(files, nf, &cause) != 0 ||
+	    cert_deploy_test(c, files, nf, &cause) != 0)
+		goto fail;
+	out->written = nf;
+	if (cert_command("reload command", c->reload_cmd, &cause) != 0) {
+		cause_suffix(&cause, "; the new certificate is installed but "
+		    "not served, the next sync reloads again");
+		cert_status_write(c, "failed", cause, have_cur ? &cur : NULL,
+		    &fresh, cert_renew_at(&fresh), clock_now());
+		out->not_served = 1;
+		goto fail;
+	}
+	out->reloaded = 1;
+	if (cert_sync_served(c, &fresh, &live, &cause) != 0) {
+		cert_status_write(c, "failed", cause, have_cur ? &cur : NULL,
+		    &fresh, cert_renew_at(&fresh), clock_now());
+		out->not_served = 1;
+		goto fail;
+	}
+	out->result = CERT_SYNC_INSTALLED;
+	cert_status_write(c, "ok", NULL, &fresh, NULL, cert_renew_at(&fresh),
+	    clock_now());
+	goto out;
+fail:
+	out->result = CERT_SYNC_FAILED;
+out:
+	if (out->result == CERT_SYNC_FAILED)
+		out->error = cause != NULL ? cause : strdup("sync failed");
+	else
+		free(cause);
+	if (live.state != CERT_SERVED_NONE)
+		cert_served_record(c, &live);
+	if (got == 0)
+		cert_stored_cleanup(&st);
+	EVP_PKEY_free(key);
+	free(pem);
+	free(leaf);
+	free(chain);
+	free(full);
+	crypto_cert_cleanup(&fresh);
+	crypto_cert_cleanup(&cur);
+}
+
+/* See cert.h. */
+void
+cert_sync_outcome_cleanup(struct cert_sync_outcome *o)
+{
+	free(o->serial);
+	free(o->error);
+	o->serial = o->error = NULL;
+}

@@ -1,0 +1,261 @@
+#!/usr/bin/env bash
+# 105-cert-fronts: one certificate for two nginx front ends ([acme] store
+# = database). A renewing host with no nginx runs `cert renew`: its
+# HTTP-01 challenges are rows in PostgreSQL, and Pebble's VA, sent to
+# front end A for the first issuance and to B for the second (its DNS,
+# pebble-challtestsrv, says so), is answered by whichever it reaches,
+# through the API. `cert sync` on each front end installs the stored
+# certificate, whose key is sealed in the database with [acme] store_key.
+# Promises: both front ends serve the same serial after each round; a
+# second sync writes nothing and reloads nothing; a wrong store_key, or a
+# tampered sealed key, is a clear error with the installed files
+# untouched. Prints the counts.
+#
+# A private network of network namespaces made here and deleted at exit,
+# addresses only from the documentation ranges, no route out:
+#   ca (Pebble, its DNS, the renewing host)  198.51.100.1 -- 198.51.100.2  fa (nginx A)
+#                                            198.51.100.5 -- 198.51.100.6  fb (nginx B)
+# PostgreSQL and bootstack-api stay in the root namespace on unix sockets,
+# which namespaces do not separate (the front ends' shared API and
+# database). Needs root: skipped (ok, with a note) without.
+. "$(dirname "$0")/lib.sh"
+
+if [ "$(id -u)" != 0 ]; then
+	echo "# network namespaces need root: skipped"
+	pass
+fi
+command -v ip >/dev/null || fail "ip (iproute2) is not installed"
+trap 'exit 1' INT TERM HUP	# so lib.sh's EXIT trap cleans up
+
+CA=bs-ca-$$ FA=bs-fa-$$ FB=bs-fb-$$
+for ns in "$CA" "$FA" "$FB"; do
+	ip netns add "$ns" || fail "ip netns add $ns"
+	at_exit "ip netns del $ns"
+	ip -n "$ns" link set lo up
+done
+ip link add ca-a netns "$CA" type veth peer name lan netns "$FA" || fail "veth ca-fa"
+ip link add ca-b netns "$CA" type veth peer name lan netns "$FB" || fail "veth ca-fb"
+ip -n "$CA" addr add 198.51.100.1/30 dev ca-a && ip -n "$FA" addr add 198.51.100.2/30 dev lan \
+    && ip -n "$CA" addr add 198.51.100.5/30 dev ca-b && ip -n "$FB" addr add 198.51.100.6/30 dev lan \
+    && ip -n "$CA" link set ca-a up && ip -n "$CA" link set ca-b up \
+    && ip -n "$FA" link set lan up && ip -n "$FB" link set lan up || fail "addresses"
+ADDR_a=198.51.100.2 ADDR_b=198.51.100.6 NS_a=$FA NS_b=$FB
+
+CERT_NS=$CA
+. "$(dirname "$0")/cert-lib.sh"	# Pebble and its DNS, in $CA
+
+pg_start
+BS_API_ROLE=bs_api	# the API may read acme_challenges, nothing more
+write_config "$(api_config)"
+"$BS_BIN" migrate >"$T/migrate.log" 2>&1 || fail "migrate: $(cat "$T/migrate.log")"
+api_start
+openssl rand -base64 32 | tr '+/' '-_' | tr -d '=\n' >"$T/store.key"
+chmod 600 "$T/store.key"
+
+# host_conf NAME [LINES]: $T/NAME/bootstack.conf, the same database and
+# store; a or b also get a front end's [site] and [nginx] (LINES: more
+# [site] keys), r the renewing host, with no nginx.
+host_conf() {
+	local h=$1 d=$T/$1 ns addr
+	mkdir -p "$d"
+	{
+		cat "$BS_CONF"
+		cat <<CONF
+[acme]
+directory_url = $ACME_URL
+email = ops@example.test
+agree_tos = yes
+ca_bundle = $T/pki/ca.pem
+state_dir = $d/state
+poll_timeout = 30
+store = database
+store_key_file = ${STORE_KEY:-$T/store.key}
+
+[cert www]
+names = www.example.test, example.test
+CONF
+		if [ "$h" = r ]; then
+			printf 'test_command =\nreload_command =\n'
+			return
+		fi
+		eval "ns=\$NS_$h addr=\$ADDR_$h"
+		cat <<CONF
+
+[site]
+domain = example.test
+subdomains = www
+ipv6 = no
+${2:-}
+
+[nginx]
+conf_dir = $d/nginx/conf
+template_dir = $BS_TOP_BUILDDIR/nginx
+listen_http = $addr:$HTTP_PORT
+listen_https = $addr:$TLS_PORT
+default_server = yes
+webroot = $d/webroot
+ops_root = $d/ops
+htpasswd_file = $d/htpasswd
+access_log = $d/access.log
+error_log = $d/error.log
+test_command = ip netns exec $ns nginx -t -q -c $d/nginx/nginx.conf
+reload_command = echo >>$d/reloads; nginx -s reload -c $d/nginx/nginx.conf
+CONF
+	} >"$d/bootstack.conf"
+}
+# on NAME CMD...: runs CMD in the host's namespace with its config.
+on() {
+	local ns=$CA
+	[ "$1" = a ] && ns=$FA
+	[ "$1" = b ] && ns=$FB
+	BOOTSTACK_CONF=$T/$1/bootstack.conf ip netns exec "$ns" "${@:2}"
+}
+# render NAME: renders the front end's nginx configuration, (re)starts it.
+render() {
+	local d=$T/$1
+	on "$1" "$BS_BIN" nginx render --check >"$d/render.log" 2>&1 || fail "$1: render: $(cat "$d/render.log")"
+	if [ -s "$d/nginx/nginx.pid" ]; then
+		nginx -s reload -c "$d/nginx/nginx.conf" || fail "$1: nginx reload"
+	else
+		on "$1" nginx -c "$d/nginx/nginx.conf" -e "$T/nginx-error.log" || fail "$1: nginx did not start"
+		at_exit "kill -QUIT \$(cat $d/nginx/nginx.pid)"
+	fi
+}
+for h in r a b; do host_conf "$h"; done
+for h in a b; do
+	nginx_main_conf "$T/$h/nginx/nginx.conf" "$T/$h/nginx/conf/http.conf"
+	render "$h"
+	: >"$T/$h/reloads"
+done
+grep -q 'try_files $uri @bootstack_acme;' "$T/a/nginx/conf/servers.conf" \
+    || fail "no API fallback for challenges: $(grep -A5 acme-challenge "$T/a/nginx/conf/servers.conf")"
+# A token nobody made: the API's 404 through either front end, never a redirect.
+for h in a b; do
+	eval "addr=\$ADDR_$h"
+	wait_for 100 ip netns exec "$CA" curl -s -o /dev/null -H "Host: www.example.test" "http://$addr:$HTTP_PORT/healthz" \
+	    || fail "$h: nginx not answering"
+	code=$(ip netns exec "$CA" curl -s -o "$T/body" -w '%{http_code}' -H 'Host: www.example.test' \
+	    "http://$addr:$HTTP_PORT/.well-known/acme-challenge/nobody-made-this")
+	[ "$code" = 404 ] || fail "$h: an unknown token got $code: $(cat "$T/body")"
+done
+
+# dns_to ADDR: both names resolve to ADDR for Pebble's VA.
+dns_to() {
+	local n
+	for n in www.example.test. example.test.; do
+		ip netns exec "$CA" curl -sf -o /dev/null -X POST -d "{\"host\":\"$n\"}" \
+		    "http://127.0.0.1:$CTS_PORT/clear-a"
+		ip netns exec "$CA" curl -sf -o /dev/null -X POST \
+		    -d "{\"host\":\"$n\",\"addresses\":[\"$1\"]}" "http://127.0.0.1:$CTS_PORT/add-a" \
+		    || fail "challtestsrv add-a $n"
+	done
+}
+# hits NAME: challenge requests the front end answered 200 so far.
+hits() { grep -c 'GET /.well-known/acme-challenge/[A-Za-z0-9_-]* HTTP/1.1" 200 ' "$T/$1/access.log"; }
+# serves NAME: the serial the front end's HTTPS server presents.
+serves() {
+	eval "local addr=\$ADDR_$1"
+	ip netns exec "$CA" openssl s_client -connect "$addr:$TLS_PORT" -servername www.example.test \
+	    </dev/null 2>/dev/null | openssl x509 -noout -serial 2>/dev/null | cut -d= -f2
+}
+# serves_is NAME SERIAL: waits (bounded) until a reload took effect.
+serves_is() {
+	local i
+	for i in $(seq 100); do
+		[ "$(serves "$1")" = "$2" ] && return 0
+		sleep 0.1
+	done
+}
+# files NAME: inode and size of each installed file (a write makes a new inode).
+files() { stat -c '%n %i %s' "$T/$1"/state/live/www/{privkey,cert,chain,fullchain}.pem 2>/dev/null; }
+db_serial() { psql -Atc "SELECT serial FROM certificates WHERE name = 'www'"; }
+sync_on() {	# NAME: cert sync there; sets $rc, $out, $err
+	on "$1" "$BS_BIN" cert sync >"$T/out" 2>"$T/err"
+	rc=$?
+	out=$(cat "$T/out")
+	err=$(cat "$T/err")
+}
+
+# --- round 1: the CA reaches front end A ------------------------------------
+dns_to "$ADDR_a"
+t0=$SECONDS; on r "$BS_BIN" cert renew >"$T/renew1.log" 2>&1 || fail "renew 1: $(cat "$T/renew1.log")"
+t1=$((SECONDS - t0))
+[ "$(psql -Atc 'SELECT count(*) FROM acme_challenges')" = 0 ] || fail "challenges left in the database"
+S1=$(db_serial)
+[ -n "$S1" ] || fail "no certificate stored: $(cat "$T/renew1.log")"
+ha1=$(hits a) hb1=$(hits b)
+[ "$ha1" -ge 2 ] && [ "$hb1" = 0 ] || fail "round 1: A answered $ha1, B $hb1 challenges"
+[ ! -e "$T/a/webroot/.well-known/acme-challenge" ] || [ -z "$(ls -A "$T/a/webroot/.well-known/acme-challenge")" ] \
+    || fail "a challenge file was written"
+for h in a b; do
+	sync_on "$h"
+	[ "$rc" = 0 ] || fail "sync $h: $err"
+	echo "$out" | grep -q "^www: installed: serial $S1, .*4 files written, reloaded" || fail "sync $h: $out"
+	[ "$(stat -c %a "$T/$h/state/live/www/privkey.pem")" = 600 ] || fail "$h: key not 0600"
+	host_conf "$h" "cert_file = $T/$h/state/live/www/fullchain.pem
+key_file = $T/$h/state/live/www/privkey.pem"
+	render "$h"
+done
+for h in a b; do serves_is "$h" "$S1"; done
+A1=$(serves a) B1=$(serves b)
+[ "$A1" = "$S1" ] && [ "$B1" = "$S1" ] || fail "round 1: A serves '$A1', B '$B1', the database has $S1"
+echo "# round 1: the CA reached A ($ha1 challenge answers from A, $hb1 from B; renew ${t1} s); A serves $A1, B serves $B1"
+
+# --- round 2: the CA reaches front end B --------------------------------------
+dns_to "$ADDR_b"
+t0=$SECONDS; on r "$BS_BIN" cert renew --force >"$T/renew2.log" 2>&1 || fail "renew 2: $(cat "$T/renew2.log")"
+t2=$((SECONDS - t0))
+S2=$(db_serial)
+[ "$S2" != "$S1" ] || fail "renew 2 stored no new certificate"
+ha2=$(($(hits a) - ha1)) hb2=$(($(hits b) - hb1))
+[ "$ha2" = 0 ] && [ "$hb2" -ge 2 ] || fail "round 2: A answered $ha2, B $hb2 challenges"
+for h in a b; do
+	sync_on "$h"
+	[ "$rc" = 0 ] || fail "sync $h: $err"
+	echo "$out" | grep -q "^www: installed: serial $S2" || fail "sync $h: $out"
+done
+for h in a b; do serves_is "$h" "$S2"; done
+A2=$(serves a) B2=$(serves b)
+[ "$A2" = "$S2" ] && [ "$B2" = "$S2" ] || fail "round 2: A serves '$A2', B '$B2', the database has $S2"
+echo "# round 2: the CA reached B ($ha2 challenge answers from A, $hb2 from B; renew ${t2} s); A serves $A2, B serves $B2"
+
+# --- a second sync: nothing to do -------------------------------------------------
+fa=$(files a) fb=$(files b)
+ra=$(wc -l <"$T/a/reloads") rb=$(wc -l <"$T/b/reloads")
+writes=0
+for h in a b; do
+	sync_on "$h"
+	[ "$rc" = 0 ] || fail "second sync $h: $err"
+	echo "$out" | grep -q "^www: up to date: serial $S2" || fail "second sync $h: $out"
+done
+[ "$(files a)" = "$fa" ] || writes=$((writes + 1))
+[ "$(files b)" = "$fb" ] || writes=$((writes + 1))
+reloads=$(($(wc -l <"$T/a/reloads") - ra + $(wc -l <"$T/b/reloads") - rb))
+echo "# second sync on both: $writes hosts with files written, $reloads reloads"
+[ "$writes" = 0 ] && [ "$reloads" = 0 ] || fail "a second sync wrote or reloaded"
+
+# --- a wrong store_key, a tampered sealed key: errors, nothing touched ---------------
+# A fresh certificate, so a sync that went wrong would have something to write.
+on r "$BS_BIN" cert renew --force >"$T/renew3.log" 2>&1 || fail "renew 3: $(cat "$T/renew3.log")"
+openssl rand -base64 32 | tr '+/' '-_' | tr -d '=\n' >"$T/wrong.key"
+chmod 600 "$T/wrong.key"
+STORE_KEY=$T/wrong.key host_conf b "cert_file = $T/b/state/live/www/fullchain.pem
+key_file = $T/b/state/live/www/privkey.pem"
+sync_on b
+[ "$rc" = 1 ] || fail "sync with a wrong store_key exited $rc: $out $err"
+echo "$err" | grep -q "www: certificates www: its key: the sealed value does not open with this key" \
+    || fail "wrong key: $err"
+[ "$(files b)" = "$fb" ] || fail "a wrong store_key changed files"
+psql -qc "UPDATE certificates SET key_sealed = overlay(key_sealed PLACING
+    (CASE substr(key_sealed, 40, 1) WHEN 'A' THEN 'B' ELSE 'A' END) FROM 40 FOR 1)" || fail "tamper"
+sync_on a
+[ "$rc" = 1 ] || fail "sync of a tampered key exited $rc: $out $err"
+echo "$err" | grep -q "does not open with this key" || fail "tampered: $err"
+[ "$(files a)" = "$fa" ] || fail "a tampered key changed files"
+reloads=$(($(wc -l <"$T/a/reloads") - ra + $(wc -l <"$T/b/reloads") - rb))
+[ "$reloads" = 0 ] || fail "$reloads reloads after refused syncs"
+[ "$(serves a)" = "$S2" ] && [ "$(serves b)" = "$S2" ] || fail "a refused sync changed what is served"
+echo "# wrong store_key on B, tampered sealed key for A: both refused (exit 1), 0 files written, 0 reloads, both still serve $S2"
+echo "# $(echo "$err" | head -1)"
+echo "# 105 done in $SECONDS s"
+pass
