@@ -64,8 +64,28 @@ struct db {
 	long long			 last_try_ms;	/* last attempt's start */
 	char				 err[512];	/* last error text */
 	char				 sqlstate[6];	/* last SQLSTATE */
+	int				 tenant_sent;	/* a tenant was set on the
+							   session, */
+	int				 tenant_maybe;	/* ... which may still hold
+							   one */
+	char				 tenant[32];	/* ... the one it surely
+							   holds; "": unsure */
 	void	(*watch)(void *, const char *);		/* db_set_watch() */
 	void				*watch_arg;
+};
+
+/*
+ * The session's tenant (row-level security, sql/0005), set for the
+ * session, not the transaction: a connection serving one tenant's
+ * statements in a row sends it once, not before each (a second statement
+ * per request: a quarter of GET's throughput in bench/run). Sent in the
+ * same pipeline as the statement that needs another value; prepared with
+ * the handle's statements (a handle that has some).
+ */
+static const struct db_stmt db_stmt_tenant = {
+	"db_set_tenant",
+	"SELECT set_config('bootstack.tenant_id', $1, false)",
+	1, 1
 };
 
 /* Tells the watcher, if any, what the handle waits on (NULL: nothing). */
@@ -73,6 +93,9 @@ struct db {
 	if ((db)->watch != NULL)					\
 		(db)->watch((db)->watch_arg, (what));			\
 } while (0)
+
+static enum st	db_run_as(struct db *, const char *, const struct db_stmt *,
+		    const char *const *, PGresult **);
 
 /* Records an error text, trimmed of libpq's trailing newline. */
 static void
@@ -198,6 +221,14 @@ db_new_owner(const struct config *cfg, const struct db_stmt *const *stmts)
 	    "owner_password")));
 }
 
+/* The session is a new one: it holds no bootstack.tenant_id. */
+static void
+db_tenant_none(struct db *db)
+{
+	db->tenant_sent = db->tenant_maybe = 0;
+	db->tenant[0] = '\0';
+}
+
 /* Closes the connection, if any. */
 void
 db_disconnect(struct db *db)
@@ -207,6 +238,7 @@ db_disconnect(struct db *db)
 		db->conn = NULL;
 	}
 	db->connecting = 0;
+	db_tenant_none(db);
 }
 
 /* See db.h. */
@@ -313,39 +345,53 @@ db_attempt_fail(struct db *db, const char *prefix, const char *msg)
 	db_mark_down(db);
 }
 
-/* Prepares every declared statement on the new connection, until until. */
+/* Prepares one statement on the new connection, until until. */
+static enum st
+db_prepare(struct db *db, const struct db_stmt *s, long long until)
+{
+	PGresult	*res;
+
+	if (!PQsendPrepare(db->conn, s->name, s->sql, s->nparams, NULL)) {
+		db_set_error(db, "prepare: ", PQerrorMessage(db->conn));
+		return (ST_UNAVAILABLE);
+	}
+	if (db_await(db, until, &res) == -1) {
+		db_set_error(db, "prepare: ", "the database did not "
+		    "answer within connect_timeout");
+		return (ST_UNAVAILABLE);
+	}
+	if (PQresultStatus(res) != PGRES_COMMAND_OK) {
+		db_set_error(db, "prepare: ", res != NULL ?
+		    PQresultErrorMessage(res) : PQerrorMessage(db->conn));
+		log_errorx("database: preparing %s failed: %s", s->name,
+		    db->err);
+		if (res == NULL)
+			return (ST_UNAVAILABLE);
+		PQclear(res);
+		return (ST_DB);
+	}
+	PQclear(res);
+	return (ST_OK);
+}
+
+/*
+ * Prepares every declared statement on the new connection, and
+ * db_run_tenant's set_config with them, until until.
+ */
 static enum st
 db_prepare_all(struct db *db, long long until)
 {
 	const struct db_stmt *const	*s;
-	PGresult			*res;
+	enum st				 st;
 
+	db_tenant_none(db);
 	if (db->stmts == NULL)
 		return (ST_OK);
-	for (s = db->stmts; *s != NULL; s++) {
-		if (!PQsendPrepare(db->conn, (*s)->name, (*s)->sql,
-		    (*s)->nparams, NULL)) {
-			db_set_error(db, "prepare: ", PQerrorMessage(db->conn));
-			return (ST_UNAVAILABLE);
-		}
-		if (db_await(db, until, &res) == -1) {
-			db_set_error(db, "prepare: ", "the database did not "
-			    "answer within connect_timeout");
-			return (ST_UNAVAILABLE);
-		}
-		if (PQresultStatus(res) != PGRES_COMMAND_OK) {
-			db_set_error(db, "prepare: ", res != NULL ?
-			    PQresultErrorMessage(res) :
-			    PQerrorMessage(db->conn));
-			log_errorx("database: preparing %s failed: %s",
-			    (*s)->name, db->err);
-			if (res == NULL)
-				return (ST_UNAVAILABLE);
-			PQclear(res);
-			return (ST_DB);
-		}
-		PQclear(res);
-	}
+	if ((st = db_prepare(db, &db_stmt_tenant, until)) != ST_OK)
+		return (st);
+	for (s = db->stmts; *s != NULL; s++)
+		if ((st = db_prepare(db, *s, until)) != ST_OK)
+			return (st);
 	return (ST_OK);
 }
 
@@ -826,24 +872,7 @@ enum st
 db_run(struct db *db, const struct db_stmt *stmt, const char *const *params,
     PGresult **out)
 {
-	enum st	 st;
-	int	 try;
-
-	*out = NULL;
-	for (try = 0; try < 2; try++) {
-		if ((st = db_ready(db)) != ST_OK)
-			return (st);
-		st = db_finish(db, stmt->name, PQsendQueryPrepared(db->conn,
-		    stmt->name, stmt->nparams, params, NULL, NULL, 0), out);
-		if (st == ST_TIMEOUT)
-			return (ST_UNAVAILABLE);
-		if (st != ST_UNAVAILABLE || db->conn != NULL ||
-		    !stmt->idempotent)
-			return (st);
-		/* The connection was lost: allow one immediate reconnect. */
-		db->last_try_ms = -DB_RETRY_MS;
-	}
-	return (st);
+	return (db_run_as(db, "", stmt, params, out));
 }
 
 /* See db.h. */
@@ -858,6 +887,12 @@ db_exec(struct db *db, const char *sql, int nparams, const char *const *params,
 		return (st);
 	st = db_finish(db, "exec", PQsendQueryParams(db->conn, sql, nparams,
 	    NULL, params, NULL, NULL, 0), out);
+	/*
+	 * A ROLLBACK undoes what its transaction set: the tenant, or that
+	 * it was cleared. Unsure again, until db_run_as sets it.
+	 */
+	db->tenant[0] = '\0';
+	db->tenant_maybe = db->tenant_sent;
 	return (st == ST_TIMEOUT ? ST_UNAVAILABLE : st);
 }
 
@@ -914,33 +949,65 @@ db_await_pipeline(struct db *db, long long until, PGresult **set,
 	return (0);
 }
 
-/* See db.h. */
-enum st
-db_run_tenant(struct db *db, const char *tenant, const struct db_stmt *stmt,
+/*
+ * Sends stmt alone (the session already holds the tenant wanted), or
+ * after db_stmt_tenant in one pipeline; awaits the answer until until.
+ * 0 with *set (db_stmt_tenant's result, NULL if not sent) and *res, -1
+ * when the time ran out.
+ */
+static int
+db_send_as(struct db *db, const char *tenant, int set_it,
+    const struct db_stmt *stmt, const char *const *params, long long until,
+    PGresult **set, PGresult **res)
+{
+	PGconn	*c = db->conn;
+
+	*set = *res = NULL;
+	if (!set_it)
+		return (PQsendQueryPrepared(c, stmt->name, stmt->nparams,
+		    params, NULL, NULL, 0) == 1 ? db_await(db, until, res) : 0);
+	if (PQenterPipelineMode(c) == 1 &&
+	    PQsendQueryPrepared(c, db_stmt_tenant.name, 1, &tenant, NULL,
+	    NULL, 0) == 1 &&
+	    PQsendQueryPrepared(c, stmt->name, stmt->nparams, params, NULL,
+	    NULL, 0) == 1 &&
+	    PQpipelineSync(c) == 1)
+		return (db_await_pipeline(db, until, set, res));
+	return (0);
+}
+
+/*
+ * db_run and db_run_tenant: stmt with bootstack.tenant_id = tenant ("":
+ * none) on the session, set first in the same round trip when the session
+ * may hold another value.
+ */
+static enum st
+db_run_as(struct db *db, const char *tenant, const struct db_stmt *stmt,
     const char *const *params, PGresult **out)
 {
-	static const char	 set_sql[] =
-	    "SELECT set_config('bootstack.tenant_id', $1, true)";
-	PGresult		*set = NULL, *res = NULL;
-	long long		 now, until;
-	enum st			 st;
-	int			 try, rc;
+	PGresult	*set = NULL, *res = NULL;
+	long long	 now, until;
+	enum st		 st;
+	int		 try, rc, set_it;
 
 	*out = NULL;
+	if (strlen(tenant) >= sizeof(db->tenant)) {
+		snprintf(db->err, sizeof(db->err), "tenant id too long");
+		return (ST_DB);
+	}
 	for (try = 0; try < 2; try++) {
 		if ((st = db_ready(db)) != ST_OK)
 			return (st);
+		set_it = tenant[0] != '\0' ? strcmp(db->tenant, tenant) != 0 :
+		    db->tenant_maybe;
+		if (set_it && tenant[0] != '\0')
+			db->tenant_sent = db->tenant_maybe = 1;
+		db->tenant[0] = '\0';	/* unsure until it is confirmed */
 		now = clock_ms();
 		until = db_stmt_until(db, now);
 		DB_WATCH(db, stmt->name);
-		rc = 0;
-		if (PQenterPipelineMode(db->conn) == 1 &&
-		    PQsendQueryParams(db->conn, set_sql, 1, NULL, &tenant,
-		    NULL, NULL, 0) == 1 &&
-		    PQsendQueryPrepared(db->conn, stmt->name, stmt->nparams,
-		    params, NULL, NULL, 0) == 1 &&
-		    PQpipelineSync(db->conn) == 1)
-			rc = db_await_pipeline(db, until, &set, &res);
+		rc = db_send_as(db, tenant, set_it, stmt, params, until,
+		    &set, &res);
 		DB_WATCH(db, NULL);
 		if (rc == -1) {
 			PQclear(set);
@@ -948,14 +1015,15 @@ db_run_tenant(struct db *db, const char *tenant, const struct db_stmt *stmt,
 			(void)db_timed_out(db, now);
 			return (ST_UNAVAILABLE);
 		}
-		if (db->conn != NULL && PQexitPipelineMode(db->conn) != 1) {
+		if (set_it && db->conn != NULL &&
+		    PQexitPipelineMode(db->conn) != 1) {
 			PQclear(set);	/* a pipeline left half-read */
 			PQclear(res);
 			set = res = NULL;
 			st = db_result(db, NULL, out);
 			db_disconnect(db);
-		} else if (set != NULL &&
-		    PQresultStatus(set) != PGRES_TUPLES_OK) {
+		} else if (set_it && (set == NULL ||
+		    PQresultStatus(set) != PGRES_TUPLES_OK)) {
 			PQclear(res);	/* aborted with the transaction */
 			st = db_result(db, set, out);
 		} else {
@@ -963,6 +1031,12 @@ db_run_tenant(struct db *db, const char *tenant, const struct db_stmt *stmt,
 			st = db_result(db, res, out);
 		}
 		set = res = NULL;
+		if (st == ST_OK) {
+			/* the statement's transaction holds the value */
+			snprintf(db->tenant, sizeof(db->tenant), "%s", tenant);
+			if (tenant[0] == '\0')
+				db->tenant_maybe = 0;
+		}
 		if (st != ST_UNAVAILABLE || db->conn != NULL ||
 		    !stmt->idempotent)
 			return (st);
@@ -1068,6 +1142,9 @@ db_run_steps(struct db *db, struct db_step *steps, int n)
 	if (ok && PQpipelineSync(db->conn) == 1)
 		rc = db_await_steps(db, db_stmt_until(db, now), steps, n, &fail);
 	DB_WATCH(db, NULL);
+	/* a ROLLBACK among the steps undoes what db_run_as set: unsure */
+	db->tenant[0] = '\0';
+	db->tenant_maybe = db->tenant_sent;
 	if (rc == -1) {
 		PQclear(fail);
 		st = db_timed_out(db, now);
@@ -1093,4 +1170,17 @@ db_run_steps(struct db *db, struct db_step *steps, int n)
 	}
 	PQclear(none);
 	return (st == ST_OK || st == ST_TIMEOUT ? ST_UNAVAILABLE : st);
+}
+
+/* See db.h. */
+enum st
+db_run_tenant(struct db *db, const char *tenant, const struct db_stmt *stmt,
+    const char *const *params, PGresult **out)
+{
+	if (tenant[0] == '\0') {	/* "" would be no tenant: refuse */
+		snprintf(db->err, sizeof(db->err), "no tenant given");
+		*out = NULL;
+		return (ST_DB);
+	}
+	return (db_run_as(db, tenant, stmt, params, out));
 }

@@ -145,11 +145,14 @@ enum st		 db_exec(struct db *, const char *sql, int nparams,
 		    const char *const *params, PGresult **res);
 /*
  * db_run for one tenant's rows (row-level security, sql/0005): the
- * statement runs in one transaction with the setting bootstack.tenant_id
- * = tenant (set_config(..., true): gone at its end), both sent in one
- * round trip (libpq pipeline mode). Inside an open transaction (BEGIN) the
- * setting lasts until that one ends. A statement run without it sees no
- * row of a table under a tenant policy.
+ * statement runs with the setting bootstack.tenant_id = tenant (not "").
+ * The setting is the session's: sent (set_config(..., false)) in the same
+ * round trip as the statement (libpq pipeline mode) only when the session
+ * may hold another value, so a connection serving one tenant's requests
+ * pays it once. db_run clears it the same way first when the session may
+ * hold one, so a statement run without a tenant still sees no row of a
+ * table under a tenant policy. After db_exec (a ROLLBACK undoes a set) or
+ * a failed statement the handle is unsure, and sends it again.
  */
 enum st		 db_run_tenant(struct db *, const char *tenant,
 		    const struct db_stmt *, const char *const *params,

@@ -115,7 +115,9 @@ const struct db_stmt tasks_stmt_exists = {
  * Test builds only (configure --enable-test-hooks): a list that forgot
  * its WHERE tenant_id, run by GET /v1/tasks when the request carries
  * "X-Bootstack-Test: unscoped", so tests/e2e/036-rls.sh can show that
- * row-level security still holds it to the key's tenant.
+ * row-level security still holds it to the key's tenant; and on
+ * "X-Bootstack-Test: untenanted" run with no tenant at all (db_run), on
+ * a connection that served a tenant just before: it must see no row.
  */
 const struct db_stmt tasks_stmt_unscoped = {
 	"tasks_unscoped",
@@ -408,11 +410,15 @@ tasks_list(struct http_req *r)
 	params[0] = who->tenant;
 #ifdef BS_TEST_HOOKS
 	if ((v = http_header(r, "X-Bootstack-Test")) != NULL &&
-	    strcmp(v, "unscoped") == 0) {
+	    (strcmp(v, "unscoped") == 0 || strcmp(v, "untenanted") == 0)) {
+		/* untenanted: the same, run without a tenant (db_run) */
 		params[0] = limit;
-		st = http_set_header(r, "X-Bootstack-Test", "unscoped");
-		if (st == ST_OK)
+		st = http_set_header(r, "X-Bootstack-Test", "%s", v);
+		if (st == ST_OK && strcmp(v, "unscoped") == 0)
 			st = tasks_q(r, &tasks_stmt_unscoped, params, &res);
+		else if (st == ST_OK)
+			st = db_run(api->db, &tasks_stmt_unscoped, params,
+			    &res);
 	} else
 #endif
 	if (status != NULL) {

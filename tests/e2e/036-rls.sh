@@ -22,12 +22,14 @@ for i in 1 2 3 4 5; do curl -s -o /dev/null -H "Authorization: Bearer $KB" -H "$
 [ "$(psql -Atc "SELECT count(*) FROM tasks")" = 8 ] || fail "setup: $(psql -Atc "SELECT count(*) FROM tasks") tasks"
 
 # --- an unscoped SELECT inside a request ----------------------------------------
-# unscoped KEY: the titles the forgetful query returns for KEY
+# unscoped KEY [HOOK]: the titles the forgetful query returns for KEY
+# (HOOK untenanted: the same query run with no tenant at all)
 unscoped() {
+	local hook=${2:-unscoped}
 	rm -f "$T/body" "$T/h"
 	[ "$(curl -s -o "$T/body" -D "$T/h" -w '%{http_code}' -H "Authorization: Bearer $1" \
-	    -H 'X-Bootstack-Test: unscoped' "$URL/v1/tasks?limit=100")" = 200 ] || fail "unscoped: $(cat "$T/body")"
-	grep -qi '^X-Bootstack-Test: unscoped' "$T/h" \
+	    -H "X-Bootstack-Test: $hook" "$URL/v1/tasks?limit=100")" = 200 ] || fail "$hook: $(cat "$T/body")"
+	grep -qi "^X-Bootstack-Test: $hook" "$T/h" \
 	    || fail "the hook did not run: build with configure --enable-test-hooks (HACKING.md)"
 	python3 -c "import json; print(' '.join(t['title'] for t in json.load(open('$T/body'))['items']))"
 }
@@ -82,5 +84,33 @@ done
 # and replays still work under the policy
 [ "$(curl -s -o /dev/null -D "$T/h" -w '%{http_code}' -H "Authorization: Bearer $KA" -H "$H" -H 'Idempotency-Key: "k1"' \
     -d '{"title":"idem 1"}' "$URL/v1/tasks")" = 201 ] && grep -qi '^Idempotent-Replayed: true' "$T/h" || fail "replay under RLS"
-echo "rls: unscoped query saw $seen_a of 8 rows as A, $seen_b as B; $policies tenant policies"
+# --- the session's tenant, switched and cleared ------------------------------------
+# A connection keeps the tenant it last set (lib/db.h: db_run_tenant) and
+# sets another only when a request needs it: tenants in turns on the same
+# two workers' connections, a statement with no tenant (which must see
+# nothing) between them, /healthz (no tenant either), and a transaction
+# rolled back (an idempotent POST its handler refuses).
+titles() { psql -Atc "SELECT string_agg(title, ' ' ORDER BY id) FROM tasks WHERE tenant_id = $1"; }
+ta=$(titles "$A") tb=$(titles "$B")
+[ "$(unscoped "$KA")" = "$ta" ] && [ -n "$ta" ] || fail "A's unscoped query saw: $(unscoped "$KA")"
+wrong=0 turns=0
+for i in 1 2 3 4 5 6; do
+	[ "$(unscoped "$KA")" = "$ta" ] || wrong=$((wrong + 1))
+	[ -z "$(unscoped "$KA" untenanted)" ] || wrong=$((wrong + 1))
+	[ "$(unscoped "$KB")" = "$tb" ] || wrong=$((wrong + 1))
+	[ "$(unscoped "$KB")" = "$tb" ] || wrong=$((wrong + 1))
+	curl -sf -o /dev/null "$URL/healthz" || fail "healthz"
+	[ "$(unscoped "$KB")" = "$tb" ] || wrong=$((wrong + 1))
+	code=$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $KA" -H "$H" \
+	    -H "Idempotency-Key: \"refused-$i\"" -d '{"title":""}' "$URL/v1/tasks")
+	case $code in 400|422) ;; *) fail "an idempotent POST with an empty title: $code" ;; esac
+	[ -z "$(unscoped "$KB" untenanted)" ] || wrong=$((wrong + 1))
+	[ "$(unscoped "$KA")" = "$ta" ] || wrong=$((wrong + 1))
+	turns=$((turns + 8))
+done
+[ "$wrong" = 0 ] || fail "$wrong of $turns statements saw another tenant's rows, or any with no tenant"
+[ "$(psql -Atc "SELECT count(*) FROM idempotency_keys WHERE key LIKE '%refused-%'")" = 0 ] \
+    || fail "a refused idempotent POST left its key"
+
+echo "rls: unscoped query saw $seen_a of 8 rows as A, $seen_b as B; $wrong wrong of $turns statements in turns of tenants; $policies tenant policies"
 pass
