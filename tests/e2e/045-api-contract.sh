@@ -163,8 +163,9 @@ echo "preconditions: $rows rows, all as RFC 9110 section 13 says" >>"$T/walk.log
 
 # --- rate limits: per API key, not per address ---------------------------------
 # 5 keys from one address at 50 requests/s (10 per key, below [nginx] rate =
-# 15 here): no 429. Then one key far over its rate: 429 with Retry-After, while
-# another key from the same address still gets through.
+# 15 here): no 429. Then one key far over its rate: 429 with Retry-After,
+# RateLimit-Policy and RateLimit, while another key from the same address
+# still gets through.
 for i in 1 2 3 4 5; do
 	"$BS_BIN" key create --tenant acme --scope read >>"$T/keys" || fail "key create"
 done
@@ -179,7 +180,8 @@ def get(key, out):
     c.request("GET", "/v1/tasks?limit=1", headers={"Host": "api.bootstack.test",
               "Authorization": "Bearer " + key})
     r = c.getresponse()
-    out.append((r.status, r.getheader("Retry-After"), r.getheader("Content-Type"), r.read()))
+    out.append((r.status, r.getheader("Retry-After"), r.getheader("Content-Type"), r.read(),
+                r.getheader("RateLimit-Policy"), r.getheader("RateLimit")))
     c.close()
 # 100 requests in 2 s, round robin over the 5 keys: 10/s per key.
 res, threads, t0 = [], [], time.time()
@@ -212,10 +214,15 @@ print("1 key, 150 requests at once: %d x 200, %d x 429; another key meanwhile: %
 assert codes.count(429) > 0 and codes.count(200) + codes.count(429) == 150, sorted(set(codes))
 assert codes.count(200) >= 40, codes.count(200)
 assert mine[0][0] == 200, mine
-for status, ra, ct, body in res:
+for status, ra, ct, body, policy, limit in res:
     if status == 429:
         assert ra == "1" and ct.startswith("application/problem+json"), (ra, ct)
         assert json.loads(body)["status"] == 429
+        # the IETF draft's fields: the key's policy (rate = 15 here), none left for 1 s
+        assert policy == '"key";q=15;w=1' and limit == '"key";r=0;t=1', (policy, limit)
+    else:
+        assert policy is None and limit is None, (status, policy, limit)
+print("1 key over its rate: %d x 429, each with Retry-After, RateLimit-Policy and RateLimit" % codes.count(429))
 PY
 cat "$T/rate.out" >>"$T/walk.log"
 sleep 2	# let the key's bucket drain before the next requests
