@@ -137,16 +137,23 @@ cert_store_free(struct cert_store *s)
 	free(s);
 }
 
-/* Runs sql; ST_OK with *res (caller clears), else -1 with *cause. */
+/*
+ * Runs sql; ST_OK with *res (caller clears), else -1 with *cause: the
+ * first line of the database's error (libpq adds the statement's text
+ * and hints on more).
+ */
 static int
 cert_store_q(struct cert_store *s, const char *what, const char *sql,
     int n, const char *const *params, PGresult **res, char **cause)
 {
 	PGresult	*r = NULL;
+	const char	*e;
 
-	if (db_exec(s->db, sql, n, params, &r) != ST_OK)
-		return (cause_set(cause, "%s: the database: %s", what,
-		    db_error(s->db)));
+	if (db_exec(s->db, sql, n, params, &r) != ST_OK) {
+		e = db_error(s->db);
+		return (cause_set(cause, "%s: the database: %.*s", what,
+		    (int)strcspn(e, "\n"), e));
+	}
 	if (res != NULL)
 		*res = r;
 	else
@@ -376,6 +383,9 @@ cert_sync_one(struct cert_store *s, const struct cert *c,
 	crypto_cert_init(&cur);
 	if ((got = cert_store_get(s, c->name, &st, &cause)) != 0) {
 		out->result = got == 1 ? CERT_SYNC_NONE : CERT_SYNC_FAILED;
+		if (got == -1)
+			cause_suffix(&cause, "; nothing installed (the files "
+			    "in place are kept)");
 		goto out;
 	}
 	if ((key = crypto_key_parse(st.key, st.keylen, &cause)) == NULL)

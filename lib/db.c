@@ -875,25 +875,53 @@ db_run(struct db *db, const struct db_stmt *stmt, const char *const *params,
 	return (db_run_as(db, "", stmt, params, out));
 }
 
+/*
+ * db_exec and db_exec_idempotent: sql once, or (resend) once more on a
+ * fresh connection when the first was lost under it (not when the server
+ * did not answer in time: a hung server is not asked twice).
+ */
+static enum st
+db_exec_as(struct db *db, const char *sql, int nparams,
+    const char *const *params, PGresult **out, int resend)
+{
+	enum st	 st;
+	int	 try;
+
+	*out = NULL;
+	for (try = 0; ; try++) {
+		if ((st = db_ready(db)) != ST_OK)
+			return (st);
+		st = db_finish(db, "exec", PQsendQueryParams(db->conn, sql,
+		    nparams, NULL, params, NULL, NULL, 0), out);
+		/*
+		 * A ROLLBACK undoes what its transaction set: the tenant, or
+		 * that it was cleared. Unsure again, until db_run_as sets it.
+		 */
+		db->tenant[0] = '\0';
+		db->tenant_maybe = db->tenant_sent;
+		if (!resend || try > 0 || st != ST_UNAVAILABLE ||
+		    db->conn != NULL)
+			break;
+		/* The connection was lost: allow one immediate reconnect. */
+		db->last_try_ms = -DB_RETRY_MS;
+	}
+	return (st == ST_TIMEOUT ? ST_UNAVAILABLE : st);
+}
+
 /* See db.h. */
 enum st
 db_exec(struct db *db, const char *sql, int nparams, const char *const *params,
     PGresult **out)
 {
-	enum st	 st;
+	return (db_exec_as(db, sql, nparams, params, out, 0));
+}
 
-	*out = NULL;
-	if ((st = db_ready(db)) != ST_OK)
-		return (st);
-	st = db_finish(db, "exec", PQsendQueryParams(db->conn, sql, nparams,
-	    NULL, params, NULL, NULL, 0), out);
-	/*
-	 * A ROLLBACK undoes what its transaction set: the tenant, or that
-	 * it was cleared. Unsure again, until db_run_as sets it.
-	 */
-	db->tenant[0] = '\0';
-	db->tenant_maybe = db->tenant_sent;
-	return (st == ST_TIMEOUT ? ST_UNAVAILABLE : st);
+/* See db.h. */
+enum st
+db_exec_idempotent(struct db *db, const char *sql, int nparams,
+    const char *const *params, PGresult **out)
+{
+	return (db_exec_as(db, sql, nparams, params, out, 1));
 }
 
 /* See db.h. */

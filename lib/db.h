@@ -144,6 +144,15 @@ enum st		 db_run(struct db *, const struct db_stmt *,
 enum st		 db_exec(struct db *, const char *sql, int nparams,
 		    const char *const *params, PGresult **res);
 /*
+ * db_exec for a text safe to send twice (a read): like an idempotent
+ * db_stmt, it is resent once on a fresh connection when the connection
+ * was lost under it (a PostgreSQL restart: every worker's connection is
+ * dead, and each one's next statement finds out), so the caller gets no
+ * ST_UNAVAILABLE for a server that is up again.
+ */
+enum st		 db_exec_idempotent(struct db *, const char *sql,
+		    int nparams, const char *const *params, PGresult **res);
+/*
  * db_run for one tenant's rows (row-level security, sql/0005): the
  * statement runs with the setting bootstack.tenant_id = tenant (not "").
  * The setting is the session's: sent (set_config(..., false)) in the same

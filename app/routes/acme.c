@@ -8,8 +8,10 @@
  * the port-80 server), so the CA may reach any front end. Public (the CA
  * has no key), read-only: the API's role may SELECT that table and
  * nothing more (sql/0006). A token that is not base64url is not looked
- * up. Unprepared (db_exec): a cold path, and a daemon started before
- * `bootstack migrate` made the table must not fail to prepare it.
+ * up. Unprepared (db_exec_idempotent): a cold path, and a daemon started
+ * before `bootstack migrate` made the table must not fail to prepare it;
+ * resent once on a fresh connection after a PostgreSQL restart, since a
+ * CA that gets a 503 fails the challenge (tests/e2e/105).
  */
 #include "autoconf.h"
 
@@ -37,8 +39,9 @@ acme_challenge(struct http_req *r)
 	if (router_param(&r->match, "token", token, sizeof(token)) != 0 ||
 	    !base64url_valid(token))
 		return (http_fail(r, ST_NOTFOUND, "no such challenge"));
-	st = db_exec(api->db, "SELECT key_authorization FROM acme_challenges "
-	    "WHERE token = $1", 1, params, &res);
+	/* Resent after a lost connection: a CA does not ask twice. */
+	st = db_exec_idempotent(api->db, "SELECT key_authorization FROM "
+	    "acme_challenges WHERE token = $1", 1, params, &res);
 	if (st != ST_OK) {
 		st = http_fail(r, st == ST_UNAVAILABLE ? ST_UNAVAILABLE :
 		    ST_INTERNAL, "cannot read the challenge");

@@ -9,7 +9,10 @@
 # Promises: both front ends serve the same serial after each round; a
 # second sync writes nothing and reloads nothing; a wrong store_key, or a
 # tampered sealed key, is a clear error with the installed files
-# untouched. Prints the counts.
+# untouched; so is the database going away mid-sync (its session
+# terminated, PostgreSQL stopped, or frozen), the old serial still
+# served; front ends syncing in a loop while renewals write the row
+# install each serial whole, in order, none failing. Prints the counts.
 #
 # A private network of network namespaces made here and deleted at exit,
 # addresses only from the documentation ranges, no route out:
@@ -257,5 +260,155 @@ reloads=$(($(wc -l <"$T/a/reloads") - ra + $(wc -l <"$T/b/reloads") - rb))
 [ "$(serves a)" = "$S2" ] && [ "$(serves b)" = "$S2" ] || fail "a refused sync changed what is served"
 echo "# wrong store_key on B, tampered sealed key for A: both refused (exit 1), 0 files written, 0 reloads, both still serve $S2"
 echo "# $(echo "$err" | head -1)"
+
+# --- the database goes away mid-sync ---------------------------------------------------
+# A fresh row (the tampered one replaced), B's right key again. Front end
+# A's sync is caught mid-read: a psql session holds the certificates table
+# locked, so the sync's SELECT waits in the server; then its backend is
+# terminated, PostgreSQL stops (fast: sessions cut), or every PostgreSQL
+# process is frozen (SIGSTOP, as 013 does: the sync gives up after
+# statement_timeout + 1 s). Each: exit 1, one clear line, 0 files written,
+# 0 reloads, A still serves the old serial.
+host_conf b "cert_file = $T/b/state/live/www/fullchain.pem
+key_file = $T/b/state/live/www/privkey.pem"
+on r "$BS_BIN" cert renew --force >"$T/renew4.log" 2>&1 || fail "renew 4: $(cat "$T/renew4.log")"
+S4=$(db_serial)
+old=$(serves a)
+[ "$old" = "$S2" ] || fail "A serves '$old' before the mid-sync cases, not $S2"
+# lock_certs: a psql session holding the table until $T/unlock (60 s at most).
+lock_certs() {
+	rm -f "$T/locked" "$T/unlock"
+	psql -Atq -v ON_ERROR_STOP=1 >"$T/lock.out" 2>&1 <<SQL &
+BEGIN;
+LOCK TABLE certificates IN ACCESS EXCLUSIVE MODE;
+\\! touch $T/locked
+\\! for i in \$(seq 600); do [ -e $T/unlock ] && break; sleep 0.1; done
+COMMIT;
+SQL
+	LOCK_PID=$!
+	wait_for 100 test -e "$T/locked" || fail "psql did not lock certificates: $(cat "$T/lock.out")"
+}
+unlock_certs() { touch "$T/unlock"; wait "$LOCK_PID" 2>/dev/null; }
+at_exit "touch $T/unlock"
+# the sync's backend, waiting on the lock: its pid
+waiting_pid() {
+	psql -Atc "SELECT pid FROM pg_stat_activity WHERE wait_event_type = 'Lock'
+	    AND query LIKE 'SELECT serial%FROM certificates%'"
+}
+pg_pids() {
+	local pm
+	pm=$(head -n 1 "$PGDATA/postmaster.pid")
+	echo "$pm" $(pgrep -P "$pm")
+}
+FROZEN=
+at_exit '[ -n "$FROZEN" ] && kill -CONT $FROZEN'
+ra=$(wc -l <"$T/a/reloads")
+fa=$(files a)
+cases=0 refused=0 written=0
+for how in terminate stop freeze; do
+	lock_certs
+	on a "$BS_BIN" cert sync >"$T/mid.out" 2>"$T/mid.err" &
+	spid=$!
+	wait_for 100 sh -c "[ -n \"\$(psql -Atc \"SELECT pid FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE 'SELECT serial%FROM certificates%'\")\" ]" \
+	    || fail "$how: the sync never waited on the locked table: $(cat "$T/mid.out" "$T/mid.err")"
+	bpid=$(waiting_pid)
+	t0=$SECONDS
+	case $how in
+	terminate)
+		[ "$(psql -Atc "SELECT pg_terminate_backend($bpid)")" = t ] || fail "terminate $bpid" ;;
+	stop)
+		pg_stop ;;
+	freeze)
+		FROZEN=$(pg_pids)
+		kill -STOP $FROZEN ;;
+	esac
+	src=0
+	wait "$spid" || src=$?
+	took=$((SECONDS - t0))
+	if [ -n "$FROZEN" ]; then kill -CONT $FROZEN; FROZEN=; fi
+	[ "$how" = stop ] && pg_resume
+	unlock_certs
+	cases=$((cases + 1))
+	msg=$(grep '^bootstack cert: ' "$T/mid.err")
+	[ "$src" = 1 ] && refused=$((refused + 1))
+	[ "$(files a)" = "$fa" ] || written=$((written + 1))
+	echo "# mid-sync, $how: exit $src after ${took} s: $msg"
+	[ "$src" = 1 ] || fail "$how: sync exited $src: $(cat "$T/mid.out") $msg"
+	[ "$(grep -c '^bootstack cert: ' "$T/mid.err")" = 1 ] || fail "$how: not one error line: $(cat "$T/mid.err")"
+	case $msg in
+	"bootstack cert: www: "*database*"nothing installed"*) ;;
+	*) fail "$how: unclear: $msg" ;;
+	esac
+	[ -z "$(cat "$T/mid.out")" ] || fail "$how: said on stdout: $(cat "$T/mid.out")"
+done
+reloads=$(($(wc -l <"$T/a/reloads") - ra))
+served=$(serves a)
+echo "# database gone mid-sync: $refused of $cases syncs refused (exit 1), $written with files written, $reloads reloads, A serves $served (the database has $S4)"
+[ "$refused" = 3 ] && [ "$written" = 0 ] && [ "$reloads" = 0 ] && [ "$served" = "$old" ] \
+    || fail "the database going away mid-sync changed something"
+# back: the next sync installs the row
+wait_for 100 sh -c "psql -Atc 'SELECT 1' >/dev/null" || fail "PostgreSQL not back"
+sync_on a
+[ "$rc" = 0 ] && echo "$out" | grep -q "^www: installed: serial $S4" || fail "sync after the outage: $out $err"
+serves_is a "$S4"
+[ "$(serves a)" = "$S4" ] || fail "A does not serve $S4 after the outage"
+
+# --- two front ends syncing while cert renew writes the row ------------------------------
+# Both front ends sync in a loop (0.2 s apart; B still has the row of
+# before the outage to install) while the renewing host
+# renews three times. The first renewal's challenges are the API's first
+# requests since PostgreSQL restarted above (each worker's connection died
+# with it): they are answered all the same, a CA asks only once. Every sync must succeed, each host must install the
+# serials in the order they were stored (a read sees the old row or the
+# new one, never a mix: the key checked against the certificate), and
+# both serve the last one at the end.
+rm -f "$T/stop"
+for h in a b; do
+	: >"$T/loop-$h.out"
+	(
+		for i in $(seq 600); do
+			[ -e "$T/stop" ] && break
+			on "$h" "$BS_BIN" cert sync >>"$T/loop-$h.out" 2>>"$T/loop-$h.err"
+			echo "rc $?" >>"$T/loop-$h.out"
+			sleep 0.2
+		done
+	) &
+	eval "LOOP_$h=\$!"
+done
+at_exit "touch $T/stop"
+renewed=()
+for i in 1 2 3; do
+	on r "$BS_BIN" cert renew --force >"$T/renew-loop.log" 2>&1 || fail "loop renew $i: $(cat "$T/renew-loop.log")"
+	renewed+=("$(db_serial)")
+	sleep 0.5
+done
+sleep 1
+touch "$T/stop"
+wait "$LOOP_a" "$LOOP_b"
+for h in a b; do sync_on "$h"; [ "$rc" = 0 ] || fail "final sync $h: $err"; done
+for h in a b; do serves_is "$h" "${renewed[2]}"; done
+python3 - "$T" "$S4" "${renewed[@]}" <<'PY' || fail "see above"
+import re, sys
+T, order = sys.argv[1], sys.argv[2:]
+ok = True
+for h in "ab":
+    lines = open("%s/loop-%s.out" % (T, h)).read().splitlines()
+    runs = sum(1 for l in lines if l.startswith("rc "))
+    failed = sum(1 for l in lines if l.startswith("rc ") and l != "rc 0")
+    inst = [m.group(1) for m in (re.match(r"www: installed: serial (\w+)", l) for l in lines) if m]
+    same = sum(1 for l in lines if l.startswith("www: up to date"))
+    known = [s for s in inst if s in order]
+    ordered = [order.index(s) for s in known] == sorted(order.index(s) for s in known)
+    print("# %s: %d syncs while 3 renewals wrote the row: %d installed, %d up to date, %d failed, "
+          "%d installs of a serial never stored, in store order: %s" % (
+          h, runs, len(inst), same, failed, len(inst) - len(known), "yes" if ordered else "NO"))
+    if failed or len(inst) != len(known) or not ordered or len(inst) < 1:
+        ok = False
+        print("not ok: %s: %s" % (h, open("%s/loop-%s.err" % (T, h)).read()[:500]))
+sys.exit(0 if ok else 1)
+PY
+A5=$(serves a) B5=$(serves b)
+echo "# after the renewals: A serves $A5, B serves $B5, the database has ${renewed[2]}"
+[ "$A5" = "${renewed[2]}" ] && [ "$B5" = "${renewed[2]}" ] || fail "the front ends do not serve the last renewal"
 echo "# 105 done in $SECONDS s"
 pass
