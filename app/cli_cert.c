@@ -8,7 +8,11 @@
  *
  * Concurrency: one flock on <state_dir>/renew.lock for the whole renew run;
  * a second run does not wait, it exits 75 (EX_TEMPFAIL) with "locked by
- * another run", which cron wrappers may ignore. The random delay
+ * another run", which cron wrappers may ignore. With [database] job_lock
+ * = database, a renew that finds the job's lock held records "skipped"
+ * (held_by) in each certificate's status file and exits 0; one that holds
+ * it checks it is still held right before each issuance writes
+ * (cert_run.check), and stops with nothing written when it is not. The random delay
  * (--random-delay or [acme] renew_random_delay) is slept before locking.
  * Exit: 0 when every certificate is fine or renewed, 1 when one failed.
  */
@@ -193,6 +197,32 @@ cert_take(const struct config *cfg, size_t i, int argc, char **argv,
 	return (1);
 }
 
+/*
+ * Records the skip in the status file of each certificate the command
+ * line selects: j->holder's run does the work.
+ */
+static void
+cert_skipped(const struct config *cfg, int argc, char **argv,
+    const char *state_dir, const struct dblock_job *j)
+{
+	struct cert	 c;
+	char		*cause = NULL;
+	size_t		 i, n = config_count(cfg, "cert");
+
+	/* A host that only ever skipped has not made the folder. */
+	if (fs_mkdirs(state_dir, 0700, 0, &cause) != 0) {
+		cli_err("cert", "warning: %s: no status file written",
+		    cause_text(cause));
+		free(cause);
+		return;
+	}
+	for (i = 0; i < n; i++)
+		if (cert_take(cfg, i, argc, argv, state_dir, &c) == 1) {
+			cert_status_skipped(&c, j->holder, clock_now());
+			cert_cleanup(&c);
+		}
+}
+
 /* `cert renew`. */
 static int
 cert_renew(struct cli *cli, int argc, char **argv)
@@ -272,13 +302,20 @@ cert_renew(struct cli *cli, int argc, char **argv)
 	fd = -1;
 	if (!run.dry_run &&
 	    (once = cli_job_once("cert", cli->cfg, "cert renew", &job)) != 0) {
+		if (once == 1)	/* another host's run does it: on record */
+			cert_skipped(cli->cfg, argc, argv, run.state_dir, &job);
 		dblock_job_end(&job);
 		cert_run_cleanup(&run);
 		return (once == 1 ? 0 : 1);
 	}
 	if (!run.dry_run && (fd = cert_lock(run.state_dir)) < 0) {
 		dblock_job_end(&job);
+		cert_run_cleanup(&run);
 		return (fd == -2 ? CERT_EX_LOCKED : 1);
+	}
+	if (job.held) {		/* [database] job_lock = database */
+		run.check = cli_job_check;
+		run.check_arg = &job;
 	}
 	if (run.dry_run)
 		printf("dry run: test orders at %s (%s); nothing is installed\n",
@@ -294,6 +331,13 @@ cert_renew(struct cli *cli, int argc, char **argv)
 		failed |= cert_print(&c, &o);
 		cert_outcome_cleanup(&o);
 		cert_cleanup(&c);
+		/* A lost lock stays lost: the next ones are another run's. */
+		if (job.db != NULL && !job.held) {
+			cli_err("cert", "the job's lock is lost: the other "
+			    "certificates are left to the next run");
+			failed = 1;
+			break;
+		}
 	}
 	cert_run_cleanup(&run);
 	if (fd != -1)

@@ -324,6 +324,10 @@ cert_status_write(const struct cert *c, const char *result, const char *error,
 	json_object_object_add(obj, "result", json_object_new_string(result));
 	json_object_object_add(obj, "error", error != NULL ?
 	    json_object_new_string(error) : NULL);
+	json_object_object_add(obj, "held_by", NULL);
+	json_object_object_add(obj, "last_skipped", old != NULL &&
+	    json_object_object_get_ex(old, "last_skipped", &v) ?
+	    json_object_get(v) : NULL);
 	if (strcmp(result, "ok") == 0)
 		cert_json_time(obj, "last_success", now);
 	else if (old != NULL && json_object_object_get_ex(old, "last_success",
@@ -378,6 +382,33 @@ cert_status_write(const struct cert *c, const char *result, const char *error,
 		free(cause);
 	}
 	json_object_put(old);
+	json_object_put(obj);
+}
+
+/* See cert.h. */
+void
+cert_status_skipped(const struct cert *c, const char *holder, time_t now)
+{
+	json_object	*obj;
+	char		*cause = NULL;
+
+	if ((obj = cert_json_load(c->status_file)) == NULL) {
+		if ((obj = json_object_new_object()) == NULL)
+			return;
+		json_object_object_add(obj, "name",
+		    json_object_new_string(c->name));
+		json_object_object_add(obj, "last_success", NULL);
+	}
+	cert_json_time(obj, "last_attempt", now);
+	json_object_object_add(obj, "result",
+	    json_object_new_string("skipped"));
+	json_object_object_add(obj, "error", NULL);
+	json_object_object_add(obj, "held_by", json_object_new_string(holder));
+	cert_json_time(obj, "last_skipped", now);
+	if (jsonutil_save_file(c->status_file, obj, 0644, &cause) != 0) {
+		log_warnx("cert %s: %s", c->name, cause_text(cause));
+		free(cause);
+	}
 	json_object_put(obj);
 }
 
@@ -1168,6 +1199,9 @@ cert_issue(struct cert_run *run, const struct cert *c,
 		cause_set(cause, "out of memory");
 		goto out;
 	}
+	/* The job's lock, if any, still ours: the last moment to stop. */
+	if (run->check != NULL && run->check(run->check_arg, cause) != 0)
+		goto out;
 	if (cert_store_enabled(run->cfg) && cert_store_publish(run, c, leaf,
 	    chain, keypem, keylen, cause) != 0)
 		/* The order is kept: the next run downloads it again. */

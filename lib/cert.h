@@ -117,6 +117,14 @@ struct cert_run {
 						   rateLimited: not before */
 	struct cert_store	*store;		/* [acme] store = database:
 						   made on first need */
+	/*
+	 * Called right before each write an issuance makes (the row of
+	 * certificates, the files): 0 go on, -1 with *cause to stop with
+	 * nothing written ([database] job_lock = database: the job's lock
+	 * is still this session's, dblock_job_check). NULL: no check.
+	 */
+	int			(*check)(void *, char **);
+	void			*check_arg;
 };
 
 /* One file of an installation. */
@@ -454,6 +462,15 @@ void		 cert_outcome_cleanup(struct cert_outcome *);
 void		 cert_status_write(const struct cert *, const char *result,
 		    const char *error, const struct crypto_cert *served,
 		    const struct crypto_cert *installed, time_t next,
+		    time_t now);
+/*
+ * Records in NAME.status.json that this run skipped the certificate:
+ * holder (another host's run, as dblock_job_begin() names it) held the
+ * job's lock ([database] job_lock = database). "result": "skipped",
+ * "held_by", "last_skipped" now; the rest (what is installed, the last
+ * success) stays as the last run wrote it.
+ */
+void		 cert_status_skipped(const struct cert *, const char *holder,
 		    time_t now);
 /* The last attempt as the status file says: result and when ("" if none). */
 struct cert_last {

@@ -10,6 +10,9 @@
 # fails once: status.json still names what nginx serves, `cert status`
 # says "installed, not served", the cert_renew_failed alert fires; the next
 # run (not due) reloads, nginx serves the new serial, the alert resolves.
+# With [database] job_lock = database, a run whose lock's session ends
+# before it writes stops with nothing installed, its order kept for the
+# next run.
 . "$(dirname "$0")/lib.sh"
 CERT_VA_PROXY=1 CERT_ACME_PROXY=1
 . "$(dirname "$0")/cert-lib.sh"
@@ -123,5 +126,50 @@ echo "$out" | grep -q "^www .* ok (" || fail "cert status after the reload: $out
 "$BS_BIN" alert check >"$T/out" 2>"$T/err"
 grep -q "^renew: resolved" "$T/out" || fail "alert check after the reload: $(cat "$T/out" "$T/err")"
 echo "# failed reload: installed $S3 not served, alert fired; next run reloaded, alert resolved"
+
+# --- item 4: the job's lock lost before the issuance writes ---------------------
+# [database] job_lock = database: the run takes the lock, pauses (test
+# hook BOOTSTACK_TEST_JOB_PAUSE), its backend is terminated (as a
+# PostgreSQL restart or a failover would end it, when another host may
+# take the lock), and it goes on: the order is placed and issued, and the
+# check right before the first write stops it: exit 1, naming the lost
+# lock, 0 files written, nginx still serving the old serial, the order
+# kept. The next run (lock free) installs that order, placing none.
+pg_start
+cert_config "test_command = $NGX -t -q
+reload_command = $NGX -s reload
+
+$(db_ini 'job_lock = database')"
+live() { stat -c '%n %i %s' "$LIVE"/{privkey,cert,chain,fullchain}.pem; }
+f0=$(live)
+N0=$(new_orders)
+rm -f "$T/pause.held" "$T/pause.go"
+at_exit "touch $T/pause.go"
+BOOTSTACK_TEST_JOB_PAUSE=$T/pause "$BS_BIN" cert renew --force >"$T/lost.out" 2>"$T/lost.err" &
+cpid=$!
+wait_for 300 test -e "$T/pause.held" ||
+    fail "cert renew did not pause holding the lock (a build with configure --enable-test-hooks?): $(cat "$T/lost.out" "$T/lost.err")"
+killed=$(psql -Atq -v ON_ERROR_STOP=1 -c "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity
+    WHERE application_name = 'bootstack cert renew on $(hostname) pid $cpid'") || fail "pg_terminate_backend"
+[ "$killed" = 1 ] || fail "no backend of cert renew pid $cpid to terminate ($killed)"
+touch "$T/pause.go"
+crc=0
+wait "$cpid" || crc=$?
+written=0
+[ "$(live)" = "$f0" ] || written=$((written + 1))
+echo "# lock's backend terminated before the writes: exit $crc, $((  $(new_orders) - N0 )) order placed, $written installs, nginx serves $(served_serial) (was $S3)"
+grep -q "www: lost the job's lock 'bootstack job cert renew' in the database: its session ended" "$T/lost.err" && [ "$crc" = 1 ] \
+    || fail "lock lost: exit $crc: $(cat "$T/lost.out" "$T/lost.err")"
+[ "$written" = 0 ] && [ "$(file_serial)" = "$S3" ] && [ "$(served_serial)" = "$S3" ] \
+    || fail "the run that lost its lock installed: $(live) (was $f0)"
+[ "$(status_field result)" = failed ] || fail "status after the lost lock: $(status_field result)"
+[ -e "$T/state/www.order.json" ] || fail "the run that lost its lock dropped its order"
+N1=$(new_orders)
+cert renew
+[ "$rc" = 0 ] && echo "$out" | grep -q "renewed (resuming a pending order)" \
+    || fail "the run after the lost lock: rc $rc: $out $err"
+[ "$(new_orders)" = "$N1" ] || fail "the run after the lost lock placed an order"
+served_is "$(file_serial)" || fail "nginx serves $(served_serial), not $(file_serial)"
+echo "# the next run: resumed that order ($(( $(new_orders) - N1 )) new orders), nginx serves $(served_serial)"
 
 pass

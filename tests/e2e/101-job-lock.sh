@@ -8,7 +8,8 @@
 # another session holds their lock: each exits 0 naming it and contacts
 # nobody (no CA, no DNS provider is configured reachable). A skipping run
 # records "skipped, held by ..." in its job status file (fresh for a
-# stale_job rule). Without the lock (job_lock = local) the same runs do the
+# stale_job rule), cert renew's in each certificate's status file. Without
+# the lock (job_lock = local) the same runs do the
 # work. A report whose lock's session is terminated mid-run (test hook:
 # BOOTSTACK_TEST_JOB_PAUSE) stops before writing, exit 1, naming the lost
 # lock. Counts printed.
@@ -136,6 +137,40 @@ done
 IFS='|' read -r res held skipped ok age <<<"$(status "$T/a/dns/sync.status.json")"
 [ "$res" = skipped ] && case "$held" in "bootstack dns sync on other-host pid 4242 (backend pid "*) true ;; *) false ;; esac \
     || fail "dns sync skipped status: $(cat "$T/a/dns/sync.status.json" 2>&1)"
+# cert renew: the skip in the certificate's own status file (a host that
+# never ran it: the state folder is made for it)
+IFS='|' read -r res held skipped ok age <<<"$(status "$T/a/acme/www.status.json")" \
+    || fail "the skipping cert renew wrote no status file"
+[ "$res" = skipped ] && [ -n "$skipped" ] && [ "$age" -lt 120 ] \
+    && case "$held" in "bootstack cert renew on other-host pid 4242 (backend pid "*) true ;; *) false ;; esac \
+    || fail "cert renew skipped status: $(cat "$T/a/acme/www.status.json" 2>&1)"
+[ ! -e "$T/a/acme/live" ] || fail "the skipping cert renew installed something: $(ls -R "$T/a/acme")"
+echo "# cert renew's skip on record in www.status.json: $res, held by $held, $age s ago"
+# a stale_job rule on that file stays quiet (the skip is fresh), and
+# cert_renew_failed does not fire on a skip
+cat >"$T/alert.conf" <<CONF
+$(cat "$T/a.conf")
+
+[alerts]
+state_file = $T/a/alerts.json
+
+[alert certjob]
+kind = stale_job
+path = $T/a/acme/www.status.json
+threshold = 1h
+
+[alert renew]
+kind = cert_renew_failed
+cert = www
+CONF
+"$BS_BIN" -c "$T/alert.conf" alert check >"$T/alert.out" 2>&1
+"$BS_BIN" -c "$T/alert.conf" alert status >"$T/alert-status.out" 2>&1
+firing=$(grep -c ': firing' "$T/alert.out")
+echo "# alert check on the skipping host: $firing firing"
+sed 's/^/#   /' "$T/alert-status.out"
+[ "$firing" = 0 ] || fail "alerts fire on a skipping host: $(cat "$T/alert.out")"
+grep -q "the job was last skipped .* its lock held by bootstack cert renew on other-host" "$T/alert-status.out" \
+    || fail "stale_job does not see the skip: $(cat "$T/alert-status.out")"
 
 # not held: the job runs (and fails here, since no CA or DNS provider
 # answers): proof that the lock, not the configuration, stopped it above
