@@ -6,7 +6,10 @@
 # setting sees none, one with it only that tenant's, and cannot write
 # another's; the setting ends with its transaction; every table holding
 # tenant_id but the key directory has a policy; the purge of expired
-# Idempotency-Key records still reaches every tenant. Prints the counts.
+# Idempotency-Key records still reaches every tenant; no answer carries
+# another tenant's rows while the API's backends are terminated and
+# PostgreSQL restarts under requests of tenants in turns. Prints the
+# counts.
 . "$(dirname "$0")/lib.sh"
 
 pg_start_roles
@@ -113,4 +116,118 @@ done
     || fail "a refused idempotent POST left its key"
 
 echo "rls: unscoped query saw $seen_a of 8 rows as A, $seen_b as B; $wrong wrong of $turns statements in turns of tenants; $policies tenant policies"
+
+# --- the session's tenant across reconnects ------------------------------------------
+# A worker's connection keeps its tenant (lib/db.c); a new connection holds
+# none, and the handle must know it. Four clients ask in turns as A, as B
+# and as A with no tenant (the untenanted hook: must see nothing), while
+# the API's backends are terminated (mid-request, some of them) twice and
+# PostgreSQL is restarted twice. Counted: answers with another tenant's
+# rows or the wrong set (must be 0), requests that failed (503 while the
+# database was away: printed), and failures 2 s after the last restart
+# (must be 0).
+rm -f "$T/stop" "$T/recovered" "$T/phases"
+python3 - "$URL" "$KA" "$KB" "$ta" "$tb" "$T/stop" "$T/recovered" "$T/phases" >"$T/turns.out" 2>&1 <<'PY' &
+import http.client, json, os, sys, threading, time, urllib.parse
+url, ka, kb, ta, tb, stop, recovered, phases = sys.argv[1:9]
+u = urllib.parse.urlsplit(url)
+lock = threading.Lock()
+log = []                                # (end time, outcome)
+wrong = []
+end = time.time() + 90                  # bounded: 90 s at most
+def one(key, hook):
+    c = http.client.HTTPConnection(u.hostname, u.port, timeout=15)
+    try:
+        c.request("GET", "/v1/tasks?limit=100", headers={
+            "Authorization": "Bearer " + key, "X-Bootstack-Test": hook})
+        r = c.getresponse()
+        return r.status, r.read()
+    except Exception as e:
+        return type(e).__name__, b""
+    finally:
+        c.close()
+def client(n):
+    i = n
+    while not os.path.exists(stop) and time.time() < end:
+        i += 1
+        kind = i % 3
+        key, hook, want = [(ka, "unscoped", ta), (kb, "unscoped", tb),
+                           (ka, "untenanted", "")][kind]
+        status, body = one(key, hook)
+        if status == 200:
+            got = " ".join(t["title"] for t in json.loads(body)["items"])
+            outcome = "ok" if got == want else "wrong"
+            if outcome == "wrong":
+                with lock:
+                    wrong.append("%s/%s: got [%s] want [%s]" % (
+                        "AB"[kind % 2], hook, got, want))
+        else:
+            outcome = str(status)
+        with lock:
+            log.append((time.time(), outcome))
+        time.sleep(0.01)                # paced: a test, not a benchmark
+threads = [threading.Thread(target=client, args=(n,)) for n in range(4)]
+for t in threads:
+    t.start()
+for t in threads:
+    t.join()
+rec = float(open(recovered).read()) + 2 if os.path.exists(recovered) else end
+counts = {}
+for _, o in log:
+    counts[o] = counts.get(o, 0) + 1
+after = [o for t, o in log if t >= rec]
+print("# 036 reconnects: %d requests in turns of tenants: %s; %d wrong-tenant answers, "
+      "%d failed; from 2 s after the last restart: %d requests, %d failed" % (
+      len(log), " ".join("%s=%d" % kv for kv in sorted(counts.items())),
+      len(wrong), len(log) - counts.get("ok", 0) - len(wrong),
+      len(after), sum(1 for o in after if o != "ok")))
+# failures by the disruption that came last before them
+marks = [l.split() for l in open(phases)] if os.path.exists(phases) else []
+marks = [(float(t), how) for how, t in marks]
+by = {}
+for t, o in log:
+    if o == "ok":
+        continue
+    how = "before"
+    for mt, mhow in marks:
+        if mt <= t:
+            how = mhow
+    by[how] = by.get(how, 0) + 1
+print("# 036 failed by disruption: " + ", ".join("after %s %s" % (
+      "%s #%d" % (h, i + 1), by.get("%s#%d" % (h, i + 1), 0)) for i, (t, h) in
+      enumerate([(t, h.split("#")[0]) for t, h in marks])))
+for w in wrong[:5]:
+    print("not ok: " + w)
+ok = not wrong and after and all(o == "ok" for o in after)
+sys.exit(0 if ok else 1)
+PY
+turns_pid=$!
+at_exit "touch $T/stop"
+wait_for 100 sh -c "[ \$(psql -Atc \"SELECT count(*) FROM pg_stat_activity WHERE usename = 'bs_api'\") -ge 1 ]" \
+    || fail "no API backend before the disruptions"
+sleep 1
+killed=0
+i=0
+for how in terminate restart terminate restart; do
+	i=$((i + 1))
+	echo "$how#$i $(date +%s.%N)" >>"$T/phases"
+	case $how in
+	terminate)
+		n=$(psql -Atc "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE usename = 'bs_api'") \
+		    || fail "pg_terminate_backend"
+		killed=$((killed + n)) ;;
+	restart)
+		pg_stop
+		pg_resume ;;
+	esac
+	sleep 1.5
+done
+date +%s.%N >"$T/recovered"
+sleep 4
+touch "$T/stop"
+trc=0
+wait "$turns_pid" || trc=$?
+cat "$T/turns.out"
+echo "# 036 disruptions: 2 terminations ($killed API backends ended), 2 restarts of PostgreSQL; $(grep -c '"database: reconnected"' "$T/api.log") reconnects logged"
+[ "$trc" = 0 ] || fail "tenants across reconnects: see above"
 pass
