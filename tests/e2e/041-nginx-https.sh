@@ -3,7 +3,8 @@
 # render` from the real templates) in front of bootstack-api, over HTTPS
 # with a private CA: every declared name answers over HTTP/2, port 80
 # redirects except ACME challenges, names nobody declared are refused,
-# security headers and request ids, the limits (413, 429 and back, a slow
+# security headers and request ids, the limits (413, 429 and back with
+# Retry-After, RateLimit-Policy and RateLimit over HTTP/2, a slow
 # client dropped after 10 s), the API's own errors passing through, nginx's
 # errors as problem+json (502, 504), /ops/ behind basic auth, /metrics open
 # to loopback, the access log (parsed by GoAccess when it is installed).
@@ -178,20 +179,45 @@ mkdir -p "$T/burst"
 for i in $(seq 400); do
 	printf 'url = "%s/healthz"\noutput = "%s/burst/%d"\n' "$URL" "$T" "$i"
 done >"$T/burst.curl"
-tls_curl -Z --parallel-max 20 -K "$T/burst.curl" -w '%{http_code} %{filename_effective} %header{retry-after} %header{content-type} %header{x-request-id} %header{strict-transport-security}\n' \
-    >"$T/burst.out" 2>"$T/burst.err"
+# Over HTTP/2, multiplexed (curl -Z: up to 20 streams on one connection).
+# burst FILE.curl OUT [curl args]: one line per request, "CODE HTTP-VERSION
+# FILE RETRY-AFTER CONTENT-TYPE X-REQUEST-ID RATELIMIT-POLICY RATELIMIT HSTS"
+burst() {
+	local cfg=$1 out=$2
+	shift 2
+	tls_curl --http2 -Z --parallel-max 20 -K "$cfg" "$@" -w '%{http_code} %{http_version} %{filename_effective} %header{retry-after} %header{content-type} %header{x-request-id} %header{ratelimit-policy} %header{ratelimit} %header{strict-transport-security}\n' \
+	    >"$out" 2>"$out.err"
+}
+# ratelimit_429s OUT WHO: counts the 429s of OUT over HTTP/2 with
+# Retry-After 1 and the draft's headers for WHO ("address" or "key", q=50);
+# fails unless every 429 has them.
+ratelimit_429s() {
+	local n429 good
+	n429=$(grep -c '^429 ' "$1")
+	good=$(grep -c "^429 2 [^ ]* 1 application/problem+json [0-9a-f]\{32\} \"$2\";q=50;w=1 \"$2\";r=0;t=1 max-age=" "$1")
+	echo "# 429 over HTTP/2 ($2): $good of $n429 with Retry-After 1, RateLimit-Policy \"$2\";q=50;w=1 and RateLimit \"$2\";r=0;t=1"
+	[ "$n429" -gt 0 ] && [ "$good" = "$n429" ] \
+	    || fail "429s over HTTP/2 without the RateLimit headers: $(grep '^429 ' "$1" | grep -v "\"$2\";r=0;t=1 " | head -3)"
+}
+burst "$T/burst.curl" "$T/burst.out"
 n200=$(grep -c '^200 ' "$T/burst.out")
 n429=$(grep -c '^429 ' "$T/burst.out")
 [ "$n429" -gt 0 ] || fail "no 429 in a burst of 400 ($n200 passed)"
 [ "$n200" -ge 100 ] || fail "the burst allowance was not honoured ($n200 passed)"
 [ $((n200 + n429)) = 400 ] || fail "burst: $(cut -d' ' -f1 "$T/burst.out" | sort | uniq -c)"
-read -r code file ra ct rid hsts <<<"$(grep -m1 '^429 ' "$T/burst.out")"
+[ "$(grep -vc '^[0-9]* 2 ' "$T/burst.out")" = 0 ] || fail "not all over HTTP/2: $(cut -d' ' -f2 "$T/burst.out" | sort | uniq -c)"
+read -r code ver file ra ct rid pol lim hsts <<<"$(grep -m1 '^429 ' "$T/burst.out")"
 [ "$ra" = 1 ] || fail "429 without Retry-After: 1"
 [ "$ct" = application/problem+json ] || fail "429 type: $ct"
 [ -n "$hsts" ] || fail "429 without the security headers"
 problem "$file" 429 "$rid"
+ratelimit_429s "$T/burst.out" address
 sleep 1.2
 [ "$(tls_status /healthz)" = 200 ] || fail "not normal again after the burst"
+# The same with an API key's prefix (nginx counts it unchecked): the key's policy.
+burst "$T/burst.curl" "$T/kburst.out" -H "Authorization: Bearer bsk_h2test01_notasecret"
+ratelimit_429s "$T/kburst.out" key
+sleep 1.2
 
 # --- the API stuck, then gone: 504, 502 as problem+json ----------------------
 pids="$API_PID $(api_workers)"
