@@ -30,12 +30,6 @@ nginx_start
 wait_for 50 sh -c "[ \"\$(curl -s -o /dev/null -w '%{http_code}' $URL/readyz)\" = 200 ]" \
     || fail "readyz not 200 before the freeze"
 
-# The cluster's processes: the postmaster and its children.
-pg_pids() {
-	local pm
-	pm=$(head -n 1 "$PGDATA/postmaster.pid")
-	echo "$pm" $(pgrep -P "$pm")
-}
 now() { date +%s.%N; }
 FROZEN=
 at_exit '[ -n "$FROZEN" ] && kill -CONT $FROZEN'

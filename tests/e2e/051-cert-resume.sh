@@ -84,17 +84,9 @@ S2=$(file_serial)
 served_is "$S2" || fail "nginx serves $(served_serial), not $S2"
 # reload_command fails while $T/reload-fail exists, once.
 RELOAD="if [ -e $T/reload-fail ]; then rm -f $T/reload-fail; echo 'reload refused' >&2; exit 1; fi; $NGX -s reload"
-alerts="
-[alerts]
-state_file = $T/alerts.json
-
-[alert renew]
-kind = cert_renew_failed
-cert = www
-"
 cert_config "test_command = $NGX -t -q
 reload_command = $RELOAD
-$alerts"
+$CERT_ALERTS"
 touch "$T/reload-fail"
 cert renew --force
 [ "$rc" = 1 ] || fail "a failed reload exited $rc: $out"
@@ -105,8 +97,7 @@ S3=$(file_serial)
 [ "$(served_serial)" = "$S2" ] || fail "nginx serves $(served_serial) without a reload"
 [ "$(status_field deploy)" = reload-pending ] || fail "status deploy: $(status_field deploy)"
 [ "$(status_field serial)" = "$S2" ] || fail "status.json says $(status_field serial) is served, nginx serves $S2"
-python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["installed"]["serial"])' \
-    "$T/state/www.status.json" | grep -qx "$S3" || fail "status.json does not name the installed $S3"
+[ "$(status_field installed.serial)" = "$S3" ] || fail "status.json does not name the installed $S3"
 cert status
 echo "$out" | grep -q "^www .* installed, not served (" || fail "cert status: $out"
 "$BS_BIN" alert check >"$T/out" 2>"$T/err"
@@ -147,12 +138,7 @@ rm -f "$T/pause.held" "$T/pause.go"
 at_exit "touch $T/pause.go"
 BOOTSTACK_TEST_JOB_PAUSE=$T/pause "$BS_BIN" cert renew --force >"$T/lost.out" 2>"$T/lost.err" &
 cpid=$!
-wait_for 300 test -e "$T/pause.held" ||
-    fail "cert renew did not pause holding the lock (a build with configure --enable-test-hooks?): $(cat "$T/lost.out" "$T/lost.err")"
-killed=$(psql -Atq -v ON_ERROR_STOP=1 -c "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity
-    WHERE application_name = 'bootstack cert renew on $(hostname) pid $cpid'") || fail "pg_terminate_backend"
-[ "$killed" = 1 ] || fail "no backend of cert renew pid $cpid to terminate ($killed)"
-touch "$T/pause.go"
+job_lock_cut "cert renew" "$cpid" "$T/lost.err"
 crc=0
 wait "$cpid" || crc=$?
 written=0

@@ -19,29 +19,12 @@
 # to the API hosts). Needs root: skipped (ok, with a note) without.
 . "$(dirname "$0")/lib.sh"
 
-if [ "$(id -u)" != 0 ]; then
-	echo "# network namespaces need root: skipped"
-	pass
-fi
-command -v ip >/dev/null || fail "ip (iproute2) is not installed"
-trap 'exit 1' INT TERM HUP	# so lib.sh's EXIT trap cleans up
-
+netns_need
 FE=bs-fe-$$ A1=bs-a1-$$ A2=bs-a2-$$ X=bs-x-$$
-for ns in "$FE" "$A1" "$A2" "$X"; do
-	ip netns add "$ns" || fail "ip netns add $ns"
-	at_exit "ip netns del $ns"
-	ip -n "$ns" link set lo up
-done
-ip link add fe1 netns "$FE" type veth peer name lan netns "$A1" || fail "veth fe-a1"
-ip link add fe2 netns "$FE" type veth peer name lan netns "$A2" || fail "veth fe-a2"
-ip link add x0 netns "$X" type veth peer name out netns "$A1" || fail "veth x-a1"
-ip -n "$FE" addr add 192.0.2.1/30 dev fe1 && ip -n "$A1" addr add 192.0.2.2/30 dev lan \
-    && ip -n "$FE" addr add 192.0.2.5/30 dev fe2 && ip -n "$A2" addr add 192.0.2.6/30 dev lan \
-    && ip -n "$X" addr add 203.0.113.2/30 dev x0 && ip -n "$A1" addr add 203.0.113.1/30 dev out \
-    || fail "addresses"
-ip -n "$FE" link set fe1 up && ip -n "$FE" link set fe2 up && ip -n "$A1" link set lan up \
-    && ip -n "$A2" link set lan up && ip -n "$X" link set x0 up && ip -n "$A1" link set out up \
-    || fail "links up"
+netns_add "$FE" "$A1" "$A2" "$X"
+netns_link "$FE" fe1 192.0.2.1 "$A1" lan 192.0.2.2
+netns_link "$FE" fe2 192.0.2.5 "$A2" lan 192.0.2.6
+netns_link "$X" x0 203.0.113.2 "$A1" out 203.0.113.1
 
 pg_start
 nginx_tls_prepare "upstream = 192.0.2.2:9000 max_fails=1 fail_timeout=2s, 192.0.2.6:9000 max_fails=1 fail_timeout=2s"

@@ -195,11 +195,7 @@ rm -f "$T/pause.held" "$T/pause.go"
 at_exit "touch $T/pause.go"
 BOOTSTACK_TEST_JOB_PAUSE=$T/pause "$BS_BIN" -c "$T/c.conf" report >"$T/c.out" 2>&1 &
 cpid=$!
-wait_for 300 test -e "$T/pause.held" || fail "report on c did not pause holding the lock (a build with configure --enable-test-hooks?): $(cat "$T/c.out")"
-killed=$(psql -Atq -v ON_ERROR_STOP=1 -c "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity
-    WHERE application_name = 'bootstack report on $(hostname) pid $cpid'") || fail "pg_terminate_backend"
-[ "$killed" = 1 ] || fail "no backend of report pid $cpid to terminate ($killed)"
-touch "$T/pause.go"
+job_lock_cut report "$cpid" "$T/c.out"
 crc=0
 wait "$cpid" || crc=$?
 grep -q "lost the job's lock 'bootstack job report' in the database" "$T/c.out" && [ "$crc" = 1 ] \

@@ -23,25 +23,11 @@
 # database). Needs root: skipped (ok, with a note) without.
 . "$(dirname "$0")/lib.sh"
 
-if [ "$(id -u)" != 0 ]; then
-	echo "# network namespaces need root: skipped"
-	pass
-fi
-command -v ip >/dev/null || fail "ip (iproute2) is not installed"
-trap 'exit 1' INT TERM HUP	# so lib.sh's EXIT trap cleans up
-
+netns_need
 CA=bs-ca-$$ FA=bs-fa-$$ FB=bs-fb-$$
-for ns in "$CA" "$FA" "$FB"; do
-	ip netns add "$ns" || fail "ip netns add $ns"
-	at_exit "ip netns del $ns"
-	ip -n "$ns" link set lo up
-done
-ip link add ca-a netns "$CA" type veth peer name lan netns "$FA" || fail "veth ca-fa"
-ip link add ca-b netns "$CA" type veth peer name lan netns "$FB" || fail "veth ca-fb"
-ip -n "$CA" addr add 198.51.100.1/30 dev ca-a && ip -n "$FA" addr add 198.51.100.2/30 dev lan \
-    && ip -n "$CA" addr add 198.51.100.5/30 dev ca-b && ip -n "$FB" addr add 198.51.100.6/30 dev lan \
-    && ip -n "$CA" link set ca-a up && ip -n "$CA" link set ca-b up \
-    && ip -n "$FA" link set lan up && ip -n "$FB" link set lan up || fail "addresses"
+netns_add "$CA" "$FA" "$FB"
+netns_link "$CA" ca-a 198.51.100.1 "$FA" lan 198.51.100.2
+netns_link "$CA" ca-b 198.51.100.5 "$FB" lan 198.51.100.6
 ADDR_a=198.51.100.2 ADDR_b=198.51.100.6 NS_a=$FA NS_b=$FB
 
 CERT_NS=$CA
@@ -294,11 +280,6 @@ at_exit "touch $T/unlock"
 waiting_pid() {
 	psql -Atc "SELECT pid FROM pg_stat_activity WHERE wait_event_type = 'Lock'
 	    AND query LIKE 'SELECT serial%FROM certificates%'"
-}
-pg_pids() {
-	local pm
-	pm=$(head -n 1 "$PGDATA/postmaster.pid")
-	echo "$pm" $(pgrep -P "$pm")
 }
 FROZEN=
 at_exit '[ -n "$FROZEN" ] && kill -CONT $FROZEN'

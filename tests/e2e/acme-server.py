@@ -59,8 +59,6 @@ import ipaddress
 import json
 import os
 import secrets
-import socketserver
-import ssl
 import sys
 import threading
 import time
@@ -72,6 +70,8 @@ from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from cryptography.hazmat.primitives.asymmetric.utils import \
     encode_dss_signature
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+
+from e2e_server import serve
 
 ERR = "urn:ietf:params:acme:error:"
 HOUR = 3600
@@ -763,11 +763,6 @@ class Control(http.server.BaseHTTPRequestHandler):
         self.reply(200, {"ok": True})
 
 
-class Server(socketserver.ThreadingMixIn, http.server.HTTPServer):
-    daemon_threads = True
-    allow_reuse_address = True
-
-
 def main():
     p = argparse.ArgumentParser()
     p.add_argument("--listen", type=int, required=True)
@@ -778,12 +773,9 @@ def main():
     p.add_argument("--log", required=True)
     args = p.parse_args()
     ca = CA("https://127.0.0.1:%d" % args.listen, args.http_port)
-    srv = Server(("127.0.0.1", args.listen), Handler)
+    srv = serve(args.listen, Handler, args.cert, args.key)
     srv.args, srv.ca = args, ca
-    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    ctx.load_cert_chain(args.cert, args.key)
-    srv.socket = ctx.wrap_socket(srv.socket, server_side=True)
-    ctl = Server(("127.0.0.1", args.control), Control)
+    ctl = serve(args.control, Control)
     ctl.ca = ca
     threading.Thread(target=ctl.serve_forever, daemon=True).start()
     sys.stdout.write("listening\n")

@@ -17,7 +17,8 @@
 #
 # Provided: pebble_start [VAR=value...] / pebble_stop, cert_config [LINES],
 # cert ARGS (sets $rc $out $err), tls_serve, file_serial, served_serial, served_is,
-# status_field KEY, iso, epoch, renew_from, status_next, $LIVE, $NGX, the ports.
+# status_field KEY, $CERT_ALERTS, iso, epoch, renew_from, status_next, $LIVE,
+# $NGX, the ports.
 
 CERT_CA=${CERT_CA:-pebble}
 if [ "$CERT_CA" = pebble ]; then
@@ -229,8 +230,21 @@ served_is() {
 	done
 	return 1
 }
+# status_field KEY: www.status.json's KEY ("installed.serial" reaches into
+# an object), "" for null or missing, true/false for a boolean.
 status_field() {
-	python3 -c 'import json,sys; v=json.load(open(sys.argv[1])).get(sys.argv[2]); print("" if v is None else v)' \
+	python3 -c 'import json,sys; v=json.load(open(sys.argv[1]))
+for k in sys.argv[2].split("."): v=v.get(k) if isinstance(v, dict) else None
+print("" if v is None else str(v).lower() if isinstance(v, bool) else v)' \
 	    "$T/state/www.status.json" "$1"
 }
+# The alert rule on www's renewals, for cert_config's LINES.
+CERT_ALERTS="
+[alerts]
+state_file = $T/alerts.json
+
+[alert renew]
+kind = cert_renew_failed
+cert = www
+"
 

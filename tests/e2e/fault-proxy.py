@@ -29,12 +29,13 @@ import argparse
 import http.client
 import http.server
 import re
-import socketserver
 import ssl
 import sys
 import threading
 import time
 import urllib.parse
+
+from e2e_server import serve
 
 LOCK = threading.Lock()
 HITS = {}
@@ -149,11 +150,6 @@ class Handler(http.server.BaseHTTPRequestHandler):
     do_GET = do_POST = do_HEAD = handle_one
 
 
-class Server(socketserver.ThreadingMixIn, http.server.HTTPServer):
-    daemon_threads = True
-    allow_reuse_address = True
-
-
 def main():
     p = argparse.ArgumentParser()
     p.add_argument("--listen", type=int, required=True)
@@ -164,12 +160,8 @@ def main():
     p.add_argument("--rules", required=True)
     p.add_argument("--log", required=True)
     args = p.parse_args()
-    srv = Server(("127.0.0.1", args.listen), Handler)
+    srv = serve(args.listen, Handler, args.cert, args.key)
     srv.args = args
-    if args.cert:
-        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-        ctx.load_cert_chain(args.cert, args.key)
-        srv.socket = ctx.wrap_socket(srv.socket, server_side=True)
     sys.stdout.write("listening\n")
     sys.stdout.flush()
     srv.serve_forever()

@@ -98,6 +98,14 @@ pg_stop() {
 	_pg_as "$PG_BINDIR/pg_ctl" -D "$PGDATA" -m fast -w stop >/dev/null 2>&1
 }
 
+# The cluster's processes: the postmaster and its children (to freeze
+# them all with SIGSTOP, as a hung server would be).
+pg_pids() {
+	local pm
+	pm=$(head -n 1 "$PGDATA/postmaster.pid")
+	echo "$pm" $(pgrep -P "$pm")
+}
+
 # Writes $BS_CONF for the private cluster; $1 (optional) is extra INI text.
 # With BS_API_ROLE set, the API logs in as that role (made and granted by
 # `bootstack migrate`, sql/0004) and migrate as $PGUSER, the owner.
@@ -304,6 +312,51 @@ host_start() {
 	    || fail "host $h: nginx render: $(cat "$d/render.log")"
 	nginx -c "$d/nginx/nginx.conf" -e "$T/nginx-error.log" || fail "host $h: nginx did not start"
 	at_exit "kill -QUIT \$(cat $d/nginx/nginx.pid)"
+}
+
+# --- network namespaces (several-host scripts: 100, 105) ----------------------
+# netns_need: namespaces need root and iproute2; without root the script
+# passes with a note. Signals then exit through the EXIT trap, so the
+# namespaces go.
+netns_need() {
+	if [ "$(id -u)" != 0 ]; then
+		echo "# network namespaces need root: skipped"
+		pass
+	fi
+	command -v ip >/dev/null || fail "ip (iproute2) is not installed"
+	trap 'exit 1' INT TERM HUP
+}
+# netns_add NS...: makes each namespace, its loopback up, deleted at exit.
+netns_add() {
+	local ns
+	for ns in "$@"; do
+		ip netns add "$ns" || fail "ip netns add $ns"
+		at_exit "ip netns del $ns"
+		ip -n "$ns" link set lo up
+	done
+}
+# netns_link NS1 DEV1 ADDR1 NS2 DEV2 ADDR2: a veth pair, DEV1 in NS1 with
+# ADDR1/30 and DEV2 in NS2 with ADDR2/30, both up.
+netns_link() {
+	ip link add "$2" netns "$1" type veth peer name "$5" netns "$4" || fail "veth $2-$5"
+	ip -n "$1" addr add "$3/30" dev "$2" && ip -n "$4" addr add "$6/30" dev "$5" \
+	    && ip -n "$1" link set "$2" up && ip -n "$4" link set "$5" up \
+	    || fail "addresses of $2 and $5"
+}
+
+# --- a job's lock cut mid-run ([database] job_lock = database) -----------------
+# job_lock_cut JOB PID [OUT]: run PID of JOB ("report", "cert renew"),
+# started with BOOTSTACK_TEST_JOB_PAUSE=$T/pause (test builds: configure
+# --enable-test-hooks), took its lock and waits: its lock's backend is
+# terminated (as a PostgreSQL restart or a failover would end it), then
+# the run goes on. OUT: the run's output, shown when it did not pause.
+job_lock_cut() {
+	local n
+	wait_for 300 test -e "$T/pause.held" || fail "$1 did not pause holding the lock (a build with configure --enable-test-hooks?): $(cat ${3:-/dev/null})"
+	n=$(psql -Atq -v ON_ERROR_STOP=1 -c "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity
+	    WHERE application_name = 'bootstack $1 on $(hostname) pid $2'") || fail "pg_terminate_backend"
+	[ "$n" = 1 ] || fail "no backend of $1 pid $2 to terminate ($n)"
+	touch "$T/pause.go"
 }
 
 # curl with the local CA and the test names: tls_curl [curl args...]
