@@ -1199,13 +1199,17 @@ cert_issue(struct cert_run *run, const struct cert *c,
 		cause_set(cause, "out of memory");
 		goto out;
 	}
-	/* The job's lock, if any, still ours: the last moment to stop. */
-	if (run->check != NULL && run->check(run->check_arg, cause) != 0)
+	/*
+	 * The job's lock, if any, still ours: the last moment to stop. On
+	 * either failure the order is kept: the next run downloads it again.
+	 */
+	if ((run->check != NULL && run->check(run->check_arg, cause) != 0) ||
+	    (cert_store_enabled(run->cfg) && cert_store_publish(run, c, leaf,
+	    chain, keypem, keylen, cause) != 0)) {
+		cause_suffix(cause, "; nothing installed, the order is kept "
+		    "for the next run");
 		goto out;
-	if (cert_store_enabled(run->cfg) && cert_store_publish(run, c, leaf,
-	    chain, keypem, keylen, cause) != 0)
-		/* The order is kept: the next run downloads it again. */
-		goto out;
+	}
 	nf = cert_files(c, files, keypem, keylen, leaf, chain, full);
 	if (cert_install(files, nf, cause) != 0)
 		goto out;

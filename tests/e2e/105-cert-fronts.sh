@@ -12,7 +12,9 @@
 # untouched; so is the database going away mid-sync (its session
 # terminated, PostgreSQL stopped, or frozen), the old serial still
 # served; front ends syncing in a loop while renewals write the row
-# install each serial whole, in order, none failing. Prints the counts.
+# install each serial whole, in order, none failing; a renewal whose row
+# cannot be stored (its INSERT's session terminated) installs nothing and
+# keeps the order for the next run. Prints the counts.
 #
 # A private network of network namespaces made here and deleted at exit,
 # addresses only from the documentation ranges, no route out:
@@ -391,5 +393,38 @@ PY
 A5=$(serves a) B5=$(serves b)
 echo "# after the renewals: A serves $A5, B serves $B5, the database has ${renewed[2]}"
 [ "$A5" = "${renewed[2]}" ] && [ "$B5" = "${renewed[2]}" ] || fail "the front ends do not serve the last renewal"
+
+# --- the database goes away as cert renew stores the row --------------------------------
+# The renewing host's write: the table locked again, the renewal's INSERT
+# waits in the server after the CA issued, and its backend is terminated.
+# Promised: exit 1 naming the database, the row and the renewing host's
+# files as they were, the order kept; the next run stores and installs
+# that order (no new one), and the front ends sync it.
+row0=$(db_serial)
+fr=$(files r)
+lock_certs
+on r "$BS_BIN" cert renew --force >"$T/put.out" 2>"$T/put.err" &
+rpid=$!
+wait_for 300 sh -c "[ -n \"\$(psql -Atc \"SELECT pid FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE 'INSERT INTO certificates%'\")\" ]" \
+    || fail "the renewal never waited to store its row: $(cat "$T/put.out" "$T/put.err")"
+bpid=$(psql -Atc "SELECT pid FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE 'INSERT INTO certificates%'")
+[ "$(psql -Atc "SELECT pg_terminate_backend($bpid)")" = t ] || fail "terminate $bpid"
+prc=0
+wait "$rpid" || prc=$?
+unlock_certs
+echo "# renew, its row's INSERT terminated: exit $prc: $(grep '^bootstack cert: ' "$T/put.err")"
+[ "$prc" = 1 ] && grep -q "^bootstack cert: www: certificates: the database: FATAL:  terminating connection .*; nothing installed, the order is kept for the next run$" "$T/put.err" \
+    || fail "renew with its INSERT terminated: exit $prc: $(cat "$T/put.out" "$T/put.err")"
+[ "$(db_serial)" = "$row0" ] || fail "the row changed: $(db_serial), was $row0"
+[ "$(files r)" = "$fr" ] || fail "the renewing host installed files without storing the row"
+[ -e "$T/r/state/www.order.json" ] || fail "the order was dropped"
+on r "$BS_BIN" cert renew >"$T/put2.out" 2>&1 || fail "renew after the failed store: $(cat "$T/put2.out")"
+grep -q "^www: renewed (resuming a pending order)" "$T/put2.out" || fail "no resume: $(cat "$T/put2.out")"
+S6=$(db_serial)
+[ "$S6" != "$row0" ] || fail "the resumed order was not stored"
+for h in a b; do sync_on "$h"; [ "$rc" = 0 ] || fail "sync $h after the resume: $err"; serves_is "$h" "$S6"; done
+A6=$(serves a) B6=$(serves b)
+echo "# the next renew resumed that order and stored $S6; A serves $A6, B serves $B6"
+[ "$A6" = "$S6" ] && [ "$B6" = "$S6" ] || fail "the front ends do not serve the resumed certificate"
 echo "# 105 done in $SECONDS s"
 pass
