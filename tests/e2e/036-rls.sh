@@ -120,14 +120,16 @@ echo "rls: unscoped query saw $seen_a of 8 rows as A, $seen_b as B; $wrong wrong
 # --- the session's tenant across reconnects ------------------------------------------
 # A worker's connection keeps its tenant (lib/db.c); a new connection holds
 # none, and the handle must know it. Four clients ask in turns as A, as B
-# and as A with no tenant (the untenanted hook: must see nothing), while
+# and as A with no tenant (the untenanted hook: must see nothing), two
+# write tasks as A and B in turns (POST, no Idempotency-Key), while
 # the API's backends are terminated (mid-request, some of them) twice and
 # PostgreSQL is restarted twice. Counted: answers with another tenant's
 # rows or the wrong set (must be 0), requests that failed (503 while the
-# database was away: printed), and failures 2 s after the last restart
-# (must be 0).
+# database was away: printed), failures 2 s after the last restart (must
+# be 0); of the writes, rows in the wrong tenant, acknowledged POSTs lost
+# or stored twice (all must be 0).
 rm -f "$T/stop" "$T/recovered" "$T/phases"
-python3 - "$URL" "$KA" "$KB" "$ta" "$tb" "$T/stop" "$T/recovered" "$T/phases" >"$T/turns.out" 2>&1 <<'PY' &
+TA_ID=$A TB_ID=$B python3 - "$URL" "$KA" "$KB" "$ta" "$tb" "$T/stop" "$T/recovered" "$T/phases" >"$T/turns.out" 2>&1 <<'PY' &
 import http.client, json, os, sys, threading, time, urllib.parse
 url, ka, kb, ta, tb, stop, recovered, phases = sys.argv[1:9]
 u = urllib.parse.urlsplit(url)
@@ -155,8 +157,14 @@ def client(n):
                            (ka, "untenanted", "")][kind]
         status, body = one(key, hook)
         if status == 200:
-            got = " ".join(t["title"] for t in json.loads(body)["items"])
-            outcome = "ok" if got == want else "wrong"
+            # the writers' rows (r-TENANT-...) come and go: only the
+            # reader's tenant's may show; the rest is the set of before
+            titles = [t["title"] for t in json.loads(body)["items"]]
+            got = " ".join(t for t in titles if not t.startswith("r-"))
+            mine = "r-%s-" % "AB"[kind % 2]
+            outcome = "ok" if got == want and all(
+                t.startswith(mine) and hook == "unscoped"
+                for t in titles if t.startswith("r-")) else "wrong"
             if outcome == "wrong":
                 with lock:
                     wrong.append("%s/%s: got [%s] want [%s]" % (
@@ -166,7 +174,32 @@ def client(n):
         with lock:
             log.append((time.time(), outcome))
         time.sleep(0.01)                # paced: a test, not a benchmark
+acked, unacked = [], []                 # POSTs: (tenant, title)
+wlog = []                               # POSTs: (end time, outcome)
+def writer(n):
+    i = 0
+    while not os.path.exists(stop) and time.time() < end:
+        i += 1
+        who = "AB"[(i + n) % 2]
+        title = "r-%s-%d-%d" % (who, n, i)
+        c = http.client.HTTPConnection(u.hostname, u.port, timeout=15)
+        try:
+            c.request("POST", "/v1/tasks", body=json.dumps({"title": title}),
+                      headers={"Authorization": "Bearer " + (ka if who == "A" else kb),
+                               "Content-Type": "application/json"})
+            r = c.getresponse()
+            r.read()
+            status = r.status
+        except Exception as e:
+            status = type(e).__name__
+        finally:
+            c.close()
+        with lock:
+            (acked if status == 201 else unacked).append((who, title))
+            wlog.append((time.time(), "ok" if status == 201 else str(status)))
+        time.sleep(0.02)
 threads = [threading.Thread(target=client, args=(n,)) for n in range(4)]
+threads += [threading.Thread(target=writer, args=(n,)) for n in range(2)]
 for t in threads:
     t.start()
 for t in threads:
@@ -184,21 +217,46 @@ print("# 036 reconnects: %d requests in turns of tenants: %s; %d wrong-tenant an
 # failures by the disruption that came last before them
 marks = [l.split() for l in open(phases)] if os.path.exists(phases) else []
 marks = [(float(t), how) for how, t in marks]
-by = {}
-for t, o in log:
-    if o == "ok":
-        continue
-    how = "before"
-    for mt, mhow in marks:
-        if mt <= t:
-            how = mhow
-    by[how] = by.get(how, 0) + 1
-print("# 036 failed by disruption: " + ", ".join("after %s %s" % (
-      "%s #%d" % (h, i + 1), by.get("%s#%d" % (h, i + 1), 0)) for i, (t, h) in
-      enumerate([(t, h.split("#")[0]) for t, h in marks])))
+def by_phase(entries):
+    by = {}
+    for t, o in entries:
+        if o == "ok":
+            continue
+        how = "before"
+        for mt, mhow in marks:
+            if mt <= t:
+                how = mhow
+        by[how] = by.get(how, 0) + 1
+    return ", ".join("after %s #%d %d" % (h.split("#")[0], i + 1, by.get(h, 0))
+                     for i, (t, h) in enumerate(marks))
+print("# 036 reads failed by disruption: " + by_phase(log))
+print("# 036 writes failed by disruption: " + by_phase(wlog))
+wafter = [o for t, o in wlog if t >= rec]
 for w in wrong[:5]:
     print("not ok: " + w)
-ok = not wrong and after and all(o == "ok" for o in after)
+# the writes: each acknowledged POST is one row of its tenant; none
+# landed in the other tenant
+import subprocess
+rows = subprocess.run(["psql", "-Atc", "SELECT CASE tenant_id WHEN %s THEN 'A' "
+    "WHEN %s THEN 'B' ELSE '?' END, title FROM tasks WHERE title LIKE 'r-%%'" % (
+    os.environ["TA_ID"], os.environ["TB_ID"])], capture_output=True, text=True,
+    check=True).stdout.split()
+stored = {}
+for line in rows:
+    who, title = line.split("|")
+    stored.setdefault(title, []).append(who)
+misplaced = [t for t, w in stored.items() if w != [t.split("-")[1]]]
+lost = [t for _, t in acked if t not in stored]
+dup = [t for t, w in stored.items() if len(w) > 1]
+written_unacked = sum(1 for _, t in unacked if t in stored)
+print("# 036 writes in turns of tenants: %d POSTs acknowledged, %d not (%d of those "
+      "stored anyway); %d rows in the wrong tenant, %d acknowledged and lost, %d twice; "
+      "from 2 s after the last restart: %d POSTs, %d failed" % (
+      len(acked), len(unacked), written_unacked, len(misplaced), len(lost), len(dup),
+      len(wafter), sum(1 for o in wafter if o != "ok")))
+ok = not wrong and after and all(o == "ok" for o in after) and acked \
+    and not misplaced and not lost and not dup and wafter \
+    and all(o == "ok" for o in wafter)
 sys.exit(0 if ok else 1)
 PY
 turns_pid=$!
