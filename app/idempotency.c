@@ -1,20 +1,27 @@
 /*
  * idempotency.c: replayable POSTs; see idempotency.h.
  *
- * Two round trips (lib/db.h, db_run_steps): BEGIN, the tenant, the look-up
- * of the key and the write's statement go in one; the statement runs
- * whether or not the key is known, since waiting for the look-up first
- * would cost a round trip more. A known key's transaction is rolled back
- * (the write undone) and its record replayed. Else the answer is recorded
- * by a plain INSERT and committed in the second: the record of a key
- * exists only together with the work it answers. Two concurrent requests
- * with one key both miss the look-up; the second's INSERT waits on the
- * first's uncommitted record and then fails (unique violation: the one
- * ERROR line PostgreSQL logs for it), so it rolls back and replays the
- * first's answer, or, if the first rolled back, records its own. A record
- * older than 24 hours is deleted in the second round trip, just before
- * the INSERT; all expired records are purged by each worker at most every
- * IDEMPOTENCY_PURGE_MS.
+ * One round trip (lib/db.h, db_run_steps), one implicit transaction,
+ * committed by the pipeline's sync: the look-up of the key, the deletion
+ * of an expired record of it, and the keyed write, which writes only if
+ * the key is not recorded and records it with the row the write returns
+ * in the same statement (IDEMPOTENCY_RECORD). So a lock the write takes
+ * (the id counter's of sql/0003) is held only inside PostgreSQL, never
+ * across a round trip to the daemon, and a replay (the look-up finds the
+ * record; the write does nothing) takes none. The answer is built by the
+ * write's answer() from the returned row; a replay builds it again from
+ * the recorded row, so it is the same, byte for byte. Records of the
+ * previous version (status, headers and body as sent) replay as stored.
+ *
+ * Two concurrent requests with one new key both miss the look-up and both
+ * write; the second's record INSERT waits on the first's uncommitted one
+ * and then fails (unique violation: the one ERROR line PostgreSQL logs for
+ * it), which rolls back all it did (its task, its id: no gap), and it
+ * answers from the first's record in a second round trip. If the first
+ * committed before the second's statement began, the second writes
+ * nothing and finds no record in its look-up (which ran before): the same
+ * second round trip. A write that fails records nothing. All expired
+ * records are purged by each worker at most every IDEMPOTENCY_PURGE_MS.
  */
 #include "autoconf.h"
 
@@ -38,22 +45,17 @@
 const struct db_stmt idempotency_stmt_get = {
 	"idem_get",
 	"SELECT encode(request_sha256, 'hex'), status_code, response_headers, "
-	"response_body FROM idempotency_keys WHERE tenant_id = $1 AND key = $2 "
+	"response_body, response_row FROM idempotency_keys "
+	"WHERE tenant_id = $1 AND key = $2 "
 	"AND created_at >= now() - interval '24 hours'",
-	2, 0
+	2, 1
 };
+/* before the keyed write: its IDEMPOTENCY_UNKNOWN sees no expired record */
 const struct db_stmt idempotency_stmt_expire = {
 	"idem_expire",
 	"DELETE FROM idempotency_keys WHERE tenant_id = $1 AND key = $2 "
 	"AND created_at < now() - interval '24 hours'",
-	2, 0
-};
-const struct db_stmt idempotency_stmt_record = {
-	"idem_record",
-	"INSERT INTO idempotency_keys (tenant_id, key, request_sha256, "
-	"status_code, response_headers, response_body) "
-	"VALUES ($1, $2, decode($3, 'hex'), $4, $5, $6)",
-	6, 0
+	2, 1
 };
 const struct db_stmt idempotency_stmt_purge = {
 	"idem_purge",
@@ -135,30 +137,10 @@ idempotency_hash(struct http_req *r, char hex[65])
 	return (ST_OK);
 }
 
-/* The response headers of r as a JSON object; caller json_object_put()s. */
-static json_object *
-idempotency_headers(const struct http_req *r)
-{
-	json_object	*o;
-	const char	*p = buf_str(&r->headers), *colon, *eol;
-	char		 name[64];
-
-	if ((o = json_object_new_object()) == NULL)
-		return (NULL);
-	while ((eol = strstr(p, "\r\n")) != NULL) {
-		colon = memchr(p, ':', (size_t)(eol - p));
-		if (colon != NULL && colon + 2 <= eol) {
-			snprintf(name, sizeof(name), "%.*s", (int)(colon - p), p);
-			json_object_object_add(o, name,
-			    json_object_new_string_len(colon + 2,
-			    (int)(eol - colon - 2)));
-		}
-		p = eol + 2;
-	}
-	return (o);
-}
-
-/* Sets r's answer from a recorded one (row 0 of res). */
+/*
+ * Sets r's answer from a record of the previous version (row 0 of res:
+ * the answer as it was sent).
+ */
 static enum st
 idempotency_replay(struct http_req *r, PGresult *res)
 {
@@ -183,19 +165,58 @@ idempotency_replay(struct http_req *r, PGresult *res)
 }
 
 /*
- * Ends the transaction a failed batch left open (or in error), if the
- * connection still has one.
+ * A recorded row (text: the JSON array of response_row) as the one-row
+ * result the write returned; caller PQclear()s. NULL after recording
+ * why on r.
  */
-static void
-idempotency_rollback(struct api *api)
+static PGresult *
+idempotency_row(struct http_req *r, const char *text)
 {
-	PGconn		*c = db_conn(api->db);
+	PGresAttDesc	 cols[IDEMPOTENCY_COLS];
+	json_object	*a = NULL, *v;
 	PGresult	*res = NULL;
+	char		 err[128];
+	size_t		 i, n = 0;
+	int		 ok;
 
-	if (c == NULL || PQtransactionStatus(c) == PQTRANS_IDLE)
-		return;
-	(void)db_exec(api->db, "ROLLBACK", 0, NULL, &res);
-	PQclear(res);
+	if (jsonutil_parse(text, strlen(text), 2, &a, err, sizeof(err)) !=
+	    ST_OK) {
+		(void)http_fail(r, ST_INTERNAL, "recorded row: %s", err);
+		return (NULL);
+	}
+	if (json_object_is_type(a, json_type_array))
+		n = json_object_array_length(a);
+	ok = n >= 1 && n <= IDEMPOTENCY_COLS &&
+	    (res = PQmakeEmptyPGresult(NULL, PGRES_TUPLES_OK)) != NULL;
+	if (ok) {
+		memset(cols, 0, sizeof(cols));
+		for (i = 0; i < n; i++) {
+			cols[i].name = (char *)"";
+			cols[i].typid = 25;		/* text */
+			cols[i].typlen = -1;
+			cols[i].atttypmod = -1;
+		}
+		ok = PQsetResultAttrs(res, (int)n, cols) == 1;
+	}
+	for (i = 0; ok && i < n; i++) {
+		v = json_object_array_get_idx(a, i);
+		if (v == NULL)
+			ok = PQsetvalue(res, 0, (int)i, NULL, -1) == 1;
+		else if (json_object_is_type(v, json_type_string))
+			ok = PQsetvalue(res, 0, (int)i,
+			    (char *)json_object_get_string(v),
+			    json_object_get_string_len(v)) == 1;
+		else
+			ok = 0;
+	}
+	json_object_put(a);
+	if (!ok) {
+		PQclear(res);
+		(void)http_fail(r, ST_INTERNAL, "recorded row: not an array "
+		    "of 1 to %d strings or nulls", IDEMPOTENCY_COLS);
+		return (NULL);
+	}
+	return (res);
 }
 
 /* Purges expired keys, at most every IDEMPOTENCY_PURGE_MS per worker. */
@@ -215,109 +236,86 @@ idempotency_purge(struct api *api)
 }
 
 /*
- * A known key (res: its record, the look-up's row, or none if it went
- * meanwhile): its answer replayed, or a refusal.
+ * A known key (res: the look-up's result; no row if the record went
+ * meanwhile): w's answer built again from the recorded row, a record of
+ * the previous version replayed, or a refusal.
  */
 static enum st
-idempotency_known(struct http_req *r, PGresult *res, const char *hash)
+idempotency_known(struct http_req *r, const struct idempotency_write *w,
+    PGresult *res, const char *hash)
 {
-	if (PQntuples(res) != 1 || PQgetisnull(res, 0, 1))
+	PGresult	*row;
+	enum st		 st;
+
+	if (PQntuples(res) != 1 || (PQgetisnull(res, 0, 1) &&
+	    PQgetisnull(res, 0, 4)))
 		return (http_fail(r, ST_CONFLICT, "a request with this "
 		    "Idempotency-Key is still being processed"));
 	if (strcmp(PQgetvalue(res, 0, 0), hash) != 0)
 		return (http_fail(r, ST_UNPROCESSABLE, "this "
 		    "Idempotency-Key was used with a different request"));
-	return (idempotency_replay(r, res));
+	if (PQgetisnull(res, 0, 4))
+		return (idempotency_replay(r, res));
+	if ((row = idempotency_row(r, PQgetvalue(res, 0, 4))) == NULL)
+		return (ST_INTERNAL);
+	buf_reset(&r->headers);
+	if ((st = w->answer(r, ST_OK, row)) == ST_OK)
+		st = http_set_header(r, "Idempotent-Replayed", "true");
+	PQclear(row);
+	return (st);
 }
 
 /*
- * Another request recorded the key after the look-up: rolls back (the
- * write undone) and answers from its record, in one round trip.
+ * Another request recorded the key after the look-up: answers from its
+ * record, in one round trip.
  */
 static enum st
-idempotency_raced(struct http_req *r, const char *const *params,
-    const char *hash)
+idempotency_raced(struct http_req *r, const struct idempotency_write *w,
+    const char *const *params, const char *hash)
 {
 	struct api	*api = r->app;
 	struct auth	*who = r->auth;
-	struct db_step	 s[3] = {
-		{ .sql = "ROLLBACK" },
-		{ .tenant = who->tenant },
-		{ .stmt = &idempotency_stmt_get, .params = params }
-	};
+	PGresult	*res = NULL;
 	enum st		 st;
 
-	if ((st = db_run_steps(api->db, s, 3)) != ST_OK)
+	if ((st = db_run_tenant(api->db, who->tenant, &idempotency_stmt_get,
+	    params, &res)) != ST_OK)
 		return (st);
-	PQclear(s[0].res);
-	PQclear(s[1].res);
-	st = idempotency_known(r, s[2].res, hash);
-	PQclear(s[2].res);
+	st = idempotency_known(r, w, res, hash);
+	PQclear(res);
 	return (st);
 }
 
 /*
- * Records r's answer under the key and commits, in one round trip (an
- * expired record of the key deleted first). ST_CONFLICT: another request
- * recorded the key meanwhile.
- */
-static enum st
-idempotency_record(struct http_req *r, const char **params)
-{
-	struct api	*api = r->app;
-	json_object	*hdrs;
-	char		 code[8];
-	struct db_step	 s[3] = {
-		{ .stmt = &idempotency_stmt_expire, .params = params },
-		{ .stmt = &idempotency_stmt_record, .params = params },
-		{ .sql = "COMMIT" }
-	};
-	enum st		 st;
-	int		 i;
-
-	if ((hdrs = idempotency_headers(r)) == NULL)
-		return (ST_NOMEM);
-	snprintf(code, sizeof(code), "%d", r->status);
-	params[3] = code;
-	params[4] = json_object_to_json_string_ext(hdrs, JSON_C_TO_STRING_PLAIN);
-	params[5] = buf_str(&r->out);
-	if ((st = db_run_steps(api->db, s, 3)) == ST_OK)
-		for (i = 0; i < 3; i++)
-			PQclear(s[i].res);
-	json_object_put(hdrs);
-	return (st);
-}
-
-/*
- * See idempotency.h. With a key, two round trips: BEGIN, the tenant, the
- * look-up and the write's statement in one, then the record of the answer
- * and COMMIT, or, for a known key, ROLLBACK.
+ * See idempotency.h. With a key, one round trip: the tenant, the look-up,
+ * the expired record's deletion and the keyed write, one implicit
+ * transaction; a second only when another request recorded the key
+ * meanwhile.
  */
 enum st
 idempotency_run(struct http_req *r, const struct idempotency_write *w)
 {
 	struct api		*api = r->app;
 	struct auth		*who = r->auth;
-	const struct db_stmt	*stmt = NULL;
-	const char		*params[6], *wparams[IDEMPOTENCY_PARAMS] = { 0 };
+	const char		*params[2], *wparams[IDEMPOTENCY_PARAMS] = { 0 };
 	char			 key[IDEMPOTENCY_KEY_MAX + 1], hash[65];
 	json_object		*keep = NULL;
 	PGresult		*res = NULL;
 	struct db_step		 s[4] = {
-		{ .sql = "BEGIN" },
 		{ .tenant = who->tenant },
 		{ .stmt = &idempotency_stmt_get, .params = params },
-		{ .params = wparams }
+		{ .stmt = &idempotency_stmt_expire, .params = params },
+		{ .stmt = w->keyed, .params = wparams }
 	};
-	int			 has;
+	int			 has, i;
 	enum st			 st;
 
 	if ((has = idempotency_key(r, key)) == -1)
 		return (ST_BADREQ);
-	if ((st = w->prepare(r, &stmt, wparams, &keep)) != ST_OK)
+	if ((st = w->prepare(r, wparams, &keep)) != ST_OK)
 		goto out;
 	if (!has) {
-		st = db_run_tenant(api->db, who->tenant, stmt, wparams, &res);
+		st = db_run_tenant(api->db, who->tenant, w->stmt, wparams, &res);
 		st = w->answer(r, st, res);
 		goto out;
 	}
@@ -327,31 +325,21 @@ idempotency_run(struct http_req *r, const struct idempotency_write *w)
 
 	params[0] = who->tenant;
 	params[1] = key;
-	params[2] = hash;
-	s[3].stmt = stmt;
-	if ((st = db_run_steps(api->db, s, 4)) != ST_OK) {
-		idempotency_rollback(api);
+	wparams[w->stmt->nparams] = key;
+	wparams[w->stmt->nparams + 1] = hash;
+	st = db_run_steps(api->db, s, 4);
+	if (st == ST_CONFLICT)		/* recorded by another meanwhile */
+		st = idempotency_raced(r, w, params, hash);
+	else if (st != ST_OK)
 		st = w->answer(r, st, NULL);
-		goto out;
-	}
-	PQclear(s[0].res);
-	PQclear(s[1].res);
-	res = s[3].res;
-	if (PQntuples(s[2].res) > 0) {
-		/* Known key: replay, or refuse another request under it. */
-		idempotency_rollback(api);
-		st = idempotency_known(r, s[2].res, hash);
-		PQclear(s[2].res);
-		goto out;
-	}
-	PQclear(s[2].res);
-	if ((st = w->answer(r, ST_OK, res)) == ST_OK &&
-	    (st = idempotency_record(r, params)) == ST_CONFLICT) {
-		buf_reset(&r->headers);		/* the answer not sent */
-		st = idempotency_raced(r, params, hash);
-	}
-	if (st != ST_OK)
-		idempotency_rollback(api);
+	else if (PQntuples(s[1].res) > 0)	/* known: the write did nothing */
+		st = idempotency_known(r, w, s[1].res, hash);
+	else if (PQntuples(s[3].res) == 0)	/* recorded after the look-up */
+		st = idempotency_raced(r, w, params, hash);
+	else
+		st = w->answer(r, ST_OK, s[3].res);
+	for (i = 0; i < 4; i++)
+		PQclear(s[i].res);
 out:
 	if (st != ST_OK && st_http(st) >= 500 && r->detail[0] == '\0')
 		http_fail(r, st, "the database is unavailable");

@@ -1,8 +1,8 @@
 /*
  * idempotency.h: Idempotency-Key for unsafe requests (POST).
  *
- * The first request with a key runs its write inside a transaction that
- * also records the key, a hash of the request and the answer; a retry with
+ * The first request with a key runs its write in one statement that also
+ * records the key, a hash of the request and the write's result; a retry with
  * the same key and the same request gets the recorded answer again (with
  * "Idempotent-Replayed: true"), and the same key with another request is
  * refused with 422. Keys are kept 24 hours. A write that fails records
@@ -19,19 +19,52 @@
 struct http_req;
 
 #define IDEMPOTENCY_PARAMS	8	/* parameters of a write's statement */
+#define IDEMPOTENCY_COLS	32	/* columns of its result */
 
 /*
- * A write of one statement, in two halves so that the statement can go to
- * the server with the key's claim in one round trip. prepare() checks r
- * and names the statement and its parameters (into params, at most
- * IDEMPOTENCY_PARAMS; *keep, when it sets one, owns what they point to
- * and is json_object_put() after the answer); answer() turns the outcome
- * into r's answer: st ST_OK with the statement's result, or the failure
- * (res NULL) to explain.
+ * The SQL of a keyed write (struct idempotency_write's keyed), built
+ * around the write itself, one statement that runs in one implicit
+ * transaction: "WITH w AS (INSERT ... SELECT ... WHERE "
+ * IDEMPOTENCY_UNKNOWN(tenant, key) " RETURNING ...) "
+ * IDEMPOTENCY_RECORD("w", tenant, key, hash). The condition makes the
+ * write do nothing for a key already recorded (so a replay takes no lock
+ * the write would, such as the counter of sql/0003); the record stores
+ * the returned row (response_row, sql/0007: a JSON array of the columns
+ * as text, nulls as null) with the key and the request's hash, and the
+ * statement returns the write's rows. tenant, key and hash name
+ * parameters ("$5"). The columns must read back as they were returned:
+ * text and integer types do (row_to_json writes booleans and times
+ * otherwise than PostgreSQL's text output: cast those to text).
+ */
+#define IDEMPOTENCY_UNKNOWN(tenant, key)				\
+	"NOT EXISTS (SELECT FROM idempotency_keys WHERE tenant_id = "	\
+	tenant " AND key = " key ")"
+#define IDEMPOTENCY_RECORD(w, tenant, key, hash)			\
+	", idempotency_record AS (INSERT INTO idempotency_keys "	\
+	"(tenant_id, key, request_sha256, response_row) SELECT " tenant	\
+	", " key ", decode(" hash ", 'hex'), (SELECT jsonb_agg(e.v ORDER BY " \
+	"e.o) FROM json_each_text(row_to_json(" w ")) WITH ORDINALITY "	\
+	"AS e(f, v, o)) FROM " w ") SELECT * FROM " w
+
+/*
+ * A write of one statement that can be made idempotent. stmt is the
+ * write alone (no Idempotency-Key); keyed, the same write with its
+ * record (IDEMPOTENCY_RECORD), taking stmt's parameters then the key and
+ * the request's hash in hex, and returning stmt's columns, or no row
+ * when the key is known. prepare() checks r and sets the parameters of
+ * stmt (into params, at most IDEMPOTENCY_PARAMS - 2; *keep, when it sets
+ * one, owns what they point to and is json_object_put() after the
+ * answer); answer() turns the outcome into r's answer: st ST_OK with the
+ * statement's result, or the failure (res NULL) to explain. A replay
+ * calls answer() again with the recorded row, so it must depend on
+ * nothing but that row: then the replay is byte for byte the first
+ * answer (its headers and body).
  */
 struct idempotency_write {
-	enum st	(*prepare)(struct http_req *, const struct db_stmt **,
-		    const char **params, json_object **keep);
+	const struct db_stmt	*stmt;
+	const struct db_stmt	*keyed;
+	enum st	(*prepare)(struct http_req *, const char **params,
+		    json_object **keep);
 	enum st	(*answer)(struct http_req *, enum st, PGresult *);
 };
 
@@ -40,7 +73,6 @@ enum st	 idempotency_run(struct http_req *, const struct idempotency_write *);
 
 extern const struct db_stmt idempotency_stmt_get;
 extern const struct db_stmt idempotency_stmt_expire;
-extern const struct db_stmt idempotency_stmt_record;
 extern const struct db_stmt idempotency_stmt_purge;
 
 #endif

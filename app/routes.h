@@ -50,6 +50,7 @@ extern const struct route_table	 status_table;
 extern const struct route_table	 tasks_table;
 extern const struct db_stmt	 tasks_stmt_get, tasks_stmt_list,
 				 tasks_stmt_list_status, tasks_stmt_insert,
+				 tasks_stmt_insert_keyed,
 				 tasks_stmt_update, tasks_stmt_delete,
 				 tasks_stmt_exists;
 #ifdef BS_TEST_HOOKS

@@ -80,6 +80,19 @@ const struct db_stmt tasks_stmt_insert = {
 	4, 0
 };
 /*
+ * The same with an Idempotency-Key ($5) and the request's hash ($6): the
+ * task only if the key is not recorded, and the record with it, in one
+ * statement (idempotency.h). Safe to resend: a second run finds the key.
+ */
+const struct db_stmt tasks_stmt_insert_keyed = {
+	"tasks_insert_keyed",
+	"WITH w AS (INSERT INTO tasks (tenant_id, title, status, due) "
+	"SELECT $1, $2, coalesce($3, 'todo'), $4 "
+	"WHERE " IDEMPOTENCY_UNKNOWN("$1", "$5") " RETURNING " TASKS_COLS ")"
+	IDEMPOTENCY_RECORD("w", "$1", "$5", "$6"),
+	6, 1
+};
+/*
  * The preconditions of a write, in SQL so that the check and the write are
  * one statement (tasks_cond): the versions If-Match accepts (NULL: any),
  * If-Unmodified-Since in epoch seconds (NULL: none; Last-Modified has whole
@@ -559,17 +572,16 @@ out:
 	return (st);
 }
 
-/* POST's statement: the task of a valid body, for the key's tenant. */
+/* POST's parameters: the task of a valid body, for the key's tenant. */
 static enum st
-tasks_insert_prepare(struct http_req *r, const struct db_stmt **stmt,
-    const char **params, json_object **keep)
+tasks_insert_prepare(struct http_req *r, const char **params,
+    json_object **keep)
 {
 	struct auth	*who = r->auth;
 	enum st		 st;
 
 	if ((st = tasks_body(r, 0, keep)) != ST_OK)
 		return (st);
-	*stmt = &tasks_stmt_insert;
 	params[0] = who->tenant;
 	params[1] = jsonutil_get_str(*keep, "title");
 	params[2] = jsonutil_get_str(*keep, "status");
@@ -577,7 +589,10 @@ tasks_insert_prepare(struct http_req *r, const struct db_stmt **stmt,
 	return (ST_OK);
 }
 
-/* POST's answer: 201 with the task and its Location. */
+/*
+ * POST's answer: 201 with the task and its Location, from the row alone
+ * (a replay builds it again from the recorded row).
+ */
 static enum st
 tasks_insert_answer(struct http_req *r, enum st st, PGresult *res)
 {
@@ -590,6 +605,7 @@ tasks_insert_answer(struct http_req *r, enum st st, PGresult *res)
 }
 
 static const struct idempotency_write tasks_insert = {
+	&tasks_stmt_insert, &tasks_stmt_insert_keyed,
 	tasks_insert_prepare, tasks_insert_answer
 };
 
