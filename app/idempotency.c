@@ -287,10 +287,12 @@ idempotency_raced(struct http_req *r, const struct idempotency_write *w,
 }
 
 /*
- * See idempotency.h. With a key, one round trip: the tenant, the look-up,
- * the expired record's deletion and the keyed write, one implicit
- * transaction; a second only when another request recorded the key
- * meanwhile.
+ * See idempotency.h. With a key, one round trip: the look-up, the
+ * expired record's deletion and the keyed write, one implicit transaction
+ * (and the session's tenant before them when it held another: lib/db.h);
+ * a second only when another request recorded the key meanwhile. A lost
+ * connection resends the three on a fresh one (each is idempotent: the
+ * second run finds the key if the first committed).
  */
 enum st
 idempotency_run(struct http_req *r, const struct idempotency_write *w)
@@ -301,8 +303,7 @@ idempotency_run(struct http_req *r, const struct idempotency_write *w)
 	char			 key[IDEMPOTENCY_KEY_MAX + 1], hash[65];
 	json_object		*keep = NULL;
 	PGresult		*res = NULL;
-	struct db_step		 s[4] = {
-		{ .tenant = who->tenant },
+	struct db_step		 s[3] = {
 		{ .stmt = &idempotency_stmt_get, .params = params },
 		{ .stmt = &idempotency_stmt_expire, .params = params },
 		{ .stmt = w->keyed, .params = wparams }
@@ -327,18 +328,18 @@ idempotency_run(struct http_req *r, const struct idempotency_write *w)
 	params[1] = key;
 	wparams[w->stmt->nparams] = key;
 	wparams[w->stmt->nparams + 1] = hash;
-	st = db_run_steps(api->db, s, 4);
+	st = db_run_steps(api->db, who->tenant, s, 3);
 	if (st == ST_CONFLICT)		/* recorded by another meanwhile */
 		st = idempotency_raced(r, w, params, hash);
 	else if (st != ST_OK)
 		st = w->answer(r, st, NULL);
-	else if (PQntuples(s[1].res) > 0)	/* known: the write did nothing */
-		st = idempotency_known(r, w, s[1].res, hash);
-	else if (PQntuples(s[3].res) == 0)	/* recorded after the look-up */
+	else if (PQntuples(s[0].res) > 0)	/* known: the write did nothing */
+		st = idempotency_known(r, w, s[0].res, hash);
+	else if (PQntuples(s[2].res) == 0)	/* recorded after the look-up */
 		st = idempotency_raced(r, w, params, hash);
 	else
-		st = w->answer(r, ST_OK, s[3].res);
-	for (i = 0; i < 4; i++)
+		st = w->answer(r, ST_OK, s[2].res);
+	for (i = 0; i < 3; i++)
 		PQclear(s[i].res);
 out:
 	if (st != ST_OK && st_http(st) >= 500 && r->detail[0] == '\0')

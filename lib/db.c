@@ -933,161 +933,19 @@ db_set_watch(struct db *db, void (*fn)(void *, const char *), void *arg)
 }
 
 /*
- * db_await for db_run_tenant's pipeline: sends what libpq holds, then
- * reads the set_config's result into *set and the statement's into
- * *stmt (the first of each; either NULL when the connection failed), up
- * to the pipeline's sync, until the monotonic time until. 0, or -1 when
+ * db_await for a pipeline of skip + n queries and its sync: sends what
+ * libpq holds, then reads every answer up to the sync: query k's first
+ * result into steps[k - skip].res when it succeeded (the first skip,
+ * db_stmt_tenant's, cleared), the first failure into *fail. 0, or -1 when
  * the time ran out (the connection is then unusable: the caller drops it).
  */
 static int
-db_await_pipeline(struct db *db, long long until, PGresult **set,
-    PGresult **stmt)
+db_await_steps(struct db *db, long long until, int skip,
+    struct db_step *steps, int n, PGresult **fail)
 {
 	PGconn		*c = db->conn;
 	PGresult	*r;
-	int		 fd = PQsocket(c), rc, ends = 0;
-
-	*set = *stmt = NULL;
-	if ((rc = db_flush(c, until)) != 1)
-		return (rc);
-	while (ends < 3) {		/* two queries' ends, then the sync */
-		while (PQisBusy(c)) {
-			if (db_wait(fd, POLLIN, until) == 0)
-				return (-1);
-			if (!PQconsumeInput(c))
-				return (0);
-		}
-		if ((r = PQgetResult(c)) == NULL) {
-			ends++;		/* the end of one query's results */
-			if (PQstatus(c) != CONNECTION_OK)
-				return (0);
-			continue;
-		}
-		if (PQresultStatus(r) == PGRES_PIPELINE_SYNC) {
-			PQclear(r);
-			break;
-		}
-		if (ends == 0 && *set == NULL)
-			*set = r;
-		else if (ends == 1 && *stmt == NULL)
-			*stmt = r;
-		else
-			PQclear(r);
-	}
-	return (0);
-}
-
-/*
- * Sends stmt alone (the session already holds the tenant wanted), or
- * after db_stmt_tenant in one pipeline; awaits the answer until until.
- * 0 with *set (db_stmt_tenant's result, NULL if not sent) and *res, -1
- * when the time ran out.
- */
-static int
-db_send_as(struct db *db, const char *tenant, int set_it,
-    const struct db_stmt *stmt, const char *const *params, long long until,
-    PGresult **set, PGresult **res)
-{
-	PGconn	*c = db->conn;
-
-	*set = *res = NULL;
-	if (!set_it)
-		return (PQsendQueryPrepared(c, stmt->name, stmt->nparams,
-		    params, NULL, NULL, 0) == 1 ? db_await(db, until, res) : 0);
-	if (PQenterPipelineMode(c) == 1 &&
-	    PQsendQueryPrepared(c, db_stmt_tenant.name, 1, &tenant, NULL,
-	    NULL, 0) == 1 &&
-	    PQsendQueryPrepared(c, stmt->name, stmt->nparams, params, NULL,
-	    NULL, 0) == 1 &&
-	    PQpipelineSync(c) == 1)
-		return (db_await_pipeline(db, until, set, res));
-	return (0);
-}
-
-/*
- * db_run and db_run_tenant: stmt with bootstack.tenant_id = tenant ("":
- * none) on the session, set first in the same round trip when the session
- * may hold another value.
- */
-static enum st
-db_run_as(struct db *db, const char *tenant, const struct db_stmt *stmt,
-    const char *const *params, PGresult **out)
-{
-	PGresult	*set = NULL, *res = NULL;
-	long long	 now, until;
-	enum st		 st;
-	int		 try, rc, set_it;
-
-	*out = NULL;
-	if (strlen(tenant) >= sizeof(db->tenant)) {
-		snprintf(db->err, sizeof(db->err), "tenant id too long");
-		return (ST_DB);
-	}
-	for (try = 0; try < 2; try++) {
-		if ((st = db_ready(db)) != ST_OK)
-			return (st);
-		set_it = tenant[0] != '\0' ? strcmp(db->tenant, tenant) != 0 :
-		    db->tenant_maybe;
-		if (set_it && tenant[0] != '\0')
-			db->tenant_sent = db->tenant_maybe = 1;
-		db->tenant[0] = '\0';	/* unsure until it is confirmed */
-		now = clock_ms();
-		until = db_stmt_until(db, now);
-		DB_WATCH(db, stmt->name);
-		rc = db_send_as(db, tenant, set_it, stmt, params, until,
-		    &set, &res);
-		DB_WATCH(db, NULL);
-		if (rc == -1) {
-			PQclear(set);
-			PQclear(res);
-			(void)db_timed_out(db, now);
-			return (ST_UNAVAILABLE);
-		}
-		if (set_it && db->conn != NULL &&
-		    PQexitPipelineMode(db->conn) != 1) {
-			PQclear(set);	/* a pipeline left half-read */
-			PQclear(res);
-			set = res = NULL;
-			st = db_result(db, NULL, out);
-			db_disconnect(db);
-		} else if (set_it && (set == NULL ||
-		    PQresultStatus(set) != PGRES_TUPLES_OK)) {
-			PQclear(res);	/* aborted with the transaction */
-			st = db_result(db, set, out);
-		} else {
-			PQclear(set);
-			st = db_result(db, res, out);
-		}
-		set = res = NULL;
-		if (st == ST_OK) {
-			/* the statement's transaction holds the value */
-			snprintf(db->tenant, sizeof(db->tenant), "%s", tenant);
-			if (tenant[0] == '\0')
-				db->tenant_maybe = 0;
-		}
-		if (st != ST_UNAVAILABLE || db->conn != NULL ||
-		    !stmt->idempotent)
-			return (st);
-		/* The connection was lost: allow one immediate reconnect. */
-		db->last_try_ms = -DB_RETRY_MS;
-	}
-	return (st);
-}
-
-/*
- * db_await for db_run_steps: sends what libpq holds, then reads the
- * results of n steps up to the pipeline's sync: step i's first result
- * into steps[i].res when it succeeded, the first failure into *fail. 0, or
- * -1 when the time ran out (the connection is then unusable: the caller
- * drops it).
- */
-static int
-db_await_steps(struct db *db, long long until, struct db_step *steps, int n,
-    PGresult **fail)
-{
-	PGconn		*c = db->conn;
-	PGresult	*r;
-	int		 fd = PQsocket(c), rc, i = 0;
+	int		 fd = PQsocket(c), rc, k = 0;
 
 	*fail = NULL;
 	if ((rc = db_flush(c, until)) != 1)
@@ -1100,8 +958,8 @@ db_await_steps(struct db *db, long long until, struct db_step *steps, int n,
 				return (0);
 		}
 		if ((r = PQgetResult(c)) == NULL) {
-			if (PQstatus(c) != CONNECTION_OK || ++i > n)
-				return (0);	/* the end of step i-1's results */
+			if (PQstatus(c) != CONNECTION_OK || ++k > skip + n)
+				return (0);	/* the end of query k-1's results */
 			continue;
 		}
 		switch (PQresultStatus(r)) {
@@ -1110,8 +968,9 @@ db_await_steps(struct db *db, long long until, struct db_step *steps, int n,
 			return (0);
 		case PGRES_TUPLES_OK:
 		case PGRES_COMMAND_OK:
-			if (i < n && steps[i].res == NULL) {
-				steps[i].res = r;
+			if (k >= skip && k < skip + n &&
+			    steps[k - skip].res == NULL) {
+				steps[k - skip].res = r;
 				continue;
 			}
 			break;
@@ -1128,58 +987,81 @@ db_await_steps(struct db *db, long long until, struct db_step *steps, int n,
 	}
 }
 
-/* Sends one step of db_run_steps; 1 when libpq took it. */
+/* Sends one step; 1 when libpq took it. */
 static int
-db_send_step(struct db *db, const struct db_step *s)
+db_send_step(PGconn *c, const struct db_step *s)
 {
-	static const char	 set_sql[] =
-	    "SELECT set_config('bootstack.tenant_id', $1, true)";
-
-	if (s->tenant != NULL)
-		return (PQsendQueryParams(db->conn, set_sql, 1, NULL,
-		    &s->tenant, NULL, NULL, 0));
 	if (s->stmt != NULL)
-		return (PQsendQueryPrepared(db->conn, s->stmt->name,
-		    s->stmt->nparams, s->params, NULL, NULL, 0));
-	return (PQsendQueryParams(db->conn, s->sql, 0, NULL, NULL, NULL,
-	    NULL, 0));
+		return (PQsendQueryPrepared(c, s->stmt->name, s->stmt->nparams,
+		    s->params, NULL, NULL, 0));
+	return (PQsendQueryParams(c, s->sql, 0, NULL, NULL, NULL, NULL, 0));
 }
 
-/* See db.h. */
-enum st
-db_run_steps(struct db *db, struct db_step *steps, int n)
+/*
+ * Sends steps[0..n) with bootstack.tenant_id = tenant ("": none) on the
+ * session, and awaits their answers: db_stmt_tenant first in the same
+ * round trip when the session may hold another value. One step with no
+ * tenant to send goes alone (GET's path, no pipeline); else all go in one
+ * pipeline, one sync. ST_OK with every steps[i].res set, else the status
+ * of the first that failed (as db_result's; ST_TIMEOUT when the server did
+ * not answer in time) and every res NULL. Once the steps succeeded and
+ * left no transaction open, the session surely holds tenant.
+ */
+static enum st
+db_steps_as(struct db *db, const char *tenant, struct db_step *steps, int n)
 {
 	PGresult	*fail = NULL, *none = NULL;
-	const char	*what = NULL;
-	long long	 now;
+	const char	*what = "exec";
+	long long	 now, until;
 	enum st		 st;
-	int		 i, ok, rc = 0;
+	int		 i, rc = 0, set_it, piped, ok;
 
-	for (i = 0; i < n; i++) {
+	for (i = n - 1; i >= 0; i--) {
 		steps[i].res = NULL;
-		if (steps[i].stmt != NULL && what == NULL)
-			what = steps[i].stmt->name;	/* names the wait */
+		if (steps[i].stmt != NULL)
+			what = steps[i].stmt->name;	/* the first names the wait */
+	}
+	if (strlen(tenant) >= sizeof(db->tenant)) {
+		snprintf(db->err, sizeof(db->err), "tenant id too long");
+		return (ST_DB);
 	}
 	if ((st = db_ready(db)) != ST_OK)
 		return (st);
+	set_it = tenant[0] != '\0' ? strcmp(db->tenant, tenant) != 0 :
+	    db->tenant_maybe;
+	if (set_it && tenant[0] != '\0')
+		db->tenant_sent = db->tenant_maybe = 1;
+	db->tenant[0] = '\0';		/* unsure until it is confirmed */
+	piped = set_it || n > 1;
 	now = clock_ms();
-	DB_WATCH(db, what != NULL ? what : "exec");
-	ok = PQenterPipelineMode(db->conn) == 1;
-	for (i = 0; ok && i < n; i++)
-		ok = db_send_step(db, &steps[i]) == 1;
-	if (ok && PQpipelineSync(db->conn) == 1)
-		rc = db_await_steps(db, db_stmt_until(db, now), steps, n, &fail);
+	until = db_stmt_until(db, now);
+	DB_WATCH(db, what);
+	if (!piped) {
+		if (db_send_step(db->conn, &steps[0]) == 1)
+			rc = db_await(db, until, &fail);
+		if (rc == 0 && (PQresultStatus(fail) == PGRES_TUPLES_OK ||
+		    PQresultStatus(fail) == PGRES_COMMAND_OK)) {
+			steps[0].res = fail;
+			fail = NULL;
+		}
+	} else {
+		ok = PQenterPipelineMode(db->conn) == 1 && (!set_it ||
+		    PQsendQueryPrepared(db->conn, db_stmt_tenant.name, 1,
+		    &tenant, NULL, NULL, 0) == 1);
+		for (i = 0; ok && i < n; i++)
+			ok = db_send_step(db->conn, &steps[i]) == 1;
+		if (ok && PQpipelineSync(db->conn) == 1)
+			rc = db_await_steps(db, until, set_it, steps, n, &fail);
+	}
 	DB_WATCH(db, NULL);
-	/* a ROLLBACK among the steps undoes what db_run_as set: unsure */
-	db->tenant[0] = '\0';
-	db->tenant_maybe = db->tenant_sent;
 	if (rc == -1) {
 		PQclear(fail);
 		st = db_timed_out(db, now);
-	} else if (db->conn != NULL && PQexitPipelineMode(db->conn) != 1) {
+	} else if (piped && db->conn != NULL &&
+	    PQexitPipelineMode(db->conn) != 1) {
+		PQclear(fail);
 		st = db_result(db, NULL, &none);	/* left half-read */
 		db_disconnect(db);
-		PQclear(fail);
 	} else {
 		for (i = 0; i < n && fail == NULL; i++)
 			if (steps[i].res == NULL)
@@ -1189,6 +1071,13 @@ db_run_steps(struct db *db, struct db_step *steps, int n)
 		else {
 			db->sqlstate[0] = '\0';
 			db->last_ok = 1;
+			/* committed (no BEGIN left open): the session's now */
+			if (PQtransactionStatus(db->conn) == PQTRANS_IDLE) {
+				snprintf(db->tenant, sizeof(db->tenant), "%s",
+				    tenant);
+				if (tenant[0] == '\0')
+					db->tenant_maybe = 0;
+			}
 			return (ST_OK);
 		}
 	}
@@ -1197,7 +1086,53 @@ db_run_steps(struct db *db, struct db_step *steps, int n)
 		steps[i].res = NULL;
 	}
 	PQclear(none);
-	return (st == ST_OK || st == ST_TIMEOUT ? ST_UNAVAILABLE : st);
+	return (st == ST_OK ? ST_UNAVAILABLE : st);
+}
+
+/*
+ * db_run and db_run_tenant: stmt as the only step of db_steps_as, resent
+ * once on a fresh connection when it is idempotent and the connection was
+ * lost.
+ */
+static enum st
+db_run_as(struct db *db, const char *tenant, const struct db_stmt *stmt,
+    const char *const *params, PGresult **out)
+{
+	struct db_step	 s = { .stmt = stmt, .params = params };
+	enum st		 st;
+	int		 try;
+
+	*out = NULL;
+	for (try = 0; try < 2; try++) {
+		st = db_steps_as(db, tenant, &s, 1);
+		if (st == ST_OK)
+			*out = s.res;
+		if (st != ST_UNAVAILABLE || db->conn != NULL ||
+		    !stmt->idempotent)
+			break;
+		/* The connection was lost: allow one immediate reconnect. */
+		db->last_try_ms = -DB_RETRY_MS;
+	}
+	return (st == ST_TIMEOUT ? ST_UNAVAILABLE : st);
+}
+
+/* See db.h. */
+enum st
+db_run_steps(struct db *db, const char *tenant, struct db_step *steps, int n)
+{
+	enum st	 st;
+	int	 i, try, resend = 1;
+
+	for (i = 0; i < n; i++)
+		if (steps[i].stmt == NULL || !steps[i].stmt->idempotent)
+			resend = 0;
+	for (try = 0; try < 2; try++) {
+		st = db_steps_as(db, tenant == NULL ? "" : tenant, steps, n);
+		if (st != ST_UNAVAILABLE || db->conn != NULL || !resend)
+			break;
+		db->last_try_ms = -DB_RETRY_MS;	/* as db_run_as */
+	}
+	return (st == ST_TIMEOUT ? ST_UNAVAILABLE : st);
 }
 
 /* See db.h. */

@@ -160,8 +160,9 @@ enum st		 db_exec_idempotent(struct db *, const char *sql,
  * may hold another value, so a connection serving one tenant's requests
  * pays it once. db_run clears it the same way first when the session may
  * hold one, so a statement run without a tenant still sees no row of a
- * table under a tenant policy. After db_exec (a ROLLBACK undoes a set) or
- * a failed statement the handle is unsure, and sends it again.
+ * table under a tenant policy. After db_exec (a ROLLBACK undoes a set), a
+ * failed statement or a transaction left open (db_run_steps with BEGIN)
+ * the handle is unsure, and sends it again.
  */
 enum st		 db_run_tenant(struct db *, const char *tenant,
 		    const struct db_stmt *, const char *const *params,
@@ -169,28 +170,30 @@ enum st		 db_run_tenant(struct db *, const char *tenant,
 /*
  * One statement of a db_run_steps() batch: a prepared statement and its
  * parameters (stmt), or a text without parameters (sql: BEGIN, COMMIT,
- * ROLLBACK), or, with tenant set, db_run_tenant's setting of the tenant,
- * which lasts until the transaction ends. res is the result (the caller
- * PQclear()s it; NULL when the batch failed).
+ * ROLLBACK). res is the result (the caller PQclear()s it; NULL when the
+ * batch failed).
  */
 struct db_step {
 	const struct db_stmt	*stmt;
 	const char *const	*params;
 	const char		*sql;
-	const char		*tenant;
 	PGresult		*res;
 };
 /*
  * Sends steps[0..n) in one round trip (libpq pipeline mode, one sync at
  * the end) and reads every answer: a handler's statements that would
- * otherwise wait for each other. ST_OK when each succeeded, else the status
- * of the first that failed (as db_run's; PostgreSQL skips those after it)
+ * otherwise wait for each other. tenant is db_run_tenant's (set on the
+ * session in the same round trip when it may hold another), or NULL or
+ * "" for none, as db_run. ST_OK when each succeeded, else the status of
+ * the first that failed (as db_run's; PostgreSQL skips those after it)
  * and every res NULL. Without a BEGIN the steps are one implicit
- * transaction; after a BEGIN it stays open past the batch, to be ended by
- * a later batch or db_exec (after a failure, by ROLLBACK). Never resent on
- * a fresh connection: a lost connection gives ST_UNAVAILABLE.
+ * transaction, committed at the sync; after a BEGIN it stays open past
+ * the batch, to be ended by a later batch or db_exec (after a failure, by
+ * ROLLBACK). After a lost connection the batch is resent once on a fresh
+ * one only if every step is an idempotent prepared statement.
  */
-enum st		 db_run_steps(struct db *, struct db_step *, int n);
+enum st		 db_run_steps(struct db *, const char *tenant,
+		    struct db_step *, int n);
 /* The SQLSTATE of the last failed statement, "" if none. */
 const char	*db_sqlstate(const struct db *);
 
