@@ -228,6 +228,98 @@ echo "# six POSTs under one key at once: answers $codes, tasks made $((made - be
 [ "$made" = $((before + 1)) ] || fail "six POSTs under one key made $((made - before)) tasks"
 [ "$fresh" = 1 ] || fail "$fresh of six POSTs under one key were not replays"
 [ "$(md5sum "$T"/burst?.body | cut -d' ' -f1 | sort -u | wc -l)" = 1 ] || fail "the six answers differ"
+# ... and the replays are the first answer byte for byte: status, body and
+# every header but the marker and those of the moment (Date, X-Request-ID).
+same() { grep -iv '^\(Date\|X-Request-ID\|Idempotent-Replayed\):' "$1" | tr -d '\r' | sort; }
+for i in 2 3 4 5 6; do
+	[ "$(same "$T/burst$i.h")" = "$(same "$T/burst1.h")" ] || fail "burst answer $i's headers differ: $(same "$T/burst$i.h")"
+done
+# Rounds of eight at once, each under a new key, half of them with
+# another body under the same key: per round one task, the same answer
+# for every same-body request (201), 422 for the others or, if one of
+# them came first, its answer and 422 for the rest; ids without a gap.
+rounds=5 made_total=0 bad=0 answers=
+last=$(psql -Atc "SELECT last_id FROM tenant_ids WHERE tenant_id = $A AND resource = 'tasks'")
+for r in $(seq $rounds); do
+	pids=
+	for i in 1 2 3 4 5 6 7 8; do
+		body='{"title":"round '$r'"}'
+		[ $((i % 2)) = 0 ] && body='{"title":"other '$r'"}'
+		curl -s -m 60 -o "$T/r$i.body" -D "$T/r$i.h" -w '%{http_code}' -H "Authorization: Bearer $KA" \
+		    -H "$H" -H "Idempotency-Key: \"round-$r\"" -d "$body" "$URL/v1/tasks" >"$T/r$i.code" &
+		pids="$pids $!"
+	done
+	wait $pids
+	made=$(psql -Atc "SELECT count(*) FROM tasks WHERE tenant_id = $A AND title IN ('round $r', 'other $r')")
+	made_total=$((made_total + made))
+	codes=$(for i in 1 2 3 4 5 6 7 8; do cat "$T/r$i.code"; echo; done)
+	n201=$(grep -c '^201$' <<<"$codes" || true)
+	n422=$(grep -c '^422$' <<<"$codes" || true)
+	answers="$answers $n201/$n422"
+	# every 201 the same body; 201s all of one parity (the first body's)
+	[ "$(for i in 1 2 3 4 5 6 7 8; do [ "$(cat "$T/r$i.code")" = 201 ] && md5sum <"$T/r$i.body"; done | sort -u | wc -l)" = 1 ] \
+	    || bad=$((bad + 1))
+	[ $((n201 + n422)) = 8 ] && { [ "$n201" = 4 ] && [ "$n422" = 4 ]; } || bad=$((bad + 1))
+done
+now=$(psql -Atc "SELECT last_id FROM tenant_ids WHERE tenant_id = $A AND resource = 'tasks'")
+echo "# $rounds rounds of 8 POSTs at once under one new key (half another body): 201/422 per round$answers; tasks made $made_total; counter moved $((now - last)); bad rounds $bad"
+[ "$made_total" = "$rounds" ] || fail "$rounds rounds under one key each made $made_total tasks"
+[ $((now - last)) = "$rounds" ] || fail "the id counter moved $((now - last)) for $rounds tasks: a gap"
+[ "$bad" = 0 ] || fail "$bad rounds answered otherwise than 4 x 201 (one body) and 4 x 422"
+# A write PostgreSQL refuses (a constraint the owner adds for the test; the
+# handler's checks pass): 500, nothing recorded, no task, no id used; the
+# same key then works, and the next id follows the last.
+psql -qc "ALTER TABLE tasks ADD CONSTRAINT test_refused CHECK (title <> 'refused by the database') NOT VALID"
+last=$(psql -Atc "SELECT last_id FROM tenant_ids WHERE tenant_id = $A AND resource = 'tasks'")
+fails=0
+for i in 1 2 3; do
+	code=$(api POST /v1/tasks "$KA" -H "$H" -H 'Idempotency-Key: "refused-1"' -d '{"title":"refused by the database"}')
+	[ "$code" = 500 ] && fails=$((fails + 1))
+done
+code=$(api POST /v1/tasks "$KA" -H "$H" -d '{"title":"refused by the database"}')
+[ "$code" = 500 ] && fails=$((fails + 1))
+psql -qc "ALTER TABLE tasks DROP CONSTRAINT test_refused"
+recorded=$(psql -Atc "SELECT count(*) FROM idempotency_keys WHERE key = 'refused-1'")
+stored=$(psql -Atc "SELECT count(*) FROM tasks WHERE title = 'refused by the database'")
+[ "$(api POST /v1/tasks "$KA" -H "$H" -H 'Idempotency-Key: "refused-1"' -d '{"title":"accepted now"}')" = 201 ] \
+    || fail "the key of a refused write is blocked: $(cat "$T/body")"
+next=$(json 'd["id"]')
+echo "# writes PostgreSQL refused: $fails of 4 answered 500; $recorded recorded, $stored stored; next id $next after $last"
+[ "$fails" = 4 ] || fail "$fails of 4 refused writes answered 500"
+[ "$recorded" = 0 ] && [ "$stored" = 0 ] || fail "a refused write left $recorded records and $stored tasks"
+[ "$next" = $((last + 1)) ] || fail "the id after refused writes is $next, not $((last + 1))"
+# The backend terminated (pg_terminate_backend) before each POST: a keyed
+# POST is resent on a fresh connection (its steps are idempotent) and
+# answers 201; its replay is the same answer; as many tasks as 201s.
+created=0 other= replayed=0
+before=$(psql -Atc "SELECT count(*) FROM tasks WHERE tenant_id = $A")
+for i in 1 2 3 4 5 6; do
+	psql -Atc "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE application_name = 'bootstack'" >/dev/null
+	code=$(api POST /v1/tasks "$KA" -H "$H" -H "Idempotency-Key: \"cut-$i\"" -d "{\"title\":\"cut $i\"}")
+	if [ "$code" = 201 ]; then
+		created=$((created + 1))
+		cp "$T/body" "$T/cut.body"
+		[ "$(api POST /v1/tasks "$KA" -H "$H" -H "Idempotency-Key: \"cut-$i\"" -d "{\"title\":\"cut $i\"}")" = 201 ] \
+		    && cmp -s "$T/body" "$T/cut.body" && [ "$(hdr Idempotent-Replayed)" = true ] && replayed=$((replayed + 1))
+	else
+		other="$other $code"
+	fi
+done
+made=$(( $(psql -Atc "SELECT count(*) FROM tasks WHERE tenant_id = $A") - before ))
+echo "# keyed POSTs after pg_terminate_backend: 201 x $created (others:${other:- none}), replayed the same $replayed, tasks made $made"
+[ "$created" = 6 ] || fail "keyed POSTs after the backend was terminated: $created of 6 answered 201 (others:$other)"
+[ "$replayed" = 6 ] && [ "$made" = 6 ] || fail "after termination: $replayed replays the same, $made tasks for 6"
+# A record of the previous version (the answer stored as sent) still
+# replays as it was stored.
+oldhash=$(printf 'POST\0/v1/tasks\0{"title":"old"}' | sha256sum | cut -d' ' -f1)
+psql -qc "INSERT INTO idempotency_keys (tenant_id, key, request_sha256, status_code, response_headers, response_body)
+    VALUES ($A, 'v1-record', decode('$oldhash', 'hex'), 201,
+    '{\"Location\": \"/v1/tasks/77\", \"ETag\": \"\\\"77.1\\\"\"}', '{\"id\":77,\"title\":\"old\"}')"
+[ "$(api POST /v1/tasks "$KA" -H "$H" -H 'Idempotency-Key: "v1-record"' -d '{"title":"old"}')" = 201 ] \
+    || fail "a record of the previous version: $(cat "$T/body")"
+[ "$(cat "$T/body")" = '{"id":77,"title":"old"}' ] && [ "$(hdr Location)" = /v1/tasks/77 ] \
+    && [ "$(hdr ETag)" = '"77.1"' ] && [ "$(hdr Idempotent-Replayed)" = true ] \
+    || fail "a record of the previous version replayed otherwise: $(cat "$T/h" "$T/body")"
 # A failed first attempt records nothing: the same key works afterwards.
 expect_problem "$(api POST /v1/tasks "$KA" -H "$H" -H 'Idempotency-Key: "k2"' -d '{"title":""}')" 400 "title"
 [ "$(api POST /v1/tasks "$KA" -H "$H" -H 'Idempotency-Key: "k2"' -d '{"title":"ok now"}')" = 201 ] \

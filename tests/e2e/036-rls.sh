@@ -288,4 +288,43 @@ wait "$turns_pid" || trc=$?
 cat "$T/turns.out"
 echo "# 036 disruptions: 2 terminations ($killed API backends ended), 2 restarts of PostgreSQL; $(grep -c '"database: reconnected"' "$T/api.log") reconnects logged"
 [ "$trc" = 0 ] || fail "tenants across reconnects: see above"
+
+# --- POSTs of tenants in turns on one worker -------------------------------------
+# One worker, so one connection serves every request: keyed (new key, then
+# its replay) and plain POSTs of A and B in turns, each title naming its
+# tenant. A row, record or answer in the wrong tenant is counted.
+api_stop
+API_WORKERS=1 write_config "$(api_config)"
+api_start
+post() {	# KEY TITLE [IDEMPOTENCY-KEY]: the status; body in $T/body
+	curl -s -o "$T/body" -D "$T/h" -w '%{http_code}' -H "Authorization: Bearer $1" -H "$H" \
+	    ${3:+-H "Idempotency-Key: \"$3\""} -d "{\"title\":\"$2\"}" "$URL/v1/tasks"
+}
+posts=0 misplaced=0
+for i in $(seq 10); do
+	for t in a b a a b b; do
+		k=$KA; [ $t = b ] && k=$KB
+		for idem in "alt-$t-$i-$posts" ""; do
+			code=$(post "$k" "alt-$t-$i-$posts" "$idem")
+			posts=$((posts + 1))
+			[ "$code" = 201 ] || { misplaced=$((misplaced + 1)); continue; }
+			loc=$(sed -n 's/^Location: *//Ip' "$T/h" | tr -d '\r')
+			[ -n "$idem" ] && { [ "$(post "$k" "alt-$t-$i-$((posts - 1))" "$idem")" = 201 ] \
+			    && [ "$(sed -n 's/^Location: *//Ip' "$T/h" | tr -d '\r')" = "$loc" ] \
+			    || misplaced=$((misplaced + 1)); }
+			# the caller's key reads it back at its Location, with its title
+			[ "$(curl -s -o "$T/body" -w '%{http_code}' -H "Authorization: Bearer $k" "$URL$loc")" = 200 ] \
+			    && grep -q "\"alt-$t-$i-" "$T/body" || misplaced=$((misplaced + 1))
+		done
+	done
+done
+wrong_rows=$(psql -Atc "SELECT count(*) FROM tasks WHERE title LIKE 'alt-%'
+    AND tenant_id <> CASE WHEN title LIKE 'alt-a-%' THEN $A ELSE $B END")
+wrong_keys=$(psql -Atc "SELECT count(*) FROM idempotency_keys WHERE key LIKE 'alt-%'
+    AND tenant_id <> CASE WHEN key LIKE 'alt-a-%' THEN $A ELSE $B END")
+rows=$(psql -Atc "SELECT count(*) FROM tasks WHERE title LIKE 'alt-%'")
+echo "# one worker, tenants in turns: $posts POSTs, $rows tasks, $wrong_rows in the wrong tenant, $wrong_keys keys in the wrong tenant, $misplaced answers wrong"
+[ "$rows" = "$posts" ] || fail "$posts POSTs in turns made $rows tasks"
+[ "$wrong_rows" = 0 ] && [ "$wrong_keys" = 0 ] && [ "$misplaced" = 0 ] \
+    || fail "tenants in turns: $wrong_rows tasks and $wrong_keys keys in the wrong tenant, $misplaced answers wrong"
 pass
