@@ -86,10 +86,13 @@ const struct db_stmt tasks_stmt_insert = {
  */
 const struct db_stmt tasks_stmt_insert_keyed = {
 	"tasks_insert_keyed",
-	"WITH w AS (INSERT INTO tasks (tenant_id, title, status, due) "
+	"WITH w (id, title, status, due, created, updated, version) AS ("
+	"INSERT INTO tasks (tenant_id, title, status, due) "
 	"SELECT $1, $2, coalesce($3, 'todo'), $4 "
 	"WHERE " IDEMPOTENCY_UNKNOWN("$1", "$5") " RETURNING " TASKS_COLS ")"
-	IDEMPOTENCY_RECORD("w", "$1", "$5", "$6"),
+	IDEMPOTENCY_RECORD("w", "$1", "$5", "$6", "jsonb_build_array(w.id::text, "
+	    "w.title, w.status, w.due, w.created::text, w.updated::text, "
+	    "w.version::text)"),
 	6, 1
 };
 /*

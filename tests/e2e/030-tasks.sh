@@ -234,6 +234,21 @@ same() { grep -iv '^\(Date\|X-Request-ID\|Idempotent-Replayed\):' "$1" | tr -d '
 for i in 2 3 4 5 6; do
 	[ "$(same "$T/burst$i.h")" = "$(same "$T/burst1.h")" ] || fail "burst answer $i's headers differ: $(same "$T/burst$i.h")"
 done
+# Replays of hostile titles (quotes, backslashes, control characters, JSON
+# and SQL syntax, non-ASCII, a due date) are the first answer byte for byte.
+n=0 same_n=0
+for v in "'); DROP TABLE tasks; --" 'a\"b\\c' $'tab\tnl\nbell\a' '{"x":[1]}' 'Ünïcödé ✓ 𝄞' '\u2028'; do
+	n=$((n + 1))
+	body=$(python3 -c 'import json,sys; print(json.dumps({"title": sys.argv[1], "due": "2027-01-0" + sys.argv[2]}))' "$v" $(( n % 9 + 1 )))
+	[ "$(api POST /v1/tasks "$KA" -H "$H" -H "Idempotency-Key: \"hostile-$n\"" -d "$body")" = 201 ] \
+	    || fail "hostile keyed title refused: $v"
+	cp "$T/body" "$T/first.body"; same "$T/h" >"$T/first.h"
+	[ "$(api POST /v1/tasks "$KA" -H "$H" -H "Idempotency-Key: \"hostile-$n\"" -d "$body")" = 201 ] \
+	    && cmp -s "$T/body" "$T/first.body" && [ "$(same "$T/h")" = "$(cat "$T/first.h")" ] \
+	    && [ "$(hdr Idempotent-Replayed)" = true ] && same_n=$((same_n + 1))
+done
+echo "# keyed POSTs of hostile titles: $same_n of $n replays the first answer byte for byte"
+[ "$same_n" = "$n" ] || fail "$((n - same_n)) of $n hostile replays differ from the first answer"
 # Rounds of eight at once, each under a new key, half of them with
 # another body under the same key: per round one task, the same answer
 # for every same-body request (201), 422 for the others or, if one of
