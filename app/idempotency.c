@@ -165,12 +165,12 @@ idempotency_replay(struct http_req *r, PGresult *res)
 }
 
 /*
- * A recorded row (text: the JSON array of response_row) as the one-row
- * result the write returned; caller PQclear()s. NULL after recording
- * why on r.
+ * A recorded row (text: the JSON array of response_row, of want columns)
+ * as the one-row result the write returned; caller PQclear()s. NULL
+ * after recording why on r.
  */
 static PGresult *
-idempotency_row(struct http_req *r, const char *text)
+idempotency_row(struct http_req *r, const char *text, int want)
 {
 	PGresAttDesc	 cols[IDEMPOTENCY_COLS];
 	json_object	*a = NULL, *v;
@@ -186,7 +186,7 @@ idempotency_row(struct http_req *r, const char *text)
 	}
 	if (json_object_is_type(a, json_type_array))
 		n = json_object_array_length(a);
-	ok = n >= 1 && n <= IDEMPOTENCY_COLS &&
+	ok = n >= 1 && n <= IDEMPOTENCY_COLS && n == (size_t)want &&
 	    (res = PQmakeEmptyPGresult(NULL, PGRES_TUPLES_OK)) != NULL;
 	if (ok) {
 		memset(cols, 0, sizeof(cols));
@@ -213,7 +213,7 @@ idempotency_row(struct http_req *r, const char *text)
 	if (!ok) {
 		PQclear(res);
 		(void)http_fail(r, ST_INTERNAL, "recorded row: not an array "
-		    "of 1 to %d strings or nulls", IDEMPOTENCY_COLS);
+		    "of %d strings or nulls", want);
 		return (NULL);
 	}
 	return (res);
@@ -256,7 +256,7 @@ idempotency_known(struct http_req *r, const struct idempotency_write *w,
 		    "Idempotency-Key was used with a different request"));
 	if (PQgetisnull(res, 0, 4))
 		return (idempotency_replay(r, res));
-	if ((row = idempotency_row(r, PQgetvalue(res, 0, 4))) == NULL)
+	if ((row = idempotency_row(r, PQgetvalue(res, 0, 4), w->cols)) == NULL)
 		return (ST_INTERNAL);
 	buf_reset(&r->headers);
 	if ((st = w->answer(r, ST_OK, row)) == ST_OK)

@@ -59,11 +59,15 @@ struct http_req;
  * statement's result, or the failure (res NULL) to explain. A replay
  * calls answer() again with the recorded row, so it must depend on
  * nothing but that row: then the replay is byte for byte the first
- * answer (its headers and body).
+ * answer (its headers and body). A recorded row with another number of
+ * columns than cols (a later version's write returning more) is refused
+ * (500), not handed to answer(): change the columns with a migration of
+ * the records, or let them expire.
  */
 struct idempotency_write {
 	const struct db_stmt	*stmt;
 	const struct db_stmt	*keyed;
+	int			 cols;	/* columns they return */
 	enum st	(*prepare)(struct http_req *, const char **params,
 		    json_object **keep);
 	enum st	(*answer)(struct http_req *, enum st, PGresult *);

@@ -1016,10 +1016,10 @@ db_steps_as(struct db *db, const char *tenant, struct db_step *steps, int n)
 	enum st		 st;
 	int		 i, rc = 0, set_it, piped, ok;
 
-	for (i = n - 1; i >= 0; i--) {
+	for (i = 0; i < n; i++) {
 		steps[i].res = NULL;
-		if (steps[i].stmt != NULL)
-			what = steps[i].stmt->name;	/* the first names the wait */
+		if (steps[i].stmt != NULL)	/* the last names the wait: */
+			what = steps[i].stmt->name;	/* a write, most likely */
 	}
 	if (strlen(tenant) >= sizeof(db->tenant)) {
 		snprintf(db->err, sizeof(db->err), "tenant id too long");

@@ -54,6 +54,7 @@
 #define TASKS_COLS	"id, title, status, to_char(due, 'YYYY-MM-DD'), " \
 			"floor(extract(epoch FROM created_at))::bigint, " \
 			"floor(extract(epoch FROM updated_at))::bigint, version"
+#define TASKS_NCOLS	7	/* ... of TASKS_COLS */
 #define TASKS_VERSIONS_MAX	(HTTP_ETAGS_MAX * 11 + 3)	/* "{1,2,...}" */
 
 const struct db_stmt tasks_stmt_get = {
@@ -608,7 +609,7 @@ tasks_insert_answer(struct http_req *r, enum st st, PGresult *res)
 }
 
 static const struct idempotency_write tasks_insert = {
-	&tasks_stmt_insert, &tasks_stmt_insert_keyed,
+	&tasks_stmt_insert, &tasks_stmt_insert_keyed, TASKS_NCOLS,
 	tasks_insert_prepare, tasks_insert_answer
 };
 
