@@ -1090,25 +1090,20 @@ db_steps_as(struct db *db, const char *tenant, struct db_step *steps, int n)
 }
 
 /*
- * db_run and db_run_tenant: stmt as the only step of db_steps_as, resent
- * once on a fresh connection when it is idempotent and the connection was
- * lost.
+ * db_steps_as, and once more on a fresh connection when resend (every
+ * step idempotent) and the connection was lost under the first (not when
+ * the server did not answer in time: a hung server is not asked twice).
  */
 static enum st
-db_run_as(struct db *db, const char *tenant, const struct db_stmt *stmt,
-    const char *const *params, PGresult **out)
+db_steps_resend(struct db *db, const char *tenant, struct db_step *steps,
+    int n, int resend)
 {
-	struct db_step	 s = { .stmt = stmt, .params = params };
-	enum st		 st;
-	int		 try;
+	enum st	 st;
+	int	 try;
 
-	*out = NULL;
 	for (try = 0; try < 2; try++) {
-		st = db_steps_as(db, tenant, &s, 1);
-		if (st == ST_OK)
-			*out = s.res;
-		if (st != ST_UNAVAILABLE || db->conn != NULL ||
-		    !stmt->idempotent)
+		st = db_steps_as(db, tenant, steps, n);
+		if (st != ST_UNAVAILABLE || db->conn != NULL || !resend)
 			break;
 		/* The connection was lost: allow one immediate reconnect. */
 		db->last_try_ms = -DB_RETRY_MS;
@@ -1116,23 +1111,30 @@ db_run_as(struct db *db, const char *tenant, const struct db_stmt *stmt,
 	return (st == ST_TIMEOUT ? ST_UNAVAILABLE : st);
 }
 
+/* db_run and db_run_tenant: stmt as the only step. */
+static enum st
+db_run_as(struct db *db, const char *tenant, const struct db_stmt *stmt,
+    const char *const *params, PGresult **out)
+{
+	struct db_step	 s = { .stmt = stmt, .params = params };
+	enum st		 st;
+
+	st = db_steps_resend(db, tenant, &s, 1, stmt->idempotent);
+	*out = st == ST_OK ? s.res : NULL;
+	return (st);
+}
+
 /* See db.h. */
 enum st
 db_run_steps(struct db *db, const char *tenant, struct db_step *steps, int n)
 {
-	enum st	 st;
-	int	 i, try, resend = 1;
+	int	 i, resend = 1;
 
 	for (i = 0; i < n; i++)
 		if (steps[i].stmt == NULL || !steps[i].stmt->idempotent)
 			resend = 0;
-	for (try = 0; try < 2; try++) {
-		st = db_steps_as(db, tenant == NULL ? "" : tenant, steps, n);
-		if (st != ST_UNAVAILABLE || db->conn != NULL || !resend)
-			break;
-		db->last_try_ms = -DB_RETRY_MS;	/* as db_run_as */
-	}
-	return (st == ST_TIMEOUT ? ST_UNAVAILABLE : st);
+	return (db_steps_resend(db, tenant == NULL ? "" : tenant, steps, n,
+	    resend));
 }
 
 /* See db.h. */
