@@ -209,6 +209,25 @@ expect_problem "$(api POST /v1/tasks "$KA" -H "$H" -H 'Idempotency-Key: "order-4
 [ "$(api POST /v1/tasks "$KB" -H "$H" -H 'Idempotency-Key: "order-42"' -d '{"title":"once"}')" = 201 ] \
     || fail "keys are not per tenant"
 [ "$(hdr Idempotent-Replayed)" = "" ] || fail "another tenant got A's replay"
+# A replay takes no lock the write would: with tenant A's id counter held
+# by another session for 3 s, the replay answers at once, while a new
+# key's POST waits for the counter (which shows the lock was held).
+psql -qc "BEGIN" -c "SELECT 1 FROM tenant_ids WHERE tenant_id = $A AND resource = 'tasks' FOR UPDATE" \
+    -c "SELECT pg_sleep(3)" -c "COMMIT" >/dev/null &
+holder=$!
+sleep 0.5
+t0=$(date +%s%N)
+code=$(api POST /v1/tasks "$KA" -H "$H" -H 'Idempotency-Key: "order-42"' -d '{"title":"once"}')
+replay_ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+replayed=$(hdr Idempotent-Replayed)
+t0=$(date +%s%N)
+code2=$(api POST /v1/tasks "$KA" -H "$H" -H 'Idempotency-Key: "while-held"' -d '{"title":"while held"}')
+new_ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+wait $holder
+echo "# with the id counter held 3 s by another session: replay $code in $replay_ms ms, a new key's POST $code2 in $new_ms ms"
+[ "$code" = 201 ] && [ "$replayed" = true ] || fail "replay while the counter was held: $code $(cat "$T/body")"
+[ "$replay_ms" -lt 1500 ] || fail "a replay waited $replay_ms ms on the id counter"
+[ "$code2" = 201 ] && [ "$new_ms" -ge 1000 ] || fail "a new key's POST did not wait on the held counter ($code2 in $new_ms ms): the test holds nothing"
 # Six at once under one new key: one task, the other five replay its answer
 # (the claim and the insert go in one round trip; a known key's insert is
 # rolled back).
