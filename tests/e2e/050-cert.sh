@@ -75,15 +75,22 @@ served_is "$S2" || fail "after --force nginx serves $(served_serial), not $S2"
     fail "cert.pem.prev is not the previous certificate"
 
 # --- two runs at once: the second one exits "locked" ---------------------------
-cert_config "test_command = sleep 2; $NGX -t -q
+# A's test command runs while A holds renew.lock: it says so ($T/a.held)
+# and waits for $T/a.go (60 s at most), so B starts only once A holds
+# the lock, however slow the machine, and A lets go only after B is done.
+rm -f "$T/a.held" "$T/a.go"
+cert_config "test_command = touch $T/a.held; for i in \$(seq 600); do test -e $T/a.go && break; sleep 0.1; done; $NGX -t -q
 reload_command = $NGX -s reload"
 "$BS_BIN" cert renew --force >"$T/a.out" 2>"$T/a.err" &
 A=$!
-sleep 0.5	# A holds the lock for 2 s more, in its test command
+at_exit "touch $T/a.go"
+wait_for 600 test -e "$T/a.held" || fail "the first run never reached its test command: $(cat "$T/a.out" "$T/a.err")"
 cert renew --force
+touch "$T/a.go"
 [ "$rc" = 75 ] || fail "the concurrent run exited $rc (want 75): $out $err"
 echo "$err" | grep -q "locked by another run" || fail "the concurrent run said: $err"
 wait "$A" || fail "the first of two concurrent runs failed: $(cat "$T/a.err")"
+echo "# two runs at once: the second, started while the first held renew.lock, exited $rc (locked); the first renewed"
 S3=$(file_serial)
 served_is "$S3" || fail "after the concurrent runs nginx serves $(served_serial), not $S3"
 
