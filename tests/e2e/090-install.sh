@@ -64,6 +64,8 @@ for f in usr/bin/bootstack usr/sbin/bootstack-api \
     usr/lib/systemd/system/bootstack-report.timer \
     usr/lib/systemd/system/bootstack-alert-check.timer \
     usr/lib/systemd/system/bootstack-dns-sync.timer \
+    usr/lib/systemd/system/bootstack-cert-sync.service \
+    usr/lib/systemd/system/bootstack-cert-sync.timer \
     usr/lib/tmpfiles.d/bootstack.conf usr/lib/sysusers.d/bootstack.conf \
     etc/bootstack/bootstack.conf etc/cron.d/bootstack-cert \
     etc/logrotate.d/bootstack etc/default/bootstack var/lib/misc/bootstack-conffiles \
