@@ -231,20 +231,20 @@ worker_waited(struct http_req *r)
 /*
  * Routes and runs one request; the response is left in r. A request that
  * waited longer than queue_ms ([api] queue_timeout; 0 = off) for a worker
- * is answered 503 with Retry-After at once, before any routing, key check
- * or statement, so a backlog drains at the cost of a /healthz per request
- * (/healthz itself is always answered).
+ * (waited, from worker_waited(); -1 if unknown) is answered 503 with
+ * Retry-After at once, before any routing, key check or statement, so a
+ * backlog drains at the cost of a /healthz per request (/healthz itself is
+ * always answered).
  */
 static void
 worker_dispatch(struct api *api, struct http_req *r, const struct fcgi_conn *fc,
-    long long queue_ms)
+    long long queue_ms, long long waited)
 {
 	const struct route	*table;
 	size_t			 n;
-	long long		 waited;
 	enum st			 st;
 
-	if (queue_ms > 0 && (waited = worker_waited(r)) > queue_ms &&
+	if (queue_ms > 0 && waited > queue_ms &&
 	    strcmp(r->path, "/healthz") != 0) {
 		st = http_fail(r, ST_UNAVAILABLE, "every worker was busy: the "
 		    "request waited %lld ms for one (queue_timeout is %lld ms)",
@@ -413,7 +413,7 @@ worker_serve(struct worker *w, struct worker_conn *c)
 	struct http_req	 r;
 	struct buf	 out;
 	char		 fields[256] = "";
-	long long	 since = clock_ms();
+	long long	 since = clock_ms(), waited;
 	enum st		 st;
 
 	atomic_store_explicit(&w->me->busy_since_ms, since, memory_order_relaxed);
@@ -430,7 +430,9 @@ worker_serve(struct worker *w, struct worker_conn *c)
 	    http_param(&r, "REQUEST_URI") : r.path, r.request_id);
 	log_set_request_id(r.request_id);
 	worker_db_hint(w);
-	worker_dispatch(api, &r, &c->fc, w->queue_ms);
+	waited = w->queue_ms > 0 || log_min_level <= LOG_LEVEL_DEBUG ?
+	    worker_waited(&r) : -1;
+	worker_dispatch(api, &r, &c->fc, w->queue_ms, waited);
 
 	buf_init(&out, HTTP_OUT_MAX + HTTP_HEADERS_MAX + 256);
 	atomic_store_explicit(&w->me->state, SCOREBOARD_WRITING,
@@ -450,6 +452,10 @@ worker_serve(struct worker *w, struct worker_conn *c)
 		log_field_int(fields, sizeof(fields), "status", r.status);
 		log_field_int(fields, sizeof(fields), "duration_us",
 		    http_now_us() - r.start_us);
+		/* what [api] queue_timeout compared, when nginx said */
+		if (waited >= 0)
+			log_field_int(fields, sizeof(fields), "queued_ms",
+			    waited);
 		log_msg(LOG_LEVEL_DEBUG, 0, fields, "request");
 	}
 	worker_count(api, w->me, &r);

@@ -15,6 +15,8 @@ end-to-end tests of bootstack-api (011-hostile.sh) and bench/idle.
         sends one request shaped by CASE and prints what came back:
         "status NNN" (the CGI Status line) or "closed" (no answer),
         "end_request yes|no", the body after "body ".
+        A VALUE of @now+MS or @now-MS is the time of sending plus MS
+        milliseconds, as nginx's $msec writes it (REQUEST_START).
         CASE: ok, abort-mid-body, short-body, content-length=VALUE,
         params-error, huge-param, keep-conn, role-filter, get-values,
         stdin-first, slow-body=SECONDS.
@@ -173,6 +175,8 @@ def request(addr, case, method="GET", uri="/healthz", body="", headers=()):
            "REQUEST_ID": "hostile-" + case.split("=")[0]}
     for h in headers:
         k, v = h.split("=", 1)
+        if v.startswith("@now"):	# nginx's $msec, now + OFFSET ms
+            v = "%.3f" % (time.time() + int(v[4:] or 0) / 1000)
         env[k] = v
     b = body.encode()
     if b or method in ("POST", "PATCH", "PUT"):

@@ -223,7 +223,7 @@ START_TEST(test_defaults)
 	ck_assert_str_eq(config_str(cfg, "api", "log_level"), "info");
 	ck_assert_ptr_null(config_str(cfg, "api", "log_file"));
 	ck_assert_ptr_null(config_str(cfg, "api", "pid_file"));
-	ck_assert_int_eq(config_int(cfg, "api", "backlog"), 511);
+	ck_assert_int_eq(config_int(cfg, "api", "backlog"), 4096);
 	ck_assert_str_eq(config_str(cfg, "database", "host"),
 	    "/run/postgresql");
 	ck_assert_str_eq(config_str(cfg, "database", "port"), "5432");
@@ -1019,7 +1019,7 @@ START_TEST(test_all_or_nothing)
 	    "[api]\nbacklog = 7\n", &cause), -1);
 	free(cause);
 	unsetenv("BOOTSTACK_API_WORKERS");
-	ck_assert_int_eq(config_int(cfg, "api", "backlog"), 511);
+	ck_assert_int_eq(config_int(cfg, "api", "backlog"), 4096);
 	tfile("pw", "old\n", 4, 0600, pw, sizeof(pw));
 	snprintf(text, sizeof(text), "[database]\npassword_file = %s\n", pw);
 	ck_assert_int_eq(config_load_string(cfg, "t.conf", text, &cause), 0);
@@ -1029,7 +1029,7 @@ START_TEST(test_all_or_nothing)
 	    "backlog = 7\n", &cause), -1);
 	free(cause);
 	ck_assert_str_eq(config_str(cfg, "database", "password"), "old");
-	ck_assert_int_eq(config_int(cfg, "api", "backlog"), 511);
+	ck_assert_int_eq(config_int(cfg, "api", "backlog"), 4096);
 
 	/* A later load reads over the earlier one, without duplicates. */
 	ck_assert_int_eq(chmod(pw, 0600), 0);
