@@ -1,7 +1,8 @@
 /*
- * cli_cert.c: `bootstack cert renew|sync|status|revoke|account`, the command
- * line of lib/cert.h (the certificate life cycle: due-ness, orders, install
- * with FILE.prev and rollback, deploy, the status file; the ACME account).
+ * cli_cert.c: `bootstack cert renew|sync|reseal|status|revoke|account`,
+ * the command line of lib/cert.h (the certificate life cycle: due-ness,
+ * orders, install with FILE.prev and rollback, deploy, the status file;
+ * the ACME account; the database store and its key rotation).
  *
  * This file parses arguments and prints: one line per certificate on
  * stdout, one line per error on stderr.
@@ -47,7 +48,7 @@ static int	cli_cert_run(struct cli *, int, char **);
 const struct cli_cmd cli_cmd_cert = {
 	"cert",
 	"cert renew [--force] [--dry-run [--same-ca]] [--random-delay SECONDS] "
-	    "[NAME...] | cert sync [NAME...] | "
+	    "[NAME...] | cert sync [NAME...] | cert reseal [--dry-run] | "
 	    "cert status [NAME...] | cert revoke NAME [--reason REASON] "
 	    "[--cert-key] | cert account show | cert account update "
 	    "--contact EMAIL... | cert account update --no-contact | "
@@ -55,7 +56,8 @@ const struct cli_cmd cli_cmd_cert = {
 	    "cert account rollover",
 	"renew the [cert NAME] certificates that are due (ACME), install the "
 	"current ones from the database on this front end ([acme] store = "
-	"database), show them, revoke one, or manage the ACME account",
+	"database), seal their keys again after a store_key rotation, show "
+	"them, revoke one, or manage the ACME account",
 	1,
 	cli_cert_run
 };
@@ -223,6 +225,41 @@ cert_skipped(const struct config *cfg, int argc, char **argv,
 		}
 }
 
+/*
+ * [acme] store = database, after c's renewal (or none due): its row is
+ * sealed again with the first store key when an older one opens it
+ * (cert_store_reseal; a renewal that stored a new row sealed it with the
+ * first already). One line when it did; 1 when it failed (said on
+ * stderr: a row no key opens fails the run), else 0.
+ */
+static int
+cert_renew_reseal(struct cert_run *run, const struct cert *c)
+{
+	struct cert_reseal	 rs;
+	char			*cause = NULL;
+	int			 rc = 0;
+
+	memset(&rs, 0, sizeof(rs));
+	if (run->store == NULL && (run->store = cert_store_open(run->cfg, 1,
+	    &cause)) == NULL) {
+		cli_err("cert", "%s: %s", c->name, cause_text(cause));
+		free(cause);
+		return (1);
+	}
+	if (cert_store_reseal(run->store, c->name, 0, &rs, &cause) != 0) {
+		cli_err("cert", "%s: %s", c->name, cause_text(cause));
+		rc = 1;
+	} else if (rs.n[CERT_RESEAL_RESEALED] > 0)
+		printf("%s: resealed in the database with key 1 of store_key "
+		    "(id %s); it opened with key %zu (id %s)\n", c->name,
+		    run->store->ids[0], rs.rows[0].key_index + 1,
+		    run->store->ids[rs.rows[0].key_index]);
+	fflush(stdout);
+	free(cause);
+	cert_reseal_cleanup(&rs);
+	return (rc);
+}
+
 /* `cert renew`. */
 static int
 cert_renew(struct cli *cli, int argc, char **argv)
@@ -329,6 +366,9 @@ cert_renew(struct cli *cli, int argc, char **argv)
 		}
 		cert_renew_one(&run, &c, &o);
 		failed |= cert_print(&c, &o);
+		if (!run.dry_run && o.result != CERT_FAILED &&
+		    cert_store_enabled(cli->cfg))
+			failed |= cert_renew_reseal(&run, &c);
 		cert_outcome_cleanup(&o);
 		cert_cleanup(&c);
 		/* A lost lock stays lost: the next ones are another run's. */
@@ -344,6 +384,18 @@ cert_renew(struct cli *cli, int argc, char **argv)
 		close(fd);
 	dblock_job_end(&job);
 	return (failed);
+}
+
+/* Ends a sync line, saying when an older store key opened the row. */
+static void
+cert_sync_print_key(const struct cert_store *store,
+    const struct cert_sync_outcome *o)
+{
+	if (o->key_index > 0)
+		printf("; sealed with an older store_key (key %zu, id %s): "
+		    "cert reseal, or the next cert renew, seals it with key "
+		    "1", o->key_index + 1, store->ids[o->key_index]);
+	printf("\n");
 }
 
 /*
@@ -402,16 +454,18 @@ cert_sync(struct cli *cli, int argc, char **argv)
 			printf("%s: nothing in the database yet\n", c.name);
 			break;
 		case CERT_SYNC_SAME:
-			printf("%s: up to date: serial %s, expires %s%s\n",
+			printf("%s: up to date: serial %s, expires %s%s",
 			    c.name, o.serial, clock_rfc3339_fmt(o.not_after,
 			    b1, sizeof(b1)), o.reloaded ? "; reloaded (owed "
 			    "by an earlier run)" : "");
+			cert_sync_print_key(store, &o);
 			break;
 		case CERT_SYNC_INSTALLED:
 			printf("%s: installed: serial %s, expires %s; %zu "
-			    "files written, reloaded\n", c.name, o.serial,
+			    "files written, reloaded", c.name, o.serial,
 			    clock_rfc3339_fmt(o.not_after, b1, sizeof(b1)),
 			    o.written);
+			cert_sync_print_key(store, &o);
 			break;
 		case CERT_SYNC_FAILED:
 			cli_err("cert", "%s: %s", c.name, o.error);
@@ -425,6 +479,85 @@ cert_sync(struct cli *cli, int argc, char **argv)
 	close(fd);
 	cert_store_free(store);
 	return (failed);
+}
+
+/*
+ * `cert reseal [--dry-run]`: every stored row that an older [acme]
+ * store_key opens is sealed again with the first, in one transaction;
+ * a row no key opens stops it all. One line per row, then a summary.
+ */
+static int
+cert_reseal_cmd(struct cli *cli, int argc, char **argv)
+{
+	static const char *const what[] = { "current", "resealed",
+	    "changed meanwhile", "refused" };
+	struct cert_reseal	 rs;
+	struct cert_reseal_row	*r;
+	struct cert_store	*store;
+	char			*cause = NULL;
+	size_t			 i;
+	int			 dry = 0, rc;
+
+	if (argc == 2 && strcmp(argv[1], "--dry-run") == 0)
+		dry = 1;
+	else if (argc != 1) {
+		cli_err("cert", "usage: bootstack cert reseal [--dry-run]");
+		return (2);
+	}
+	if (!cert_store_enabled(cli->cfg)) {
+		cli_err("cert", "reseal works on the certificates in the "
+		    "database: set [acme] store = database (docs/scale-out.md)");
+		return (1);
+	}
+	if ((store = cert_store_open(cli->cfg, 1, &cause)) == NULL) {
+		cli_err("cert", "%s", cause_text(cause));
+		free(cause);
+		return (1);
+	}
+	printf("store_key: %zu key%s: key 1 (id %s) seals", store->nkeys,
+	    store->nkeys == 1 ? "" : "s", store->ids[0]);
+	for (i = 1; i < store->nkeys; i++)
+		printf("%s key %zu (id %s)", i == 1 ? "; opening only:" : ",",
+		    i + 1, store->ids[i]);
+	printf("\n");
+	rc = cert_store_reseal(store, NULL, dry, &rs, &cause) != 0;
+	for (i = 0; i < rs.nrows; i++) {
+		r = &rs.rows[i];
+		switch (r->state) {
+		case CERT_RESEAL_CURRENT:
+			printf("%s: current: sealed with key 1\n", r->name);
+			break;
+		case CERT_RESEAL_RESEALED:
+			if (rc == 0)
+				printf("%s: %s: opened with key %zu (id %s), "
+				    "sealed with key 1 (id %s)\n", r->name,
+				    dry ? "would reseal" : "resealed",
+				    r->key_index + 1, store->ids[r->key_index],
+				    store->ids[0]);
+			break;
+		case CERT_RESEAL_CHANGED:
+			printf("%s: changed meanwhile (a renewal stored a new "
+			    "row): left as it is\n", r->name);
+			break;
+		case CERT_RESEAL_REFUSED:
+			cli_err("cert", "%s: opens with none of the %zu keys",
+			    r->name, store->nkeys);
+			break;
+		}
+	}
+	if (rc != 0)
+		cli_err("cert", "reseal: %s", cause_text(cause));
+	else
+		printf("%zu rows: %zu %s, %zu %s, %zu %s%s\n", rs.nrows,
+		    rs.n[CERT_RESEAL_RESEALED], dry ? "would be resealed" :
+		    what[CERT_RESEAL_RESEALED], rs.n[CERT_RESEAL_CURRENT],
+		    what[CERT_RESEAL_CURRENT], rs.n[CERT_RESEAL_CHANGED],
+		    what[CERT_RESEAL_CHANGED], dry ? "; dry run: nothing "
+		    "written" : "");
+	free(cause);
+	cert_reseal_cleanup(&rs);
+	cert_store_free(store);
+	return (rc);
 }
 
 /* `cert status`: one line per certificate. */
@@ -732,6 +865,8 @@ cli_cert_run(struct cli *cli, int argc, char **argv)
 		return (cert_renew(cli, argc - 1, argv + 1));
 	if (strcmp(argv[1], "sync") == 0)
 		return (cert_sync(cli, argc - 1, argv + 1));
+	if (strcmp(argv[1], "reseal") == 0)
+		return (cert_reseal_cmd(cli, argc - 1, argv + 1));
 	if (strcmp(argv[1], "status") == 0)
 		return (cert_status(cli, argc - 1, argv + 1));
 	if (strcmp(argv[1], "revoke") == 0)

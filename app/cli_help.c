@@ -173,8 +173,9 @@ const struct cli_help cli_helps[] = {
 	  "check. Idempotent: a certificate that is not due is left alone. "
 	  "With [acme] store = database the HTTP-01 challenges are rows every "
 	  "front end answers through the API, and the new certificate is "
-	  "also stored in the database (its key sealed with [acme] "
-	  "store_key) for cert sync."
+	  "also stored in the database (its key sealed with the first key "
+	  "of [acme] store_key) for cert sync; a stored row an older key "
+	  "of the list opens is sealed again with the first (cert reseal)."
 	  F_ONCE,
 	  { { "--force", "renew even when not due" },
 	    { "--dry-run", "place a real test order for each certificate, due "
@@ -194,16 +195,34 @@ const struct cli_help cli_helps[] = {
 	  "With [acme] store = database (several front ends): install the "
 	  "certificate cert renew last stored in the database for each "
 	  "[cert NAME] (all, or the NAMEs given), its key unsealed with "
-	  "[acme] store_key and checked against the chain and names. Files "
-	  "that already hold it are left alone and nginx is not reloaded; "
-	  "else they are installed atomically keeping FILE.prev, tested "
+	  "any key of [acme] store_key and checked against the chain and "
+	  "names. Files that already hold it are left alone and nginx is "
+	  "not reloaded; else they are installed atomically keeping FILE.prev, tested "
 	  "(the previous files come back if the test fails) and reloaded, "
-	  "and the status file says so. A key that does not open the row "
-	  "writes nothing. Run it from cron on every front end.",
+	  "and the status file says so. A key list that does not open the "
+	  "row writes nothing (the error names the keys tried by id). Run it "
+	  "from bootstack-cert-sync.timer or cron on every front end.",
 	  { { "NAME...", F_NAME "; default every one" } },
 	  "1 when a certificate failed, a wrong store_key too; 75 "
 	  "another run holds the lock",
 	  "bootstack cert sync" },
+
+	{ "cert reseal", "cert reseal [--dry-run]",
+	  "seal the stored certificate keys with the first store_key",
+	  "With [acme] store = database, after a rotation of [acme] store_key "
+	  "(a list, the sealing key first, older ones after it): every row "
+	  "of the database's certificates that an older key opens is sealed "
+	  "again with the first, in one transaction, each row written only "
+	  "over the value it read (a row a renewal replaced meanwhile is "
+	  "left). A row no key of the list opens writes nothing at all. "
+	  "Keys are named by position and id (the first 8 hex digits of "
+	  "their SHA-256), never shown. cert renew reseals its certificates' "
+	  "rows the same way. Rotating: put the new key first on every "
+	  "host (the old one after it), reseal, and once a reseal exited 0 "
+	  "drop the old key from every list (docs/scale-out.md).",
+	  { { "--dry-run", "say what would be resealed; write nothing" } },
+	  "1 when a row opens with none of the keys, or the database fails",
+	  "bootstack cert reseal --dry-run" },
 
 	{ "cert status", "cert status [NAME...]",
 	  "show each certificate's expiry, next renewal, last result, "

@@ -495,20 +495,29 @@ int		 cert_revoke(struct cert_run *, const struct cert *,
 		    const char *reason, int cert_key, char **cause);
 
 /* --- the database store (cert_store.c) -------------------------------------- */
-/* A connection as [database] owner, and the unsealing key. */
+#define CERT_STORE_KEYS_MAX	8	/* keys in [acme] store_key */
+/* A connection as [database] owner, and the keys that seal and open. */
 struct cert_store {
 	struct db	*db;
-	unsigned char	 key[CRYPTO_SEAL_KEY];	/* [acme] store_key */
-	int		 have_key;
+	unsigned char	 keys[CERT_STORE_KEYS_MAX][CRYPTO_SEAL_KEY];
+					/* [acme] store_key: keys[0] seals,
+					   every one opens */
+	char		 ids[CERT_STORE_KEYS_MAX][CRYPTO_SEAL_KEY_ID];
+					/* crypto_seal_key_id of each */
+	size_t		 nkeys;		/* 0: not loaded (need_key unset) */
 	const char	*name;		/* the solver's certificate, borrowed */
 };
 /* True with [acme] store = database. */
 int		 cert_store_enabled(const struct config *);
-/* Checks an [acme] store_key value (base64url, 32 bytes); 0 or -1. */
+/*
+ * Checks an [acme] store_key value: base64url keys of 32 bytes each,
+ * blank- or line-separated, the sealing one first, at most
+ * CERT_STORE_KEYS_MAX, none twice; 0 or -1.
+ */
 int		 cert_store_key_check(const char *text, char **why);
 /*
  * The store of cfg, [acme] store_key decoded when need_key (a missing or
- * malformed key is then an error). Does not connect. Caller
+ * malformed key list is then an error). Does not connect. Caller
  * cert_store_free()s; NULL with *cause.
  */
 struct cert_store *cert_store_open(const struct config *, int need_key,
@@ -523,7 +532,8 @@ void		 cert_store_solver(struct cert_store *, const char *name,
 		    struct acme_solver *);
 /*
  * Makes the certificate of name the stored one: leaf, chain, the key
- * sealed (AAD: name), serial, not_after; one statement. 0 or -1.
+ * sealed with the first store key (AAD: name), serial, not_after; one
+ * statement. 0 or -1.
  */
 int		 cert_store_put(struct cert_store *, const char *name,
 		    const char *leaf, const char *chain, const char *keypem,
@@ -537,14 +547,50 @@ struct cert_stored {
 	char		*chain;
 	char		*key;		/* PEM, NUL-terminated */
 	size_t		 keylen;
+	size_t		 key_index;	/* the store key that opened it; 0 =
+					   the sealing one */
 };
 /*
  * Reads name's row: 0 (*st filled; cert_stored_cleanup), 1 when there is
- * none, -1 with *cause (a key that does not open it included).
+ * none, -1 with *cause (a row no store key opens included: the cause
+ * names the keys tried by position and id, never a key).
  */
 int		 cert_store_get(struct cert_store *, const char *name,
 		    struct cert_stored *, char **cause);
 void		 cert_stored_cleanup(struct cert_stored *);
+
+/* What cert_store_reseal found of one row. */
+enum cert_reseal_state {
+	CERT_RESEAL_CURRENT,	/* sealed with the first key already */
+	CERT_RESEAL_RESEALED,	/* opened with an older key, sealed with the
+				   first (dry run: would be) */
+	CERT_RESEAL_CHANGED,	/* replaced meanwhile (a renewal): left */
+	CERT_RESEAL_REFUSED,	/* opens with none of the keys */
+};
+struct cert_reseal_row {
+	char			*name;		/* owned */
+	enum cert_reseal_state	 state;
+	size_t			 key_index;	/* the key that opened it */
+};
+struct cert_reseal {
+	struct cert_reseal_row	*rows;		/* owned, nrows */
+	size_t			 nrows;
+	size_t			 n[CERT_RESEAL_REFUSED + 1];	/* rows per
+							   state */
+};
+/*
+ * Seals again with the first store key each row (only name's when name
+ * is set) that an older key of the list opens, in one transaction: the
+ * rows are read, every one opened, and each is written only if its
+ * key_sealed is still what was read (compare-before-write: a row a
+ * renewal replaced meanwhile is left, CERT_RESEAL_CHANGED). If a row
+ * opens with none of the keys nothing is written at all: -1 with *cause
+ * naming the keys tried, and *out says which rows. dry_run: the same,
+ * without the writes. 0 or -1; the caller cert_reseal_cleanup()s.
+ */
+int		 cert_store_reseal(struct cert_store *, const char *name,
+		    int dry_run, struct cert_reseal *out, char **cause);
+void		 cert_reseal_cleanup(struct cert_reseal *);
 
 /* What cert_sync_one did. */
 enum cert_sync_result {
@@ -560,6 +606,8 @@ struct cert_sync_outcome {
 	int			 not_served;	/* installed, reload failed */
 	char			*serial;	/* owned: the stored one */
 	time_t			 not_after;
+	size_t			 key_index;	/* the store key that opened
+						   it; 0 = the sealing one */
 	char			*error;		/* owned; CERT_SYNC_FAILED */
 };
 /*

@@ -13,6 +13,13 @@
  * key sealed with [acme] store_key (AES-256-GCM, the certificate's name
  * as associated data: a row copied under another name does not open).
  *
+ * Key rotation: store_key is a list, the sealing key first. A row opens
+ * with any key of it (tried in order, the GCM tag telling a wrong key);
+ * cert_store_reseal() seals again with the first key what an older one
+ * opens: one transaction, each row written only over the value it read,
+ * nothing at all when a row opens with none. Errors name the keys by
+ * position and crypto_seal_key_id(), never by their text.
+ *
  * cert_sync_one() installs the stored certificate on this host: it
  * checks the chain against the unsealed key and the configured names
  * (what the renewing run checked), compares with the files in place and
@@ -58,40 +65,77 @@ cert_store_enabled(const struct config *cfg)
 	return (v != NULL && strcmp(v, "database") == 0);
 }
 
-/* Decodes a store key: base64url of exactly CRYPTO_SEAL_KEY bytes. */
+/*
+ * Decodes [acme] store_key into keys (NULL: only checks): base64url keys
+ * of CRYPTO_SEAL_KEY bytes, blank-, comma- or line-separated (a
+ * store_key_file of one key a line, newest first), the sealing one
+ * first. Sets *n; 0, or -1 with *why (which key, never its text).
+ */
 static int
-cert_store_key_parse(const char *text, unsigned char *key, char **why)
+cert_store_keys_parse(const char *text,
+    unsigned char (*keys)[CRYPTO_SEAL_KEY], size_t *np, char **why)
 {
-	unsigned char	*raw = NULL;
-	size_t		 len = 0, n;
+	static const char	 seps[] = " \t\r\n,";
+	unsigned char		 got[CERT_STORE_KEYS_MAX][CRYPTO_SEAL_KEY];
+	unsigned char		*raw = NULL;
+	size_t			 len = 0, n, k = 0, j;
+	int			 rc = -1;
 
+	*np = 0;
 	if (text == NULL)
 		return (cause_set(why, "not set"));
-	text += strspn(text, " \t\r\n");
-	n = strcspn(text, " \t\r\n");
-	if (text[n + strspn(text + n, " \t\r\n")] != '\0')
-		return (cause_set(why, "one key, not several"));
-	if (base64url_decode(text, n, &raw, &len) != 0)
-		return (cause_set(why, "not base64url"));
-	if (len != CRYPTO_SEAL_KEY) {
+	for (;; text += n) {
+		text += strspn(text, seps);
+		if ((n = strcspn(text, seps)) == 0)
+			break;
+		if (k == CERT_STORE_KEYS_MAX) {
+			cause_set(why, "more than %d keys", CERT_STORE_KEYS_MAX);
+			goto out;
+		}
+		if (base64url_decode(text, n, &raw, &len) != 0) {
+			cause_set(why, "key %zu is not base64url", k + 1);
+			goto out;
+		}
+		if (len != CRYPTO_SEAL_KEY) {
+			cause_set(why, "key %zu has %zu bytes, not %d (make "
+			    "one with: openssl rand -base64 32 | tr '+/' '-_' "
+			    "| tr -d '=')", k + 1, len, CRYPTO_SEAL_KEY);
+			goto out;
+		}
+		for (j = 0; j < k; j++)
+			if (CRYPTO_memcmp(got[j], raw, len) == 0) {
+				cause_set(why, "key %zu is key %zu again", k + 1,
+				    j + 1);
+				goto out;
+			}
+		memcpy(got[k++], raw, len);
 		OPENSSL_cleanse(raw, len);
 		free(raw);
-		return (cause_set(why, "%zu bytes, not %d (make one with: "
-		    "openssl rand -base64 32 | tr '+/' '-_' | tr -d '=')", len,
-		    CRYPTO_SEAL_KEY));
+		raw = NULL;
 	}
-	if (key != NULL)
-		memcpy(key, raw, len);
-	OPENSSL_cleanse(raw, len);
+	if (k == 0) {
+		cause_set(why, "no key");
+		goto out;
+	}
+	if (keys != NULL)
+		memcpy(keys, got, k * sizeof(got[0]));
+	*np = k;
+	rc = 0;
+out:
+	if (raw != NULL)
+		OPENSSL_cleanse(raw, len);
 	free(raw);
-	return (0);
+	OPENSSL_cleanse(got, sizeof(got));
+	return (rc);
 }
 
 /* See cert.h. */
 int
 cert_store_key_check(const char *text, char **why)
 {
-	return (cert_store_key_parse(text, NULL, why));
+	size_t	 n;
+
+	return (cert_store_keys_parse(text, NULL, &n, why));
 }
 
 /* See cert.h. */
@@ -100,6 +144,7 @@ cert_store_open(const struct config *cfg, int need_key, char **cause)
 {
 	struct cert_store	*s;
 	char			*why = NULL;
+	size_t			 i;
 
 	*cause = NULL;
 	if ((s = calloc(1, sizeof(*s))) == NULL) {
@@ -107,16 +152,17 @@ cert_store_open(const struct config *cfg, int need_key, char **cause)
 		return (NULL);
 	}
 	if (need_key) {
-		if (cert_store_key_parse(config_str(cfg, "acme", "store_key"),
-		    s->key, &why) != 0) {
+		if (cert_store_keys_parse(config_str(cfg, "acme", "store_key"),
+		    s->keys, &s->nkeys, &why) != 0) {
 			cause_set(cause, "[acme] store_key: %s (store = "
-			    "database seals certificate keys with it)",
-			    cause_text(why));
+			    "database seals certificate keys with its first "
+			    "key and opens them with any)", cause_text(why));
 			free(why);
 			cert_store_free(s);
 			return (NULL);
 		}
-		s->have_key = 1;
+		for (i = 0; i < s->nkeys; i++)
+			crypto_seal_key_id(s->keys[i], s->ids[i]);
 	}
 	if ((s->db = db_new_owner(cfg, NULL)) == NULL) {
 		cause_set(cause, "out of memory");
@@ -133,7 +179,7 @@ cert_store_free(struct cert_store *s)
 	if (s == NULL)
 		return;
 	db_free(s->db);
-	OPENSSL_cleanse(s->key, sizeof(s->key));
+	OPENSSL_cleanse(s->keys, sizeof(s->keys));
 	free(s);
 }
 
@@ -228,9 +274,9 @@ cert_store_put(struct cert_store *s, const char *name, const char *leaf,
 	int		 rc;
 
 	*cause = NULL;
-	if (!s->have_key)
+	if (s->nkeys == 0)
 		return (cause_set(cause, "[acme] store_key is not loaded"));
-	if (crypto_seal(s->key, name, keypem, keylen, &sealed, &slen,
+	if (crypto_seal(s->keys[0], name, keypem, keylen, &sealed, &slen,
 	    cause) != 0)
 		return (-1);
 	b64 = base64url_encode(sealed, slen);
@@ -266,6 +312,60 @@ cert_stored_cleanup(struct cert_stored *st)
 	memset(st, 0, sizeof(*st));
 }
 
+/*
+ * Opens name's sealed key (b64: the base64url text of key_sealed) with
+ * each store key in turn: 0 with *out (caller cleanses and frees),
+ * *outlen and *which (the key's index); 1 when none opens it, -1 when
+ * the value is unusable whatever the key, both with *cause (the keys
+ * tried named by position and id).
+ */
+static int
+cert_store_unseal(struct cert_store *s, const char *name, const char *b64,
+    size_t b64len, unsigned char **out, size_t *outlen, size_t *which,
+    char **cause)
+{
+	unsigned char	*sealed = NULL;
+	char		*why = NULL, tried[CERT_STORE_KEYS_MAX * 24];
+	size_t		 slen = 0, i, off = 0;
+	int		 r = -2;
+
+	*cause = NULL;
+	*out = NULL;
+	if (s->nkeys == 0)
+		return (cause_set(cause, "[acme] store_key is not loaded"));
+	if (base64url_decode(b64, b64len, &sealed, &slen) != 0)
+		return (cause_set(cause, "certificates %s: key_sealed is not "
+		    "base64url", name));
+	for (i = 0; i < s->nkeys; i++) {
+		cause_clear(&why);
+		if ((r = crypto_open(s->keys[i], name, sealed, slen, out,
+		    outlen, &why)) != -2)
+			break;
+	}
+	free(sealed);
+	if (r == 0) {
+		*which = i;
+		return (0);
+	}
+	if (r == -1) {
+		cause_set(cause, "certificates %s: its key: %s", name,
+		    cause_text(why));
+		free(why);
+		return (-1);
+	}
+	free(why);
+	tried[0] = '\0';
+	for (i = 0; i < s->nkeys && off < sizeof(tried); i++)
+		off += (size_t)snprintf(tried + off, sizeof(tried) - off,
+		    "%skey %zu id %s", i > 0 ? ", " : "", i + 1, s->ids[i]);
+	cause_set(cause, "certificates %s: its key opens with none of the %zu "
+	    "key%s of [acme] store_key (tried %s: wrong keys, another name, "
+	    "or changed); store_key must hold the key the renewing host "
+	    "sealed it with", name, s->nkeys, s->nkeys == 1 ? "" : "s",
+	    tried);
+	return (1);
+}
+
 /* See cert.h. */
 int
 cert_store_get(struct cert_store *s, const char *name, struct cert_stored *st,
@@ -273,14 +373,12 @@ cert_store_get(struct cert_store *s, const char *name, struct cert_stored *st,
 {
 	const char	*p[1] = { name };
 	PGresult	*res = NULL;
-	unsigned char	*sealed = NULL, *key = NULL;
-	size_t		 slen = 0;
-	char		*why = NULL;
+	unsigned char	*key = NULL;
 	int		 rc = -1;
 
 	*cause = NULL;
 	memset(st, 0, sizeof(*st));
-	if (!s->have_key)
+	if (s->nkeys == 0)
 		return (cause_set(cause, "[acme] store_key is not loaded"));
 	if (cert_store_q(s, "certificates", "SELECT serial, extract(epoch "
 	    "FROM not_after)::bigint, cert_pem, chain_pem, key_sealed FROM "
@@ -290,20 +388,10 @@ cert_store_get(struct cert_store *s, const char *name, struct cert_stored *st,
 		PQclear(res);
 		return (1);
 	}
-	if (base64url_decode(PQgetvalue(res, 0, 4),
-	    (size_t)PQgetlength(res, 0, 4), &sealed, &slen) != 0) {
-		cause_set(cause, "certificates %s: key_sealed is not "
-		    "base64url", name);
+	if (cert_store_unseal(s, name, PQgetvalue(res, 0, 4),
+	    (size_t)PQgetlength(res, 0, 4), &key, &st->keylen,
+	    &st->key_index, cause) != 0)
 		goto out;
-	}
-	if (crypto_open(s->key, name, sealed, slen, &key, &st->keylen,
-	    &why) != 0) {
-		cause_set(cause, "certificates %s: its key: %s ([acme] "
-		    "store_key must be the one of the renewing host)", name,
-		    cause_text(why));
-		free(why);
-		goto out;
-	}
 	st->key = (char *)key;
 	st->serial = strdup(PQgetvalue(res, 0, 0));
 	st->not_after = (time_t)strtoll(PQgetvalue(res, 0, 1), NULL, 10);
@@ -317,7 +405,140 @@ cert_store_get(struct cert_store *s, const char *name, struct cert_stored *st,
 out:
 	if (rc != 0)
 		cert_stored_cleanup(st);
-	free(sealed);
+	PQclear(res);
+	return (rc);
+}
+
+/* --- reseal ----------------------------------------------------------- */
+
+/* See cert.h. */
+void
+cert_reseal_cleanup(struct cert_reseal *r)
+{
+	size_t	 i;
+
+	for (i = 0; i < r->nrows; i++)
+		free(r->rows[i].name);
+	free(r->rows);
+	memset(r, 0, sizeof(*r));
+}
+
+/* See cert.h. */
+int
+cert_store_reseal(struct cert_store *s, const char *name, int dry_run,
+    struct cert_reseal *out, char **cause)
+{
+	struct cert_reseal_row	*row;
+	PGresult		*res = NULL, *u = NULL;
+	const char		*p[3] = { name, NULL, NULL };
+	unsigned char		*key = NULL, *sealed = NULL;
+	char			**fresh = NULL, *why = NULL, *first = NULL;
+	size_t			 i, n, keylen = 0, slen = 0, which = 0;
+	int			 rc = -1, in_tx = 0, r;
+
+	*cause = NULL;
+	memset(out, 0, sizeof(*out));
+	if (s->nkeys == 0)
+		return (cause_set(cause, "[acme] store_key is not loaded"));
+	/* Read and written in one transaction: all of it or none. */
+	if (cert_store_q(s, "certificates", "BEGIN", 0, NULL, NULL,
+	    cause) != 0)
+		return (-1);
+	in_tx = 1;
+	if (cert_store_q(s, "certificates", name != NULL ? "SELECT name, "
+	    "key_sealed FROM certificates WHERE name = $1" : "SELECT name, "
+	    "key_sealed FROM certificates ORDER BY name", name != NULL ? 1 : 0,
+	    p, &res, cause) != 0)
+		goto out;
+	n = (size_t)PQntuples(res);
+	if (n > 0 && ((out->rows = calloc(n, sizeof(*out->rows))) == NULL ||
+	    (fresh = calloc(n, sizeof(*fresh))) == NULL)) {
+		cause_set(cause, "out of memory");
+		goto out;
+	}
+	/* Every row opened first: one that opens with none stops it all. */
+	for (i = 0; i < n; i++) {
+		row = &out->rows[out->nrows];
+		if ((row->name = strdup(PQgetvalue(res, (int)i, 0))) == NULL) {
+			cause_set(cause, "out of memory");
+			goto out;
+		}
+		out->nrows++;
+		r = cert_store_unseal(s, row->name, PQgetvalue(res, (int)i, 1),
+		    (size_t)PQgetlength(res, (int)i, 1), &key, &keylen, &which,
+		    &why);
+		if (r != 0) {
+			row->state = CERT_RESEAL_REFUSED;
+			if (first == NULL) {
+				first = why;
+				why = NULL;
+			}
+			cause_clear(&why);
+			continue;
+		}
+		row->key_index = which;
+		row->state = which == 0 ? CERT_RESEAL_CURRENT :
+		    CERT_RESEAL_RESEALED;
+		if (which != 0 && crypto_seal(s->keys[0], row->name, key,
+		    keylen, &sealed, &slen, cause) == 0 &&
+		    (fresh[i] = base64url_encode(sealed, slen)) == NULL)
+			cause_set(cause, "out of memory");
+		OPENSSL_cleanse(key, keylen);
+		free(key);
+		key = NULL;
+		free(sealed);
+		sealed = NULL;
+		if (*cause != NULL)
+			goto out;
+	}
+	for (i = 0; i < out->nrows; i++)
+		out->n[out->rows[i].state]++;
+	if (out->n[CERT_RESEAL_REFUSED] > 0) {
+		cause_set(cause, "%s; nothing resealed (%zu of %zu rows open "
+		    "with none of the keys)", cause_text(first),
+		    out->n[CERT_RESEAL_REFUSED], out->nrows);
+		goto out;
+	}
+	if (dry_run) {
+		rc = 0;
+		goto out;
+	}
+	for (i = 0; i < out->nrows; i++) {
+		if (fresh[i] == NULL)
+			continue;
+		/* Written only over what was read: a renewal's row stays. */
+		p[0] = out->rows[i].name;
+		p[1] = PQgetvalue(res, (int)i, 1);
+		p[2] = fresh[i];
+		if (cert_store_q(s, "certificates", "UPDATE certificates SET "
+		    "key_sealed = $3 WHERE name = $1 AND key_sealed = $2", 3, p,
+		    &u, cause) != 0)
+			goto out;
+		if (strcmp(PQcmdTuples(u), "1") != 0) {
+			out->rows[i].state = CERT_RESEAL_CHANGED;
+			out->n[CERT_RESEAL_RESEALED]--;
+			out->n[CERT_RESEAL_CHANGED]++;
+		}
+		PQclear(u);
+		u = NULL;
+	}
+	if (cert_store_q(s, "certificates", "COMMIT", 0, NULL, NULL,
+	    cause) != 0)
+		goto out;
+	in_tx = 0;
+	rc = 0;
+out:
+	if (in_tx) {
+		/* Nothing written; a lost connection took the rest along. */
+		if (db_exec(s->db, "ROLLBACK", 0, NULL, &u) == ST_OK)
+			PQclear(u);
+		u = NULL;
+	}
+	for (i = 0; fresh != NULL && i < n; i++)
+		free(fresh[i]);
+	free(fresh);
+	free(first);
+	PQclear(u);
 	PQclear(res);
 	return (rc);
 }
@@ -388,6 +609,7 @@ cert_sync_one(struct cert_store *s, const struct cert *c,
 			    "in place are kept)");
 		goto out;
 	}
+	out->key_index = st.key_index;
 	if ((key = crypto_key_parse(st.key, st.keylen, &cause)) == NULL)
 		goto fail;
 	if (asprintf(&pem, "%s%s", st.leaf, st.chain) == -1) {

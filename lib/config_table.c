@@ -300,9 +300,11 @@ const struct config_key config_keys[] = {
 	  "the API) and `cert sync` installs the current certificate "
 	  "(docs/scale-out.md)" },
 	{ "acme", "store_key", CONFIG_SECRET, 0, 0, NULL, NULL,
-	  "store = database: the key that encrypts certificate keys in the "
-	  "database (AES-256-GCM; base64url, 32 bytes), the same on every "
-	  "host; prefer store_key_file" },
+	  "store = database: the keys that encrypt certificate keys in the "
+	  "database (AES-256-GCM; base64url, 32 bytes each, blank-separated "
+	  "or one a line, at most 8): the first seals, any opens (older "
+	  "ones after it while rotating; cert reseal), the same list on "
+	  "every host; prefer store_key_file" },
 
 	/* [dns] (lib/dns/, app/cli_dns.c) */
 	{ "dns", "provider", CONFIG_ENUM, 0, 0, "dynadot", "dynadot",

@@ -9,7 +9,9 @@
  *
  * Sealing (crypto_seal/crypto_open) is AES-256-GCM through EVP_CIPHER:
  * a fresh random nonce per seal (RAND_bytes), the tag checked before any
- * plaintext is handed out.
+ * plaintext is handed out. crypto_open tells a tag that does not match
+ * (-2: try another key) from a value no key opens (-1), for the key
+ * lists of [acme] store_key; crypto_seal_key_id names a key in errors.
  *
  * Caveats: ECDSA signatures are converted from OpenSSL's DER ECDSA-Sig to
  * the fixed-size r||s JWS needs (RFC 7518 section 3.4); forgetting the
@@ -1230,6 +1232,7 @@ crypto_open(const unsigned char *key, const char *aad, const unsigned char *in,
 		ERR_clear_error();
 		cause_set(cause, "the sealed value does not open with this "
 		    "key (wrong key, another name, or changed)");
+		rc = -2;
 		goto out;
 	}
 	buf[ctlen] = '\0';
@@ -1243,4 +1246,22 @@ out:
 		OPENSSL_cleanse(buf, ctlen);
 	free(buf);
 	return (rc);
+}
+
+/* See crypto.h. */
+void
+crypto_seal_key_id(const unsigned char *key, char id[CRYPTO_SEAL_KEY_ID])
+{
+	unsigned char	 md[EVP_MAX_MD_SIZE];
+	unsigned int	 mdlen = 0;
+
+	if (EVP_Digest(key, CRYPTO_SEAL_KEY, md, &mdlen, EVP_sha256(),
+	    NULL) != 1 || mdlen < 4) {
+		ERR_clear_error();
+		(void)snprintf(id, CRYPTO_SEAL_KEY_ID, "????????");
+		return;
+	}
+	(void)snprintf(id, CRYPTO_SEAL_KEY_ID, "%02x%02x%02x%02x", md[0],
+	    md[1], md[2], md[3]);
+	OPENSSL_cleanse(md, sizeof(md));
 }

@@ -173,10 +173,21 @@ int		 crypto_seal(const unsigned char *key, const char *aad,
 /*
  * Opens what crypto_seal made under the same key and aad into *out
  * (caller cleanses and frees; NUL-terminated, not counted in *outlen).
- * A wrong key, another aad or any changed byte: -1 with *cause.
+ * A wrong key, another aad or any changed byte (the tag does not match):
+ * -2 with *cause, so a caller with several keys tries the next one; a
+ * value no key can open (too short, another version) or a failure of
+ * the library: -1 with *cause.
  */
 int		 crypto_open(const unsigned char *key, const char *aad,
 		    const unsigned char *in, size_t len, unsigned char **out,
 		    size_t *outlen, char **cause);
+/*
+ * A name for a seal key that can be printed: the first 4 bytes of its
+ * SHA-256 in hex (8 digits and a NUL in id), so an error or a listing
+ * can say which key it tried without showing it.
+ */
+#define CRYPTO_SEAL_KEY_ID	9
+void		 crypto_seal_key_id(const unsigned char *key,
+		    char id[CRYPTO_SEAL_KEY_ID]);
 
 #endif

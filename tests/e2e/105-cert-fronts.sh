@@ -14,7 +14,12 @@
 # served; front ends syncing in a loop while renewals write the row
 # install each serial whole, in order, none failing; a renewal whose row
 # cannot be stored (its INSERT's session terminated) installs nothing and
-# keeps the order for the next run. Prints the counts.
+# keeps the order for the next run; a rotation of store_key (a list, the
+# sealing key first): rows readable with the older key, a wrong list
+# refused with no row and no file written, `cert reseal` and a plain
+# `cert renew` sealing every row with the new key, a reseal racing a
+# renewal leaving the renewal's row as written, no key ever printed.
+# Prints the counts.
 #
 # A private network of network namespaces made here and deleted at exit,
 # addresses only from the documentation ranges, no route out:
@@ -160,6 +165,11 @@ serves_is() {
 # files NAME: inode and size of each installed file (a write makes a new inode).
 files() { stat -c '%n %i %s' "$T/$1"/state/live/www/{privkey,cert,chain,fullchain}.pem 2>/dev/null; }
 db_serial() { psql -Atc "SELECT serial FROM certificates WHERE name = 'www'"; }
+# key_id KEY: the id bootstack names a store key by (SHA-256, 4 bytes, hex).
+key_id() {
+	python3 -c 'import base64, hashlib, sys; k = sys.argv[1]
+print(hashlib.sha256(base64.urlsafe_b64decode(k + "=" * (-len(k) % 4))).hexdigest()[:8])' "$1"
+}
 sync_on() {	# NAME: cert sync there; sets $rc, $out, $err
 	on "$1" "$BS_BIN" cert sync >"$T/out" 2>"$T/err"
 	rc=$?
@@ -234,14 +244,15 @@ STORE_KEY=$T/wrong.key host_conf b "cert_file = $T/b/state/live/www/fullchain.pe
 key_file = $T/b/state/live/www/privkey.pem"
 sync_on b
 [ "$rc" = 1 ] || fail "sync with a wrong store_key exited $rc: $out $err"
-echo "$err" | grep -q "www: certificates www: its key: the sealed value does not open with this key" \
+wrong_id=$(key_id "$(cat "$T/wrong.key")")
+echo "$err" | grep -q "www: certificates www: its key opens with none of the 1 key of \[acme\] store_key (tried key 1 id $wrong_id: " \
     || fail "wrong key: $err"
 [ "$(files b)" = "$fb" ] || fail "a wrong store_key changed files"
 psql -qc "UPDATE certificates SET key_sealed = overlay(key_sealed PLACING
     (CASE substr(key_sealed, 40, 1) WHEN 'A' THEN 'B' ELSE 'A' END) FROM 40 FOR 1)" || fail "tamper"
 sync_on a
 [ "$rc" = 1 ] || fail "sync of a tampered key exited $rc: $out $err"
-echo "$err" | grep -q "does not open with this key" || fail "tampered: $err"
+echo "$err" | grep -q "its key opens with none of the 1 key" || fail "tampered: $err"
 [ "$(files a)" = "$fa" ] || fail "a tampered key changed files"
 reloads=$(($(wc -l <"$T/a/reloads") - ra + $(wc -l <"$T/b/reloads") - rb))
 [ "$reloads" = 0 ] || fail "$reloads reloads after refused syncs"
@@ -426,5 +437,163 @@ for h in a b; do sync_on "$h"; [ "$rc" = 0 ] || fail "sync $h after the resume: 
 A6=$(serves a) B6=$(serves b)
 echo "# the next renew resumed that order and stored $S6; A serves $A6, B serves $B6"
 [ "$A6" = "$S6" ] && [ "$B6" = "$S6" ] || fail "the front ends do not serve the resumed certificate"
+# --- rotating store_key ---------------------------------------------------------------
+# A second row (the renewing host's own [cert apex]), then the rotation
+# of docs/scale-out.md: the new key K2 first and the old K1 after it on
+# the renewing host and front end A, front end B not yet told. Promised:
+# every row still opens (with key 2) and says so; a dry run writes
+# nothing; a list of wrong keys refuses every row, writes no row and (on
+# a front end) no file, naming the keys tried by id, never by text;
+# `cert reseal` seals both rows with K2 in one go, a second finds both
+# current; B, still on K1 alone, is refused with nothing written until
+# it gets the list; the next rotation (K3 first) is done by a plain
+# `cert renew` with nothing due; check-config refuses a key twice.
+newkey() { openssl rand -base64 32 | tr '+/' '-_' | tr -d '=\n' >"$1"; chmod 600 "$1"; }
+keylist() { local out=$1 f; shift; for f; do cat "$f"; echo; done >"$out"; chmod 600 "$out"; }
+rconf() {	# KEYFILE: the renewing host, with [cert apex] too
+	STORE_KEY=$1 host_conf r
+	printf '\n[cert apex]\nnames = example.test\ntest_command =\nreload_command =\n' >>"$T/r/bootstack.conf"
+}
+fconf() {	# HOST KEYFILE: a front end serving its synced files
+	STORE_KEY=$2 host_conf "$1" "cert_file = $T/$1/state/live/www/fullchain.pem
+key_file = $T/$1/state/live/www/privkey.pem"
+}
+sealed() { psql -Atc "SELECT name || ' ' || md5(key_sealed) FROM certificates ORDER BY name"; }
+# changed_rows BEFORE: rows whose sealed key differs from BEFORE's
+changed_rows() { diff <(echo "$1") <(sealed) | grep -c '^>'; }
+for k in k2 k3 bad1 bad2; do newkey "$T/$k"; done
+K1=$(cat "$T/store.key") K2=$(cat "$T/k2") K3=$(cat "$T/k3")
+id1=$(key_id "$K1") id2=$(key_id "$K2") id3=$(key_id "$K3")
+idb1=$(key_id "$(cat "$T/bad1")") idb2=$(key_id "$(cat "$T/bad2")")
+rconf "$T/store.key"
+on r "$BS_BIN" cert renew apex >"$T/apex.log" 2>&1 || fail "renew apex: $(cat "$T/apex.log")"
+[ "$(psql -Atc 'SELECT count(*) FROM certificates')" = 2 ] || fail "not 2 rows: $(sealed)"
+keylist "$T/l21" "$T/k2" "$T/store.key"
+keylist "$T/lbad" "$T/bad1" "$T/bad2"
+rconf "$T/l21"
+fconf a "$T/l21"
+fa=$(files a) fb=$(files b)
+s0=$(sealed)
+# the rows after the rotation: readable, by key 2
+on r "$BS_BIN" cert reseal --dry-run >"$T/rs.out" 2>"$T/rs.err" || fail "reseal --dry-run: $(cat "$T/rs.out" "$T/rs.err")"
+grep -qx "store_key: 2 keys: key 1 (id $id2) seals; opening only: key 2 (id $id1)" "$T/rs.out" || fail "reseal keys: $(cat "$T/rs.out")"
+grep -qx "apex: would reseal: opened with key 2 (id $id1), sealed with key 1 (id $id2)" "$T/rs.out" || fail "dry run: $(cat "$T/rs.out")"
+grep -qx "2 rows: 2 would be resealed, 0 current, 0 changed meanwhile; dry run: nothing written" "$T/rs.out" \
+    || fail "dry run: $(cat "$T/rs.out")"
+dry_written=$(changed_rows "$s0")
+readable=0
+sync_on a
+[ "$rc" = 0 ] && echo "$out" | grep -q "^www: up to date: serial $S6, .*; sealed with an older store_key (key 2, id $id1): cert reseal" \
+    && readable=$((readable + 1)) || fail "sync on A after the rotation: $out $err"
+# a list of wrong keys: every row refused, nothing written anywhere
+refused=0 leaked=0
+rconf "$T/lbad"
+on r "$BS_BIN" cert reseal >"$T/rs.out" 2>"$T/rs.err"
+rrc=$?
+refused=$(grep -c "^bootstack cert: [a-z]*: opens with none of the 2 keys$" "$T/rs.err")
+[ "$rrc" = 1 ] && grep -q "^bootstack cert: reseal: certificates apex: its key opens with none of the 2 keys of \[acme\] store_key (tried key 1 id $idb1, key 2 id $idb2: .*; nothing resealed (2 of 2 rows open with none of the keys)$" "$T/rs.err" \
+    || fail "reseal with wrong keys: exit $rrc: $(cat "$T/rs.out" "$T/rs.err")"
+echo "# $(tail -1 "$T/rs.err")"
+cp "$T/rs.out" "$T/leak.txt"; cat "$T/rs.err" >>"$T/leak.txt"
+fconf a "$T/lbad"
+sync_on a
+[ "$rc" = 1 ] && echo "$err" | grep -q "tried key 1 id $idb1, key 2 id $idb2" || fail "sync on A with wrong keys: $rc $out $err"
+echo "$out$err" >>"$T/leak.txt"
+wrong_written=$(changed_rows "$s0")
+files_written=0
+[ "$(files a)" = "$fa" ] || files_written=$((files_written + 1))
+# the reseal itself, then again
+rconf "$T/l21"
+on r "$BS_BIN" cert reseal >"$T/rs.out" 2>"$T/rs.err" || fail "reseal: $(cat "$T/rs.out" "$T/rs.err")"
+grep -qx "2 rows: 2 resealed, 0 current, 0 changed meanwhile" "$T/rs.out" || fail "reseal: $(cat "$T/rs.out")"
+cat "$T/rs.out" "$T/rs.err" >>"$T/leak.txt"
+resealed=$(changed_rows "$s0")
+on r "$BS_BIN" cert reseal >"$T/rs.out" 2>"$T/rs.err" || fail "second reseal: $(cat "$T/rs.out" "$T/rs.err")"
+grep -qx "2 rows: 0 resealed, 2 current, 0 changed meanwhile" "$T/rs.out" || fail "second reseal: $(cat "$T/rs.out")"
+# B, not told yet: refused, nothing written; then told
+sync_on b
+[ "$rc" = 1 ] && echo "$err" | grep -q "opens with none of the 1 key of \[acme\] store_key (tried key 1 id $id1: " \
+    || fail "sync on B with the old key only: $rc $out $err"
+[ "$(files b)" = "$fb" ] || files_written=$((files_written + 1))
+fconf b "$T/k2"
+fconf a "$T/k2"
+for h in a b; do
+	sync_on "$h"
+	[ "$rc" = 0 ] && echo "$out" | grep -qx "www: up to date: serial $S6, expires [^;]*" && readable=$((readable + 1)) \
+	    || fail "sync on $h with K2 alone: $out $err"
+done
+[ "$(files a)" = "$fa" ] && [ "$(files b)" = "$fb" ] || files_written=$((files_written + 1))
+# the next rotation, by cert renew with nothing due
+keylist "$T/l32" "$T/k3" "$T/k2"
+rconf "$T/l32"
+s1=$(sealed)
+on r "$BS_BIN" cert renew >"$T/renew-rs.out" 2>"$T/renew-rs.err" || fail "renew after the next rotation: $(cat "$T/renew-rs.out" "$T/renew-rs.err")"
+renew_resealed=$(grep -c "^[a-z]*: resealed in the database with key 1 of store_key (id $id3); it opened with key 2 (id $id2)$" "$T/renew-rs.out")
+grep -q "^www: not due" "$T/renew-rs.out" || fail "renew: $(cat "$T/renew-rs.out")"
+renew_written=$(changed_rows "$s1")
+cat "$T/renew-rs.out" "$T/renew-rs.err" >>"$T/leak.txt"
+for h in a b; do
+	fconf "$h" "$T/l32"
+	sync_on "$h"
+	[ "$rc" = 0 ] && echo "$out" | grep -qx "www: up to date: serial $S6, expires [^;]*" && readable=$((readable + 1)) \
+	    || fail "sync on $h after renew resealed: $out $err"
+done
+# check-config: a key twice, named by position
+keylist "$T/ldup" "$T/k3" "$T/k3"
+rconf "$T/ldup"
+on r "$BS_BIN" check-config >"$T/cc.out" 2>&1 && fail "check-config took a key twice"
+grep -q "\[acme\] store_key_file: .*key 2 is key 1 again\|\[acme\] store_key: key 2 is key 1 again" "$T/cc.out" || fail "check-config: $(cat "$T/cc.out")"
+cat "$T/cc.out" >>"$T/leak.txt"
+# compare-before-write: a reseal racing a renewal of www. A psql session
+# holds www's row (FOR UPDATE); the renewal's INSERT waits on it first,
+# then the reseal (next rotation, K4 first) reads both rows, reseals apex
+# and waits on www's row too. Let go: the renewal writes www first, so
+# the reseal finds www changed and leaves it as the renewal wrote it.
+newkey "$T/k4"
+id4=$(key_id "$(cat "$T/k4")")
+keylist "$T/l43" "$T/k4" "$T/k3"
+rconf "$T/l43"
+rm -f "$T/locked" "$T/unlock"
+psql -Atq -v ON_ERROR_STOP=1 >"$T/lock.out" 2>&1 <<SQL &
+BEGIN;
+SELECT name FROM certificates WHERE name = 'www' FOR UPDATE;
+\\! touch $T/locked
+\\! for i in \$(seq 600); do [ -e $T/unlock ] && break; sleep 0.1; done
+COMMIT;
+SQL
+LOCK_PID=$!
+wait_for 100 test -e "$T/locked" || fail "psql did not lock www's row: $(cat "$T/lock.out")"
+waiting() { [ -n "$(psql -Atc "SELECT pid FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE '$1%'")" ]; }
+on r "$BS_BIN" cert renew --force www >"$T/race-renew.out" 2>"$T/race-renew.err" &
+wpid=$!
+wait_for 300 waiting 'INSERT INTO certificates' || fail "the renewal never waited on www's row: $(cat "$T/race-renew.out" "$T/race-renew.err")"
+on r "$BS_BIN" cert reseal >"$T/race-rs.out" 2>"$T/race-rs.err" &
+rpid=$!
+wait_for 100 waiting 'UPDATE certificates SET key_sealed' || fail "the reseal never waited on www's row: $(cat "$T/race-rs.out" "$T/race-rs.err")"
+unlock_certs
+wrc=0 rrc=0
+wait "$wpid" || wrc=$?
+wait "$rpid" || rrc=$?
+[ "$wrc" = 0 ] || fail "the racing renewal: exit $wrc: $(cat "$T/race-renew.out" "$T/race-renew.err")"
+[ "$rrc" = 0 ] || fail "the racing reseal: exit $rrc: $(cat "$T/race-rs.out" "$T/race-rs.err")"
+grep -qx "www: changed meanwhile (a renewal stored a new row): left as it is" "$T/race-rs.out" \
+    && grep -qx "apex: resealed: opened with key 2 (id $id3), sealed with key 1 (id $id4)" "$T/race-rs.out" \
+    && grep -qx "2 rows: 1 resealed, 0 current, 1 changed meanwhile" "$T/race-rs.out" \
+    || fail "the racing reseal: $(cat "$T/race-rs.out")"
+S7=$(db_serial)
+grep -q "^www: renewed (forced): serial $S7," "$T/race-renew.out" || fail "the row is not the renewal's: $S7: $(cat "$T/race-renew.out")"
+fconf a "$T/k4"
+sync_on a
+[ "$rc" = 0 ] && echo "$out" | grep -q "^www: installed: serial $S7, " || fail "sync of the renewal's row with K4 alone: $out $err"
+serves_is a "$S7"
+echo "# reseal racing a renewal: $(tail -1 "$T/race-rs.out"); www is the renewal's row (serial $S7, sealed with K4: A installed it with K4 alone, serves $(serves a))"
+cat "$T/race-rs.out" "$T/race-rs.err" "$T/race-renew.out" "$T/race-renew.err" >>"$T/leak.txt"
+for k in "$K1" "$K2" "$K3" "$(cat "$T/k4")" "$(cat "$T/bad1")" "$(cat "$T/bad2")"; do
+	grep -qF -- "$k" "$T/leak.txt" && leaked=$((leaked + 1))
+done
+echo "# store_key rotation: $readable of 5 syncs read the rows after it; reseal --dry-run wrote $dry_written rows; wrong keys: $refused of 2 rows refused, $wrong_written rows written; cert reseal resealed $resealed of 2 rows, a second 0; cert renew resealed $renew_resealed of 2 rows (written: $renew_written); files written by refused syncs: $files_written; keys printed: $leaked"
+[ "$readable" = 5 ] && [ "$dry_written" = 0 ] && [ "$refused" = 2 ] && [ "$wrong_written" = 0 ] && [ "$resealed" = 2 ] \
+    && [ "$renew_resealed" = 2 ] && [ "$renew_written" = 2 ] && [ "$files_written" = 0 ] && [ "$leaked" = 0 ] \
+    || fail "the rotation of store_key"
 echo "# 105 done in $SECONDS s"
 pass

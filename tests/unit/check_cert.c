@@ -35,6 +35,7 @@
 #include <openssl/x509v3.h>
 
 #include "acme.h"
+#include "cause.h"
 #include "cert.h"
 #include "config.h"
 #include "crypto.h"
@@ -1202,6 +1203,75 @@ START_TEST(test_rate_limited)
 }
 END_TEST
 
+/*
+ * [acme] store_key as a list: blanks, commas or lines between keys, the
+ * first seals; a bad key is named by position and its text never shown;
+ * duplicates, too many and none refused. cert_store_open decodes the
+ * same list (no connection is made) and names each key by id.
+ */
+START_TEST(test_store_keys)
+{
+	static const char k1[] = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8";
+	static const char k2[] = "ICEiIyQlJicoKSorLC0uLzAxMjM0NTY3ODk6Ozw9Pj8";
+	struct cert_store	*st;
+	struct config		*cfg;
+	char			 text[1024], *why = NULL, id[CRYPTO_SEAL_KEY_ID];
+	int			 i;
+
+	ck_assert_int_eq(cert_store_key_check(k1, &why), 0);
+	snprintf(text, sizeof(text), "%s\n%s\n", k2, k1);
+	ck_assert_int_eq(cert_store_key_check(text, &why), 0);
+	snprintf(text, sizeof(text), " %s , %s ", k2, k1);
+	ck_assert_int_eq(cert_store_key_check(text, &why), 0);
+	/* bad ones: the position, never the text */
+	snprintf(text, sizeof(text), "%s %s", k1, "AAEC");
+	ck_assert_int_eq(cert_store_key_check(text, &why), -1);
+	ck_assert_ptr_nonnull(strstr(why, "key 2 has 3 bytes, not 32"));
+	ck_assert_ptr_null(strstr(why, k1));
+	cause_clear(&why);
+	snprintf(text, sizeof(text), "%s %s!", k1, k2);
+	ck_assert_int_eq(cert_store_key_check(text, &why), -1);
+	ck_assert_ptr_nonnull(strstr(why, "key 2 is not base64url"));
+	cause_clear(&why);
+	snprintf(text, sizeof(text), "%s\n%s\n%s", k1, k2, k1);
+	ck_assert_int_eq(cert_store_key_check(text, &why), -1);
+	ck_assert_str_eq(why, "key 3 is key 1 again");
+	cause_clear(&why);
+	ck_assert_int_eq(cert_store_key_check(" \n ", &why), -1);
+	ck_assert_str_eq(why, "no key");
+	cause_clear(&why);
+	text[0] = '\0';
+	for (i = 0; i < CERT_STORE_KEYS_MAX + 1; i++) {
+		/* distinct keys: the first character differs */
+		snprintf(text + strlen(text), sizeof(text) - strlen(text),
+		    "%c%s\n", "ABCDEFGHIJ"[i], k1 + 1);
+	}
+	ck_assert_int_eq(cert_store_key_check(text, &why), -1);
+	ck_assert_ptr_nonnull(strstr(why, "more than 8 keys"));
+	cause_clear(&why);
+	/* cert_store_open: the list decoded, each key named by its id */
+	snprintf(text, sizeof(text), "[acme]\nstore = database\n"
+	    "store_key = %s %s\n", k2, k1);
+	cfg = cfg_of(text);
+	st = cert_store_open(cfg, 1, &why);
+	ck_assert_msg(st != NULL, "%s", why);
+	ck_assert_uint_eq(st->nkeys, 2);
+	ck_assert_int_eq(st->keys[1][31], 31);
+	ck_assert_int_eq(st->keys[0][0], 32);
+	crypto_seal_key_id(st->keys[1], id);
+	ck_assert_str_eq(st->ids[1], id);
+	ck_assert_str_ne(st->ids[0], st->ids[1]);
+	cert_store_free(st);
+	config_free(cfg);
+	cfg = cfg_of("[acme]\nstore = database\nstore_key = no!pe\n");
+	ck_assert_ptr_null(cert_store_open(cfg, 1, &why));
+	ck_assert_ptr_nonnull(strstr(why, "[acme] store_key: key 1 is not "
+	    "base64url"));
+	cause_clear(&why);
+	config_free(cfg);
+}
+END_TEST
+
 /* Adds one test case to s, with the folder fixture when fixture is set. */
 static void
 add(Suite *s, const char *name, const TTest *t, int fixture)
@@ -1254,6 +1324,7 @@ add_suites(SRunner *sr)
 	add(f, "install_fails", test_install_fails, 1);
 	add(f, "deploy_test", test_deploy_test, 1);
 	add(f, "status", test_status, 1);
+	add(f, "store_keys", test_store_keys, 0);
 	srunner_add_suite(sr, d);
 	srunner_add_suite(sr, o);
 	srunner_add_suite(sr, f);

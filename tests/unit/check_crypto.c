@@ -712,27 +712,27 @@ START_TEST(test_seal)
 	ck_assert_uint_eq(ptlen, strlen(msg));
 	ck_assert_str_eq((char *)pt, msg);
 	free(pt);
-	/* another key, another name: refused */
+	/* another key, another name: refused, -2 (try the next key) */
 	ck_assert_int_eq(crypto_open(key2, "www", a, alen, &pt, &ptlen,
-	    &cause), -1);
+	    &cause), -2);
 	ck_assert_ptr_null(pt);
 	ck_assert_ptr_nonnull(strstr(cause, "does not open"));
 	free(cause);
 	ck_assert_int_eq(crypto_open(key, "api", a, alen, &pt, &ptlen,
-	    &cause), -1);
+	    &cause), -2);
 	free(cause);
 	/* every single flipped bit, in the nonce, the text or the tag */
 	for (i = 1; i < alen; i++) {
 		a[i] ^= 0x10;
 		ck_assert_int_eq(crypto_open(key, "www", a, alen, &pt, &ptlen,
-		    &cause), -1);
+		    &cause), -2);
 		ck_assert_ptr_null(pt);
 		free(cause);
 		a[i] ^= 0x10;
 	}
-	/* cut short, unknown version */
+	/* cut short (the tag is then wrong, or missing), unknown version */
 	ck_assert_int_eq(crypto_open(key, "www", a, alen - 1, &pt, &ptlen,
-	    &cause), -1);
+	    &cause), -2);
 	free(cause);
 	ck_assert_int_eq(crypto_open(key, "www", a, CRYPTO_SEAL_OVERHEAD - 1,
 	    &pt, &ptlen, &cause), -1);
@@ -742,6 +742,19 @@ START_TEST(test_seal)
 	    &cause), -1);
 	ck_assert_ptr_nonnull(strstr(cause, "version 2"));
 	free(cause);
+	/* key ids: 8 hex digits, one per key, never the key's bytes */
+	{
+		char	 id1[CRYPTO_SEAL_KEY_ID], id2[CRYPTO_SEAL_KEY_ID];
+
+		crypto_seal_key_id(key, id1);
+		crypto_seal_key_id(key2, id2);
+		ck_assert_uint_eq(strlen(id1), 8);
+		ck_assert_uint_eq(strspn(id1, "0123456789abcdef"), 8);
+		ck_assert_str_ne(id1, id2);
+		ck_assert_str_ne(id1, "07070707");
+		crypto_seal_key_id(key, id2);
+		ck_assert_str_eq(id1, id2);
+	}
 	/* an empty secret seals too */
 	free(b);
 	ck_assert_int_eq(crypto_seal(key, "", "", 0, &b, &blen, &cause), 0);
