@@ -229,12 +229,28 @@ worker_waited(struct http_req *r)
 }
 
 /*
+ * True for the paths queue_timeout never sheds: /healthz (a health check
+ * must not take a busy host out) and the ACME HTTP-01 challenges of
+ * app/routes/acme.c, which a CA asks for once: a 503 fails the
+ * authorization and with it the renewal ([acme] store = database). Both
+ * are rare and cost one cheap answer.
+ */
+static int
+worker_never_shed(const char *path)
+{
+	static const char	 acme[] = "/.well-known/acme-challenge/";
+
+	return (strcmp(path, "/healthz") == 0 ||
+	    strncmp(path, acme, sizeof(acme) - 1) == 0);
+}
+
+/*
  * Routes and runs one request; the response is left in r. A request that
  * waited longer than queue_ms ([api] queue_timeout; 0 = off) for a worker
  * (waited, from worker_waited(); -1 if unknown) is answered 503 with
  * Retry-After at once, before any routing, key check or statement, so a
- * backlog drains at the cost of a /healthz per request (/healthz itself is
- * always answered).
+ * backlog drains at the cost of a /healthz per request (what
+ * worker_never_shed() names is always answered).
  */
 static void
 worker_dispatch(struct api *api, struct http_req *r, const struct fcgi_conn *fc,
@@ -245,7 +261,7 @@ worker_dispatch(struct api *api, struct http_req *r, const struct fcgi_conn *fc,
 	enum st			 st;
 
 	if (queue_ms > 0 && waited > queue_ms &&
-	    strcmp(r->path, "/healthz") != 0) {
+	    !worker_never_shed(r->path)) {
 		st = http_fail(r, ST_UNAVAILABLE, "every worker was busy: the "
 		    "request waited %lld ms for one (queue_timeout is %lld ms)",
 		    waited, queue_ms);

@@ -14,7 +14,8 @@
 # served; front ends syncing in a loop while renewals write the row
 # install each serial whole, in order, none failing; a renewal whose row
 # cannot be stored (its INSERT's session terminated) installs nothing and
-# keeps the order for the next run; a rotation of store_key (a list, the
+# keeps the order for the next run; a challenge that waited past [api]
+# queue_timeout is still answered; a rotation of store_key (a list, the
 # sealing key first): rows readable with the older key, a wrong list
 # refused with no row and no file written, `cert reseal` and a plain
 # `cert renew` sealing every row with the new key, a reseal racing a
@@ -134,6 +135,18 @@ for h in a b; do
 	    "http://$addr:$HTTP_PORT/.well-known/acme-challenge/nobody-made-this")
 	[ "$code" = 404 ] || fail "$h: an unknown token got $code: $(cat "$T/body")"
 done
+
+# queue_timeout (50 ms by default) never sheds a challenge: a CA asks once.
+# Straight to the API's socket, as if nginx had started each request 10 s
+# ago: a stored challenge is answered, an ordinary request is shed.
+psql -qc "INSERT INTO acme_challenges (token, key_authorization, cert_name) VALUES ('late-token', 'late-token.thumb', 'www')" \
+    || fail "insert a challenge"
+late() { python3 "$BS_TOP_SRCDIR/tests/e2e/fcgi-client.py" "$T/api.sock" request ok GET "$1" -H REQUEST_START=@now-10000; }
+lc=$(late /.well-known/acme-challenge/late-token) lr=$(late /readyz)
+psql -qc "DELETE FROM acme_challenges WHERE token = 'late-token'"
+echo "# 10 s late through the queue: a challenge got $(echo "$lc" | grep -m1 '^status'), /readyz $(echo "$lr" | grep -m1 '^status')"
+echo "$lc" | grep -q '^status 200' && echo "$lc" | grep -q 'late-token.thumb' || fail "a late challenge was not answered: $lc"
+echo "$lr" | grep -q '^status 503' || fail "a late /readyz was not shed (is queue_timeout on?): $lr"
 
 # dns_to ADDR: both names resolve to ADDR for Pebble's VA.
 dns_to() {
