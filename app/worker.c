@@ -248,8 +248,8 @@ worker_never_shed(const char *path)
  * Routes and runs one request; the response is left in r. A request that
  * waited longer than queue_ms ([api] queue_timeout; 0 = off) for a worker
  * (waited, from worker_waited(); -1 if unknown) is answered 503 with
- * Retry-After at once, before any routing, key check or statement, so a
- * backlog drains at the cost of a /healthz per request (what
+ * Retry-After at once, before any routing, key check, statement or log
+ * line, so a backlog drains at about half a GET's cost per request (what
  * worker_never_shed() names is always answered).
  */
 static void
@@ -265,7 +265,8 @@ worker_dispatch(struct api *api, struct http_req *r, const struct fcgi_conn *fc,
 		st = http_fail(r, ST_UNAVAILABLE, "every worker was busy: the "
 		    "request waited %lld ms for one (queue_timeout is %lld ms)",
 		    waited, queue_ms);
-		problem_reply(r, st);	/* no error line per shed request */
+		/* no line per shed request: /metrics counts the 503s */
+		problem_reply_unlogged(r, st);
 		return;
 	}
 	if (r->path[0] == '\0') {

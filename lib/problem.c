@@ -106,8 +106,8 @@ problem_log(const struct http_req *r, json_object *o)
 	const char	*host;
 	char		 fields[1400] = "", route[192] = "";
 
-	if (o == NULL)
-		return;
+	if (o == NULL || log_min_level > LOG_LEVEL_INFO)
+		return;		/* nothing built for a line that is dropped */
 	if (json_object_object_get_ex(o, "status", &v))
 		log_field_int(fields, sizeof(fields), "status",
 		    json_object_get_int(v));
@@ -132,9 +132,9 @@ problem_log(const struct http_req *r, json_object *o)
 	log_msg(LOG_LEVEL_INFO, 0, fields, "problem");
 }
 
-/* See problem.h. */
-enum st
-problem_reply(struct http_req *r, enum st st)
+/* problem_reply(), with its log line when logged is set. */
+static enum st
+problem_answer(struct http_req *r, enum st st, int logged)
 {
 	json_object	*o;
 	const char	*text;
@@ -158,7 +158,8 @@ problem_reply(struct http_req *r, enum st st)
 	o = problem_new(st, st_http(st) >= 500 && st != ST_UNAVAILABLE &&
 	    st != ST_TIMEOUT ? NULL : r->detail,
 	    r->path[0] != '\0' ? r->path : NULL, r->request_id);
-	problem_log(r, o);
+	if (logged)
+		problem_log(r, o);
 	if (o == NULL)
 		return (http_reply(r, 500, "application/problem+json",
 		    "{\"status\":500}", 14));
@@ -167,4 +168,18 @@ problem_reply(struct http_req *r, enum st st)
 	rst = http_reply(r, st_http(st), "application/problem+json", text, len);
 	json_object_put(o);
 	return (rst);
+}
+
+/* See problem.h. */
+enum st
+problem_reply(struct http_req *r, enum st st)
+{
+	return (problem_answer(r, st, 1));
+}
+
+/* See problem.h. */
+enum st
+problem_reply_unlogged(struct http_req *r, enum st st)
+{
+	return (problem_answer(r, st, 0));
 }

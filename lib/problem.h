@@ -26,5 +26,11 @@ json_object	*problem_new(enum st, const char *detail, const char *instance,
  * WWW-Authenticate for 401.
  */
 enum st		 problem_reply(struct http_req *, enum st);
+/*
+ * problem_reply without its "problem" log line: for answers counted
+ * elsewhere that would flood the log at the rate they are given (the 503s
+ * of [api] queue_timeout, thousands a second under overload).
+ */
+enum st		 problem_reply_unlogged(struct http_req *, enum st);
 
 #endif

@@ -11,12 +11,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <check.h>
 #include <json-c/json.h>
 
 #include "http.h"
 #include "jsonutil.h"
+#include "log.h"
 #include "problem.h"
 #include "unit.h"
 
@@ -385,6 +387,70 @@ START_TEST(test_problem_503_retry)
 	ck_assert_str_eq(member_str(o, "detail"), "the database is restarting");
 	json_object_put(o);
 	http_req_cleanup(&r);
+}
+END_TEST
+
+/*
+ * Lines problem_reply (logged) or problem_reply_unlogged writes to stderr
+ * at log level lvl for a 503; the answer is left in r.
+ */
+static int
+problem_lines(struct http_req *r, int logged, enum log_level lvl)
+{
+	enum log_level	 was = log_min_level;
+	FILE		*f;
+	char		 line[2048];
+	int		 saved, n = 0;
+
+	f = tmpfile();
+	ck_assert_ptr_nonnull(f);
+	fflush(stderr);
+	saved = dup(STDERR_FILENO);
+	ck_assert_int_ge(saved, 0);
+	ck_assert_int_ge(dup2(fileno(f), STDERR_FILENO), 0);
+	log_min_level = lvl;
+	http_fail(r, ST_UNAVAILABLE, "every worker was busy");
+	ck_assert_int_eq(logged ? problem_reply(r, ST_UNAVAILABLE) :
+	    problem_reply_unlogged(r, ST_UNAVAILABLE), ST_OK);
+	log_min_level = was;
+	fflush(stderr);
+	ck_assert_int_ge(dup2(saved, STDERR_FILENO), 0);
+	close(saved);
+	rewind(f);
+	while (fgets(line, sizeof(line), f) != NULL)
+		if (strstr(line, "\"msg\":\"problem\"") != NULL)
+			n++;
+	fclose(f);
+	return (n);
+}
+
+/*
+ * A shed request's 503 (problem_reply_unlogged) is the same answer as
+ * problem_reply's, without the problem line; below info nothing is
+ * written either way.
+ */
+START_TEST(test_problem_unlogged)
+{
+	struct http_req	 a, b;
+	int		 lines[4];
+
+	http_req_init(&a, env_post, 10);
+	http_req_init(&b, env_post, 10);
+	lines[0] = problem_lines(&a, 1, LOG_LEVEL_INFO);
+	lines[1] = problem_lines(&b, 0, LOG_LEVEL_INFO);
+	ck_assert_int_eq(a.status, 503);
+	ck_assert_int_eq(b.status, 503);
+	ck_assert_str_eq(buf_str(&a.headers), buf_str(&b.headers));
+	ck_assert_str_eq(buf_str(&a.out), buf_str(&b.out));
+	lines[2] = problem_lines(&a, 1, LOG_LEVEL_WARN);
+	lines[3] = problem_lines(&b, 0, LOG_LEVEL_DEBUG);
+	ck_assert_str_eq(buf_str(&a.out), buf_str(&b.out));
+	ck_assert_int_eq(lines[0], 1);
+	ck_assert_int_eq(lines[1], 0);
+	ck_assert_int_eq(lines[2], 0);
+	ck_assert_int_eq(lines[3], 0);
+	http_req_cleanup(&a);
+	http_req_cleanup(&b);
 }
 END_TEST
 
@@ -1025,6 +1091,7 @@ problem_suite(void)
 		{ "problem_no_detail", test_problem_no_detail },
 		{ "problem_405_allow", test_problem_405_allow },
 		{ "problem_503_retry", test_problem_503_retry },
+		{ "problem_unlogged", test_problem_unlogged },
 		{ "problem_401_auth", test_problem_401_auth },
 		{ "problem_500_no_leak", test_problem_500_no_leak },
 		{ "problem_hostile_detail", test_problem_hostile_detail },
