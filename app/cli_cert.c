@@ -229,15 +229,16 @@ cert_skipped(const struct config *cfg, int argc, char **argv,
  * [acme] store = database, after c's renewal (or none due): its row is
  * sealed again with the first store key when an older one opens it
  * (cert_store_reseal; a renewal that stored a new row sealed it with the
- * first already). One line when it did; 1 when it failed (said on
- * stderr: a row no key opens fails the run), else 0.
+ * first already). One line when it did. A row no key opens fails the run
+ * (1, said on stderr); a database that cannot be reached only warns, so
+ * a run with nothing due does not fail for a step the next run retries.
  */
 static int
 cert_renew_reseal(struct cert_run *run, const struct cert *c)
 {
 	struct cert_reseal	 rs;
 	char			*cause = NULL;
-	int			 rc = 0;
+	int			 rc = 0, r;
 
 	memset(&rs, 0, sizeof(rs));
 	if (run->store == NULL && (run->store = cert_store_open(run->cfg, 1,
@@ -246,10 +247,14 @@ cert_renew_reseal(struct cert_run *run, const struct cert *c)
 		free(cause);
 		return (1);
 	}
-	if (cert_store_reseal(run->store, c->name, 0, &rs, &cause) != 0) {
+	if ((r = cert_store_reseal(run->store, c->name, 0, &rs,
+	    &cause)) == -2) {
 		cli_err("cert", "%s: %s", c->name, cause_text(cause));
 		rc = 1;
-	} else if (rs.n[CERT_RESEAL_RESEALED] > 0)
+	} else if (r != 0)
+		cli_err("cert", "warning: %s: not resealed: %s; the next run "
+		    "tries again", c->name, cause_text(cause));
+	else if (rs.n[CERT_RESEAL_RESEALED] > 0)
 		printf("%s: resealed in the database with key 1 of store_key "
 		    "(id %s); it opened with key %zu (id %s)\n", c->name,
 		    run->store->ids[0], rs.rows[0].key_index + 1,

@@ -584,9 +584,10 @@ struct cert_reseal {
  * rows are read, every one opened, and each is written only if its
  * key_sealed is still what was read (compare-before-write: a row a
  * renewal replaced meanwhile is left, CERT_RESEAL_CHANGED). If a row
- * opens with none of the keys nothing is written at all: -1 with *cause
+ * opens with none of the keys nothing is written at all: -2 with *cause
  * naming the keys tried, and *out says which rows. dry_run: the same,
- * without the writes. 0 or -1; the caller cert_reseal_cleanup()s.
+ * without the writes. 0, -2, or -1 with *cause (the database failed:
+ * nothing written either); the caller cert_reseal_cleanup()s.
  */
 int		 cert_store_reseal(struct cert_store *, const char *name,
 		    int dry_run, struct cert_reseal *out, char **cause);

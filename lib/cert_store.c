@@ -497,6 +497,7 @@ cert_store_reseal(struct cert_store *s, const char *name, int dry_run,
 		cause_set(cause, "%s; nothing resealed (%zu of %zu rows open "
 		    "with none of the keys)", cause_text(first),
 		    out->n[CERT_RESEAL_REFUSED], out->nrows);
+		rc = -2;
 		goto out;
 	}
 	if (dry_run) {

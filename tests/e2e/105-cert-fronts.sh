@@ -18,7 +18,8 @@
 # queue_timeout is still answered; a rotation of store_key (a list, the
 # sealing key first): rows readable with the older key, a wrong list
 # refused with no row and no file written, `cert reseal` and a plain
-# `cert renew` sealing every row with the new key, a reseal racing a
+# `cert renew` sealing every row with the new key (PostgreSQL down: a
+# warning, exit 0; wrong keys: exit 1, no row written), a reseal racing a
 # renewal leaving the renewal's row as written, no key ever printed.
 # Prints the counts.
 #
@@ -566,6 +567,30 @@ newkey "$T/k4"
 id4=$(key_id "$(cat "$T/k4")")
 keylist "$T/l43" "$T/k4" "$T/k3"
 rconf "$T/l43"
+# PostgreSQL down for a run with nothing due: the reseal only warns (the
+# next run retries), the run exits 0 and no row changes.
+s2=$(sealed)
+pg_stop
+on r "$BS_BIN" cert renew >"$T/down.out" 2>"$T/down.err"
+drc=$?
+pg_resume
+wait_for 100 sh -c "psql -Atc 'SELECT 1' >/dev/null" || fail "PostgreSQL not back"
+echo "# renew with PostgreSQL down, nothing due: exit $drc: $(head -1 "$T/down.err")"
+[ "$drc" = 0 ] && grep -q "^www: not due" "$T/down.out" \
+    && [ "$(grep -c "^bootstack cert: warning: [a-z]*: not resealed: .*; the next run tries again$" "$T/down.err")" = 2 ] \
+    || fail "renew with PostgreSQL down: exit $drc: $(cat "$T/down.out" "$T/down.err")"
+[ "$(sealed)" = "$s2" ] || fail "rows changed while PostgreSQL was down"
+cat "$T/down.out" "$T/down.err" >>"$T/leak.txt"
+# a renewing host with a list of wrong keys: every row refused, exit 1
+rconf "$T/lbad"
+on r "$BS_BIN" cert renew >"$T/bad.out" 2>"$T/bad.err"
+brc=$?
+rconf "$T/l43"
+[ "$brc" = 1 ] && [ "$(grep -c "^bootstack cert: \([a-z]*\): certificates \1: its key opens with none of the 2 keys of \[acme\] store_key (tried key 1 id $idb1, key 2 id $idb2: .*; nothing resealed (1 of 1 rows open with none of the keys)$" "$T/bad.err")" = 2 ] \
+    || fail "renew with wrong keys: exit $brc: $(cat "$T/bad.out" "$T/bad.err")"
+[ "$(sealed)" = "$s2" ] || fail "rows changed by a renew with wrong keys"
+echo "# renew with a list of wrong keys, nothing due: exit $brc, $(grep -c 'opens with none' "$T/bad.err") rows refused, 0 written"
+cat "$T/bad.out" "$T/bad.err" >>"$T/leak.txt"
 rm -f "$T/locked" "$T/unlock"
 psql -Atq -v ON_ERROR_STOP=1 >"$T/lock.out" 2>&1 <<SQL &
 BEGIN;
