@@ -89,7 +89,7 @@ apikey_parse(const char *text, struct apikey *k)
 /*
  * SHA-256, fetched from the provider once per process: OpenSSL 3 would
  * otherwise look the algorithm up again on every call, on the API's hot
- * path. Never freed (one per process).
+ * path. Never freed (one per process), nor is apikey_hash's context.
  */
 static const EVP_MD *
 apikey_md(void)
@@ -105,11 +105,15 @@ apikey_md(void)
 enum st
 apikey_hash(const struct apikey *k, unsigned char out[APIKEY_HASH_LEN])
 {
-	const EVP_MD	*md = apikey_md();
-	unsigned int	 len = 0;
+	static EVP_MD_CTX	*ctx;	/* kept: EVP_Digest makes one per call */
+	const EVP_MD		*md = apikey_md();
+	unsigned int		 len = 0;
 
-	if (md == NULL || EVP_Digest(k->secret, strlen(k->secret), out, &len,
-	    md, NULL) != 1 || len != APIKEY_HASH_LEN)
+	if (ctx == NULL)
+		ctx = EVP_MD_CTX_new();
+	if (md == NULL || ctx == NULL || EVP_DigestInit_ex(ctx, md, NULL) != 1 ||
+	    EVP_DigestUpdate(ctx, k->secret, strlen(k->secret)) != 1 ||
+	    EVP_DigestFinal_ex(ctx, out, &len) != 1 || len != APIKEY_HASH_LEN)
 		return (ST_INTERNAL);
 	return (ST_OK);
 }

@@ -83,19 +83,32 @@ buf_adds(struct buf *b, const char *s)
 	return (buf_add(b, s, strlen(s)));
 }
 
-/* Appends formatted text. */
+/*
+ * Appends formatted text: printed once into the room the buffer has (the
+ * usual case: a header line), again only if it did not fit.
+ */
 enum st
 buf_vprintf(struct buf *b, const char *fmt, va_list ap)
 {
 	va_list	 ap2;
+	size_t	 room = b->cap > b->len ? b->cap - b->len : 0;
 	int	 n;
 	enum st	 st;
 
 	va_copy(ap2, ap);
-	n = vsnprintf(NULL, 0, fmt, ap2);
+	n = vsnprintf(room > 0 ? b->data + b->len : NULL, room, fmt, ap2);
 	va_end(ap2);
-	if (n < 0)
+	if (n < 0) {
+		if (b->data != NULL)
+			b->data[b->len] = '\0';
 		return (ST_INTERNAL);
+	}
+	if ((size_t)n < room && (size_t)n <= b->max - b->len) {
+		b->len += (size_t)n;
+		return (ST_OK);
+	}
+	if (b->data != NULL)
+		b->data[b->len] = '\0';	/* undo a cut text */
 	if ((st = buf_grow(b, (size_t)n)) != ST_OK)
 		return (st);
 	vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);

@@ -70,6 +70,8 @@ struct db {
 							   one */
 	char				 tenant[32];	/* ... the one it surely
 							   holds; "": unsure */
+	long long			 stmt_ms;	/* [database]
+							   statement_timeout */
 	void	(*watch)(void *, const char *);		/* db_set_watch() */
 	void				*watch_arg;
 };
@@ -192,6 +194,7 @@ db_new(const struct config *cfg, const struct db_stmt *const *stmts)
 	db->stmts = stmts;
 	db->last_try_ms = -DB_RETRY_MS;
 	db->host_n = db_list_len(config_str(cfg, "database", "host"));
+	db->stmt_ms = config_int(cfg, "database", "statement_timeout");
 	return (db);
 }
 
@@ -819,7 +822,7 @@ db_result(struct db *db, PGresult *res, PGresult **out)
 static long long
 db_stmt_until(const struct db *db, long long now)
 {
-	long long	 ms = config_int(db->cfg, "database", "statement_timeout");
+	long long	 ms = db->stmt_ms;	/* read once: per statement */
 
 	if (ms > 0)
 		return (db_until(db, now, ms + DB_GRACE_MS));

@@ -228,6 +228,16 @@ http_reply(struct http_req *r, int status, const char *ctype, const char *body,
 }
 
 /* See http.h. */
+struct buf *
+http_reply_buf(struct http_req *r, int status, const char *ctype)
+{
+	r->status = status;
+	r->ctype = ctype;
+	buf_reset(&r->out);
+	return (&r->out);
+}
+
+/* See http.h. */
 enum st
 http_reply_json(struct http_req *r, int status, json_object *obj)
 {
@@ -253,22 +263,57 @@ http_fail(struct http_req *r, enum st st, const char *fmt, ...)
 	return (st);
 }
 
+/* v in decimal into num (24 bytes at least); returns num. */
+static const char *
+http_ulltoa(unsigned long long v, char *num)
+{
+	char	 tmp[24];
+	size_t	 n = 0, i;
+
+	do {
+		tmp[n++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v > 0);
+	for (i = 0; i < n; i++)
+		num[i] = tmp[n - 1 - i];
+	num[n] = '\0';
+	return (num);
+}
+
 /* See http.h. */
 enum st
 http_render(const struct http_req *r, struct buf *out)
 {
 	int	 code = r->status == 0 ? 500 : r->status;
 	int	 nobody;
+	char	 num[24];
 	enum st	 st;
 
+	/* pieces rather than printf: this runs on every answer */
 	nobody = strcmp(r->method, "HEAD") == 0 || code == 204 || code == 304;
-	st = buf_printf(out, "Status: %d %s\r\n", code, st_http_reason(code));
-	if (st == ST_OK && r->ctype != NULL && code != 204 && code != 304)
-		st = buf_printf(out, "Content-Type: %s\r\n", r->ctype);
-	if (st == ST_OK && code != 204 && code != 304)
-		st = buf_printf(out, "Content-Length: %zu\r\n", r->out.len);
+	st = buf_adds(out, "Status: ");
 	if (st == ST_OK)
-		st = buf_printf(out, "X-Request-ID: %s\r\n", r->request_id);
+		st = buf_adds(out, http_ulltoa((unsigned long long)code, num));
+	if (st == ST_OK)
+		st = buf_add(out, " ", 1);
+	if (st == ST_OK)
+		st = buf_adds(out, st_http_reason(code));
+	if (st == ST_OK && r->ctype != NULL && code != 204 && code != 304) {
+		st = buf_adds(out, "\r\nContent-Type: ");
+		if (st == ST_OK)
+			st = buf_adds(out, r->ctype);
+	}
+	if (st == ST_OK && code != 204 && code != 304) {
+		st = buf_adds(out, "\r\nContent-Length: ");
+		if (st == ST_OK)
+			st = buf_adds(out, http_ulltoa(r->out.len, num));
+	}
+	if (st == ST_OK)
+		st = buf_adds(out, "\r\nX-Request-ID: ");
+	if (st == ST_OK)
+		st = buf_adds(out, r->request_id);
+	if (st == ST_OK)
+		st = buf_add(out, "\r\n", 2);
 	if (st == ST_OK)
 		st = buf_add(out, buf_str(&r->headers), r->headers.len);
 	if (st == ST_OK)

@@ -182,6 +182,11 @@ enum st		 http_set_header(struct http_req *, const char *name,
 /* Sets status, content type and body (copied; body may be NULL). */
 enum st		 http_reply(struct http_req *, int status, const char *ctype,
 		    const char *body, size_t len);
+/*
+ * Sets status and content type and returns the body, emptied, for the
+ * caller to write into (an answer rendered straight into it).
+ */
+struct buf	*http_reply_buf(struct http_req *, int status, const char *ctype);
 /* Sets a JSON body (obj borrowed) with application/json. */
 enum st		 http_reply_json(struct http_req *, int status, json_object *);
 /*

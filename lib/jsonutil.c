@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "buf.h"
 #include "cause.h"
 #include "fs.h"
 #include "jsonutil.h"
@@ -454,4 +455,58 @@ jsonutil_save_file(const char *path, json_object *obj, mode_t mode,
 	rc = fs_write_atomic(path, line, len, mode, cause);
 	free(line);
 	return (rc);
+}
+
+/* See jsonutil.h. */
+enum st
+jsonutil_add_str(struct buf *b, const char *s, size_t len)
+{
+	static const char	 hex[] = "0123456789abcdef";
+	char			 esc[6] = { '\\', 'u', '0', '0', 0, 0 };
+	size_t			 i, run = 0, el;
+	unsigned char		 c;
+	enum st			 st;
+
+	if ((st = buf_add(b, "\"", 1)) != ST_OK)
+		return (st);
+	for (i = 0; i < len; i++) {
+		c = (unsigned char)s[i];
+		if (c >= 0x20 && c != '"' && c != '\\')
+			continue;
+		el = 2;		/* a backslash and one letter, or \u00xx */
+		switch (c) {
+		case '"':
+		case '\\':
+			esc[1] = (char)c;
+			break;
+		case '\b':
+			esc[1] = 'b';
+			break;
+		case '\f':
+			esc[1] = 'f';
+			break;
+		case '\n':
+			esc[1] = 'n';
+			break;
+		case '\r':
+			esc[1] = 'r';
+			break;
+		case '\t':
+			esc[1] = 't';
+			break;
+		default:
+			esc[1] = 'u';
+			esc[4] = hex[c >> 4];
+			esc[5] = hex[c & 0xf];
+			el = 6;
+			break;
+		}
+		if ((st = buf_add(b, s + run, i - run)) != ST_OK ||
+		    (st = buf_add(b, esc, el)) != ST_OK)
+			return (st);
+		run = i + 1;
+	}
+	if ((st = buf_add(b, s + run, len - run)) != ST_OK)
+		return (st);
+	return (buf_add(b, "\"", 1));
 }

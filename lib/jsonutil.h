@@ -61,6 +61,16 @@ int	 jsonutil_is_date(const char *s);
 /* Borrowed string member of obj, or NULL if absent, null or not a string. */
 const char *jsonutil_get_str(json_object *obj, const char *key);
 
+/*
+ * Appends s[0..len) to b as a quoted JSON string, escaped exactly as json-c
+ * writes it with JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE
+ * (", \\, \b \f \n \r \t, other bytes below 0x20 as \u00xx; UTF-8 as
+ * is): for answers rendered straight into a buffer, without building json-c
+ * objects. ST_OK or ST_NOMEM / ST_TOOBIG (the buffer's cap).
+ */
+struct buf;
+enum st	 jsonutil_add_str(struct buf *b, const char *s, size_t len);
+
 /* --- JSON files (state, status, snapshots) --------------------------------- */
 #define JSONUTIL_OBJECT		0x1	/* load: the value must be an object */
 

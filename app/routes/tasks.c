@@ -165,35 +165,49 @@ tasks_q(struct http_req *r, const struct db_stmt *stmt,
 	return (db_run_tenant(api->db, who->tenant, stmt, params, res));
 }
 
-/* Epoch seconds (text from PostgreSQL) as an RFC 3339 string, with Z. */
-static json_object *
-tasks_time(const char *epoch)
+/* Appends column c of row i, epoch seconds, as an RFC 3339 JSON string. */
+static enum st
+tasks_time(struct buf *b, PGresult *res, int i, int c)
 {
 	char	 t[CLOCK_RFC3339_LEN];
 
-	return (json_object_new_string(clock_rfc3339_fmt((time_t)strtoll(epoch,
-	    NULL, 10), t, sizeof(t))));
+	return (jsonutil_add_str(b, t, strlen(clock_rfc3339_fmt((time_t)strtoll(
+	    PQgetvalue(res, i, c), NULL, 10), t, sizeof(t)))));
 }
 
-/* One row of TASKS_COLS as a JSON object; caller json_object_put()s. */
-static json_object *
-tasks_row(PGresult *res, int i)
+/*
+ * Appends row i of TASKS_COLS to b as a JSON object, written straight into
+ * the buffer (json-c's objects cost more than the rest of the answer): the
+ * members and their order as json-c wrote them, which the tests compare.
+ * The id is PostgreSQL's bigint text, which is already canonical.
+ */
+static enum st
+tasks_row(struct buf *b, PGresult *res, int i)
 {
-	json_object	*o = json_object_new_object();
+	enum st	 st;
 
-	if (o == NULL)
-		return (NULL);
-	json_object_object_add(o, "id",
-	    json_object_new_int64(strtoll(PQgetvalue(res, i, 0), NULL, 10)));
-	json_object_object_add(o, "title", json_object_new_string_len(
-	    PQgetvalue(res, i, 1), PQgetlength(res, i, 1)));
-	json_object_object_add(o, "status",
-	    json_object_new_string(PQgetvalue(res, i, 2)));
-	json_object_object_add(o, "due", PQgetisnull(res, i, 3) ? NULL :
-	    json_object_new_string(PQgetvalue(res, i, 3)));
-	json_object_object_add(o, "created_at", tasks_time(PQgetvalue(res, i, 4)));
-	json_object_object_add(o, "updated_at", tasks_time(PQgetvalue(res, i, 5)));
-	return (o);
+	if ((st = buf_adds(b, "{\"id\":")) != ST_OK ||
+	    (st = buf_adds(b, PQgetvalue(res, i, 0))) != ST_OK ||
+	    (st = buf_adds(b, ",\"title\":")) != ST_OK ||
+	    (st = jsonutil_add_str(b, PQgetvalue(res, i, 1),
+	    (size_t)PQgetlength(res, i, 1))) != ST_OK ||
+	    (st = buf_adds(b, ",\"status\":")) != ST_OK ||
+	    (st = jsonutil_add_str(b, PQgetvalue(res, i, 2),
+	    (size_t)PQgetlength(res, i, 2))) != ST_OK ||
+	    (st = buf_adds(b, ",\"due\":")) != ST_OK)
+		return (st);
+	if (PQgetisnull(res, i, 3))
+		st = buf_adds(b, "null");
+	else
+		st = jsonutil_add_str(b, PQgetvalue(res, i, 3),
+		    (size_t)PQgetlength(res, i, 3));
+	if (st != ST_OK ||
+	    (st = buf_adds(b, ",\"created_at\":")) != ST_OK ||
+	    (st = tasks_time(b, res, i, 4)) != ST_OK ||
+	    (st = buf_adds(b, ",\"updated_at\":")) != ST_OK ||
+	    (st = tasks_time(b, res, i, 5)) != ST_OK)
+		return (st);
+	return (buf_add(b, "}", 1));
 }
 
 /* The strong ETag of a task version into buf: "<id>.<version>", quoted. */
@@ -329,15 +343,12 @@ tasks_body(struct http_req *r, int partial, json_object **out)
 static enum st
 tasks_reply_row(struct http_req *r, int status, PGresult *res)
 {
-	json_object	*o;
-	enum st		 st;
+	enum st	 st;
 
-	if ((o = tasks_row(res, 0)) == NULL)
-		return (ST_NOMEM);
-	if ((st = tasks_etag(r, res, 0)) == ST_OK)
-		st = http_reply_json(r, status, o);
-	json_object_put(o);
-	return (st);
+	if ((st = tasks_etag(r, res, 0)) != ST_OK)
+		return (st);
+	return (tasks_row(http_reply_buf(r, status, "application/json"), res,
+	    0));
 }
 
 /*
@@ -387,7 +398,7 @@ tasks_list(struct http_req *r)
 	const struct cursor_keys *keys;
 	enum cursor_result	 cr;
 	const char		*params[4], *status, *v;
-	json_object		*body = NULL, *items = NULL, *o;
+	struct buf		*b;
 	PGresult		*res = NULL;
 	long long		 n = TASKS_LIMIT_DEFAULT;
 	int			 i, rows;
@@ -453,17 +464,7 @@ tasks_list(struct http_req *r)
 		goto out;
 	}
 	rows = PQntuples(res);
-	st = ST_NOMEM;
-	if ((body = json_object_new_object()) == NULL ||
-	    (items = json_object_new_array_ext(rows)) == NULL)
-		goto out;
-	for (i = 0; i < rows && i < n; i++) {
-		if ((o = tasks_row(res, i)) == NULL)
-			goto out;
-		json_object_array_add(items, o);
-	}
-	json_object_object_add(body, "items", items);
-	items = NULL;
+	/* cursor first: a failure must not leave half an answer */
 	if (rows > n) {
 		if (cursor_encode(keys, who->tenant, ctx, (long long)time(NULL) +
 		    config_int(api->cfg, "api", "cursor_ttl"),
@@ -472,14 +473,21 @@ tasks_list(struct http_req *r)
 			    "failed");
 			goto out;
 		}
-		json_object_object_add(body, "next_cursor",
-		    json_object_new_string(next));
-	} else
-		json_object_object_add(body, "next_cursor", NULL);
-	st = http_reply_json(r, 200, body);
+	}
+	/* {"items":[...],"next_cursor":...}, as json-c wrote it */
+	b = http_reply_buf(r, 200, "application/json");
+	st = buf_adds(b, "{\"items\":[");
+	for (i = 0; st == ST_OK && i < rows && i < n; i++)
+		if ((st = i > 0 ? buf_add(b, ",", 1) : ST_OK) == ST_OK)
+			st = tasks_row(b, res, i);
+	if (st == ST_OK)
+		st = buf_adds(b, "],\"next_cursor\":");
+	if (st == ST_OK)
+		st = rows > n ? jsonutil_add_str(b, next, strlen(next)) :
+		    buf_adds(b, "null");
+	if (st == ST_OK)
+		st = buf_add(b, "}", 1);
 out:
-	json_object_put(items);
-	json_object_put(body);
 	PQclear(res);
 	return (st);
 }

@@ -15,6 +15,7 @@
 #include <check.h>
 #include <json-c/json.h>
 
+#include "buf.h"
 #include "jsonutil.h"
 #include "unit.h"
 
@@ -765,6 +766,55 @@ START_TEST(test_get_str)
 END_TEST
 
 /* The jsonutil suite: one test case per behaviour. */
+/*
+ * jsonutil_add_str writes every string as json-c does (PLAIN, no slash
+ * escape): all 256 byte values one at a time, then mixed strings with
+ * quotes, backslashes, controls, DEL, slashes and UTF-8; counted.
+ */
+START_TEST(test_add_str_as_json_c)
+{
+	static const char *const mixed[] = {
+		"", "plain", "a\"b", "back\\slash", "/path/", "tab\there",
+		"nl\nand\rcr", "\b\f", "\x01\x1f\x7f", "\xc3\xa9t\xc3\xa9",
+		"\xe2\x80\xa8 U+2028", "\"\"\\\\", "end\\",
+	};
+	struct buf	 b;
+	json_object	*o;
+	char		 one[2];
+	size_t		 i, n = 0;
+	int		 c;
+
+	buf_init(&b, 4096);
+	for (c = 1; c < 256; c++) {
+		one[0] = (char)c;
+		one[1] = '\0';
+		buf_reset(&b);
+		ck_assert_int_eq(jsonutil_add_str(&b, one, 1), ST_OK);
+		o = json_object_new_string(one);
+		ck_assert_str_eq(buf_str(&b), json_object_to_json_string_ext(o,
+		    JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
+		json_object_put(o);
+		n++;
+	}
+	for (i = 0; i < sizeof(mixed) / sizeof(mixed[0]); i++) {
+		buf_reset(&b);
+		ck_assert_int_eq(jsonutil_add_str(&b, mixed[i], strlen(mixed[i])),
+		    ST_OK);
+		o = json_object_new_string(mixed[i]);
+		ck_assert_str_eq(buf_str(&b), json_object_to_json_string_ext(o,
+		    JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
+		json_object_put(o);
+		n++;
+	}
+	/* a cap is ST_TOOBIG or ST_NOMEM, never a cut string */
+	buf_cleanup(&b);
+	buf_init(&b, 8);
+	ck_assert_int_ne(jsonutil_add_str(&b, "0123456789", 10), ST_OK);
+	buf_cleanup(&b);
+	printf("# add_str: %zu strings as json-c writes them\n", n);
+}
+END_TEST
+
 static Suite *
 jsonutil_suite(void)
 {
@@ -798,6 +848,7 @@ jsonutil_suite(void)
 		{ "utf8_chars", test_utf8_chars },
 		{ "long_unknown_name", test_long_unknown_name },
 		{ "get_str", test_get_str },
+		{ "add_str_as_json_c", test_add_str_as_json_c },
 	};
 	Suite	*s = suite_create("jsonutil");
 	TCase	*tc;
