@@ -21,6 +21,13 @@
  * descriptor and under a kilobyte each, not a worker. nginx sends the whole request with the connection, so on the
  * hot path nothing is parked: accept, one read, one writev, close.
  *
+ * A connection nginx asks to keep (FCGI_KEEP_CONN) is parked the same way
+ * after its answer, on a third list, idle for [api] keepalive_timeout at
+ * most; the first bytes of its next request start its header_timeout. A
+ * retiring worker serves its kept ones on until nginx closes them (see
+ * worker_retire_now). Off unless nginx asks: docs/nginx.md says what it
+ * saves and what it costs.
+ *
  * The handler's deadline is kept by the master: the worker writes its state
  * and the start of the request into its scoreboard slot (no system call),
  * and the master kills a worker whose handler overruns [api]
@@ -80,6 +87,8 @@ struct worker_conn {
 	struct fcgi_conn	 fc;		/* its FastCGI request */
 	long long		 accepted_ms;	/* monotonic */
 	long long		 params_ms;	/* parameters complete; 0 before */
+	long long		 idle_ms;	/* kept: the last answer went out */
+	long long		 served;	/* requests answered on it */
 	int			 polled;	/* in the epoll set */
 	unsigned int		 list;		/* parked on lists[list - 1]; 0 = not */
 	size_t			 held;		/* bytes counted in worker.held */
@@ -103,10 +112,12 @@ struct worker {
 	long long		 body_ms;	/* [api] body_timeout */
 	long long		 request_ms;	/* [api] request_timeout */
 	long long		 queue_ms;	/* [api] queue_timeout */
+	long long		 keep_ms;	/* [api] keepalive_timeout; 0: off */
 	size_t			 max_params;
 	size_t			 max_body;
-	struct worker_list	 lists[2];	/* waiting for params, for the body */
-	unsigned int		 nparked;	/* on both lists */
+	struct worker_list	 lists[3];	/* waiting for params, for the body,
+						   kept idle between requests */
+	unsigned int		 nparked;	/* on the lists */
 	unsigned int		 pending_max;	/* parked at most */
 	size_t			 held;		/* bytes the parked ones hold */
 	struct worker_conn	*spare;		/* free list */
@@ -114,7 +125,14 @@ struct worker {
 	char			**allowed;	/* FCGI_WEB_SERVER_ADDRS, NULL = any */
 	struct netallow		 allow;		/* [api] allow; n == 0: any */
 	long long		 served;	/* requests served */
+	int			 retiring;	/* accepts no new connection */
+	long long		 kept_until_ms;	/* retiring: closes kept ones then */
+	long long		 drain_ms;	/* [api] drain_timeout */
 };
+
+#define WORKER_LIST_PARAMS	1	/* c->list: waiting for its parameters */
+#define WORKER_LIST_BODY	2	/* ... for its body */
+#define WORKER_LIST_IDLE	3	/* kept, between two requests */
 
 static volatile sig_atomic_t	 worker_retire;		/* SIGTERM */
 static volatile sig_atomic_t	 worker_drain;		/* SIGQUIT, SIGINT */
@@ -422,23 +440,20 @@ worker_db_watch(struct worker *w)
  * connection read is lent to the request and taken back after, so its
  * memory serves the next connection too.
  */
-static void
+static int
 worker_serve(struct worker *w, struct worker_conn *c)
 {
-	static int	 warned;
 	struct api	*api = w->api;
 	struct http_req	 r;
 	struct buf	 out;
 	char		 fields[256] = "";
 	long long	 since = clock_ms(), waited;
 	enum st		 st;
+	int		 sent = 0;
 
 	atomic_store_explicit(&w->me->busy_since_ms, since, memory_order_relaxed);
 	atomic_store_explicit(&w->me->state, SCOREBOARD_HANDLER,
 	    memory_order_relaxed);
-	if (c->fc.keep_conn && !warned++)
-		log_warnx("nginx asked for FastCGI keep-alive; connections are "
-		    "closed after each request (remove fastcgi_keep_conn)");
 	http_req_init(&r, c->fc.env, w->max_body);
 	buf_cleanup(&r.body);
 	r.body = c->fc.body;		/* lent */
@@ -454,14 +469,19 @@ worker_serve(struct worker *w, struct worker_conn *c)
 	buf_init(&out, HTTP_OUT_MAX + HTTP_HEADERS_MAX + 256);
 	atomic_store_explicit(&w->me->state, SCOREBOARD_WRITING,
 	    memory_order_relaxed);
-	if (http_render(&r, &out) == ST_OK && (st = fcgi_conn_answer(&c->fc,
-	    out.data, out.len, since + w->request_ms)) != ST_OK) {
-		log_debug("the answer could not be written: %s",
-		    st == ST_TIMEOUT ? "request_timeout passed" :
-		    strerror(errno));
-		worker_drop(w, SCOREBOARD_DROP_WRITE);
+	if (http_render(&r, &out) == ST_OK) {
+		if ((st = fcgi_conn_answer(&c->fc, out.data, out.len,
+		    since + w->request_ms)) == ST_OK)
+			sent = 1;
+		else {
+			log_debug("the answer could not be written: %s",
+			    st == ST_TIMEOUT ? "request_timeout passed" :
+			    strerror(errno));
+			worker_drop(w, SCOREBOARD_DROP_WRITE);
+		}
 	}
 	w->served++;
+	c->served++;
 	buf_cleanup(&out);
 	if (log_min_level <= LOG_LEVEL_DEBUG) {
 		log_field(fields, sizeof(fields), "method", r.method);
@@ -485,6 +505,7 @@ worker_serve(struct worker *w, struct worker_conn *c)
 	atomic_store_explicit(&w->me->state, SCOREBOARD_IDLE,
 	    memory_order_relaxed);
 	atomic_store_explicit(&w->me->busy_since_ms, 0, memory_order_relaxed);
+	return (sent);
 }
 
 /* Appends c to list l (the newest at the tail). */
@@ -580,31 +601,49 @@ worker_conn_get(struct worker *w)
 static long long
 worker_deadline(const struct worker *w, const struct worker_conn *c)
 {
+	long long	 d;
+
+	if (c->list == WORKER_LIST_IDLE) {
+		/* in idle_ms order either way: the list stays sorted */
+		d = c->idle_ms + w->keep_ms;
+		if (w->retiring && w->kept_until_ms < d)
+			d = w->kept_until_ms;
+		return (d);
+	}
 	if (c->params_ms == 0)
 		return (c->accepted_ms + w->header_ms);
 	return (c->params_ms + w->body_ms);
 }
 
-/* The parked connection to give up first: the oldest waiting for params. */
+/*
+ * The parked connection to give up first: the oldest waiting for its
+ * parameters (likely idle: what nginx opens sends them at once), then the
+ * oldest kept one, then the oldest waiting for its body.
+ */
 static struct worker_conn *
 worker_oldest(const struct worker *w)
 {
-	return (w->lists[0].head != NULL ? w->lists[0].head : w->lists[1].head);
+	if (w->lists[0].head != NULL)
+		return (w->lists[0].head);
+	if (w->lists[2].head != NULL)
+		return (w->lists[2].head);
+	return (w->lists[1].head);
 }
 
 /*
- * Parks c (or keeps it parked) on the list of its stage: waiting for its
- * parameters (ordered by accept) or for its body (ordered by the end of
- * the parameters), so both lists are in deadline order. Then gives up the
- * oldest others while the parked connections hold more than
- * WORKER_HELD_MAX bytes. Returns 0, or -1 if c could not be watched.
+ * Parks c (or keeps it parked) on list (WORKER_LIST_*): waiting for its
+ * parameters (ordered by accept, or for a kept connection by the first
+ * bytes of its next request), for its body (ordered by the end of the
+ * parameters), or kept idle (ordered by its last answer), so each list is
+ * in deadline order. Then gives up the oldest others while the parked
+ * connections hold more than WORKER_HELD_MAX bytes. Returns 0, or -1 if c
+ * could not be watched.
  */
 static int
-worker_park(struct worker *w, struct worker_conn *c)
+worker_park(struct worker *w, struct worker_conn *c, unsigned int list)
 {
 	struct epoll_event	 ev;
 	struct worker_conn	*old;
-	unsigned int		 list = c->params_ms == 0 ? 1 : 2;
 	size_t			 bytes;
 
 	if (!c->polled) {
@@ -639,28 +678,62 @@ worker_park(struct worker *w, struct worker_conn *c)
 	return (0);
 }
 
+/* Nothing of a request has come on c yet. */
+static int
+worker_conn_empty(const struct worker_conn *c)
+{
+	return (c->fc.stage == FCGI_STAGE_BEGIN && c->fc.hdr_have == 0);
+}
+
+/*
+ * After an answer: keeps c for the next request if nginx asked for it
+ * (FCGI_KEEP_CONN) and keep-alive is on, parked idle until [api]
+ * keepalive_timeout; a retiring worker keeps it too, until its
+ * kept_until_ms (see worker_retire_now). Returns 1 if kept.
+ */
+static int
+worker_keep(struct worker *w, struct worker_conn *c)
+{
+	if (!c->fc.keep_conn || c->fc.trailing || w->keep_ms <= 0 ||
+	    worker_drain || (w->retiring && clock_ms() >= w->kept_until_ms))
+		return (0);
+	fcgi_conn_start(&c->fc, c->fc.fd);
+	c->params_ms = 0;
+	c->idle_ms = clock_ms();
+	return (worker_park(w, c, WORKER_LIST_IDLE) == 0);
+}
+
 /*
  * Reads what the connection holds; serves the request once complete, or
  * parks the connection until more arrives. Returns 1 if it is finished
- * (closed), 0 if parked.
+ * (closed), 0 if parked (or kept for its next request).
  */
 static int
 worker_progress(struct worker *w, struct worker_conn *c)
 {
 	enum fcgi_result	 rc;
+	unsigned int		 list;
 
 	rc = fcgi_conn_read(&c->fc);
 	switch (rc) {
 	case FCGI_AGAIN:
+		if (c->list == WORKER_LIST_IDLE) {
+			if (worker_conn_empty(c))
+				return (0);	/* still idle */
+			/* the next request began: header_timeout from now */
+			c->accepted_ms = clock_ms();
+		}
 		if (c->params_ms == 0 && c->fc.stage >= FCGI_STAGE_STDIN)
 			c->params_ms = clock_ms();
-		if (worker_park(w, c) == 0)
+		list = c->params_ms == 0 ? WORKER_LIST_PARAMS : WORKER_LIST_BODY;
+		if (worker_park(w, c, list) == 0)
 			return (0);
 		break;
 	case FCGI_DONE:
 		if (c->list != 0)
 			worker_unpark(w, c);
-		worker_serve(w, c);
+		if (worker_serve(w, c) && worker_keep(w, c))
+			return (0);
 		break;
 	case FCGI_ABORTED:
 		fcgi_conn_end(&c->fc);
@@ -676,6 +749,8 @@ worker_progress(struct worker *w, struct worker_conn *c)
 		log_debug("connection closed: %s", c->fc.why);
 		break;
 	case FCGI_EOF:
+		if (c->served > 0 && worker_conn_empty(c))
+			break;		/* nginx closed a kept connection */
 		worker_drop(w, SCOREBOARD_DROP_EOF);
 		log_debug("connection closed: %s", c->fc.why);
 		break;
@@ -691,9 +766,15 @@ worker_expire(struct worker *w, long long now)
 	struct worker_conn	*c;
 	unsigned int		 l;
 
-	for (l = 0; l < 2; l++) {
+	for (l = 0; l < 3; l++) {
 		while ((c = w->lists[l].head) != NULL &&
 		    worker_deadline(w, c) <= now) {
+			if (l == WORKER_LIST_IDLE - 1) {
+				log_debug("kept connection closed: idle for "
+				    "%llds", w->keep_ms / 1000);
+				worker_close(w, c);
+				continue;
+			}
 			worker_drop(w, l == 0 ? SCOREBOARD_DROP_HEADER_TIMEOUT :
 			    SCOREBOARD_DROP_BODY_TIMEOUT);
 			log_debug("connection closed: no %s within %llds",
@@ -717,7 +798,7 @@ worker_sleep_ms(const struct worker *w, long long now)
 	if ((d = db_next_ms(w->api->db)) >= 0 && d - now < best)
 		best = d < now ? 0 : d - now;
 
-	for (l = 0; l < 2; l++) {
+	for (l = 0; l < 3; l++) {
 		if (w->lists[l].head == NULL)
 			continue;
 		d = worker_deadline(w, w->lists[l].head) - now;
@@ -843,6 +924,7 @@ worker_accept(struct worker *w)
 	fcgi_conn_start(&c->fc, fd);
 	c->accepted_ms = clock_ms();
 	c->params_ms = 0;
+	c->served = 0;
 	c->polled = 0;
 	c->list = 0;
 	c->held = 0;
@@ -863,6 +945,24 @@ worker_unwatch(struct worker *w)
 	close(w->api->listen_fd);
 	w->api->listen_fd = -1;
 	w->watching = 0;
+}
+
+/*
+ * Retires: stops accepting. The kept connections are not closed at once:
+ * nginx may be writing a request on one at that moment, and it does not
+ * send a POST again when the connection then breaks. They are served on,
+ * kept, until nginx closes them (after its keepalive_requests, or its
+ * keepalive_timeout idle: shorter than half of drain_timeout in the
+ * templates), and only those left after half of [api] drain_timeout are
+ * closed (the master kills a worker at drain_timeout). A stop (SIGQUIT,
+ * worker_drain) closes the idle ones at once: nothing serves after it.
+ */
+static void
+worker_retire_now(struct worker *w)
+{
+	w->retiring = 1;
+	w->kept_until_ms = clock_ms() + (worker_drain ? 0 : w->drain_ms / 2);
+	worker_unwatch(w);
 }
 
 /*
@@ -898,7 +998,7 @@ worker_run(struct api *api, unsigned int slot)
 	struct worker		 w;
 	struct worker_conn	*c;
 	long long		 max_requests;
-	int			 rc, i, idle = 1, empty = 0, retiring = 0;
+	int			 rc, i, idle = 1, empty = 0;
 	int			 db_fd, db_ready;
 	char			 drain[64], *cause = NULL;
 	const char		*allow;
@@ -920,6 +1020,8 @@ worker_run(struct api *api, unsigned int slot)
 	w.body_ms = 1000 * config_int(api->cfg, "api", "body_timeout");
 	w.request_ms = 1000 * config_int(api->cfg, "api", "request_timeout");
 	w.queue_ms = config_int(api->cfg, "api", "queue_timeout");
+	w.keep_ms = 1000 * config_int(api->cfg, "api", "keepalive_timeout");
+	w.drain_ms = 1000 * config_int(api->cfg, "api", "drain_timeout");
 	w.max_params = (size_t)config_int(api->cfg, "api", "max_params");
 	w.max_body = (size_t)config_int(api->cfg, "api", "max_body");
 	w.allowed = api->listen_unix ? NULL : worker_allow_list();
@@ -961,20 +1063,20 @@ worker_run(struct api *api, unsigned int slot)
 	 * first and sleep in epoll_wait() only when there is none.
 	 */
 	for (;;) {
-		if (!retiring && max_requests > 0 && w.served >= max_requests) {
+		if (!w.retiring && max_requests > 0 &&
+		    w.served >= max_requests) {
 			log_info("worker %u recycled after %lld requests", slot,
 			    w.served);
-			retiring = 1;
-			worker_unwatch(&w);
+			worker_retire_now(&w);
 		}
-		if (!retiring && (worker_retire || (worker_drain && empty))) {
+		if (!w.retiring && (worker_retire || (worker_drain && empty)))
 			/* a drain has accepted until the queue was empty */
-			retiring = 1;
-			worker_unwatch(&w);
-		}
-		if (retiring && w.nparked == 0)
+			worker_retire_now(&w);
+		if (w.retiring && worker_drain && w.kept_until_ms > 0)
+			w.kept_until_ms = 0;	/* a stop after a retire */
+		if (w.retiring && w.nparked == 0)
 			break;
-		if (!idle && !retiring) {
+		if (!idle && !w.retiring) {
 			/*
 			 * After a connection was parked, look at the parked
 			 * ones (epoll_wait returns at once if any is ready)
@@ -1021,7 +1123,7 @@ worker_run(struct api *api, unsigned int slot)
 					worker_progress(&w, c);
 			}
 		}
-		if (worker_drain && !retiring)
+		if (worker_drain && !w.retiring)
 			idle = 0;	/* accept what is queued, then retire */
 		worker_expire(&w, clock_ms());
 		log_flush_suppressed();

@@ -122,6 +122,11 @@ const struct config_key config_keys[] = {
 	{ "api", "body_timeout", CONFIG_INT, 1, 3600, "10", NULL,
 	  "seconds a connection has to send its request body, after the "
 	  "parameters" },
+	{ "api", "keepalive_timeout", CONFIG_INT, 0, 3600, "75", NULL,
+	  "seconds a FastCGI connection nginx keeps (fastcgi_keep_conn) may "
+	  "stay idle between two requests; longer than nginx's upstream "
+	  "keepalive_timeout, so that nginx closes first; 0 = close after "
+	  "each answer" },
 	{ "api", "max_params", CONFIG_INT, 4096, 1048576, "65536", NULL,
 	  "largest total size of a request's FastCGI parameters (its "
 	  "headers and CGI variables), in bytes" },
@@ -207,6 +212,11 @@ const struct config_key config_keys[] = {
 	  "where nginx sends FastCGI requests: servers separated by commas, "
 	  "each unix:PATH or HOST:PORT then optionally weight=N max_fails=N "
 	  "fail_timeout=Ns backup; unset = [api] listen" },
+	{ "nginx", "fastcgi_keepalive", CONFIG_INT, 0, 4096, "0", NULL,
+	  "idle FastCGI connections nginx keeps open to the API (upstream "
+	  "keepalive, fastcgi_keep_conn), used again for later requests; "
+	  "0 = a new connection per request (see docs/nginx.md, FastCGI "
+	  "keep-alive, for what it saves and costs)" },
 	{ "nginx", "listen_http", CONFIG_STRING, 0, 0, "80", NULL,
 	  "plain HTTP listen addresses, blank-separated: PORT, IPV4:PORT, "
 	  "[IPV6]:PORT" },

@@ -81,6 +81,7 @@ fcgi_conn_start(struct fcgi_conn *c, int fd)
 	c->stage = FCGI_STAGE_BEGIN;
 	c->id = 0;
 	c->keep_conn = 0;
+	c->trailing = 0;
 	c->body_toobig = 0;
 	c->body_len = 0;
 	buf_reset(&c->params);
@@ -519,6 +520,8 @@ fcgi_conn_read(struct fcgi_conn *c)
 			return (FCGI_EOF);
 		}
 		rc = fcgi_conn_feed(c, chunk, (size_t)n, &used);
+		if (rc == FCGI_DONE)
+			c->trailing = used < (size_t)n;
 		if (rc != FCGI_AGAIN)
 			return (rc);
 	}

@@ -1,6 +1,7 @@
 /*
  * fcgi.h: the FastCGI protocol (version 1, responder role) on one
- * connection that carries one request, read without ever blocking.
+ * connection that carries one request at a time, read without ever
+ * blocking.
  *
  * A connection is fed by fcgi_conn_read() whenever its socket is readable:
  * it reads what is there, parses the records as they arrive (a record may
@@ -15,7 +16,8 @@
  * The answer goes out as FCGI_STDOUT records, the empty FCGI_STDOUT and
  * FCGI_END_REQUEST, in one writev() when the socket takes it; past that it
  * waits with poll() until a deadline. Connection keep-alive (FCGI_KEEP_CONN)
- * is recorded but never honoured: the caller closes after the answer.
+ * is recorded in c->keep_conn; the caller decides: to keep the connection
+ * it calls fcgi_conn_start() again on the same descriptor.
  * Management records (request id 0) are answered: FCGI_GET_VALUES with
  * FCGI_MAX_CONNS, FCGI_MAX_REQS and FCGI_MPXS_CONNS, anything else with
  * FCGI_UNKNOWN_TYPE. The protocol: https://fastcgi-archives.github.io/
@@ -53,6 +55,7 @@ struct fcgi_conn {
 	enum fcgi_stage	 stage;
 	unsigned int	 id;		/* request id of FCGI_BEGIN_REQUEST */
 	int		 keep_conn;	/* the peer asked for FCGI_KEEP_CONN */
+	int		 trailing;	/* bytes came after the request's end */
 	int		 body_toobig;	/* the body passed body.max: dropped */
 	unsigned long long body_len;	/* bytes of body received, kept or not */
 	size_t		 params_max;	/* cap on the raw parameter bytes */
@@ -82,7 +85,10 @@ void		 fcgi_conn_cleanup(struct fcgi_conn *);	/* frees; safe twice */
 void		 fcgi_conn_start(struct fcgi_conn *, int fd);
 /*
  * Reads what the socket holds and parses it; see enum fcgi_result. After
- * FCGI_DONE, c->env is valid until the next fcgi_conn_start().
+ * FCGI_DONE, c->env is valid until the next fcgi_conn_start(), and
+ * c->trailing says whether bytes came after the request (a second request
+ * sent before the first's answer, which no web server does): they are
+ * not kept, so such a connection cannot be kept either.
  */
 enum fcgi_result fcgi_conn_read(struct fcgi_conn *);
 /*

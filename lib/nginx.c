@@ -658,6 +658,46 @@ nginx_comment_safe(char *s)
 			*s = '?';
 }
 
+/* FastCGI keep-alive: [nginx] fastcgi_keepalive, if the API keeps them. */
+static int
+nginx_keepalive_on(const struct config *cfg)
+{
+	return (config_int(cfg, "nginx", "fastcgi_keepalive") > 0 &&
+	    config_int(cfg, "api", "keepalive_timeout") > 0);
+}
+
+/*
+ * Appends the keep-alive lines of the upstream block to *up (reallocated):
+ * nginx closes an idle connection before the API would ([api]
+ * keepalive_timeout) and before a retiring worker closes what is left
+ * (half of [api] drain_timeout), so that it never writes a request on a
+ * connection being closed; and after 100 requests, so that a retiring
+ * worker's busy ones move on. -1 when out of memory.
+ */
+static int
+nginx_keepalive_lines(const struct config *cfg, char **up)
+{
+	long long	 t = 10, api = config_int(cfg, "api", "keepalive_timeout");
+	long long	 drain = config_int(cfg, "api", "drain_timeout") / 2;
+	char		*s;
+
+	if (!nginx_keepalive_on(cfg))
+		return (0);
+	if (api - 1 < t)
+		t = api - 1;
+	if (drain - 1 < t)
+		t = drain - 1;
+	if (t < 1)
+		t = 1;
+	if (asprintf(&s, "%s\n\tkeepalive %lld;\n\tkeepalive_requests 100;"
+	    "\n\tkeepalive_timeout %llds;", *up, config_int(cfg, "nginx",
+	    "fastcgi_keepalive"), t) == -1)
+		return (-1);
+	free(*up);
+	*up = s;
+	return (0);
+}
+
 /* Fills vars from the configuration; dir is where the files will live. */
 static int
 nginx_vars_make(const struct config *cfg, const char *dir,
@@ -703,11 +743,14 @@ nginx_vars_make(const struct config *cfg, const char *dir,
 	SET("server_names", "%s", *names);
 	if (nginx_upstream(cfg, &upstream, &nservers, cause) == -1)
 		return (-1);
-	if (nginx_var_set(vars, "upstream", "%s", upstream) == -1) {
+	if (nginx_keepalive_lines(cfg, &upstream) == -1 ||
+	    nginx_var_set(vars, "upstream", "%s", upstream) == -1) {
 		free(upstream);
 		return (cause_set(cause, "out of memory"));
 	}
 	free(upstream);
+	SET("keep_conn", "%s", nginx_keepalive_on(cfg) ?
+	    "\nfastcgi_keep_conn on;" : "");
 	/* Another host at most once per host, within the read timeout. */
 	SET("next_upstream_tries", "%zu", nservers);
 

@@ -19,7 +19,16 @@ end-to-end tests of bootstack-api (011-hostile.sh) and bench/idle.
         milliseconds, as nginx's $msec writes it (REQUEST_START).
         CASE: ok, abort-mid-body, short-body, content-length=VALUE,
         params-error, huge-param, keep-conn, role-filter, get-values,
-        stdin-first, slow-body=SECONDS.
+        stdin-first, slow-body=SECONDS, and with FCGI_KEEP_CONN:
+          keep-conn     the request, then a second on the same connection
+                        ("second status NNN"), then waits up to 30 s for
+                        the server to close it ("kept closed after S" or
+                        "kept open")
+          keep-idle=S   the request, S seconds idle, then only the
+                        FCGI_BEGIN_REQUEST of a second: "partial closed
+                        after S" (from then)
+          keep-pipelined  two requests sent at once, before any answer:
+                        "answers N" (how many came), then closed or not
     fcgi-client.py ADDR load CLIENTS MAX_REQUESTS MAX_SECONDS URI [--until FILE]
             [--started FILE]
         CLIENTS threads send complete GET requests for URI, one per
@@ -96,6 +105,96 @@ def read_answer(s, timeout=15):
             end = True
         off += 8 + clen + plen
     return out, end, types
+
+
+def read_one(s, timeout=15):
+    """Reads records up to the first FCGI_END_REQUEST (or EOF); returns
+    (stdout bytes, end_request seen, closed: EOF came first)."""
+    s.settimeout(timeout)
+    data, off, out = b"", 0, b""
+    while True:
+        while off + 8 <= len(data):
+            _, rtype, _, clen, plen, _ = struct.unpack(">BBHHBB", data[off:off + 8])
+            if off + 8 + clen + plen > len(data):
+                break
+            if rtype == 6:
+                out += data[off + 8:off + 8 + clen]
+            off += 8 + clen + plen
+            if rtype == 3:
+                return out, True, False
+        try:
+            chunk = s.recv(65536)
+        except (socket.timeout, ConnectionResetError):
+            chunk = b""
+        if not chunk:
+            return out, False, True
+        data += chunk
+
+
+def status_of(out):
+    head = out.partition(b"\r\n\r\n")[0]
+    for line in head.split(b"\r\n"):
+        if line.lower().startswith(b"status:"):
+            return line.split()[1].decode()
+    return None
+
+
+def closed_after(s, seconds):
+    """Seconds until the server closes s (None: still open after seconds)."""
+    t0 = time.monotonic()
+    s.settimeout(seconds)
+    try:
+        while s.recv(4096):
+            pass
+    except socket.timeout:
+        return None
+    except OSError:
+        pass
+    return time.monotonic() - t0
+
+
+def keep(addr, case, env):
+    """The keep-alive cases (FCGI_KEEP_CONN set); see the usage."""
+    s = connect(addr)
+    req = begin(flags=1) + params(env) + record(5, 1)
+    if case == "keep-pipelined":
+        s.sendall(req + req)
+        n = 0
+        while True:
+            out, end, closed = read_one(s, timeout=5)
+            if end:
+                n += 1
+                print("status %s" % status_of(out))
+            if closed or not end:
+                break
+        print("answers %d" % n)
+        print("closed" if closed else "open")
+        s.close()
+        return
+    s.sendall(req)
+    out, end, _ = read_one(s)
+    print("status %s" % status_of(out) if end else "closed")
+    if not end:
+        return
+    if case == "keep-conn":
+        try:
+            s.sendall(req)
+        except OSError:
+            pass
+        out, end, _ = read_one(s)
+        print("second status %s" % status_of(out) if end else "second closed")
+        t = closed_after(s, 30)
+        print("kept closed after %.2f" % t if t is not None else "kept open")
+    else:
+        time.sleep(float(case.split("=", 1)[1]))
+        try:
+            s.sendall(begin(flags=1))
+        except OSError:
+            print("partial refused")
+            return
+        t = closed_after(s, 30)
+        print("partial closed after %.2f" % t if t is not None else "partial open")
+    s.close()
 
 
 def idle(addr, n, seconds, until=None):
@@ -182,11 +281,12 @@ def request(addr, case, method="GET", uri="/healthz", body="", headers=()):
     if b or method in ("POST", "PATCH", "PUT"):
         env["CONTENT_LENGTH"] = str(len(b))
         env.setdefault("CONTENT_TYPE", "application/json")
+    if case.startswith("keep-"):
+        keep(addr, case, env)
+        return
     s = connect(addr)
     if case == "ok":
         s.sendall(begin() + params(env) + (record(5, 1, b) if b else b"") + record(5, 1))
-    elif case == "keep-conn":
-        s.sendall(begin(flags=1) + params(env) + record(5, 1))
     elif case == "abort-mid-body":
         env["CONTENT_LENGTH"] = str(len(b) * 2)
         s.sendall(begin() + params(env) + record(5, 1, b))

@@ -3,7 +3,7 @@
 
     http-load.py URL CLIENTS MAX_REQUESTS MAX_SECONDS PATH...
         [--until FILE] [--timeout SECONDS] [--pace SECONDS]
-        [--header "NAME: VALUE"]... [--log FILE]
+        [--header "NAME: VALUE"]... [--log FILE] [--method M --data BODY]
 
 CLIENTS threads send GET requests for the PATHs in turn, each on a new
 connection (as curl in a shell loop does), until MAX_REQUESTS have been
@@ -11,6 +11,7 @@ sent in all, MAX_SECONDS have passed or FILE exists, whichever comes
 first: the loop is bounded by count and by time, and asserts nothing
 about throughput (that belongs in bench/). --pace sleeps between two
 requests of one client; --timeout bounds one request (default 10 s).
+--method and --data send another method (POST, PATCH) with that body.
 
 With --log, one line per request as it ends (so a script can wait for the
 loop to be running): "START END STATUS PATH", START and END
@@ -29,10 +30,10 @@ import time
 import urllib.parse
 
 
-def one(host, port, path, headers, timeout):
+def one(host, port, path, headers, timeout, method="GET", body=None):
     conn = http.client.HTTPConnection(host, port, timeout=timeout)
     try:
-        conn.request("GET", path, headers=headers)
+        conn.request(method, path, body=body, headers=headers)
         r = conn.getresponse()
         r.read()
         return str(r.status)
@@ -51,7 +52,8 @@ def one(host, port, path, headers, timeout):
 
 def main():
     args = sys.argv[1:]
-    opts = {"until": None, "timeout": 10.0, "pace": 0.0, "log": None}
+    opts = {"until": None, "timeout": 10.0, "pace": 0.0, "log": None,
+            "method": "GET", "data": None}
     headers = {"Connection": "close"}
     pos = []
     it = iter(args)
@@ -59,7 +61,7 @@ def main():
         if a == "--header":
             name, value = next(it).split(":", 1)
             headers[name.strip()] = value.strip()
-        elif a in ("--until", "--log"):
+        elif a in ("--until", "--log", "--method", "--data"):
             opts[a[2:]] = next(it)
         elif a in ("--timeout", "--pace"):
             opts[a[2:]] = float(next(it))
@@ -90,7 +92,8 @@ def main():
             path = paths[i % len(paths)]
             i += 1
             start = time.time()
-            status = one(url.hostname, url.port, path, headers, opts["timeout"])
+            status = one(url.hostname, url.port, path, headers, opts["timeout"],
+                         opts["method"], opts["data"])
             end = time.time()
             with lock:
                 lines.append((start, end, status, path))

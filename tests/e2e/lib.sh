@@ -166,7 +166,13 @@ api_config() {
 api_workers() { pgrep -P "$API_PID" | sort; }
 
 # Starts nginx in front of the API on a free port; sets NGINX_PORT and URL.
+# NGINX_KEEPALIVE=N: FastCGI keep-alive as the templates set it, N idle
+# connections kept for NGINX_KEEPALIVE_TIMEOUT (default 10s), 100 requests
+# each at most.
 nginx_start() {
+	local pass="unix:$T/api.sock;"
+	[ -z "${NGINX_KEEPALIVE:-}" ] || pass="bs_api;
+			fastcgi_keep_conn on;"
 	NGINX_PORT=$(free_port)
 	URL=http://127.0.0.1:$NGINX_PORT
 	mkdir -p "$T/nginx"
@@ -183,12 +189,18 @@ http {
 	proxy_temp_path $T/nginx/proxy;
 	uwsgi_temp_path $T/nginx/uwsgi;
 	scgi_temp_path $T/nginx/scgi;
+${NGINX_KEEPALIVE:+	upstream bs_api {
+		server unix:$T/api.sock;
+		keepalive $NGINX_KEEPALIVE;
+		keepalive_timeout ${NGINX_KEEPALIVE_TIMEOUT:-10s};
+		keepalive_requests 100;
+	\}}
 	server {
 		listen 127.0.0.1:$NGINX_PORT;
 		location / {
 			include /etc/nginx/fastcgi_params;
 			fastcgi_param REQUEST_ID \$request_id;
-			fastcgi_pass unix:$T/api.sock;
+			fastcgi_pass $pass
 			fastcgi_read_timeout 30s;${NGINX_LOCATION_EXTRA:+
 			$NGINX_LOCATION_EXTRA}
 		}

@@ -368,12 +368,38 @@ START_TEST(test_render_upstreams)
 	    "\tserver unix:/run/b.sock backup;\n}"));
 	ck_assert_ptr_null(strstr(http, "\tkeepalive "));
 	fcgi = file_of(&out, "fastcgi.conf");
+	ck_assert_ptr_null(strstr(fcgi, "keep_conn"));
 	ck_assert_ptr_nonnull(strstr(fcgi, "\nfastcgi_next_upstream error "
 	    "timeout;\n"));
 	ck_assert_ptr_null(strstr(fcgi, "non_idempotent;"));
 	ck_assert_ptr_nonnull(strstr(fcgi, "\nfastcgi_next_upstream_tries 3;"));
 	ck_assert_ptr_nonnull(strstr(fcgi, "\nfastcgi_next_upstream_timeout "
 	    "30s;"));
+	nginx_out_cleanup(&out);
+
+	/*
+	 * [nginx] fastcgi_keepalive: kept connections, closed by nginx before
+	 * the API would (keepalive_timeout, half of drain_timeout); none when
+	 * the API keeps none ([api] keepalive_timeout = 0).
+	 */
+	ck_assert_int_eq(render_of(SITE "[nginx]\nfastcgi_keepalive = 32\n",
+	    &out, &cause), 0);
+	ck_assert_ptr_nonnull(strstr(file_of(&out, "http.conf"), ";\n"
+	    "\tkeepalive 32;\n\tkeepalive_requests 100;\n"
+	    "\tkeepalive_timeout 10s;\n}"));
+	ck_assert_ptr_nonnull(strstr(file_of(&out, "fastcgi.conf"),
+	    "\nfastcgi_pass bootstack_api;\nfastcgi_keep_conn on;\n"));
+	nginx_out_cleanup(&out);
+	ck_assert_int_eq(render_of(SITE "[api]\ndrain_timeout = 8\n"
+	    "[nginx]\nfastcgi_keepalive = 4\n", &out, &cause), 0);
+	ck_assert_ptr_nonnull(strstr(file_of(&out, "http.conf"),
+	    "\tkeepalive 4;\n\tkeepalive_requests 100;\n"
+	    "\tkeepalive_timeout 3s;\n}"));
+	nginx_out_cleanup(&out);
+	ck_assert_int_eq(render_of(SITE "[api]\nkeepalive_timeout = 0\n"
+	    "[nginx]\nfastcgi_keepalive = 32\n", &out, &cause), 0);
+	ck_assert_ptr_null(strstr(file_of(&out, "http.conf"), "\tkeepalive "));
+	ck_assert_ptr_null(strstr(file_of(&out, "fastcgi.conf"), "keep_conn"));
 	nginx_out_cleanup(&out);
 
 	/* One server from [api] listen: one try, no other host. */
