@@ -698,6 +698,10 @@ worker_keep(struct worker *w, struct worker_conn *c)
 	    worker_drain || (w->retiring && clock_ms() >= w->kept_until_ms))
 		return (0);
 	fcgi_conn_start(&c->fc, c->fc.fd);
+	if (c->fc.params.cap > WORKER_KEEP_BYTES)
+		buf_cleanup(&c->fc.params);	/* idle: hold little */
+	if (c->fc.body.cap > WORKER_KEEP_BYTES)
+		buf_cleanup(&c->fc.body);
 	c->params_ms = 0;
 	c->idle_ms = clock_ms();
 	return (worker_park(w, c, WORKER_LIST_IDLE) == 0);
