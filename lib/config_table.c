@@ -112,7 +112,7 @@ const struct config_key config_keys[] = {
 	{ "api", "backlog", CONFIG_INT, 1, 65535, "4096", NULL,
 	  "listen(2) backlog of the socket (the kernel caps it at "
 	  "net.core.somaxconn)" },
-	{ "api", "queue_timeout", CONFIG_INT, 0, 60000, "50", NULL,
+	{ "api", "queue_timeout", CONFIG_INT, 0, 60000, "500", NULL,
 	  "milliseconds a request may wait for a free worker (from nginx's "
 	  "REQUEST_START parameter) before it is answered 503 with "
 	  "Retry-After without being run; 0 = off" },

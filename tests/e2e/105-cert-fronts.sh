@@ -137,7 +137,7 @@ for h in a b; do
 	[ "$code" = 404 ] || fail "$h: an unknown token got $code: $(cat "$T/body")"
 done
 
-# queue_timeout (50 ms by default) never sheds a challenge: a CA asks once.
+# queue_timeout (500 ms by default) never sheds a challenge: a CA asks once.
 # Straight to the API's socket, as if nginx had started each request 10 s
 # ago: a stored challenge is answered, an ordinary request is shed.
 psql -qc "INSERT INTO acme_challenges (token, key_authorization, cert_name) VALUES ('late-token', 'late-token.thumb', 'www')" \
