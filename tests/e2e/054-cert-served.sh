@@ -106,7 +106,7 @@ grep -q "^renew: resolved" "$T/out" || fail "alert check after the fix: $(cat "$
 # --- nginx back on the old files behind bootstack's back: found, reloaded -----------
 cp "$LIVE/fullchain.pem" "$T/new-full.pem"; cp "$LIVE/privkey.pem" "$T/new-key.pem"
 cp "$LIVE/fullchain.pem.prev" "$LIVE/fullchain.pem"; cp "$LIVE/privkey.pem.prev" "$LIVE/privkey.pem"
-$NGX -s reload
+ngx_reload || fail "nginx reload failed"
 served_is "$S2" || fail "nginx did not take the old files"
 cp "$T/new-full.pem" "$LIVE/fullchain.pem"; cp "$T/new-key.pem" "$LIVE/privkey.pem"
 cert status

@@ -16,9 +16,9 @@
 # ctl_count NAME reads one of its request counts.
 #
 # Provided: pebble_start [VAR=value...] / pebble_stop, cert_config [LINES],
-# cert ARGS (sets $rc $out $err), tls_serve, file_serial, served_serial, served_is,
-# status_field KEY, $CERT_ALERTS, iso, epoch, renew_from, status_next, $LIVE,
-# $NGX, the ports.
+# cert ARGS (sets $rc $out $err), tls_serve, ngx_reload, file_serial,
+# served_serial, served_is, status_field KEY, $CERT_ALERTS, iso, epoch,
+# renew_from, status_next, $LIVE, $NGX, the ports.
 
 CERT_CA=${CERT_CA:-pebble}
 if [ "$CERT_CA" = pebble ]; then
@@ -213,7 +213,27 @@ server {
 	location / { return 200 "hello\n"; }
 }
 NGINX
-	$NGX -s reload || fail "nginx reload failed"
+	ngx_reload || fail "nginx reload failed"
+}
+# Reloads the test's nginx and returns once the workers from before it are
+# gone. nginx's master starts the new workers, waits 100 ms, and only then
+# tells the old ones to quit, so for a moment both accept: a look just
+# after a reload may meet either certificate.
+ngx_reload() {
+	local master old p i
+	master=$(cat "$T/nginx/nginx.pid") || return 1
+	old=$(pgrep -P "$master")
+	$NGX -s reload || return 1
+	for i in $(seq 200); do
+		for p in $old; do
+			kill -0 "$p" 2>/dev/null && break
+			p=
+		done
+		[ -z "$p" ] && return 0
+		sleep 0.05
+	done
+	echo "# nginx: workers $old still up 10 s after a reload" >&2
+	return 1
 }
 file_serial() { openssl x509 -in "$LIVE/cert.pem" -noout -serial | cut -d= -f2; }
 served_serial() {
