@@ -159,17 +159,26 @@ api_path_is_ours(const struct api *api)
 
 /*
  * Makes a listening TCP socket take no new connection while keeping those
- * queued: a classic BPF filter that drops every packet reaching it, so a
- * SYN is dropped (not answered with a reset) and retried by the client
- * after a second, when the socket is closed. Connections already queued
- * were made before and keep no filter. Only for a socket of our own: one
- * inherited from systemd lives on for the next start.
+ * queued: a classic BPF filter that drops every SYN reaching it (the
+ * filter sees the segment from its TCP header on; byte 13 is the flags),
+ * so a SYN is dropped (not answered with a reset) and retried by the
+ * client after a second, when the socket is closed. A handshake already
+ * half done goes on: its last ACK passes, so the connection is queued and
+ * the drain takes it (dropping that ACK too would leave the client
+ * connected to nothing, reset when the socket closes). Connections already
+ * queued were made before and keep no filter. Only for a socket of our
+ * own: one inherited from systemd lives on for the next start.
  */
 static void
 api_listen_freeze(int fd)
 {
-	struct sock_filter	 drop = BPF_STMT(BPF_RET | BPF_K, 0);
-	struct sock_fprog	 prog = { 1, &drop };
+	struct sock_filter	 syn_drop[] = {
+		BPF_STMT(BPF_LD | BPF_B | BPF_ABS, 13),
+		BPF_JUMP(BPF_JMP | BPF_JSET | BPF_K, 0x02, 0, 1),
+		BPF_STMT(BPF_RET | BPF_K, 0),		/* SYN: dropped */
+		BPF_STMT(BPF_RET | BPF_K, 0xffffffff),	/* the rest: kept */
+	};
+	struct sock_fprog	 prog = { 4, syn_drop };
 
 	if (setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, &prog,
 	    sizeof(prog)) == -1)

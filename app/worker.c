@@ -1002,7 +1002,7 @@ worker_run(struct api *api, unsigned int slot)
 	struct worker		 w;
 	struct worker_conn	*c;
 	long long		 max_requests;
-	int			 rc, i, idle = 1, empty = 0;
+	int			 rc, i, idle = 1, empty = 0, draining;
 	int			 db_fd, db_ready;
 	char			 drain[64], *cause = NULL;
 	const char		*allow;
@@ -1088,8 +1088,15 @@ worker_run(struct api *api, unsigned int slot)
 			 * must not starve, and evict, one whose rest is
 			 * already there.
 			 */
+			/*
+			 * A drain retires once an accept made after it began
+			 * found nothing queued: the flag is read before the
+			 * accept, as one that found the queue empty just
+			 * before the stop says nothing of what came since.
+			 */
+			draining = worker_drain;
 			rc = worker_accept(&w);
-			empty = rc < 0;		/* a drain retires then */
+			empty = rc < 0 && draining;
 			if (rc != 0)
 				idle = 1;
 			if (db_conn(api->db) == NULL)
