@@ -174,6 +174,7 @@ srv_handle(int fd, int n_conn)
 {
 	char	 req[16384], path[256], dir[2048], *big;
 
+	(void)n_conn;		/* the callback's; every connection alike */
 	(void)unit_read_request(fd, req, sizeof(req));
 	if (sscanf(req, "%*s %255s", path) != 1)
 		return;

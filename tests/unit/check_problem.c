@@ -159,8 +159,8 @@ START_TEST(test_request_id_hostile)
 		"REQUEST_ID=\xc3\xa9t\xc3\xa9",
 		"REQUEST_ID=a/b",
 		"REQUEST_ID=a\\b",
-		"REQUEST_ID=0123456789012345678901234567890123456789"
-		    "0123456789012345678901234",	/* 65 characters */
+		("REQUEST_ID=0123456789012345678901234567890123456789"
+		    "0123456789012345678901234"),	/* 65 characters */
 	};
 	char		*env[2], prev[65] = "";
 	struct http_req	 r;

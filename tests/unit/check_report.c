@@ -231,8 +231,8 @@ START_TEST(test_state_bad)
 		"# bootstack report positions v1\n_all 1 2 3\n",
 		"# bootstack report positions v1\n../x 1 2 3 4 5\n",
 		"# bootstack report positions v1\n_all 1 2 3 2000 5\n",
-		"# bootstack report positions v1\n_all 1 2 3 4 5\n"
-		    "_all 1 2 3 4 5\n_all 1 2 3 4 5\n",
+		("# bootstack report positions v1\n_all 1 2 3 4 5\n"
+		    "_all 1 2 3 4 5\n_all 1 2 3 4 5\n"),
 	};
 	struct report_state	 st;
 	char			*cause = NULL;
