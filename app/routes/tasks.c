@@ -55,6 +55,9 @@
 			"floor(extract(epoch FROM created_at))::bigint, " \
 			"floor(extract(epoch FROM updated_at))::bigint, version"
 #define TASKS_NCOLS	7	/* ... of TASKS_COLS */
+/* A new task's columns and their values from $1..$4 (no status: 'todo'). */
+#define TASKS_NEW	"INSERT INTO tasks (tenant_id, title, status, due) "
+#define TASKS_NEW_VALUES	"$1, $2, coalesce($3, 'todo'), $4"
 #define TASKS_VERSIONS_MAX	(HTTP_ETAGS_MAX * 11 + 3)	/* "{1,2,...}" */
 
 const struct db_stmt tasks_stmt_get = {
@@ -76,8 +79,7 @@ const struct db_stmt tasks_stmt_list_status = {
 };
 const struct db_stmt tasks_stmt_insert = {
 	"tasks_insert",
-	"INSERT INTO tasks (tenant_id, title, status, due) "
-	"VALUES ($1, $2, coalesce($3, 'todo'), $4) RETURNING " TASKS_COLS,
+	TASKS_NEW "VALUES (" TASKS_NEW_VALUES ") RETURNING " TASKS_COLS,
 	4, 0
 };
 /*
@@ -88,8 +90,7 @@ const struct db_stmt tasks_stmt_insert = {
 const struct db_stmt tasks_stmt_insert_keyed = {
 	"tasks_insert_keyed",
 	"WITH w (id, title, status, due, created, updated, version) AS ("
-	"INSERT INTO tasks (tenant_id, title, status, due) "
-	"SELECT $1, $2, coalesce($3, 'todo'), $4 "
+	TASKS_NEW "SELECT " TASKS_NEW_VALUES " "
 	"WHERE " IDEMPOTENCY_UNKNOWN("$1", "$5") " RETURNING " TASKS_COLS ")"
 	IDEMPOTENCY_RECORD("w", "$1", "$5", "$6", "jsonb_build_array(w.id::text, "
 	    "w.title, w.status, w.due, w.created::text, w.updated::text, "
