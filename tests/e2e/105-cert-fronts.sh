@@ -288,18 +288,19 @@ on r "$BS_BIN" cert renew --force >"$T/renew4.log" 2>&1 || fail "renew 4: $(cat 
 S4=$(db_serial)
 old=$(serves a)
 [ "$old" = "$S2" ] || fail "A serves '$old' before the mid-sync cases, not $S2"
-# lock_certs: a psql session holding the table until $T/unlock (60 s at most).
+# lock_certs [STATEMENT]: a psql session holding the lock STATEMENT takes
+# (the whole table by default) until $T/unlock (60 s at most).
 lock_certs() {
 	rm -f "$T/locked" "$T/unlock"
 	psql -Atq -v ON_ERROR_STOP=1 >"$T/lock.out" 2>&1 <<SQL &
 BEGIN;
-LOCK TABLE certificates IN ACCESS EXCLUSIVE MODE;
+${1:-LOCK TABLE certificates IN ACCESS EXCLUSIVE MODE};
 \\! touch $T/locked
 \\! for i in \$(seq 600); do [ -e $T/unlock ] && break; sleep 0.1; done
 COMMIT;
 SQL
 	LOCK_PID=$!
-	wait_for 100 test -e "$T/locked" || fail "psql did not lock certificates: $(cat "$T/lock.out")"
+	wait_for 100 test -e "$T/locked" || fail "psql did not lock (${1:-the table}): $(cat "$T/lock.out")"
 }
 unlock_certs() { touch "$T/unlock"; wait "$LOCK_PID" 2>/dev/null; }
 at_exit "touch $T/unlock"
@@ -591,16 +592,7 @@ rconf "$T/l43"
 [ "$(sealed)" = "$s2" ] || fail "rows changed by a renew with wrong keys"
 echo "# renew with a list of wrong keys, nothing due: exit $brc, $(grep -c 'opens with none' "$T/bad.err") rows refused, 0 written"
 cat "$T/bad.out" "$T/bad.err" >>"$T/leak.txt"
-rm -f "$T/locked" "$T/unlock"
-psql -Atq -v ON_ERROR_STOP=1 >"$T/lock.out" 2>&1 <<SQL &
-BEGIN;
-SELECT name FROM certificates WHERE name = 'www' FOR UPDATE;
-\\! touch $T/locked
-\\! for i in \$(seq 600); do [ -e $T/unlock ] && break; sleep 0.1; done
-COMMIT;
-SQL
-LOCK_PID=$!
-wait_for 100 test -e "$T/locked" || fail "psql did not lock www's row: $(cat "$T/lock.out")"
+lock_certs "SELECT name FROM certificates WHERE name = 'www' FOR UPDATE"
 waiting() { [ -n "$(psql -Atc "SELECT pid FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE '$1%'")" ]; }
 on r "$BS_BIN" cert renew --force www >"$T/race-renew.out" 2>"$T/race-renew.err" &
 wpid=$!
