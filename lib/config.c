@@ -1201,10 +1201,14 @@ config_where(const struct config *cfg, const char *section, size_t i,
 		in = &cfg->insts[j];
 		if (in->sec != sec || (sec->multi && n++ != i))
 			continue;
-		if (key != NULL && config_find_key(cfg, section, key, &ki,
-		    &twin) == 0 && in->vals[2 * ki + (twin ? 1 : 0)].where !=
-		    NULL)
+		if (key == NULL || config_find_key(cfg, section, key, &ki,
+		    &twin) != 0)
+			return (in->where != NULL ? in->where : cfg->path);
+		/* the key's line, else its _file twin's (a secret read) */
+		if (in->vals[2 * ki + (twin ? 1 : 0)].where != NULL)
 			return (in->vals[2 * ki + (twin ? 1 : 0)].where);
+		if (!twin && in->vals[2 * ki + 1].where != NULL)
+			return (in->vals[2 * ki + 1].where);
 		return (in->where != NULL ? in->where : cfg->path);
 	}
 	return (cfg->path);

@@ -94,8 +94,9 @@ long		 config_load_string_all(struct config *, const char *name,
 		    const char *text, struct config_errors *);
 /*
  * Where the value of key in instance i of section comes from: "FILE:LINE"
- * or "environment VAR"; for a key left at its default (or key NULL), where
- * the section's header is, else the file loaded (NULL before a load).
+ * or "environment VAR" (a secret read from its _file twin: the twin's);
+ * for a key left at its default (or key NULL), where the section's header
+ * is, else the file loaded (NULL before a load).
  * i is ignored for single sections. Borrowed.
  */
 const char	*config_where(const struct config *, const char *section,

@@ -1406,11 +1406,15 @@ START_TEST(test_all_errors)
 }
 END_TEST
 
-/* config_where: the key's line, else its section's header, else the file. */
+/*
+ * config_where: the key's line (a secret read from its _file twin: the
+ * twin's), else its section's header, else the file.
+ */
 START_TEST(test_where)
 {
 	struct config_errors	 errs = { NULL, 0, 0 };
 	struct config		*cfg;
+	char			 path[512], text[700];
 
 	cfg = config_new();
 	ck_assert_ptr_null(config_where(cfg, "api", 0, "workers"));
@@ -1427,6 +1431,18 @@ START_TEST(test_where)
 	unsetenv("BOOTSTACK_API_BACKLOG");
 	ck_assert_str_eq(config_where(cfg, "api", 0, "backlog"),
 	    "environment BOOTSTACK_API_BACKLOG");
+	config_free(cfg);
+
+	cfg = config_new();
+	tfile("pw", "s3cret\n", 7, 0600, path, sizeof(path));
+	snprintf(text, sizeof(text), "[database]\nname = x\n\npassword_file = "
+	    "%s\n", path);
+	ck_assert_int_eq(config_load_string_all(cfg, "v.conf", text, &errs), 0);
+	ck_assert_str_eq(config_where(cfg, "database", 0, "password"),
+	    "v.conf:4");
+	ck_assert_str_eq(config_where(cfg, "database", 0, "password_file"),
+	    "v.conf:4");
+	ck_assert_str_eq(config_where(cfg, "database", 0, "user"), "v.conf:1");
 	config_errors_cleanup(&errs);
 	config_free(cfg);
 }
