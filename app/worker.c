@@ -18,8 +18,9 @@
  * (up to WORKER_PENDING_CAP), holding WORKER_HELD_MAX bytes at most: past
  * either, the oldest is given up. So idle or trickling connections (on a
  * TCP listener anyone who reaches the port can open them) cost a file
- * descriptor and under a kilobyte each, not a worker. nginx sends the whole request with the connection, so on the
- * hot path nothing is parked: accept, one read, one writev, close.
+ * descriptor and under a kilobyte each, not a worker. nginx sends the
+ * whole request with the connection, so on the hot path nothing is parked:
+ * accept, one read, one writev, close.
  *
  * A connection nginx asks to keep (FCGI_KEEP_CONN) is parked the same way
  * after its answer, on a third list, idle for [api] keepalive_timeout at
@@ -36,12 +37,19 @@
  * of request_timeout loses it.
  *
  * Signals: SIGTERM retires the worker (a reload, or a recycle): it stops
- * accepting, finishes what it holds and exits. SIGQUIT (the master's stop)
- * and SIGINT first accept what is queued on the socket, so nothing queued
- * is reset, then retire. The signal handlers are installed with SA_RESTART and only
- * set flags. A worker whose master is gone exits at once: PR_SET_PDEATHSIG
- * is SIGKILL, and every wait in epoll_wait() is bounded so the parent is
- * checked at least once a second.
+ * accepting, finishes what it holds and exits. It first accepts what is
+ * queued (WORKER_HANDOFF_MAX at most): with EPOLLEXCLUSIVE the wake-up for
+ * a queued connection may have gone to this worker alone, and leaving
+ * without accepting would strand that connection until the next one
+ * arrives. An idle worker tries an accept each time its wait runs out, so
+ * a wake-up lost all the same (the last instant before it stops watching,
+ * a worker killed) delays a connection by WORKER_CHECK_MS at most.
+ * SIGQUIT (the master's stop) and SIGINT first accept everything queued
+ * on the socket, so nothing queued is reset, then retire. The signal
+ * handlers are installed with SA_RESTART and only set flags. A worker
+ * whose master is gone exits at once: PR_SET_PDEATHSIG is SIGKILL, and
+ * every wait in epoll_wait() is bounded so the parent is checked at least
+ * once a second.
  */
 #include "autoconf.h"
 
@@ -81,6 +89,7 @@
 #define WORKER_KEEP_BYTES	16384	/* a buffer larger is freed at close */
 #define WORKER_EVENTS		64
 #define WORKER_CHECK_MS		1000	/* longest sleep before checking the master */
+#define WORKER_HANDOFF_MAX	64	/* accepted by a worker leaving, at most */
 
 /* One accepted connection, from accept to close. */
 struct worker_conn {
@@ -126,6 +135,8 @@ struct worker {
 	struct netallow		 allow;		/* [api] allow; n == 0: any */
 	long long		 served;	/* requests served */
 	int			 retiring;	/* accepts no new connection */
+	int			 recycling;	/* max_requests reached: to retire */
+	unsigned int		 handed;	/* accepted since asked to leave */
 	long long		 kept_until_ms;	/* retiring: closes kept ones then */
 	long long		 drain_ms;	/* [api] drain_timeout */
 };
@@ -1002,7 +1013,7 @@ worker_run(struct api *api, unsigned int slot)
 	struct worker		 w;
 	struct worker_conn	*c;
 	long long		 max_requests;
-	int			 rc, i, idle = 1, empty = 0, draining;
+	int			 rc, i, idle = 1, empty = 0, leaving, left;
 	int			 db_fd, db_ready;
 	char			 drain[64], *cause = NULL;
 	const char		*allow;
@@ -1067,14 +1078,23 @@ worker_run(struct api *api, unsigned int slot)
 	 * first and sleep in epoll_wait() only when there is none.
 	 */
 	for (;;) {
-		if (!w.retiring && max_requests > 0 &&
+		if (!w.recycling && max_requests > 0 &&
 		    w.served >= max_requests) {
 			log_info("worker %u recycled after %lld requests", slot,
 			    w.served);
-			worker_retire_now(&w);
+			w.recycling = 1;
 		}
-		if (!w.retiring && (worker_retire || (worker_drain && empty)))
-			/* a drain has accepted until the queue was empty */
+		/*
+		 * A worker asked to leave accepts until an accept made after
+		 * it was asked finds the queue empty (a retire or a recycle
+		 * WORKER_HANDOFF_MAX at most, so a flood cannot hold it),
+		 * then retires (see the signals, above).
+		 */
+		leaving = worker_retire || w.recycling;
+		if (!w.retiring && empty && (worker_drain || leaving))
+			worker_retire_now(&w);
+		if (!w.retiring && leaving && !worker_drain &&
+		    w.handed >= WORKER_HANDOFF_MAX)
 			worker_retire_now(&w);
 		if (w.retiring && worker_drain && w.kept_until_ms > 0)
 			w.kept_until_ms = 0;	/* a stop after a retire */
@@ -1089,14 +1109,15 @@ worker_run(struct api *api, unsigned int slot)
 			 * already there.
 			 */
 			/*
-			 * A drain retires once an accept made after it began
-			 * found nothing queued: the flag is read before the
-			 * accept, as one that found the queue empty just
-			 * before the stop says nothing of what came since.
+			 * Whether it was asked to leave is read before the
+			 * accept: one that found the queue empty just before
+			 * says nothing of what came since.
 			 */
-			draining = worker_drain;
+			left = worker_drain || worker_retire || w.recycling;
 			rc = worker_accept(&w);
-			empty = rc < 0 && draining;
+			empty = rc < 0 && left;
+			if (rc >= 0 && left)
+				w.handed++;
 			if (rc != 0)
 				idle = 1;
 			if (db_conn(api->db) == NULL)
@@ -1114,6 +1135,8 @@ worker_run(struct api *api, unsigned int slot)
 		}
 		if (rc <= 0)
 			worker_check_master(&w);
+		if (rc == 0 && w.watching)
+			idle = 0;	/* a wake-up lost: look at the queue */
 		db_ready = 0;
 		for (i = 0; i < rc; i++)
 			if (evs[i].data.ptr == &worker_tag_db)
@@ -1134,7 +1157,8 @@ worker_run(struct api *api, unsigned int slot)
 					worker_progress(&w, c);
 			}
 		}
-		if (worker_drain && !w.retiring)
+		if ((worker_drain || worker_retire || w.recycling) &&
+		    !w.retiring)
 			idle = 0;	/* accept what is queued, then retire */
 		worker_expire(&w, clock_ms());
 		log_flush_suppressed();
